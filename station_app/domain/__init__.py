@@ -1,0 +1,1 @@
+"""The union's work without Qt: models, validation and services."""

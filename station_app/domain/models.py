@@ -1,0 +1,416 @@
+"""The records a station and the district keep, as SQLAlchemy 2.0 typed models.
+
+Every syncable table carries the sync shape (see docs/ARCHITECTURE.md):
+
+- ``id``: UUIDv7 text, born where the row is born (or derived, see ``ids``);
+- ``station_id``: the owner, which never changes;
+- ``hlc``: the hybrid logical clock stamp of the last change, fixed-width sortable text;
+- ``deleted``: a tombstone; syncable rows are never removed.
+
+Stamping happens in one place, the session hook in ``storage.capture``; nothing here sets
+those columns. Money is integer fen. Dates are calendar dates; timestamps are UTC text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(36)
+HLC = String(40)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Syncable:
+    """Mixin: the sync shape. ``__append_only__`` tables refuse updates and deletes."""
+
+    __syncable__ = True
+    __append_only__ = False
+    # Shared tables: a station may write rows it does not own (enterprises, listings).
+    __shared__ = False
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    station_id: Mapped[str] = mapped_column(ID, index=True)
+    hlc: Mapped[str] = mapped_column(HLC, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# --------------------------------------------------------------------------- reference
+
+
+class Station(Syncable, Base):
+    """社区工联会. Owned by the district; its id is derived from its code."""
+
+    __tablename__ = "stations"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    street: Mapped[str | None] = mapped_column(String(100))  # 办事处
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Enterprise(Syncable, Base):
+    """企业. Shared between stations; with a credit code its id is derived from the code."""
+
+    __tablename__ = "enterprises"
+    __shared__ = True
+
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    union_established: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    union_chair: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    area_station_id: Mapped[str | None] = mapped_column(ID, index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchListEntry(Syncable, Base):
+    """劳资隐患重点监管 history: one row per listing or removal, never edited."""
+
+    __tablename__ = "watch_list_entries"
+    __append_only__ = True
+    __shared__ = True
+
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # listed / unlisted
+    reason: Mapped[str] = mapped_column(Text)
+    entry_date: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str | None] = mapped_column(String(50))
+
+    __table_args__ = (CheckConstraint("action IN ('listed', 'unlisted')", name="action"),)
+
+
+class Target(Syncable, Base):
+    """年度目标: a value for a metric of the catalogue, for a year, a station or the district."""
+
+    __tablename__ = "targets"
+
+    year: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(60))
+    scope_station_id: Mapped[str | None] = mapped_column(ID)
+    value: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_targets_year_metric", "year", "metric", "scope_station_id"),)
+
+
+# --------------------------------------------------------------------------- members
+
+
+class Member(Syncable, Base):
+    """会员/职工. Active at most once per station (a partial unique index)."""
+
+    __tablename__ = "members"
+
+    name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18))
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))  # 民族
+    phone: Mapped[str | None] = mapped_column(String(30))
+    employer_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    employer_name: Mapped[str | None] = mapped_column(String(200))
+    card_no: Mapped[str | None] = mapped_column(String(40))
+    join_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    status_date: Mapped[date | None] = mapped_column(Date)
+    migrant_worker: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notes: Mapped[str | None] = mapped_column(Text)
+    # A transfer creates a new row at the destination; it points at the source row.
+    transferred_from_id: Mapped[str | None] = mapped_column(ID)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'transferred', 'left', 'deceased')", name="status"
+        ),
+        Index("ix_members_name", "name"),
+        Index("ix_members_id_number", "id_number"),
+        Index("ix_members_phone", "phone"),
+        Index(
+            "uq_members_active_id_number",
+            "station_id",
+            "id_number",
+            unique=True,
+            sqlite_where=text("status = 'active' AND deleted = 0"),
+            postgresql_where=text("status = 'active' AND deleted = false"),
+        ),
+    )
+
+
+class MemberSearchKey(Base):
+    """Pinyin keys of member names (full and initials), local and derived; never synced."""
+
+    __tablename__ = "member_search_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+
+    __table_args__ = (
+        Index("ix_member_search_keys_member_id", "member_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+# --------------------------------------------------------------------------- hardship
+
+
+class HardshipCase(Syncable, Base):
+    """困难职工档案: one file per household, opened for the household head."""
+
+    __tablename__ = "hardship_cases"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20))  # 困难类别
+    level: Mapped[str] = mapped_column(String(20))
+    household_size: Mapped[int] = mapped_column(Integer)
+    monthly_income_per_capita_fen: Mapped[int | None] = mapped_column(Integer)  # 人均收入
+    registered_date: Mapped[date] = mapped_column(Date)
+    last_review_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(Text)
+    # 困难职工档案表 fields
+    political_status: Mapped[str | None] = mapped_column(String(30))  # 政治面貌
+    health: Mapped[str | None] = mapped_column(String(50))  # 健康状况
+    disability_category: Mapped[str | None] = mapped_column(String(50))  # 残疾类别
+    model_worker_type: Mapped[str | None] = mapped_column(String(50))  # 劳模类型
+    housing_type: Mapped[str | None] = mapped_column(String(50))  # 住房类型
+    employer_name: Mapped[str | None] = mapped_column(String(200))  # 工作单位
+    employer_nature: Mapped[str | None] = mapped_column(String(50))  # 单位性质
+    enterprise_status: Mapped[str | None] = mapped_column(String(50))  # 企业状况
+    single_parent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    own_monthly_income_fen: Mapped[int | None] = mapped_column(Integer)  # 本人月收入
+    household_annual_income_fen: Mapped[int | None] = mapped_column(Integer)  # 家庭年总收入
+    hukou_area: Mapped[str | None] = mapped_column(String(100))  # 户口所在地区划
+    medical_insurance: Mapped[str | None] = mapped_column(String(50))  # 医保状况
+    zero_employment: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # 是否零就业家庭
+    primary_cause: Mapped[str | None] = mapped_column(String(100))  # 主要致困原因
+    secondary_cause: Mapped[str | None] = mapped_column(String(100))  # 次要致困原因
+    bank_name: Mapped[str | None] = mapped_column(String(100))  # 开户银行
+    bank_account: Mapped[str | None] = mapped_column(String(40))  # 卡号
+    filed_by: Mapped[str | None] = mapped_column(String(50))  # 建档人
+    reviewed_by: Mapped[str | None] = mapped_column(String(50))  # 审核人
+    entered_by: Mapped[str | None] = mapped_column(String(50))  # 录入人
+    grassroots_signed_by: Mapped[str | None] = mapped_column(String(50))
+    grassroots_signed_date: Mapped[date | None] = mapped_column(Date)
+    upper_signed_by: Mapped[str | None] = mapped_column(String(50))
+    upper_signed_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'exited', 'cancelled')", name="status"),
+        CheckConstraint("household_size >= 1", name="household_size"),
+    )
+
+
+class HouseholdMember(Syncable, Base):
+    """A row of the household on a hardship file (the head is the case's member)."""
+
+    __tablename__ = "household_members"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("hardship_cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    relation: Mapped[str] = mapped_column(String(20))  # 与户主关系
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    age: Mapped[int | None] = mapped_column(Integer)
+    health: Mapped[str | None] = mapped_column(String(50))
+    school_or_work: Mapped[str | None] = mapped_column(String(100))  # 就学/就业情况
+
+
+class LedgerEntry(Syncable, Base):
+    """帮扶记录, the 台账. Append-only: a mistake is corrected by a reversal (冲正)."""
+
+    __tablename__ = "ledger_entries"
+    __append_only__ = True
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("hardship_cases.id"), index=True)
+    entry_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    amount_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # 医疗互助保障: the calendar year the purchase covers (enrolment runs late in the
+    # year before). Other kinds: NULL.
+    cover_year: Mapped[int | None] = mapped_column(Integer)
+    # 金秋助学: the student aided (one aid per student and year).
+    beneficiary: Mapped[str | None] = mapped_column(String(50))
+    funding_source: Mapped[str | None] = mapped_column(String(100))
+    handled_by: Mapped[str | None] = mapped_column(String(50))
+    note: Mapped[str | None] = mapped_column(Text)
+    reverses_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ledger_entries.id"), unique=True
+    )
+
+    __table_args__ = (Index("ix_ledger_entries_kind_date", "kind", "entry_date"),)
+
+
+# --------------------------------------------------------------------------- visits
+
+
+class Visit(Syncable, Base):
+    """走访日志: a visit to an enterprise, or (district staff) to a station (站点调研)."""
+
+    __tablename__ = "visits"
+
+    visit_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    target_station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))
+    visitors: Mapped[str] = mapped_column(String(200))
+    workers_served: Mapped[int] = mapped_column(Integer, default=0)
+    operating_status: Mapped[str] = mapped_column(String(10), default="normal")
+    flags: Mapped[str | None] = mapped_column(String(200))  # comma-separated VISIT_FLAG codes
+    workers_involved: Mapped[int | None] = mapped_column(Integer)
+    findings: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[str | None] = mapped_column(Text)
+    follow_up_due: Mapped[date | None] = mapped_column(Date)
+    closed_date: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint(
+            "(enterprise_id IS NULL) <> (target_station_id IS NULL)", name="one_target"
+        ),
+        CheckConstraint("operating_status IN ('normal', 'abnormal')", name="operating_status"),
+        Index("ix_visits_station_date", "station_id", "visit_date"),
+    )
+
+
+# --------------------------------------------------------------------------- events
+
+
+class Event(Syncable, Base):
+    """活动: legal service, training (提素), inclusive service (普惠) …"""
+
+    __tablename__ = "events"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    event_date: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))
+    person_times: Mapped[int] = mapped_column(Integer, default=0)
+    migrant_person_times: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("migrant_person_times <= person_times", name="migrants_le_total"),
+    )
+
+
+class EventMember(Syncable, Base):
+    """A member who took part in an event (optional)."""
+
+    __tablename__ = "event_members"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+
+
+# --------------------------------------------------------------------------- local only
+
+
+class User(Base):
+    """A person who logs in on this database. Local: never synced."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        CheckConstraint("role IN ('clerk', 'station_admin', 'district_admin')", name="role"),
+    )
+
+
+class AuditRecord(Base):
+    """Who did what to which row, when (UTC). Append-only at the database level."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(20))  # insert / update / delete / sync / login …
+    table_name: Mapped[str | None] = mapped_column(String(40))
+    row_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
+
+    __table_args__ = (Index("ix_audit_log_row", "table_name", "row_id"),)
+
+
+class OutboxEntry(Base):
+    """A change not yet acknowledged by the district: (table, row id, hlc)."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(ID)
+    hlc: Mapped[str] = mapped_column(HLC)
+
+    __table_args__ = (Index("ix_outbox_row", "table_name", "row_id"),)
+
+
+class LocalState(Base):
+    """Key/value facts about this database: station, node id, clock, schema facts."""
+
+    __tablename__ = "local_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+SYNCABLE_MODELS: tuple[type[Syncable], ...] = (
+    Station,
+    Enterprise,
+    WatchListEntry,
+    Target,
+    Member,
+    HardshipCase,
+    HouseholdMember,
+    LedgerEntry,
+    Visit,
+    Event,
+    EventMember,
+)
+
+MODEL_BY_TABLE: dict[str, type[Syncable]] = {m.__tablename__: m for m in SYNCABLE_MODELS}
+
+# Tables whose rows are never updated or deleted, enforced by triggers (see migrations).
+APPEND_ONLY_TABLES = ("ledger_entries", "watch_list_entries", "audit_log")

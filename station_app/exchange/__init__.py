@@ -1,0 +1,1 @@
+"""Excel import/export and printable documents that need no widgets (no Qt)."""

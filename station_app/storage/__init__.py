@@ -1,0 +1,1 @@
+"""Engines, sessions, migrations, backups, the clock and change capture (no Qt)."""

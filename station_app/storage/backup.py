@@ -1,0 +1,173 @@
+"""Backups of a station's SQLite file with the SQLite online backup API, and restore.
+
+Backups live in ``<folder of the database>/backups/`` named
+``<stem>.<YYYYmmddTHHMMSS>.<reason>.sqlite3`` and are kept in rotation per reason:
+``migration`` (before every schema upgrade), ``daily`` (the first open of each day),
+``manual`` (the CLI and the menu) and ``restore`` (the file as it was before a restore).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KEEP = {"migration": 5, "daily": 7, "manual": 10, "restore": 3}
+STAMP = "%Y%m%dT%H%M%S"
+
+
+class BackupError(Exception):
+    """A backup could not be made or restored; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    taken_at: datetime
+    reason: str
+    size: int
+
+
+def backup_dir(db_path: Path) -> Path:
+    return Path(db_path).resolve().parent / "backups"
+
+
+def list_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups of this database, newest first."""
+    db_path = Path(db_path)
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in folder.glob(f"{db_path.stem}.*.sqlite3"):
+        parts = p.name[len(db_path.stem) + 1 : -len(".sqlite3")].split(".")
+        if len(parts) != 2:
+            continue
+        try:
+            taken = datetime.strptime(parts[0], STAMP)
+        except ValueError:
+            continue
+        out.append(BackupInfo(p, taken, parts[1], p.stat().st_size))
+    out.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return out
+
+
+def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = None) -> Path:
+    """Copy the database with the backup API (consistent even while in use)."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise BackupError(f"no database at {db_path}")
+    folder = backup_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    target = folder / f"{db_path.stem}.{now.strftime(STAMP)}.{reason}.sqlite3"
+    n = 1
+    while target.exists():  # two backups in one second
+        target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{n:02d}.{reason}.sqlite3"
+        n += 1
+    tmp = target.with_suffix(".partial")
+    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    except sqlite3.DatabaseError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackupError(f"could not back up {db_path}: {exc}") from exc
+    finally:
+        src.close()
+    os.replace(tmp, target)
+    _rotate(db_path, reason, KEEP.get(reason, 10) if keep is None else keep)
+    log.info("backup %s of %s written to %s", reason, db_path, target)
+    return target
+
+
+def _rotate(db_path: Path, reason: str, keep: int) -> None:
+    same = [b for b in list_backups(db_path) if b.reason == reason]
+    for old in same[keep:]:
+        old.path.unlink(missing_ok=True)
+
+
+def daily_backup(db_path: Path) -> Path | None:
+    """Make today's backup unless one exists already. Returns the new file or None."""
+    today = datetime.now().date()
+    for b in list_backups(db_path):
+        if b.reason == "daily" and b.taken_at.date() == today:
+            return None
+    return make_backup(db_path, "daily")
+
+
+def is_good(path: Path) -> bool:
+    """Whether a file is a readable SQLite database that passes ``quick_check``."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("PRAGMA quick_check").fetchone()
+            con.execute("SELECT count(*) FROM local_state").fetchone()
+            return row is not None and row[0] == "ok"
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+def newest_good_backup(db_path: Path) -> BackupInfo | None:
+    for b in list_backups(db_path):
+        if is_good(b.path):
+            return b
+    return None
+
+
+def restore_backup(db_path: Path, backup: Path) -> Path | None:
+    """Replace the database with a backup. Returns the backup made of the current file.
+
+    No other connection may be open on ``db_path``. The current file is kept as a
+    ``restore`` backup first when it can still be read, so a restore can be undone.
+    """
+    db_path, backup = Path(db_path), Path(backup)
+    if not is_good(backup):
+        raise BackupError(
+            f"{backup} is not a usable Station app backup (it fails the integrity check)"
+        )
+    saved = None
+    if db_path.exists() and is_good(db_path):
+        saved = make_backup(db_path, "restore")
+    elif db_path.exists():
+        # A damaged file cannot be read by the backup API: keep it aside as it is.
+        aside = backup_dir(db_path) / (
+            f"{db_path.stem}.{datetime.now().strftime(STAMP)}.damaged.sqlite3"
+        )
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(db_path, aside)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(db_path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    # A restored station must not reuse its node id for new changes (see sync --reseed).
+    con = sqlite3.connect(db_path)
+    try:
+        with con:
+            con.execute(
+                "INSERT OR REPLACE INTO local_state (key, value) VALUES ('needs_reseed', ?)",
+                (backup.name,),
+            )
+    finally:
+        con.close()
+    log.warning("database %s restored from %s", db_path, backup)
+    return saved

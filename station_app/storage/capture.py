@@ -1,0 +1,275 @@
+"""Change capture: the one place where writes are stamped, queued for sync and audited.
+
+Every ORM session made by ``Database.session()`` carries a ``WriteContext``. Before each
+flush, the hook below
+
+- stamps new syncable rows with an id (UUIDv7, unless derived), an owner and a clock stamp;
+- re-stamps changed rows, refusing changes to append-only rows (the ledger, the watch-list
+  history) before the database triggers would;
+- turns deletes of syncable rows into tombstones (``deleted = true``);
+- queues an outbox entry (table, row id, hlc) for each local change, in the same
+  transaction as the change;
+- writes an audit record (who, what, which row, when, which fields);
+- keeps the pinyin search keys of members current.
+
+Rows applied by sync (``source="sync"``) keep their remote stamp and owner, advance the
+local clock past the remote stamp, are not queued, and are audited as applied by sync.
+
+The bulk path (``bulk_insert``) writes many new rows with Core ``executemany`` but goes
+through the same ``stamp_new`` step, so imports and demo data look exactly like rows made
+one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from station_app.domain.ids import uuid7
+from station_app.domain.models import (
+    AuditRecord,
+    LocalState,
+    Member,
+    MemberSearchKey,
+    OutboxEntry,
+    Syncable,
+)
+from station_app.storage.clock import HybridClock
+
+SYNC_COLUMNS = frozenset({"id", "station_id", "hlc", "deleted"})
+
+
+class AppendOnlyError(PermissionError):
+    """An attempt to change or delete a row of an append-only table."""
+
+
+@dataclass
+class WriteContext:
+    """Who writes, for which station, with which clock, and from where."""
+
+    actor: str
+    station_id: str
+    clock: HybridClock
+    source: str = "local"  # "local" or "sync"
+    role: str | None = None
+    user_id: int | None = None
+    # (table, row id) of every syncable row this unit of work changed
+    changed: set[tuple[str, str]] = field(default_factory=set)
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _ctx(session: Session) -> WriteContext | None:
+    return session.info.get("ctx")
+
+
+def _sync_stored_clock(session: Session, ctx: WriteContext) -> None:
+    stored = session.execute(
+        select(LocalState.value).where(LocalState.key == "hlc")
+    ).scalar_one_or_none()
+    if stored:
+        ctx.clock.observe(stored)
+
+
+def _persist_clock(session: Session, ctx: WriteContext) -> None:
+    session.execute(
+        update(LocalState).where(LocalState.key == "hlc").values(value=ctx.clock.last())
+    )
+
+
+def stamp_new(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
+    """Fill the sync shape of a new row given as a dict (the bulk path)."""
+    if not values.get("id"):
+        values["id"] = uuid7()
+    if not values.get("station_id"):
+        values["station_id"] = ctx.station_id
+    if ctx.source == "sync":
+        if not values.get("hlc"):
+            raise ValueError("a row applied by sync must carry its stamp")
+        ctx.clock.observe(values["hlc"])
+    else:
+        values["hlc"] = ctx.clock.tick()
+    values.setdefault("deleted", False)
+    return values
+
+
+def _changes(obj: Syncable) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in ("hlc",):
+            continue
+        hist = state.attrs[attr.key].history
+        if hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old != new:
+                out[attr.key] = [old, new]
+    return out
+
+
+def _audit(session: Session, ctx: WriteContext, action: str, table: str, row_id: str,
+           detail: dict | None) -> None:
+    session.add(
+        AuditRecord(
+            at=utc_now_text(),
+            actor=ctx.actor,
+            action=action,
+            table_name=table,
+            row_id=row_id,
+            detail=json.dumps(detail, ensure_ascii=False, default=_json_default)
+            if detail
+            else None,
+        )
+    )
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    ctx = _ctx(session)
+    new = [o for o in session.new if isinstance(o, Syncable)]
+    dirty = [o for o in session.dirty if isinstance(o, Syncable)]
+    gone = [o for o in session.deleted if isinstance(o, Syncable)]
+    if not (new or dirty or gone):
+        return
+    if ctx is None:
+        raise RuntimeError("syncable rows are written only through Database.session()")
+    _sync_stored_clock(session, ctx)
+    from_sync = ctx.source == "sync"
+    rekey: set[str] = session.info.setdefault("_rekey", set())
+
+    # Deletes become tombstones: take the object back from the delete list.
+    for obj in gone:
+        if obj.__append_only__:
+            raise AppendOnlyError(f"{obj.__tablename__} rows are never deleted")
+        session.expunge(obj)
+        session.add(obj)
+        obj.deleted = True
+        dirty.append(obj)
+
+    for obj in new:
+        values = {"id": obj.id, "station_id": obj.station_id, "hlc": obj.hlc}
+        stamp_new(values, ctx)
+        obj.id, obj.station_id, obj.hlc = values["id"], values["station_id"], values["hlc"]
+        if obj.deleted is None:
+            obj.deleted = False
+        table = obj.__tablename__
+        ctx.changed.add((table, obj.id))
+        if from_sync:
+            _audit(session, ctx, "sync", table, obj.id, {"hlc": obj.hlc})
+        else:
+            session.add(OutboxEntry(table_name=table, row_id=obj.id, hlc=obj.hlc))
+            _audit(session, ctx, "insert", table, obj.id, None)
+        if isinstance(obj, Member):
+            rekey.add(obj.id)
+
+    for obj in dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        changes = _changes(obj)
+        content = {k for k in changes if k not in SYNC_COLUMNS}
+        if obj.__append_only__ and (content or "deleted" in changes):
+            raise AppendOnlyError(f"{obj.__tablename__} rows are never changed")
+        if "station_id" in changes:
+            raise PermissionError("a row's owner never changes")
+        table = obj.__tablename__
+        ctx.changed.add((table, obj.id))
+        if from_sync:
+            ctx.clock.observe(obj.hlc)
+            _audit(session, ctx, "sync", table, obj.id, changes or None)
+        else:
+            obj.hlc = ctx.clock.tick()
+            session.add(OutboxEntry(table_name=table, row_id=obj.id, hlc=obj.hlc))
+            action = "delete" if changes.get("deleted") == [False, True] else "update"
+            _audit(session, ctx, action, table, obj.id, changes or None)
+        if isinstance(obj, Member) and "name" in changes:
+            rekey.add(obj.id)
+
+    _persist_clock(session, ctx)
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    rekey: set[str] | None = session.info.get("_rekey")
+    if not rekey:
+        return
+    names = dict(
+        session.execute(select(Member.id, Member.name).where(Member.id.in_(rekey))).all()
+    )
+    rekey.clear()
+    write_search_keys(session, names, replace=True)
+
+
+def write_search_keys(session: Session, names: dict[str, str], *, replace: bool) -> None:
+    """Store the pinyin keys of members {id: name}."""
+    from station_app.domain.pinyin import search_keys
+
+    if replace and names:
+        session.execute(delete(MemberSearchKey).where(MemberSearchKey.member_id.in_(names)))
+    rows = [
+        {"key": key, "member_id": member_id}
+        for member_id, name in names.items()
+        for key in search_keys(name)
+    ]
+    if rows:
+        session.execute(insert(MemberSearchKey), rows)
+
+
+def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, Any]]) -> list[str]:
+    """Insert many new rows of one syncable model, stamped, queued and audited like any.
+
+    The rows must already be validated (the services do that). Returns the new ids.
+    """
+    ctx = _ctx(session)
+    if ctx is None:
+        raise RuntimeError("bulk_insert needs a session from Database.session()")
+    if not rows:
+        return []
+    _sync_stored_clock(session, ctx)
+    table = model.__tablename__
+    for values in rows:
+        stamp_new(values, ctx)
+    session.execute(insert(model), rows)
+    at = utc_now_text()
+    if ctx.source != "sync":
+        session.execute(
+            insert(OutboxEntry),
+            [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"]} for r in rows],
+        )
+    session.execute(
+        insert(AuditRecord),
+        [
+            {
+                "at": at,
+                "actor": ctx.actor,
+                "action": "sync" if ctx.source == "sync" else "insert",
+                "table_name": table,
+                "row_id": r["id"],
+                "detail": '{"bulk": true}',
+            }
+            for r in rows
+        ],
+    )
+    if model is Member:
+        write_search_keys(session, {r["id"]: r["name"] for r in rows}, replace=False)
+    ctx.changed.update((table, r["id"]) for r in rows)
+    _persist_clock(session, ctx)
+    return [r["id"] for r in rows]
+
+
+def install(session_class: type[Session]) -> None:
+    """Attach the hook to a Session class (done once for ``Database`` sessions)."""
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)

@@ -1,0 +1,358 @@
+"""Opening a database: version check, backup, migrations, integrity; sessions; the clock.
+
+The open lifecycle (``open_database``), in order:
+
+1. read the schema revision with plain ``sqlite3`` (no Alembic import);
+2. refuse a revision this app does not know (a file written by a newer app);
+3. when the revision is older, back the file up (reason ``migration``) and run the Alembic
+   migrations programmatically; when it is current, Alembic is never imported;
+4. ``PRAGMA quick_check`` (skippable for a fast first paint; the UI runs it later), with an
+   error that names the newest good backup to restore.
+
+One engine per file; one ``Session`` per unit of work, made by ``Database.session()``,
+which carries the ``WriteContext`` that the capture hook stamps and audits with.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from station_app.domain.actor import SYSTEM, Actor
+from station_app.domain.ids import DISTRICT_OWNER_ID
+from station_app.domain.models import MODEL_BY_TABLE, AuditRecord, LocalState, OutboxEntry
+from station_app.storage import backup as backups
+from station_app.storage import capture
+from station_app.storage.capture import WriteContext, utc_now_text
+from station_app.storage.clock import HybridClock
+from station_app.storage.engine import make_engine
+
+log = logging.getLogger(__name__)
+
+# Every revision this app knows, oldest first. A test checks it against the scripts.
+KNOWN_REVISIONS = ("0001", "0002")
+SCHEMA_HEAD = KNOWN_REVISIONS[-1]
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class StorageError(Exception):
+    """A database problem a person must act on; ``message(lang)`` says what to do."""
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.en, self.zh = en, zh
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+class NewerDatabaseError(StorageError):
+    pass
+
+
+class NotStationDatabaseError(StorageError):
+    pass
+
+
+class MissingDatabaseError(StorageError):
+    pass
+
+
+class DamagedDatabaseError(StorageError):
+    def __init__(self, path: Path, detail: str):
+        self.path = path
+        self.backup = backups.newest_good_backup(path)
+        where = str(self.backup.path) if self.backup else None
+        en = f"The database file {path} is damaged ({detail})."
+        zh = f"数据库文件 {path} 已损坏（{detail}）。"
+        if where:
+            en += f" Restore the newest good backup: {where} (station-admin restore)."
+            zh += f"请恢复最近的完好备份：{where}（station-admin restore）。"
+        else:
+            en += " No good backup was found; contact the district office."
+            zh += "未找到完好的备份，请联系区总工会。"
+        super().__init__(en, zh)
+
+
+class StationSession(Session):
+    """Sessions whose flushes go through the capture hook."""
+
+
+capture.install(StationSession)
+
+
+def read_revision(path: Path) -> str | None:
+    """The Alembic revision stamped in a SQLite file, or None for a file without one."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DamagedDatabaseError(path, str(exc)) from exc
+    try:
+        tables = {
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "alembic_version" not in tables:
+            if tables - {"sqlite_sequence"}:
+                raise NotStationDatabaseError(
+                    f"{path} is not a Station app database.",
+                    f"{path} 不是本软件的数据库文件。",
+                )
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DamagedDatabaseError(path, str(exc)) from exc
+    finally:
+        con.close()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (imports Alembic only here)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # Batch migrations copy tables; foreign keys must not fire mid-copy.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise StorageError(
+                f"migration left broken references: {problems[:5]}",
+                f"升级后存在无效引用：{problems[:5]}",
+            )
+
+
+def _newer_error(where: str, revision: str) -> NewerDatabaseError:
+    return NewerDatabaseError(
+        f"{where} was written by a newer version of Station app (schema {revision}). "
+        "Install the newest version of the app to open it; the file was not changed.",
+        f"{where} 由更新版本的软件写入（数据结构 {revision}），请安装最新版本后再打开；文件未被改动。",
+    )
+
+
+def open_database(
+    target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True
+) -> Database:
+    """Open (or with ``create`` make) a station or district database; see module doc."""
+    text_target = str(target)
+    if "://" in text_target and not text_target.startswith("sqlite"):
+        return _open_server(text_target, create=create)
+    if text_target.startswith("sqlite"):
+        text_target = text_target.split("///", 1)[1]
+    path = Path(text_target).expanduser()
+    exists = path.exists() and path.stat().st_size > 0
+    if not exists and not create:
+        raise MissingDatabaseError(
+            f"No database at {path}. Create one with: station-admin init --db {path} …",
+            f"{path} 没有数据库。请先运行 station-admin init --db {path} … 创建。",
+        )
+    revision = read_revision(path) if exists else None
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise _newer_error(str(path), revision)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(path)
+    if revision != SCHEMA_HEAD:
+        if not upgrade:
+            raise StorageError(
+                f"{path} needs a schema upgrade ({revision} → {SCHEMA_HEAD}).",
+                f"{path} 需要升级数据结构（{revision} → {SCHEMA_HEAD}）。",
+            )
+        if revision is not None:
+            saved = backups.make_backup(path, "migration")
+            log.info("upgrading %s from %s to %s (backup %s)", path, revision, SCHEMA_HEAD, saved)
+        migrate(engine)
+    db = Database(engine, path)
+    if check:
+        db.check_integrity(raise_on_error=True)
+    return db
+
+
+def _open_server(url: str, *, create: bool) -> Database:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        has_version = engine.dialect.has_table(conn, "alembic_version")
+        revision = (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if has_version
+            else None
+        )
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise _newer_error(engine.url.render_as_string(hide_password=True), revision)
+    if revision is None and not create:
+        raise MissingDatabaseError(
+            f"{engine.url.render_as_string(hide_password=True)} has no Station app schema.",
+            "该数据库尚未初始化。",
+        )
+    if revision != SCHEMA_HEAD:
+        migrate(engine)
+    return Database(engine, None)
+
+
+class Database:
+    """An open station or district database: engine, node id, clock, sessions."""
+
+    def __init__(self, engine: Engine, path: Path | None):
+        self.engine = engine
+        self.path = path
+        self._sessions = sessionmaker(bind=engine, class_=StationSession, expire_on_commit=False)
+        state = self.state()
+        node = state.get("node_id")
+        if not node:
+            node = secrets.token_hex(8)
+            self.set_state("node_id", node)
+        if "hlc" not in state:
+            self.set_state("hlc", "")
+        self.node_id = node
+        self.clock = HybridClock(node, state.get("hlc") or None)
+        self._station_id = state.get("station_id")
+
+    # -- local state -------------------------------------------------------------------
+
+    def state(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(LocalState.key, LocalState.value)).all())
+
+    def set_state(self, key: str, value: str, session: Session | None = None) -> None:
+        def write(conn):
+            conn.execute(delete(LocalState).where(LocalState.key == key))
+            conn.execute(insert(LocalState).values(key=key, value=value))
+
+        if session is not None:
+            write(session)
+        else:
+            with self.engine.begin() as conn:
+                write(conn)
+        if key == "station_id":
+            self._station_id = value
+
+    @property
+    def station_id(self) -> str | None:
+        """The owning station of this file; the district pseudo-owner at the district."""
+        return self._station_id
+
+    @property
+    def is_district(self) -> bool:
+        return self._station_id == DISTRICT_OWNER_ID
+
+    # -- sessions ----------------------------------------------------------------------
+
+    @contextmanager
+    def session(self, actor: Actor | None = None, *, source: str = "local") -> Iterator[Session]:
+        """One unit of work in one transaction: commits at the end, rolls back on error."""
+        actor = actor or SYSTEM
+        ctx = WriteContext(
+            actor=actor.username,
+            station_id=self._station_id or DISTRICT_OWNER_ID,
+            clock=self.clock,
+            source=source,
+            role=actor.role,
+            user_id=actor.user_id,
+        )
+        with self._sessions() as session:
+            session.info["ctx"] = ctx
+            session.info["actor"] = actor
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only unit of work (a snapshot); a write through it is refused."""
+        with self._sessions() as session:
+            session.info["read_only"] = True
+            with session.begin():
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("reader sessions do not write; use Database.session()")
+
+    # -- checks, backups, clock --------------------------------------------------------
+
+    def check_integrity(self, *, raise_on_error: bool = False) -> list[str]:
+        """``PRAGMA quick_check`` on SQLite; an empty list means the file is sound."""
+        if self.engine.dialect.name != "sqlite":
+            return []
+        try:
+            with self.engine.connect() as conn:
+                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
+        except Exception as exc:  # the driver raises DatabaseError on a torn file
+            rows = [str(exc)]
+        problems = [] if rows == ["ok"] else rows
+        if problems and raise_on_error:
+            assert self.path is not None
+            self.engine.dispose()
+            raise DamagedDatabaseError(self.path, "; ".join(problems[:3]))
+        return problems
+
+    def backup(self, reason: str = "manual") -> Path:
+        if self.path is None:
+            raise StorageError(
+                "Back up a server database with pg_dump (district-server backup).",
+                "服务器数据库请用 pg_dump 备份。",
+            )
+        return backups.make_backup(self.path, reason)
+
+    def daily_backup(self) -> Path | None:
+        return backups.daily_backup(self.path) if self.path is not None else None
+
+    def pending_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT count(*) FROM (SELECT DISTINCT table_name, row_id FROM outbox) t")
+            ).scalar_one()
+
+    def clock_ahead_ms(self) -> int:
+        """How far the stored clock runs ahead of this machine's wall clock."""
+        stored = self.state().get("hlc")
+        if stored:
+            self.clock.observe(stored)
+        return self.clock.ahead_ms()
+
+    def correct_clock(self, actor: Actor | None = None) -> int:
+        """After the laptop clock ran fast and was fixed: follow the wall clock again and
+        re-stamp every row waiting in the outbox. Returns how many rows were re-stamped."""
+        with self.session(actor) as s:
+            before = self.clock.last()
+            self.clock.reset()
+            pending = s.execute(
+                select(OutboxEntry.table_name, OutboxEntry.row_id)
+                .group_by(OutboxEntry.table_name, OutboxEntry.row_id)
+                .order_by(text("min(seq)"))
+            ).all()
+            for table, row_id in pending:
+                stamp = self.clock.tick()
+                model = MODEL_BY_TABLE[table]
+                s.execute(update(model).where(model.id == row_id).values(hlc=stamp))
+                s.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.table_name == table, OutboxEntry.row_id == row_id)
+                    .values(hlc=stamp)
+                )
+            s.execute(
+                update(LocalState).where(LocalState.key == "hlc").values(value=self.clock.last())
+            )
+            s.add(
+                AuditRecord(
+                    at=utc_now_text(),
+                    actor=(actor or SYSTEM).username,
+                    action="clock",
+                    detail=f'{{"before": "{before}", "after": "{self.clock.last()}", '
+                    f'"restamped": {len(pending)}}}',
+                )
+            )
+        return len(pending)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,51 @@
+"""Engine factory: one engine per database, pragmas on every SQLite connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
+    # Let SQLAlchemy control transactions; pysqlite's implicit BEGIN is turned off below.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-32000")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # pysqlite defers BEGIN to the first write; an explicit BEGIN gives SQLite real
+    # transactions around reads too (a consistent snapshot per unit of work).
+    conn.exec_driver_sql("BEGIN")
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite+pysqlite:///{Path(path)}"
+
+
+def make_engine(url_or_path: str | Path, **kwargs) -> Engine:
+    """An engine for a SQLAlchemy URL or a SQLite file path."""
+    text = str(url_or_path)
+    url = make_url(text) if "://" in text else make_url(sqlite_url(text))
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, record):
+            dbapi_conn.isolation_level = None  # autocommit at the driver; we BEGIN ourselves
+            _sqlite_pragmas(dbapi_conn, record)
+
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)

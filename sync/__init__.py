@@ -1,0 +1,1 @@
+"""Moving data between a station and the district (no Qt)."""
