@@ -268,9 +268,7 @@ def _ascii_reading(reading: str) -> str:
     if reading.isascii():
         r = reading.lower()
     else:
-        r = "".join(
-            c for c in unicodedata.normalize("NFKD", reading.lower()) if c.isascii()
-        )
+        r = "".join(c for c in unicodedata.normalize("NFKD", reading.lower()) if c.isascii())
     return r if r.isalpha() and r.isascii() else ""
 
 
@@ -380,9 +378,7 @@ def _combination_count(syllables: list[tuple[str, ...]]) -> int:
     return total
 
 
-def _best_combinations(
-    syllables: list[tuple[str, ...]], limit: int
-) -> list[tuple[str, ...]]:
+def _best_combinations(syllables: list[tuple[str, ...]], limit: int) -> list[tuple[str, ...]]:
     """Up to ``limit`` reading combinations, most likely first.
 
     Candidates are ranked by the sum of the readings' positions in their
@@ -399,7 +395,7 @@ def _best_combinations(
     picked: list[tuple[str, ...]] = []
     while heap and len(picked) < limit:
         cost, idx = heapq.heappop(heap)
-        picked.append(tuple(s[i] for s, i in zip(syllables, idx)))
+        picked.append(tuple(s[i] for s, i in zip(syllables, idx, strict=True)))
         for pos, i in enumerate(idx):
             if i + 1 < sizes[pos]:
                 nxt = idx[:pos] + (i + 1,) + idx[pos + 1 :]

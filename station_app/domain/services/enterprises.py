@@ -1,0 +1,209 @@
+"""Enterprises (企业) and the labour-risk watch list (劳资隐患重点监管), kept as a history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from station_app.domain.ids import enterprise_id_for
+from station_app.domain.models import Enterprise, WatchListEntry
+from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.validation import (
+    ErrorCollector,
+    FieldError,
+    ValidationError,
+    normalize_text,
+    parse_bool,
+    parse_credit_code,
+    parse_date,
+    parse_int,
+    parse_phone,
+    parse_text,
+)
+
+EDITABLE = (
+    "name", "credit_code", "address", "industry", "headcount", "union_established",
+    "union_chair", "contact_phone", "area_station_id", "notes",
+)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or normalize_text(v) == ""
+
+
+def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
+    c = ErrorCollector()
+    v: dict[str, Any] = {}
+    v["name"] = c.check(
+        "enterprise_name", parse_text, data.get("name"), field="enterprise_name",
+        required=True, max_len=200,
+    )
+    v["credit_code"] = None if _blank(data.get("credit_code")) else c.check(
+        "credit_code", parse_credit_code, data.get("credit_code")
+    )
+    v["address"] = c.check("address", parse_text, data.get("address"), field="address", max_len=300)
+    v["industry"] = c.check("industry", parse_text, data.get("industry"), field="industry", max_len=100)
+    v["headcount"] = c.check(
+        "employee_count", parse_int, data.get("headcount"), field="employee_count",
+        min_value=0, max_value=1_000_000, required=False,
+    )
+    ue = data.get("union_established")
+    v["union_established"] = False if _blank(ue) else c.check(
+        "union_established", parse_bool, ue, field="union_established"
+    )
+    v["union_chair"] = c.check(
+        "union_chair", parse_text, data.get("union_chair"), field="union_chair", max_len=50
+    )
+    v["contact_phone"] = None if _blank(data.get("contact_phone")) else c.check(
+        "contact_phone", parse_phone, data.get("contact_phone")
+    )
+    v["area_station_id"] = data.get("area_station_id") or None
+    v["notes"] = c.check("notes", parse_text, data.get("notes"), field="notes", max_len=2000)
+    c.raise_if_any()
+    return v
+
+
+def register_enterprise(session: Session, data: Mapping[str, Any]) -> Enterprise:
+    """Register an enterprise. With a credit code its id is derived from the code, so two
+    stations registering it offline make one row; a code already here is an error."""
+    require(session, "clerk", "登记企业", "register enterprises")
+    v = clean_enterprise(data)
+    if v["credit_code"]:
+        existing = session.get(Enterprise, enterprise_id_for(v["credit_code"]))
+        if existing is None:
+            existing = session.execute(
+                select(Enterprise).where(Enterprise.credit_code == v["credit_code"])
+            ).scalar_one_or_none()
+        if existing is not None:
+            raise ValidationError(
+                [FieldError("credit_code", "enterprise.duplicate_code", {"name": existing.name})]
+            )
+        v["id"] = enterprise_id_for(v["credit_code"])
+    v["area_station_id"] = v["area_station_id"] or session.info["ctx"].station_id
+    ent = Enterprise(**v)
+    session.add(ent)
+    session.flush()
+    return ent
+
+
+def update_enterprise(session: Session, enterprise_id: str, data: Mapping[str, Any]) -> Enterprise:
+    require(session, "clerk", "修改企业", "edit enterprises")
+    ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
+    merged = {k: getattr(ent, k) for k in EDITABLE}
+    merged.update({k: v for k, v in data.items() if k in EDITABLE})
+    v = clean_enterprise(merged)
+    if v["credit_code"] and v["credit_code"] != ent.credit_code:
+        other = session.execute(
+            select(Enterprise).where(
+                Enterprise.credit_code == v["credit_code"], Enterprise.id != ent.id
+            )
+        ).scalar_one_or_none()
+        if other is not None:
+            raise ValidationError(
+                [FieldError("credit_code", "enterprise.duplicate_code", {"name": other.name})]
+            )
+    for k, val in v.items():
+        if getattr(ent, k) != val:
+            setattr(ent, k, val)
+    session.flush()
+    return ent
+
+
+# --------------------------------------------------------------------------- watch list
+
+
+def latest_watch_entries(as_of: date | None = None) -> Select:
+    """One row per enterprise: its latest watch-list entry dated on or before ``as_of``."""
+    w = aliased(WatchListEntry)
+    ranked = select(
+        w.enterprise_id,
+        w.action,
+        w.entry_date,
+        w.reason,
+        func.row_number()
+        .over(partition_by=w.enterprise_id, order_by=(w.entry_date.desc(), w.hlc.desc()))
+        .label("rn"),
+    ).where(w.deleted.is_(False))
+    if as_of is not None:
+        ranked = ranked.where(w.entry_date <= as_of)
+    sub = ranked.subquery()
+    return select(sub.c.enterprise_id, sub.c.action, sub.c.entry_date, sub.c.reason).where(
+        sub.c.rn == 1
+    )
+
+
+def watch_listed_ids(as_of: date | None = None) -> Select:
+    """A select of the ids of enterprises on the watch list as of a date."""
+    latest = latest_watch_entries(as_of).subquery()
+    return select(latest.c.enterprise_id).where(latest.c.action == "listed")
+
+
+def is_watch_listed(session: Session, enterprise_id: str, as_of: date | None = None) -> bool:
+    latest = latest_watch_entries(as_of).subquery()
+    action = session.execute(
+        select(latest.c.action).where(latest.c.enterprise_id == enterprise_id)
+    ).scalar_one_or_none()
+    return action == "listed"
+
+
+def _watch_entry(session: Session, enterprise_id: str, action: str, reason: Any, on: Any
+                 ) -> WatchListEntry:
+    ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
+    c = ErrorCollector()
+    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
+    when = c.check("entry_date", parse_date, today() if on is None else on,
+                   field="entry_date", not_future=True)
+    c.raise_if_any()
+    listed = is_watch_listed(session, ent.id)
+    if action == "listed" and listed:
+        raise ValidationError([FieldError("enterprise", "watch.already_listed")])
+    if action == "unlisted" and not listed:
+        raise ValidationError([FieldError("enterprise", "watch.not_listed")])
+    entry = WatchListEntry(
+        enterprise_id=ent.id, action=action, reason=why, entry_date=when,
+        recorded_by=session.info["actor"].username if "actor" in session.info else None,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_on_watch(session: Session, enterprise_id: str, reason: Any, on: Any = None
+                  ) -> WatchListEntry:
+    """Put an enterprise on the watch list (stations may list)."""
+    require(session, "clerk", "列入重点监管名单", "put enterprises on the watch list")
+    return _watch_entry(session, enterprise_id, "listed", reason, on)
+
+
+def unlist_from_watch(session: Session, enterprise_id: str, reason: Any, on: Any = None
+                      ) -> WatchListEntry:
+    """Take an enterprise off the watch list: the district decides removals."""
+    require(session, "district_admin", "移出重点监管名单", "remove enterprises from the watch list")
+    return _watch_entry(session, enterprise_id, "unlisted", reason, on)
+
+
+def watch_history(session: Session, enterprise_id: str) -> list[WatchListEntry]:
+    return list(
+        session.execute(
+            select(WatchListEntry)
+            .where(WatchListEntry.enterprise_id == enterprise_id,
+                   WatchListEntry.deleted.is_(False))
+            .order_by(WatchListEntry.entry_date, WatchListEntry.hlc)
+        ).scalars()
+    )
+
+
+def watch_list(session: Session, as_of: date | None = None) -> list[tuple[Enterprise, date, str]]:
+    """Enterprises currently on the watch list with the date and reason of listing."""
+    latest = latest_watch_entries(as_of).subquery()
+    rows = session.execute(
+        select(Enterprise, latest.c.entry_date, latest.c.reason)
+        .join(latest, and_(latest.c.enterprise_id == Enterprise.id, latest.c.action == "listed"))
+        .where(Enterprise.deleted.is_(False))
+        .order_by(Enterprise.name)
+    ).all()
+    return [(e, d, r) for e, d, r in rows]

@@ -1,0 +1,498 @@
+"""Hardship files (困难职工档案) and the assistance ledger (帮扶台账).
+
+The ledger is append-only: an entry is never edited or deleted; a mistake is corrected
+by a reversal (冲正), a new entry with the negated amount that references the original,
+at most once per entry. A reversed entry and its reversal count for nothing in the
+figures, and every total (per case, kind, year, station) is a plain sum, so the totals
+always reconcile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, extract, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from station_app.domain.choices import (
+    CASE_STATUS,
+    HARDSHIP_CATEGORY,
+    HARDSHIP_LEVEL,
+    HOUSEHOLD_RELATION,
+    LEDGER_KIND,
+    label,
+)
+from station_app.domain.models import HardshipCase, HouseholdMember, LedgerEntry, Member
+from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.validation import (
+    ErrorCollector,
+    FieldError,
+    ValidationError,
+    normalize_text,
+    parse_amount_fen,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_id_number,
+    parse_int,
+    parse_name,
+    parse_text,
+)
+
+# Medical mutual-aid (职工医疗互助) enrols from 20 October for next calendar year's cover.
+MUTUAL_AID_WINDOW_START = (10, 20)
+# Kinds that pay money: an amount above zero is required.
+PAID_KINDS = {"condolence", "medical_mutual_aid", "education_aid", "winter", "summer"}
+
+CASE_TEXT_FIELDS = {
+    "political_status": 30, "health": 50, "disability_category": 50, "model_worker_type": 50,
+    "housing_type": 50, "employer_name": 200, "employer_nature": 50, "enterprise_status": 50,
+    "hukou_area": 100, "medical_insurance": 50, "primary_cause": 100, "secondary_cause": 100,
+    "bank_name": 100, "bank_account": 40, "filed_by": 50, "reviewed_by": 50, "entered_by": 50,
+    "notes": 2000,
+}
+CASE_MONEY_FIELDS = (
+    "monthly_income_per_capita_fen", "own_monthly_income_fen", "household_annual_income_fen",
+)
+CASE_BOOL_FIELDS = ("single_parent", "zero_employment")
+
+
+def _blank(v: Any) -> bool:
+    return v is None or normalize_text(v) == ""
+
+
+def default_cover_year(entry_date: date) -> int:
+    """A purchase from the enrolment window on covers next year; before it, this year."""
+    return entry_date.year + (1 if (entry_date.month, entry_date.day) >= MUTUAL_AID_WINDOW_START
+                              else 0)
+
+
+def clean_case(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    c = ErrorCollector()
+    v: dict[str, Any] = {}
+
+    def want(key: str) -> bool:
+        return not partial or key in data
+
+    if want("category"):
+        v["category"] = c.check("category", parse_choice, data.get("category"), field="category",
+                                choices=HARDSHIP_CATEGORY)
+    if want("level"):
+        v["level"] = c.check("level", parse_choice, data.get("level"), field="level",
+                             choices=HARDSHIP_LEVEL)
+    if want("household_size"):
+        v["household_size"] = c.check("household_size", parse_int, data.get("household_size"),
+                                      field="household_size", min_value=1, max_value=30)
+    if want("registered_date"):
+        v["registered_date"] = c.check(
+            "entry_date", parse_date,
+            today() if _blank(data.get("registered_date")) else data.get("registered_date"),
+            field="entry_date", not_future=True,
+        )
+    if want("last_review_date") and not _blank(data.get("last_review_date")):
+        v["last_review_date"] = c.check("last_review_date", parse_date,
+                                        data.get("last_review_date"), field="last_review_date",
+                                        not_future=True)
+    for key, max_len in CASE_TEXT_FIELDS.items():
+        if want(key):
+            v[key] = c.check(key, parse_text, data.get(key), field=key, max_len=max_len)
+    for key in CASE_MONEY_FIELDS:
+        if want(key):
+            v[key] = None if _blank(data.get(key)) else c.check(
+                key, parse_amount_fen, data.get(key), field=key, allow_zero=True)
+    for key in CASE_BOOL_FIELDS:
+        if want(key):
+            v[key] = False if _blank(data.get(key)) else c.check(key, parse_bool, data.get(key),
+                                                               field=key)
+    c.raise_if_any()
+    return v
+
+
+def open_case(session: Session, member_id: str, data: Mapping[str, Any]) -> HardshipCase:
+    """Open the household's file for its head; one open file per household head."""
+    require(session, "clerk", "建立困难职工档案", "open hardship files")
+    member = get_or_404(session, Member, member_id, "member")
+    if member.status != "active":
+        raise ValidationError([FieldError("member", "case.member_inactive")])
+    v = clean_case(data)
+    existing = session.execute(
+        select(HardshipCase.id).where(
+            HardshipCase.member_id == member.id, HardshipCase.status == "open",
+            HardshipCase.deleted.is_(False),
+        )
+    ).first()
+    if existing:
+        raise ValidationError([FieldError("member", "case.exists")])
+    case = HardshipCase(member_id=member.id, status="open", **v)
+    if case.last_review_date is None:
+        case.last_review_date = case.registered_date
+    session.add(case)
+    session.flush()
+    return case
+
+
+def update_case(session: Session, case_id: str, data: Mapping[str, Any]) -> HardshipCase:
+    require(session, "clerk", "修改困难职工档案", "edit hardship files")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    v = clean_case(data, partial=True)
+    for k, val in v.items():
+        if getattr(case, k) != val:
+            setattr(case, k, val)
+    session.flush()
+    return case
+
+
+def record_review(session: Session, case_id: str, on: Any = None) -> HardshipCase:
+    """The annual review (年审) was done: clears the 12-month flag."""
+    require(session, "clerk", "登记年审", "record reviews")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    when = c.check("last_review_date", parse_date, today() if on is None else on,
+                   field="last_review_date", not_future=True)
+    c.raise_if_any()
+    case.last_review_date = when
+    session.flush()
+    return case
+
+
+def exit_case(session: Session, case_id: str, on: Any, reason: Any) -> HardshipCase:
+    """脱困: the household no longer needs help (station admins)."""
+    require(session, "station_admin", "办理脱困", "close hardship files")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    when = c.check("exit_date", parse_date, on, field="exit_date", not_future=True)
+    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
+    if when and when < case.registered_date:
+        c.add("exit_date", "date.before", other=case.registered_date.isoformat())
+    if case.status != "open":
+        c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+    c.raise_if_any()
+    case.status, case.exit_date, case.exit_reason = "exited", when, why
+    session.flush()
+    return case
+
+
+def sign_off(session: Session, case_id: str, level: str, by: Any, on: Any = None) -> HardshipCase:
+    """Record the grassroots (基层工会) or upper-union (上级工会) sign-off of a file."""
+    require(session, "station_admin", "签署审核意见", "sign off files")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    who = c.check("reviewed_by", parse_name, by, field="reviewed_by")
+    when = c.check("date", parse_date, today() if on is None else on, field="date",
+                   not_future=True)
+    c.raise_if_any()
+    if level == "grassroots":
+        case.grassroots_signed_by, case.grassroots_signed_date = who, when
+    elif level == "upper":
+        case.upper_signed_by, case.upper_signed_date = who, when
+    else:
+        raise ValueError(level)
+    session.flush()
+    return case
+
+
+def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
+                         ) -> HouseholdMember:
+    require(session, "clerk", "登记家庭成员", "edit households")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    v: dict[str, Any] = {"case_id": case.id}
+    v["name"] = c.check("name", parse_name, data.get("name"))
+    v["relation"] = c.check("relation", parse_choice, data.get("relation"), field="relation",
+                            choices=HOUSEHOLD_RELATION)
+    idn = None if _blank(data.get("id_number")) else c.check(
+        "id_number", parse_id_number, data.get("id_number"))
+    v["id_number"] = idn.number if idn else None
+    age = None if _blank(data.get("age")) else c.check(
+        "age", parse_int, data.get("age"), field="age", min_value=0, max_value=130)
+    if age is None and idn is not None:
+        t = today()
+        b = idn.birth_date
+        age = t.year - b.year - ((t.month, t.day) < (b.month, b.day))
+    v["age"] = age
+    v["health"] = c.check("health", parse_text, data.get("health"), field="health", max_len=50)
+    v["school_or_work"] = c.check("school_or_work", parse_text, data.get("school_or_work"),
+                                  field="school_or_work", max_len=100)
+    c.raise_if_any()
+    hm = HouseholdMember(**v)
+    session.add(hm)
+    session.flush()
+    return hm
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _reversed_ids():
+    """Ids of entries that have been reversed, and of the reversals themselves."""
+    r = aliased(LedgerEntry)
+    return select(r.reverses_id).where(r.reverses_id.is_not(None), r.deleted.is_(False))
+
+
+def effective_entries():
+    """A select of ledger entries that count: not reversed, not a reversal, not tombstoned."""
+    return select(LedgerEntry).where(
+        LedgerEntry.deleted.is_(False),
+        LedgerEntry.reverses_id.is_(None),
+        LedgerEntry.id.not_in(_reversed_ids()),
+    )
+
+
+def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> LedgerEntry:
+    """Append an assistance entry (帮扶记录) to an open file."""
+    require(session, "clerk", "登记帮扶记录", "add ledger entries")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    if case.status != "open":
+        c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+    kind = c.check("kind", parse_choice, data.get("kind"), field="kind", choices=LEDGER_KIND)
+    when = c.check("entry_date", parse_date,
+                   today() if _blank(data.get("entry_date")) else data.get("entry_date"),
+                   field="entry_date", not_future=True)
+    amount = 0
+    if not _blank(data.get("amount")):
+        amount = c.check("amount", parse_amount_fen, data.get("amount"), allow_zero=True)
+    if kind in PAID_KINDS and amount == 0:
+        c.add("amount", "ledger.amount_required", kind=label(LEDGER_KIND, kind))
+    cover_year = None
+    if kind == "medical_mutual_aid" and when:
+        cover_year = (default_cover_year(when) if _blank(data.get("cover_year"))
+                      else c.check("cover_year", parse_int, data.get("cover_year"),
+                                   field="year", min_value=when.year, max_value=when.year + 1))
+    beneficiary = c.check("beneficiary", parse_text, data.get("beneficiary"),
+                          field="beneficiary", max_len=50)
+    if kind == "education_aid":
+        if not beneficiary:
+            c.add("beneficiary", "ledger.beneficiary_required")
+        elif when:
+            twice = session.execute(
+                effective_entries()
+                .with_only_columns(LedgerEntry.id)
+                .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
+                .where(
+                    HardshipCase.member_id == case.member_id,
+                    LedgerEntry.kind == "education_aid",
+                    LedgerEntry.beneficiary == beneficiary,
+                    LedgerEntry.entry_date >= date(when.year, 1, 1),
+                    LedgerEntry.entry_date <= date(when.year, 12, 31),
+                )
+                .limit(1)
+            ).first()
+            if twice:
+                c.add("beneficiary", "ledger.education_twice", student=beneficiary,
+                      year=when.year)
+    funding = c.check("funding_source", parse_text, data.get("funding_source"),
+                      field="funding_source", max_len=100)
+    handled = c.check("handler", parse_text, data.get("handled_by"), field="handler",
+                      max_len=50)
+    note = c.check("note", parse_text, data.get("note"), field="note", max_len=1000)
+    c.raise_if_any()
+    entry = LedgerEntry(
+        case_id=case.id, entry_date=when, kind=kind, amount_fen=amount, cover_year=cover_year,
+        beneficiary=beneficiary, funding_source=funding,
+        handled_by=handled or session.info["actor"].display_name or session.info["actor"].username,
+        note=note,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def reverse_entry(session: Session, entry_id: str, reason: Any, on: Any = None) -> LedgerEntry:
+    """冲正: a new entry with the negated amount referencing the original (station admins).
+
+    The original is untouched; an entry is reversed at most once; a reversal is final.
+    """
+    require(session, "station_admin", "冲正帮扶记录", "reverse ledger entries")
+    original = get_or_404(session, LedgerEntry, entry_id, "entry")
+    c = ErrorCollector()
+    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
+    when = c.check("entry_date", parse_date, today() if on is None else on, field="entry_date",
+                   not_future=True)
+    if original.reverses_id is not None:
+        c.add("entry", "ledger.reversal_of_reversal")
+    already = session.execute(
+        select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)
+    ).first()
+    if already:
+        c.add("entry", "ledger.already_reversed")
+    if when and when < original.entry_date:
+        c.add("entry_date", "date.before", other=original.entry_date.isoformat())
+    c.raise_if_any()
+    actor = session.info["actor"]
+    reversal = LedgerEntry(
+        case_id=original.case_id, entry_date=when, kind=original.kind,
+        amount_fen=-original.amount_fen, cover_year=original.cover_year,
+        beneficiary=original.beneficiary, funding_source=original.funding_source,
+        handled_by=actor.display_name or actor.username, note=why, reverses_id=original.id,
+    )
+    session.add(reversal)
+    session.flush()
+    return reversal
+
+
+def case_entries(session: Session, case_id: str) -> list[LedgerEntry]:
+    return list(session.execute(
+        select(LedgerEntry).where(LedgerEntry.case_id == case_id, LedgerEntry.deleted.is_(False))
+        .order_by(LedgerEntry.entry_date, LedgerEntry.hlc)
+    ).scalars())
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Ledger sums in fen. ``gross`` counts every entry, reversals included (they cancel);
+    ``count`` counts effective entries only."""
+
+    by_key: dict[tuple, int]
+    count_by_key: dict[tuple, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_key.values())
+
+
+def ledger_totals(
+    session: Session, *, group_by: tuple[str, ...] = ("kind",), case_id: str | None = None,
+    station_id: str | None = None, year: int | None = None, as_of: date | None = None,
+) -> Totals:
+    """Sums of the ledger grouped by any of: case, kind, year, station.
+
+    Every entry is summed, reversals included: a reversal's negated amount cancels its
+    original, so the sums are the effective money and always reconcile across groupings.
+    """
+    cols = {
+        "case": LedgerEntry.case_id,
+        "kind": LedgerEntry.kind,
+        "year": extract("year", LedgerEntry.entry_date),
+        "station": LedgerEntry.station_id,
+    }
+    keys = [cols[g].label(g) for g in group_by]
+    q = select(*keys, func.sum(LedgerEntry.amount_fen), func.count()).where(
+        LedgerEntry.deleted.is_(False)
+    )
+    if case_id:
+        q = q.where(LedgerEntry.case_id == case_id)
+    if station_id:
+        q = q.where(LedgerEntry.station_id == station_id)
+    if year:
+        q = q.where(LedgerEntry.entry_date >= date(year, 1, 1),
+                    LedgerEntry.entry_date <= date(year, 12, 31))
+    if as_of:
+        q = q.where(LedgerEntry.entry_date <= as_of)
+    if keys:
+        q = q.group_by(*keys)
+    by_key, counts = {}, {}
+    for row in session.execute(q):
+        key = tuple(int(x) if g == "year" else x for g, x in zip(group_by, row[:-2], strict=True))
+        by_key[key] = int(row[-2] or 0)
+        counts[key] = int(row[-1])
+    return Totals(by_key, counts)
+
+
+def reconcile(session: Session) -> list[str]:
+    """Problems with the ledger: broken reversals, totals that disagree. Empty when sound."""
+    problems: list[str] = []
+    orig = aliased(LedgerEntry)
+    bad = session.execute(
+        select(LedgerEntry.id, orig.id, LedgerEntry.amount_fen, orig.amount_fen)
+        .join(orig, orig.id == LedgerEntry.reverses_id)
+        .where(or_(
+            LedgerEntry.amount_fen != -orig.amount_fen,
+            LedgerEntry.case_id != orig.case_id,
+            LedgerEntry.kind != orig.kind,
+            orig.reverses_id.is_not(None),
+        ))
+    ).all()
+    for rid, oid, a, b in bad:
+        problems.append(f"reversal {rid} does not mirror entry {oid} ({a} vs {b})")
+    dangling = session.execute(
+        select(LedgerEntry.id).where(
+            LedgerEntry.reverses_id.is_not(None),
+            ~exists().where(orig.id == LedgerEntry.reverses_id),
+        )
+    ).scalars().all()
+    problems += [f"reversal {r} references a missing entry" for r in dangling]
+    grand = ledger_totals(session, group_by=()).total
+    for grouping in (("case",), ("kind",), ("year",), ("station",), ("station", "year", "kind")):
+        t = ledger_totals(session, group_by=grouping).total
+        if t != grand:
+            problems.append(f"totals by {'/'.join(grouping)} = {t} fen, grand total {grand}")
+    effective = session.execute(
+        effective_entries().with_only_columns(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+    ).scalar_one()
+    if int(effective) != grand:
+        problems.append(f"effective entries sum to {effective}, all entries to {grand}")
+    orphans = session.execute(
+        select(func.count()).select_from(LedgerEntry).where(
+            ~exists().where(HardshipCase.id == LedgerEntry.case_id))
+    ).scalar_one()
+    if orphans:
+        problems.append(f"{orphans} ledger entries reference a missing file")
+    return problems
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _open_cases(station_id: str | None):
+    q = select(HardshipCase).where(HardshipCase.deleted.is_(False),
+                                   HardshipCase.status == "open")
+    if station_id:
+        q = q.where(HardshipCase.station_id == station_id)
+    return q
+
+
+def _year_before(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d - timedelta(days=365)
+
+
+def due_for_review(session: Session, as_of: date | None = None, station_id: str | None = None
+                   ) -> list[HardshipCase]:
+    """Open files whose last annual review is 12 months old or older."""
+    cutoff = _year_before(as_of or today())
+    last = func.coalesce(HardshipCase.last_review_date, HardshipCase.registered_date)
+    return list(session.execute(
+        _open_cases(station_id).where(last <= cutoff).order_by(last)).scalars())
+
+
+def never_helped(session: Session, station_id: str | None = None) -> list[HardshipCase]:
+    """未帮扶过: open files without a single effective ledger entry."""
+    eff = effective_entries().with_only_columns(LedgerEntry.case_id).subquery()
+    return list(session.execute(
+        _open_cases(station_id).where(HardshipCase.id.not_in(select(eff.c.case_id)))
+        .order_by(HardshipCase.registered_date)).scalars())
+
+
+def not_updated_for_year(session: Session, as_of: date | None = None,
+                         station_id: str | None = None) -> list[HardshipCase]:
+    """一年未改: open files with no change to the file and no ledger entry for a year."""
+    as_of = as_of or today()
+    cutoff = _year_before(as_of)
+    from datetime import UTC, datetime
+    cutoff_ms = int(datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC).timestamp() * 1000)
+    recent_entry = exists().where(
+        LedgerEntry.case_id == HardshipCase.id, LedgerEntry.entry_date > cutoff
+    )
+    return list(session.execute(
+        _open_cases(station_id).where(
+            HardshipCase.hlc < f"{cutoff_ms:013d}",
+            ~recent_entry,
+            func.coalesce(HardshipCase.last_review_date, HardshipCase.registered_date) <= cutoff,
+        ).order_by(HardshipCase.registered_date)).scalars())
+
+
+def exited_cases(session: Session, station_id: str | None = None) -> list[HardshipCase]:
+    q = select(HardshipCase).where(HardshipCase.deleted.is_(False),
+                                   HardshipCase.status == "exited")
+    if station_id:
+        q = q.where(HardshipCase.station_id == station_id)
+    return list(session.execute(q.order_by(HardshipCase.exit_date.desc())).scalars())
+
+
+__all__ = ["and_"]

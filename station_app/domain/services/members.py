@@ -1,0 +1,396 @@
+"""Members (会员/职工): register, update, status changes, the bulk path, search."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from station_app.domain.choices import MEMBER_STATUS, label
+from station_app.domain.models import Enterprise, Member, MemberSearchKey
+from station_app.domain.pinyin import normalize_query, prefix_upper_bound
+from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.validation import (
+    ErrorCollector,
+    FieldError,
+    ValidationError,
+    mask_id_number,
+    normalize_text,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_id_number,
+    parse_name,
+    parse_phone,
+    parse_text,
+)
+from station_app.storage.capture import bulk_insert
+
+EDITABLE = (
+    "name", "id_number", "ethnicity", "phone", "employer_id", "employer_name", "card_no",
+    "join_date", "migrant_worker", "notes",
+)
+
+
+@dataclass
+class Cleaned:
+    values: dict[str, Any]
+    warnings: list[FieldError] = field(default_factory=list)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or normalize_text(value) == ""
+
+
+def clean_member(data: Mapping[str, Any], *, on: date | None = None) -> Cleaned:
+    """Validate member fields (raw form or sheet values). Raises one ValidationError."""
+    on = on or today()
+    c = ErrorCollector()
+    v: dict[str, Any] = {}
+    v["name"] = c.check("name", parse_name, data.get("name"))
+    idn = c.check("id_number", parse_id_number, data.get("id_number"), today=on)
+    if idn is not None:
+        v["id_number"], v["birth_date"], v["gender"] = idn.number, idn.birth_date, idn.gender
+    v["phone"] = None if _blank(data.get("phone")) else c.check("phone", parse_phone, data.get("phone"))
+    v["ethnicity"] = c.check("ethnicity", parse_text, data.get("ethnicity"), field="ethnicity", max_len=20)
+    v["employer_name"] = c.check(
+        "employer_name", parse_text, data.get("employer_name"), field="employer_name", max_len=200
+    )
+    v["employer_id"] = data.get("employer_id") or None
+    v["card_no"] = c.check("card_no", parse_text, data.get("card_no"), field="card_no", max_len=40)
+    v["notes"] = c.check("notes", parse_text, data.get("notes"), field="notes", max_len=2000)
+    v["join_date"] = (
+        None
+        if _blank(data.get("join_date"))
+        else c.check("join_date", parse_date, data.get("join_date"), field="join_date",
+                     not_future=True, today=on)
+    )
+    if v["join_date"] and idn is not None and v["join_date"] < idn.birth_date:
+        c.add("join_date", "date.before", other=idn.birth_date.isoformat())
+    mw = data.get("migrant_worker")
+    v["migrant_worker"] = False if _blank(mw) else c.check(
+        "migrant_worker", parse_bool, mw, field="migrant_worker"
+    )
+    c.raise_if_any()
+    return Cleaned(v, c.warnings)
+
+
+def _active_with_id(session: Session, station_id: str, id_number: str, *,
+                    exclude: str | None = None) -> Member | None:
+    q = select(Member).where(
+        Member.station_id == station_id,
+        Member.id_number == id_number,
+        Member.status == "active",
+        Member.deleted.is_(False),
+    )
+    if exclude:
+        q = q.where(Member.id != exclude)
+    return session.execute(q.limit(1)).scalar_one_or_none()
+
+
+class DuplicateMember(ValidationError):
+    """The ID number is already registered to an active member; ``existing_id`` says whom."""
+
+    def __init__(self, existing: Member):
+        self.existing_id = existing.id
+        super().__init__([FieldError("id_number", "member.duplicate", {"name": existing.name})])
+
+    def __reduce__(self):
+        return (ValidationError, (self.errors,))
+
+
+def _check_employer(session: Session, employer_id: str | None) -> None:
+    if employer_id:
+        get_or_404(session, Enterprise, employer_id, "employer")
+
+
+def register_member(session: Session, data: Mapping[str, Any]) -> Member:
+    """Register a member of this station. A duplicate active ID → ``DuplicateMember``."""
+    require(session, "clerk", "登记会员", "register members")
+    cleaned = clean_member(data)
+    station_id = session.info["ctx"].station_id
+    existing = _active_with_id(session, station_id, cleaned.values["id_number"])
+    if existing is not None:
+        raise DuplicateMember(existing)
+    _check_employer(session, cleaned.values["employer_id"])
+    member = Member(**cleaned.values, status="active", status_date=cleaned.values["join_date"])
+    session.add(member)
+    session.flush()
+    session.info.setdefault("warnings", []).extend(cleaned.warnings)
+    return member
+
+
+def update_member(session: Session, member_id: str, data: Mapping[str, Any]) -> Member:
+    """Change a member's fields; fields absent from ``data`` keep their values."""
+    require(session, "clerk", "修改会员", "edit members")
+    member = get_or_404(session, Member, member_id, "member")
+    merged = {k: getattr(member, k) for k in EDITABLE}
+    merged.update({k: v for k, v in data.items() if k in EDITABLE})
+    cleaned = clean_member(merged)
+    if member.status == "active":
+        other = _active_with_id(
+            session, member.station_id, cleaned.values["id_number"], exclude=member.id
+        )
+        if other is not None:
+            raise DuplicateMember(other)
+    _check_employer(session, cleaned.values["employer_id"])
+    for k, v in cleaned.values.items():
+        if getattr(member, k) != v:
+            setattr(member, k, v)
+    session.flush()
+    return member
+
+
+def change_status(session: Session, member_id: str, status: str, on: Any) -> Member:
+    """在会/转出/退会/去世 with the date it took effect."""
+    require(session, "clerk", "变更会员状态", "change a member's status")
+    member = get_or_404(session, Member, member_id, "member")
+    c = ErrorCollector()
+    new = c.check("status", parse_choice, status, field="status", choices=MEMBER_STATUS)
+    when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
+    c.raise_if_any()
+    if new == member.status:
+        raise ValidationError(
+            [FieldError("status", "member.status_same", {"status": label(MEMBER_STATUS, new)})]
+        )
+    if member.join_date and when < member.join_date:
+        raise ValidationError(
+            [FieldError("status_date", "member.status_date_before_join",
+                        {"join": member.join_date.isoformat()})]
+        )
+    if new == "active":
+        other = _active_with_id(session, member.station_id, member.id_number, exclude=member.id)
+        if other is not None:
+            raise ValidationError(
+                [FieldError("status", "member.reactivate_duplicate", {"name": other.name})]
+            )
+    member.status, member.status_date = new, when
+    session.flush()
+    return member
+
+
+def find_active_by_id_number(session: Session, id_number: str) -> Member | None:
+    station_id = session.info["ctx"].station_id if "ctx" in session.info else None
+    q = select(Member).where(
+        Member.id_number == id_number, Member.status == "active", Member.deleted.is_(False)
+    )
+    if station_id:
+        q = q.where(Member.station_id == station_id)
+    return session.execute(q.limit(1)).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- bulk path
+
+
+@dataclass
+class BulkResult:
+    inserted: list[str] = field(default_factory=list)
+    # (index in the input, the error) for every rejected row
+    rejected: list[tuple[int, ValidationError]] = field(default_factory=list)
+    warnings: list[tuple[int, FieldError]] = field(default_factory=list)
+
+
+def bulk_register_members(
+    session: Session, rows: Iterable[Mapping[str, Any]], *, batch_size: int = 5000,
+    skip_existing: bool = False,
+) -> BulkResult:
+    """Register many members with the same validation as ``register_member``.
+
+    Valid rows are inserted through the capture bulk path (stamped, queued, audited);
+    invalid rows and duplicates are returned in ``rejected`` with their errors. With
+    ``skip_existing`` an ID number already active in the station is skipped silently (a
+    re-import of the same sheet adds nothing twice).
+    """
+    require(session, "clerk", "登记会员", "register members")
+    station_id = session.info["ctx"].station_id
+    result = BulkResult()
+    on = today()
+    pending: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+
+    def flush_batch() -> None:
+        if not pending:
+            return
+        ids = [v["id_number"] for _, v in pending]
+        existing: dict[str, str] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            existing.update(
+                session.execute(
+                    select(Member.id_number, Member.name).where(
+                        Member.station_id == station_id,
+                        Member.status == "active",
+                        Member.deleted.is_(False),
+                        Member.id_number.in_(chunk),
+                    )
+                ).all()
+            )
+        fresh = []
+        for idx, v in pending:
+            if v["id_number"] in existing:
+                if not skip_existing:
+                    result.rejected.append(
+                        (idx, ValidationError([FieldError(
+                            "id_number", "member.duplicate", {"name": existing[v["id_number"]]}
+                        )]))
+                    )
+                continue
+            fresh.append(v)
+        result.inserted.extend(bulk_insert(session, Member, fresh))
+        pending.clear()
+
+    for idx, data in enumerate(rows):
+        try:
+            cleaned = clean_member(data, on=on)
+        except ValidationError as exc:
+            result.rejected.append((idx, exc))
+            continue
+        v = cleaned.values
+        result.warnings.extend((idx, w) for w in cleaned.warnings)
+        first = seen.get(v["id_number"])
+        if first is not None:
+            result.rejected.append(
+                (idx, ValidationError([FieldError(
+                    "id_number", "member.duplicate_in_file", {"row": first + 1}
+                )]))
+            )
+            continue
+        seen[v["id_number"]] = idx
+        v.update(status="active", status_date=v["join_date"], station_id=station_id)
+        pending.append((idx, v))
+        if len(pending) >= batch_size:
+            flush_batch()
+    flush_batch()
+    return result
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class MemberHit:
+    id: str
+    name: str
+    id_number: str
+    phone: str | None
+    status: str
+    rank: int
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def cursor(self) -> tuple[int, str, str]:
+        return (self.rank, self.name, self.id)
+
+
+_DIGITS = re.compile(r"^\d+[xX]?$")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _word_condition(word: str):
+    """(condition, rank expression) for one typed word."""
+    pinyin = normalize_query(word)
+    if _DIGITS.match(word):
+        w = word.upper()
+        if len(w) < 4:
+            cond = or_(Member.id_number.like(w + "%"), Member.phone.like(w + "%"))
+            return cond, case((Member.id_number == w, 0), else_=2)
+        ranks = case(
+            (Member.id_number == w, 0),
+            (Member.id_number.like(w + "%"), 1),
+            (Member.phone.like(w + "%"), 2),
+            else_=3,
+        )
+        cond = or_(Member.id_number.like(f"%{w}%"), Member.phone.like(w + "%"))
+        return cond, ranks
+    if pinyin:
+        hi = prefix_upper_bound(pinyin)
+        keys = (
+            select(
+                MemberSearchKey.member_id.label("mid"),
+                func.min(case((MemberSearchKey.key == pinyin, 0), else_=1)).label("r"),
+            )
+            .where(MemberSearchKey.key >= pinyin, MemberSearchKey.key < hi)
+            .group_by(MemberSearchKey.member_id)
+            .subquery()
+        )
+        return keys, None
+    esc = _like_escape(word)
+    cond = Member.name.like(f"%{esc}%", escape="\\")
+    ranks = case((Member.name == word, 0), (Member.name.like(f"{esc}%", escape="\\"), 1), else_=2)
+    return cond, ranks
+
+
+def search_members(
+    session: Session,
+    query: str,
+    *,
+    limit: int = 50,
+    after: tuple[int, str, str] | None = None,
+    station_id: str | None = None,
+    status: str | None = None,
+) -> list[MemberHit]:
+    """Members matching every typed word, best first, keyset-paged.
+
+    A word of digits matches ID-number digits anywhere (4+) and phone prefixes; a word in
+    Latin letters matches pinyin (full or initials, surname readings, heteronyms) from the
+    stored keys; anything else matches the name as a substring. Pass the last hit's
+    ``cursor`` as ``after`` for the next page.
+    """
+    text = normalize_text(query)
+    if not text:
+        return []
+    words = [text] if normalize_query(text) else text.split(" ")
+    conds = []
+    rank = None
+    q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status)
+    for word in words:
+        cond, ranks = _word_condition(word)
+        if ranks is None:  # a pinyin key subquery: join it
+            q = q.join(cond, cond.c.mid == Member.id)
+            ranks = cond.c.r
+        else:
+            conds.append(cond)
+        if rank is None:
+            rank = ranks
+    assert rank is not None
+    q = q.add_columns(rank.label("rank")).where(Member.deleted.is_(False), *conds)
+    if station_id:
+        q = q.where(Member.station_id == station_id)
+    if status:
+        q = q.where(Member.status == status)
+    sub = q.subquery()
+    outer = select(sub)
+    if after is not None:
+        outer = outer.where(tuple_(sub.c.rank, sub.c.name, sub.c.id) > tuple_(*map(literal, after)))
+    outer = outer.order_by(sub.c.rank, sub.c.name, sub.c.id).limit(limit)
+    return [MemberHit(r.id, r.name, r.id_number, r.phone, r.status, r.rank)
+            for r in session.execute(outer)]
+
+
+def member_ids_in_order(session: Session, *, station_id: str | None = None,
+                        status: str | None = None) -> list[str]:
+    """All member ids in name order (the list view loads rows lazily by these ids)."""
+    q = select(Member.id).where(Member.deleted.is_(False))
+    if station_id:
+        q = q.where(Member.station_id == station_id)
+    if status:
+        q = q.where(Member.status == status)
+    return list(session.execute(q.order_by(Member.name, Member.id)).scalars())
+
+
+__all__ = [
+    "BulkResult", "DuplicateMember", "MemberHit", "bulk_register_members", "change_status",
+    "clean_member", "find_active_by_id_number", "member_ids_in_order", "register_member",
+    "search_members", "update_member", "and_",
+]

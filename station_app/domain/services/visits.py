@@ -1,0 +1,230 @@
+"""The enterprise visit diary (走访日志) and the weekly quota (走访日志制度).
+
+Each station records at least ``WEEKLY_QUOTA`` enterprise visits per ISO week, and every
+watch-listed enterprise is visited at least once per ISO week. An abnormal finding
+raises an early warning (预警) and proposes listing the enterprise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND
+from station_app.domain.models import Enterprise, Station, Visit
+from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.enterprises import is_watch_listed, watch_listed_ids
+from station_app.domain.validation import (
+    ErrorCollector,
+    normalize_text,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+)
+
+WEEKLY_QUOTA = 2
+
+
+def _blank(v: Any) -> bool:
+    return v is None or normalize_text(v) == ""
+
+
+def week_bounds(iso_year: int, iso_week: int) -> tuple[date, date]:
+    monday = date.fromisocalendar(iso_year, iso_week, 1)
+    return monday, monday + timedelta(days=6)
+
+
+@dataclass
+class VisitResult:
+    visit: Visit
+    # When the finding is abnormal and the enterprise is not yet on the watch list: a
+    # proposal the UI offers (list it, with this reason). None otherwise.
+    propose_listing: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
+    c = ErrorCollector()
+    v: dict[str, Any] = {}
+    v["visit_date"] = c.check("visit_date", parse_date, data.get("visit_date"),
+                              field="visit_date", not_future=True)
+    v["kind"] = c.check("kind", parse_choice, data.get("kind") or "routine", field="kind",
+                        choices=VISIT_KIND)
+    v["enterprise_id"] = data.get("enterprise_id") or None
+    v["target_station_id"] = data.get("target_station_id") or None
+    if v["kind"] == "station":
+        if not v["target_station_id"] or v["enterprise_id"]:
+            c.add("target", "visit.station_kind")
+    elif v["kind"] and (not v["enterprise_id"] or v["target_station_id"]):
+        c.add("enterprise", "visit.target_required")
+    v["visitors"] = c.check("visitors", parse_text, data.get("visitors"), field="visitors",
+                            required=True, max_len=200)
+    v["workers_served"] = 0 if _blank(data.get("workers_served")) else c.check(
+        "workers_served", parse_int, data.get("workers_served"), field="workers_served",
+        min_value=0, max_value=100_000)
+    v["operating_status"] = c.check(
+        "operating_status", parse_choice, data.get("operating_status") or "normal",
+        field="operating_status", choices=OPERATING_STATUS)
+    flags_raw = data.get("flags") or []
+    if isinstance(flags_raw, str):
+        flags_raw = [f for f in normalize_text(flags_raw).replace("，", ",").replace("、", ",")
+                     .split(",") if f.strip()]
+    flags = []
+    for f in flags_raw:
+        code = c.check("flags", parse_choice, f.strip(), field="flags", choices=VISIT_FLAG)
+        if code and code not in flags:
+            flags.append(code)
+    if v["operating_status"] == "abnormal" and not flags:
+        c.add("flags", "visit.flags_required")
+    v["flags"] = ",".join(flags) or None
+    v["workers_involved"] = None if _blank(data.get("workers_involved")) else c.check(
+        "workers_involved", parse_int, data.get("workers_involved"), field="workers_involved",
+        min_value=0, max_value=1_000_000)
+    for key in ("findings", "actions"):
+        v[key] = c.check(key, parse_text, data.get(key), field=key, max_len=4000)
+    v["follow_up_due"] = None if _blank(data.get("follow_up_due")) else c.check(
+        "follow_up_due", parse_date, data.get("follow_up_due"), field="follow_up_due")
+    if v["follow_up_due"] and v["visit_date"] and v["follow_up_due"] < v["visit_date"]:
+        c.add("follow_up_due", "date.before", other=v["visit_date"].isoformat())
+    c.raise_if_any()
+    return v
+
+
+def record_visit(session: Session, data: Mapping[str, Any]) -> VisitResult:
+    """Record a visit. Station visits (站点调研) are district work."""
+    v = clean_visit(data)
+    if v["kind"] == "station":
+        require(session, "district_admin", "登记站点调研", "record station visits")
+        get_or_404(session, Station, v["target_station_id"], "target")
+    else:
+        require(session, "clerk", "登记走访", "record visits")
+        get_or_404(session, Enterprise, v["enterprise_id"], "enterprise")
+    visit = Visit(**v)
+    session.add(visit)
+    session.flush()
+    proposal = None
+    if visit.operating_status == "abnormal" and visit.enterprise_id:
+        if not is_watch_listed(session, visit.enterprise_id):
+            from station_app.domain.choices import label
+
+            proposal = "、".join(label(VISIT_FLAG, f) for f in (visit.flags or "").split(","))
+    return VisitResult(visit, proposal)
+
+
+def close_follow_up(session: Session, visit_id: str, on: Any = None) -> Visit:
+    require(session, "clerk", "关闭跟进", "close follow-ups")
+    visit = get_or_404(session, Visit, visit_id, "visit")
+    c = ErrorCollector()
+    when = c.check("closed_date", parse_date, today() if on is None else on,
+                   field="closed_date", not_future=True)
+    c.raise_if_any()
+    visit.closed_date = when
+    session.flush()
+    return visit
+
+
+@dataclass(frozen=True)
+class Compliance:
+    iso_year: int
+    iso_week: int
+    visits: int
+    required: int
+    # watch-listed enterprises (id, name) not visited in the week
+    overdue_watch_listed: tuple[tuple[str, str], ...]
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.required - self.visits)
+
+    @property
+    def met(self) -> bool:
+        return self.shortfall == 0 and not self.overdue_watch_listed
+
+
+def weekly_compliance(session: Session, station_id: str, iso_year: int, iso_week: int
+                      ) -> Compliance:
+    """The quota for one station and ISO week: visits vs 2, watch-listed not visited."""
+    start, end = week_bounds(iso_year, iso_week)
+    in_week = and_(
+        Visit.station_id == station_id, Visit.deleted.is_(False),
+        Visit.enterprise_id.is_not(None), Visit.visit_date >= start, Visit.visit_date <= end,
+    )
+    count = session.execute(select(func.count()).select_from(Visit).where(in_week)).scalar_one()
+    visited = select(Visit.enterprise_id).where(in_week)
+    listed = watch_listed_ids(end).subquery()
+    overdue = session.execute(
+        select(Enterprise.id, Enterprise.name)
+        .join(listed, listed.c.enterprise_id == Enterprise.id)
+        .where(
+            Enterprise.deleted.is_(False),
+            func.coalesce(Enterprise.area_station_id, Enterprise.station_id) == station_id,
+            Enterprise.id.not_in(visited),
+        )
+        .order_by(Enterprise.name)
+    ).all()
+    return Compliance(iso_year, iso_week, count, WEEKLY_QUOTA, tuple((i, n) for i, n in overdue))
+
+
+def this_week(on: date | None = None) -> tuple[int, int]:
+    y, w, _ = (on or today()).isocalendar()
+    return y, w
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    enterprise_id: str
+    enterprise_name: str
+    reason: str  # "abnormal" or "watch_unvisited"
+    since: date | None
+    flags: str | None
+
+
+def early_warnings(session: Session, *, station_id: str | None = None,
+                   as_of: date | None = None, days: int = 90) -> list[EarlyWarning]:
+    """预警: enterprises with an abnormal finding in the last ``days`` whose follow-up is
+    not closed, and watch-listed enterprises not visited in the ISO week of ``as_of``."""
+    as_of = as_of or today()
+    out: list[EarlyWarning] = []
+    q = (
+        select(Enterprise.id, Enterprise.name, func.max(Visit.visit_date), func.max(Visit.flags))
+        .join(Visit, Visit.enterprise_id == Enterprise.id)
+        .where(
+            Visit.deleted.is_(False), Visit.operating_status == "abnormal",
+            Visit.closed_date.is_(None), Visit.visit_date > as_of - timedelta(days=days),
+            Visit.visit_date <= as_of,
+        )
+        .group_by(Enterprise.id, Enterprise.name)
+    )
+    if station_id:
+        q = q.where(Visit.station_id == station_id)
+    out += [EarlyWarning(i, n, "abnormal", d, f) for i, n, d, f in session.execute(q)]
+    monday = as_of - timedelta(days=as_of.weekday())
+    listed = watch_listed_ids(as_of).subquery()
+    visited = select(Visit.enterprise_id).where(
+        Visit.deleted.is_(False), Visit.visit_date >= monday, Visit.visit_date <= as_of,
+        Visit.enterprise_id.is_not(None))
+    q2 = (
+        select(Enterprise.id, Enterprise.name)
+        .join(listed, listed.c.enterprise_id == Enterprise.id)
+        .where(Enterprise.deleted.is_(False), Enterprise.id.not_in(visited))
+    )
+    if station_id:
+        q2 = q2.where(func.coalesce(Enterprise.area_station_id, Enterprise.station_id)
+                      == station_id)
+    out += [EarlyWarning(i, n, "watch_unvisited", monday, None) for i, n in session.execute(q2)]
+    return out
+
+
+def visits_in_week(session: Session, station_id: str, iso_year: int, iso_week: int
+                   ) -> list[Visit]:
+    start, end = week_bounds(iso_year, iso_week)
+    return list(session.execute(
+        select(Visit).where(Visit.station_id == station_id, Visit.deleted.is_(False),
+                            Visit.visit_date >= start, Visit.visit_date <= end)
+        .order_by(Visit.visit_date, Visit.hlc)).scalars())
