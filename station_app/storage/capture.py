@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select, update
+from sqlalchemy import delete, event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from station_app.domain.ids import uuid7
@@ -223,7 +223,7 @@ def write_search_keys(session: Session, names: dict[str, str], *, replace: bool)
         for key in search_keys(name)
     ]
     if rows:
-        session.execute(insert(MemberSearchKey), rows)
+        session.connection().execute(MemberSearchKey.__table__.insert(), rows)
 
 
 def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, Any]]) -> list[str]:
@@ -240,15 +240,18 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
     table = model.__tablename__
     for values in rows:
         stamp_new(values, ctx)
-    session.execute(insert(model), rows)
+    # Core executemany on the session's connection: the ORM's per-object bookkeeping is
+    # not needed for rows nobody holds as objects.
+    conn = session.connection()
+    conn.execute(model.__table__.insert(), rows)
     at = utc_now_text()
     if ctx.source != "sync":
-        session.execute(
-            insert(OutboxEntry),
+        conn.execute(
+            OutboxEntry.__table__.insert(),
             [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"]} for r in rows],
         )
-    session.execute(
-        insert(AuditRecord),
+    conn.execute(
+        AuditRecord.__table__.insert(),
         [
             {
                 "at": at,

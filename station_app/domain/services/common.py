@@ -90,6 +90,10 @@ register_messages(
             "站点编码只能包含字母、数字、连字符，长度 2–32",
             "A station code uses letters, digits and hyphens, 2–32 characters",
         ),
+        "station.already_initialised": (
+            "该数据库已属于站点 {code}，不能再次初始化",
+            "This database already belongs to station {code}; it cannot be set up again",
+        ),
         "target.metric_unknown": (
             "未知的指标“{metric}”，可选：{choices}", "Unknown metric “{metric}”; use one of: {choices}"
         ),

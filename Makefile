@@ -1,0 +1,54 @@
+# Station app — the two commands: `make run` and `make test`.
+# A fresh clone needs nothing else: the venv, the packages and the system libraries Qt
+# needs are installed here on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+DB     ?=
+BENCH_MEMBERS ?= 100000
+
+.PHONY: run test bench lint install install-dev system-deps clean help
+
+help:
+	@echo "make run     set up and open the app on its default database"
+	@echo "make test    set up and run the whole test suite (Qt offscreen)"
+	@echo "make bench   run the benchmarks (prints each figure beside its floor)"
+	@echo "make lint    ruff"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install only when the package metadata changes.
+$(VENV)/.installed-gui: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[gui]"
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[gui,dev]"
+	@touch $@
+
+install: $(VENV)/.installed-gui system-deps
+install-dev: $(VENV)/.installed-dev system-deps
+
+# The shared libraries Qt's offscreen and xcb platforms load. Installed with apt when
+# missing and we are root; otherwise a hint is printed and nothing fails here.
+system-deps:
+	@sh scripts/ensure-system-deps.sh
+
+run: install
+	$(VENV)/bin/station-app $(if $(DB),--db $(DB),)
+
+test: install-dev
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: install-dev
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench --members $(BENCH_MEMBERS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check station_app sync tests bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache bench/.cache

@@ -1,0 +1,403 @@
+"""``station-admin``: the Qt-free administration command line, thin over the services.
+
+Every command takes ``--db PATH`` (default: the platform data folder). Errors print one
+clear message and exit non-zero; every command that writes does so in one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from station_app import __version__
+from station_app.domain.validation import ValidationError
+from station_app.logs import setup_logging
+from station_app.paths import default_db_path
+
+log = logging.getLogger("station_app.cli")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report as one line (already in the user's language)."""
+
+
+def _lang() -> str:
+    value = os.environ.get("STATION_LANG") or os.environ.get("LANG", "")
+    return "zh" if value.lower().startswith("zh") else "en"
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None,
+                   help="database file (default: station.sqlite3 in the platform data folder)")
+
+
+def _db_path(args) -> Path:
+    return args.db if args.db is not None else default_db_path()
+
+
+def _open(args, *, check: bool = True):
+    from station_app.storage.database import open_database
+
+    return open_database(_db_path(args), check=check)
+
+
+def _cli_actor():
+    from station_app.domain.actor import Actor
+
+    return Actor(f"cli:{getpass.getuser()}", "district_admin", None, "station-admin")
+
+
+def _read_password(args, prompt: str = "Password: ") -> str:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no password on standard input")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for the password: use --password-stdin")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Repeat: ") != first:
+        raise CliError("the passwords do not match")
+    return first
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_init(args) -> int:
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    path = _db_path(args)
+    password = _read_password(args, f"Password for {args.admin}: ")
+    existed = path.exists()
+    db = open_database(path, create=True)
+    try:
+        sid = init_station(db, args.station_code, args.station_name, args.admin, password,
+                           display_name=args.display_name, street=args.street)
+    except Exception:
+        db.close()
+        if not existed:  # leave no half-made file behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    db.close()
+    print(f"station {args.station_code.upper()} ({args.station_name}) set up in {path}")
+    print(f"station id {sid}; admin user '{args.admin}'")
+    return 0
+
+
+def cmd_user_add(args) -> int:
+    from station_app.domain.services import users
+
+    password = _read_password(args, f"Password for {args.username}: ")
+    db = _open(args)
+    with db.session(_cli_actor()) as s:
+        users.create_user(s, args.username, password, args.role, args.display_name)
+    print(f"user '{args.username}' ({args.role}) added")
+    return 0
+
+
+def cmd_user_reset(args) -> int:
+    from station_app.domain.services import users
+
+    password = _read_password(args, f"New password for {args.username}: ")
+    db = _open(args)
+    with db.session(_cli_actor()) as s:
+        users.reset_password(s, args.username, password)
+    print(f"password of '{args.username}' reset")
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from station_app.domain.services import users
+
+    db = _open(args)
+    with db.reader() as s:
+        for u in users.list_users(s):
+            print(f"{u.username:20} {u.role:15} {'active' if u.active else 'disabled':9} "
+                  f"{u.display_name}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from station_app.demo import build_demo
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    path = _db_path(args)
+    db = open_database(path, create=True)
+    if not db.station_id:
+        init_station(db, args.station_code, args.station_name, "admin", args.admin_password,
+                     display_name="站长")
+        print(f"station {args.station_code} set up; admin user 'admin'")
+    t0 = time.perf_counter()
+    result = build_demo(db, members_count=args.members, seed=args.seed,
+                        progress=lambda m: print(f"  … {m}", flush=True))
+    db.close()
+    print(f"demo data written in {time.perf_counter() - t0:.1f} s: {result.members} members, "
+          f"{result.enterprises} enterprises ({result.watch_listed} on the watch list), "
+          f"{result.cases} hardship files with {result.ledger_entries} ledger entries, "
+          f"{result.visits} visits, {result.events} events")
+    return 0
+
+
+def run_check(db) -> list[str]:
+    """Integrity, append-only triggers, ledger reconciliation. Empty when all is well."""
+    import sqlite_utils
+
+    from station_app.domain.models import APPEND_ONLY_TABLES, Base
+    from station_app.domain.services.hardship import reconcile
+    from station_app.storage.triggers import existing_triggers, trigger_names
+
+    problems = [f"integrity: {p}" for p in db.check_integrity()]
+    with db.engine.connect() as conn:
+        present = existing_triggers(conn)
+    for table in APPEND_ONLY_TABLES:
+        for name in trigger_names(table):
+            if name not in present:
+                problems.append(f"trigger {name} is missing: {table} is not protected")
+    if db.path is not None:
+        sdb = sqlite_utils.Database(db.path)
+        try:
+            for table in Base.metadata.sorted_tables:
+                if not sdb[table.name].exists():
+                    problems.append(f"table {table.name} is missing")
+                    continue
+                have = set(sdb[table.name].columns_dict)
+                missing = {c.name for c in table.columns} - have
+                if missing:
+                    problems.append(f"table {table.name} lacks columns {sorted(missing)}")
+            fk = sdb.execute("PRAGMA foreign_key_check").fetchall()
+            problems += [f"broken reference: {row}" for row in fk[:20]]
+        finally:
+            sdb.close()
+    with db.reader() as s:
+        problems += [f"ledger: {p}" for p in reconcile(s)]
+    return problems
+
+
+def cmd_check(args) -> int:
+    db = _open(args, check=False)
+    problems = run_check(db)
+    counts = {}
+    import sqlite_utils
+
+    if db.path is not None:
+        sdb = sqlite_utils.Database(db.path)
+        for name in ("members", "enterprises", "hardship_cases", "ledger_entries", "visits",
+                     "events", "outbox", "audit_log"):
+            counts[name] = sdb[name].count
+        sdb.close()
+    if args.json:
+        print(json.dumps({"ok": not problems, "problems": problems, "counts": counts},
+                         ensure_ascii=False, indent=2))
+    else:
+        for name, n in counts.items():
+            print(f"{name:16} {n:>9}")
+        if problems:
+            print(f"{len(problems)} problem(s):")
+            for p in problems:
+                print(f"  - {p}")
+        else:
+            print("ok: integrity, triggers and ledger reconciliation all pass")
+    return 0 if not problems else EXIT_ERROR
+
+
+def cmd_backup(args) -> int:
+    db = _open(args, check=False)
+    target = db.backup("manual")
+    print(target)
+    return 0
+
+
+def cmd_backups(args) -> int:
+    from station_app.storage.backup import list_backups
+
+    for b in list_backups(_db_path(args)):
+        print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:10} {b.size:>12,}  {b.path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from station_app.storage.backup import BackupError, newest_good_backup, restore_backup
+
+    path = _db_path(args)
+    source = args.source
+    if source is None:
+        newest = newest_good_backup(path)
+        if newest is None:
+            raise CliError(f"no good backup of {path} was found")
+        source = newest.path
+    try:
+        saved = restore_backup(path, source)
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{path} restored from {source}")
+    if saved:
+        print(f"the replaced file was kept as {saved}")
+    print("after a restore, run `station-admin sync --reseed` once the sync is set up")
+    return 0
+
+
+def cmd_clock(args) -> int:
+    db = _open(args)
+    ahead = db.clock_ahead_ms()
+    print(f"node {db.node_id}; last stamp {db.clock.last()}; "
+          f"ahead of this computer's clock by {ahead / 1000:.1f} s")
+    print(f"{db.pending_count()} change(s) waiting to be sent")
+    if args.correct:
+        n = db.correct_clock(_cli_actor())
+        print(f"clock corrected: {n} pending row(s) re-stamped; last stamp {db.clock.last()}")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    """Print the work-summary figures (the full report command comes with Excel export)."""
+    from station_app.domain.services.metrics import METRICS, METRICS_EXTRA, compute_summary
+
+    db = _open(args, check=False)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    with db.reader() as s:
+        summary = compute_summary(s, as_of, None if args.district else db.station_id)
+    if args.json:
+        print(json.dumps({"as_of": as_of.isoformat(), "values": summary.values,
+                          "paid_by_kind": summary.paid_by_kind,
+                          "targets": summary.targets}, ensure_ascii=False, indent=2))
+        return 0
+    lang = _lang()
+    for code, value in summary.values.items():
+        m = METRICS.get(code)
+        text = (m.zh if lang == "zh" else m.en) if m else METRICS_EXTRA[code][0 if lang == "zh"
+                                                                            else 1]
+        print(f"{text:<30} {value:>10}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="station-admin",
+        description="Administer a Station app database without the GUI.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("init", help="set up a new station database and its first admin")
+    _db_arg(s)
+    s.add_argument("--station-code", required=True, help="the station's code, e.g. KY01")
+    s.add_argument("--station-name", required=True, help="e.g. 葵涌社区工联会")
+    s.add_argument("--street", help="street office (办事处)")
+    s.add_argument("--admin", required=True, help="user name of the first station admin")
+    s.add_argument("--display-name", help="the admin's name as shown")
+    s.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input instead of prompting")
+    s.set_defaults(func=cmd_init)
+
+    u = sub.add_parser("user", help="manage users")
+    usub = u.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    ua = usub.add_parser("add", help="add a user")
+    _db_arg(ua)
+    ua.add_argument("username")
+    ua.add_argument("--role", choices=["clerk", "station_admin", "district_admin"],
+                    default="clerk")
+    ua.add_argument("--display-name")
+    ua.add_argument("--password-stdin", action="store_true")
+    ua.set_defaults(func=cmd_user_add)
+    ur = usub.add_parser("reset-password", help="set a new password for a user")
+    _db_arg(ur)
+    ur.add_argument("username")
+    ur.add_argument("--password-stdin", action="store_true")
+    ur.set_defaults(func=cmd_user_reset)
+    ul = usub.add_parser("list", help="list users")
+    _db_arg(ul)
+    ul.set_defaults(func=cmd_user_list)
+
+    d = sub.add_parser("demo", help="fill a database with realistic demo data")
+    _db_arg(d)
+    d.add_argument("--members", type=int, default=1000)
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--station-code", default="KY01",
+                   help="when the database is new: the demo station's code")
+    d.add_argument("--station-name", default="葵涌社区工联会")
+    d.add_argument("--admin-password", default="admin123",
+                   help="when the database is new: password of user 'admin'")
+    d.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("check", help="integrity, append-only triggers, ledger reconciliation")
+    _db_arg(c)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_check)
+
+    b = sub.add_parser("backup", help="back the database up now (SQLite backup API)")
+    _db_arg(b)
+    b.set_defaults(func=cmd_backup)
+    bl = sub.add_parser("backups", help="list the backups of the database, newest first")
+    _db_arg(bl)
+    bl.set_defaults(func=cmd_backups)
+    r = sub.add_parser("restore", help="replace the database with a backup")
+    _db_arg(r)
+    r.add_argument("--from", dest="source", type=Path,
+                   help="the backup file (default: the newest good backup)")
+    r.set_defaults(func=cmd_restore)
+
+    k = sub.add_parser("clock", help="show the sync clock; --correct after a wrong laptop clock")
+    _db_arg(k)
+    k.add_argument("--correct", action="store_true",
+                   help="follow this computer's (fixed) clock again and re-stamp pending rows")
+    k.set_defaults(func=cmd_clock)
+
+    m = sub.add_parser("summary", help="the work-summary figures as of a date")
+    _db_arg(m)
+    m.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    m.add_argument("--district", action="store_true", help="every station in the file")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_summary)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging("station-admin", verbose=args.verbose, stderr=True)
+    lang = _lang()
+    from station_app.storage.backup import BackupError
+    from station_app.storage.database import StorageError
+
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        for line in exc.messages(lang):
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except StorageError as exc:
+        print(f"error: {exc.message(lang)}", file=sys.stderr)
+        return EXIT_ERROR
+    except (CliError, BackupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; nothing was half-written", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("station-admin %s failed", args.command)
+        print("error: an unexpected problem; details are in the log file "
+              "(station-admin.log in the log folder)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Setting up a new station database: the station row, its identity, the first admin."""
+
+from __future__ import annotations
+
+from station_app.domain.ids import station_id_for
+from station_app.domain.models import User
+from station_app.domain.services import stations, users
+from station_app.domain.services.stations import clean_station_code
+from station_app.domain.validation import ErrorCollector, FieldError, ValidationError
+from station_app.storage.database import Database
+
+
+def init_station(db: Database, code: str, name: str, admin_username: str, admin_password: str,
+                 *, display_name: str | None = None, street: str | None = None) -> str:
+    """Make this database the station ``code``'s: one transaction, or nothing at all.
+
+    Returns the station id. Refuses a database that already belongs to a station.
+    """
+    c = ErrorCollector()
+    code = c.check("station_code", clean_station_code, code)
+    c.raise_if_any()
+    if db.station_id:
+        raise ValidationError([FieldError("station_code", "station.already_initialised",
+                                          {"code": db.state().get("station_code", "?")})])
+    sid = station_id_for(code)
+    with db.session() as s:
+        db.set_state("station_id", sid, session=s)
+        db.set_state("station_code", code, session=s)
+        s.info["ctx"].station_id = sid
+        stations.upsert_station(s, code, name, street=street)
+        if s.query(User).count() == 0 or admin_username:
+            users.create_user(s, admin_username, admin_password, "station_admin",
+                              display_name or admin_username, bootstrap=True)
+    return sid

@@ -1,0 +1,1 @@
+"""The PySide6 client. Only this package imports Qt (through ``ui.qt``)."""

@@ -1,0 +1,87 @@
+"""Shared fixtures: a station database built once per session and copied per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+STATION_CODE = "KY01"
+STATION_NAME = "葵涌社区工联会"
+ADMIN_PASSWORD = "admin-pass-1"
+CLERK_PASSWORD = "clerk-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Keep logs and default data folders of every test out of the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("STATION_APP_HOME", str(home))
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """An initialised station database (station, admin and clerk users), built once."""
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    path = tmp_path_factory.mktemp("template") / "station.sqlite3"
+    db = open_database(path, create=True)
+    init_station(db, STATION_CODE, STATION_NAME, "admin", ADMIN_PASSWORD, display_name="站长")
+    from station_app.domain.services import users
+
+    with db.session() as s:
+        users.create_user(s, "clerk", CLERK_PASSWORD, "clerk", "专职工作者", bootstrap=True)
+    db.close()
+    return path
+
+
+@pytest.fixture
+def db_path(template_db, tmp_path) -> Path:
+    target = tmp_path / "station.sqlite3"
+    shutil.copy(template_db, target)
+    return target
+
+
+@pytest.fixture
+def db(db_path):
+    from station_app.storage.database import open_database
+
+    database = open_database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def admin(db):
+    from station_app.domain.services import users
+
+    with db.session() as s:
+        return users.authenticate(s, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def clerk(db):
+    from station_app.domain.services import users
+
+    with db.session() as s:
+        return users.authenticate(s, "clerk", CLERK_PASSWORD)
+
+
+@pytest.fixture
+def district_admin():
+    from station_app.domain.actor import Actor
+
+    return Actor("district", "district_admin", None, "区总工会")
