@@ -280,5 +280,7 @@ def build_demo(
                     "migrant_person_times": rng.randrange(0, persons + 1),
                 })
                 n_events += 1
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
     return DemoResult(len(member_ids), n_ent, len(watched) - len(unlisted), n_cases,
                       n_entries, n_visits, n_events)

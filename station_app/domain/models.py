@@ -153,9 +153,10 @@ class Member(Syncable, Base):
         CheckConstraint(
             "status IN ('active', 'transferred', 'left', 'deceased')", name="status"
         ),
-        Index("ix_members_name", "name"),
-        Index("ix_members_id_number", "id_number"),
-        Index("ix_members_phone", "phone"),
+        # (column, deleted, id): the search scans these covering indexes, never the table.
+        Index("ix_members_name", "name", "deleted", "id"),
+        Index("ix_members_id_number", "id_number", "deleted", "id"),
+        Index("ix_members_phone", "phone", "deleted", "id"),
         Index(
             "uq_members_active_id_number",
             "station_id",

@@ -38,8 +38,9 @@ def backup_dir(db_path: Path) -> Path:
     return Path(db_path).resolve().parent / "backups"
 
 
-def list_backups(db_path: Path) -> list[BackupInfo]:
-    """The backups of this database, newest first."""
+def _scan(db_path: Path) -> list[tuple[BackupInfo, int]]:
+    """(backup, sequence within its second), newest first. Backups taken within the same
+    second carry a sequence number after the time stamp (``…T120000``, ``…T12000001``)."""
     db_path = Path(db_path)
     folder = backup_dir(db_path)
     if not folder.is_dir():
@@ -50,12 +51,18 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
         if len(parts) != 2:
             continue
         try:
-            taken = datetime.strptime(parts[0], STAMP)
+            taken = datetime.strptime(parts[0][:15], STAMP)
+            seq = int(parts[0][15:] or 0)
         except ValueError:
             continue
-        out.append(BackupInfo(p, taken, parts[1], p.stat().st_size))
-    out.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
+        out.append((BackupInfo(p, taken, parts[1], p.stat().st_size), seq))
+    out.sort(key=lambda b: (b[0].taken_at, b[1], b[0].path.name), reverse=True)
     return out
+
+
+def list_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups of this database, newest first."""
+    return [b for b, _ in _scan(db_path)]
 
 
 def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = None) -> Path:
@@ -65,12 +72,13 @@ def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = Non
         raise BackupError(f"no database at {db_path}")
     folder = backup_dir(db_path)
     folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.now()
-    target = folder / f"{db_path.stem}.{now.strftime(STAMP)}.{reason}.sqlite3"
-    n = 1
-    while target.exists():  # two backups in one second
-        target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{n:02d}.{reason}.sqlite3"
-        n += 1
+    now = datetime.now().replace(microsecond=0)
+    # Two backups in one second: number them after the newest of that second (any
+    # reason), so names never repeat and sort in the order they were taken.
+    same_second = [seq for b, seq in _scan(db_path) if b.taken_at == now]
+    n = max(same_second) + 1 if same_second else 0
+    suffix = f"{n:02d}" if n else ""
+    target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{suffix}.{reason}.sqlite3"
     tmp = target.with_suffix(".partial")
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:

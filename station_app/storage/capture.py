@@ -42,6 +42,9 @@ from station_app.domain.models import (
 from station_app.storage.clock import HybridClock
 
 SYNC_COLUMNS = frozenset({"id", "station_id", "hlc", "deleted"})
+# session.info key: audit rows (dicts of AuditRecord columns) that must be written even
+# when the unit of work fails and rolls back, e.g. a failed login ("login-failed").
+AUDIT_ON_ROLLBACK = "audit_on_rollback"
 
 
 class AppendOnlyError(PermissionError):

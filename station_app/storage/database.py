@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station_app.domain.actor import SYSTEM, Actor
@@ -120,20 +121,27 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            # Batch migrations copy tables; foreign keys must not fire mid-copy.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if problems:
-            raise StorageError(
-                f"migration left broken references: {problems[:5]}",
-                f"升级后存在无效引用：{problems[:5]}",
-            )
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations copy tables; foreign keys must not fire mid-copy. The pragma
+            # is a no-op inside a transaction, so it is set on the driver connection before
+            # BEGIN, and set back before the connection returns to the pool.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:  # checked before COMMIT: a broken upgrade leaves no trace
+                    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise StorageError(
+                            f"migration left broken references: {problems[:5]}",
+                            f"升级后存在无效引用：{problems[:5]}",
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _newer_error(where: str, revision: str) -> NewerDatabaseError:
@@ -175,7 +183,11 @@ def open_database(
             saved = backups.make_backup(path, "migration")
             log.info("upgrading %s from %s to %s (backup %s)", path, revision, SCHEMA_HEAD, saved)
         migrate(engine)
-    db = Database(engine, path)
+    try:
+        db = Database(engine, path)
+    except DBAPIError as exc:  # a torn page under local_state: not a crash, a damaged file
+        engine.dispose()
+        raise DamagedDatabaseError(path, str(exc.orig or exc)) from exc
     if check:
         db.check_integrity(raise_on_error=True)
     return db
@@ -265,8 +277,16 @@ class Database:
         with self._sessions() as session:
             session.info["ctx"] = ctx
             session.info["actor"] = actor
-            with session.begin():
-                yield session
+            try:
+                with session.begin():
+                    yield session
+            except Exception:
+                # The work is rolled back, but some audit rows must survive it.
+                kept = session.info.pop(capture.AUDIT_ON_ROLLBACK, None)
+                if kept:
+                    with self.engine.begin() as conn:
+                        conn.execute(insert(AuditRecord), kept)
+                raise
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -274,9 +294,22 @@ class Database:
         with self._sessions() as session:
             session.info["read_only"] = True
             with session.begin():
-                yield session
-                if session.new or session.dirty or session.deleted:
-                    raise RuntimeError("reader sessions do not write; use Database.session()")
+                # Refuse raw SQL and non-syncable ORM writes too, at the database level.
+                driver = None
+                if self.engine.dialect.name == "sqlite":
+                    driver = session.connection().connection.driver_connection
+                    driver.execute("PRAGMA query_only = ON")
+                elif self.engine.dialect.name == "postgresql":
+                    session.execute(text("SET TRANSACTION READ ONLY"))
+                try:
+                    yield session
+                    if session.new or session.dirty or session.deleted:
+                        raise RuntimeError(
+                            "reader sessions do not write; use Database.session()"
+                        )
+                finally:
+                    if driver is not None:  # the pooled connection is shared: undo it
+                        driver.execute("PRAGMA query_only = OFF")
 
     # -- checks, backups, clock --------------------------------------------------------
 
@@ -355,4 +388,10 @@ class Database:
         return len(pending)
 
     def close(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA optimize")
+            except Exception:  # closing must not fail on a read-only or damaged file
+                log.debug("PRAGMA optimize failed", exc_info=True)
         self.engine.dispose()

@@ -123,6 +123,7 @@ def actor_of(session: Session) -> Actor:
 def require(session: Session, role: str, action_zh: str, action_en: str) -> Actor:
     actor = actor_of(session)
     if not actor.at_least(role):
+        from station_app.domain.choices import ROLE
         from station_app.domain.validation import Localized
 
         raise PermissionDenied(
@@ -131,7 +132,9 @@ def require(session: Session, role: str, action_zh: str, action_en: str) -> Acto
                     "role",
                     "perm.denied",
                     {
-                        "role": actor.role,
+                        # the role as people know it (专职工作者 / Clerk), not its code
+                        "role": Localized(*ROLE[actor.role]) if actor.role in ROLE
+                        else actor.role,
                         "action": Localized(action_zh, action_en),
                         "needed": Localized(*ROLE_LABELS[role]),
                     },

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from station_app.domain.ids import enterprise_id_for
@@ -127,7 +127,7 @@ def latest_watch_entries(as_of: date | None = None) -> Select:
         func.row_number()
         .over(partition_by=w.enterprise_id, order_by=(w.entry_date.desc(), w.hlc.desc()))
         .label("rn"),
-    ).where(w.deleted.is_(False))
+    ).where(w.deleted == false())
     if as_of is not None:
         ranked = ranked.where(w.entry_date <= as_of)
     sub = ranked.subquery()
@@ -191,7 +191,7 @@ def watch_history(session: Session, enterprise_id: str) -> list[WatchListEntry]:
         session.execute(
             select(WatchListEntry)
             .where(WatchListEntry.enterprise_id == enterprise_id,
-                   WatchListEntry.deleted.is_(False))
+                   WatchListEntry.deleted == false())
             .order_by(WatchListEntry.entry_date, WatchListEntry.hlc)
         ).scalars()
     )
@@ -203,7 +203,7 @@ def watch_list(session: Session, as_of: date | None = None) -> list[tuple[Enterp
     rows = session.execute(
         select(Enterprise, latest.c.entry_date, latest.c.reason)
         .join(latest, and_(latest.c.enterprise_id == Enterprise.id, latest.c.action == "listed"))
-        .where(Enterprise.deleted.is_(False))
+        .where(Enterprise.deleted == false())
         .order_by(Enterprise.name)
     ).all()
     return [(e, d, r) for e, d, r in rows]

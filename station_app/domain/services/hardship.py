@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, extract, func, or_, select
+from sqlalchemy import and_, exists, extract, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from station_app.domain.choices import (
@@ -121,7 +121,7 @@ def open_case(session: Session, member_id: str, data: Mapping[str, Any]) -> Hard
     existing = session.execute(
         select(HardshipCase.id).where(
             HardshipCase.member_id == member.id, HardshipCase.status == "open",
-            HardshipCase.deleted.is_(False),
+            HardshipCase.deleted == false(),
         )
     ).first()
     if existing:
@@ -229,13 +229,13 @@ def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
 def _reversed_ids():
     """Ids of entries that have been reversed, and of the reversals themselves."""
     r = aliased(LedgerEntry)
-    return select(r.reverses_id).where(r.reverses_id.is_not(None), r.deleted.is_(False))
+    return select(r.reverses_id).where(r.reverses_id.is_not(None), r.deleted == false())
 
 
 def effective_entries():
     """A select of ledger entries that count: not reversed, not a reversal, not tombstoned."""
     return select(LedgerEntry).where(
-        LedgerEntry.deleted.is_(False),
+        LedgerEntry.deleted == false(),
         LedgerEntry.reverses_id.is_(None),
         LedgerEntry.id.not_in(_reversed_ids()),
     )
@@ -336,7 +336,7 @@ def reverse_entry(session: Session, entry_id: str, reason: Any, on: Any = None) 
 
 def case_entries(session: Session, case_id: str) -> list[LedgerEntry]:
     return list(session.execute(
-        select(LedgerEntry).where(LedgerEntry.case_id == case_id, LedgerEntry.deleted.is_(False))
+        select(LedgerEntry).where(LedgerEntry.case_id == case_id, LedgerEntry.deleted == false())
         .order_by(LedgerEntry.entry_date, LedgerEntry.hlc)
     ).scalars())
 
@@ -371,7 +371,7 @@ def ledger_totals(
     }
     keys = [cols[g].label(g) for g in group_by]
     q = select(*keys, func.sum(LedgerEntry.amount_fen), func.count()).where(
-        LedgerEntry.deleted.is_(False)
+        LedgerEntry.deleted == false()
     )
     if case_id:
         q = q.where(LedgerEntry.case_id == case_id)
@@ -438,7 +438,7 @@ def reconcile(session: Session) -> list[str]:
 
 
 def _open_cases(station_id: str | None):
-    q = select(HardshipCase).where(HardshipCase.deleted.is_(False),
+    q = select(HardshipCase).where(HardshipCase.deleted == false(),
                                    HardshipCase.status == "open")
     if station_id:
         q = q.where(HardshipCase.station_id == station_id)
@@ -488,7 +488,7 @@ def not_updated_for_year(session: Session, as_of: date | None = None,
 
 
 def exited_cases(session: Session, station_id: str | None = None) -> list[HardshipCase]:
-    q = select(HardshipCase).where(HardshipCase.deleted.is_(False),
+    q = select(HardshipCase).where(HardshipCase.deleted == false(),
                                    HardshipCase.status == "exited")
     if station_id:
         q = q.where(HardshipCase.station_id == station_id)

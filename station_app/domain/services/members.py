@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import case, false, func, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import MEMBER_STATUS, label
@@ -86,7 +86,7 @@ def _active_with_id(session: Session, station_id: str, id_number: str, *,
         Member.station_id == station_id,
         Member.id_number == id_number,
         Member.status == "active",
-        Member.deleted.is_(False),
+        Member.deleted == false(),
     )
     if exclude:
         q = q.where(Member.id != exclude)
@@ -177,7 +177,7 @@ def change_status(session: Session, member_id: str, status: str, on: Any) -> Mem
 def find_active_by_id_number(session: Session, id_number: str) -> Member | None:
     station_id = session.info["ctx"].station_id if "ctx" in session.info else None
     q = select(Member).where(
-        Member.id_number == id_number, Member.status == "active", Member.deleted.is_(False)
+        Member.id_number == id_number, Member.status == "active", Member.deleted == false()
     )
     if station_id:
         q = q.where(Member.station_id == station_id)
@@ -225,7 +225,7 @@ def bulk_register_members(
                     select(Member.id_number, Member.name).where(
                         Member.station_id == station_id,
                         Member.status == "active",
-                        Member.deleted.is_(False),
+                        Member.deleted == false(),
                         Member.id_number.in_(chunk),
                     )
                 ).all()
@@ -266,6 +266,9 @@ def bulk_register_members(
         if len(pending) >= batch_size:
             flush_batch()
     flush_batch()
+    if len(result.inserted) >= 5000 and session.bind.dialect.name == "sqlite":
+        # fresh statistics so the planner keeps choosing the selective indexes
+        session.execute(text("ANALYZE"))
     return result
 
 
@@ -290,45 +293,59 @@ class MemberHit:
         return (self.rank, self.name, self.id)
 
 
-_DIGITS = re.compile(r"^\d+[xX]?$")
+_DIGITS = re.compile(r"^[0-9]+[xX]?$")
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _contains(session: Session, column, text: str):
+    """Substring test without LIKE (so % and _ are plain characters)."""
+    if session.bind.dialect.name == "postgresql":
+        return func.strpos(column, text) > 0
+    return func.instr(column, text) > 0
 
 
-def _word_condition(word: str):
-    """(condition, rank expression) for one typed word."""
+def _word_candidates(session: Session, word: str):
+    """A subquery (id, r) of the members one typed word matches, r = rank (0 best).
+
+    Each branch reads one covering index ((column, deleted, id) or the pinyin keys), so
+    no branch scans the members table itself.
+    """
+    live = Member.deleted == false()
     pinyin = normalize_query(word)
     if _DIGITS.match(word):
         w = word.upper()
-        if len(w) < 4:
-            cond = or_(Member.id_number.like(w + "%"), Member.phone.like(w + "%"))
-            return cond, case((Member.id_number == w, 0), else_=2)
-        ranks = case(
-            (Member.id_number == w, 0),
-            (Member.id_number.like(w + "%"), 1),
-            (Member.phone.like(w + "%"), 2),
-            else_=3,
-        )
-        cond = or_(Member.id_number.like(f"%{w}%"), Member.phone.like(w + "%"))
-        return cond, ranks
+        hi = prefix_upper_bound(w)
+        by_id = select(
+            Member.id.label("id"),
+            case((Member.id_number == w, 0),
+                 (func.substr(Member.id_number, 1, len(w)) == w, 1), else_=3).label("r"),
+        ).where(live)
+        if len(w) >= 4:
+            # at 4+ digits, anywhere in the number (the last 4, the birth date …)
+            by_id = by_id.where(_contains(session, Member.id_number, w))
+        else:
+            by_id = by_id.where(Member.id_number >= w, Member.id_number < hi)
+        by_phone = select(Member.id.label("id"), literal(2).label("r")).where(
+            live, Member.phone >= w, Member.phone < hi)
+        both = by_id.union_all(by_phone).subquery()
+        return select(both.c.id, func.min(both.c.r).label("r")).group_by(both.c.id).subquery()
     if pinyin:
-        hi = prefix_upper_bound(pinyin)
-        keys = (
+        return (
             select(
-                MemberSearchKey.member_id.label("mid"),
+                MemberSearchKey.member_id.label("id"),
                 func.min(case((MemberSearchKey.key == pinyin, 0), else_=1)).label("r"),
             )
-            .where(MemberSearchKey.key >= pinyin, MemberSearchKey.key < hi)
+            .where(MemberSearchKey.key >= pinyin,
+                   MemberSearchKey.key < prefix_upper_bound(pinyin))
             .group_by(MemberSearchKey.member_id)
             .subquery()
         )
-        return keys, None
-    esc = _like_escape(word)
-    cond = Member.name.like(f"%{esc}%", escape="\\")
-    ranks = case((Member.name == word, 0), (Member.name.like(f"{esc}%", escape="\\"), 1), else_=2)
-    return cond, ranks
+    starts = func.substr(Member.name, 1, len(word)) == word
+    return (
+        select(Member.id.label("id"),
+               case((Member.name == word, 0), (starts, 1), else_=2).label("r"))
+        .where(live, _contains(session, Member.name, word))
+        .subquery()
+    )
 
 
 def search_members(
@@ -342,46 +359,37 @@ def search_members(
 ) -> list[MemberHit]:
     """Members matching every typed word, best first, keyset-paged.
 
-    A word of digits matches ID-number digits anywhere (4+) and phone prefixes; a word in
-    Latin letters matches pinyin (full or initials, surname readings, heteronyms) from the
-    stored keys; anything else matches the name as a substring. Pass the last hit's
-    ``cursor`` as ``after`` for the next page.
+    A word of digits matches ID-number digits (anywhere, from 4 digits) and phone
+    prefixes; a word in Latin letters matches pinyin (full or initials, surname readings,
+    heteronyms) through the stored keys; anything else matches the name as a substring
+    (``%`` and ``_`` are plain characters). Ranked: exact, then prefix, then the rest; ties
+    by name. Pass the last hit's ``cursor`` as ``after`` for the next page.
     """
-    text = normalize_text(query)
-    if not text:
+    typed = normalize_text(query)
+    if not typed:
         return []
-    words = [text] if normalize_query(text) else text.split(" ")
-    conds = []
-    rank = None
-    q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status)
-    for word in words:
-        cond, ranks = _word_condition(word)
-        if ranks is None:  # a pinyin key subquery: join it
-            q = q.join(cond, cond.c.mid == Member.id)
-            ranks = cond.c.r
-        else:
-            conds.append(cond)
-        if rank is None:
-            rank = ranks
-    assert rank is not None
-    q = q.add_columns(rank.label("rank")).where(Member.deleted.is_(False), *conds)
+    words = [typed] if normalize_query(typed) else typed.split(" ")
+    subs = [_word_candidates(session, w) for w in words]
+    first = subs[0]
+    q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status,
+               first.c.r.label("rank")).join(first, first.c.id == Member.id)
+    for other in subs[1:]:
+        q = q.join(other, other.c.id == Member.id)
     if station_id:
         q = q.where(Member.station_id == station_id)
     if status:
         q = q.where(Member.status == status)
-    sub = q.subquery()
-    outer = select(sub)
     if after is not None:
-        outer = outer.where(tuple_(sub.c.rank, sub.c.name, sub.c.id) > tuple_(*map(literal, after)))
-    outer = outer.order_by(sub.c.rank, sub.c.name, sub.c.id).limit(limit)
+        q = q.where(tuple_(first.c.r, Member.name, Member.id) > tuple_(*map(literal, after)))
+    q = q.order_by(first.c.r, Member.name, Member.id).limit(limit)
     return [MemberHit(r.id, r.name, r.id_number, r.phone, r.status, r.rank)
-            for r in session.execute(outer)]
+            for r in session.execute(q)]
 
 
 def member_ids_in_order(session: Session, *, station_id: str | None = None,
                         status: str | None = None) -> list[str]:
     """All member ids in name order (the list view loads rows lazily by these ids)."""
-    q = select(Member.id).where(Member.deleted.is_(False))
+    q = select(Member.id).where(Member.deleted == false())
     if station_id:
         q = q.where(Member.station_id == station_id)
     if status:
@@ -392,5 +400,5 @@ def member_ids_in_order(session: Session, *, station_id: str | None = None,
 __all__ = [
     "BulkResult", "DuplicateMember", "MemberHit", "bulk_register_members", "change_status",
     "clean_member", "find_active_by_id_number", "member_ids_in_order", "register_member",
-    "search_members", "update_member", "and_",
+    "search_members", "update_member",
 ]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from station_app.domain.models import (
@@ -62,7 +62,7 @@ def _in_year(col, scope: Scope):
 
 def _enterprise_visits(scope: Scope) -> Select:
     return select(Visit.id, Visit.visit_date, Visit.enterprise_id).where(
-        Visit.deleted.is_(False), Visit.enterprise_id.is_not(None),
+        Visit.deleted == false(), Visit.enterprise_id.is_not(None),
         _in_year(Visit.visit_date, scope), _own(Visit.station_id, scope))
 
 
@@ -71,7 +71,7 @@ def _listed_on_visit_date():
     latest = (
         select(w.action)
         .where(w.enterprise_id == Visit.enterprise_id, w.entry_date <= Visit.visit_date,
-               w.deleted.is_(False))
+               w.deleted == false())
         .order_by(w.entry_date.desc(), w.hlc.desc())
         .limit(1)
         .correlate(Visit)
@@ -86,7 +86,7 @@ def _watch_visits(scope: Scope) -> Select:
 
 def _key_stations(scope: Scope) -> Select:
     q = select(Station.id, Station.code, Station.name).where(
-        Station.deleted.is_(False), Station.is_key.is_(True))
+        Station.deleted == false(), Station.is_key.is_(True))
     if scope.station_id:
         q = q.where(Station.id == scope.station_id)
     return q
@@ -94,13 +94,13 @@ def _key_stations(scope: Scope) -> Select:
 
 def _key_stations_visited(scope: Scope) -> Select:
     visited = select(Visit.target_station_id).where(
-        Visit.deleted.is_(False), Visit.kind == "station", _in_year(Visit.visit_date, scope))
+        Visit.deleted == false(), Visit.kind == "station", _in_year(Visit.visit_date, scope))
     return _key_stations(scope).where(Station.id.in_(visited))
 
 
 def _dispute_workers(scope: Scope) -> Select:
     return select(Visit.id, Visit.visit_date, Visit.workers_served.label("value")).where(
-        Visit.deleted.is_(False), Visit.kind == "dispute", _in_year(Visit.visit_date, scope),
+        Visit.deleted == false(), Visit.kind == "dispute", _in_year(Visit.visit_date, scope),
         _own(Visit.station_id, scope))
 
 
@@ -109,7 +109,7 @@ def _events(kind: str, value=None):
         cols = [Event.id, Event.event_date, Event.title]
         if value is not None:
             cols.append(value.label("value"))
-        return select(*cols).where(Event.deleted.is_(False), Event.kind == kind,
+        return select(*cols).where(Event.deleted == false(), Event.kind == kind,
                                    _in_year(Event.event_date, scope),
                                    _own(Event.station_id, scope))
     return rows
@@ -119,14 +119,14 @@ def _counting_entries(scope: Scope):
     """Ledger entries that count as of D: not a reversal, not reversed by D, not deleted."""
     r = aliased(LedgerEntry)
     reversed_by_d = select(r.reverses_id).where(
-        r.reverses_id.is_not(None), r.deleted.is_(False), r.entry_date <= scope.as_of)
-    return and_(LedgerEntry.deleted.is_(False), LedgerEntry.reverses_id.is_(None),
+        r.reverses_id.is_not(None), r.deleted == false(), r.entry_date <= scope.as_of)
+    return and_(LedgerEntry.deleted == false(), LedgerEntry.reverses_id.is_(None),
                 LedgerEntry.id.not_in(reversed_by_d), LedgerEntry.entry_date <= scope.as_of)
 
 
 def _cases_on_file(scope: Scope) -> Select:
     return select(HardshipCase.id, HardshipCase.member_id).where(
-        HardshipCase.deleted.is_(False),
+        HardshipCase.deleted == false(),
         HardshipCase.status != "cancelled",
         HardshipCase.registered_date <= scope.as_of,
         or_(HardshipCase.exit_date.is_(None), HardshipCase.exit_date >= scope.as_of),
@@ -248,17 +248,17 @@ def quota_weeks(session: Session, scope: Scope) -> tuple[int, int]:
         station_ids = [scope.station_id]
     else:
         station_ids = list(session.execute(
-            select(Station.id).where(Station.deleted.is_(False))).scalars())
+            select(Station.id).where(Station.deleted == false())).scalars())
     visits = session.execute(
         select(Visit.station_id, Visit.visit_date, Visit.enterprise_id).where(
-            Visit.deleted.is_(False), Visit.enterprise_id.is_not(None),
+            Visit.deleted == false(), Visit.enterprise_id.is_not(None),
             Visit.visit_date >= first, Visit.visit_date <= last,
             Visit.station_id.in_(station_ids))
     ).all()
     history = session.execute(
         select(WatchListEntry.enterprise_id, WatchListEntry.entry_date, WatchListEntry.action,
                WatchListEntry.hlc)
-        .where(WatchListEntry.deleted.is_(False), WatchListEntry.entry_date <= last)
+        .where(WatchListEntry.deleted == false(), WatchListEntry.entry_date <= last)
         .order_by(WatchListEntry.entry_date, WatchListEntry.hlc)
     ).all()
     from station_app.domain.models import Enterprise
@@ -299,7 +299,7 @@ def compute_summary(session: Session, as_of: date, station_id: str | None = None
         for kind, total in session.execute(
             select(paid.c.kind, func.sum(paid.c.value)).group_by(paid.c.kind))
     }
-    tq = select(Target).where(Target.year == as_of.year, Target.deleted.is_(False))
+    tq = select(Target).where(Target.year == as_of.year, Target.deleted == false())
     if station_id:
         tq = tq.where(Target.scope_station_id == station_id)
     for t in session.execute(tq.order_by(Target.metric, Target.scope_station_id)).scalars():

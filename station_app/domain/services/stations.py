@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, target_id_for
@@ -63,7 +63,7 @@ def set_station(session: Session, code: Any, **changes: Any) -> Station:
 
 def stations(session: Session) -> list[Station]:
     return list(session.execute(
-        select(Station).where(Station.deleted.is_(False)).order_by(Station.code)).scalars())
+        select(Station).where(Station.deleted == false()).order_by(Station.code)).scalars())
 
 
 def set_target(session: Session, year: Any, metric: str, value: Any,
@@ -95,7 +95,7 @@ def set_target(session: Session, year: Any, metric: str, value: Any,
 
 def targets_for_year(session: Session, year: int, station_id: str | None = None
                      ) -> list[Target]:
-    q = select(Target).where(Target.year == year, Target.deleted.is_(False))
+    q = select(Target).where(Target.year == year, Target.deleted == false())
     if station_id is not None:
         q = q.where(Target.scope_station_id == station_id)
     return list(session.execute(q.order_by(Target.metric)).scalars())

@@ -27,7 +27,7 @@ from station_app.domain.validation import (
     parse_choice,
     parse_name,
 )
-from station_app.storage.capture import utc_now_text
+from station_app.storage.capture import AUDIT_ON_ROLLBACK, utc_now_text
 
 MIN_PASSWORD = 8
 # scrypt cost: ~50 ms on these laptops; stored with the hash so it can be raised later.
@@ -119,7 +119,13 @@ def authenticate(session: Session, username: str, password: str) -> Actor:
     name = normalize_text(username).lower()
     user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     if user is None or not verify_password(password, user.password_hash):
-        _audit(session, "login-failed", None, {"username": name})
+        record = _audit(session, "login-failed", None, {"username": name})
+        # The error below usually ends the unit of work with a rollback; the failed
+        # attempt is recorded anyway (Database.session writes these after rolling back).
+        session.info.setdefault(AUDIT_ON_ROLLBACK, []).append(
+            {k: getattr(record, k) for k in ("at", "actor", "action", "table_name", "row_id",
+                                             "detail")}
+        )
         raise ValidationError([FieldError("password", "user.login_failed")])
     if not user.active:
         raise ValidationError([FieldError("username", "user.inactive")])
@@ -140,10 +146,12 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
-def _audit(session: Session, action: str, row_id: str | None, detail: dict) -> None:
+def _audit(session: Session, action: str, row_id: str | None, detail: dict) -> AuditRecord:
     import json
 
     actor = session.info.get("actor")
-    session.add(AuditRecord(at=utc_now_text(), actor=actor.username if actor else "system",
-                            action=action, table_name="users", row_id=row_id,
-                            detail=json.dumps(detail, ensure_ascii=False)))
+    record = AuditRecord(at=utc_now_text(), actor=actor.username if actor else "system",
+                         action=action, table_name="users", row_id=row_id,
+                         detail=json.dumps(detail, ensure_ascii=False))
+    session.add(record)
+    return record

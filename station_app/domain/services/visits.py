@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND
@@ -152,7 +152,7 @@ def weekly_compliance(session: Session, station_id: str, iso_year: int, iso_week
     """The quota for one station and ISO week: visits vs 2, watch-listed not visited."""
     start, end = week_bounds(iso_year, iso_week)
     in_week = and_(
-        Visit.station_id == station_id, Visit.deleted.is_(False),
+        Visit.station_id == station_id, Visit.deleted == false(),
         Visit.enterprise_id.is_not(None), Visit.visit_date >= start, Visit.visit_date <= end,
     )
     count = session.execute(select(func.count()).select_from(Visit).where(in_week)).scalar_one()
@@ -162,7 +162,7 @@ def weekly_compliance(session: Session, station_id: str, iso_year: int, iso_week
         select(Enterprise.id, Enterprise.name)
         .join(listed, listed.c.enterprise_id == Enterprise.id)
         .where(
-            Enterprise.deleted.is_(False),
+            Enterprise.deleted == false(),
             func.coalesce(Enterprise.area_station_id, Enterprise.station_id) == station_id,
             Enterprise.id.not_in(visited),
         )
@@ -195,7 +195,7 @@ def early_warnings(session: Session, *, station_id: str | None = None,
         select(Enterprise.id, Enterprise.name, func.max(Visit.visit_date), func.max(Visit.flags))
         .join(Visit, Visit.enterprise_id == Enterprise.id)
         .where(
-            Visit.deleted.is_(False), Visit.operating_status == "abnormal",
+            Visit.deleted == false(), Visit.operating_status == "abnormal",
             Visit.closed_date.is_(None), Visit.visit_date > as_of - timedelta(days=days),
             Visit.visit_date <= as_of,
         )
@@ -207,12 +207,12 @@ def early_warnings(session: Session, *, station_id: str | None = None,
     monday = as_of - timedelta(days=as_of.weekday())
     listed = watch_listed_ids(as_of).subquery()
     visited = select(Visit.enterprise_id).where(
-        Visit.deleted.is_(False), Visit.visit_date >= monday, Visit.visit_date <= as_of,
+        Visit.deleted == false(), Visit.visit_date >= monday, Visit.visit_date <= as_of,
         Visit.enterprise_id.is_not(None))
     q2 = (
         select(Enterprise.id, Enterprise.name)
         .join(listed, listed.c.enterprise_id == Enterprise.id)
-        .where(Enterprise.deleted.is_(False), Enterprise.id.not_in(visited))
+        .where(Enterprise.deleted == false(), Enterprise.id.not_in(visited))
     )
     if station_id:
         q2 = q2.where(func.coalesce(Enterprise.area_station_id, Enterprise.station_id)
@@ -225,6 +225,6 @@ def visits_in_week(session: Session, station_id: str, iso_year: int, iso_week: i
                    ) -> list[Visit]:
     start, end = week_bounds(iso_year, iso_week)
     return list(session.execute(
-        select(Visit).where(Visit.station_id == station_id, Visit.deleted.is_(False),
+        select(Visit).where(Visit.station_id == station_id, Visit.deleted == false(),
                             Visit.visit_date >= start, Visit.visit_date <= end)
         .order_by(Visit.visit_date, Visit.hlc)).scalars())

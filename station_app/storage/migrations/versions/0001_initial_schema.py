@@ -161,9 +161,9 @@ def upgrade() -> None:
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_employer_id'), ['employer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_hlc'), ['hlc'], unique=False)
-        batch_op.create_index('ix_members_id_number', ['id_number'], unique=False)
-        batch_op.create_index('ix_members_name', ['name'], unique=False)
-        batch_op.create_index('ix_members_phone', ['phone'], unique=False)
+        batch_op.create_index('ix_members_id_number', ['id_number', 'deleted', 'id'], unique=False)
+        batch_op.create_index('ix_members_name', ['name', 'deleted', 'id'], unique=False)
+        batch_op.create_index('ix_members_phone', ['phone', 'deleted', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_station_id'), ['station_id'], unique=False)
         batch_op.create_index('uq_members_active_id_number', ['station_id', 'id_number'], unique=True, sqlite_where=sa.text("status = 'active' AND deleted = 0"), postgresql_where=sa.text("status = 'active' AND deleted = false"))
 

@@ -1,0 +1,269 @@
+"""``make bench``: each figure beside its floor, measured in the same run.
+
+The machines are shared and noisy, so every figure is printed next to a floor — the raw
+library or SQL doing the same work — and the ratio between them. Medians and p95s over
+many repetitions; the demo station is built once and cached under bench/.cache/.
+
+    python -m bench [--members 100000] [--seed 7] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+CACHE = Path(__file__).with_name(".cache")
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def demo_db(members: int, seed: int) -> Path:
+    """The cached demo station database (built on first use)."""
+    from station_app.demo import build_demo
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"demo-{members}-{seed}.sqlite3"
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    print(f"building the demo station ({members:,} members, once; cached in {CACHE}) …",
+          flush=True)
+    t0 = time.perf_counter()
+    db = open_database(tmp, create=True)
+    init_station(db, "KY01", "葵涌社区工联会", "admin", "bench-pass-1")
+    build_demo(db, members_count=members, seed=seed)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    os.replace(tmp, path)
+    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(self, figure: str, value: str, floor: str, ratio: float | None, target: str) -> None:
+        self.rows.append((figure, value, floor, f"{ratio:.1f}×" if ratio else "", target))
+        print(f"  {figure}: {value} (floor {floor})", flush=True)
+
+    def print(self) -> None:
+        head = ("figure", "measured", "floor (same run)", "ratio", "target")
+        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(5)]
+        line = "  ".join("{:<%d}" % w for w in widths)
+        print()
+        print(line.format(*head))
+        print(line.format(*("-" * w for w in widths)))
+        for r in self.rows:
+            print(line.format(*r))
+
+
+def _valid_id(rng: random.Random) -> str:
+    from station_app.domain.validation import id_check_char
+
+    body = f"440305{rng.randrange(1965, 2004)}{rng.randrange(1, 13):02d}" \
+           f"{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+    return body + id_check_char(body)
+
+
+def bench_register(path: Path, table: Table, n: int) -> None:
+    """One member registered through the service (a whole unit of work) vs a raw INSERT."""
+    from station_app.domain.actor import Actor
+    from station_app.domain.services.members import register_member
+    from station_app.storage.database import open_database
+
+    work = Path(tempfile.mkdtemp()) / "reg.sqlite3"
+    shutil.copy(path, work)
+    rng = random.Random(3)
+    db = open_database(work, check=False)
+    actor = Actor("bench", "station_admin", 1, "bench")
+    # warm-up: imports, pinyin tables, statement caches
+    for _ in range(20):
+        with db.session(actor) as s:
+            register_member(s, {"name": "王小明", "id_number": _valid_id(rng),
+                                "phone": "13800138000"})
+    times = []
+    for i in range(n):
+        data = {"name": "张" + "伟芳娜秀英"[i % 5], "id_number": _valid_id(rng),
+                "phone": f"139{rng.randrange(10**8):08d}", "join_date": "2020-05-01"}
+        t0 = time.perf_counter()
+        with db.session(actor) as s:
+            register_member(s, data)
+        times.append(time.perf_counter() - t0)
+    db.close()
+    # floor: the same row written with sqlite3 in its own transaction (WAL, same pragmas)
+    con = sqlite3.connect(work, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    floor = []
+    for i in range(n):
+        row = (f"bench-{i}", "x", "0000000000000-00000-x", "张伟", _valid_id(rng), "M",
+               "1990-01-01", "13900000000", "active")
+        t0 = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute("INSERT INTO members (id, station_id, hlc, deleted, name, id_number, gender,"
+                    " birth_date, phone, status, migrant_worker) "
+                    "VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0)", row)
+        con.execute("COMMIT")
+        floor.append(time.perf_counter() - t0)
+    con.close()
+    shutil.rmtree(work.parent, ignore_errors=True)
+    med, fmed = statistics.median(times) * 1000, statistics.median(floor) * 1000
+    table.add("register member (service, median)", f"{med:.2f} ms", f"{fmed:.2f} ms",
+              med / fmed, "≤ 5 ms")
+
+
+SEARCH_FLOORS = {
+    # the least SQL that finds the same rows
+    "name substring": "SELECT id, name FROM members WHERE deleted = 0 AND name LIKE ? "
+                      "ORDER BY name LIMIT 50",
+    "pinyin initials": "SELECT m.id, m.name FROM member_search_keys k JOIN members m "
+                       "ON m.id = k.member_id WHERE k.key >= ? AND k.key < ? AND m.deleted = 0 "
+                       "LIMIT 50",
+    "ID digits (4+)": "SELECT id, name FROM members WHERE deleted = 0 AND id_number LIKE ? "
+                      "ORDER BY name LIMIT 50",
+    "phone prefix": "SELECT id, name FROM members WHERE deleted = 0 AND phone LIKE ? "
+                    "ORDER BY name LIMIT 50",
+}
+
+
+def bench_search(path: Path, table: Table, n: int) -> None:
+    from station_app.domain.pinyin import prefix_upper_bound, search_keys
+    from station_app.domain.services.members import search_members
+    from station_app.storage.database import open_database
+
+    con = sqlite3.connect(path)
+    sample = con.execute("SELECT name, id_number, phone FROM members WHERE phone IS NOT NULL "
+                         "ORDER BY random() LIMIT ?", (n,)).fetchall()
+    rng = random.Random(5)
+    queries = {
+        "name substring": [name[rng.randrange(len(name))] if rng.random() < 0.5 else name[:2]
+                           for name, _, _ in sample],
+        "pinyin initials": [min(search_keys(name), key=len) for name, _, _ in sample],
+        "ID digits (4+)": [idn[-rng.choice([4, 6, 8]):] for _, idn, _ in sample],
+        "phone prefix": [phone[: rng.choice([4, 5, 7])] for _, _, phone in sample],
+    }
+    db = open_database(path, check=False)
+    for kind, qs in queries.items():
+        with db.reader() as s:
+            for q in qs[:10]:  # warm-up
+                search_members(s, q)
+            times = []
+            for q in qs:
+                t0 = time.perf_counter()
+                hits = search_members(s, q)
+                times.append(time.perf_counter() - t0)
+                assert hits, f"{kind}: nothing found for {q!r}"
+        sql = SEARCH_FLOORS[kind]
+        floor = []
+        for q in qs:
+            if kind == "pinyin initials":
+                params = (q, prefix_upper_bound(q))
+            elif kind == "name substring":
+                params = (f"%{q}%",)
+            elif kind == "ID digits (4+)":
+                params = (f"%{q}%",)
+            else:
+                params = (f"{q}%",)
+            t0 = time.perf_counter()
+            con.execute(sql, params).fetchall()
+            floor.append(time.perf_counter() - t0)
+        p95, fp95 = _percentile(times, 95) * 1000, _percentile(floor, 95) * 1000
+        table.add(f"search p95: {kind}", f"{p95:.2f} ms", f"{fp95:.2f} ms", p95 / fp95,
+                  "≤ 30 ms")
+    db.close()
+    con.close()
+
+
+def bench_bulk(table: Table, n: int) -> None:
+    """The bulk path (validate, stamp, queue, audit, pinyin keys) vs a raw executemany."""
+    from station_app.domain.actor import Actor
+    from station_app.domain.ids import uuid7
+    from station_app.domain.services.members import bulk_register_members, clean_member
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    rng = random.Random(11)
+    seen: set[str] = set()
+    rows = []
+    while len(rows) < n:
+        idn = _valid_id(rng)
+        if idn in seen:
+            continue
+        seen.add(idn)
+        rows.append({"name": rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("伟芳娜秀英敏静丽强磊"),
+                     "id_number": idn, "phone": f"138{rng.randrange(10**8):08d}",
+                     "join_date": "2019-03-01", "ethnicity": "汉"})
+    tmp = Path(tempfile.mkdtemp())
+    db = open_database(tmp / "bulk.sqlite3", create=True)
+    init_station(db, "KY01", "葵涌社区工联会", "admin", "bench-pass-1")
+    actor = Actor("bench", "station_admin", 1, "bench")
+    t0 = time.perf_counter()
+    with db.session(actor) as s:
+        result = bulk_register_members(s, rows)
+    elapsed = time.perf_counter() - t0
+    assert len(result.inserted) == n, result.rejected[:3]
+    db.close()
+    # floor: the same rows, already clean, with one executemany in one transaction
+    floor_db = open_database(tmp / "floor.sqlite3", create=True)
+    floor_db.close()
+    cleaned = [clean_member(r).values for r in rows[:10]]  # shape only
+    con = sqlite3.connect(tmp / "floor.sqlite3", isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    raw = [(uuid7(), "s", "0000000000000-00000-x", r["name"], r["id_number"], "M",
+            "1990-01-01", r["phone"], "2019-03-01", "汉", "active") for r in rows]
+    assert cleaned
+    t0 = time.perf_counter()
+    con.execute("BEGIN")
+    con.executemany("INSERT INTO members (id, station_id, hlc, deleted, name, id_number, gender,"
+                    " birth_date, phone, join_date, ethnicity, status, migrant_worker) "
+                    "VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, 0)", raw)
+    con.execute("COMMIT")
+    floor = time.perf_counter() - t0
+    con.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    table.add(f"bulk path ({n:,} members)", f"{n / elapsed:,.0f} members/s",
+              f"{n / floor:,.0f} rows/s", (n / floor) / (n / elapsed), "reported")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--members", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = p.parse_args(argv)
+    os.environ.setdefault("STATION_APP_HOME", str(CACHE / "home"))
+    reps = 50 if args.quick else 300
+    table = Table()
+    print(f"Station app benchmarks — {date.today()} — python {sys.version.split()[0]}, "
+          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpu(s)")
+    path = demo_db(args.members, args.seed)
+    bench_register(path, table, reps)
+    bench_search(path, table, reps)
+    bench_bulk(table, min(args.members, 20_000 if args.quick else 50_000))
+    table.print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
