@@ -68,7 +68,7 @@ class Table:
     def print(self) -> None:
         head = ("figure", "measured", "floor (same run)", "ratio", "target")
         widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(5)]
-        line = "  ".join("{:<%d}" % w for w in widths)
+        line = "  ".join(f"{{:<{w}}}" for w in widths)
         print()
         print(line.format(*head))
         print(line.format(*("-" * w for w in widths)))

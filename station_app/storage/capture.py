@@ -126,18 +126,21 @@ def _changes(obj: Syncable) -> dict[str, list[Any]]:
 
 def _audit(session: Session, ctx: WriteContext, action: str, table: str, row_id: str,
            detail: dict | None) -> None:
-    session.add(
-        AuditRecord(
-            at=utc_now_text(),
-            actor=ctx.actor,
-            action=action,
-            table_name=table,
-            row_id=row_id,
-            detail=json.dumps(detail, ensure_ascii=False, default=_json_default)
-            if detail
-            else None,
-        )
-    )
+    """Queue an audit record; ``_after_flush`` writes the queue with one executemany."""
+    session.info.setdefault("_audit", []).append({
+        "at": utc_now_text(),
+        "actor": ctx.actor,
+        "action": action,
+        "table_name": table,
+        "row_id": row_id,
+        "detail": json.dumps(detail, ensure_ascii=False, default=_json_default)
+        if detail else None,
+    })
+
+
+def _queue(session: Session, table: str, row_id: str, hlc: str) -> None:
+    session.info.setdefault("_outbox", []).append(
+        {"table_name": table, "row_id": row_id, "hlc": hlc})
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
@@ -151,7 +154,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         raise RuntimeError("syncable rows are written only through Database.session()")
     _sync_stored_clock(session, ctx)
     from_sync = ctx.source == "sync"
-    rekey: set[str] = session.info.setdefault("_rekey", set())
+    # member id -> (name, whether old keys must go)
+    rekey: dict[str, tuple[str, bool]] = session.info.setdefault("_rekey", {})
 
     # Deletes become tombstones: take the object back from the delete list.
     for obj in gone:
@@ -173,10 +177,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         if from_sync:
             _audit(session, ctx, "sync", table, obj.id, {"hlc": obj.hlc})
         else:
-            session.add(OutboxEntry(table_name=table, row_id=obj.id, hlc=obj.hlc))
+            _queue(session, table, obj.id, obj.hlc)
             _audit(session, ctx, "insert", table, obj.id, None)
         if isinstance(obj, Member):
-            rekey.add(obj.id)
+            rekey[obj.id] = (obj.name, False)
 
     for obj in dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -194,24 +198,34 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             _audit(session, ctx, "sync", table, obj.id, changes or None)
         else:
             obj.hlc = ctx.clock.tick()
-            session.add(OutboxEntry(table_name=table, row_id=obj.id, hlc=obj.hlc))
+            _queue(session, table, obj.id, obj.hlc)
             action = "delete" if changes.get("deleted") == [False, True] else "update"
             _audit(session, ctx, action, table, obj.id, changes or None)
         if isinstance(obj, Member) and "name" in changes:
-            rekey.add(obj.id)
+            rekey[obj.id] = (obj.name, True)
 
     _persist_clock(session, ctx)
 
 
 def _after_flush(session: Session, _flush_context) -> None:
-    rekey: set[str] | None = session.info.get("_rekey")
-    if not rekey:
-        return
-    names = dict(
-        session.execute(select(Member.id, Member.name).where(Member.id.in_(rekey))).all()
-    )
-    rekey.clear()
-    write_search_keys(session, names, replace=True)
+    """Write what the hook queued: outbox entries, audit records, search keys."""
+    conn = None
+    outbox = session.info.pop("_outbox", None)
+    if outbox:
+        conn = session.connection()
+        conn.execute(OutboxEntry.__table__.insert(), outbox)
+    audit = session.info.pop("_audit", None)
+    if audit:
+        conn = conn or session.connection()
+        conn.execute(AuditRecord.__table__.insert(), audit)
+    rekey: dict[str, tuple[str, bool]] | None = session.info.pop("_rekey", None)
+    if rekey:
+        replace = {mid: name for mid, (name, old) in rekey.items() if old}
+        fresh = {mid: name for mid, (name, old) in rekey.items() if not old}
+        if replace:
+            write_search_keys(session, replace, replace=True)
+        if fresh:
+            write_search_keys(session, fresh, replace=False)
 
 
 def write_search_keys(session: Session, names: dict[str, str], *, replace: bool) -> None:

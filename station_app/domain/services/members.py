@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, false, func, literal, select, text, tuple_
+from sqlalchemy import false, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import MEMBER_STATUS, label
@@ -303,49 +303,44 @@ def _contains(session: Session, column, text: str):
     return func.instr(column, text) > 0
 
 
-def _word_candidates(session: Session, word: str):
-    """A subquery (id, r) of the members one typed word matches, r = rank (0 best).
+def _starts(column, text: str):
+    """``column`` starts with ``text``, as an index range (no LIKE, so no escaping)."""
+    return (column >= text) & (column < prefix_upper_bound(text))
 
-    Each branch reads one covering index ((column, deleted, id) or the pinyin keys), so
-    no branch scans the members table itself.
+
+def _tiers(session: Session, word: str) -> list:
+    """Disjoint conditions on Member, best first, for one typed word.
+
+    Tier by tier, the search reads an index in name order and stops when the page is
+    full, so a common query ("王", "zs") never sorts thousands of rows, and only a page not
+    filled by the better tiers falls through to a substring scan — which reads a covering
+    index, never the members table.
     """
-    live = Member.deleted == false()
     pinyin = normalize_query(word)
     if _DIGITS.match(word):
         w = word.upper()
-        hi = prefix_upper_bound(w)
-        by_id = select(
-            Member.id.label("id"),
-            case((Member.id_number == w, 0),
-                 (func.substr(Member.id_number, 1, len(w)) == w, 1), else_=3).label("r"),
-        ).where(live)
-        if len(w) >= 4:
-            # at 4+ digits, anywhere in the number (the last 4, the birth date …)
-            by_id = by_id.where(_contains(session, Member.id_number, w))
-        else:
-            by_id = by_id.where(Member.id_number >= w, Member.id_number < hi)
-        by_phone = select(Member.id.label("id"), literal(2).label("r")).where(
-            live, Member.phone >= w, Member.phone < hi)
-        both = by_id.union_all(by_phone).subquery()
-        return select(both.c.id, func.min(both.c.r).label("r")).group_by(both.c.id).subquery()
+        # Each tier selects ids from one covering index; the rows are read only for them.
+        by_phone = select(Member.id).where(_starts(Member.phone, w))
+        tiers = [
+            Member.id_number == w,
+            _starts(Member.id_number, w) & (Member.id_number != w),
+            Member.id.in_(by_phone) & ~_starts(Member.id_number, w),
+        ]
+        if len(w) >= 4:  # 4+ digits: anywhere in the ID number (the last 4, a birth date)
+            inside = select(Member.id).where(_contains(session, Member.id_number, w),
+                                             Member.deleted == false())
+            tiers.append(Member.id.in_(inside) & ~_starts(Member.id_number, w)
+                         & Member.id.not_in(by_phone))
+        return tiers
     if pinyin:
-        return (
-            select(
-                MemberSearchKey.member_id.label("id"),
-                func.min(case((MemberSearchKey.key == pinyin, 0), else_=1)).label("r"),
-            )
-            .where(MemberSearchKey.key >= pinyin,
-                   MemberSearchKey.key < prefix_upper_bound(pinyin))
-            .group_by(MemberSearchKey.member_id)
-            .subquery()
-        )
-    starts = func.substr(Member.name, 1, len(word)) == word
-    return (
-        select(Member.id.label("id"),
-               case((Member.name == word, 0), (starts, 1), else_=2).label("r"))
-        .where(live, _contains(session, Member.name, word))
-        .subquery()
-    )
+        exact = select(MemberSearchKey.member_id).where(MemberSearchKey.key == pinyin)
+        prefix = select(MemberSearchKey.member_id).where(_starts(MemberSearchKey.key, pinyin))
+        return [Member.id.in_(exact), Member.id.in_(prefix) & Member.id.not_in(exact)]
+    return [
+        Member.name == word,
+        _starts(Member.name, word) & (Member.name != word),
+        _contains(session, Member.name, word) & ~_starts(Member.name, word),
+    ]
 
 
 def search_members(
@@ -359,31 +354,37 @@ def search_members(
 ) -> list[MemberHit]:
     """Members matching every typed word, best first, keyset-paged.
 
-    A word of digits matches ID-number digits (anywhere, from 4 digits) and phone
-    prefixes; a word in Latin letters matches pinyin (full or initials, surname readings,
-    heteronyms) through the stored keys; anything else matches the name as a substring
-    (``%`` and ``_`` are plain characters). Ranked: exact, then prefix, then the rest; ties
-    by name. Pass the last hit's ``cursor`` as ``after`` for the next page.
+    A word of digits matches ID-number digits (exact, prefix, then anywhere from 4
+    digits) and phone prefixes; a word in Latin letters matches pinyin (full or initials,
+    surname readings, heteronyms) through the stored keys; anything else matches the name
+    (exact, prefix, then substring; ``%`` and ``_`` are plain characters). Ties by name.
+    Pass the last hit's ``cursor`` as ``after`` for the next page.
     """
     typed = normalize_text(query)
     if not typed:
         return []
     words = [typed] if normalize_query(typed) else typed.split(" ")
-    subs = [_word_candidates(session, w) for w in words]
-    first = subs[0]
-    q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status,
-               first.c.r.label("rank")).join(first, first.c.id == Member.id)
-    for other in subs[1:]:
-        q = q.join(other, other.c.id == Member.id)
+    tiers = _tiers(session, words[0])
+    filters = [Member.deleted == false()]
+    for other in words[1:]:
+        filters.append(or_(*_tiers(session, other)))
     if station_id:
-        q = q.where(Member.station_id == station_id)
+        filters.append(Member.station_id == station_id)
     if status:
-        q = q.where(Member.status == status)
-    if after is not None:
-        q = q.where(tuple_(first.c.r, Member.name, Member.id) > tuple_(*map(literal, after)))
-    q = q.order_by(first.c.r, Member.name, Member.id).limit(limit)
-    return [MemberHit(r.id, r.name, r.id_number, r.phone, r.status, r.rank)
-            for r in session.execute(q)]
+        filters.append(Member.status == status)
+    hits: list[MemberHit] = []
+    for rank in range(after[0] if after else 0, len(tiers)):
+        q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status
+                   ).where(tiers[rank], *filters)
+        if after is not None and rank == after[0]:
+            q = q.where(tuple_(Member.name, Member.id) > tuple_(literal(after[1]),
+                                                                literal(after[2])))
+        q = q.order_by(Member.name, Member.id).limit(limit - len(hits))
+        hits.extend(MemberHit(r.id, r.name, r.id_number, r.phone, r.status, rank)
+                    for r in session.execute(q))
+        if len(hits) >= limit:
+            break
+    return hits
 
 
 def member_ids_in_order(session: Session, *, station_id: str | None = None,

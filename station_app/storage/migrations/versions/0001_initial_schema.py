@@ -1,7 +1,7 @@
 """Initial schema: every entity of SPEC.md with the sync shape, and append-only triggers.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 """
 
@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from station_app.storage.triggers import create_append_only_triggers, drop_append_only_triggers
-
 
 revision = '0001'
 down_revision = None
