@@ -244,12 +244,18 @@ class Database:
             conn.execute(insert(LocalState).values(key=key, value=value))
 
         if session is not None:
+            # Part of the caller's transaction: the cached identity is refreshed only once
+            # it commits (``refresh_identity``), so a rollback leaves nothing behind.
             write(session)
-        else:
-            with self.engine.begin() as conn:
-                write(conn)
+            return
+        with self.engine.begin() as conn:
+            write(conn)
         if key == "station_id":
             self._station_id = value
+
+    def refresh_identity(self) -> None:
+        """Re-read the station id after a transaction that set it has committed."""
+        self._station_id = self.state().get("station_id")
 
     @property
     def station_id(self) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from station_app.domain.ids import station_id_for
-from station_app.domain.models import User
 from station_app.domain.services import stations, users
 from station_app.domain.services.stations import clean_station_code
 from station_app.domain.validation import ErrorCollector, FieldError, ValidationError
@@ -28,7 +27,7 @@ def init_station(db: Database, code: str, name: str, admin_username: str, admin_
         db.set_state("station_code", code, session=s)
         s.info["ctx"].station_id = sid
         stations.upsert_station(s, code, name, street=street)
-        if s.query(User).count() == 0 or admin_username:
-            users.create_user(s, admin_username, admin_password, "station_admin",
-                              display_name or admin_username, bootstrap=True)
+        users.create_user(s, admin_username, admin_password, "station_admin",
+                          display_name or admin_username, bootstrap=True)
+    db.refresh_identity()
     return sid
