@@ -45,10 +45,13 @@ def _db_path(args) -> Path:
     return args.db if args.db is not None else default_db_path()
 
 
-def _open(args, *, check: bool = True):
+def _open(args, *, check: bool = True, writes: bool = False):
     from station_app.storage.database import open_database
 
-    return open_database(_db_path(args), check=check)
+    db = open_database(_db_path(args), check=check)
+    if writes:
+        db.daily_backup()  # the first write of the day keeps yesterday's state
+    return db
 
 
 def _cli_actor():
@@ -101,7 +104,7 @@ def cmd_user_add(args) -> int:
     from station_app.domain.services import users
 
     password = _read_password(args, f"Password for {args.username}: ")
-    db = _open(args)
+    db = _open(args, writes=True)
     with db.session(_cli_actor()) as s:
         users.create_user(s, args.username, password, args.role, args.display_name)
     print(f"user '{args.username}' ({args.role}) added")
@@ -112,7 +115,7 @@ def cmd_user_reset(args) -> int:
     from station_app.domain.services import users
 
     password = _read_password(args, f"New password for {args.username}: ")
-    db = _open(args)
+    db = _open(args, writes=True)
     with db.session(_cli_actor()) as s:
         users.reset_password(s, args.username, password)
     print(f"password of '{args.username}' reset")
@@ -257,6 +260,7 @@ def cmd_clock(args) -> int:
           f"ahead of this computer's clock by {ahead / 1000:.1f} s")
     print(f"{db.pending_count()} change(s) waiting to be sent")
     if args.correct:
+        db.daily_backup()
         n = db.correct_clock(_cli_actor())
         print(f"clock corrected: {n} pending row(s) re-stamped; last stamp {db.clock.last()}")
     return 0

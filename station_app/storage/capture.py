@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select, update
+from sqlalchemy import Boolean, Date, delete, event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from station_app.domain.ids import uuid7
@@ -213,11 +213,11 @@ def _after_flush(session: Session, _flush_context) -> None:
     outbox = session.info.pop("_outbox", None)
     if outbox:
         conn = session.connection()
-        conn.execute(OutboxEntry.__table__.insert(), outbox)
+        insert_many(conn, OutboxEntry.__table__, outbox)
     audit = session.info.pop("_audit", None)
     if audit:
         conn = conn or session.connection()
-        conn.execute(AuditRecord.__table__.insert(), audit)
+        insert_many(conn, AuditRecord.__table__, audit)
     rekey: dict[str, tuple[str, bool]] | None = session.info.pop("_rekey", None)
     if rekey:
         replace = {mid: name for mid, (name, old) in rekey.items() if old}
@@ -239,8 +239,7 @@ def write_search_keys(session: Session, names: dict[str, str], *, replace: bool)
         for member_id, name in names.items()
         for key in search_keys(name)
     ]
-    if rows:
-        session.connection().execute(MemberSearchKey.__table__.insert(), rows)
+    insert_many(session.connection(), MemberSearchKey.__table__, rows)
 
 
 def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, Any]]) -> list[str]:
@@ -257,35 +256,53 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
     table = model.__tablename__
     for values in rows:
         stamp_new(values, ctx)
-    # Core executemany on the session's connection: the ORM's per-object bookkeeping is
-    # not needed for rows nobody holds as objects.
     conn = session.connection()
-    conn.execute(model.__table__.insert(), rows)
+    insert_many(conn, model.__table__, rows)
     at = utc_now_text()
     if ctx.source != "sync":
-        conn.execute(
-            OutboxEntry.__table__.insert(),
-            [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"]} for r in rows],
-        )
-    conn.execute(
-        AuditRecord.__table__.insert(),
-        [
-            {
-                "at": at,
-                "actor": ctx.actor,
-                "action": "sync" if ctx.source == "sync" else "insert",
-                "table_name": table,
-                "row_id": r["id"],
-                "detail": '{"bulk": true}',
-            }
-            for r in rows
-        ],
-    )
+        insert_many(conn, OutboxEntry.__table__,
+                    [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"]} for r in rows])
+    action = "sync" if ctx.source == "sync" else "insert"
+    insert_many(conn, AuditRecord.__table__, [
+        {"at": at, "actor": ctx.actor, "action": action, "table_name": table, "row_id": r["id"],
+         "detail": '{"bulk": true}'} for r in rows])
     if model is Member:
         write_search_keys(session, {r["id"]: r["name"] for r in rows}, replace=False)
     ctx.changed.update((table, r["id"]) for r in rows)
     _persist_clock(session, ctx)
     return [r["id"] for r in rows]
+
+
+def _converter(column) -> Any:
+    """How a Python value of this column goes to the sqlite3 driver (None: as it is)."""
+    if isinstance(column.type, Boolean):
+        return int
+    if isinstance(column.type, Date):
+        return date.isoformat
+    return None
+
+
+def insert_many(conn, table, rows: list[dict[str, Any]]) -> None:
+    """``executemany`` of rows that all have the same keys.
+
+    On SQLite the statement goes straight to the driver (SQLAlchemy's per-row parameter
+    processing costs more than SQLite's insert); elsewhere through Core.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    cols = list(rows[0])
+    convert = [(i, fn) for i, c in enumerate(cols) if (fn := _converter(table.c[c]))]
+    params = [[r[c] for c in cols] for r in rows]
+    for i, fn in convert:
+        for p in params:
+            if p[i] is not None:
+                p[i] = fn(p[i])
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+           f"VALUES ({', '.join('?' * len(cols))})")
+    conn.exec_driver_sql(sql, [tuple(p) for p in params])
 
 
 def install(session_class: type[Session]) -> None:

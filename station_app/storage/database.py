@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station_app.domain.actor import SYSTEM, Actor
@@ -185,6 +185,9 @@ def open_database(
         migrate(engine)
     try:
         db = Database(engine, path)
+    except OperationalError:  # locked, I/O trouble: not a damaged file
+        engine.dispose()
+        raise
     except DBAPIError as exc:  # a torn page under local_state: not a crash, a damaged file
         engine.dispose()
         raise DamagedDatabaseError(path, str(exc.orig or exc)) from exc

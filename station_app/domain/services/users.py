@@ -76,7 +76,9 @@ def create_user(session: Session, username: str, password: str, role: str,
     c = ErrorCollector()
     name = _username(c, username)
     code = c.check("role", parse_choice, role, field="role", choices=ROLE)
-    shown = c.check("display_name", parse_name, display_name or username, field="display_name")
+    # The display name defaults to the user name (which may hold digits a name may not).
+    shown = (c.check("display_name", parse_name, display_name, field="display_name")
+             if normalize_text(display_name) else name)
     _check_password(c, password)
     if not bootstrap and code and not actor.at_least(code):
         c.add("role", "perm.denied", role=actor.role, action=code, needed=code)
