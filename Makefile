@@ -27,7 +27,7 @@ $(VENV)/.installed-gui: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[gui,dev]"
+	$(PIP) install --quiet -e ".[gui,server,dev]"
 	@touch $@
 
 install: $(VENV)/.installed-gui system-deps

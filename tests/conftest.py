@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,23 @@ def district_admin():
     from station_app.domain.actor import Actor
 
     return Actor("district", "district_admin", None, "区总工会")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A real PostgreSQL 15 cluster for this test session (fails in CI when unavailable)."""
+    from pgserver import PostgresCluster, PostgresUnavailable
+
+    try:
+        cluster = PostgresCluster().start()
+    except (PostgresUnavailable, OSError, subprocess.SubprocessError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available here: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    return pg_cluster.new_database()

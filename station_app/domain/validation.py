@@ -226,6 +226,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not one of the options; use one of: {choices}",
     ),
 }
+#: The codes defined here; other modules add theirs with ``register_messages``.
+CORE_MESSAGE_CODES = frozenset(MESSAGES)
 
 
 def register_messages(messages: Mapping[str, tuple[str, str]]) -> None:

@@ -144,6 +144,10 @@ def _queue(session: Session, table: str, row_id: str, hlc: str) -> None:
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
+    # Queues still here were left by a flush that failed (and was rolled back, e.g. to a
+    # savepoint): their rows were never written, so neither may their outbox, audit or keys.
+    for stale in ("_outbox", "_audit", "_rekey"):
+        session.info.pop(stale, None)
     ctx = _ctx(session)
     new = [o for o in session.new if isinstance(o, Syncable)]
     dirty = [o for o in session.dirty if isinstance(o, Syncable)]

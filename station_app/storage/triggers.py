@@ -41,7 +41,7 @@ def create_append_only_triggers(
     if dialect == "postgresql":
         conn.exec_driver_sql(
             "CREATE OR REPLACE FUNCTION station_refuse_change() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only: rows are never changed or deleted', "
+            "BEGIN RAISE EXCEPTION '%% is append-only: rows are never changed or deleted', "
             "TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
         )
     for table, columns in protected.items():

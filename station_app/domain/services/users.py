@@ -22,6 +22,7 @@ from station_app.domain.services.common import require
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
+    Localized,
     ValidationError,
     normalize_text,
     parse_choice,
@@ -81,7 +82,10 @@ def create_user(session: Session, username: str, password: str, role: str,
              if normalize_text(display_name) else name)
     _check_password(c, password)
     if not bootstrap and code and not actor.at_least(code):
-        c.add("role", "perm.denied", role=actor.role, action=code, needed=code)
+        # "当前用户（站点管理员）无权创建区总工会管理员，需要区总工会管理员权限"
+        c.add("role", "perm.denied", role=Localized(*ROLE[actor.role]),
+              action=Localized("创建" + ROLE[code][0], "create a " + ROLE[code][1].lower()),
+              needed=Localized(*ROLE[code]))
     if name and session.execute(select(User.id).where(User.username == name)).first():
         c.add("username", "user.exists", username=name)
     c.raise_if_any()
