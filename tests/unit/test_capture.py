@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from station_app.domain.actor import SYNC
 from station_app.domain.ids import station_id_for, uuid7
@@ -381,6 +381,31 @@ def test_a_failing_unit_of_work_leaves_nothing(db, admin, db_path):
             raise RuntimeError("boom")
     assert counts(db_path) == before
     assert db.state()["hlc"] == hlc_before
+
+
+def test_a_failed_flush_rolled_back_to_a_savepoint_leaves_no_ghosts(db, admin, db_path):
+    first = register(db, admin, 1, "甲")
+    before = counts(db_path)
+    with db.session(admin) as s:
+        with pytest.raises(IntegrityError):
+            with s.begin_nested():
+                s.add(Member(name="乙", id_number=first.id_number, gender="M",
+                             birth_date=date(1980, 1, 1), status="active"))
+                s.flush()
+        kept = Member(name="丙", id_number=make_id(2), gender="M",
+                      birth_date=date(1980, 1, 1), status="active")
+        s.add(kept)
+    after = counts(db_path)
+    assert after["members"] == before["members"] + 1
+    assert after["outbox"] == before["outbox"] + 1
+    assert after["audit_log"] == before["audit_log"] + 1
+    assert q(db_path, "SELECT DISTINCT member_id FROM member_search_keys "
+                      "WHERE member_id NOT IN (SELECT id FROM members)") == []
+    assert q(db_path, "SELECT count(*) FROM outbox WHERE row_id NOT IN "
+                      "(SELECT id FROM members) AND table_name = 'members'") == [(0,)]
+    with db.reader() as s:
+        assert members.search_members(s, "yi") == []
+        assert [h.id for h in members.search_members(s, "bing")] == [kept.id]
 
 
 # --------------------------------------------------------------------------- bulk path

@@ -1060,7 +1060,8 @@ def exercise_all() -> list[FieldError]:
 
 def test_every_message_code_is_exercised_and_renders_in_both_languages():
     errors = exercise_all()
-    assert {e.code for e in errors} == set(MESSAGES)
+    # this module's own codes (services register more when they are imported)
+    assert {e.code for e in errors} == set(v.CORE_MESSAGE_CODES)
     for e in errors:
         for lang in ("zh", "en", "zh_CN", "en_US"):
             text = e.message(lang)
