@@ -39,7 +39,7 @@ from station_app.domain.models import (
     OutboxEntry,
     Syncable,
 )
-from station_app.storage.clock import HybridClock
+from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, HybridClock
 
 SYNC_COLUMNS = frozenset({"id", "station_id", "hlc", "deleted"})
 # session.info key: audit rows (dicts of AuditRecord columns) that must be written even
@@ -102,7 +102,7 @@ def stamp_new(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
     if ctx.source == "sync":
         if not values.get("hlc"):
             raise ValueError("a row applied by sync must carry its stamp")
-        ctx.clock.observe(values["hlc"])
+        ctx.clock.observe(values["hlc"], max_ahead_ms=MAX_REMOTE_AHEAD_MS)
     else:
         values["hlc"] = ctx.clock.tick()
     values.setdefault("deleted", False)
@@ -198,7 +198,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         table = obj.__tablename__
         ctx.changed.add((table, obj.id))
         if from_sync:
-            ctx.clock.observe(obj.hlc)
+            ctx.clock.observe(obj.hlc, max_ahead_ms=MAX_REMOTE_AHEAD_MS)
             _audit(session, ctx, "sync", table, obj.id, changes or None)
         else:
             obj.hlc = ctx.clock.tick()
@@ -309,8 +309,25 @@ def insert_many(conn, table, rows: list[dict[str, Any]]) -> None:
     conn.exec_driver_sql(sql, [tuple(p) for p in params])
 
 
+def _guard_bulk_dml(orm_execute_state) -> None:
+    """Refuse ``session.execute(update(Model)…)`` / ``delete`` of syncable rows: such
+    statements skip stamping, the outbox and the audit. Storage code that must (clock
+    correction) sets ``session.info["raw_sync_dml"]``."""
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    mapper = orm_execute_state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, Syncable):
+        return
+    if orm_execute_state.session.info.get("raw_sync_dml"):
+        return
+    raise RuntimeError(
+        f"bulk UPDATE/DELETE of {mapper.class_.__tablename__} bypasses change capture; "
+        "change rows through the ORM (or the services) instead")
+
+
 def install(session_class: type[Session]) -> None:
     """Attach the hook to a Session class (done once for ``Database`` sessions)."""
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "do_orm_execute", _guard_bulk_dml)

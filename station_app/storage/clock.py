@@ -42,6 +42,20 @@ class Stamp:
             raise ValueError(f"not a clock stamp: {text!r}") from None
 
 
+class ClockDriftError(ValueError):
+    """A stamp lies too far in the future of this machine's clock."""
+
+    def __init__(self, stamp: str, ahead_ms: int):
+        self.stamp, self.ahead_ms = stamp, ahead_ms
+        super().__init__(
+            f"clock stamp {stamp} is {ahead_ms / 60000:.1f} minutes ahead of this computer's "
+            "clock: the clock of the computer that wrote it is wrong")
+
+
+# Sync refuses remote stamps further ahead than this (the district does the same).
+MAX_REMOTE_AHEAD_MS = 5 * 60 * 1000
+
+
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -68,9 +82,16 @@ class HybridClock:
                 self._bump()
             return str(Stamp(self._ms, self._counter, self.node))
 
-    def observe(self, stamp: str) -> None:
-        """Advance past a stamp seen elsewhere (a remote row, or the stored clock)."""
+    def observe(self, stamp: str, *, max_ahead_ms: int | None = None) -> None:
+        """Advance past a stamp seen elsewhere (a remote row, or the stored clock).
+
+        With ``max_ahead_ms``, a stamp further than that ahead of this machine's wall
+        clock is refused (``ClockDriftError``): one laptop with a wrong date must not drag
+        every other clock into the future through sync.
+        """
         remote = Stamp.parse(stamp)
+        if max_ahead_ms is not None and remote.wall_ms - self._now() > max_ahead_ms:
+            raise ClockDriftError(stamp, remote.wall_ms - self._now())
         with self._lock:
             if (remote.wall_ms, remote.counter) > (self._ms, self._counter):
                 self._ms, self._counter = remote.wall_ms, remote.counter

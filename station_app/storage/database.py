@@ -366,6 +366,7 @@ class Database:
         """After the laptop clock ran fast and was fixed: follow the wall clock again and
         re-stamp every row waiting in the outbox. Returns how many rows were re-stamped."""
         with self.session(actor) as s:
+            s.info["raw_sync_dml"] = True  # re-stamping is the one raw update allowed
             before = self.clock.last()
             self.clock.reset()
             pending = s.execute(

@@ -244,7 +244,7 @@ def test_raw_sql_may_restamp_only_the_hlc(db, admin, db_path, table):
 
 
 def test_rows_applied_by_sync_keep_their_stamp_and_owner(db, db_path):
-    remote_hlc = str(Stamp(wall_ms() + 7 * 86_400_000, 3, "feedfacefeedface"))
+    remote_hlc = str(Stamp(wall_ms() + 120_000, 3, "feedfacefeedface"))  # 2 minutes ahead
     row_id = uuid7()
     before = counts(db_path)
     with db.session(SYNC, source="sync") as s:
@@ -272,6 +272,35 @@ def test_rows_applied_by_sync_keep_their_stamp_and_owner(db, db_path):
     local_hlc = q(db_path, "SELECT hlc FROM members WHERE id = ?", row_id)[0][0]
     assert local_hlc > remote_hlc
     assert q(db_path, "SELECT hlc FROM outbox WHERE row_id = ?", row_id) == [(local_hlc,)]
+
+
+def test_sync_refuses_stamps_far_in_the_future(db, db_path):
+    from station_app.storage.clock import ClockDriftError
+
+    before = counts(db_path)
+    clock_before = db.clock.last()
+    far = str(Stamp(wall_ms() + 10 * 60_000, 0, "feedfacefeedface"))  # 10 minutes ahead
+    with pytest.raises(ClockDriftError, match="ahead"):
+        with db.session(SYNC, source="sync") as s:
+            s.add(Member(id=uuid7(), station_id=OTHER_STATION, hlc=far, name="远程会员",
+                         id_number=make_id(901), gender="M", birth_date=date(1980, 1, 3),
+                         status="active"))
+    assert counts(db_path) == before
+    assert db.clock.last() == clock_before
+
+
+def test_bulk_dml_on_syncable_rows_is_refused(db, admin):
+    from sqlalchemy import delete, update
+
+    m = register(db, admin)
+    with pytest.raises(RuntimeError, match="bypasses change capture"):
+        with db.session(admin) as s:
+            s.execute(update(Member).where(Member.id == m.id).values(name="改名"))
+    with pytest.raises(RuntimeError, match="bypasses change capture"):
+        with db.session(admin) as s:
+            s.execute(delete(Member).where(Member.id == m.id))
+    with db.reader() as s:
+        assert s.get(Member, m.id).name == m.name
 
 
 def test_sync_update_keeps_the_remote_stamp(db, admin, db_path):

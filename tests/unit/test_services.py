@@ -419,6 +419,7 @@ def test_watch_list_history(db, clerk, admin, district_admin):
     with db.session(district_admin) as s:
         entry = enterprises.unlist_from_watch(s, ent, "已整改", d2)
         assert entry.recorded_by == "district"
+        assert entry.station_id == DISTRICT_OWNER_ID  # removals are the district's rows
     with pytest.raises(ValidationError) as err:
         with db.session(district_admin) as s:
             enterprises.unlist_from_watch(s, ent, "再次移出", d2)
@@ -483,6 +484,28 @@ def test_reversal(db, clerk, admin, db_path):
     with db.reader() as s:
         assert hardship.ledger_totals(s, case_id=case.id, group_by=()).total == 10000
         assert hardship.reconcile(s) == []
+
+
+def test_a_correction_belongs_to_the_corrected_ledger_and_year(db, clerk, district_admin):
+    """A reversal made elsewhere (the district) or in a later year moves no money between
+    stations or years: the pair counts for nothing everywhere."""
+    case = new_case(db, clerk, 2)
+    with db.session(clerk) as s:
+        entry = hardship.add_entry(s, case.id, {"kind": "慰问金", "amount": "300",
+                                                "entry_date": "2025-12-20"})
+        kept = hardship.add_entry(s, case.id, {"kind": "送温暖", "amount": "200",
+                                               "entry_date": "2025-12-21"})
+    with db.session(district_admin) as s:
+        rev = hardship.reverse_entry(s, entry.id, "重复发放", "2026-01-05")
+    assert rev.station_id == entry.station_id == db.station_id
+    with db.reader() as s:
+        by_year = hardship.ledger_totals(s, group_by=("year",)).by_key
+        assert by_year == {(2025,): kept.amount_fen}
+        by_station = hardship.ledger_totals(s, group_by=("station",)).by_key
+        assert by_station == {(db.station_id,): kept.amount_fen}
+        # as of a date before the reversal, the payment still counted
+        before = hardship.ledger_totals(s, group_by=(), as_of=date(2025, 12, 31)).total
+        assert before == entry.amount_fen + kept.amount_fen
 
 
 def test_paid_kinds_need_an_amount(db, clerk):

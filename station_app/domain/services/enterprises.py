@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session, aliased
 
-from station_app.domain.ids import enterprise_id_for
+from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
 from station_app.domain.models import Enterprise, WatchListEntry
 from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.validation import (
@@ -164,6 +164,9 @@ def _watch_entry(session: Session, enterprise_id: str, action: str, reason: Any,
     if action == "unlisted" and not listed:
         raise ValidationError([FieldError("enterprise", "watch.not_listed")])
     entry = WatchListEntry(
+        # Removals are the district's decision and its rows; listings belong to the
+        # station (or district) that made them.
+        station_id=DISTRICT_OWNER_ID if action == "unlisted" else None,
         enterprise_id=ent.id, action=action, reason=why, entry_date=when,
         recorded_by=session.info["actor"].username if "actor" in session.info else None,
     )

@@ -226,19 +226,23 @@ def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
 # --------------------------------------------------------------------------- ledger
 
 
-def _reversed_ids():
-    """Ids of entries that have been reversed, and of the reversals themselves."""
+def counting(as_of: date | None = None):
+    """The condition for ledger entries that count (SPEC: "a reversed entry and its
+    reversal count for nothing"; tombstones count for nothing). With ``as_of``: entries
+    dated on or before it, and a reversal dated after it does not yet reverse."""
     r = aliased(LedgerEntry)
-    return select(r.reverses_id).where(r.reverses_id.is_not(None), r.deleted == false())
+    reversed_ids = select(r.reverses_id).where(r.reverses_id.is_not(None), r.deleted == false())
+    cond = [LedgerEntry.deleted == false(), LedgerEntry.reverses_id.is_(None)]
+    if as_of is not None:
+        reversed_ids = reversed_ids.where(r.entry_date <= as_of)
+        cond.append(LedgerEntry.entry_date <= as_of)
+    cond.append(LedgerEntry.id.not_in(reversed_ids))
+    return and_(*cond)
 
 
-def effective_entries():
-    """A select of ledger entries that count: not reversed, not a reversal, not tombstoned."""
-    return select(LedgerEntry).where(
-        LedgerEntry.deleted == false(),
-        LedgerEntry.reverses_id.is_(None),
-        LedgerEntry.id.not_in(_reversed_ids()),
-    )
+def effective_entries(as_of: date | None = None):
+    """A select of the ledger entries that count (see ``counting``)."""
+    return select(LedgerEntry).where(counting(as_of))
 
 
 def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> LedgerEntry:
@@ -324,6 +328,7 @@ def reverse_entry(session: Session, entry_id: str, reason: Any, on: Any = None) 
     c.raise_if_any()
     actor = session.info["actor"]
     reversal = LedgerEntry(
+        station_id=original.station_id,  # the correction belongs to the ledger it corrects
         case_id=original.case_id, entry_date=when, kind=original.kind,
         amount_fen=-original.amount_fen, cover_year=original.cover_year,
         beneficiary=original.beneficiary, funding_source=original.funding_source,
@@ -343,8 +348,7 @@ def case_entries(session: Session, case_id: str) -> list[LedgerEntry]:
 
 @dataclass(frozen=True)
 class Totals:
-    """Ledger sums in fen. ``gross`` counts every entry, reversals included (they cancel);
-    ``count`` counts effective entries only."""
+    """Ledger sums in fen and entry counts, per group key, over the entries that count."""
 
     by_key: dict[tuple, int]
     count_by_key: dict[tuple, int]
@@ -360,8 +364,9 @@ def ledger_totals(
 ) -> Totals:
     """Sums of the ledger grouped by any of: case, kind, year, station.
 
-    Every entry is summed, reversals included: a reversal's negated amount cancels its
-    original, so the sums are the effective money and always reconcile across groupings.
+    Only entries that count are summed: a reversed entry and its reversal are both left
+    out, so a correction in a later year does not move money between years, and every
+    grouping adds up to the same grand total.
     """
     cols = {
         "case": LedgerEntry.case_id,
@@ -370,9 +375,7 @@ def ledger_totals(
         "station": LedgerEntry.station_id,
     }
     keys = [cols[g].label(g) for g in group_by]
-    q = select(*keys, func.sum(LedgerEntry.amount_fen), func.count()).where(
-        LedgerEntry.deleted == false()
-    )
+    q = select(*keys, func.sum(LedgerEntry.amount_fen), func.count()).where(counting(as_of))
     if case_id:
         q = q.where(LedgerEntry.case_id == case_id)
     if station_id:
@@ -380,8 +383,6 @@ def ledger_totals(
     if year:
         q = q.where(LedgerEntry.entry_date >= date(year, 1, 1),
                     LedgerEntry.entry_date <= date(year, 12, 31))
-    if as_of:
-        q = q.where(LedgerEntry.entry_date <= as_of)
     if keys:
         q = q.group_by(*keys)
     by_key, counts = {}, {}
@@ -420,11 +421,13 @@ def reconcile(session: Session) -> list[str]:
         t = ledger_totals(session, group_by=grouping).total
         if t != grand:
             problems.append(f"totals by {'/'.join(grouping)} = {t} fen, grand total {grand}")
-    effective = session.execute(
-        effective_entries().with_only_columns(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+    everything = session.execute(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+        .where(LedgerEntry.deleted == false())
     ).scalar_one()
-    if int(effective) != grand:
-        problems.append(f"effective entries sum to {effective}, all entries to {grand}")
+    if int(everything) != grand:  # only when a reversal does not cancel its original
+        problems.append(f"all entries sum to {everything} fen, the entries that count to "
+                        f"{grand}")
     orphans = session.execute(
         select(func.count()).select_from(LedgerEntry).where(
             ~exists().where(HardshipCase.id == LedgerEntry.case_id))

@@ -30,6 +30,7 @@ from station_app.domain.models import (
     Visit,
     WatchListEntry,
 )
+from station_app.domain.services.hardship import counting
 from station_app.domain.services.visits import WEEKLY_QUOTA
 
 
@@ -116,12 +117,7 @@ def _events(kind: str, value=None):
 
 
 def _counting_entries(scope: Scope):
-    """Ledger entries that count as of D: not a reversal, not reversed by D, not deleted."""
-    r = aliased(LedgerEntry)
-    reversed_by_d = select(r.reverses_id).where(
-        r.reverses_id.is_not(None), r.deleted == false(), r.entry_date <= scope.as_of)
-    return and_(LedgerEntry.deleted == false(), LedgerEntry.reverses_id.is_(None),
-                LedgerEntry.id.not_in(reversed_by_d), LedgerEntry.entry_date <= scope.as_of)
+    return counting(scope.as_of)
 
 
 def _cases_on_file(scope: Scope) -> Select:
