@@ -329,8 +329,10 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
-        except Exception as exc:  # the driver raises DatabaseError on a torn file
-            rows = [str(exc)]
+        except OperationalError:  # locked or I/O trouble: not a verdict on the file
+            raise
+        except DBAPIError as exc:  # the driver raises DatabaseError on a torn file
+            rows = [str(exc.orig)]
         problems = [] if rows == ["ok"] else rows
         if problems and raise_on_error:
             assert self.path is not None
