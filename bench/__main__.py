@@ -139,8 +139,8 @@ SEARCH_FLOORS = {
     "pinyin initials": "SELECT m.id, m.name FROM member_search_keys k JOIN members m "
                        "ON m.id = k.member_id WHERE k.key >= ? AND k.key < ? AND m.deleted = 0 "
                        "LIMIT 50",
-    "ID digits (4+)": "SELECT id, name FROM members WHERE deleted = 0 "
-                      "AND instr(id_number, ?) > 0 ORDER BY name LIMIT 50",
+    # (no ORDER BY: SQLite would walk the name index and read every row to find few)
+    "ID digits (4+)": "SELECT id FROM members WHERE deleted = 0 AND instr(id_number, ?) > 0",
     "phone prefix": "SELECT id, name FROM members WHERE deleted = 0 AND phone >= ? "
                     "AND phone < ? ORDER BY name LIMIT 50",
 }

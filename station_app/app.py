@@ -1,52 +1,181 @@
-"""``station-app``: the desktop client's entry point."""
+"""``station-app``: the desktop client's entry point and its lifecycle.
+
+Open in this order: translators and fonts → a restore the user asked for at the last
+close → the database (no integrity check yet: it runs in the background after the first
+paint) → the set-up wizard on a new file → login → the main window → background checks
+(quick_check, the daily backup).
+"""
 
 from __future__ import annotations
 
 import argparse
-import locale
+import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from station_app import __version__
 
+log = logging.getLogger("station_app.app")
 
-def _default_lang() -> str:
-    lang = (locale.getlocale()[0] or "").lower()
-    return "zh_CN" if lang.startswith("zh") or not lang else "en"
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="station-app", description="Station app desktop client")
+    p.add_argument("--db", type=Path, help="database file (default: the platform data folder)")
+    p.add_argument("--lang", choices=["zh_CN", "en"], default=None,
+                   help="interface language (default: the system's; Chinese on a Chinese system)")
+    p.add_argument("--self-test", action="store_true",
+                   help="open a temporary database, build the main window offscreen, exit 0")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Benchmarks only: log in as USER without a password when STATION_APP_BENCH=1.
+    p.add_argument("--bench-login", metavar="USER", help=argparse.SUPPRESS)
+    p.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def _settings():
+    from station_app.ui.qt import QSettings
+
+    return QSettings("StationApp", "StationApp")
+
+
+def open_station(path: Path, lang: str):
+    """Open the database for the UI; on a damaged file offer the newest good backup."""
+    from station_app.storage.backup import restore_backup
+    from station_app.storage.database import DamagedDatabaseError, StorageError, open_database
+    from station_app.ui.qt import QMessageBox
+
+    try:
+        return open_database(path, create=True, check=False)
+    except DamagedDatabaseError as exc:
+        if exc.backup is None:
+            QMessageBox.critical(None, "Station app", exc.message(lang))
+            return None
+        answer = QMessageBox.question(
+            None, "Station app",
+            exc.message(lang) + "\n\n" + ("现在恢复这个备份吗？" if lang == "zh"
+                                          else "Restore this backup now?"))
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        restore_backup(path, exc.backup.path)
+        return open_database(path)
+    except StorageError as exc:
+        QMessageBox.critical(None, "Station app", exc.message(lang))
+        return None
+
+
+def after_first_paint(ctx, window) -> None:
+    """Work the first paint does not need: integrity check and the daily backup."""
+    from station_app.ui.qt import QMessageBox
+
+    def work(task):
+        problems = task.db.check_integrity()
+        if not problems:
+            task.db.daily_backup()
+        return problems
+
+    def done(problems) -> None:
+        if problems:
+            QMessageBox.warning(window, window.tr("Station app"), window.tr(
+                "The database file failed its integrity check. Restore a backup from the "
+                "File menu.") + "\n" + "\n".join(problems[:3]))
+
+    ctx.tasks.run(work, on_done=done)
+
+
+def build_window(db, actor, lang: str, settings):
+    from station_app.ui.context import AppContext
+    from station_app.ui.main_window import MainWindow
+    from station_app.ui.tasks import TaskRunner
+
+    ctx = AppContext(db=db, actor=actor, lang=lang, tasks=TaskRunner(db), settings=settings)
+    return ctx, MainWindow(ctx)
+
+
+def self_test() -> int:
+    """Migrations, services and the whole main window, offscreen, on a temporary file."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from station_app.domain.services.setup import init_station
+    from station_app.domain.services.users import authenticate
+    from station_app.storage.database import open_database
+    from station_app.ui.qt import QApplication, QSettings
+
+    app = QApplication.instance() or QApplication(["station-app"])
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(Path(tmp) / "self-test.sqlite3", create=True)
+        init_station(db, "TEST", "自检站点", "admin", "self-test-1")
+        with db.session() as s:
+            actor = authenticate(s, "admin", "self-test-1")
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        ctx, window = build_window(db, actor, "zh", settings)
+        window.show()
+        for key in [k for k, _t, _f in __import__("station_app.ui.pages",
+                                                  fromlist=["PAGES"]).PAGES]:
+            window.open_page(key)
+            app.processEvents()
+        ctx.tasks.wait()
+        window.close()
+        db.close()
+    print("self-test ok")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="station-app", description="Station app desktop client")
-    p.add_argument("--db", type=Path, help="database file (default: the platform data folder)")
-    p.add_argument("--lang", choices=["zh_CN", "en"], default=None)
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    args = p.parse_args(argv)
-
+    args = parse_args(argv)
     from station_app.logs import setup_logging
-    from station_app.paths import default_db_path
-    from station_app.storage.database import StorageError, open_database
 
     setup_logging("station-app")
-    lang = "zh" if (args.lang or _default_lang()).startswith("zh") else "en"
-    from station_app.ui.qt import QApplication, QMessageBox
-    from station_app.ui.shell import MainWindow, login_dialog, setup_dialog
+    if args.self_test:
+        return self_test()
+    from station_app.paths import default_db_path
+    from station_app.storage.backup import restore_backup
+    from station_app.ui.dialogs import LoginDialog, SetupWizard
+    from station_app.ui.i18n import install_language, normalize_lang, setup_fonts, system_lang
+    from station_app.ui.qt import QApplication, QDialog, QTimer
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Station app")
+    app.setOrganizationName("StationApp")
+    settings = _settings()
+    lang = (normalize_lang(args.lang) or normalize_lang(settings.value("ui/lang"))
+            or system_lang())
+    install_language(app, lang)
+    setup_fonts(app)
     path = args.db or default_db_path()
-    try:
-        db = open_database(path, create=True)
-    except StorageError as exc:
-        QMessageBox.critical(None, "Station app", exc.message(lang))
+
+    pending = settings.value("restore/pending")
+    if pending:
+        settings.remove("restore/pending")
+        try:
+            restore_backup(path, Path(pending))
+        except Exception:  # noqa: BLE001 - reported, then the app opens what there is
+            log.exception("restore of %s failed", pending)
+
+    db = open_station(path, lang)
+    if db is None:
         return 1
-    if not db.station_id and not setup_dialog(db, lang):
-        return 0
-    actor = login_dialog(db, lang)
-    if actor is None:
-        return 0
-    db.daily_backup()
-    window = MainWindow(db, actor, lang)
+    if not db.station_id:
+        if SetupWizard(db, lang).exec() != QDialog.DialogCode.Accepted:
+            return 0
+    if args.bench_login and os.environ.get("STATION_APP_BENCH") == "1":
+        from station_app.domain.actor import Actor
+
+        actor = Actor(args.bench_login, "station_admin", None, args.bench_login)
+    else:
+        login = LoginDialog(db, lang)
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            return 0
+        actor = login.actor
+    ctx, window = build_window(db, actor, lang, settings)
     window.show()
-    return app.exec()
+    QTimer.singleShot(0, lambda: after_first_paint(ctx, window))
+    if args.quit_after_show:
+        QTimer.singleShot(0, window.close)
+    code = app.exec()
+    ctx.tasks.wait()
+    db.close()
+    return code
 
 
 if __name__ == "__main__":

@@ -1,16 +1,98 @@
-"""The one place the client imports Qt from (easier to read, to swap, to stub)."""
+"""The one place the client imports Qt from (easier to read, to swap, to stub).
 
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: F401
-from PySide6.QtGui import QFont  # noqa: F401
+Only the modules the app uses are imported here; build.spec ships exactly these.
+"""
+
+from PySide6.QtCore import (  # noqa: F401
+    QAbstractTableModel,
+    QByteArray,
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    QRunnable,
+    QSettings,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    QTimer,
+    QTranslator,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (  # noqa: F401
+    QAction,
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (  # noqa: F401
+    QAbstractItemView,
     QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QStatusBar,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
+    QWizard,
+    QWizardPage,
 )
+
+
+def tr(context: str, text: str) -> str:
+    """Translate a source string outside a QObject (``QCoreApplication.translate``)."""
+    return QCoreApplication.translate(context, text)

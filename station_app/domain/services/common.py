@@ -97,6 +97,7 @@ register_messages(
         "target.metric_unknown": (
             "未知的指标“{metric}”，可选：{choices}", "Unknown metric “{metric}”; use one of: {choices}"
         ),
+        "password.mismatch": ("两次输入的密码不一致", "The two passwords differ"),
         "date.before": ("日期不能早于 {other}", "The date cannot be before {other}"),
     }
 )

@@ -1,0 +1,38 @@
+"""What every page is given: the database, the user, the language, the task runner.
+
+Passed in explicitly (no global main window); pages tell each other about writes through
+``AppContext.changed`` with the names of the tables they changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from station_app.domain.actor import Actor
+from station_app.storage.database import Database
+from station_app.ui.qt import QObject, QSettings, Signal
+from station_app.ui.tasks import TaskRunner
+
+
+class AppSignals(QObject):
+    # table names that a unit of work changed ("members", "ledger_entries", …)
+    changed = Signal(object)
+    # ask the main window to show a page: (page key, optional record id)
+    open_page = Signal(str, object)
+
+
+@dataclass
+class AppContext:
+    db: Database
+    actor: Actor
+    lang: str  # "zh" or "en"
+    tasks: TaskRunner
+    settings: QSettings
+    signals: AppSignals = field(default_factory=AppSignals)
+
+    @property
+    def zh(self) -> bool:
+        return self.lang.startswith("zh")
+
+    def notify(self, *tables: str) -> None:
+        self.signals.changed.emit(set(tables))

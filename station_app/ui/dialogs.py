@@ -1,0 +1,183 @@
+"""First-run set-up wizard, login, restore from a backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from station_app.domain.actor import Actor
+from station_app.domain.validation import ValidationError
+from station_app.storage.backup import list_backups
+from station_app.storage.database import Database
+from station_app.ui.forms import Form
+from station_app.ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
+
+
+class _StationPage(QWizardPage):
+    def __init__(self, lang: str):
+        super().__init__()
+        self.setTitle(self.tr("Your station"))
+        self.setSubTitle(self.tr("The station code is given by the district office."))
+        layout = QVBoxLayout(self)
+        self.form = Form(lang, self)
+        self.form.line("station_code", self.tr("Station code"), "KY01")
+        self.form.line("station_name", self.tr("Station name"), "葵涌社区工联会")
+        self.form.line("street", self.tr("Street office"), "葵涌办事处")
+        layout.addWidget(self.form)
+
+
+class _AdminPage(QWizardPage):
+    def __init__(self, lang: str):
+        super().__init__()
+        self.setTitle(self.tr("The first administrator"))
+        self.setSubTitle(self.tr("This person can add the other users later."))
+        layout = QVBoxLayout(self)
+        self.form = Form(lang, self)
+        self.form.line("username", self.tr("User name"), "admin")
+        self.form.line("display_name", self.tr("Name"))
+        pw = self.form.line("password", self.tr("Password"))
+        pw.setEchoMode(QLineEdit.EchoMode.Password)
+        again = self.form.line("password_again", self.tr("Password again"))
+        again.setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+
+
+class _DistrictPage(QWizardPage):
+    def __init__(self, lang: str):
+        super().__init__()
+        self.setTitle(self.tr("The district (optional)"))
+        self.setSubTitle(self.tr(
+            "If the district office gave you an address and an enrollment code, enter them; "
+            "otherwise leave this empty and set it up later."))
+        layout = QVBoxLayout(self)
+        self.form = Form(lang, self)
+        self.form.line("server", self.tr("District address"), "https://…")
+        self.form.line("enrollment_code", self.tr("Enrollment code"))
+        layout.addWidget(self.form)
+
+
+class SetupWizard(QWizard):
+    """Creates the station and its first admin in one transaction, or nothing."""
+
+    def __init__(self, db: Database, lang: str, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.lang = lang
+        self.setWindowTitle(self.tr("Set up this station"))
+        self.station = _StationPage(lang)
+        self.admin = _AdminPage(lang)
+        self.district = _DistrictPage(lang)
+        for page in (self.station, self.admin, self.district):
+            self.addPage(page)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+
+    def validateCurrentPage(self) -> bool:  # noqa: N802 (Qt name)
+        page = self.currentPage()
+        if page is self.admin:
+            v = self.admin.form.values()
+            if v["password"] != v["password_again"]:
+                from station_app.domain.validation import FieldError
+
+                self.admin.form.show_errors(ValidationError(
+                    [FieldError("password_again", "password.mismatch")]))
+                return False
+        if page is self.district:
+            return self._create()
+        return True
+
+    def _create(self) -> bool:
+        from station_app.domain.services.setup import init_station
+
+        s, a, d = (self.station.form.values(), self.admin.form.values(),
+                   self.district.form.values())
+        try:
+            init_station(self.db, s["station_code"], s["station_name"], a["username"],
+                         a["password"], display_name=a["display_name"] or None,
+                         street=s["street"] or None)
+        except ValidationError as exc:
+            station_fields = {"station_code", "station_name", "street"}
+            target = self.station if set(exc.by_field()) & station_fields else self.admin
+            target.form.show_errors(exc)
+            # go back to the page with the problem, keeping everything typed
+            while self.currentPage() is not target:
+                self.back()
+            return False
+        if d["server"].strip():
+            self.db.set_state("district_server", d["server"].strip())
+        if d["enrollment_code"].strip():
+            self.db.set_state("enrollment_code", d["enrollment_code"].strip())
+        return True
+
+
+class LoginDialog(QDialog):
+    def __init__(self, db: Database, lang: str, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.actor: Actor | None = None
+        station = db.state().get("station_code", "")
+        self.setWindowTitle(self.tr("Log in — station %1").replace("%1", station))
+        layout = QVBoxLayout(self)
+        self.form = Form(lang, self)
+        self.form.line("username", self.tr("User name"))
+        pw = self.form.line("password", self.tr("Password"))
+        pw.setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.try_login)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def try_login(self) -> None:
+        from station_app.domain.services.users import authenticate
+
+        v = self.form.values()
+        try:
+            with self.db.session() as s:
+                self.actor = authenticate(s, v["username"], v["password"])
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            self.form.widgets["password"].selectAll()
+            return
+        self.accept()
+
+
+class RestoreDialog(QDialog):
+    """Pick a backup; the restore itself happens at the next start, before opening."""
+
+    def __init__(self, db_path: Path, parent=None):
+        super().__init__(parent)
+        self.chosen: Path | None = None
+        self.setWindowTitle(self.tr("Restore from a backup"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr(
+            "Choose the backup to return to. The current file is kept as a backup too."), self))
+        self.list = QListWidget(self)
+        for b in list_backups(db_path):
+            item = QListWidgetItem(f"{b.taken_at:%Y-%m-%d %H:%M}  ({b.reason}, "
+                                   f"{b.size / 1_048_576:.1f} MB)")
+            item.setData(Qt.ItemDataRole.UserRole, str(b.path))
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        layout.addWidget(self.list)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _ok(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.chosen = Path(item.data(Qt.ItemDataRole.UserRole))
+            self.accept()

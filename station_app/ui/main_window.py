@@ -1,0 +1,243 @@
+"""The main window: navigation, pages, status bar, menus, shortcuts, remembered state."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from station_app.storage.backup import list_backups
+from station_app.ui.context import AppContext
+from station_app.ui.i18n import install_language
+from station_app.ui.pages import PAGES, Page, PlaceholderPage
+from station_app.ui.qt import (
+    QAction,
+    QApplication,
+    QCloseEvent,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QShortcut,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QWidget,
+)
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        self.pages: dict[str, QWidget] = {}
+        self.setObjectName("MainWindow")
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget(self)
+        body = QWidget(self)
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+        self._status_user = QLabel(self)
+        self._status_pending = QLabel(self)
+        self._status_sync = QLabel(self)
+        for w in (self._status_user, self._status_pending, self._status_sync):
+            self.statusBar().addPermanentWidget(w)
+        self._build_menus()
+        self._build_nav()
+        self.nav.currentRowChanged.connect(self._show_row)
+        ctx.signals.changed.connect(lambda _tables: self.refresh_status())
+        ctx.signals.open_page.connect(self.open_page)
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self._new_member)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self._save_current)
+        self._restore_state()
+        self.refresh_status()
+        # keep "pending changes" true when another process (the CLI) writes
+        self._status_timer = QTimer(self, interval=30_000, timeout=self.refresh_status)
+        self._status_timer.start()
+
+    # -- structure ---------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        file_menu = bar.addMenu(self.tr("&File"))
+        backup = QAction(self.tr("Back up now"), self)
+        backup.triggered.connect(self.backup_now)
+        file_menu.addAction(backup)
+        restore = QAction(self.tr("Restore from a backup…"), self)
+        restore.triggered.connect(self.restore_from_backup)
+        file_menu.addAction(restore)
+        file_menu.addSeparator()
+        quit_ = QAction(self.tr("Quit"), self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        file_menu.addAction(quit_)
+        view = bar.addMenu(self.tr("&View"))
+        for lang, text in (("zh", "中文"), ("en", "English")):
+            act = QAction(text, self)
+            act.setCheckable(True)
+            act.setChecked(self.ctx.lang == lang)
+            act.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
+            view.addAction(act)
+
+    def _build_nav(self) -> None:
+        self.nav.clear()
+        for key, title, _factory in PAGES:
+            item = QListWidgetItem(self.tr(title))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+
+    def page(self, key: str) -> QWidget:
+        """The page for a key, built on first use."""
+        if key not in self.pages:
+            factory = next(f for k, _t, f in PAGES if k == key)
+            page: QWidget | None = None
+            if factory:
+                module, _, cls = factory.partition(":")
+                try:
+                    page = getattr(importlib.import_module(module), cls)(self.ctx, self)
+                except ModuleNotFoundError as exc:
+                    if exc.name != module:
+                        raise
+            if page is None:
+                page = PlaceholderPage(self.ctx, self.tr(
+                    "This part of the app comes with a later version."), self)
+            page.setObjectName(f"page-{key}")
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        return self.pages[key]
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row][0]
+        page = self.page(key)
+        self.stack.setCurrentWidget(page)
+        if isinstance(page, Page):
+            page.activate()
+        self.ctx.settings.setValue("window/page", key)
+
+    def open_page(self, key: str, record_id: object = None) -> None:
+        row = next(i for i, (k, _t, _f) in enumerate(PAGES) if k == key)
+        self.nav.setCurrentRow(row)
+        page = self.page(key)
+        if record_id is not None and isinstance(page, Page):
+            page.open_record(str(record_id))
+
+    def current_key(self) -> str:
+        return PAGES[max(self.nav.currentRow(), 0)][0]
+
+    # -- status bar --------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        ctx = self.ctx
+        state = ctx.db.state()
+        station = state.get("station_code", "")
+        self._status_user.setText(
+            self.tr("%1 · station %2").replace("%1", ctx.actor.display_name or ctx.actor.username)
+            .replace("%2", station))
+        self._status_pending.setText(
+            self.tr("%1 changes not yet sent").replace("%1", str(ctx.db.pending_count())))
+        last = state.get("last_sync")
+        self._status_sync.setText(self.tr("Last sync: %1").replace("%1", last) if last
+                                  else self.tr("Sync not set up"))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _call_page(self, key: str | None, method: str) -> None:
+        page = self.page(key) if key else self.stack.currentWidget()
+        fn = getattr(page, method, None)
+        if callable(fn):
+            fn()
+
+    def _new_member(self) -> None:
+        self.open_page("members")
+        self._call_page("members", "new_member")
+
+    def _focus_search(self) -> None:
+        self._call_page(None, "focus_search")
+
+    def _save_current(self) -> None:
+        self._call_page(None, "save")
+
+    def backup_now(self) -> None:
+        def work(task):
+            return task.db.backup("manual")
+
+        def done(path) -> None:
+            self.statusBar().showMessage(self.tr("Backup written: %1").replace("%1", str(path)),
+                                         8000)
+
+        self.ctx.tasks.run(work, on_done=done, on_error=self._error,
+                           label=self.tr("Backing up…"), parent=self)
+
+    def restore_from_backup(self) -> None:
+        from station_app.ui.dialogs import RestoreDialog
+
+        if self.ctx.db.path is None:
+            return
+        if not list_backups(self.ctx.db.path):
+            QMessageBox.information(self, self.tr("Restore"), self.tr("There is no backup yet."))
+            return
+        dialog = RestoreDialog(self.ctx.db.path, self)
+        if dialog.exec():
+            QMessageBox.information(self, self.tr("Restore"), self.tr(
+                "The backup will be restored when the app starts again. The app closes now."))
+            self.ctx.settings.setValue("restore/pending", str(dialog.chosen))
+            self.close()
+
+    def set_language(self, lang: str) -> None:
+        if lang == self.ctx.lang:
+            return
+        install_language(QApplication.instance(), lang)
+        self.ctx.lang = lang
+        self.ctx.settings.setValue("ui/lang", lang)
+        key = self.current_key()
+        for page in list(self.pages.values()):
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self._build_menus()
+        self.nav.blockSignals(True)
+        self._build_nav()
+        self.nav.blockSignals(False)
+        self.setWindowTitle(self.tr("Station app"))
+        self.refresh_status()
+        self.open_page(key)
+
+    def _error(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, self.tr("Station app"), str(exc))
+
+    # -- state -------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = self.ctx.settings
+        self.setWindowTitle(self.tr("Station app"))
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        key = s.value("window/page", "dashboard")
+        keys = [k for k, _t, _f in PAGES]
+        self.open_page(key if key in keys else "dashboard")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        s = self.ctx.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        self.ctx.tasks.wait(10_000)
+        super().closeEvent(event)

@@ -1,0 +1,68 @@
+"""The pages of the main window. Each is a ``Page`` built from an ``AppContext``.
+
+``PAGES`` lists them in navigation order as (key, title source string, factory path);
+the main window imports a page's module only when it is first shown, so start-up stays
+fast.
+"""
+
+from __future__ import annotations
+
+from station_app.ui.context import AppContext
+from station_app.ui.qt import QLabel, QVBoxLayout, QWidget
+
+
+class Page(QWidget):
+    """Base of every page: ``activate()`` when shown, ``on_changed(tables)`` after writes."""
+
+    key = ""
+    # tables whose changes make this page reload when it is next shown
+    watches: frozenset[str] = frozenset()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._stale = True
+        ctx.signals.changed.connect(self._changed)
+
+    def _changed(self, tables: set[str]) -> None:
+        if not self.watches or tables & self.watches:
+            self._stale = True
+            if self.isVisible():
+                self.activate()
+
+    def activate(self) -> None:
+        """Called when the page is shown; reload if something it shows changed."""
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    def reload(self) -> None:
+        """Load the page's data (off the UI thread when it can take long)."""
+
+    def open_record(self, record_id: str) -> None:
+        """Show one record (used by other pages and the dashboard)."""
+
+
+class PlaceholderPage(Page):
+    """A page that is not built yet says so plainly."""
+
+    def __init__(self, ctx: AppContext, text: str, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        layout = QVBoxLayout(self)
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addStretch(1)
+
+
+# (key, title as a source string for tr(), "module:Class" or None for a placeholder)
+PAGES: list[tuple[str, str, str | None]] = [
+    ("dashboard", "Dashboard", "station_app.ui.pages.dashboard:DashboardPage"),
+    ("members", "Members", "station_app.ui.pages.members:MembersPage"),
+    ("enterprises", "Enterprises", "station_app.ui.pages.enterprises:EnterprisesPage"),
+    ("hardship", "Hardship ledger", "station_app.ui.pages.hardship:HardshipPage"),
+    ("visits", "Visit diary", "station_app.ui.pages.visits:VisitsPage"),
+    ("events", "Events", "station_app.ui.pages.events:EventsPage"),
+    ("sync", "Sync", None),
+    ("settings", "Settings", "station_app.ui.pages.settings:SettingsPage"),
+]

@@ -1,0 +1,164 @@
+"""Work off the UI thread: the one place the client runs anything slow.
+
+``TaskRunner.run(fn, on_done=…)`` runs ``fn(task)`` on a worker thread. ``fn`` opens its
+own database session (``task.db.reader()`` / ``task.db.session(actor)``), may report
+``task.progress(done, total, text)`` and should call ``task.check()`` now and then, which
+raises ``Cancelled`` once the user cancelled. The result (or the error) comes back on the
+UI thread through a queued signal. A progress dialog with a Cancel button appears only
+when the work takes longer than ``PROGRESS_DELAY_MS`` and the caller gave a label, so
+quick work never flashes a dialog (Anki waits about 600 ms the same way).
+
+Database work goes to a small pool (SQLite in WAL lets readers run beside one writer);
+each task has its own session, never shared across threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from station_app.storage.database import Database
+from station_app.ui.qt import QObject, QProgressDialog, QRunnable, Qt, QThreadPool, QTimer, Signal
+
+log = logging.getLogger(__name__)
+
+PROGRESS_DELAY_MS = 600
+
+
+class Cancelled(Exception):
+    """Raised inside a task by ``task.check()`` after the user cancelled."""
+
+
+class Task(QObject):
+    """One piece of background work; lives on the UI thread, ``fn`` runs on a worker."""
+
+    finished = Signal(object)
+    failed = Signal(object, str)
+    progressed = Signal(int, int, str)
+
+    def __init__(self, db: Database, fn: Callable[[Task], Any], label: str | None):
+        super().__init__()
+        self.db = db
+        self.fn = fn
+        self.label = label
+        self._cancel = threading.Event()
+        self.done = False
+
+    # -- called from the worker -----------------------------------------------------
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def progress(self, done: int, total: int = 0, text: str = "") -> None:
+        self.check()
+        self.progressed.emit(done, total, text)
+
+    # -- called from the UI -----------------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task):
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:  # worker thread
+        task = self.task
+        try:
+            result = task.fn(task)
+        except Cancelled:
+            task.failed.emit(Cancelled(), "")
+        except Exception as exc:  # reported on the UI thread
+            log.exception("background task failed")
+            task.failed.emit(exc, traceback.format_exc())
+        else:
+            task.finished.emit(result)
+
+
+class TaskRunner(QObject):
+    """Runs tasks on a thread pool and keeps them alive until they report back."""
+
+    def __init__(self, db: Database, parent: QObject | None = None, threads: int = 2):
+        super().__init__(parent)
+        self.db = db
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._running: set[Task] = set()
+
+    def run(
+        self,
+        fn: Callable[[Task], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        label: str | None = None,
+        parent=None,
+    ) -> Task:
+        task = Task(self.db, fn, label)
+        self._running.add(task)
+        dialog: list[QProgressDialog] = []
+
+        def show_progress() -> None:
+            if task.done or not label:
+                return
+            box = QProgressDialog(label, QProgressDialog.tr("Cancel"), 0, 0, parent)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+            box.setMinimumDuration(0)
+            box.canceled.connect(task.cancel)
+            box.show()
+            dialog.append(box)
+
+        def finish() -> None:
+            task.done = True
+            self._running.discard(task)
+            for box in dialog:
+                box.reset()
+                box.deleteLater()
+
+        def on_progress(done: int, total: int, text: str) -> None:
+            for box in dialog:
+                box.setMaximum(total)
+                box.setValue(done)
+                if text:
+                    box.setLabelText(text)
+
+        def succeeded(result: Any) -> None:
+            finish()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            finish()
+            if isinstance(exc, Cancelled):
+                return
+            if on_error is not None:
+                on_error(exc)
+            else:
+                log.error("unhandled task error: %s", exc)
+
+        task.finished.connect(succeeded)
+        task.failed.connect(failed)
+        task.progressed.connect(on_progress)
+        if label:
+            QTimer.singleShot(PROGRESS_DELAY_MS, show_progress)
+        self.pool.start(_Runnable(task))
+        return task
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until every task finished (tests and shutdown)."""
+        return self.pool.waitForDone(msecs)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
