@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip
 DB     ?=
 BENCH_MEMBERS ?= 100000
 
-.PHONY: run test bench lint install install-dev system-deps clean help
+.PHONY: run test bench lint install install-dev system-deps clean help translations dist screenshots
 
 help:
 	@echo "make run     set up and open the app on its default database"
@@ -46,6 +46,22 @@ test: install-dev
 
 bench: install-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench --members $(BENCH_MEMBERS)
+
+# Chinese translation: update the catalogue from the sources, then build the .qm the app loads.
+TS := resources/translations/station_app_zh_CN.ts
+translations: install-dev
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(find station_app/ui -name '*.py' | sort) -ts $(TS)
+	$(VENV)/bin/pyside6-lrelease $(TS) -qm $(TS:.ts=.qm)
+
+# The frozen one-folder build (PyInstaller) and its self-test.
+dist: install-dev
+	$(PIP) install --quiet "pyinstaller>=6.6"
+	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+	QT_QPA_PLATFORM=offscreen dist/station-app/station-app --self-test
+
+# Each page of a demo station, in Chinese, as PNG for the README.
+screenshots: install-dev
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check station_app sync tests bench

@@ -257,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_register(path, table, reps)
     bench_search(path, table, reps)
     bench_bulk(table, min(args.members, 20_000 if args.quick else 50_000))
+    from bench import startup
+
+    work = Path(tempfile.mkdtemp()) / "start.sqlite3"
+    shutil.copy(path, work)
+    startup.run(table, work, reps=3 if args.quick else 7)
+    shutil.rmtree(work.parent, ignore_errors=True)
     table.print()
     return 0
 

@@ -4,6 +4,7 @@ Only the modules the app uses are imported here; build.spec ships exactly these.
 """
 
 from PySide6.QtCore import (  # noqa: F401
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QByteArray,
     QCoreApplication,
@@ -96,3 +97,4 @@ from PySide6.QtWidgets import (  # noqa: F401
 def tr(context: str, text: str) -> str:
     """Translate a source string outside a QObject (``QCoreApplication.translate``)."""
     return QCoreApplication.translate(context, text)
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter  # noqa: E402, F401

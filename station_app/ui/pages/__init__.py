@@ -8,7 +8,7 @@ fast.
 from __future__ import annotations
 
 from station_app.ui.context import AppContext
-from station_app.ui.qt import QLabel, QVBoxLayout, QWidget
+from station_app.ui.qt import QT_TRANSLATE_NOOP, QLabel, QVBoxLayout, QWidget
 
 
 class Page(QWidget):
@@ -57,12 +57,19 @@ class PlaceholderPage(Page):
 
 # (key, title as a source string for tr(), "module:Class" or None for a placeholder)
 PAGES: list[tuple[str, str, str | None]] = [
-    ("dashboard", "Dashboard", "station_app.ui.pages.dashboard:DashboardPage"),
-    ("members", "Members", "station_app.ui.pages.members:MembersPage"),
-    ("enterprises", "Enterprises", "station_app.ui.pages.enterprises:EnterprisesPage"),
-    ("hardship", "Hardship ledger", "station_app.ui.pages.hardship:HardshipPage"),
-    ("visits", "Visit diary", "station_app.ui.pages.visits:VisitsPage"),
-    ("events", "Events", "station_app.ui.pages.events:EventsPage"),
-    ("sync", "Sync", None),
-    ("settings", "Settings", "station_app.ui.pages.settings:SettingsPage"),
+    ("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"),
+     "station_app.ui.pages.dashboard:DashboardPage"),
+    ("members", QT_TRANSLATE_NOOP("MainWindow", "Members"),
+     "station_app.ui.pages.members:MembersPage"),
+    ("enterprises", QT_TRANSLATE_NOOP("MainWindow", "Enterprises"),
+     "station_app.ui.pages.enterprises:EnterprisesPage"),
+    ("hardship", QT_TRANSLATE_NOOP("MainWindow", "Hardship ledger"),
+     "station_app.ui.pages.hardship:HardshipPage"),
+    ("visits", QT_TRANSLATE_NOOP("MainWindow", "Visit diary"),
+     "station_app.ui.pages.visits:VisitsPage"),
+    ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"),
+     "station_app.ui.pages.events:EventsPage"),
+    ("sync", QT_TRANSLATE_NOOP("MainWindow", "Sync"), None),
+    ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
+     "station_app.ui.pages.settings:SettingsPage"),
 ]
