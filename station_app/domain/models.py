@@ -153,10 +153,11 @@ class Member(Syncable, Base):
         CheckConstraint(
             "status IN ('active', 'transferred', 'left', 'deceased')", name="status"
         ),
-        # (column, deleted, id): the search scans these covering indexes, never the table.
-        Index("ix_members_name", "name", "deleted", "id"),
-        Index("ix_members_id_number", "id_number", "deleted", "id"),
-        Index("ix_members_phone", "phone", "deleted", "id"),
+        # (column, id, deleted): the list pages through them in (column, id) order and the
+        # search scans them, never the table (revision 0003).
+        Index("ix_members_name", "name", "id", "deleted"),
+        Index("ix_members_id_number", "id_number", "id", "deleted"),
+        Index("ix_members_phone", "phone", "id", "deleted"),
         Index(
             "uq_members_active_id_number",
             "station_id",

@@ -45,3 +45,14 @@ def window(qtbot, ctx):
     qtbot.waitExposed(win)
     yield win
     ctx.tasks.wait()
+
+
+@pytest.fixture(autouse=True)
+def _english_translators(qapp):
+    """Each UI test starts with the English source strings (a test that wants Chinese
+    installs it), so no test depends on which ran before it."""
+    from station_app.ui.i18n import install_language
+
+    install_language(qapp, "en")
+    yield
+    install_language(qapp, "en")

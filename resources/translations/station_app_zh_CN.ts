@@ -1,0 +1,1278 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>CaseListModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>困难类别</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>困难程度</translation>
+    </message>
+    <message>
+        <source>Household size</source>
+        <translation>家庭人口</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>建档日期</translation>
+    </message>
+    <message>
+        <source>Last review</source>
+        <translation>最近年审</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>档案状态</translation>
+    </message>
+    <message>
+        <source>Total received (yuan)</source>
+        <translation>累计帮扶金额（元）</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>This week&apos;s visits</source>
+        <translation>本周走访</translation>
+    </message>
+    <message>
+        <source>Open the visit diary</source>
+        <translation>打开走访日志</translation>
+    </message>
+    <message>
+        <source>Hardship files due for annual review</source>
+        <translation>待年审的困难职工档案</translation>
+    </message>
+    <message>
+        <source>Targets this year</source>
+        <translation>本年度目标</translation>
+    </message>
+    <message>
+        <source>No targets set for this year.</source>
+        <translation>本年度尚未设定目标。</translation>
+    </message>
+    <message>
+        <source>Recent activity</source>
+        <translation>最近操作</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Could not load the dashboard: %1</source>
+        <translation>工作台加载失败：%1</translation>
+    </message>
+    <message>
+        <source>The weekly quota is kept per station.</source>
+        <translation>每周走访任务按站点考核。</translation>
+    </message>
+    <message>
+        <source>Enterprise visits: %1 of %2 required</source>
+        <translation>企业走访：已走访 %1 家，要求 %2 家</translation>
+    </message>
+    <message>
+        <source>Shortfall: %1</source>
+        <translation>还差 %1 家</translation>
+    </message>
+    <message>
+        <source>Quota met for this week.</source>
+        <translation>本周走访任务已完成。</translation>
+    </message>
+    <message>
+        <source>Quota not met yet.</source>
+        <translation>走访任务尚未完成。</translation>
+    </message>
+    <message>
+        <source>Watch-listed, not visited yet: %1</source>
+        <translation>尚未走访的重点监管企业：%1</translation>
+    </message>
+    <message>
+        <source>%1 files due for review</source>
+        <translation>%1 份档案待年审</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… 另有 %1 份</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>数据表</translation>
+    </message>
+</context>
+<context>
+    <name>EnterprisesPage</name>
+    <message>
+        <source>Filter by name or credit code</source>
+        <translation>按企业名称或统一社会信用代码筛选</translation>
+    </message>
+    <message>
+        <source>New enterprise</source>
+        <translation>新增企业</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>企业名称</translation>
+    </message>
+    <message>
+        <source>Credit code</source>
+        <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+        <source>Industry</source>
+        <translation>行业</translation>
+    </message>
+    <message>
+        <source>Headcount</source>
+        <translation>职工人数</translation>
+    </message>
+    <message>
+        <source>Union established</source>
+        <translation>已建工会</translation>
+    </message>
+    <message>
+        <source>On watch list</source>
+        <translation>重点监管</translation>
+    </message>
+    <message>
+        <source>Name *</source>
+        <translation>企业名称 *</translation>
+    </message>
+    <message>
+        <source>18 characters</source>
+        <translation>18位</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Union chair</source>
+        <translation>工会主席</translation>
+    </message>
+    <message>
+        <source>Contact phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Labour-risk watch list</source>
+        <translation>劳资隐患重点监管名单</translation>
+    </message>
+    <message>
+        <source>Reason *</source>
+        <translation>原因 *</translation>
+    </message>
+    <message>
+        <source>Put on watch list</source>
+        <translation>列入重点监管名单</translation>
+    </message>
+    <message>
+        <source>Remove from watch list</source>
+        <translation>移出重点监管名单</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
+    </message>
+    <message>
+        <source>Watch history</source>
+        <translation>监管记录</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>走访记录</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>%1 of %2 enterprises</source>
+        <translation>显示 %1 家，共 %2 家企业</translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <source>On the watch list</source>
+        <translation>已列入重点监管名单</translation>
+    </message>
+    <message>
+        <source>Not on the watch list</source>
+        <translation>未列入重点监管名单</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>走访类型</translation>
+    </message>
+    <message>
+        <source>Visitors</source>
+        <translation>走访人员</translation>
+    </message>
+    <message>
+        <source>Operating status</source>
+        <translation>经营状况</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>发现问题</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>Only the district office (区总工会) can remove an enterprise from the watch list. Ask the district office if the risk is resolved.</source>
+        <translation>只有区总工会才能将企业移出重点监管名单。如隐患已消除，请联系区总工会。</translation>
+    </message>
+</context>
+<context>
+    <name>EventsPage</name>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>活动类型</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>活动名称</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Person-times</source>
+        <translation>服务人次</translation>
+    </message>
+    <message>
+        <source>Migrant person-times</source>
+        <translation>外来务工人员人次</translation>
+    </message>
+    <message>
+        <source>Add event</source>
+        <translation>新增活动</translation>
+    </message>
+    <message>
+        <source>Kind *</source>
+        <translation>活动类型 *</translation>
+    </message>
+    <message>
+        <source>Date *</source>
+        <translation>活动日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Title *</source>
+        <translation>活动名称 *</translation>
+    </message>
+    <message>
+        <source>Of whom migrant workers</source>
+        <translation>其中外来务工人员人次</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Save event</source>
+        <translation>保存活动</translation>
+    </message>
+    <message>
+        <source>%1 events, %2 person-times, %3 of them migrant workers</source>
+        <translation>共 %1 场活动，服务 %2 人次，其中外来务工人员 %3 人次</translation>
+    </message>
+    <message>
+        <source>Event saved.</source>
+        <translation>活动已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ExitDialog</name>
+    <message>
+        <source>Exit the file (脱困)</source>
+        <translation>档案脱困</translation>
+    </message>
+    <message>
+        <source>Exit date</source>
+        <translation>脱困日期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>脱困原因</translation>
+    </message>
+</context>
+<context>
+    <name>HardshipPage</name>
+    <message>
+        <source>Open files</source>
+        <translation>在档档案</translation>
+    </message>
+    <message>
+        <source>Due for annual review</source>
+        <translation>待年审</translation>
+    </message>
+    <message>
+        <source>Never helped</source>
+        <translation>尚未帮扶</translation>
+    </message>
+    <message>
+        <source>Not updated for a year</source>
+        <translation>超过一年未更新</translation>
+    </message>
+    <message>
+        <source>Exited (脱困)</source>
+        <translation>已脱困</translation>
+    </message>
+    <message>
+        <source>Open file…</source>
+        <translation>建档…</translation>
+    </message>
+    <message>
+        <source>No file selected</source>
+        <translation>未选择档案</translation>
+    </message>
+    <message>
+        <source>Record review</source>
+        <translation>登记年审</translation>
+    </message>
+    <message>
+        <source>Exit (脱困)…</source>
+        <translation>脱困…</translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存为 PDF…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>档案信息</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>School / work</source>
+        <translation>就学/就业情况</translation>
+    </message>
+    <message>
+        <source>Add household member</source>
+        <translation>添加家庭成员</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Reverse…</source>
+        <translation>冲正…</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>帮扶类型</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>帮扶日期</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Cover year</source>
+        <translation>保障年度</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>受助学生</translation>
+    </message>
+    <message>
+        <source>Funding source</source>
+        <translation>资金来源</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Add entry</source>
+        <translation>新增帮扶记录</translation>
+    </message>
+    <message>
+        <source>Ledger</source>
+        <translation>帮扶台账</translation>
+    </message>
+    <message>
+        <source>Only a station admin can exit a file.</source>
+        <translation>只有站点管理员才能办理脱困。</translation>
+    </message>
+    <message>
+        <source>Entries are never edited: a mistake is corrected by a reversal (冲正).</source>
+        <translation>台账记录不能修改，登记有误请冲正。</translation>
+    </message>
+    <message>
+        <source>Only a station admin can reverse an entry.</source>
+        <translation>只有站点管理员才能冲正记录。</translation>
+    </message>
+    <message>
+        <source>Could not load: %1</source>
+        <translation>加载失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>共 %n 份档案</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Total: %1 yuan</source>
+        <translation>合计：%1 元</translation>
+    </message>
+    <message>
+        <source>Reversed entries and their reversals count for nothing.</source>
+        <translation>已冲正的记录及其冲正记录均不计入合计。</translation>
+    </message>
+    <message>
+        <source>Select the entry to reverse first.</source>
+        <translation>请先选择要冲正的记录。</translation>
+    </message>
+    <message>
+        <source>Reverse entry</source>
+        <translation>冲正记录</translation>
+    </message>
+    <message>
+        <source>Reverse entry no. %1 (%2 yuan). Reason:</source>
+        <translation>冲正第 %1 笔（%2 元）。原因：</translation>
+    </message>
+    <message>
+        <source>Hardship file</source>
+        <translation>困难职工档案</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Print the hardship file</source>
+        <translation>打印困难职工档案</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>School / work</source>
+        <translation>就学/就业情况</translation>
+    </message>
+</context>
+<context>
+    <name>LedgerModel</name>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>帮扶日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>帮扶类型</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Funding source</source>
+        <translation>资金来源</translation>
+    </message>
+    <message>
+        <source>Handled by</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <source>Reversal</source>
+        <translation>冲正</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Reversal (冲正) of no. %1</source>
+        <translation>冲正第 %1 笔</translation>
+    </message>
+    <message>
+        <source>Reversed by no. %1</source>
+        <translation>已被第 %1 笔冲正</translation>
+    </message>
+    <message>
+        <source>cover year %1</source>
+        <translation>保障年度 %1</translation>
+    </message>
+    <message>
+        <source>student: %1</source>
+        <translation>受助学生：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Log in — station %1</source>
+        <translation>登录 — 站点 %1</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Restore from a backup…</source>
+        <translation>从备份恢复…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>This part of the app comes with a later version.</source>
+        <translation>此功能将在后续版本中提供。</translation>
+    </message>
+    <message>
+        <source>%1 · station %2</source>
+        <translation>%1 · 站点 %2</translation>
+    </message>
+    <message>
+        <source>%1 changes not yet sent</source>
+        <translation>%1 条更改尚未同步</translation>
+    </message>
+    <message>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
+        <source>Sync not set up</source>
+        <translation>未设置同步</translation>
+    </message>
+    <message>
+        <source>Backup written: %1</source>
+        <translation>备份已保存：%1</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>There is no backup yet.</source>
+        <translation>还没有备份。</translation>
+    </message>
+    <message>
+        <source>The backup will be restored when the app starts again. The app closes now.</source>
+        <translation>下次启动时将恢复该备份。程序现在关闭。</translation>
+    </message>
+    <message>
+        <source>Station app</source>
+        <translation>工会站点管理</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>工作台</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Enterprises</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <source>Hardship ledger</source>
+        <translation>困难职工台账</translation>
+    </message>
+    <message>
+        <source>Visit diary</source>
+        <translation>走访日志</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+</context>
+<context>
+    <name>MembersPage</name>
+    <message>
+        <source>Search: name, pinyin initials, ID number digits or phone</source>
+        <translation>搜索：姓名、拼音首字母、身份证号或电话</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>New member</source>
+        <translation>新增会员</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>18 characters</source>
+        <translation>18位</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Ethnicity</source>
+        <translation>民族</translation>
+    </message>
+    <message>
+        <source>Employer</source>
+        <translation>工作单位</translation>
+    </message>
+    <message>
+        <source>Card number</source>
+        <translation>会员卡号</translation>
+    </message>
+    <message>
+        <source>Join date</source>
+        <translation>入会日期</translation>
+    </message>
+    <message>
+        <source>Migrant worker</source>
+        <translation>外来务工人员</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Change status…</source>
+        <translation>变更状态…</translation>
+    </message>
+    <message>
+        <source>%1 found</source>
+        <translation>找到 %1 名会员</translation>
+    </message>
+    <message>
+        <source>%1 members</source>
+        <translation>共 %1 名会员</translation>
+    </message>
+    <message>
+        <source>Member: %1</source>
+        <translation>会员：%1</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>状态：%1</translation>
+    </message>
+    <message>
+        <source>Born %1, %2</source>
+        <translation>出生日期 %1，%2</translation>
+    </message>
+    <message>
+        <source>This ID number is already registered to the active member %1, shown here.</source>
+        <translation>该身份证号已登记为在会会员 %1，已为您显示该会员。</translation>
+    </message>
+</context>
+<context>
+    <name>MembersTableModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Employer</source>
+        <translation>工作单位</translation>
+    </message>
+    <message>
+        <source>Join date</source>
+        <translation>入会日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>OpenCaseDialog</name>
+    <message>
+        <source>Open a hardship file</source>
+        <translation>困难职工建档</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials or ID number digits</source>
+        <translation>姓名、拼音首字母或身份证号</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>困难类别</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>困难程度</translation>
+    </message>
+    <message>
+        <source>Household size</source>
+        <translation>家庭人口</translation>
+    </message>
+    <message>
+        <source>Per-capita monthly income (yuan)</source>
+        <translation>人均月收入（元）</translation>
+    </message>
+    <message>
+        <source>Registered on</source>
+        <translation>建档日期</translation>
+    </message>
+    <message>
+        <source>Open file</source>
+        <translation>建档</translation>
+    </message>
+    <message>
+        <source>Search for the member and select them.</source>
+        <translation>请搜索并选择会员。</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Reset password for %1</source>
+        <translation>重置 %1 的密码</translation>
+    </message>
+    <message>
+        <source>New password *</source>
+        <translation>新密码 *</translation>
+    </message>
+    <message>
+        <source>Repeat it *</source>
+        <translation>确认新密码 *</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>QProgressDialog</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <source>Choose the backup to return to. The current file is kept as a backup too.</source>
+        <translation>请选择要恢复的备份。当前数据文件也会另存一份备份。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Language of the app</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>Server database</source>
+        <translation>服务器数据库</translation>
+    </message>
+    <message>
+        <source>Backups (newest first):</source>
+        <translation>备份（最新的在前）：</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Add user…</source>
+        <translation>添加用户…</translation>
+    </message>
+    <message>
+        <source>Reset password…</source>
+        <translation>重置密码…</translation>
+    </message>
+    <message>
+        <source>Activate / deactivate</source>
+        <translation>启用/停用</translation>
+    </message>
+    <message>
+        <source>Taken</source>
+        <translation>备份时间</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>备份原因</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>显示名称</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>已启用</translation>
+    </message>
+    <message>
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <source>Choose a user in the table first.</source>
+        <translation>请先在表格中选择用户。</translation>
+    </message>
+    <message>
+        <source>You cannot deactivate yourself.</source>
+        <translation>不能停用自己的账号。</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <source>Set up this station</source>
+        <translation>站点初始设置</translation>
+    </message>
+</context>
+<context>
+    <name>StatusDialog</name>
+    <message>
+        <source>Change status</source>
+        <translation>变更状态</translation>
+    </message>
+    <message>
+        <source>New status</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>变更日期</translation>
+    </message>
+</context>
+<context>
+    <name>UserDialog</name>
+    <message>
+        <source>Add user</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>User name *</source>
+        <translation>用户名 *</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>显示名称</translation>
+    </message>
+    <message>
+        <source>Role *</source>
+        <translation>角色 *</translation>
+    </message>
+    <message>
+        <source>Password *</source>
+        <translation>密码 *</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsPage</name>
+    <message>
+        <source>◀ Previous week</source>
+        <translation>◀ 上一周</translation>
+    </message>
+    <message>
+        <source>Next week ▶</source>
+        <translation>下一周 ▶</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <source>Weekly visit quota</source>
+        <translation>每周走访任务</translation>
+    </message>
+    <message>
+        <source>Watch-listed enterprises not visited in the week:</source>
+        <translation>本周未走访的重点监管企业：</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>走访日期</translation>
+    </message>
+    <message>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>走访类型</translation>
+    </message>
+    <message>
+        <source>Visitors</source>
+        <translation>走访人员</translation>
+    </message>
+    <message>
+        <source>Workers served</source>
+        <translation>服务职工数</translation>
+    </message>
+    <message>
+        <source>Operating status</source>
+        <translation>经营状况</translation>
+    </message>
+    <message>
+        <source>Findings flags</source>
+        <translation>异常情况</translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation>回访期限</translation>
+    </message>
+    <message>
+        <source>Add visit</source>
+        <translation>新增走访</translation>
+    </message>
+    <message>
+        <source>Enterprise *</source>
+        <translation>企业 *</translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation>走访日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Visitors *</source>
+        <translation>走访人员 *</translation>
+    </message>
+    <message>
+        <source>Abnormal findings</source>
+        <translation>异常情况</translation>
+    </message>
+    <message>
+        <source>Workers involved</source>
+        <translation>涉及职工数</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>发现问题</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>处理措施</translation>
+    </message>
+    <message>
+        <source>Save visit</source>
+        <translation>保存走访记录</translation>
+    </message>
+    <message>
+        <source>Enterprise visits: %1 of %2 required</source>
+        <translation>企业走访：已走访 %1 家，要求 %2 家</translation>
+    </message>
+    <message>
+        <source>Shortfall: %1</source>
+        <translation>还差 %1 家</translation>
+    </message>
+    <message>
+        <source>Quota met for this week.</source>
+        <translation>本周走访任务已完成。</translation>
+    </message>
+    <message>
+        <source>Quota not met yet.</source>
+        <translation>走访任务尚未完成。</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Visit saved.</source>
+        <translation>走访记录已保存。</translation>
+    </message>
+    <message>
+        <source>Watch list</source>
+        <translation>重点监管名单</translation>
+    </message>
+    <message>
+        <source>The visit to %1 found abnormal operations (%2). Put the enterprise on the labour-risk watch list?</source>
+        <translation>走访“%1”时发现经营异常（%2）。是否将该企业列入劳资隐患重点监管名单？</translation>
+    </message>
+    <message>
+        <source>Visit saved; the enterprise is now on the watch list.</source>
+        <translation>走访记录已保存，该企业已列入重点监管名单。</translation>
+    </message>
+    <message>
+        <source>%1 week %2 (%3 – %4)</source>
+        <translation>%1 第%2周（%3 – %4）</translation>
+    </message>
+</context>
+<context>
+    <name>_AdminPage</name>
+    <message>
+        <source>The first administrator</source>
+        <translation>首位管理员</translation>
+    </message>
+    <message>
+        <source>This person can add the other users later.</source>
+        <translation>该管理员之后可以添加其他用户。</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Password again</source>
+        <translation>再次输入密码</translation>
+    </message>
+</context>
+<context>
+    <name>_DistrictPage</name>
+    <message>
+        <source>The district (optional)</source>
+        <translation>区总工会（可选）</translation>
+    </message>
+    <message>
+        <source>If the district office gave you an address and an enrollment code, enter them; otherwise leave this empty and set it up later.</source>
+        <translation>如区总工会已提供服务器地址和注册码，请在此填写；否则留空，以后再设置。</translation>
+    </message>
+    <message>
+        <source>District address</source>
+        <translation>区总工会服务器地址</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>注册码</translation>
+    </message>
+</context>
+<context>
+    <name>_StationPage</name>
+    <message>
+        <source>Your station</source>
+        <translation>本站点</translation>
+    </message>
+    <message>
+        <source>The station code is given by the district office.</source>
+        <translation>站点编码由区总工会分配。</translation>
+    </message>
+    <message>
+        <source>Station code</source>
+        <translation>站点编码</translation>
+    </message>
+    <message>
+        <source>Station name</source>
+        <translation>站点名称</translation>
+    </message>
+    <message>
+        <source>Street office</source>
+        <translation>所属街道</translation>
+    </message>
+</context>
+</TS>

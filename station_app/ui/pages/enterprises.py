@@ -1,0 +1,496 @@
+"""Enterprises (企业): the list with a name/code filter, the detail form, the watch list
+(劳资隐患重点监管) with its history, and the visits of the selected enterprise.
+
+``RowsModel`` (a plain read-only table of tuples, one key per row) is shared with the
+other work pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from station_app.domain.choices import OPERATING_STATUS, VISIT_KIND, WATCH_ACTION, label
+from station_app.domain.validation import ValidationError
+from station_app.ui.forms import Form
+from station_app.ui.pages import Page
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPlainTextEdit,
+    QPushButton,
+    QSortFilterProxyModel,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RowsModel(QAbstractTableModel):
+    """Read-only rows of display values; ``keys[i]`` is the record id of row i."""
+
+    def __init__(self, headers: Sequence[str], parent=None):
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[tuple] = []
+        self.keys: list[Any] = []
+
+    def set_rows(self, rows: Sequence[tuple], keys: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = [tuple(r) for r in rows]
+        self.keys = list(keys)
+        self.endResetModel()
+
+    def rowCount(self, parent=None) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent is not None and parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=None) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent is not None and parent.isValid() else len(self.headers)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        value = self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "" if value is None else str(value)
+        if role == KEY_ROLE:
+            return self.keys[index.row()]
+        if role == SORT_ROLE:
+            return value if isinstance(value, int | float) else ("" if value is None
+                                                                 else str(value))
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int) \
+                and not isinstance(value, bool):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers):
+            return self.headers[section]
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def key_at(self, row: int) -> Any:
+        return self.keys[row] if 0 <= row < len(self.keys) else None
+
+
+def make_table(parent: QWidget | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+def fill_table_widget(table: QTableWidget, headers: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Fill a small read-only QTableWidget (histories, sub-lists)."""
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem("" if value is None else str(value))
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def small_table(parent: QWidget | None = None) -> QTableWidget:
+    table = QTableWidget(parent)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class NameCodeFilter(QSortFilterProxyModel):
+    """Keeps rows whose name (column 0) or credit code (column 1) contains the text."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._text = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.9
+            self.beginFilterChange()
+            self._text = text.strip().lower()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._text = text.strip().lower()
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
+        if not self._text:
+            return True
+        model = self.sourceModel()
+        for col in (0, 1):
+            value = model.data(model.index(row, col, parent)) or ""
+            if self._text in value.lower():
+                return True
+        return False
+
+
+# form field (named like the service's error field) → service data key
+FIELD_TO_DATA = {
+    "enterprise_name": "name",
+    "credit_code": "credit_code",
+    "address": "address",
+    "industry": "industry",
+    "employee_count": "headcount",
+    "union_established": "union_established",
+    "union_chair": "union_chair",
+    "contact_phone": "contact_phone",
+    "notes": "notes",
+}
+
+
+def _load_enterprises(task) -> list[tuple]:
+    from sqlalchemy import false, select
+
+    from station_app.domain.models import Enterprise
+    from station_app.domain.services.enterprises import watch_listed_ids
+
+    with task.db.reader() as s:
+        listed = set(s.execute(watch_listed_ids()).scalars())
+        rows = s.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.industry,
+                   Enterprise.headcount, Enterprise.union_established)
+            .where(Enterprise.deleted == false()).order_by(Enterprise.name)
+        ).all()
+    return [(i, n, c, ind, h, bool(u), i in listed) for i, n, c, ind, h, u in rows]
+
+
+class EnterprisesPage(Page):
+    key = "enterprises"
+    watches = frozenset({"enterprises", "watch_list_entries", "visits"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.current_id: str | None = None
+        self._pending_select: str | None = None
+        self.loaded = False
+        self._generation = 0
+
+        outer = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(splitter)
+
+        # -- list --------------------------------------------------------------------
+        left = QWidget(splitter)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.filter_edit = QLineEdit(left)
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name or credit code"))
+        self.filter_edit.setClearButtonEnabled(True)
+        top.addWidget(self.filter_edit, 1)
+        self.new_button = QPushButton(self.tr("New enterprise"), left)
+        top.addWidget(self.new_button)
+        lv.addLayout(top)
+        self.model = RowsModel([
+            self.tr("Name"), self.tr("Credit code"), self.tr("Industry"), self.tr("Headcount"),
+            self.tr("Union established"), self.tr("On watch list"),
+        ], self)
+        self.proxy = NameCodeFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = make_table(left)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        lv.addWidget(self.table, 1)
+        self.count_label = QLabel(left)
+        lv.addWidget(self.count_label)
+
+        # -- detail ------------------------------------------------------------------
+        right = QTabWidget(splitter)
+        self.tabs = right
+        detail = QWidget()
+        dv = QVBoxLayout(detail)
+        self.title_label = QLabel(self.tr("New enterprise"), detail)
+        font = self.title_label.font()
+        font.setBold(True)
+        self.title_label.setFont(font)
+        dv.addWidget(self.title_label)
+        self.form = Form(ctx.lang, detail)
+        f = self.form
+        f.line("enterprise_name", self.tr("Name *"))
+        f.line("credit_code", self.tr("Credit code"), self.tr("18 characters"))
+        f.line("address", self.tr("Address"))
+        f.line("industry", self.tr("Industry"))
+        f.line("employee_count", self.tr("Headcount"))
+        f.add("union_established", self.tr("Union established"), QCheckBox(detail))
+        f.line("union_chair", self.tr("Union chair"))
+        f.line("contact_phone", self.tr("Contact phone"))
+        notes = QPlainTextEdit(detail)
+        notes.setMaximumHeight(70)
+        f.add("notes", self.tr("Notes"), notes)
+        dv.addWidget(f)
+        self.save_button = QPushButton(self.tr("Register"), detail)
+        self.save_button.setDefault(True)
+        dv.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.message = QLabel(detail)
+        self.message.setWordWrap(True)
+        dv.addWidget(self.message)
+
+        watch = QGroupBox(self.tr("Labour-risk watch list"), detail)
+        wv = QVBoxLayout(watch)
+        self.watch_status = QLabel(watch)
+        wv.addWidget(self.watch_status)
+        self.watch_form = Form(ctx.lang, watch)
+        self.watch_form.line("reason", self.tr("Reason *"))
+        wv.addWidget(self.watch_form)
+        wb = QHBoxLayout()
+        self.list_button = QPushButton(self.tr("Put on watch list"), watch)
+        self.unlist_button = QPushButton(self.tr("Remove from watch list"), watch)
+        wb.addWidget(self.list_button)
+        wb.addWidget(self.unlist_button)
+        wb.addStretch(1)
+        wv.addLayout(wb)
+        dv.addWidget(watch)
+        self.watch_box = watch
+        dv.addStretch(1)
+        right.addTab(detail, self.tr("Details"))
+
+        self.history = small_table()
+        right.addTab(self.history, self.tr("Watch history"))
+        self.visits = small_table()
+        right.addTab(self.visits, self.tr("Visits"))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        self.filter_edit.textChanged.connect(self._filter)
+        self.new_button.clicked.connect(self.new_enterprise)
+        self.save_button.clicked.connect(self.save)
+        self.list_button.clicked.connect(self.put_on_watch)
+        self.unlist_button.clicked.connect(self.remove_from_watch)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.new_enterprise()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._generation += 1
+        gen = self._generation
+        self.ctx.tasks.run(_load_enterprises, on_done=lambda rows: self._loaded(gen, rows),
+                           on_error=self._failed, parent=self)
+
+    def _loaded(self, gen: int, rows: list[tuple]) -> None:
+        if gen != self._generation:
+            return  # a newer load is on its way
+        yes, no = self.tr("Yes"), self.tr("No")
+        shown = [(n, c or "", ind or "", h if h is not None else "", yes if u else no,
+                  yes if w else no) for _i, n, c, ind, h, u, w in rows]
+        self.model.set_rows(shown, [r[0] for r in rows])
+        self._update_count()
+        self.loaded = True
+        want = self._pending_select or self.current_id
+        self._pending_select = None
+        if want:
+            self._select(want)
+            self._show(want)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.setText(str(exc))
+
+    def _update_count(self) -> None:
+        self.count_label.setText(self.tr("%1 of %2 enterprises")
+                                 .replace("%1", str(self.proxy.rowCount()))
+                                 .replace("%2", str(self.model.rowCount())))
+
+    def _filter(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    def _select(self, enterprise_id: str) -> None:
+        try:
+            row = self.model.keys.index(enterprise_id)
+        except ValueError:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.selectionModel().blockSignals(True)
+            self.table.setCurrentIndex(index)
+            self.table.selectionModel().blockSignals(False)
+            self.table.scrollTo(index)
+
+    def _row_changed(self, current: QModelIndex, _previous=None) -> None:
+        if not current.isValid():
+            return
+        key = self.proxy.data(current, KEY_ROLE)
+        if key:
+            self._show(key)
+
+    def open_record(self, record_id: str) -> None:
+        if self.loaded and record_id in self.model.keys:
+            self._select(record_id)
+            self._show(record_id)
+        else:
+            self._pending_select = record_id
+            self.current_id = record_id
+            self._stale = True
+            if self.isVisible():
+                self.activate()
+
+    # -- detail --------------------------------------------------------------------------
+
+    def new_enterprise(self) -> None:
+        self.current_id = None
+        self.table.clearSelection()
+        self.form.clear_errors()
+        self.form.set_values({f: None for f in FIELD_TO_DATA})
+        self.title_label.setText(self.tr("New enterprise"))
+        self.save_button.setText(self.tr("Register"))
+        self.message.clear()
+        self.watch_box.setEnabled(False)
+        self.watch_status.clear()
+        fill_table_widget(self.history, [], [])
+        fill_table_widget(self.visits, [], [])
+        self.form.widgets["enterprise_name"].setFocus()
+
+    def _show(self, enterprise_id: str) -> None:
+        from sqlalchemy import false, select
+
+        from station_app.domain.models import Enterprise, Visit
+        from station_app.domain.services import enterprises as svc
+
+        lang = self.ctx.lang
+        with self.ctx.db.reader() as s:
+            ent = s.get(Enterprise, enterprise_id)
+            if ent is None or ent.deleted:
+                return
+            values = {f: getattr(ent, d) for f, d in FIELD_TO_DATA.items()}
+            name = ent.name
+            listed = svc.is_watch_listed(s, enterprise_id)
+            history = [(h.entry_date.isoformat(), label(WATCH_ACTION, h.action, lang), h.reason,
+                        h.recorded_by or "") for h in svc.watch_history(s, enterprise_id)]
+            visits = [
+                (v.visit_date.isoformat(), label(VISIT_KIND, v.kind, lang), v.visitors,
+                 label(OPERATING_STATUS, v.operating_status, lang), v.findings or "")
+                for v in s.execute(
+                    select(Visit).where(Visit.enterprise_id == enterprise_id,
+                                        Visit.deleted == false())
+                    .order_by(Visit.visit_date.desc())).scalars()
+            ]
+        self.current_id = enterprise_id
+        self.form.clear_errors()
+        self.form.set_values(values)
+        self.title_label.setText(name)
+        self.save_button.setText(self.tr("Save changes"))
+        self.message.clear()
+        self.watch_box.setEnabled(True)
+        self.watch_listed = listed
+        self.watch_status.setText(self.tr("On the watch list") if listed
+                                  else self.tr("Not on the watch list"))
+        self.list_button.setEnabled(not listed)
+        self.unlist_button.setEnabled(listed)
+        self.watch_form.clear_errors()
+        fill_table_widget(self.history, [self.tr("Date"), self.tr("Action"), self.tr("Reason"),
+                                         self.tr("By")], history)
+        fill_table_widget(self.visits, [self.tr("Date"), self.tr("Kind"), self.tr("Visitors"),
+                                        self.tr("Operating status"), self.tr("Findings")],
+                          visits)
+
+    def form_data(self) -> dict[str, Any]:
+        values = self.form.values()
+        return {FIELD_TO_DATA[f]: v for f, v in values.items() if f in FIELD_TO_DATA}
+
+    def save(self) -> bool:
+        from station_app.domain.services import enterprises as svc
+
+        data = self.form_data()
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                if self.current_id:
+                    ent = svc.update_enterprise(s, self.current_id, data)
+                else:
+                    ent = svc.register_enterprise(s, data)
+                new_id = ent.id
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            self.message.clear()
+            return False
+        self.form.clear_errors()
+        self.current_id = new_id
+        self._pending_select = new_id
+        self.message.setText(self.tr("Saved."))
+        self.ctx.notify("enterprises")
+        if not self.isVisible():  # reload anyway so the list is right when shown
+            self._stale = False
+            self.reload()
+        return True
+
+    # -- watch list ----------------------------------------------------------------------
+
+    def put_on_watch(self) -> bool:
+        from station_app.domain.services import enterprises as svc
+
+        if not self.current_id:
+            return False
+        reason = self.watch_form.values()["reason"]
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                svc.list_on_watch(s, self.current_id, reason)
+        except ValidationError as exc:
+            self.watch_form.show_errors(exc)
+            return False
+        self.watch_form.set_values({"reason": ""})
+        self.watch_form.clear_errors()
+        self._after_watch_change()
+        return True
+
+    def remove_from_watch(self) -> bool:
+        from station_app.domain.services import enterprises as svc
+
+        if not self.current_id:
+            return False
+        if not self.ctx.actor.at_least("district_admin"):
+            QMessageBox.information(self, self.tr("Remove from watch list"), self.tr(
+                "Only the district office (区总工会) can remove an enterprise from the watch "
+                "list. Ask the district office if the risk is resolved."))
+            return False
+        reason = self.watch_form.values()["reason"]
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                svc.unlist_from_watch(s, self.current_id, reason)
+        except ValidationError as exc:
+            self.watch_form.show_errors(exc)
+            return False
+        self.watch_form.set_values({"reason": ""})
+        self.watch_form.clear_errors()
+        self._after_watch_change()
+        return True
+
+    def _after_watch_change(self) -> None:
+        self._pending_select = self.current_id
+        self.ctx.notify("watch_list_entries")
+        if not self.isVisible():
+            self._stale = False
+            self.reload()
+        else:
+            self._show(self.current_id)

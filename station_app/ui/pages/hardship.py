@@ -1,0 +1,809 @@
+"""Hardship ledger page (困难职工档案 / 帮扶台账).
+
+Left: the list of files with a filter (open, due for the annual review, never helped, not
+updated for a year, exited). Right: the selected file — its fields, the household, the
+ledger with totals per kind and overall, and the actions: add an entry, reverse an entry
+(冲正, station admins), record the annual review, exit (脱困), print or save as PDF.
+
+Reads run off the UI thread (``ctx.tasks``); writes are small units of work through the
+services, with field errors shown in place and nothing typed cleared on failure. The
+ledger is append-only: there is no edit and no delete, only reversal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from station_app.domain.choices import (
+    CASE_STATUS,
+    HARDSHIP_CATEGORY,
+    HARDSHIP_LEVEL,
+    HOUSEHOLD_RELATION,
+    LEDGER_KIND,
+    MEMBER_STATUS,
+    label,
+)
+from station_app.domain.models import HardshipCase
+from station_app.domain.services import hardship, members
+from station_app.domain.validation import FieldError, ValidationError, format_fen
+from station_app.exchange.casefile import (
+    CaseFile,
+    EntryRow,
+    HouseholdRow,
+    load_case_file,
+    render_case_file,
+)
+from station_app.ui.context import AppContext
+from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.pages import Page
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QModelIndex,
+    QPlainTextEdit,
+    QPrintDialog,
+    QPrinter,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QTextDocument,
+    QVBoxLayout,
+    QWidget,
+)
+
+FILTERS = ("open", "due", "never_helped", "not_updated", "exited")
+
+
+def rename_fields(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
+    """The same errors with the services' field names mapped to the form's."""
+    out = ValidationError([FieldError(mapping.get(e.field, e.field), e.code, e.params)
+                           for e in exc.errors])
+    return out
+
+
+# --------------------------------------------------------------------------- models
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table over a list of rows; columns are (header, text getter)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.columns: list[tuple[str, Callable[[Any], str]]] = []
+        self.numeric: set[int] = set()
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.columns):
+                return self.columns[section][0]
+            return None
+        return str(section + 1)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)) \
+                or not (0 <= index.column() < len(self.columns)):
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.columns[index.column()][1](row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.foreground(row)
+        if role == Qt.ItemDataRole.UserRole:
+            return getattr(row, "id", None)
+        return None
+
+    def foreground(self, row: Any):
+        return None
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    name: str
+    category: str
+    level: str
+    household_size: int
+    registered_date: date
+    last_review_date: date | None
+    status: str
+    total_fen: int
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+class CaseListModel(RowsModel):
+    def __init__(self, lang: str, parent=None):
+        super().__init__(parent)
+        self.columns = [
+            (self.tr("Name"), lambda r: r.name),
+            (self.tr("Category"), lambda r: label(HARDSHIP_CATEGORY, r.category, lang)),
+            (self.tr("Level"), lambda r: label(HARDSHIP_LEVEL, r.level, lang)),
+            (self.tr("Household size"), lambda r: str(r.household_size)),
+            (self.tr("Registered"), lambda r: _d(r.registered_date)),
+            (self.tr("Last review"), lambda r: _d(r.last_review_date)),
+            (self.tr("Status"), lambda r: label(CASE_STATUS, r.status, lang)),
+            (self.tr("Total received (yuan)"), lambda r: format_fen(r.total_fen, grouping=True)),
+        ]
+        self.numeric = {3, 7}
+
+
+class LedgerModel(RowsModel):
+    def __init__(self, lang: str, parent=None):
+        super().__init__(parent)
+        self.columns = [
+            (self.tr("No."), lambda e: str(e.no)),
+            (self.tr("Date"), lambda e: _d(e.entry_date)),
+            (self.tr("Kind"), lambda e: label(LEDGER_KIND, e.kind, lang)),
+            (self.tr("Amount (yuan)"), lambda e: format_fen(e.amount_fen, grouping=True)),
+            (self.tr("Funding source"), lambda e: e.funding_source or ""),
+            (self.tr("Handled by"), lambda e: e.handled_by or ""),
+            (self.tr("Reversal"), self._mark),
+            (self.tr("Note"), self._note),
+        ]
+        self.numeric = {0, 3}
+
+    def _mark(self, e: EntryRow) -> str:
+        if e.is_reversal:
+            return self.tr("Reversal (冲正) of no. %1").replace("%1", str(e.reverses_no or "?"))
+        if e.is_reversed:
+            return self.tr("Reversed by no. %1").replace("%1", str(e.reversed_by_no))
+        return ""
+
+    def _note(self, e: EntryRow) -> str:
+        parts = []
+        if e.cover_year:
+            parts.append(self.tr("cover year %1").replace("%1", str(e.cover_year)))
+        if e.beneficiary:
+            parts.append(self.tr("student: %1").replace("%1", e.beneficiary))
+        if e.note:
+            parts.append(e.note)
+        return "; ".join(parts)
+
+    def foreground(self, row: EntryRow):
+        return None if row.counts else QBrush(QColor("#777777"))
+
+
+class HouseholdModel(RowsModel):
+    def __init__(self, lang: str, parent=None):
+        super().__init__(parent)
+        self.columns = [
+            (self.tr("Name"), lambda h: h.name),
+            (self.tr("Relation"), lambda h: label(HOUSEHOLD_RELATION, h.relation, lang)),
+            (self.tr("ID number"), lambda h: h.id_number or ""),
+            (self.tr("Age"), lambda h: "" if h.age is None else str(h.age)),
+            (self.tr("Health"), lambda h: h.health or ""),
+            (self.tr("School / work"), lambda h: h.school_or_work or ""),
+        ]
+        self.numeric = {3}
+
+
+def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().hide()
+    view.setAlternatingRowColors(True)
+    return view
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+class OpenCaseDialog(QDialog):
+    """Open a hardship file for a member: search, pick, fill the file's first fields."""
+
+    def __init__(self, page: HardshipPage):
+        super().__init__(page)
+        self.page = page
+        self.ctx = page.ctx
+        self.case_id: str | None = None
+        self.setWindowTitle(self.tr("Open a hardship file"))
+        layout = QVBoxLayout(self)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Name, pinyin initials or ID number digits"))
+        self.search.textChanged.connect(self.run_search)
+        layout.addWidget(self.search)
+        self.form = Form(self.ctx.lang, self)
+        self.hits = QListWidget(self)
+        self.hits.setMinimumHeight(120)
+        self.form.add("member", self.tr("Member"), self.hits)
+        lang = self.ctx.lang
+        self.form.add("category", self.tr("Category"),
+                      choice_combo(HARDSHIP_CATEGORY, lang, empty=""))
+        self.form.add("level", self.tr("Level"), choice_combo(HARDSHIP_LEVEL, lang, empty=""))
+        self.form.line("household_size", self.tr("Household size"), "3")
+        self.form.line("monthly_income_per_capita_fen",
+                       self.tr("Per-capita monthly income (yuan)"))
+        self.form.line("registered_date", self.tr("Registered on"), date.today().isoformat())
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Open file"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.buttons = buttons
+
+    def run_search(self, text: str) -> None:
+        self.hits.clear()
+        if not text.strip():
+            return
+        with self.ctx.db.reader() as s:
+            found = members.search_members(s, text, limit=30)
+        for hit in found:
+            extra = "" if hit.status == "active" else \
+                f" ({label(MEMBER_STATUS, hit.status, self.ctx.lang)})"
+            item = QListWidgetItem(f"{hit.name}  {hit.id_number_masked}{extra}")
+            item.setData(Qt.ItemDataRole.UserRole, hit.id)
+            self.hits.addItem(item)
+        if self.hits.count() == 1:
+            self.hits.setCurrentRow(0)
+
+    def member_id(self) -> str | None:
+        item = self.hits.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def save(self) -> None:
+        member_id = self.member_id()
+        if member_id is None:
+            self.form.clear_errors()
+            self.form.errors["member"].setText(self.tr("Search for the member and select them."))
+            self.form.errors["member"].show()
+            return
+        data = self.form.values()
+        data.pop("member", None)
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                self.case_id = hardship.open_case(s, member_id, data).id
+        except ValidationError as exc:
+            self.form.show_errors(rename_fields(exc, {"entry_date": "registered_date"}))
+            return
+        self.accept()
+
+
+class ExitDialog(QDialog):
+    """脱困: the date and the reason, errors in place."""
+
+    def __init__(self, page: HardshipPage, case_id: str):
+        super().__init__(page)
+        self.page, self.case_id = page, case_id
+        self.setWindowTitle(self.tr("Exit the file (脱困)"))
+        layout = QVBoxLayout(self)
+        self.form = Form(page.ctx.lang, self)
+        self.form.line("exit_date", self.tr("Exit date"), date.today().isoformat())
+        self.form.widgets["exit_date"].setText(date.today().isoformat())
+        self.form.add("reason", self.tr("Reason"), QPlainTextEdit(self))
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        v = self.form.values()
+        if self.page.exit_case(v["exit_date"], v["reason"], form=self.form):
+            self.accept()
+
+
+# --------------------------------------------------------------------------- page
+
+
+class HardshipPage(Page):
+    key = "hardship"
+    watches = frozenset({"hardship_cases", "ledger_entries", "household_members", "members"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.case_id: str | None = None
+        self.file: CaseFile | None = None
+        self._pending = 0
+        self._list_gen = 0
+        self._detail_gen = 0
+        self.last_message = ""
+        self._dialog: QDialog | None = None
+        self._build()
+        self._update_actions()
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        lang = self.ctx.lang
+        outer = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(splitter)
+
+        # the list
+        left = QWidget(splitter)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.filter = QComboBox(left)
+        names = {
+            "open": self.tr("Open files"),
+            "due": self.tr("Due for annual review"),
+            "never_helped": self.tr("Never helped"),
+            "not_updated": self.tr("Not updated for a year"),
+            "exited": self.tr("Exited (脱困)"),
+        }
+        for key in FILTERS:
+            self.filter.addItem(names[key], key)
+        self.filter.currentIndexChanged.connect(lambda _i: self.load_list())
+        top.addWidget(self.filter, 1)
+        self.open_button = QPushButton(self.tr("Open file…"), left)
+        self.open_button.clicked.connect(self.new_case)
+        top.addWidget(self.open_button)
+        lv.addLayout(top)
+        self.list_model = CaseListModel(lang, self)
+        self.list_view = _table(self.list_model, left)
+        self.list_view.selectionModel().currentRowChanged.connect(self._list_row_changed)
+        lv.addWidget(self.list_view)
+        self.list_status = QLabel(left)
+        lv.addWidget(self.list_status)
+
+        # the detail
+        right = QWidget(splitter)
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(self.tr("No file selected"), right)
+        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        rv.addWidget(self.title)
+        actions = QHBoxLayout()
+        self.review_button = QPushButton(self.tr("Record review"), right)
+        self.review_button.clicked.connect(lambda: self.record_review())
+        self.exit_button = QPushButton(self.tr("Exit (脱困)…"), right)
+        self.exit_button.clicked.connect(self.ask_exit)
+        self.print_button = QPushButton(self.tr("Print…"), right)
+        self.print_button.clicked.connect(self.print_file)
+        self.pdf_button = QPushButton(self.tr("Save as PDF…"), right)
+        self.pdf_button.clicked.connect(self.ask_pdf)
+        for b in (self.review_button, self.exit_button, self.print_button, self.pdf_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        rv.addLayout(actions)
+        self.message = QLabel(right)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.hide()
+        rv.addWidget(self.message)
+
+        self.tabs = QTabWidget(right)
+        rv.addWidget(self.tabs, 1)
+
+        # tab: the file
+        self.fields_view = QTextBrowser(self.tabs)
+        self.tabs.addTab(self.fields_view, self.tr("File"))
+
+        # tab: household
+        hh = QWidget(self.tabs)
+        hv = QVBoxLayout(hh)
+        self.household_model = HouseholdModel(lang, self)
+        self.household_view = _table(self.household_model, hh)
+        hv.addWidget(self.household_view, 1)
+        self.household_form = Form(lang, hh)
+        self.household_form.line("name", self.tr("Name"))
+        self.household_form.add("relation", self.tr("Relation"),
+                                choice_combo(HOUSEHOLD_RELATION, lang, empty=""))
+        self.household_form.line("id_number", self.tr("ID number"))
+        self.household_form.line("age", self.tr("Age"))
+        self.household_form.line("health", self.tr("Health"))
+        self.household_form.line("school_or_work", self.tr("School / work"))
+        hv.addWidget(self.household_form)
+        self.add_household_button = QPushButton(self.tr("Add household member"), hh)
+        self.add_household_button.clicked.connect(lambda: self.add_household_member())
+        hv.addWidget(self.add_household_button)
+        self.tabs.addTab(hh, self.tr("Household"))
+
+        # tab: ledger
+        lg = QWidget(self.tabs)
+        gv = QVBoxLayout(lg)
+        self.ledger_model = LedgerModel(lang, self)
+        self.ledger_view = _table(self.ledger_model, lg)
+        self.ledger_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_actions())
+        gv.addWidget(self.ledger_view, 1)
+        self.totals_label = QLabel(lg)
+        self.totals_label.setWordWrap(True)
+        self.totals_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        gv.addWidget(self.totals_label)
+        row = QHBoxLayout()
+        self.reverse_button = QPushButton(self.tr("Reverse…"), lg)
+        self.reverse_button.clicked.connect(lambda: self.reverse_selected())
+        row.addWidget(self.reverse_button)
+        row.addStretch(1)
+        gv.addLayout(row)
+        self.entry_form = Form(lang, lg)
+        kind = self.entry_form.add("kind", self.tr("Kind"), choice_combo(LEDGER_KIND, lang))
+        kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        self.entry_form.line("entry_date", self.tr("Date"), date.today().isoformat())
+        self.entry_form.line("amount", self.tr("Amount (yuan)"), "0.00")
+        self.entry_form.line("cover_year", self.tr("Cover year"))
+        self.entry_form.line("beneficiary", self.tr("Student"))
+        self.entry_form.line("funding_source", self.tr("Funding source"))
+        self.entry_form.line("handled_by", self.tr("Handled by"),
+                             self.ctx.actor.display_name or self.ctx.actor.username)
+        self.entry_form.line("note", self.tr("Note"))
+        gv.addWidget(self.entry_form)
+        self.add_entry_button = QPushButton(self.tr("Add entry"), lg)
+        self.add_entry_button.clicked.connect(lambda: self.add_entry())
+        gv.addWidget(self.add_entry_button)
+        self.tabs.addTab(lg, self.tr("Ledger"))
+        self.tabs.setCurrentWidget(lg)
+        self._kind_changed()
+
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+
+    def _set_row_visible(self, form: Form, field: str, visible: bool) -> None:
+        form.layout_.setRowVisible(form.widgets[field].parentWidget(), visible)
+
+    def _kind_changed(self) -> None:
+        kind = self.entry_form.widgets["kind"].currentData()
+        self._set_row_visible(self.entry_form, "cover_year", kind == "medical_mutual_aid")
+        self._set_row_visible(self.entry_form, "beneficiary", kind == "education_aid")
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        """True while a background load is running (tests wait on this)."""
+        return self._pending > 0
+
+    @property
+    def can_reverse(self) -> bool:
+        return self.ctx.actor.at_least("station_admin")
+
+    def selected_entry(self) -> EntryRow | None:
+        index = self.ledger_view.selectionModel().currentIndex()
+        return self.ledger_model.row_at(index.row()) if index.isValid() else None
+
+    def _update_actions(self) -> None:
+        has = self.file is not None
+        is_open = has and self.file.status == "open"
+        admin = self.can_reverse
+        for b in (self.print_button, self.pdf_button):
+            b.setEnabled(has)
+        self.review_button.setEnabled(bool(is_open))
+        self.exit_button.setEnabled(bool(is_open) and admin)
+        self.exit_button.setToolTip("" if admin else self.tr("Only a station admin can exit a file."))
+        self.add_entry_button.setEnabled(bool(is_open))
+        self.add_household_button.setEnabled(has)
+        entry = self.selected_entry()
+        self.reverse_button.setEnabled(
+            admin and entry is not None and not entry.is_reversal and not entry.is_reversed)
+        self.reverse_button.setToolTip(
+            self.tr("Entries are never edited: a mistake is corrected by a reversal (冲正).")
+            if admin else self.tr("Only a station admin can reverse an entry."))
+
+    def show_message(self, text: str) -> None:
+        """A message above the detail (refusals, errors that belong to no field)."""
+        self.last_message = text
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # -- loading -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.load_list()
+        if self.case_id:
+            self.load_detail()
+
+    def _run(self, fn, on_done, gen_attr: str) -> None:
+        setattr(self, gen_attr, getattr(self, gen_attr) + 1)
+        gen = getattr(self, gen_attr)
+        self._pending += 1
+
+        def done(result) -> None:
+            self._pending -= 1
+            if gen == getattr(self, gen_attr):
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._pending -= 1
+            if gen == getattr(self, gen_attr):
+                if isinstance(exc, ValidationError):
+                    self.show_message("\n".join(exc.messages(self.ctx.lang)))
+                else:
+                    self.show_message(self.tr("Could not load: %1").replace("%1", str(exc)))
+
+        self.ctx.tasks.run(fn, on_done=done, on_error=failed, parent=self)
+
+    def current_filter(self) -> str:
+        return self.filter.currentData()
+
+    def load_list(self) -> None:
+        which = self.current_filter()
+
+        def work(task) -> list[CaseRow]:
+            with task.db.reader() as s:
+                if which == "due":
+                    cases = hardship.due_for_review(s)
+                elif which == "never_helped":
+                    cases = hardship.never_helped(s)
+                elif which == "not_updated":
+                    cases = hardship.not_updated_for_year(s)
+                elif which == "exited":
+                    cases = hardship.exited_cases(s)
+                else:
+                    cases = list(s.execute(
+                        hardship._open_cases(None).order_by(HardshipCase.registered_date.desc())
+                    ).scalars())
+                task.check()
+                totals = hardship.ledger_totals(s, group_by=("case",)).by_key
+                return [CaseRow(c.id, c.member.name, c.category, c.level, c.household_size,
+                                c.registered_date, c.last_review_date, c.status,
+                                totals.get((c.id,), 0)) for c in cases]
+
+        self._run(work, self._list_loaded, "_list_gen")
+
+    def _list_loaded(self, rows: list[CaseRow]) -> None:
+        keep = self.case_id
+        self.list_model.set_rows(rows)
+        self.list_status.setText(self.tr("%n file(s)", "", len(rows)))
+        for i, r in enumerate(rows):
+            if r.id == keep:
+                self.list_view.selectRow(i)
+                break
+
+    def _list_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.list_model.row_at(current.row()) if current.isValid() else None
+        if row is not None and row.id != self.case_id:
+            self.show_case(row.id)
+
+    def show_case(self, case_id: str) -> None:
+        if case_id != self.case_id:
+            self.show_message("")
+        self.case_id = case_id
+        self.load_detail()
+
+    def open_record(self, record_id: str) -> None:
+        self.show_case(record_id)
+
+    def load_detail(self) -> None:
+        case_id = self.case_id
+
+        def work(task) -> CaseFile:
+            with task.db.reader() as s:
+                return load_case_file(s, case_id)
+
+        self._run(work, self._detail_loaded, "_detail_gen")
+
+    def _detail_loaded(self, cf: CaseFile) -> None:
+        keep = self.selected_entry()
+        self.file = cf
+        lang = self.ctx.lang
+        status = label(CASE_STATUS, cf.status, lang)
+        self.title.setText(f"{cf.name} — {label(HARDSHIP_CATEGORY, cf.values['category'], lang)}"
+                           f" · {label(HARDSHIP_LEVEL, cf.values['level'], lang)} · {status}")
+        html = render_case_file(cf, lang)
+        self.fields_view.setHtml(html)
+        self.household_model.set_rows(cf.household)
+        self.ledger_model.set_rows(cf.entries)
+        if keep is not None:
+            for i, e in enumerate(cf.entries):
+                if e.id == keep.id:
+                    self.ledger_view.selectRow(i)
+        self.totals_label.setText(self.totals_text(cf))
+        self._update_actions()
+
+    def totals_text(self, cf: CaseFile) -> str:
+        lang = self.ctx.lang
+        parts = [f"{label(LEDGER_KIND, k, lang)} {format_fen(cf.totals_by_kind[k], grouping=True)}"
+                 f" ({cf.counts_by_kind.get(k, 0)})"
+                 for k in LEDGER_KIND if k in cf.totals_by_kind]
+        total = self.tr("Total: %1 yuan").replace("%1", format_fen(cf.total_fen, grouping=True))
+        note = self.tr("Reversed entries and their reversals count for nothing.")
+        return ("; ".join(parts) + ("\n" if parts else "")) + total + " — " + note
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _written(self) -> None:
+        """After a write: tell the other pages, refresh the list and the detail."""
+        self.ctx.notify("ledger_entries", "hardship_cases")
+        self.activate()  # reloads unless the notification already did
+
+    def _write(self, fn, form: Form | None = None, rename: dict[str, str] | None = None):
+        """Run ``fn(session)`` in one unit of work; errors in place (or above the detail)."""
+        if form is not None:
+            form.clear_errors()
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                result = fn(s)
+        except ValidationError as exc:
+            if form is not None:  # errors of fields the form lacks go to its top label
+                form.show_errors(rename_fields(exc, rename or {}))
+                self.show_message("")
+            else:
+                self.show_message("\n".join(exc.messages(self.ctx.lang)))
+            return None
+        self.show_message("")
+        return result if result is not None else True
+
+    def new_case(self) -> OpenCaseDialog:
+        """Show the "open a file" dialog (non-blocking); the new file is shown after."""
+        dialog = OpenCaseDialog(self)
+        self._dialog = dialog
+
+        def opened() -> None:
+            if dialog.case_id:
+                self.case_id = dialog.case_id
+                self.ctx.notify("hardship_cases")
+                if self.current_filter() not in ("open", "never_helped"):
+                    self.filter.setCurrentIndex(FILTERS.index("open"))
+                self.activate()
+                self.load_detail()
+
+        dialog.accepted.connect(opened)
+        dialog.open()
+        return dialog
+
+    def add_entry(self) -> bool:
+        if not self.case_id:
+            return False
+        data = self.entry_form.values()
+        kind = data.get("kind")
+        if kind != "medical_mutual_aid":
+            data["cover_year"] = None
+        if kind != "education_aid":
+            data["beneficiary"] = None
+        case_id = self.case_id
+        done = self._write(lambda s: hardship.add_entry(s, case_id, data), self.entry_form,
+                           {"handler": "handled_by"})
+        if not done:
+            return False
+        # a saved entry clears the per-entry inputs; kind, date, source and handler stay
+        for field in ("amount", "cover_year", "beneficiary", "note"):
+            self.entry_form.widgets[field].clear()
+        self._written()
+        return True
+
+    def reverse_selected(self, reason: str | None = None) -> bool:
+        """冲正 the selected entry after asking the reason; clerks are refused plainly."""
+        entry = self.selected_entry()
+        if entry is None:
+            self.show_message(self.tr("Select the entry to reverse first."))
+            return False
+        # a clerk's button is disabled; if it is reached anyway, the service refuses
+        # with a message that names the role needed, and nothing is written
+        if reason is None:
+            text, ok = QInputDialog.getText(
+                self, self.tr("Reverse entry"),
+                self.tr("Reverse entry no. %1 (%2 yuan). Reason:")
+                .replace("%1", str(entry.no)).replace("%2", format_fen(entry.amount_fen)))
+            if not ok:
+                return False
+            reason = text
+        done = self._write(lambda s: hardship.reverse_entry(s, entry.id, reason))
+        if done:
+            self._written()
+        return bool(done)
+
+    def record_review(self, on: str | None = None) -> bool:
+        if not self.case_id:
+            return False
+        case_id = self.case_id
+        done = self._write(lambda s: hardship.record_review(s, case_id, on))
+        if done:
+            self._written()
+        return bool(done)
+
+    def ask_exit(self) -> None:
+        if not self.case_id:
+            return
+        dialog = ExitDialog(self, self.case_id)
+        self._dialog = dialog
+        dialog.open()
+
+    def exit_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+        if not self.case_id:
+            return False
+        case_id = self.case_id
+        done = self._write(lambda s: hardship.exit_case(s, case_id, on, reason), form)
+        if done:
+            self._written()
+        return bool(done)
+
+    def add_household_member(self) -> bool:
+        if not self.case_id:
+            return False
+        data = self.household_form.values()
+        case_id = self.case_id
+        done = self._write(lambda s: hardship.add_household_member(s, case_id, data),
+                           self.household_form)
+        if not done:
+            return False
+        for w in self.household_form.widgets.values():
+            if isinstance(w, QLineEdit):
+                w.clear()
+        self.ctx.notify("household_members", "hardship_cases")
+        self.activate()
+        return True
+
+    # -- print / PDF -------------------------------------------------------------------
+
+    def file_html(self) -> str:
+        with self.ctx.db.reader() as s:
+            return render_case_file(load_case_file(s, self.case_id), self.ctx.lang)
+
+    def document(self) -> QTextDocument:
+        doc = QTextDocument(self)
+        doc.setHtml(self.file_html())
+        return doc
+
+    def save_pdf(self, path: str) -> None:
+        """Write the selected file as a PDF (no dialogs)."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(path))
+        printer.setDocName(self.tr("Hardship file"))
+        self.document().print_(printer)
+
+    def ask_pdf(self) -> None:
+        if not self.case_id:
+            return
+        name = f"{self.tr('Hardship file')} {self.file.name if self.file else ''}.pdf".strip()
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), name,
+                                              self.tr("PDF files (*.pdf)"))
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.save_pdf(path)
+
+    def print_file(self) -> None:
+        if not self.case_id:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(self.tr("Print the hardship file"))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.document().print_(printer)
+
+
+__all__ = ["HardshipPage", "CaseListModel", "LedgerModel", "HouseholdModel", "OpenCaseDialog",
+           "HouseholdRow"]

@@ -1,0 +1,477 @@
+"""The members page: a lazy list with search and a status filter, and a detail form.
+
+Left: the search box, the status filter and the table (``MembersTableModel``). Right: the
+member's form with live checking of the ID number (derived birth date and gender, or the
+error under the field), Save, New and Change status. Every write goes through the member
+services in one ``ctx.db.session(ctx.actor)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from station_app.domain.choices import GENDER, MEMBER_STATUS, label
+from station_app.domain.models import Member
+from station_app.domain.services.members import (
+    EDITABLE,
+    DuplicateMember,
+    change_status,
+    register_member,
+    search_members,
+    update_member,
+)
+from station_app.domain.validation import ValidationError, parse_id_number
+from station_app.ui.context import AppContext
+from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.pages import Page
+from station_app.ui.pages.members_model import (
+    SEARCH_PAGE,
+    SORT_COLUMNS,
+    IdRole,
+    MembersTableModel,
+)
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+
+SEARCH_DELAY_MS = 150
+ID_CHECK_DELAY_MS = 120
+
+FORM_FIELDS = ("name", "id_number", "phone", "ethnicity", "employer_name", "card_no",
+               "join_date", "migrant_worker", "notes")
+
+
+class StatusDialog(QDialog):
+    """Ask the new status and the date it took effect; errors stay in the dialog."""
+
+    def __init__(self, ctx: AppContext, member_id: str, current: str | None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.member_id = member_id
+        self.setWindowTitle(self.tr("Change status"))
+        layout = QVBoxLayout(self)
+        self.form = Form(ctx.lang, self)
+        codes = [c for c in MEMBER_STATUS if c != current] or list(MEMBER_STATUS)
+        self.status = self.form.add("status", self.tr("New status"),
+                                    choice_combo(MEMBER_STATUS, ctx.lang, codes=codes))
+        self.date = self.form.line("status_date", self.tr("Date"), "2024-01-31")
+        self.date.setText(date.today().isoformat())
+        layout.addWidget(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def apply(self) -> None:
+        self.form.clear_errors()
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                change_status(s, self.member_id, self.status.currentData(), self.date.text())
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            return
+        self.accept()
+
+
+class MembersPage(Page):
+    key = "members"
+    watches = frozenset({"members"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.current_id: str | None = None
+        self.current_status: str | None = None
+        self._search_seq = 0
+        self._loading_form = False
+        self.status_dialog: StatusDialog | None = None
+
+        # -- left: search, filter, table ----------------------------------------------
+        left = QWidget(self)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.search = QLineEdit(left)
+        self.search.setObjectName("member-search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            self.tr("Search: name, pinyin initials, ID number digits or phone"))
+        bar.addWidget(self.search, 1)
+        self.status_filter = choice_combo(MEMBER_STATUS, ctx.lang, empty=self.tr("All statuses"))
+        self.status_filter.setObjectName("member-status-filter")
+        bar.addWidget(self.status_filter)
+        self.new_button = QPushButton(self.tr("New member"), left)
+        bar.addWidget(self.new_button)
+        lv.addLayout(bar)
+        self.model = MembersTableModel(ctx, self)
+        self.table = QTableView(left)
+        self.table.setObjectName("member-table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        header.sortIndicatorChanged.connect(self._sort_changed)
+        header.setStretchLastSection(True)
+        lv.addWidget(self.table, 1)
+        self.count_label = QLabel(left)
+        lv.addWidget(self.count_label)
+
+        # -- right: the detail form ------------------------------------------------------
+        right = QWidget(self)
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(right)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        rv.addWidget(self.title)
+        self.notice = QLabel(right)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(ERROR_STYLE)
+        self.notice.hide()
+        rv.addWidget(self.notice)
+        self.form = Form(ctx.lang, right)
+        f = self.form
+        self.name_edit = f.line("name", self.tr("Name"))
+        self.id_edit = f.line("id_number", self.tr("ID number"), self.tr("18 characters"))
+        self.derived = QLabel(right)
+        self.derived.setObjectName("derived")
+        f.layout_.addRow("", self.derived)
+        f.line("phone", self.tr("Phone"))
+        f.line("ethnicity", self.tr("Ethnicity"))
+        f.line("employer_name", self.tr("Employer"))
+        f.line("card_no", self.tr("Card number"))
+        f.line("join_date", self.tr("Join date"), "2024-01-31")
+        f.add("migrant_worker", self.tr("Migrant worker"), QCheckBox(right))
+        notes = QPlainTextEdit(right)
+        notes.setMaximumHeight(80)
+        f.add("notes", self.tr("Notes"), notes)
+        rv.addWidget(f)
+        self.status_label = QLabel(right)
+        rv.addWidget(self.status_label)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(self.tr("Save"), right)
+        self.save_button.setDefault(True)
+        self.status_button = QPushButton(self.tr("Change status…"), right)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.status_button)
+        buttons.addStretch(1)
+        rv.addLayout(buttons)
+        rv.addStretch(1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        outer = QVBoxLayout(self)
+        outer.addWidget(splitter)
+
+        # -- timers and signals ----------------------------------------------------------
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self._id_timer = QTimer(self)
+        self._id_timer.setSingleShot(True)
+        self._id_timer.setInterval(ID_CHECK_DELAY_MS)
+        self._id_timer.timeout.connect(self.check_id_number)
+        self.id_edit.textChanged.connect(lambda _t: self._id_timer.start())
+        self.status_filter.currentIndexChanged.connect(self._filter_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.new_button.clicked.connect(self.new_member)
+        self.save_button.clicked.connect(self.save)
+        self.status_button.clicked.connect(self.change_status)
+        self._show_member(None)
+
+    # -- loading -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the list (or the current search), keeping the selected member."""
+        keep = self.current_id
+        if self.model.query is not None:
+            self._run_search(select=keep)
+            return
+        self.model.reload()
+        if keep:
+            self._select(keep)
+
+    def _update_count(self, *_args: Any) -> None:
+        if self.model.query is not None:
+            more = "+" if self.model.canFetchMore() else ""
+            self.count_label.setText(self.tr("%1 found").replace(
+                "%1", f"{self.model.rowCount()}{more}"))
+        else:
+            self.count_label.setText(self.tr("%1 members").replace("%1", str(self.model.total)))
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if column not in SORT_COLUMNS:
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+            header.blockSignals(False)
+            return
+        keep = self.current_id
+        self.model.sort(column, order)
+        if keep and self.model.query is None:
+            self._select(keep)
+
+    def _filter_changed(self, _index: int) -> None:
+        self.model.set_status(self.status_filter.currentData())
+        if self.model.query is not None:
+            self._run_search(select=self.current_id)
+        else:
+            self.model.reload()
+            if self.current_id:
+                self._select(self.current_id, load=False)
+
+    # -- search ------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _run_search(self, select: str | None = None) -> None:
+        """Search off the UI thread; only the latest query's results are shown."""
+        self._search_timer.stop()
+        self._search_seq += 1
+        seq = self._search_seq
+        query = self.search.text().strip()
+        if not query:
+            if self.model.query is not None or not self.model.rowCount():
+                self.model.reload()
+                if select or self.current_id:
+                    self._select(select or self.current_id)
+            return
+        station_id = self.model.station_id
+        status = self.model.status
+
+        def work(task):
+            with task.db.reader() as s:
+                return search_members(s, query, limit=SEARCH_PAGE, station_id=station_id,
+                                      status=status)
+
+        def done(hits) -> None:
+            if seq != self._search_seq:
+                return  # a newer query was typed meanwhile
+            self.model.show_hits(query, hits)
+            keep = select or self.current_id
+            if keep:
+                self._select(keep, load=False)
+
+        def failed(exc: BaseException) -> None:
+            if seq == self._search_seq:
+                self._notice(str(exc))
+
+        self.ctx.tasks.run(work, on_done=done, on_error=failed)
+
+    # -- selection ---------------------------------------------------------------------
+
+    def _select(self, member_id: str, *, load: bool = True) -> bool:
+        row = self.model.row_of(member_id, load=load)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        self._loading_form = True  # the form is already (or about to be) this member
+        try:
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(row)
+        finally:
+            self._loading_form = False
+        self.table.scrollTo(index)
+        return True
+
+    def _row_changed(self, current, _previous) -> None:
+        if self._loading_form or not current.isValid():
+            return
+        member_id = current.data(IdRole)
+        if member_id and member_id != self.current_id:
+            self._load_member(member_id)
+
+    def selected_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.data(IdRole) if index.isValid() else None
+
+    def _load_member(self, member_id: str) -> bool:
+        with self.ctx.db.reader() as s:
+            member = s.get(Member, member_id)
+            if member is None or member.deleted:
+                return False
+            values = {k: getattr(member, k) for k in EDITABLE}
+            values["status"] = member.status
+            values["status_date"] = member.status_date
+        self._show_member(member_id, values)
+        return True
+
+    def _show_member(self, member_id: str | None, values: dict[str, Any] | None = None) -> None:
+        self.current_id = member_id
+        self.current_status = (values or {}).get("status")
+        self.form.clear_errors()
+        self._id_timer.stop()
+        blank = {k: ("" if k != "migrant_worker" else False) for k in FORM_FIELDS}
+        blank.update({k: v for k, v in (values or {}).items() if k in FORM_FIELDS})
+        self.form.set_values(blank)
+        self._id_timer.stop()
+        self.check_id_number()
+        if member_id is None:
+            self.title.setText(self.tr("New member"))
+            self.status_label.setText("")
+        else:
+            self.title.setText(self.tr("Member: %1").replace("%1", blank["name"] or ""))
+            when = (values or {}).get("status_date")
+            text = label(MEMBER_STATUS, self.current_status, self.ctx.lang)
+            if when:
+                text += f" ({when.isoformat()})"
+            self.status_label.setText(self.tr("Status: %1").replace("%1", text))
+        self.status_button.setEnabled(member_id is not None)
+
+    def open_record(self, record_id: str) -> None:
+        """Show one member: in the table (leaving a search that hides it) and the form."""
+        if not self._load_member(record_id):
+            return
+        if self._select(record_id):
+            return
+        if self.model.query is not None or self.model.status:
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self._search_seq += 1
+            self.status_filter.blockSignals(True)
+            self.status_filter.setCurrentIndex(0)
+            self.status_filter.blockSignals(False)
+            self.model.set_status(None)
+            self.model.reload()
+            self._select(record_id)
+
+    # -- the form ----------------------------------------------------------------------
+
+    def new_member(self) -> None:
+        self._notice("")
+        self.table.clearSelection()
+        self._loading_form = True
+        self.table.setCurrentIndex(self.model.index(-1, -1))
+        self._loading_form = False
+        self._show_member(None)
+        self.name_edit.setFocus()
+
+    def check_id_number(self) -> None:
+        """Show the birth date and gender read from the ID number, or its error in place."""
+        text = self.id_edit.text().strip()
+        error = self.form.errors["id_number"]
+        if not text:
+            self.derived.setText("")
+            error.hide()
+            Form._mark(self.id_edit, False)
+            return
+        try:
+            parsed = parse_id_number(text)
+        except ValidationError as exc:
+            self.derived.setText("")
+            sep = "；" if self.ctx.zh else "; "
+            error.setText(sep.join(e.message(self.ctx.lang) for e in exc.errors))
+            error.show()
+            Form._mark(self.id_edit, True)
+            return
+        error.hide()
+        error.clear()
+        Form._mark(self.id_edit, False)
+        text = self.tr("Born %1, %2").replace("%1", parsed.birth_date.isoformat()).replace(
+            "%2", label(GENDER, parsed.gender, self.ctx.lang))
+        if parsed.warnings:
+            text += " — " + "; ".join(w.message(self.ctx.lang) for w in parsed.warnings)
+        self.derived.setText(text)
+
+    def _notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def save(self) -> bool:
+        """Register or update the member in the form; errors stay next to their fields."""
+        self._notice("")
+        values = self.form.values()
+        self.form.clear_errors()
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                if self.current_id is None:
+                    member = register_member(s, values)
+                else:
+                    member = update_member(s, self.current_id, values)
+                saved_id = member.id
+        except DuplicateMember as exc:
+            name = exc.errors[0].params.get("name", "") if exc.errors else ""
+            self.open_record(exc.existing_id)
+            self._notice(self.tr(
+                "This ID number is already registered to the active member %1, shown here.")
+                .replace("%1", name))
+            return False
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            return False
+        in_view = self.model.row_of(saved_id, load=False) >= 0
+        self.current_id = saved_id
+        self.ctx.notify("members")  # reloads this page while it is visible
+        if self._stale or not self.isVisible():
+            self._stale = False
+            self.reload()
+        self._load_member(saved_id)
+        if self.model.query is None:
+            self._select(saved_id)
+        elif in_view:  # the re-run search re-selects it; show the new values meanwhile
+            self.model.refresh_rows()
+            self._select(saved_id, load=False)
+        else:  # a new member the search does not show: back to the list, selected
+            self.open_record(saved_id)
+        self._update_count()
+        return True
+
+    # -- status ------------------------------------------------------------------------
+
+    def change_status(self) -> StatusDialog | None:
+        """Open the status dialog (window-modal, not blocking) for the current member."""
+        if self.current_id is None:
+            return None
+        dialog = StatusDialog(self.ctx, self.current_id, self.current_status, self)
+        member_id = self.current_id
+
+        def accepted() -> None:
+            self.ctx.notify("members")
+            if self._stale or not self.isVisible():
+                self._stale = False
+                self.reload()
+            self._load_member(member_id)
+            self.model.refresh_rows()
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        self.status_dialog = dialog
+        dialog.open()
+        return dialog
+
+
+__all__ = ["MembersPage", "StatusDialog"]

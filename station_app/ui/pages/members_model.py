@@ -1,0 +1,301 @@
+"""The members table model: ids first, row data later, never every ORM object.
+
+The list mode reads the ordered ids in pages with a keyset (``(sort key, id) > last``)
+from the covering indexes and grows the visible row count through ``fetchMore``. Row data
+(name, gender, employer …) is read by id in chunks of ``CHUNK`` only when a row is asked
+for (painted). The search mode shows the ids of ``search_members`` hits (paged with the
+hits' cursor) and reads their rows the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select
+
+from station_app.domain.choices import GENDER, MEMBER_STATUS, label
+from station_app.domain.models import Member
+from station_app.domain.services.members import MemberHit, search_members
+from station_app.domain.validation import mask_id_number
+from station_app.ui.context import AppContext
+from station_app.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+PAGE = 500  # ids per fetchMore
+CHUNK = 200  # rows of data per read
+SEARCH_PAGE = 200  # hits per search page
+CACHE_LIMIT = 20_000  # row data kept before the cache is emptied
+
+# column index → (header source string, sort column or None)
+COL_NAME, COL_GENDER, COL_ID, COL_PHONE, COL_EMPLOYER, COL_JOIN, COL_STATUS = range(7)
+SORT_COLUMNS = {
+    COL_NAME: Member.name,
+    COL_ID: Member.id_number,
+    COL_PHONE: Member.phone,
+    COL_JOIN: Member.join_date,
+    COL_STATUS: Member.status,
+}
+
+ROW_FIELDS = (Member.id, Member.name, Member.gender, Member.id_number, Member.phone,
+              Member.employer_name, Member.join_date, Member.status)
+
+# the record's id, on every cell
+IdRole = Qt.ItemDataRole.UserRole + 1
+
+
+def _after(col, key: Any, last_id: str, descending: bool):
+    """Rows after (key, last_id) in the order ``col`` (NULL smallest), ``id``."""
+    if not descending:
+        if key is None:
+            return or_(and_(col.is_(None), Member.id > last_id), col.is_not(None))
+        return or_(col > key, and_(col == key, Member.id > last_id))
+    if key is None:
+        return and_(col.is_(None), Member.id < last_id)
+    return or_(col < key, and_(col == key, Member.id < last_id), col.is_(None))
+
+
+class MembersTableModel(QAbstractTableModel):
+    """Lazy members table; see the module docstring."""
+
+    def __init__(self, ctx: AppContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.status: str | None = None
+        self.sort_column = COL_NAME
+        self.sort_order = Qt.SortOrder.AscendingOrder
+        self._ids: list[str] = []
+        self._rows: dict[str, tuple] = {}
+        # list mode: keyset cursor (sort key, id) of the last loaded id; None = start
+        self._cursor: tuple[Any, str] | None = None
+        self._more = False
+        self.total = 0
+        # search mode
+        self.query: str | None = None
+        self._hit_cursor: tuple[int, str, str] | None = None
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def station_id(self) -> str | None:
+        """No station filter: a station's file holds only its own members (transfers make
+        a new row at the destination), and the filter would cost a table read per row."""
+        return None
+
+    def _filters(self) -> list:
+        out = [Member.deleted == false()]
+        if self.station_id:
+            out.append(Member.station_id == self.station_id)
+        if self.status:
+            out.append(Member.status == self.status)
+        return out
+
+    def _order(self):
+        col = SORT_COLUMNS[self.sort_column]
+        if self.sort_order == Qt.SortOrder.DescendingOrder:
+            return col, [col.desc().nulls_last(), Member.id.desc()]
+        return col, [col.asc().nulls_first(), Member.id.asc()]
+
+    def _read_ids(self, limit: int | None, *, until: tuple[Any, str] | None = None
+                  ) -> list[tuple[Any, str]]:
+        """The next (sort key, id) pairs after the cursor: ``limit`` of them, or up to and
+        including ``until``."""
+        col, order = self._order()
+        descending = self.sort_order == Qt.SortOrder.DescendingOrder
+        q = select(col, Member.id).where(*self._filters())
+        if self._cursor is not None:
+            q = q.where(_after(col, self._cursor[0], self._cursor[1], descending))
+        if until is not None:
+            # not after ``until`` = until itself or before it
+            q = q.where(~_after(col, until[0], until[1], descending))
+        q = q.order_by(*order)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.ctx.db.reader() as s:
+            return [(k, i) for k, i in s.execute(q)]
+
+    def _append_ids(self, pairs: Sequence[tuple[Any, str]], more: bool) -> None:
+        if pairs:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(pairs) - 1)
+            self._ids.extend(i for _k, i in pairs)
+            self._cursor = pairs[-1]
+            self._more = more
+            self.endInsertRows()
+        else:
+            self._more = False
+
+    def reload(self) -> None:
+        """Back to the list (or the current search re-read is the page's job): first page."""
+        self.beginResetModel()
+        self.query = None
+        self._hit_cursor = None
+        self._ids = []
+        self._rows = {}
+        self._cursor = None
+        self._more = False
+        pairs = self._read_ids(PAGE + 1)
+        more = len(pairs) > PAGE
+        pairs = pairs[:PAGE]
+        self._ids = [i for _k, i in pairs]
+        self._cursor = pairs[-1] if pairs else None
+        self._more = more
+        with self.ctx.db.reader() as s:
+            self.total = s.execute(
+                select(func.count()).select_from(Member).where(*self._filters())).scalar_one()
+        self.endResetModel()
+
+    def set_status(self, status: str | None) -> None:
+        self.status = status or None
+
+    def show_hits(self, query: str, hits: list[MemberHit]) -> None:
+        """Switch to search results (the first page of hits)."""
+        self.beginResetModel()
+        self.query = query
+        self._ids = [h.id for h in hits]
+        self._rows = {}
+        self._more = len(hits) >= SEARCH_PAGE
+        self._hit_cursor = hits[-1].cursor if hits else None
+        self.total = len(hits)
+        self.endResetModel()
+
+    def search_page(self, after: tuple[int, str, str] | None = None) -> list[MemberHit]:
+        """One page of hits for the current query (used by fetchMore)."""
+        with self.ctx.db.reader() as s:
+            return search_members(s, self.query or "", limit=SEARCH_PAGE, after=after,
+                                  station_id=self.station_id, status=self.status)
+
+    def refresh_rows(self) -> None:
+        """Forget the cached row data (after an edit) and repaint."""
+        self._rows = {}
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._ids) - 1, self.columnCount() - 1))
+
+    def _load_chunk(self, row: int) -> None:
+        if len(self._rows) > CACHE_LIMIT:
+            self._rows = {}
+        wanted = [i for i in self._ids[row: row + CHUNK] if i not in self._rows]
+        if not wanted:
+            return
+        with self.ctx.db.reader() as s:
+            for r in s.execute(select(*ROW_FIELDS).where(Member.id.in_(wanted))):
+                self._rows[r.id] = tuple(r)
+        for i in wanted:  # deleted meanwhile: show an empty row rather than ask again
+            self._rows.setdefault(i, (i, "", None, "", None, None, None, None))
+
+    def row_data(self, row: int) -> tuple:
+        member_id = self._ids[row]
+        if member_id not in self._rows:
+            self._load_chunk(row)
+        return self._rows[member_id]
+
+    # -- ids and rows ------------------------------------------------------------------
+
+    def member_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, member_id: str, *, load: bool = True) -> int:
+        """The row of a member, loading the list up to it when needed; -1 if not shown."""
+        try:
+            return self._ids.index(member_id)
+        except ValueError:
+            pass
+        if not load or self.query is not None or not self._more:
+            return -1
+        col, _order = self._order()
+        with self.ctx.db.reader() as s:
+            found = s.execute(select(col).where(Member.id == member_id, *self._filters())
+                              ).first()
+        if found is None:
+            return -1
+        pairs = self._read_ids(None, until=(found[0], member_id))
+        if not pairs or pairs[-1][1] != member_id:
+            return -1
+        # one more page after it so the list keeps growing normally
+        self._append_ids(pairs, True)
+        self._append_ids(pairs2 := self._read_ids(PAGE + 1)[:PAGE], len(pairs2) == PAGE)
+        return self._ids.index(member_id)
+
+    # -- Qt model API ------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else 7
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        headers = (self.tr("Name"), self.tr("Gender"), self.tr("ID number"), self.tr("Phone"),
+                   self.tr("Employer"), self.tr("Join date"), self.tr("Status"))
+        return headers[section] if 0 <= section < len(headers) else None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == IdRole:
+            return self._ids[index.row()]
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        _id, name, gender, id_number, phone, employer, join, status = self.row_data(index.row())
+        lang = self.ctx.lang
+        col = index.column()
+        if col == COL_NAME:
+            return name
+        if col == COL_GENDER:
+            return label(GENDER, gender, lang)
+        if col == COL_ID:
+            return mask_id_number(id_number or "")
+        if col == COL_PHONE:
+            return phone or ""
+        if col == COL_EMPLOYER:
+            return employer or ""
+        if col == COL_JOIN:
+            return join.isoformat() if join else ""
+        if col == COL_STATUS:
+            return label(MEMBER_STATUS, status, lang)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or not self._more:
+            return
+        if self.query is not None:
+            hits = [h for h in self.search_page(self._hit_cursor) if h.id not in self._ids]
+            self._hit_cursor = hits[-1].cursor if hits else self._hit_cursor
+            self._more = len(hits) >= SEARCH_PAGE
+            if hits:
+                first = len(self._ids)
+                self.beginInsertRows(QModelIndex(), first, first + len(hits) - 1)
+                self._ids.extend(h.id for h in hits)
+                self.total = len(self._ids)
+                self.endInsertRows()
+            return
+        # Pages grow with the list (500, 500, 1,000, 2,000 …): scrolling to the end of
+        # 100,000 members takes a handful of keyset reads, not two hundred.
+        size = max(PAGE, len(self._ids))
+        pairs = self._read_ids(size + 1)
+        self._append_ids(pairs[:size], len(pairs) > size)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is done by the database; columns without a sort key are ignored."""
+        if column not in SORT_COLUMNS:
+            return
+        if (column, order) == (self.sort_column, self.sort_order) and self.query is None \
+                and self._ids:
+            return
+        self.sort_column, self.sort_order = column, order
+        if self.query is None:
+            self.reload()

@@ -1,0 +1,251 @@
+"""Settings: the language, the database file and its backups, and (station admins) users."""
+
+from __future__ import annotations
+
+from station_app.domain.choices import ROLE, label
+from station_app.domain.validation import ValidationError
+from station_app.ui.forms import Form, choice_combo
+from station_app.ui.pages import Page
+from station_app.ui.pages.enterprises import fill_table_widget, small_table
+from station_app.ui.qt import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+
+LANGUAGES = (("zh", "中文"), ("en", "English"))
+
+
+class UserDialog(QDialog):
+    """Add a user: user name, display name, role, password (errors shown in place)."""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Add user"))
+        layout = QVBoxLayout(self)
+        self.form = Form(ctx.lang, self)
+        self.form.line("username", self.tr("User name *"))
+        self.form.line("display_name", self.tr("Display name"))
+        roles = [c for c in ROLE if ctx.actor.at_least(c)]
+        self.form.add("role", self.tr("Role *"), choice_combo(ROLE, ctx.lang, codes=roles))
+        password = self.form.line("password", self.tr("Password *"))
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> bool:
+        from station_app.domain.services import users
+
+        v = self.form.values()
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                users.create_user(s, v["username"], v["password"], v["role"],
+                                  v["display_name"])
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            return False
+        self.accept()
+        return True
+
+
+class PasswordDialog(QDialog):
+    """Set a new password for one user (typed twice)."""
+
+    def __init__(self, ctx, username: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.username = username
+        self.setWindowTitle(self.tr("Reset password for %1").replace("%1", username))
+        layout = QVBoxLayout(self)
+        self.form = Form(ctx.lang, self)
+        self.form.line("password", self.tr("New password *")).setEchoMode(
+            QLineEdit.EchoMode.Password)
+        self.form.line("password_again", self.tr("Repeat it *")).setEchoMode(
+            QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> bool:
+        from station_app.domain.services import users
+
+        v = self.form.values()
+        self.form.clear_errors()
+        if v["password"] != v["password_again"]:
+            label_ = self.form.errors["password_again"]
+            label_.setText(self.tr("The two passwords differ."))
+            label_.show()
+            return False
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                users.reset_password(s, self.username, v["password"])
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            return False
+        self.accept()
+        return True
+
+
+class SettingsPage(Page):
+    key = "settings"
+    watches = frozenset({"users"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.dialog: QDialog | None = None
+        outer = QVBoxLayout(self)
+
+        lang_box = QGroupBox(self.tr("Language"), self)
+        lf = QFormLayout(lang_box)
+        self.lang_combo = QComboBox(lang_box)
+        for code, name in LANGUAGES:
+            self.lang_combo.addItem(name, code)
+        index = self.lang_combo.findData("zh" if ctx.zh else "en")
+        self.lang_combo.setCurrentIndex(max(index, 0))
+        lf.addRow(self.tr("Language of the app"), self.lang_combo)
+        outer.addWidget(lang_box)
+
+        db_box = QGroupBox(self.tr("Database"), self)
+        dv = QVBoxLayout(db_box)
+        path = ctx.db.path
+        self.path_label = QLabel(str(path) if path else self.tr("Server database"), db_box)
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path_label.setWordWrap(True)
+        dv.addWidget(self.path_label)
+        dv.addWidget(QLabel(self.tr("Backups (newest first):"), db_box))
+        self.backups = small_table(db_box)
+        dv.addWidget(self.backups)
+        outer.addWidget(db_box, 1)
+
+        self.users_box = QGroupBox(self.tr("Users"), self)
+        uv = QVBoxLayout(self.users_box)
+        self.users = small_table(self.users_box)
+        uv.addWidget(self.users)
+        buttons = QHBoxLayout()
+        self.add_user_button = QPushButton(self.tr("Add user…"), self.users_box)
+        self.reset_button = QPushButton(self.tr("Reset password…"), self.users_box)
+        self.active_button = QPushButton(self.tr("Activate / deactivate"), self.users_box)
+        for b in (self.add_user_button, self.reset_button, self.active_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        uv.addLayout(buttons)
+        outer.addWidget(self.users_box, 1)
+        self.users_box.setVisible(ctx.actor.at_least("station_admin"))
+        self.usernames: list[str] = []
+
+        self.lang_combo.currentIndexChanged.connect(self._language_chosen)
+        self.add_user_button.clicked.connect(self.add_user)
+        self.reset_button.clicked.connect(self.reset_password)
+        self.active_button.clicked.connect(self.toggle_active)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        from station_app.storage.backup import list_backups
+
+        path = self.ctx.db.path
+        rows = []
+        if path is not None:
+            try:
+                rows = [(b.taken_at.strftime("%Y-%m-%d %H:%M:%S"), b.reason,
+                         f"{b.size / 1024 / 1024:.1f} MB") for b in list_backups(path)]
+            except OSError:
+                rows = []
+        fill_table_widget(self.backups, [self.tr("Taken"), self.tr("Reason"), self.tr("Size")],
+                          rows)
+        if self.ctx.actor.at_least("station_admin"):
+            self._load_users()
+
+    def _load_users(self) -> None:
+        from station_app.domain.services import users
+
+        lang = self.ctx.lang
+        with self.ctx.db.reader() as s:
+            rows = [(u.username, u.display_name, label(ROLE, u.role, lang),
+                     self.tr("Yes") if u.active else self.tr("No"))
+                    for u in users.list_users(s)]
+        self.usernames = [r[0] for r in rows]
+        fill_table_widget(self.users, [self.tr("User name"), self.tr("Display name"),
+                                       self.tr("Role"), self.tr("Active")], rows)
+
+    def _selected_username(self) -> str | None:
+        row = self.users.currentRow()
+        return self.usernames[row] if 0 <= row < len(self.usernames) else None
+
+    # -- language ------------------------------------------------------------------------
+
+    def _language_chosen(self, _index: int) -> None:
+        lang = self.lang_combo.currentData()
+        if not lang or lang == self.ctx.lang:
+            return
+        window = self.window()
+        setter = getattr(window, "set_language", None)
+        if callable(setter):
+            setter(lang)  # rebuilds every page, this one included
+        else:
+            self.ctx.lang = lang
+            self.ctx.settings.setValue("ui/lang", lang)
+
+    # -- users ---------------------------------------------------------------------------
+
+    def add_user(self) -> UserDialog:
+        dialog = UserDialog(self.ctx, self)
+        dialog.accepted.connect(self._users_changed)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reset_password(self) -> PasswordDialog | None:
+        username = self._selected_username()
+        if username is None:
+            QMessageBox.information(self, self.tr("Reset password"),
+                                    self.tr("Choose a user in the table first."))
+            return None
+        dialog = PasswordDialog(self.ctx, username, self)
+        dialog.accepted.connect(self._users_changed)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def toggle_active(self) -> None:
+        from station_app.domain.services import users
+
+        username = self._selected_username()
+        if username is None:
+            QMessageBox.information(self, self.tr("Users"),
+                                    self.tr("Choose a user in the table first."))
+            return
+        if username == self.ctx.actor.username:
+            QMessageBox.information(self, self.tr("Users"),
+                                    self.tr("You cannot deactivate yourself."))
+            return
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                user = next(u for u in users.list_users(s) if u.username == username)
+                users.set_active(s, username, not user.active)
+        except ValidationError as exc:
+            QMessageBox.warning(self, self.tr("Users"), "\n".join(exc.messages(self.ctx.lang)))
+            return
+        self._users_changed()
+
+    def _users_changed(self) -> None:
+        self.ctx.notify("users")
+        self._load_users()
