@@ -262,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp()) / "start.sqlite3"
     shutil.copy(path, work)
     startup.run(table, work, reps=3 if args.quick else 7)
+    from bench import members_page
+
+    members_page.run(table, work, reps=50 if args.quick else 200)
     shutil.rmtree(work.parent, ignore_errors=True)
     table.print()
     return 0

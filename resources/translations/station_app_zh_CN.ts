@@ -107,6 +107,10 @@
         <translation>… 另有 %1 份</translation>
     </message>
     <message>
+        <source>%1 (district target)</source>
+        <translation>%1（全区目标）</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>时间</translation>
     </message>

@@ -418,15 +418,26 @@ def test_dashboard_shows_compliance_and_target_bars(qtbot, ctx, db, admin, distr
 
 
 def test_dashboard_lists_hardship_files_due_for_review(qtbot, ctx, db, admin):
-    from station_app.domain.models import HardshipCase
+    from datetime import timedelta
+
+    from station_app.domain.services import hardship, members
+    from station_app.domain.validation import id_check_char
     from station_app.ui.pages.dashboard import DashboardPage
 
-    with db.reader() as s:
-        if s.execute(select(func.count()).select_from(HardshipCase)).scalar_one():
-            pytest.skip("template has cases")
+    body = "44030519700101123"
+    old = (date.today() - timedelta(days=500)).isoformat()
+    with db.session(admin) as s:
+        m = members.register_member(s, {"name": "李冬梅", "id_number": body + id_check_char(body)})
+        case = hardship.open_case(s, m.id, {"category": "illness", "level": "deep",
+                                            "household_size": 3, "registered_date": old})
     page = show(qtbot, DashboardPage(ctx))
-    assert page.data.due_count == 0
-    assert page.due_list.count() == 0
+    assert page.data.due_count == 1
+    assert page.due_list.count() == 1
+    assert "李冬梅" in page.due_list.item(0).text()
+    opened = []
+    ctx.signals.open_page.connect(lambda key, rid: opened.append((key, rid)))
+    page.due_list.itemActivated.emit(page.due_list.item(0))
+    assert opened == [("hardship", case.id)]
 
 
 # --------------------------------------------------------------------------- settings

@@ -297,7 +297,10 @@ def compute_summary(session: Session, as_of: date, station_id: str | None = None
     }
     tq = select(Target).where(Target.year == as_of.year, Target.deleted == false())
     if station_id:
-        tq = tq.where(Target.scope_station_id == station_id)
+        # the station's own targets and the district's (whose progress, counted over the
+        # records at hand, is the station's share on a station's file)
+        tq = tq.where(or_(Target.scope_station_id == station_id,
+                          Target.scope_station_id.is_(None)))
     for t in session.execute(tq.order_by(Target.metric, Target.scope_station_id)).scalars():
         if t.scope_station_id == station_id:
             progress = summary.values.get(t.metric, 0)

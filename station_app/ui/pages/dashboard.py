@@ -66,7 +66,7 @@ def _load(station_id: str | None, scope_station: str | None):
             due = hardship.due_for_review(s, station_id=scope_station)
             first = due[:REVIEW_SHOWN]
             names = dict(s.execute(select(Member.id, Member.name).where(
-                Member.id.in_([c.member_id for c in first])))) if first else {}
+                Member.id.in_([c.member_id for c in first]))).all()) if first else {}
             due_first = [(c.id, names.get(c.member_id, "")) for c in first]
             task.check()
             summary = metrics.compute_summary(s, date.today(), scope_station)
@@ -146,6 +146,7 @@ class DashboardPage(Page):
         self.visits_button.clicked.connect(
             lambda: self.ctx.signals.open_page.emit("visits", None))
         self.due_list.itemClicked.connect(self._open_case)
+        self.due_list.itemActivated.connect(self._open_case)
 
     def reload(self) -> None:
         self._generation += 1
@@ -218,13 +219,15 @@ class DashboardPage(Page):
             self.no_targets.show()
         else:
             self.no_targets.hide()
-        for row, (metric, _scope, target, progress) in enumerate(data.targets):
+        for row, (metric, scope, target, progress) in enumerate(data.targets):
             m = METRICS.get(metric)
             if m is not None:
                 name = m.zh if zh else m.en
             else:
                 pair = METRICS_EXTRA.get(metric, (metric, metric))
                 name = pair[0] if zh else pair[1]
+            if scope is None and self.ctx.db.station_id and not self.ctx.db.is_district:
+                name = self.tr("%1 (district target)").replace("%1", name)
             text = QLabel(name)
             bar = QProgressBar()
             bar.setObjectName(f"target-{metric}")

@@ -37,6 +37,7 @@ from station_app.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -133,6 +134,11 @@ class MembersPage(Page):
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        # widths that fit a masked ID number, a phone, a date; the employer takes the rest
+        for column, width in ((0, 80), (1, 44), (2, 150), (3, 110), (5, 96), (6, 60)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         header.sortIndicatorChanged.connect(self._sort_changed)
         header.setStretchLastSection(True)
         lv.addWidget(self.table, 1)

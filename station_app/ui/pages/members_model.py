@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 
 from station_app.domain.choices import GENDER, MEMBER_STATUS, label
-from station_app.domain.models import Member
+from station_app.domain.models import Enterprise, Member
 from station_app.domain.services.members import MemberHit, search_members
 from station_app.domain.validation import mask_id_number
 from station_app.ui.context import AppContext
@@ -36,8 +36,10 @@ SORT_COLUMNS = {
     COL_STATUS: Member.status,
 }
 
+# the employer: the registered enterprise's name, else what was typed
 ROW_FIELDS = (Member.id, Member.name, Member.gender, Member.id_number, Member.phone,
-              Member.employer_name, Member.join_date, Member.status)
+              func.coalesce(Enterprise.name, Member.employer_name).label("employer"),
+              Member.join_date, Member.status)
 
 # the record's id, on every cell
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -178,7 +180,8 @@ class MembersTableModel(QAbstractTableModel):
         if not wanted:
             return
         with self.ctx.db.reader() as s:
-            for r in s.execute(select(*ROW_FIELDS).where(Member.id.in_(wanted))):
+            rows = select(*ROW_FIELDS).outerjoin(Enterprise, Enterprise.id == Member.employer_id)
+            for r in s.execute(rows.where(Member.id.in_(wanted))):
                 self._rows[r.id] = tuple(r)
         for i in wanted:  # deleted meanwhile: show an empty row rather than ask again
             self._rows.setdefault(i, (i, "", None, "", None, None, None, None))
