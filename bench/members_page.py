@@ -36,6 +36,7 @@ def run(table, db_path: Path, reps: int = 100) -> None:
     from station_app.ui.pages.members import MembersPage
     from station_app.ui.qt import (
         QApplication,
+        QEventLoop,
         QSettings,
         QStandardItem,
         QStandardItemModel,
@@ -123,11 +124,16 @@ def run(table, db_path: Path, reps: int = 100) -> None:
         page.search.blockSignals(True)
         page.search.setText(q)
         page.search.blockSignals(False)
+        # Wait in a real event loop, as the app does: the UI thread sleeps in Qt without
+        # the GIL, so the worker is not starved (a busy processEvents() loop would be).
+        loop = QEventLoop()
+        page.model.modelReset.connect(loop.quit)
         t0 = time.perf_counter()
         page._run_search()  # what the debounce timer calls when it fires
-        while page.model.query != q:
-            app.processEvents()
-            ctx.tasks.pool.waitForDone(1)
+        if page.model.query != q:
+            loop.exec()
+        page.model.modelReset.disconnect(loop.quit)
+        assert page.model.query == q
         page.table.viewport().grab()
         times.append(time.perf_counter() - t0)
         with db.reader() as s:
@@ -143,4 +149,7 @@ def run(table, db_path: Path, reps: int = 100) -> None:
               f"{statistics.median(floor) * 1000:.1f} ms", None, "")
     page.close()
     ctx.tasks.wait()
+    page.deleteLater()
+    view.deleteLater()
+    app.processEvents()
     db.close()

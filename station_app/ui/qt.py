@@ -10,6 +10,7 @@ from PySide6.QtCore import (  # noqa: F401
     QCoreApplication,
     QDate,
     QEvent,
+    QEventLoop,
     QLibraryInfo,
     QLocale,
     QModelIndex,

@@ -23,7 +23,7 @@ from station_app.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModel
 
 PAGE = 500  # ids per fetchMore
 CHUNK = 200  # rows of data per read
-SEARCH_PAGE = 200  # hits per search page
+SEARCH_PAGE = 50  # hits per search page (more come with fetchMore)
 CACHE_LIMIT = 20_000  # row data kept before the cache is emptied
 
 # column index → (header source string, sort column or None)
@@ -43,6 +43,8 @@ ROW_FIELDS = (Member.id, Member.name, Member.gender, Member.id_number, Member.ph
 
 # the record's id, on every cell
 IdRole = Qt.ItemDataRole.UserRole + 1
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 def _after(col, key: Any, last_id: str, descending: bool):
@@ -67,6 +69,7 @@ class MembersTableModel(QAbstractTableModel):
         self.sort_order = Qt.SortOrder.AscendingOrder
         self._ids: list[str] = []
         self._rows: dict[str, tuple] = {}
+        self._shown: dict[str, tuple] = {}  # formatted texts per member id
         # list mode: keyset cursor (sort key, id) of the last loaded id; None = start
         self._cursor: tuple[Any, str] | None = None
         self._more = False
@@ -133,6 +136,7 @@ class MembersTableModel(QAbstractTableModel):
         self._hit_cursor = None
         self._ids = []
         self._rows = {}
+        self._shown = {}
         self._cursor = None
         self._more = False
         pairs = self._read_ids(PAGE + 1)
@@ -155,6 +159,7 @@ class MembersTableModel(QAbstractTableModel):
         self.query = query
         self._ids = [h.id for h in hits]
         self._rows = {}
+        self._shown = {}
         self._more = len(hits) >= SEARCH_PAGE
         self._hit_cursor = hits[-1].cursor if hits else None
         self.total = len(hits)
@@ -169,6 +174,7 @@ class MembersTableModel(QAbstractTableModel):
     def refresh_rows(self) -> None:
         """Forget the cached row data (after an edit) and repaint."""
         self._rows = {}
+        self._shown = {}
         if self._ids:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._ids) - 1, self.columnCount() - 1))
@@ -176,6 +182,7 @@ class MembersTableModel(QAbstractTableModel):
     def _load_chunk(self, row: int) -> None:
         if len(self._rows) > CACHE_LIMIT:
             self._rows = {}
+            self._shown = {}
         wanted = [i for i in self._ids[row: row + CHUNK] if i not in self._rows]
         if not wanted:
             return
@@ -239,35 +246,36 @@ class MembersTableModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        # The view asks for a dozen roles per cell on every paint: answer the ones we do
+        # not serve before touching anything else.
+        if role != _DISPLAY and role != _TOOLTIP and role != IdRole:
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._ids):
             return None
         if role == IdRole:
-            return self._ids[index.row()]
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        _id, name, gender, id_number, phone, employer, join, status = self.row_data(index.row())
-        lang = self.ctx.lang
-        col = index.column()
-        if col == COL_NAME:
-            return name
-        if col == COL_GENDER:
-            return label(GENDER, gender, lang)
-        if col == COL_ID:
-            return mask_id_number(id_number or "")
-        if col == COL_PHONE:
-            return phone or ""
-        if col == COL_EMPLOYER:
-            return employer or ""
-        if col == COL_JOIN:
-            return join.isoformat() if join else ""
-        if col == COL_STATUS:
-            return label(MEMBER_STATUS, status, lang)
-        return None
+            return self._ids[row]
+        return self._display(row)[index.column()]
+
+    def _display(self, row: int) -> tuple:
+        """The row's texts, formatted once and cached with the row."""
+        member_id = self._ids[row]
+        shown = self._shown.get(member_id)
+        if shown is None:
+            _id, name, gender, id_number, phone, employer, join, status = self.row_data(row)
+            lang = self.ctx.lang
+            shown = (name, label(GENDER, gender, lang), mask_id_number(id_number or ""),
+                     phone or "", employer or "", join.isoformat() if join else "",
+                     label(MEMBER_STATUS, status, lang))
+            if len(self._shown) > CACHE_LIMIT:
+                self._shown = {}
+            self._shown[member_id] = shown
+        return shown
+
+    _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self._FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
         return not parent.isValid() and self._more
