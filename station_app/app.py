@@ -121,6 +121,36 @@ def self_test() -> int:
     return 0
 
 
+class DatabaseLoader:
+    """Loads the database layer (SQLAlchemy, models, services) on a thread while the UI
+    is idle — behind the login dialog, or after the first paint — and opens the file on
+    the UI thread when it is needed."""
+
+    def __init__(self, path: Path, lang: str):
+        self.path, self.lang = path, lang
+        self._thread = None
+        self._db = None
+
+    def start(self) -> None:
+        import threading
+
+        def preload() -> None:
+            import station_app.domain.services.users  # noqa: F401
+            import station_app.storage.database  # noqa: F401
+
+        self._thread = threading.Thread(target=preload, name="preload", daemon=True)
+        self._thread.start()
+
+    def get(self):
+        if self._db is None:
+            if self._thread is not None:
+                self._thread.join()
+            self._db = open_station(self.path, self.lang)
+            if self._db is None:
+                raise SystemExit(1)
+        return self._db
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from station_app.logs import setup_logging
@@ -130,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     from station_app.paths import default_db_path
     from station_app.storage.backup import restore_backup
-    from station_app.ui.dialogs import LoginDialog, SetupWizard
+    from station_app.storage.schema import peek_station
     from station_app.ui.i18n import install_language, normalize_lang, setup_fonts, system_lang
     from station_app.ui.qt import QApplication, QDialog, QTimer
 
@@ -152,32 +182,54 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - reported, then the app opens what there is
             log.exception("restore of %s failed", pending)
 
-    db = open_station(path, lang)
-    if db is None:
-        return 1
-    if not db.station_id:
-        if SetupWizard(db, lang).exec() != QDialog.DialogCode.Accepted:
+    peek = peek_station(path)
+    loader = DatabaseLoader(path, lang)
+    if peek is None:
+        # new, older, newer or damaged: the careful open (and the wizard) come first
+        from station_app.ui.dialogs import SetupWizard
+
+        db = open_station(path, lang)
+        if db is None:
+            return 1
+        if not db.station_id and SetupWizard(db, lang).exec() != QDialog.DialogCode.Accepted:
             return 0
-    if args.bench_login and os.environ.get("STATION_APP_BENCH") == "1":
+        loader._db = db
+        peek = db.state()
+    from station_app.ui.context import AppContext
+    from station_app.ui.main_window import MainWindow
+
+    bench = args.bench_login and os.environ.get("STATION_APP_BENCH") == "1"
+    if bench:
         from station_app.domain.actor import Actor
 
         actor = Actor(args.bench_login, "station_admin", None, args.bench_login)
     else:
-        login = LoginDialog(db, lang)
+        from station_app.ui.dialogs import LoginDialog
+
+        login = LoginDialog(loader.get, lang, station_code=peek.get("station_code", ""))
+        QTimer.singleShot(0, loader.start)  # load the database layer while the clerk types
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         actor = login.actor
-    ctx, window = build_window(db, actor, lang, settings)
+    ctx = AppContext(db=None, actor=actor, lang=lang, tasks=None, settings=settings)
+    window = MainWindow(ctx, deferred=True)
     window.show()
-    if os.environ.get("STATION_APP_BENCH") == "1":
+    if bench:
         app.processEvents()
         print("window-shown", flush=True)  # the start-up benchmark reads this line
-    QTimer.singleShot(0, lambda: after_first_paint(ctx, window))
-    if args.quit_after_show:
-        QTimer.singleShot(0, window.close)
+
+    def open_and_start() -> None:
+        window.start(loader.get())
+        after_first_paint(ctx, window)
+        if args.quit_after_show:
+            QTimer.singleShot(0, window.close)
+
+    QTimer.singleShot(0, open_and_start)
     code = app.exec()
-    ctx.tasks.wait()
-    db.close()
+    if ctx.tasks is not None:
+        ctx.tasks.wait()
+    if ctx.db is not None:
+        ctx.db.close()
     return code
 
 

@@ -685,6 +685,10 @@
         <translation>上次同步：%1</translation>
     </message>
     <message>
+        <source>Opening the database…</source>
+        <translation>正在打开数据库…</translation>
+    </message>
+    <message>
         <source>Sync not set up</source>
         <translation>未设置同步</translation>
     </message>

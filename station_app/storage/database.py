@@ -34,12 +34,10 @@ from station_app.storage import capture
 from station_app.storage.capture import WriteContext, utc_now_text
 from station_app.storage.clock import HybridClock
 from station_app.storage.engine import make_engine
+from station_app.storage.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 log = logging.getLogger(__name__)
 
-# Every revision this app knows, oldest first. A test checks it against the scripts.
-KNOWN_REVISIONS = ("0001", "0002", "0003")
-SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 

@@ -18,7 +18,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA cache_size=-32000")
+    cur.execute("PRAGMA cache_size=-16000")  # 16 MiB per connection
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 

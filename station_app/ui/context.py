@@ -7,11 +7,14 @@ Passed in explicitly (no global main window); pages tell each other about writes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from station_app.domain.actor import Actor
-from station_app.storage.database import Database
 from station_app.ui.qt import QObject, QSettings, Signal
-from station_app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads after the first paint
+    from station_app.storage.database import Database
+    from station_app.ui.tasks import TaskRunner
 
 
 class AppSignals(QObject):
@@ -23,7 +26,7 @@ class AppSignals(QObject):
 
 @dataclass
 class AppContext:
-    db: Database
+    db: Database  # None only while a deferred main window opens its database
     actor: Actor
     lang: str  # "zh" or "en"
     tasks: TaskRunner

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station_app.domain.actor import Actor
 from station_app.domain.validation import ValidationError
 from station_app.storage.backup import list_backups
-from station_app.storage.database import Database
 from station_app.ui.forms import Form
+
+if TYPE_CHECKING:
+    from station_app.storage.database import Database
 from station_app.ui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -120,11 +124,16 @@ class SetupWizard(QWizard):
 
 
 class LoginDialog(QDialog):
-    def __init__(self, db: Database, lang: str, parent=None):
+    """Asks for the user name and password. ``db`` may be a callable that opens the
+    database: the app starts loading the database layer while the clerk types."""
+
+    def __init__(self, db: Database | Callable[[], Database], lang: str, parent=None, *,
+                 station_code: str | None = None):
         super().__init__(parent)
-        self.db = db
+        self._db = db
         self.actor: Actor | None = None
-        station = db.state().get("station_code", "")
+        station = station_code if station_code is not None else \
+            self.database.state().get("station_code", "")
         self.setWindowTitle(self.tr("Log in — station %1").replace("%1", station))
         layout = QVBoxLayout(self)
         self.form = Form(lang, self)
@@ -143,13 +152,19 @@ class LoginDialog(QDialog):
 
         v = self.form.values()
         try:
-            with self.db.session() as s:
+            with self.database.session() as s:
                 self.actor = authenticate(s, v["username"], v["password"])
         except ValidationError as exc:
             self.form.show_errors(exc)
             self.form.widgets["password"].selectAll()
             return
         self.accept()
+
+    @property
+    def database(self) -> Database:
+        if callable(self._db):
+            self._db = self._db()
+        return self._db
 
 
 class RestoreDialog(QDialog):

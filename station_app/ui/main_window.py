@@ -31,7 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext):
+    """With ``deferred=True`` the window shows before its database is open (``ctx.db``
+    is None); ``start(db)`` then opens the last page. The app starts this way after login,
+    so the first paint never waits for the database layer."""
+
+    def __init__(self, ctx: AppContext, *, deferred: bool = False):
         super().__init__()
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
@@ -59,10 +63,23 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.New, self, activated=self._new_member)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self._save_current)
-        self._restore_state()
-        self.refresh_status()
         # keep "pending changes" true when another process (the CLI) writes
         self._status_timer = QTimer(self, interval=30_000, timeout=self.refresh_status)
+        self._restore_geometry()
+        if deferred:
+            self._status_user.setText(self.tr("Opening the database…"))
+        else:
+            self.start()
+
+    def start(self, db=None) -> None:
+        """Attach the database (deferred start) and show the page used last."""
+        if db is not None:
+            from station_app.ui.tasks import TaskRunner
+
+            self.ctx.db = db
+            self.ctx.tasks = TaskRunner(db, self)
+        self._restore_page()
+        self.refresh_status()
         self._status_timer.start()
 
     # -- structure ---------------------------------------------------------------------
@@ -140,17 +157,24 @@ class MainWindow(QMainWindow):
     # -- status bar --------------------------------------------------------------------
 
     def refresh_status(self) -> None:
+        """User and station now; the count of unsent changes from a background read."""
         ctx = self.ctx
+        if ctx.db is None:
+            return
         state = ctx.db.state()
         station = state.get("station_code", "")
         self._status_user.setText(
             self.tr("%1 · station %2").replace("%1", ctx.actor.display_name or ctx.actor.username)
             .replace("%2", station))
-        self._status_pending.setText(
-            self.tr("%1 changes not yet sent").replace("%1", str(ctx.db.pending_count())))
         last = state.get("last_sync")
         self._status_sync.setText(self.tr("Last sync: %1").replace("%1", last) if last
                                   else self.tr("Sync not set up"))
+
+        def show(count: int) -> None:
+            self._status_pending.setText(
+                self.tr("%1 changes not yet sent").replace("%1", str(count)))
+
+        ctx.tasks.run(lambda task: task.db.pending_count(), on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 
@@ -220,7 +244,7 @@ class MainWindow(QMainWindow):
 
     # -- state -------------------------------------------------------------------------
 
-    def _restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         s = self.ctx.settings
         self.setWindowTitle(self.tr("Station app"))
         geometry = s.value("window/geometry")
@@ -231,6 +255,9 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)
+
+    def _restore_page(self) -> None:
+        s = self.ctx.settings
         key = s.value("window/page", "dashboard")
         keys = [k for k, _t, _f in PAGES]
         self.open_page(key if key in keys else "dashboard")
@@ -239,5 +266,6 @@ class MainWindow(QMainWindow):
         s = self.ctx.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        self.ctx.tasks.wait(10_000)
+        if self.ctx.tasks is not None:
+            self.ctx.tasks.wait(10_000)
         super().closeEvent(event)

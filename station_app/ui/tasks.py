@@ -18,9 +18,10 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from station_app.storage.database import Database
+if TYPE_CHECKING:
+    from station_app.storage.database import Database
 from station_app.ui.qt import QObject, QProgressDialog, QRunnable, Qt, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)

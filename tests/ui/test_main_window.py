@@ -15,11 +15,28 @@ def test_every_page_opens(window):
         assert window.current_key() == key
 
 
-def test_status_bar_shows_user_station_and_pending(window, ctx):
+def test_status_bar_shows_user_station_and_pending(qtbot, window, ctx):
+    qtbot.waitUntil(lambda: str(ctx.db.pending_count()) in window._status_pending.text())
     texts = " ".join(w.text() for w in (window._status_user, window._status_pending,
                                        window._status_sync))
     assert "KY01" in texts
-    assert str(ctx.db.pending_count()) in texts
+
+
+def test_deferred_window_shows_before_its_database(qtbot, ctx, settings):
+    """The window paints first; start(db) then opens the page used last."""
+    from station_app.ui.context import AppContext
+    from station_app.ui.main_window import MainWindow
+
+    early = AppContext(db=None, actor=ctx.actor, lang="en", tasks=None, settings=settings)
+    win = MainWindow(early, deferred=True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.pages == {}
+    win.start(ctx.db)
+    assert win.current_key() in win.pages
+    qtbot.waitUntil(lambda: "KY01" in win._status_user.text())
+    early.tasks.wait()
 
 
 def test_last_page_is_remembered(qtbot, ctx, window):
