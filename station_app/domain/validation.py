@@ -494,6 +494,11 @@ _WIDTH_TABLE[0x3000] = 0x20  # ideographic space
 _WIDTH_TABLE[0x00A0] = 0x20  # no-break space
 
 
+def is_blank(value: Any) -> bool:
+    """Nothing typed: None, or only white space (full-width included)."""
+    return value is None or normalize_text(value) == ""
+
+
 def normalize_text(value: Any) -> str:
     """Half-width ASCII, single inner spaces, no outer whitespace.  None -> ""."""
     if value is None:

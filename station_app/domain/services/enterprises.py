@@ -16,7 +16,7 @@ from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
     ValidationError,
-    normalize_text,
+    is_blank,
     parse_bool,
     parse_credit_code,
     parse_date,
@@ -31,9 +31,6 @@ EDITABLE = (
 )
 
 
-def _blank(v: Any) -> bool:
-    return v is None or normalize_text(v) == ""
-
 
 def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
     c = ErrorCollector()
@@ -42,7 +39,7 @@ def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
         "enterprise_name", parse_text, data.get("name"), field="enterprise_name",
         required=True, max_len=200,
     )
-    v["credit_code"] = None if _blank(data.get("credit_code")) else c.check(
+    v["credit_code"] = None if is_blank(data.get("credit_code")) else c.check(
         "credit_code", parse_credit_code, data.get("credit_code")
     )
     v["address"] = c.check("address", parse_text, data.get("address"), field="address", max_len=300)
@@ -52,13 +49,13 @@ def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
         min_value=0, max_value=1_000_000, required=False,
     )
     ue = data.get("union_established")
-    v["union_established"] = False if _blank(ue) else c.check(
+    v["union_established"] = False if is_blank(ue) else c.check(
         "union_established", parse_bool, ue, field="union_established"
     )
     v["union_chair"] = c.check(
         "union_chair", parse_text, data.get("union_chair"), field="union_chair", max_len=50
     )
-    v["contact_phone"] = None if _blank(data.get("contact_phone")) else c.check(
+    v["contact_phone"] = None if is_blank(data.get("contact_phone")) else c.check(
         "contact_phone", parse_phone, data.get("contact_phone")
     )
     v["area_station_id"] = data.get("area_station_id") or None

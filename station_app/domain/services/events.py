@@ -12,16 +12,12 @@ from station_app.domain.models import Event, EventMember, Member
 from station_app.domain.services.common import get_or_404, require
 from station_app.domain.validation import (
     ErrorCollector,
-    normalize_text,
+    is_blank,
     parse_choice,
     parse_date,
     parse_int,
     parse_text,
 )
-
-
-def _blank(v: Any) -> bool:
-    return v is None or normalize_text(v) == ""
 
 
 def clean_event(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,10 +30,10 @@ def clean_event(data: Mapping[str, Any]) -> dict[str, Any]:
                          max_len=200)
     v["place"] = c.check("location", parse_text, data.get("place"), field="location",
                          max_len=200)
-    v["person_times"] = 0 if _blank(data.get("person_times")) else c.check(
+    v["person_times"] = 0 if is_blank(data.get("person_times")) else c.check(
         "person_times", parse_int, data.get("person_times"), field="person_times",
         min_value=0, max_value=1_000_000)
-    v["migrant_person_times"] = 0 if _blank(data.get("migrant_person_times")) else c.check(
+    v["migrant_person_times"] = 0 if is_blank(data.get("migrant_person_times")) else c.check(
         "migrant_person_times", parse_int, data.get("migrant_person_times"),
         field="migrant_person_times", min_value=0, max_value=1_000_000)
     if (v["person_times"] is not None and v["migrant_person_times"] is not None

@@ -31,7 +31,7 @@ from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
     ValidationError,
-    normalize_text,
+    is_blank,
     parse_amount_fen,
     parse_bool,
     parse_choice,
@@ -60,9 +60,6 @@ CASE_MONEY_FIELDS = (
 CASE_BOOL_FIELDS = ("single_parent", "zero_employment")
 
 
-def _blank(v: Any) -> bool:
-    return v is None or normalize_text(v) == ""
-
 
 def default_cover_year(entry_date: date) -> int:
     """A purchase from the enrolment window on covers next year; before it, this year."""
@@ -89,10 +86,10 @@ def clean_case(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, A
     if want("registered_date"):
         v["registered_date"] = c.check(
             "entry_date", parse_date,
-            today() if _blank(data.get("registered_date")) else data.get("registered_date"),
+            today() if is_blank(data.get("registered_date")) else data.get("registered_date"),
             field="entry_date", not_future=True,
         )
-    if want("last_review_date") and not _blank(data.get("last_review_date")):
+    if want("last_review_date") and not is_blank(data.get("last_review_date")):
         v["last_review_date"] = c.check("last_review_date", parse_date,
                                         data.get("last_review_date"), field="last_review_date",
                                         not_future=True)
@@ -101,11 +98,11 @@ def clean_case(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, A
             v[key] = c.check(key, parse_text, data.get(key), field=key, max_len=max_len)
     for key in CASE_MONEY_FIELDS:
         if want(key):
-            v[key] = None if _blank(data.get(key)) else c.check(
+            v[key] = None if is_blank(data.get(key)) else c.check(
                 key, parse_amount_fen, data.get(key), field=key, allow_zero=True)
     for key in CASE_BOOL_FIELDS:
         if want(key):
-            v[key] = False if _blank(data.get(key)) else c.check(key, parse_bool, data.get(key),
+            v[key] = False if is_blank(data.get(key)) else c.check(key, parse_bool, data.get(key),
                                                                field=key)
     c.raise_if_any()
     return v
@@ -203,10 +200,10 @@ def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
     v["name"] = c.check("name", parse_name, data.get("name"))
     v["relation"] = c.check("relation", parse_choice, data.get("relation"), field="relation",
                             choices=HOUSEHOLD_RELATION)
-    idn = None if _blank(data.get("id_number")) else c.check(
+    idn = None if is_blank(data.get("id_number")) else c.check(
         "id_number", parse_id_number, data.get("id_number"))
     v["id_number"] = idn.number if idn else None
-    age = None if _blank(data.get("age")) else c.check(
+    age = None if is_blank(data.get("age")) else c.check(
         "age", parse_int, data.get("age"), field="age", min_value=0, max_value=130)
     if age is None and idn is not None:
         t = today()
@@ -254,16 +251,16 @@ def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> Ledger
         c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
     kind = c.check("kind", parse_choice, data.get("kind"), field="kind", choices=LEDGER_KIND)
     when = c.check("entry_date", parse_date,
-                   today() if _blank(data.get("entry_date")) else data.get("entry_date"),
+                   today() if is_blank(data.get("entry_date")) else data.get("entry_date"),
                    field="entry_date", not_future=True)
     amount = 0
-    if not _blank(data.get("amount")):
+    if not is_blank(data.get("amount")):
         amount = c.check("amount", parse_amount_fen, data.get("amount"), allow_zero=True)
     if kind in PAID_KINDS and amount == 0:
         c.add("amount", "ledger.amount_required", kind=label(LEDGER_KIND, kind))
     cover_year = None
     if kind == "medical_mutual_aid" and when:
-        cover_year = (default_cover_year(when) if _blank(data.get("cover_year"))
+        cover_year = (default_cover_year(when) if is_blank(data.get("cover_year"))
                       else c.check("cover_year", parse_int, data.get("cover_year"),
                                    field="year", min_value=when.year, max_value=when.year + 1))
     beneficiary = c.check("beneficiary", parse_text, data.get("beneficiary"),

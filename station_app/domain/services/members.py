@@ -19,6 +19,7 @@ from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
     ValidationError,
+    is_blank,
     mask_id_number,
     normalize_text,
     parse_bool,
@@ -43,9 +44,6 @@ class Cleaned:
     warnings: list[FieldError] = field(default_factory=list)
 
 
-def _blank(value: Any) -> bool:
-    return value is None or normalize_text(value) == ""
-
 
 def clean_member(data: Mapping[str, Any], *, on: date | None = None) -> Cleaned:
     """Validate member fields (raw form or sheet values). Raises one ValidationError."""
@@ -56,7 +54,7 @@ def clean_member(data: Mapping[str, Any], *, on: date | None = None) -> Cleaned:
     idn = c.check("id_number", parse_id_number, data.get("id_number"), today=on)
     if idn is not None:
         v["id_number"], v["birth_date"], v["gender"] = idn.number, idn.birth_date, idn.gender
-    v["phone"] = None if _blank(data.get("phone")) else c.check("phone", parse_phone, data.get("phone"))
+    v["phone"] = None if is_blank(data.get("phone")) else c.check("phone", parse_phone, data.get("phone"))
     v["ethnicity"] = c.check("ethnicity", parse_text, data.get("ethnicity"), field="ethnicity", max_len=20)
     v["employer_name"] = c.check(
         "employer_name", parse_text, data.get("employer_name"), field="employer_name", max_len=200
@@ -66,14 +64,14 @@ def clean_member(data: Mapping[str, Any], *, on: date | None = None) -> Cleaned:
     v["notes"] = c.check("notes", parse_text, data.get("notes"), field="notes", max_len=2000)
     v["join_date"] = (
         None
-        if _blank(data.get("join_date"))
+        if is_blank(data.get("join_date"))
         else c.check("join_date", parse_date, data.get("join_date"), field="join_date",
                      not_future=True, today=on)
     )
     if v["join_date"] and idn is not None and v["join_date"] < idn.birth_date:
         c.add("join_date", "date.before", other=idn.birth_date.isoformat())
     mw = data.get("migrant_worker")
-    v["migrant_worker"] = False if _blank(mw) else c.check(
+    v["migrant_worker"] = False if is_blank(mw) else c.check(
         "migrant_worker", parse_bool, mw, field="migrant_worker"
     )
     c.raise_if_any()

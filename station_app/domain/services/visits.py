@@ -21,6 +21,7 @@ from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.services.enterprises import is_watch_listed, watch_listed_ids
 from station_app.domain.validation import (
     ErrorCollector,
+    is_blank,
     normalize_text,
     parse_choice,
     parse_date,
@@ -30,9 +31,6 @@ from station_app.domain.validation import (
 
 WEEKLY_QUOTA = 2
 
-
-def _blank(v: Any) -> bool:
-    return v is None or normalize_text(v) == ""
 
 
 def week_bounds(iso_year: int, iso_week: int) -> tuple[date, date]:
@@ -65,7 +63,7 @@ def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
         c.add("enterprise", "visit.target_required")
     v["visitors"] = c.check("visitors", parse_text, data.get("visitors"), field="visitors",
                             required=True, max_len=200)
-    v["workers_served"] = 0 if _blank(data.get("workers_served")) else c.check(
+    v["workers_served"] = 0 if is_blank(data.get("workers_served")) else c.check(
         "workers_served", parse_int, data.get("workers_served"), field="workers_served",
         min_value=0, max_value=100_000)
     v["operating_status"] = c.check(
@@ -83,12 +81,12 @@ def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
     if v["operating_status"] == "abnormal" and not flags:
         c.add("flags", "visit.flags_required")
     v["flags"] = ",".join(flags) or None
-    v["workers_involved"] = None if _blank(data.get("workers_involved")) else c.check(
+    v["workers_involved"] = None if is_blank(data.get("workers_involved")) else c.check(
         "workers_involved", parse_int, data.get("workers_involved"), field="workers_involved",
         min_value=0, max_value=1_000_000)
     for key in ("findings", "actions"):
         v[key] = c.check(key, parse_text, data.get(key), field=key, max_len=4000)
-    v["follow_up_due"] = None if _blank(data.get("follow_up_due")) else c.check(
+    v["follow_up_due"] = None if is_blank(data.get("follow_up_due")) else c.check(
         "follow_up_due", parse_date, data.get("follow_up_due"), field="follow_up_due")
     if v["follow_up_due"] and v["visit_date"] and v["follow_up_due"] < v["visit_date"]:
         c.add("follow_up_due", "date.before", other=v["visit_date"].isoformat())

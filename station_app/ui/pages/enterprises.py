@@ -450,34 +450,26 @@ class EnterprisesPage(Page):
     def put_on_watch(self) -> bool:
         from station_app.domain.services import enterprises as svc
 
-        if not self.current_id:
-            return False
-        reason = self.watch_form.values()["reason"]
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                svc.list_on_watch(s, self.current_id, reason)
-        except ValidationError as exc:
-            self.watch_form.show_errors(exc)
-            return False
-        self.watch_form.set_values({"reason": ""})
-        self.watch_form.clear_errors()
-        self._after_watch_change()
-        return True
+        return self._watch_change(svc.list_on_watch)
 
     def remove_from_watch(self) -> bool:
         from station_app.domain.services import enterprises as svc
 
-        if not self.current_id:
-            return False
-        if not self.ctx.actor.at_least("district_admin"):
+        if self.current_id and not self.ctx.actor.at_least("district_admin"):
             QMessageBox.information(self, self.tr("Remove from watch list"), self.tr(
                 "Only the district office (区总工会) can remove an enterprise from the watch "
                 "list. Ask the district office if the risk is resolved."))
             return False
+        return self._watch_change(svc.unlist_from_watch)
+
+    def _watch_change(self, service) -> bool:
+        """List or unlist the current enterprise with the reason typed; errors in place."""
+        if not self.current_id:
+            return False
         reason = self.watch_form.values()["reason"]
         try:
             with self.ctx.db.session(self.ctx.actor) as s:
-                svc.unlist_from_watch(s, self.current_id, reason)
+                service(s, self.current_id, reason)
         except ValidationError as exc:
             self.watch_form.show_errors(exc)
             return False
