@@ -106,3 +106,11 @@ def pg_cluster():
 @pytest.fixture
 def pg_url(pg_cluster) -> str:
     return pg_cluster.new_database()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """QSettings in a file of the test's own (never the user's registry or config)."""
+    from station_app.ui.qt import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -6,13 +6,6 @@ import pytest
 
 
 @pytest.fixture
-def settings(tmp_path):
-    from station_app.ui.qt import QSettings
-
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
 def make_ctx(qapp, db, settings):
     """Build an AppContext for an actor (waits for background tasks at teardown)."""
     from station_app.ui.context import AppContext
