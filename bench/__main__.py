@@ -267,7 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     members_page.run(table, work, reps=50 if args.quick else 200)
     shutil.rmtree(work.parent, ignore_errors=True)
     table.print()
-    return 0
+    # PySide6 objects made by the UI benches can crash CPython's final garbage collection
+    # (a known shutdown-order problem); the figures are printed, so leave at once.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def run(table, db_path: Path, reps: int = 100) -> None:
         QStandardItem,
         QStandardItemModel,
         QTableView,
+        QTimer,
     )
     from station_app.ui.tasks import TaskRunner
 
@@ -119,7 +120,7 @@ def run(table, db_path: Path, reps: int = 100) -> None:
     for name, idn, phone in sample:
         queries.append(rng.choice([name[:1], min(search_keys(name), key=len), idn[-6:],
                                    phone[:7]]))
-    times, floor = [], []
+    times, complete, floor = [], [], []
     for q in queries:
         page.search.blockSignals(True)
         page.search.setText(q)
@@ -128,6 +129,7 @@ def run(table, db_path: Path, reps: int = 100) -> None:
         # the GIL, so the worker is not starved (a busy processEvents() loop would be).
         loop = QEventLoop()
         page.model.modelReset.connect(loop.quit)
+        app.processEvents()  # the debounce fires from an idle loop: nothing left to paint
         t0 = time.perf_counter()
         page._run_search()  # what the debounce timer calls when it fires
         if page.model.query != q:
@@ -136,6 +138,12 @@ def run(table, db_path: Path, reps: int = 100) -> None:
         assert page.model.query == q
         page.table.viewport().grab()
         times.append(time.perf_counter() - t0)
+        while page.searching:  # the substring pass, when the query has one
+            idle = QEventLoop()
+            QTimer.singleShot(1, idle.quit)
+            idle.exec()
+        page.table.viewport().grab()
+        complete.append(time.perf_counter() - t0)
         with db.reader() as s:
             t0 = time.perf_counter()
             search_members(s, q)
@@ -143,8 +151,12 @@ def run(table, db_path: Path, reps: int = 100) -> None:
     times.sort()
     floor.sort()
     p95, fp95 = times[int(len(times) * 0.95)], floor[int(len(floor) * 0.95)]
-    table.add("search box: debounce → results shown, p95", f"{p95 * 1000:.1f} ms",
+    table.add("search box: debounce → first results shown, p95", f"{p95 * 1000:.1f} ms",
               f"{fp95 * 1000:.1f} ms", p95 / fp95, "≤ 50 ms")
+    complete.sort()
+    cp95 = complete[int(len(complete) * 0.95)]
+    table.add("search box: … → complete results, p95", f"{cp95 * 1000:.1f} ms",
+              f"{fp95 * 1000:.1f} ms", cp95 / fp95, "")
     table.add("search box: median", f"{statistics.median(times) * 1000:.1f} ms",
               f"{statistics.median(floor) * 1000:.1f} ms", None, "")
     page.close()

@@ -92,7 +92,7 @@ def fill(qtbot, page, **values) -> None:
 
 def search(qtbot, page, text: str) -> None:
     type_into(qtbot, page.search, text)
-    qtbot.waitUntil(lambda: page.model.query == text, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.query == text and not page.searching, timeout=5000)
 
 
 # -- the model ---------------------------------------------------------------------------
@@ -202,6 +202,15 @@ def test_search_by_pinyin_id_and_phone_and_back(qtbot, page, three):
     page.search.clear()
     qtbot.waitUntil(lambda: page.model.query is None and page.model.rowCount() == 3,
                     timeout=5000)
+
+
+def test_substring_hits_complete_the_quick_ones(qtbot, page, three):
+    """The index-only pass shows first; the substring pass completes it ("三" in 张三)."""
+    from station_app.domain.services.members import has_scan_tier
+
+    assert has_scan_tier("三") and has_scan_tier("123456") and not has_scan_tier("zs")
+    search(qtbot, page, "三")
+    assert names(page.model) == ["张三"]
 
 
 def test_latest_search_wins(qtbot, page, three):

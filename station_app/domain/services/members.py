@@ -341,6 +341,23 @@ def _tiers(session: Session, word: str) -> list:
     ]
 
 
+def _index_tiers(word: str) -> int:
+    """How many of a word's tiers read an index range (the rest scan an index)."""
+    if _DIGITS.match(word):
+        return 3
+    return 2
+
+
+def has_scan_tier(query: str) -> bool:
+    """Whether the full search of ``query`` has a substring tier beyond the index-only
+    ones (then a search with ``index_only=True`` may not be the whole answer)."""
+    typed = normalize_text(query)
+    if not typed or normalize_query(typed):
+        return False
+    first = typed.split(" ")[0]
+    return not _DIGITS.match(first) or len(first) >= 4
+
+
 def search_members(
     session: Session,
     query: str,
@@ -349,6 +366,7 @@ def search_members(
     after: tuple[int, str, str] | None = None,
     station_id: str | None = None,
     status: str | None = None,
+    index_only: bool = False,
 ) -> list[MemberHit]:
     """Members matching every typed word, best first, keyset-paged.
 
@@ -356,13 +374,17 @@ def search_members(
     digits) and phone prefixes; a word in Latin letters matches pinyin (full or initials,
     surname readings, heteronyms) through the stored keys; anything else matches the name
     (exact, prefix, then substring; ``%`` and ``_`` are plain characters). Ties by name.
-    Pass the last hit's ``cursor`` as ``after`` for the next page.
+    Pass the last hit's ``cursor`` as ``after`` for the next page. ``index_only`` skips
+    the substring tiers (the only ones that scan): the search box shows those first hits
+    at once and completes them with a second, full search (see ``has_scan_tier``).
     """
     typed = normalize_text(query)
     if not typed:
         return []
     words = [typed] if normalize_query(typed) else typed.split(" ")
     tiers = _tiers(session, words[0])
+    if index_only:
+        tiers = tiers[:_index_tiers(words[0])]
     filters = [Member.deleted == false()]
     for other in words[1:]:
         filters.append(or_(*_tiers(session, other)))
@@ -399,5 +421,5 @@ def member_ids_in_order(session: Session, *, station_id: str | None = None,
 __all__ = [
     "BulkResult", "DuplicateMember", "MemberHit", "bulk_register_members", "change_status",
     "clean_member", "find_active_by_id_number", "member_ids_in_order", "register_member",
-    "search_members", "update_member",
+    "search_members", "update_member", "has_scan_tier",
 ]

@@ -17,6 +17,7 @@ from station_app.domain.services.members import (
     EDITABLE,
     DuplicateMember,
     change_status,
+    has_scan_tier,
     register_member,
     search_members,
     update_member,
@@ -100,6 +101,7 @@ class MembersPage(Page):
         self.current_id: str | None = None
         self.current_status: str | None = None
         self._search_seq = 0
+        self.searching = False  # a search pass is under way
         self._loading_form = False
         self.status_dialog: StatusDialog | None = None
 
@@ -278,25 +280,46 @@ class MembersPage(Page):
             return
         station_id = self.model.station_id
         status = self.model.status
+        # Two passes when the query has a substring tier: the index-only hits show at
+        # once, the full answer replaces them a moment later (if it differs).
+        two_pass = has_scan_tier(query)
+        self.searching = True
 
-        def work(task):
-            with task.db.reader() as s:
-                return search_members(s, query, limit=SEARCH_PAGE, station_id=station_id,
-                                      status=status)
+        def work_for(index_only: bool):
+            def work(task):
+                with task.db.reader() as s:
+                    return search_members(s, query, limit=SEARCH_PAGE, station_id=station_id,
+                                          status=status, index_only=index_only)
+            return work
 
-        def done(hits) -> None:
+        def show(hits) -> None:
             if seq != self._search_seq:
                 return  # a newer query was typed meanwhile
+            if self.model.query == query and [h.id for h in hits] == self.model.ids():
+                return  # the full pass found nothing more
             self.model.show_hits(query, hits)
             keep = select or self.current_id
             if keep:
                 self._select(keep, load=False)
 
+        def last(hits) -> None:
+            show(hits)
+            if seq == self._search_seq:
+                self.searching = False
+
+        def first(hits) -> None:
+            if two_pass and len(hits) < SEARCH_PAGE and seq == self._search_seq:
+                show(hits)
+                self.ctx.tasks.run(work_for(False), on_done=last, on_error=failed)
+            else:
+                last(hits)
+
         def failed(exc: BaseException) -> None:
             if seq == self._search_seq:
+                self.searching = False
                 self._notice(str(exc))
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed)
+        self.ctx.tasks.run(work_for(two_pass), on_done=first, on_error=failed)
 
     # -- selection ---------------------------------------------------------------------
 

@@ -201,6 +201,10 @@ class MembersTableModel(QAbstractTableModel):
 
     # -- ids and rows ------------------------------------------------------------------
 
+    def ids(self) -> list[str]:
+        """The ids shown, in order (a copy)."""
+        return list(self._ids)
+
     def member_id(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
