@@ -377,7 +377,12 @@ class AuditRecord(Base):
 
 
 class OutboxEntry(Base):
-    """A change not yet acknowledged by the district: (table, row id, hlc)."""
+    """A change not yet acknowledged by the district: (table, row id, hlc).
+
+    ``base_hlc`` is the stamp the row had before this change (None for a new row): the
+    version the station last agreed on, which the district compares with its own to tell
+    a fast-forward from a concurrent edit (revision 0004).
+    """
 
     __tablename__ = "outbox"
 
@@ -385,8 +390,43 @@ class OutboxEntry(Base):
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[str] = mapped_column(ID)
     hlc: Mapped[str] = mapped_column(HLC)
+    base_hlc: Mapped[str | None] = mapped_column(HLC)
 
     __table_args__ = (Index("ix_outbox_row", "table_name", "row_id"),)
+
+
+class SyncConflict(Base):
+    """A version that lost a last-writer-wins merge while both sides had changed the row
+    since they last agreed: kept, with the winner, for a person to review. Local."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(ID)
+    winner_hlc: Mapped[str] = mapped_column(HLC)
+    loser_hlc: Mapped[str] = mapped_column(HLC)
+    winner: Mapped[str] = mapped_column(Text)  # JSON of the row that stands
+    loser: Mapped[str] = mapped_column(Text)  # JSON of the version that lost
+    loser_source: Mapped[str] = mapped_column(String(10))  # "local" or "remote"
+    detected_at: Mapped[str] = mapped_column(String(32))
+    resolved_at: Mapped[str | None] = mapped_column(String(32))
+    resolved_by: Mapped[str | None] = mapped_column(String(50))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_sync_conflicts_row", "table_name", "row_id"),)
+
+
+class SyncBatch(Base):
+    """A changeset batch already applied here: a batch sent twice changes nothing."""
+
+    __tablename__ = "sync_batches"
+
+    batch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    station_id: Mapped[str] = mapped_column(ID)
+    node: Mapped[str] = mapped_column(String(40))
+    applied_at: Mapped[str] = mapped_column(String(32))
+    rows: Mapped[int] = mapped_column(Integer)
 
 
 class LocalState(Base):

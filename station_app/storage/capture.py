@@ -138,9 +138,16 @@ def _audit(session: Session, ctx: WriteContext, action: str, table: str, row_id:
     })
 
 
-def _queue(session: Session, table: str, row_id: str, hlc: str) -> None:
+def _sends(obj: Syncable, ctx: WriteContext) -> bool:
+    """Whether a local change goes to the outbox: rows this database owns, and shared
+    rows. A station's local copy of reference data the district owns (its own station
+    row, targets, removals from the watch list) is the district's to send, never its."""
+    return obj.station_id == ctx.station_id or obj.__shared__
+
+
+def _queue(session: Session, table: str, row_id: str, hlc: str, base: str | None) -> None:
     session.info.setdefault("_outbox", []).append(
-        {"table_name": table, "row_id": row_id, "hlc": hlc})
+        {"table_name": table, "row_id": row_id, "hlc": hlc, "base_hlc": base})
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
@@ -181,7 +188,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         if from_sync:
             _audit(session, ctx, "sync", table, obj.id, {"hlc": obj.hlc})
         else:
-            _queue(session, table, obj.id, obj.hlc)
+            if _sends(obj, ctx):
+                _queue(session, table, obj.id, obj.hlc, None)
             _audit(session, ctx, "insert", table, obj.id, None)
         if isinstance(obj, Member):
             rekey[obj.id] = (obj.name, False)
@@ -201,8 +209,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             ctx.clock.observe(obj.hlc, max_ahead_ms=MAX_REMOTE_AHEAD_MS)
             _audit(session, ctx, "sync", table, obj.id, changes or None)
         else:
+            base = obj.hlc  # the version this change was made on
             obj.hlc = ctx.clock.tick()
-            _queue(session, table, obj.id, obj.hlc)
+            if _sends(obj, ctx):
+                _queue(session, table, obj.id, obj.hlc, base)
             action = "delete" if changes.get("deleted") == [False, True] else "update"
             _audit(session, ctx, action, table, obj.id, changes or None)
         if isinstance(obj, Member) and "name" in changes:
@@ -265,7 +275,8 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
     at = utc_now_text()
     if ctx.source != "sync":
         insert_many(conn, OutboxEntry.__table__,
-                    [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"]} for r in rows])
+                    [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"], "base_hlc": None}
+                     for r in rows if r["station_id"] == ctx.station_id or model.__shared__])
     action = "sync" if ctx.source == "sync" else "insert"
     insert_many(conn, AuditRecord.__table__, [
         {"at": at, "actor": ctx.actor, "action": action, "table_name": table, "row_id": r["id"],

@@ -271,7 +271,8 @@ def test_rows_applied_by_sync_keep_their_stamp_and_owner(db, db_path):
         s.get(Member, row_id).notes = "本地修改"
     local_hlc = q(db_path, "SELECT hlc FROM members WHERE id = ?", row_id)[0][0]
     assert local_hlc > remote_hlc
-    assert q(db_path, "SELECT hlc FROM outbox WHERE row_id = ?", row_id) == [(local_hlc,)]
+    # the row is another station's: this station never sends it (only its own and shared)
+    assert q(db_path, "SELECT hlc FROM outbox WHERE row_id = ?", row_id) == []
 
 
 def test_sync_refuses_stamps_far_in_the_future(db, db_path):

@@ -1,0 +1,200 @@
+"""The wire format of sync: a versioned changeset, validated strictly before use.
+
+A changeset is what one station sends in one batch (or what the district sends back):
+
+    {"version": 1, "station_id": "…", "node": "…", "batch_id": "…",
+     "rows": {"members": [{"id": …, "station_id": …, "hlc": …, "deleted": false,
+                           "name": …, …, "_base": "<hlc before the change>" | null}, …],
+              …}}
+
+Every row carries every column of its table (so a row is a whole version, never a patch),
+values as JSON: text, integers, booleans, dates as ``YYYY-MM-DD``, null. ``_base`` is the
+stamp the sender's version was made on (see ``OutboxEntry.base_hlc``): the district tells
+a fast-forward from a concurrent edit with it.
+
+``from_wire`` refuses anything it does not fully understand — an unknown version, table
+or column, a wrong type, an over-long text, a malformed id or stamp, too many rows —
+with a ``ChangesetError`` that names the place; nothing of such a changeset is applied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Integer, String, Text
+
+from station_app.domain.models import MODEL_BY_TABLE, Syncable
+
+VERSION = 1
+MAX_ROWS = 5_000  # per changeset
+MAX_TEXT = 20_000  # characters in one Text value
+# Parents before children, so foreign keys hold while a batch applies.
+APPLY_ORDER = (
+    "stations", "enterprises", "watch_list_entries", "targets", "members", "hardship_cases",
+    "household_members", "ledger_entries", "visits", "events", "event_members",
+)
+assert set(APPLY_ORDER) == set(MODEL_BY_TABLE)
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+HLC_RE = re.compile(r"^\d{13}-\d{5}-[0-9A-Za-z]{1,24}$")
+NODE_RE = re.compile(r"^[0-9A-Za-z]{1,24}$")
+
+
+class ChangesetError(ValueError):
+    """A changeset that cannot be accepted; ``status`` is the HTTP answer it deserves."""
+
+    status = 422
+
+    def __init__(self, where: str, problem: str):
+        self.where, self.problem = where, problem
+        super().__init__(f"{where}: {problem}")
+
+
+class UnsupportedVersion(ChangesetError):
+    status = 426  # Upgrade Required
+
+    def __init__(self, version: Any):
+        super().__init__("version", f"changeset version {version!r} is not understood here "
+                                    f"(this side speaks {VERSION}); update the app")
+
+
+@dataclass
+class Changeset:
+    station_id: str
+    node: str
+    batch_id: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    version: int = VERSION
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """(table, row id, hlc) of every row: what an acknowledgement covers."""
+        return [(t, r["id"], r["hlc"]) for t in APPLY_ORDER for r in self.rows.get(t, ())]
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _columns(model: type[Syncable]):
+    return model.__table__.columns
+
+
+def row_to_wire(model: type[Syncable], values: Any, base: str | None = None) -> dict[str, Any]:
+    """A model instance (or a mapping of its columns) as a wire row."""
+    get = values.get if isinstance(values, dict) else (lambda k: getattr(values, k))
+    out: dict[str, Any] = {}
+    for col in _columns(model):
+        v = get(col.key)
+        if isinstance(v, date):
+            v = v.isoformat()
+        out[col.key] = v
+    out["_base"] = base
+    return out
+
+
+def _check_value(col, value: Any, where: str) -> Any:
+    if value is None:
+        if not col.nullable and col.key != "id":
+            raise ChangesetError(where, "a value is required")
+        return None
+    t = col.type
+    if isinstance(t, Boolean):
+        if not isinstance(value, bool):
+            raise ChangesetError(where, "must be true or false")
+        return value
+    if isinstance(t, Integer):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**53:
+            raise ChangesetError(where, "must be a whole number")
+        return value
+    if isinstance(t, Date):
+        if not isinstance(value, str):
+            raise ChangesetError(where, "must be a date YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ChangesetError(where, f"{value!r} is not a date YYYY-MM-DD") from None
+    if isinstance(t, String | Text):
+        if not isinstance(value, str):
+            raise ChangesetError(where, "must be text")
+        limit = t.length or MAX_TEXT
+        if len(value) > limit:
+            raise ChangesetError(where, f"longer than {limit} characters")
+        return value
+    raise ChangesetError(where, f"unsupported column type {t!r}")  # pragma: no cover
+
+
+def row_from_wire(table: str, data: Any, where: str) -> dict[str, Any]:
+    """A validated row as Python values (dates as ``date``), plus its ``_base``."""
+    model = MODEL_BY_TABLE[table]
+    if not isinstance(data, dict):
+        raise ChangesetError(where, "a row must be an object")
+    cols = {c.key: c for c in _columns(model)}
+    unknown = set(data) - set(cols) - {"_base"}
+    if unknown:
+        raise ChangesetError(where, f"unknown column(s) {sorted(unknown)}")
+    missing = set(cols) - set(data)
+    if missing:
+        raise ChangesetError(where, f"missing column(s) {sorted(missing)}")
+    out = {k: _check_value(c, data[k], f"{where}.{k}") for k, c in cols.items()}
+    if not isinstance(out["id"], str) or not (UUID_RE.match(out["id"])):
+        raise ChangesetError(f"{where}.id", "must be a UUID")
+    if not UUID_RE.match(out["station_id"]):
+        raise ChangesetError(f"{where}.station_id", "must be a UUID")
+    if not HLC_RE.match(out["hlc"]):
+        raise ChangesetError(f"{where}.hlc", "is not a clock stamp")
+    base = data.get("_base")
+    if base is not None and (not isinstance(base, str) or not HLC_RE.match(base)):
+        raise ChangesetError(f"{where}._base", "is not a clock stamp")
+    out["_base"] = base
+    return out
+
+
+# --------------------------------------------------------------------------- changesets
+
+
+def to_wire(cs: Changeset) -> dict[str, Any]:
+    return {"version": cs.version, "station_id": cs.station_id, "node": cs.node,
+            "batch_id": cs.batch_id, "rows": cs.rows}
+
+
+def from_wire(data: Any, *, max_rows: int = MAX_ROWS) -> Changeset:
+    """Validate a decoded JSON changeset completely; raise ``ChangesetError`` otherwise."""
+    if not isinstance(data, dict):
+        raise ChangesetError("changeset", "must be an object")
+    if data.get("version") != VERSION:
+        raise UnsupportedVersion(data.get("version"))
+    for key in ("station_id", "batch_id"):
+        if not isinstance(data.get(key), str) or not UUID_RE.match(data[key]):
+            raise ChangesetError(key, "must be a UUID")
+    if not isinstance(data.get("node"), str) or not NODE_RE.match(data["node"]):
+        raise ChangesetError("node", "must be 1–24 letters or digits")
+    rows = data.get("rows")
+    if not isinstance(rows, dict):
+        raise ChangesetError("rows", "must be an object of tables")
+    unknown = set(rows) - set(MODEL_BY_TABLE)
+    if unknown:
+        raise ChangesetError("rows", f"unknown table(s) {sorted(unknown)}")
+    total = sum(len(v) for v in rows.values() if isinstance(v, list))
+    if total > max_rows:
+        raise ChangesetError("rows", f"{total} rows; at most {max_rows} per changeset")
+    clean: dict[str, list[dict[str, Any]]] = {}
+    for table in APPLY_ORDER:
+        if table not in rows:
+            continue
+        if not isinstance(rows[table], list):
+            raise ChangesetError(f"rows.{table}", "must be a list")
+        seen: set[str] = set()
+        clean[table] = []
+        for i, row in enumerate(rows[table]):
+            value = row_from_wire(table, row, f"rows.{table}[{i}]")
+            if value["id"] in seen:
+                raise ChangesetError(f"rows.{table}[{i}].id", "appears twice in the changeset")
+            seen.add(value["id"])
+            clean[table].append(value)
+    return Changeset(station_id=data["station_id"], node=data["node"],
+                     batch_id=data["batch_id"], rows=clean)

@@ -1,0 +1,154 @@
+"""Applying a changeset to a database: ownership, last-writer-wins, conflicts, history.
+
+One changeset applies in one transaction, or not at all:
+
+- **Ownership.** A station writes only rows it owns (``station_id`` is the pushing
+  station), plus rows of shared tables (enterprises, watch-list listings). A row's owner
+  never changes. Anything else refuses the whole batch (``OwnershipError``, HTTP 403).
+- **Idempotence.** A batch id applied before is acknowledged again without any change.
+- **Last writer wins** by the clock stamp (``hlc``, whose last part is the node, so ties
+  cannot happen between nodes). When the incoming version was made on a different version
+  than the one stored here (its ``_base`` differs from the stored stamp) both sides changed
+  the row since they last agreed: the losing version is kept in ``sync_conflicts`` with the
+  winner, for a person to review — nothing disappears silently.
+- **History is immutable.** Ledger entries and watch-list entries are insert-if-absent; the
+  same id with other content is refused (``ImmutableConflict``, HTTP 409). Tombstones are
+  just rows with ``deleted = true`` and travel like any change.
+
+Rows are written through ``Database.session(source="sync")``, so they keep their stamp and
+owner, advance the local clock, are audited as applied by sync and are not queued again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station_app.domain.actor import SYNC
+from station_app.domain.models import MODEL_BY_TABLE, SyncBatch, SyncConflict
+from station_app.storage.capture import utc_now_text
+from station_app.storage.database import Database
+from sync.changeset import APPLY_ORDER, Changeset
+
+CONTENT_SKIP = {"hlc"}  # what may differ between two copies of an immutable row
+
+
+class OwnershipError(PermissionError):
+    status = 403
+
+    def __init__(self, table: str, row_id: str, problem: str):
+        self.table, self.row_id = table, row_id
+        super().__init__(f"{table} {row_id}: {problem}; nothing of this batch was applied")
+
+
+class ImmutableConflict(ValueError):
+    status = 409
+
+    def __init__(self, table: str, row_id: str):
+        self.table, self.row_id = table, row_id
+        super().__init__(f"{table} {row_id} already exists with other content; history rows "
+                         "are never changed (nothing of this batch was applied)")
+
+
+@dataclass
+class MergeResult:
+    batch_id: str
+    duplicate: bool = False
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    lost: int = 0  # incoming versions older than what is here
+    conflicts: int = 0
+    acks: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _jsonable(values: dict[str, Any]) -> str:
+    return json.dumps({k: (v.isoformat() if isinstance(v, date) else v)
+                       for k, v in values.items() if k != "_base"},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def _row_values(obj) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+def _record_conflict(s: Session, table: str, row_id: str, winner: dict, loser: dict,
+                     loser_source: str) -> None:
+    s.add(SyncConflict(
+        table_name=table, row_id=row_id, winner_hlc=winner["hlc"], loser_hlc=loser["hlc"],
+        winner=_jsonable(winner), loser=_jsonable(loser), loser_source=loser_source,
+        detected_at=utc_now_text()))
+
+
+def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None) -> MergeResult:
+    """Apply a validated changeset. ``pushing_station`` is the authenticated sender (the
+    district passes its enrolled station; a station applying the district's changes passes
+    None: the district may write any row)."""
+    result = MergeResult(batch_id=cs.batch_id, acks=cs.keys())
+    with db.session(SYNC, source="sync") as s:
+        if s.get(SyncBatch, cs.batch_id) is not None:
+            result.duplicate = True
+            return result
+        if pushing_station is not None and cs.station_id != pushing_station:
+            raise OwnershipError("changeset", cs.batch_id,
+                                 "sent for another station than the one enrolled")
+        for table in APPLY_ORDER:
+            rows = cs.rows.get(table)
+            if rows:
+                _apply_table(s, table, rows, pushing_station, result)
+        s.add(SyncBatch(batch_id=cs.batch_id, station_id=cs.station_id, node=cs.node,
+                        applied_at=utc_now_text(), rows=cs.count()))
+    return result
+
+
+def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
+                 pushing_station: str | None, result: MergeResult) -> None:
+    model = MODEL_BY_TABLE[table]
+    ids = [r["id"] for r in rows]
+    existing = {}
+    for i in range(0, len(ids), 500):
+        for obj in s.execute(select(model).where(model.id.in_(ids[i:i + 500]))).scalars():
+            existing[obj.id] = obj
+    for row in rows:
+        if pushing_station is not None and not model.__shared__ \
+                and row["station_id"] != pushing_station:
+            raise OwnershipError(table, row["id"], "a station writes only its own rows")
+        values = {k: v for k, v in row.items() if k != "_base"}
+        current = existing.get(row["id"])
+        if current is None:
+            s.add(model(**values))
+            result.inserted += 1
+            continue
+        if current.station_id != row["station_id"]:
+            raise OwnershipError(table, row["id"], "a row's owner never changes")
+        here = _row_values(current)
+        if model.__append_only__:
+            same = all(here[k] == values[k] for k in values if k not in CONTENT_SKIP)
+            if not same:
+                raise ImmutableConflict(table, row["id"])
+            result.unchanged += 1
+            continue
+        if values["hlc"] == here["hlc"]:
+            result.unchanged += 1
+            continue
+        concurrent = row.get("_base") != here["hlc"]
+        if values["hlc"] > here["hlc"]:
+            if concurrent:
+                _record_conflict(s, table, row["id"], values, here, "local")
+                result.conflicts += 1
+            for k, v in values.items():
+                if k != "id" and getattr(current, k) != v:
+                    setattr(current, k, v)
+            result.updated += 1
+        else:
+            # the incoming version is older: it lost; keep it when it was a real edit
+            if concurrent:
+                _record_conflict(s, table, row["id"], here, values, "remote")
+                result.conflicts += 1
+            result.lost += 1
+    s.flush()

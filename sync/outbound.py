@@ -1,0 +1,56 @@
+"""Station side of a push: gather pending changes into a changeset, clear what was acked.
+
+``gather`` reads the outbox oldest first (one row per changed record, in its current
+state, with the base stamp of its first pending change) up to a size cap; the batch id is
+new each time a batch is gathered. ``acknowledge`` removes only the outbox entries the
+district's acknowledgement covers: an edit made while the push was under way has a newer
+stamp and stays queued for the next batch.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from station_app.domain.ids import uuid7
+from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
+from station_app.storage import outbox
+from station_app.storage.database import Database
+from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
+
+BATCH_ROWS = 1_000
+
+
+def gather(db: Database, *, limit: int = BATCH_ROWS) -> Changeset | None:
+    """The next batch of pending changes, or None when nothing waits."""
+    with db.reader() as s:
+        pending = outbox.pending(s, limit)
+        if not pending:
+            return None
+        bases = dict(
+            ((t, r), b) for t, r, b in s.execute(
+                select(OutboxEntry.table_name, OutboxEntry.row_id, OutboxEntry.base_hlc)
+                .where(OutboxEntry.seq.in_(
+                    select(func.min(OutboxEntry.seq))
+                    .group_by(OutboxEntry.table_name, OutboxEntry.row_id))))
+        )
+        by_table: dict[str, list[str]] = {}
+        for table, row_id, _hlc in pending:
+            by_table.setdefault(table, []).append(row_id)
+        rows: dict[str, list[dict]] = {}
+        for table in APPLY_ORDER:
+            ids = by_table.get(table)
+            if not ids:
+                continue
+            model = MODEL_BY_TABLE[table]
+            for i in range(0, len(ids), 500):
+                for obj in s.execute(select(model).where(model.id.in_(ids[i:i + 500]))
+                                     ).scalars():
+                    rows.setdefault(table, []).append(
+                        row_to_wire(model, obj, bases.get((table, obj.id))))
+    return Changeset(station_id=db.station_id, node=db.node_id, batch_id=uuid7(), rows=rows)
+
+
+def acknowledge(db: Database, acks: list[tuple[str, str, str]]) -> int:
+    """Clear the outbox entries an acknowledgement covers; returns how many."""
+    with db.session() as s:
+        return outbox.acknowledge(s, acks)
