@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.actor import SYNC
-from station_app.domain.models import MODEL_BY_TABLE, SyncBatch, SyncConflict
+from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry, SyncBatch, SyncConflict
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
 from sync.changeset import APPLY_ORDER, Changeset
@@ -85,10 +85,16 @@ def _record_conflict(s: Session, table: str, row_id: str, winner: dict, loser: d
         detected_at=utc_now_text()))
 
 
-def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None) -> MergeResult:
+def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
+                    from_district: bool = False) -> MergeResult:
     """Apply a validated changeset. ``pushing_station`` is the authenticated sender (the
     district passes its enrolled station; a station applying the district's changes passes
-    None: the district may write any row)."""
+    None: the district may write any row).
+
+    ``from_district``: a station applying a pull. A row with a change still waiting in the
+    outbox is a concurrent edit: the newer stamp wins, the loser is kept in the conflicts,
+    and when the district's version wins the local change leaves the outbox (it lost, and
+    is kept for review rather than sent)."""
     result = MergeResult(batch_id=cs.batch_id, acks=cs.keys())
     with db.session(SYNC, source="sync") as s:
         if s.get(SyncBatch, cs.batch_id) is not None:
@@ -100,20 +106,26 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None)
         for table in APPLY_ORDER:
             rows = cs.rows.get(table)
             if rows:
-                _apply_table(s, table, rows, pushing_station, result)
+                _apply_table(s, table, rows, pushing_station, result, from_district)
         s.add(SyncBatch(batch_id=cs.batch_id, station_id=cs.station_id, node=cs.node,
                         applied_at=utc_now_text(), rows=cs.count()))
     return result
 
 
 def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
-                 pushing_station: str | None, result: MergeResult) -> None:
+                 pushing_station: str | None, result: MergeResult,
+                 from_district: bool = False) -> None:
     model = MODEL_BY_TABLE[table]
     ids = [r["id"] for r in rows]
     existing = {}
+    pending: set[str] = set()
     for i in range(0, len(ids), 500):
-        for obj in s.execute(select(model).where(model.id.in_(ids[i:i + 500]))).scalars():
+        chunk = ids[i:i + 500]
+        for obj in s.execute(select(model).where(model.id.in_(chunk))).scalars():
             existing[obj.id] = obj
+        if from_district:
+            pending.update(s.execute(select(OutboxEntry.row_id).where(
+                OutboxEntry.table_name == table, OutboxEntry.row_id.in_(chunk))).scalars())
     for row in rows:
         if pushing_station is not None and not model.__shared__ \
                 and row["station_id"] != pushing_station:
@@ -136,11 +148,17 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
         if values["hlc"] == here["hlc"]:
             result.unchanged += 1
             continue
-        concurrent = row.get("_base") != here["hlc"]
+        if from_district:
+            concurrent = row["id"] in pending
+        else:
+            concurrent = row.get("_base") != here["hlc"]
         if values["hlc"] > here["hlc"]:
             if concurrent:
                 _record_conflict(s, table, row["id"], values, here, "local")
                 result.conflicts += 1
+                if from_district:  # the local change lost: kept above, no longer sent
+                    s.execute(delete(OutboxEntry).where(OutboxEntry.table_name == table,
+                                                        OutboxEntry.row_id == row["id"]))
             for k, v in values.items():
                 if k != "id" and getattr(current, k) != v:
                     setattr(current, k, v)

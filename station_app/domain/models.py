@@ -429,6 +429,40 @@ class SyncBatch(Base):
     rows: Mapped[int] = mapped_column(Integer)
 
 
+class ChangeLog(Base):
+    """District: every change to a syncable row, numbered in commit order, for pulls.
+
+    Writers append under one lock (PostgreSQL: a transaction advisory lock; SQLite writes
+    are serial anyway), so a number is only ever seen after every lower one committed and
+    a puller that remembers the last number it saw never skips a row (revision 0005).
+    """
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(ID)
+    owner_id: Mapped[str] = mapped_column(ID)
+    hlc: Mapped[str] = mapped_column(HLC)
+
+    __table_args__ = (Index("ix_change_log_owner_seq", "owner_id", "seq"),)
+
+
+class StationCredential(Base):
+    """District: how an enrolled station proves itself (token and bundle key, hashed or
+    secret), and its sync status. Local to the district; never synced."""
+
+    __tablename__ = "station_credentials"
+
+    station_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(String(128))
+    enrollment_hash: Mapped[str | None] = mapped_column(String(128))
+    bundle_secret: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+    last_sync_at: Mapped[str | None] = mapped_column(String(32))
+
+
 class LocalState(Base):
     """Key/value facts about this database: station, node id, clock, schema facts."""
 

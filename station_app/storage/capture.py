@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from station_app.domain.ids import uuid7
 from station_app.domain.models import (
     AuditRecord,
+    ChangeLog,
     LocalState,
     Member,
     MemberSearchKey,
@@ -42,6 +43,7 @@ from station_app.domain.models import (
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, HybridClock
 
 SYNC_COLUMNS = frozenset({"id", "station_id", "hlc", "deleted"})
+CHANGE_LOG_LOCK = 0x5354_4E31  # the PostgreSQL advisory lock that orders the change log
 # session.info key: audit rows (dicts of AuditRecord columns) that must be written even
 # when the unit of work fails and rolls back, e.g. a failed login ("login-failed").
 AUDIT_ON_ROLLBACK = "audit_on_rollback"
@@ -61,6 +63,7 @@ class WriteContext:
     source: str = "local"  # "local" or "sync"
     role: str | None = None
     user_id: int | None = None
+    district: bool = False  # the district's database keeps the change log
     # (table, row id) of every syncable row this unit of work changed
     changed: set[tuple[str, str]] = field(default_factory=set)
 
@@ -138,6 +141,24 @@ def _audit(session: Session, ctx: WriteContext, action: str, table: str, row_id:
     })
 
 
+def _log_change(session: Session, ctx: WriteContext, table: str, row_id: str, owner: str,
+                hlc: str) -> None:
+    """At the district, every change (local or applied by sync) joins the change log."""
+    if ctx.district:
+        session.info.setdefault("_changes", []).append(
+            {"table_name": table, "row_id": row_id, "owner_id": owner, "hlc": hlc})
+
+
+def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Number the changes in commit order: writers to the change log take one lock for the
+    rest of their transaction (PostgreSQL; SQLite writers are serial already)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and not session.info.get("_change_lock"):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")
+        session.info["_change_lock"] = True
+    insert_many(conn, ChangeLog.__table__, rows)
+
+
 def _sends(obj: Syncable, ctx: WriteContext) -> bool:
     """Whether a local change goes to the outbox: rows this database owns, and shared
     rows. A station's local copy of reference data the district owns (its own station
@@ -153,7 +174,7 @@ def _queue(session: Session, table: str, row_id: str, hlc: str, base: str | None
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     # Queues still here were left by a flush that failed (and was rolled back, e.g. to a
     # savepoint): their rows were never written, so neither may their outbox, audit or keys.
-    for stale in ("_outbox", "_audit", "_rekey"):
+    for stale in ("_outbox", "_audit", "_rekey", "_changes"):
         session.info.pop(stale, None)
     ctx = _ctx(session)
     new = [o for o in session.new if isinstance(o, Syncable)]
@@ -185,6 +206,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             obj.deleted = False
         table = obj.__tablename__
         ctx.changed.add((table, obj.id))
+        _log_change(session, ctx, table, obj.id, obj.station_id, obj.hlc)
         if from_sync:
             _audit(session, ctx, "sync", table, obj.id, {"hlc": obj.hlc})
         else:
@@ -215,6 +237,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
                 _queue(session, table, obj.id, obj.hlc, base)
             action = "delete" if changes.get("deleted") == [False, True] else "update"
             _audit(session, ctx, action, table, obj.id, changes or None)
+        _log_change(session, ctx, table, obj.id, obj.station_id, obj.hlc)
         if isinstance(obj, Member) and "name" in changes:
             rekey[obj.id] = (obj.name, True)
 
@@ -232,6 +255,9 @@ def _after_flush(session: Session, _flush_context) -> None:
     if audit:
         conn = conn or session.connection()
         insert_many(conn, AuditRecord.__table__, audit)
+    changes = session.info.pop("_changes", None)
+    if changes:
+        _append_change_log(session, changes)
     rekey: dict[str, tuple[str, bool]] | None = session.info.pop("_rekey", None)
     if rekey:
         replace = {mid: name for mid, (name, old) in rekey.items() if old}
@@ -277,6 +303,10 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
         insert_many(conn, OutboxEntry.__table__,
                     [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"], "base_hlc": None}
                      for r in rows if r["station_id"] == ctx.station_id or model.__shared__])
+    if ctx.district:
+        _append_change_log(session, [{"table_name": table, "row_id": r["id"],
+                                      "owner_id": r["station_id"], "hlc": r["hlc"]}
+                                     for r in rows])
     action = "sync" if ctx.source == "sync" else "insert"
     insert_many(conn, AuditRecord.__table__, [
         {"at": at, "actor": ctx.actor, "action": action, "table_name": table, "row_id": r["id"],

@@ -280,6 +280,7 @@ class Database:
             source=source,
             role=actor.role,
             user_id=actor.user_id,
+            district=self.is_district,
         )
         with self._sessions() as session:
             session.info["ctx"] = ctx

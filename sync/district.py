@@ -1,0 +1,119 @@
+"""District side: what a station pulls, and how stations are enrolled and recognised.
+
+Pull scope: reference data every station needs (stations, targets, enterprises, the
+watch list) and the station's own rows changed at the district (a transfer marking a
+member 转出, a correction). The change log numbers every change in commit order; a
+station remembers the last number it saw (its cursor), so no concurrent push can make it
+skip a row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, uuid7
+from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
+from station_app.storage.capture import utc_now_text
+from station_app.storage.database import Database
+from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
+
+REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
+PULL_ROWS = 1_000
+
+
+def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS
+         ) -> tuple[Changeset, int]:
+    """Rows a station needs that changed after its cursor; and the new cursor."""
+    with db.reader() as s:
+        entries = s.execute(
+            select(ChangeLog.seq, ChangeLog.table_name, ChangeLog.row_id)
+            .where(ChangeLog.seq > after,
+                   or_(ChangeLog.table_name.in_(REFERENCE_TABLES),
+                       ChangeLog.owner_id == station_id))
+            .order_by(ChangeLog.seq).limit(limit)
+        ).all()
+        cursor = entries[-1][0] if entries else after
+        wanted: dict[str, set[str]] = {}
+        for _seq, table, row_id in entries:
+            wanted.setdefault(table, set()).add(row_id)
+        rows: dict[str, list[dict]] = {}
+        for table in APPLY_ORDER:
+            ids = sorted(wanted.get(table, ()))
+            model = MODEL_BY_TABLE[table]
+            for i in range(0, len(ids), 500):
+                for obj in s.execute(select(model).where(model.id.in_(ids[i:i + 500]))
+                                     ).scalars():
+                    rows.setdefault(table, []).append(row_to_wire(model, obj))
+    cs = Changeset(station_id=DISTRICT_OWNER_ID, node=db.node_id, batch_id=uuid7(), rows=rows)
+    return cs, cursor
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    station_id: str
+    code: str  # shown once; the station exchanges it for its token
+    bundle_secret: str  # keys the integrity check of sync files
+
+
+def enroll(db: Database, station_code: str) -> Enrollment:
+    """A new one-time enrollment code (and bundle key) for a station; replaces old ones."""
+    sid = station_id_for(station_code)
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    with db.session() as s:
+        cred = s.get(StationCredential, sid)
+        if cred is None:
+            cred = StationCredential(station_id=sid, bundle_secret=secrets.token_hex(32),
+                                     enrolled_at=utc_now_text())
+            s.add(cred)
+        cred.enrollment_hash = _hash(code)
+        cred.revoked_at = None
+        secret = cred.bundle_secret
+    return Enrollment(sid, code, secret)
+
+
+def redeem(db: Database, station_id: str, code: str) -> tuple[str, str] | None:
+    """Exchange a valid enrollment code for a new token; (token, bundle secret) or None."""
+    with db.session() as s:
+        cred = s.get(StationCredential, station_id)
+        if cred is None or cred.revoked_at or not cred.enrollment_hash or \
+                not hmac.compare_digest(cred.enrollment_hash, _hash(code.strip().upper())):
+            return None
+        token = secrets.token_urlsafe(32)
+        cred.token_hash = _hash(token)
+        cred.enrollment_hash = None  # one time only
+        return token, cred.bundle_secret
+
+
+def station_for_token(db: Database, token: str) -> str | None:
+    """The station a bearer token belongs to, or None (unknown, wrong or revoked)."""
+    if not token:
+        return None
+    with db.reader() as s:
+        cred = s.execute(select(StationCredential).where(
+            StationCredential.token_hash == _hash(token))).scalar_one_or_none()
+        if cred is None or cred.revoked_at:
+            return None
+        return cred.station_id
+
+
+def revoke(db: Database, station_code: str) -> bool:
+    with db.session() as s:
+        cred = s.get(StationCredential, station_id_for(station_code))
+        if cred is None:
+            return False
+        cred.revoked_at = utc_now_text()
+        cred.token_hash = None
+        cred.enrollment_hash = None
+        return True

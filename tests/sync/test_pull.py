@@ -1,0 +1,123 @@
+"""District → station pull: scope, cursor, no echo, concurrent edits, on both back-ends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from station_app.domain.actor import Actor
+from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
+from station_app.domain.models import Member, OutboxEntry, Station, SyncConflict, Target
+from station_app.domain.services import members, stations
+from station_app.domain.validation import id_check_char
+from station_app.storage.database import open_database
+from sync.changeset import from_wire, to_wire
+from sync.district import enroll, pull, redeem, revoke, station_for_token
+from sync.merge import apply_changeset
+from sync.outbound import acknowledge, gather
+
+DISTRICT = Actor("district", "district_admin", None, "区总工会")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def district(request, tmp_path):
+    target = (tmp_path / "district.sqlite3" if request.param == "sqlite"
+              else request.getfixturevalue("pg_url"))
+    db = open_database(target, create=True)
+    db.set_state("station_id", DISTRICT_OWNER_ID)
+    with db.session(DISTRICT) as s:
+        stations.upsert_station(s, "KY01", "葵涌社区工联会", is_key=True)
+        stations.upsert_station(s, "DP02", "大鹏社区工联会")
+    yield db
+    db.close()
+
+
+def wire(cs):
+    return from_wire(json.loads(json.dumps(to_wire(cs), ensure_ascii=False)))
+
+
+def idn(n: int) -> str:
+    body = f"44030519800101{n:03d}"
+    return body + id_check_char(body)
+
+
+def push(station, district):
+    while (cs := gather(station)) is not None:
+        r = apply_changeset(district, wire(cs), pushing_station=station.station_id)
+        acknowledge(station, r.acks)
+
+
+def pull_all(station, district, cursor=0):
+    while True:
+        cs, new = pull(district, station.station_id, cursor, limit=50)
+        if new == cursor:
+            return cursor
+        apply_changeset(station, wire(cs), pushing_station=None, from_district=True)
+        cursor = new
+
+
+def count(db, model, *where):
+    with db.reader() as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def test_reference_data_and_own_rows_come_back_without_echo(db, admin, district):
+    with db.session(admin) as s:
+        mine = members.register_member(s, {"name": "张三", "id_number": idn(1)})
+    push(db, district)
+    with district.session(DISTRICT) as s:
+        stations.set_target(s, 2026, "training_events", 40)
+        stations.set_target(s, 2026, "training_events", 5, station_code="KY01")
+        other = members.Member  # a member of another station, written at the district
+        s.add(other(station_id=station_id_for("DP02"), name="李四", id_number=idn(2),
+                    gender="M", birth_date=__import__("datetime").date(1980, 1, 1),
+                    status="active"))
+        s.get(Member, mine.id).notes = "区总工会更正"
+    cursor = pull_all(db, district)
+    assert cursor > 0
+    assert count(db, Target) == 2
+    assert count(db, Station) == 2
+    # its own row changed centrally came back; another station's member did not
+    with db.reader() as s:
+        assert s.get(Member, mine.id).notes == "区总工会更正"
+    assert count(db, Member) == 1
+    # rows received are not pushed back, and a second pull brings nothing new
+    assert count(db, OutboxEntry) == 0
+    assert pull(district, db.station_id, cursor)[1] == cursor
+
+
+def test_a_pending_local_change_is_not_overwritten_silently(db, admin, district):
+    with db.session(admin) as s:
+        m = members.register_member(s, {"name": "张三", "id_number": idn(1)})
+    push(db, district)
+    cursor = pull_all(db, district)
+    with district.session(DISTRICT) as s:  # the district edits first …
+        s.get(Member, m.id).phone = "13900000000"
+    with db.session(admin) as s:  # … then the station, which has not pulled yet
+        members.update_member(s, m.id, {"notes": "站点修改"})
+    pull_all(db, district, cursor)
+    with db.reader() as s:
+        row = s.get(Member, m.id)
+        conflicts = s.execute(select(SyncConflict)).scalars().all()
+    # the station's change is newer and stands; the district's version is kept for review
+    assert row.notes == "站点修改" and row.phone is None
+    assert len(conflicts) == 1 and json.loads(conflicts[0].loser)["phone"] == "13900000000"
+    assert count(db, OutboxEntry) == 1  # still to be sent
+    push(db, district)
+    with district.reader() as s:
+        assert s.get(Member, m.id).notes == "站点修改"
+
+
+def test_enrollment_tokens(district):
+    e = enroll(district, "KY01")
+    assert e.station_id == station_id_for("KY01")
+    assert redeem(district, e.station_id, "WRONG-CODE") is None
+    token, secret = redeem(district, e.station_id, e.code.lower())
+    assert secret == e.bundle_secret
+    assert station_for_token(district, token) == e.station_id
+    assert redeem(district, e.station_id, e.code) is None  # one time only
+    assert station_for_token(district, "nonsense") is None
+    assert revoke(district, "KY01")
+    assert station_for_token(district, token) is None
