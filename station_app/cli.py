@@ -266,6 +266,30 @@ def cmd_clock(args) -> int:
     return 0
 
 
+def cmd_sync(args) -> int:
+    """One sync round with the district (push, then pull)."""
+    from sync.client import SyncClient, SyncError
+
+    db = _open(args, writes=True)
+    try:
+        client = SyncClient(db, args.server)
+    except SyncError as exc:
+        raise CliError(exc.message(_lang())) from exc
+    try:
+        report = client.sync(args.enrollment_code)
+    except SyncError as exc:
+        raise CliError(exc.message(_lang())) from exc
+    finally:
+        client.close()
+    print(f"sent {report.pushed} change(s) in {report.batches} batch(es); "
+          f"received {report.pulled}; conflicts to review: {report.conflicts}")
+    if report.restamped:
+        print(f"{report.restamped} change(s) stamped by a wrong clock were re-stamped")
+    for line in report.held:
+        print(f"held for review (the district refused it): {line}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     """Print the work-summary figures (the full report command comes with Excel export)."""
     from station_app.domain.services.metrics import METRICS, METRICS_EXTRA, compute_summary
@@ -363,6 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--correct", action="store_true",
                    help="follow this computer's (fixed) clock again and re-stamp pending rows")
     k.set_defaults(func=cmd_clock)
+
+    y = sub.add_parser("sync", help="send changes to the district and receive its changes")
+    _db_arg(y)
+    y.add_argument("--server", help="the district's address, e.g. https://district.example:8765"
+                                    " (remembered after the first time)")
+    y.add_argument("--enrollment-code", help="the one-time code from `district-server enroll`"
+                                             " (the first time only)")
+    y.set_defaults(func=cmd_sync)
 
     m = sub.add_parser("summary", help="the work-summary figures as of a date")
     _db_arg(m)

@@ -20,10 +20,19 @@ from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
 BATCH_ROWS = 1_000
 
 
-def gather(db: Database, *, limit: int = BATCH_ROWS) -> Changeset | None:
-    """The next batch of pending changes, or None when nothing waits."""
+def gather(db: Database, *, limit: int = BATCH_ROWS,
+           exclude: dict[str, str] | None = None) -> Changeset | None:
+    """The next batch of pending changes, or None when nothing waits.
+
+    ``exclude`` holds rows the district refused ("table:id" → "hlc reason"): they stay out
+    of the batches until they change again (a new stamp).
+    """
     with db.reader() as s:
-        pending = outbox.pending(s, limit)
+        if exclude:
+            pending = [(t, r, h) for t, r, h in outbox.pending(s)
+                       if exclude.get(f"{t}:{r}", " ").split(" ", 1)[0] != h][:limit]
+        else:
+            pending = outbox.pending(s, limit)
         if not pending:
             return None
         bases = dict(

@@ -1057,6 +1057,81 @@
     </message>
 </context>
 <context>
+    <name>SyncPage</name>
+    <message>
+        <source>District address</source>
+        <translation>区总工会服务器地址</translation>
+    </message>
+    <message>
+        <source>Enrollment code (first time only)</source>
+        <translation>注册码（仅首次需要）</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Conflicts to review</source>
+        <translation>待核对的冲突</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>数据表</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Kept</source>
+        <translation>保留版本</translation>
+    </message>
+    <message>
+        <source>Detected</source>
+        <translation>发现时间</translation>
+    </message>
+    <message>
+        <source>district&apos;s version</source>
+        <translation>区总工会的版本</translation>
+    </message>
+    <message>
+        <source>this station&apos;s version</source>
+        <translation>本站点的版本</translation>
+    </message>
+    <message>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
+        <source>Never synced yet.</source>
+        <translation>尚未同步过。</translation>
+    </message>
+    <message>
+        <source>%1 changes not yet sent</source>
+        <translation>%1 条更改尚未同步</translation>
+    </message>
+    <message>
+        <source>%1 conflicts to review</source>
+        <translation>%1 条冲突待核对</translation>
+    </message>
+    <message>
+        <source>Not enrolled: enter the district address and the enrollment code the district gave you.</source>
+        <translation>尚未注册：请输入区总工会服务器地址和区总工会提供的注册码。</translation>
+    </message>
+    <message>
+        <source>Last round: sent %1, received %2.</source>
+        <translation>上次同步：发送 %1 条，接收 %2 条。</translation>
+    </message>
+    <message>
+        <source>Held for review: %1</source>
+        <translation>暂缓发送（待核对）：%1</translation>
+    </message>
+    <message>
+        <source>Syncing with the district…</source>
+        <translation>正在与区总工会同步…</translation>
+    </message>
+</context>
+<context>
     <name>UserDialog</name>
     <message>
         <source>Add user</source>

@@ -69,7 +69,7 @@ PAGES: list[tuple[str, str, str | None]] = [
      "station_app.ui.pages.visits:VisitsPage"),
     ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"),
      "station_app.ui.pages.events:EventsPage"),
-    ("sync", QT_TRANSLATE_NOOP("MainWindow", "Sync"), None),
+    ("sync", QT_TRANSLATE_NOOP("MainWindow", "Sync"), "station_app.ui.pages.sync:SyncPage"),
     ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
      "station_app.ui.pages.settings:SettingsPage"),
 ]

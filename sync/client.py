@@ -1,0 +1,245 @@
+"""Station side of sync over HTTP: enroll once, compare clocks, push, pull.
+
+``SyncClient(db).sync()`` does a whole round:
+
+1. compare clocks with the district (``/v1/health``): a laptop clock more than five
+   minutes off stops the round with a message naming the laptop's clock; stamps left in
+   the future by an earlier wrong clock are re-stamped once the clock is right again;
+2. push the outbox in batches (gzip JSON); each acknowledgement clears only what it
+   covers, so an interrupted push resumes where it stopped and never duplicates. A batch
+   the district refuses is split until the refused rows are isolated; those are held
+   (``local_state`` ``sync_held``) with the district's reason for the clerk, and the rest of
+   the queue goes on;
+3. pull what changed at the district since the station's cursor, applied without echo,
+   a pending local change never overwritten silently.
+
+Network errors are retried with back-off; answers from the district are not.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from station_app.storage.capture import utc_now_text
+from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
+from station_app.storage.database import Database
+from sync.changeset import Changeset, from_wire, to_wire
+from sync.merge import apply_changeset
+from sync.outbound import acknowledge, gather
+
+log = logging.getLogger(__name__)
+
+RETRIES = (0.5, 1.0, 2.0)  # seconds between attempts after a network error
+
+
+class SyncError(Exception):
+    """A sync round could not go on; the message says what to do."""
+
+    def __init__(self, en: str, zh: str | None = None):
+        super().__init__(en)
+        self.en, self.zh = en, zh or en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+class ClockError(SyncError):
+    pass
+
+
+class Cancelled(SyncError):
+    def __init__(self):
+        super().__init__("sync cancelled", "同步已取消")
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    batches: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    held: list[str] = field(default_factory=list)
+    restamped: int = 0
+
+
+class SyncClient:
+    def __init__(self, db: Database, server: str | None = None, *,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
+                 batch_rows: int = 1_000,
+                 progress: Callable[[str, int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None):
+        self.db = db
+        state = db.state()
+        self.server = (server or state.get("district_server") or "").rstrip("/")
+        if not self.server:
+            raise SyncError("No district address yet: give --server URL once.",
+                            "尚未设置区总工会服务器地址：请先用 --server 指定一次。")
+        if server:
+            db.set_state("district_server", self.server)
+        self.token = state.get("sync_token")
+        self.batch_rows = batch_rows
+        self.progress = progress or (lambda _stage, _done, _total: None)
+        self.cancelled = cancelled or (lambda: False)
+        self.http = httpx.Client(base_url=self.server, timeout=timeout, transport=transport,
+                                 headers={"Accept-Encoding": "gzip"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- transport ---------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        if self.token:
+            kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {self.token}"
+        for attempt, pause in enumerate((*RETRIES, None)):
+            if self.cancelled():
+                raise Cancelled()
+            try:
+                return self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if pause is None:
+                    raise SyncError(
+                        f"The district at {self.server} cannot be reached ({exc}).",
+                        f"无法连接区总工会服务器 {self.server}（{exc}）。") from exc
+                log.info("network error on %s (attempt %d): %s", path, attempt + 1, exc)
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _detail(response: httpx.Response) -> str:
+        try:
+            return str(response.json().get("detail", response.text))
+        except ValueError:
+            return response.text
+
+    def _check(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code == 401:
+            raise SyncError(f"The district does not accept this station's key: "
+                            f"{self._detail(response)}. Ask the district for a new "
+                            "enrollment code.",
+                            "区总工会不接受本站点的密钥，请向区总工会索取新的注册码。")
+        if response.status_code == 426:
+            raise SyncError(f"Update the app: {self._detail(response)}",
+                            "请升级本软件后再同步。")
+        if response.status_code >= 400:
+            raise SyncError(f"The district refused ({response.status_code}): "
+                            f"{self._detail(response)}")
+        return response.json()
+
+    # -- steps -------------------------------------------------------------------------
+
+    def enroll(self, code: str) -> None:
+        station_code = self.db.state().get("station_code", "")
+        data = self._check(self._request("POST", "/v1/enroll",
+                                         json={"station_code": station_code, "code": code}))
+        self.token = data["token"]
+        self.db.set_state("sync_token", data["token"])
+        self.db.set_state("bundle_secret", data["bundle_secret"])
+
+    def check_clock(self, report: SyncReport) -> None:
+        health = self._check(self._request("GET", "/v1/health"))
+        skew = wall_ms() - int(health["time_ms"])
+        if abs(skew) > MAX_REMOTE_AHEAD_MS:
+            minutes = skew / 60_000
+            raise ClockError(
+                f"This computer's clock is {abs(minutes):.0f} minutes "
+                f"{'ahead of' if skew > 0 else 'behind'} the district's. Set the date and "
+                "time right, then sync again.",
+                f"本机时钟比区总工会{'快' if skew > 0 else '慢'}了约 {abs(minutes):.0f} 分钟，"
+                "请先校正电脑的日期和时间，再同步。")
+        if self.db.clock_ahead_ms() > MAX_REMOTE_AHEAD_MS // 2:
+            # the clock is right now, but stamps from a wrong clock are still ahead
+            report.restamped = self.db.correct_clock()
+
+    def push(self, report: SyncReport) -> None:
+        held = self._held()
+        while True:
+            cs = gather(self.db, limit=self.batch_rows, exclude=held)
+            if cs is None:
+                return
+            self.progress("push", report.pushed, report.pushed + cs.count())
+            self._send(cs, report, held)
+
+    def _send(self, cs: Changeset, report: SyncReport, held: dict[str, str]) -> None:
+        body = gzip.compress(json.dumps(to_wire(cs), ensure_ascii=False).encode())
+        response = self._request("POST", "/v1/push", content=body, headers={
+            "Content-Type": "application/json", "Content-Encoding": "gzip"})
+        if response.status_code in (403, 409, 422) and not self._clock_refusal(response):
+            self._isolate(cs, response, report, held)
+            return
+        data = self._check(response)
+        acknowledge(self.db, [tuple(a) for a in data["acks"]])
+        report.pushed += cs.count()
+        report.batches += 1
+        report.conflicts += int(data.get("conflicts", 0))
+
+    @staticmethod
+    def _clock_refusal(response: httpx.Response) -> bool:
+        try:
+            return "server_time_ms" in response.json()
+        except ValueError:
+            return False
+
+    def _isolate(self, cs: Changeset, response: httpx.Response, report: SyncReport,
+                 held: dict[str, str]) -> None:
+        """Split a refused batch until the refused rows stand alone; hold those."""
+        keys = cs.keys()
+        if len(keys) == 1:
+            table, row_id, hlc = keys[0]
+            reason = self._detail(response)
+            held[f"{table}:{row_id}"] = f"{hlc} {reason}"
+            report.held.append(f"{table} {row_id}: {reason}")
+            self.db.set_state("sync_held", json.dumps(held, ensure_ascii=False))
+            return
+        flat = [(t, r) for t in cs.rows for r in cs.rows[t]]
+        half = len(flat) // 2
+        for part in (flat[:half], flat[half:]):
+            rows: dict[str, list[dict]] = {}
+            for t, r in part:
+                rows.setdefault(t, []).append(r)
+            from station_app.domain.ids import uuid7
+
+            self._send(Changeset(cs.station_id, cs.node, uuid7(), rows), report, held)
+
+    def _held(self) -> dict[str, str]:
+        try:
+            return json.loads(self.db.state().get("sync_held") or "{}")
+        except ValueError:
+            return {}
+
+    def pull(self, report: SyncReport) -> None:
+        cursor = int(self.db.state().get("pull_cursor") or 0)
+        while True:
+            data = self._check(self._request("GET", "/v1/pull", params={"after": cursor}))
+            cs = from_wire(data["changeset"])
+            if cs.count():
+                result = apply_changeset(self.db, cs, pushing_station=None, from_district=True)
+                report.pulled += cs.count()
+                report.conflicts += result.conflicts
+            cursor = int(data["cursor"])
+            self.db.set_state("pull_cursor", str(cursor))
+            self.progress("pull", report.pulled, report.pulled)
+            if not data.get("more"):
+                return
+
+    def sync(self, enrollment_code: str | None = None) -> SyncReport:
+        report = SyncReport()
+        if enrollment_code:
+            self.enroll(enrollment_code)
+        if not self.token:
+            raise SyncError("This station is not enrolled yet: give the enrollment code "
+                            "from the district once (--enrollment-code).",
+                            "本站点尚未注册：请输入区总工会提供的注册码（只需一次）。")
+        self.check_clock(report)
+        self.push(report)
+        self.pull(report)
+        self.db.set_state("last_sync", utc_now_text())
+        return report
