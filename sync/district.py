@@ -34,7 +34,8 @@ def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS
             select(ChangeLog.seq, ChangeLog.table_name, ChangeLog.row_id)
             .where(ChangeLog.seq > after,
                    or_(ChangeLog.table_name.in_(REFERENCE_TABLES),
-                       ChangeLog.owner_id == station_id))
+                       ChangeLog.owner_id == station_id),
+                   ChangeLog.origin_id != station_id)  # never echo what it sent
             .order_by(ChangeLog.seq).limit(limit)
         ).all()
         cursor = entries[-1][0] if entries else after

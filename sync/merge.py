@@ -97,6 +97,7 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
     is kept for review rather than sent)."""
     result = MergeResult(batch_id=cs.batch_id, acks=cs.keys())
     with db.session(SYNC, source="sync") as s:
+        s.info["ctx"].origin = cs.station_id
         if s.get(SyncBatch, cs.batch_id) is not None:
             result.duplicate = True
             return result

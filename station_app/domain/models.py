@@ -443,6 +443,9 @@ class ChangeLog(Base):
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[str] = mapped_column(ID)
     owner_id: Mapped[str] = mapped_column(ID)
+    # who made the change: the pushing station, or the district itself; a station never
+    # pulls back what it sent
+    origin_id: Mapped[str] = mapped_column(ID)
     hlc: Mapped[str] = mapped_column(HLC)
 
     __table_args__ = (Index("ix_change_log_owner_seq", "owner_id", "seq"),)

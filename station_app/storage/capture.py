@@ -64,6 +64,7 @@ class WriteContext:
     role: str | None = None
     user_id: int | None = None
     district: bool = False  # the district's database keeps the change log
+    origin: str | None = None  # the station whose changeset this unit of work applies
     # (table, row id) of every syncable row this unit of work changed
     changed: set[tuple[str, str]] = field(default_factory=set)
 
@@ -146,7 +147,8 @@ def _log_change(session: Session, ctx: WriteContext, table: str, row_id: str, ow
     """At the district, every change (local or applied by sync) joins the change log."""
     if ctx.district:
         session.info.setdefault("_changes", []).append(
-            {"table_name": table, "row_id": row_id, "owner_id": owner, "hlc": hlc})
+            {"table_name": table, "row_id": row_id, "owner_id": owner,
+             "origin_id": ctx.origin or ctx.station_id, "hlc": hlc})
 
 
 def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -305,8 +307,9 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
                      for r in rows if r["station_id"] == ctx.station_id or model.__shared__])
     if ctx.district:
         _append_change_log(session, [{"table_name": table, "row_id": r["id"],
-                                      "owner_id": r["station_id"], "hlc": r["hlc"]}
-                                     for r in rows])
+                                      "owner_id": r["station_id"],
+                                      "origin_id": ctx.origin or ctx.station_id,
+                                      "hlc": r["hlc"]} for r in rows])
     action = "sync" if ctx.source == "sync" else "insert"
     insert_many(conn, AuditRecord.__table__, [
         {"at": at, "actor": ctx.actor, "action": action, "table_name": table, "row_id": r["id"],

@@ -86,6 +86,12 @@ def test_reference_data_and_own_rows_come_back_without_echo(db, admin, district)
     # rows received are not pushed back, and a second pull brings nothing new
     assert count(db, OutboxEntry) == 0
     assert pull(district, db.station_id, cursor)[1] == cursor
+    # what the station sent is never pulled back to it
+    with db.session(admin) as s:
+        members.register_member(s, {"name": "王五", "id_number": idn(3)})
+    push(db, district)
+    cs, _ = pull(district, db.station_id, cursor)
+    assert cs.count() == 0
 
 
 def test_a_pending_local_change_is_not_overwritten_silently(db, admin, district):

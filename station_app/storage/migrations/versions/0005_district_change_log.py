@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("table_name", sa.String(length=40), nullable=False),
         sa.Column("row_id", sa.String(length=36), nullable=False),
         sa.Column("owner_id", sa.String(length=36), nullable=False),
+        sa.Column("origin_id", sa.String(length=36), nullable=False),
         sa.Column("hlc", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_change_log")),
     )

@@ -1,0 +1,221 @@
+"""The district's HTTP API (FastAPI), all under ``/v1``; see docs/SYNC.md for the contract.
+
+``create_app(db)`` builds the application around one open district database. The app keeps
+no state between requests but the database handle: every request is one (or a few)
+transactions of its own, so any number of workers can serve the same database.
+
+Errors are JSON ``{"detail": "…"}`` with the HTTP status the problem deserves; a refused
+push applies nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from typing import Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import or_, select
+from starlette.concurrency import run_in_threadpool
+
+from station_app import __version__
+from station_app.domain.ids import station_id_for
+from station_app.domain.models import ChangeLog, StationCredential
+from station_app.storage.capture import utc_now_text
+from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
+from station_app.storage.database import Database, open_database
+from sync import district
+from sync.changeset import VERSION, Changeset, ChangesetError, from_wire, to_wire
+from sync.merge import ImmutableConflict, OwnershipError, apply_changeset
+
+MAX_BODY = 16 * 1024 * 1024  # bytes of changeset JSON, after decompression
+MAX_COMPRESSED = 4 * 1024 * 1024  # bytes of a gzip-compressed request body
+DB_ENV = "DISTRICT_SERVER_DB"  # the database of app_from_env (multi-worker serving)
+
+
+class ApiError(Exception):
+    """An answer other than 200: status and JSON body."""
+
+    def __init__(self, status: int, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.status, self.body = status, {"detail": detail, **extra}
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, decompressed when sent gzip, within the size limits (413)."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise ApiError(415, f"Content-Encoding {encoding!r} is not supported; send gzip "
+                            "or plain JSON")
+    limit = MAX_COMPRESSED if encoding == "gzip" else MAX_BODY
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the request body is larger than {limit} bytes; send smaller "
+                            "batches")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the request body is larger than {limit} bytes; send "
+                                "smaller batches")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if encoding == "identity":
+        return raw
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, MAX_BODY + 1)
+    except zlib.error as exc:
+        raise ApiError(400, f"the body is not valid gzip: {exc}") from None
+    if len(data) > MAX_BODY or inflater.unconsumed_tail:
+        raise ApiError(413, f"the decompressed body is larger than {MAX_BODY} bytes; send "
+                            "smaller batches")
+    if not inflater.eof:
+        raise ApiError(400, "the gzip body is truncated")
+    return data
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, f"the body is not JSON: {exc}") from None
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(db: Database) -> FastAPI:
+    """The district API over ``db`` (a district database)."""
+    if not db.is_district:
+        raise ValueError("not a district database (run `district-server init` first)")
+
+    app = FastAPI(title="Station app district sync", version=__version__,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.state.db = db
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.body, status_code=exc.status, headers=headers)
+
+    def authenticated(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise ApiError(401, "no station token: send the header "
+                                "'Authorization: Bearer <token>' (enroll first)")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "the Authorization header must be 'Bearer <token>'")
+        station = district.station_for_token(db, token.strip())
+        if station is None:
+            raise ApiError(401, "this station token is unknown or was revoked; ask the "
+                                "district for a new enrollment code")
+        return station
+
+    @app.get("/v1/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "changeset_version": VERSION,
+                "time_ms": wall_ms()}
+
+    @app.post("/v1/enroll")
+    async def enroll(request: Request) -> dict[str, Any]:
+        data = _parse_json(await _read_body(request))
+        if not isinstance(data, dict) or not isinstance(data.get("station_code"), str) \
+                or not isinstance(data.get("code"), str):
+            raise ApiError(422, 'the body must be {"station_code": "…", "code": "…"}')
+        station = station_id_for(data["station_code"])
+        redeemed = await run_in_threadpool(district.redeem, db, station, data["code"])
+        if redeemed is None:
+            raise ApiError(401, "this enrollment code is wrong, already used or revoked; "
+                                "ask the district for a new one")
+        token, secret = redeemed
+        return {"station_id": station, "token": token, "bundle_secret": secret}
+
+    @app.post("/v1/push")
+    async def push(request: Request, station: str = Depends(authenticated)
+                   ) -> dict[str, Any]:
+        data = _parse_json(await _read_body(request))
+        return await run_in_threadpool(_push, db, station, data)
+
+    @app.get("/v1/pull")
+    def pull(after: int = Query(0, ge=0),
+             limit: int = Query(district.PULL_ROWS, ge=1, le=district.PULL_ROWS),
+             station: str = Depends(authenticated)) -> dict[str, Any]:
+        cs, cursor = district.pull(db, station, after, limit=limit)
+        more = _has_more(db, station, cursor)
+        _touch(db, station)
+        return {"changeset": to_wire(cs), "cursor": cursor, "more": more}
+
+    return app
+
+
+def _push(db: Database, station: str, data: Any) -> dict[str, Any]:
+    try:
+        cs = from_wire(data)
+    except ChangesetError as exc:
+        raise ApiError(exc.status, str(exc), where=exc.where) from None
+    if cs.station_id != station:
+        raise ApiError(403, "this changeset belongs to another station than the one this "
+                            "token was issued to; nothing was applied")
+    _check_clock(cs)
+    try:
+        result = apply_changeset(db, cs, pushing_station=station)
+    except (OwnershipError, ImmutableConflict) as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    _touch(db, station)
+    return {"batch_id": result.batch_id, "duplicate": result.duplicate,
+            "inserted": result.inserted, "updated": result.updated,
+            "unchanged": result.unchanged, "lost": result.lost,
+            "conflicts": result.conflicts, "acks": [list(a) for a in result.acks]}
+
+
+def _check_clock(cs: Changeset) -> None:
+    """Refuse a batch stamped too far in the future: the sending laptop's clock is wrong,
+    and such stamps would win every later merge."""
+    now = wall_ms()
+    for table, row_id, hlc in cs.keys():
+        ahead = Stamp.parse(hlc).wall_ms - now
+        if ahead > MAX_REMOTE_AHEAD_MS:
+            raise ApiError(
+                409,
+                f"{table} {row_id} is stamped {ahead / 60_000:.0f} minutes ahead of the "
+                "district's clock: the laptop's clock is wrong. Set its date and time "
+                "right, then sync again (nothing of this batch was applied).",
+                server_time_ms=now)
+
+
+def _has_more(db: Database, station: str, cursor: int) -> bool:
+    """Whether the station's pull scope holds changes after ``cursor``."""
+    with db.reader() as s:
+        return s.execute(
+            select(ChangeLog.seq)
+            .where(ChangeLog.seq > cursor,
+                   or_(ChangeLog.table_name.in_(district.REFERENCE_TABLES),
+                       ChangeLog.owner_id == station))
+            .limit(1)
+        ).first() is not None
+
+
+def _touch(db: Database, station: str) -> None:
+    with db.session() as s:
+        cred = s.get(StationCredential, station)
+        if cred is not None:
+            cred.last_sync_at = utc_now_text()
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` / several workers: the database comes from the
+    environment variable ``DISTRICT_SERVER_DB`` (a path or a database URL)."""
+    target = os.environ.get(DB_ENV)
+    if not target:
+        raise RuntimeError(f"set {DB_ENV} to the district database")
+    return create_app(open_database(target))
+

@@ -1,0 +1,344 @@
+"""``district-server``: set up, run and administer the district sync service (Qt-free).
+
+Every command takes ``--db PATH_OR_URL`` (default: ``district.sqlite3`` in the platform
+data folder; a ``postgresql+psycopg://…`` URL for PostgreSQL). Errors print one line
+``error: …`` and exit 1. See docs/SYNC.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections import Counter
+
+from station_app import __version__
+from station_app.domain.validation import ValidationError
+
+log = logging.getLogger("sync.server.cli")
+
+EXIT_ERROR = 1
+DISTRICT_CODE = "DISTRICT"
+
+
+class CliError(Exception):
+    """A failure reported as one line."""
+
+
+def _lang() -> str:
+    value = os.environ.get("STATION_LANG") or os.environ.get("LANG", "")
+    return "zh" if value.lower().startswith("zh") else "en"
+
+
+def _target(args) -> str:
+    if args.db:
+        return args.db
+    from station_app.paths import data_dir
+
+    return str(data_dir() / "district.sqlite3")
+
+
+def _open(args):
+    """The district database named by ``--db``; refuses a station's database."""
+    from station_app.storage.database import open_database
+
+    db = open_database(_target(args))
+    if not db.is_district:
+        db.close()
+        raise CliError(f"{_target(args)} is not a district database "
+                       "(create one with: district-server init --admin USER)")
+    return db
+
+
+def _actor():
+    from station_app.domain.actor import Actor
+
+    return Actor(f"cli:{getpass.getuser()}", "district_admin", None, "district-server")
+
+
+def _read_password(args, user: str) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise CliError("no password on standard input")
+        return line
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for the password: use --password-stdin")
+    first = getpass.getpass(f"Password for {user}: ")
+    if getpass.getpass("Repeat: ") != first:
+        raise CliError("the passwords do not match")
+    return first
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_init(args) -> int:
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.domain.services import users
+    from station_app.storage.database import open_database
+
+    password = _read_password(args, args.admin)
+    db = open_database(_target(args), create=True)
+    try:
+        if db.station_id:
+            raise CliError(f"{_target(args)} is already initialised "
+                           f"({'a district' if db.is_district else 'a station'} database)")
+        with db.session() as s:
+            db.set_state("station_id", DISTRICT_OWNER_ID, session=s)
+            db.set_state("station_code", DISTRICT_CODE, session=s)
+            s.info["ctx"].station_id = DISTRICT_OWNER_ID
+            s.info["ctx"].district = True
+            users.create_user(s, args.admin, password, "district_admin", args.admin,
+                              bootstrap=True)
+        db.refresh_identity()
+    finally:
+        db.close()
+    print(f"district database ready at {_target(args)}; administrator '{args.admin}'")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    if args.workers > 1:
+        from sync.server.app import DB_ENV
+
+        _open(args).close()  # refuse a missing or wrong database before forking
+        os.environ[DB_ENV] = _target(args)
+        uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, log_level=args.log_level)
+        return 0
+    from sync.server.app import create_app
+
+    db = _open(args)
+    try:
+        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        db.close()
+    return 0
+
+
+def cmd_enroll(args) -> int:
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.models import Station
+    from station_app.domain.services import stations
+    from sync import district
+
+    db = _open(args)
+    try:
+        code = stations.clean_station_code(args.station_code)
+        with db.session(_actor()) as s:
+            if s.get(Station, station_id_for(code)) is None and not args.name:
+                raise CliError(f"station {code} does not exist yet: give its name with "
+                               "--name")
+            stations.upsert_station(s, code, args.name)
+        enrollment = district.enroll(db, code)
+    finally:
+        db.close()
+    print(f"station {code}: {enrollment.station_id}")
+    print(f"bundle secret: {enrollment.bundle_secret}")
+    print("one-time enrollment code (give it to the station; it replaces earlier codes):")
+    print(enrollment.code)
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    from station_app.domain.services import stations
+    from sync import district
+
+    db = _open(args)
+    try:
+        code = stations.clean_station_code(args.station_code)
+        if not district.revoke(db, code):
+            raise CliError(f"station {code} was never enrolled")
+    finally:
+        db.close()
+    print(f"station {code} revoked: its token and enrollment code no longer work")
+    return 0
+
+
+def cmd_station_set(args) -> int:
+    from station_app.domain.services import stations
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            st = stations.set_station(s, args.code, name=args.name, street=args.street,
+                                      is_key=args.key)
+            line = f"station {st.code}: {st.name}" + (f" ({st.street})" if st.street else "") \
+                + (" [key station]" if st.is_key else "")
+    finally:
+        db.close()
+    print(line)
+    return 0
+
+
+def cmd_target_set(args) -> int:
+    from station_app.domain.services import stations
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            t = stations.set_target(s, args.year, args.metric, args.value, args.station)
+            line = f"target {t.year} {t.metric} = {t.value} " \
+                   f"({'station ' + args.station.upper() if args.station else 'district'})"
+    finally:
+        db.close()
+    print(line)
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from station_app.domain.services import enterprises
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            if args.watch_command == "list":
+                enterprises.list_on_watch(s, args.enterprise_id, args.reason)
+            else:
+                enterprises.unlist_from_watch(s, args.enterprise_id, args.reason)
+    finally:
+        db.close()
+    print(f"enterprise {args.enterprise_id} "
+          f"{'put on' if args.watch_command == 'list' else 'taken off'} the watch list")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from sqlalchemy import false, select
+
+    from station_app.domain.models import Station, StationCredential, SyncConflict
+
+    db = _open(args)
+    try:
+        with db.reader() as s:
+            rows = s.execute(
+                select(Station, StationCredential)
+                .outerjoin(StationCredential, StationCredential.station_id == Station.id)
+                .where(Station.deleted == false()).order_by(Station.code)).all()
+            open_conflicts: Counter[str] = Counter()
+            for winner in s.execute(select(SyncConflict.winner)
+                                    .where(SyncConflict.resolved_at.is_(None))).scalars():
+                try:
+                    open_conflicts[json.loads(winner).get("station_id")] += 1
+                except (ValueError, AttributeError):
+                    open_conflicts[None] += 1
+    finally:
+        db.close()
+    print(f"{'station':<10} {'name':<24} {'enrollment':<12} {'last sync':<28} conflicts")
+    for station, cred in rows:
+        if cred is None:
+            state = "not enrolled"
+        elif cred.revoked_at:
+            state = "revoked"
+        elif cred.token_hash:
+            state = "enrolled"
+        else:
+            state = "code issued"
+        last = (cred.last_sync_at if cred is not None else None) or "never"
+        print(f"{station.code:<10} {station.name:<24} {state:<12} {last:<28} "
+              f"{open_conflicts.get(station.id, 0)}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="district-server", description="The district sync service of the Station app.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func, help_text: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text)
+        p.add_argument("--db", default=None,
+                       help="district database: a file path or a postgresql+psycopg:// URL "
+                            "(default: district.sqlite3 in the platform data folder)")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("init", cmd_init, "create the district database and its administrator")
+    p.add_argument("--admin", required=True, help="user name of the district administrator")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input instead of prompting")
+
+    p = command("serve", cmd_serve, "run the HTTP sync service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info",
+                   choices=["critical", "error", "warning", "info", "debug"])
+
+    p = command("enroll", cmd_enroll, "issue a one-time enrollment code for a station")
+    p.add_argument("station_code")
+    p.add_argument("--name", help="the station's name (required when it is new)")
+
+    p = command("revoke", cmd_revoke, "revoke a station's token and enrollment code")
+    p.add_argument("station_code")
+
+    station = sub.add_parser("station", help="stations").add_subparsers(
+        dest="station_command", required=True)
+    p = command("set", cmd_station_set, "create or change a station", station)
+    p.add_argument("code")
+    p.add_argument("--name")
+    p.add_argument("--street")
+    p.add_argument("--key", action=argparse.BooleanOptionalAction, default=None,
+                   help="mark (or with --no-key unmark) a key station")
+
+    target = sub.add_parser("target", help="annual targets").add_subparsers(
+        dest="target_command", required=True)
+    p = command("set", cmd_target_set, "set an annual target", target)
+    p.add_argument("--year", required=True)
+    p.add_argument("--metric", required=True)
+    p.add_argument("--value", required=True)
+    p.add_argument("--station", help="station code (default: the whole district)")
+
+    watch = sub.add_parser("watch", help="the enterprise watch list").add_subparsers(
+        dest="watch_command", required=True)
+    for name, help_text in (("list", "put an enterprise on the watch list"),
+                            ("unlist", "take an enterprise off the watch list")):
+        p = command(name, cmd_watch, help_text, watch)
+        p.add_argument("enterprise_id")
+        p.add_argument("--reason", required=True)
+
+    command("status", cmd_status, "stations with their last sync and open conflicts")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from station_app.logs import setup_logging
+    from station_app.storage.database import StorageError
+
+    setup_logging("district-server", verbose=args.verbose, stderr=True)
+    lang = _lang()
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(f"error: {'; '.join(exc.messages(lang))}", file=sys.stderr)
+        return EXIT_ERROR
+    except StorageError as exc:
+        print(f"error: {exc.message(lang)}", file=sys.stderr)
+        return EXIT_ERROR
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.exception("district-server %s failed", args.command)
+        print(f"error: an unexpected problem ({type(exc).__name__}); details are in "
+              "district-server.log in the log folder", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
