@@ -290,6 +290,41 @@ def cmd_sync(args) -> int:
     return 0
 
 
+def _bundle_secret(db, args) -> None:
+    if getattr(args, "bundle_secret", None):
+        db.set_state("bundle_secret", args.bundle_secret.strip())
+
+
+def cmd_sync_export(args) -> int:
+    """Pending changes into a signed file for the district (no network needed)."""
+    from sync.bundle import BundleError, export_station_bundle
+
+    db = _open(args, writes=True)
+    _bundle_secret(db, args)
+    try:
+        n = export_station_bundle(db, args.file)
+    except BundleError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{n} change(s) written to {args.file}; they stay pending until the district's "
+          "file acknowledges them")
+    return 0
+
+
+def cmd_sync_import(args) -> int:
+    """The district's file: its changes (watch list, targets …) and acknowledgements."""
+    from sync.bundle import BundleError, import_district_bundle
+
+    db = _open(args, writes=True)
+    _bundle_secret(db, args)
+    try:
+        result = import_district_bundle(db, args.file)
+    except BundleError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"received {result.inserted + result.updated} change(s); "
+          f"{db.pending_count()} change(s) still to send; conflicts: {result.conflicts}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     """Print the work-summary figures (the full report command comes with Excel export)."""
     from station_app.domain.services.metrics import METRICS, METRICS_EXTRA, compute_summary
@@ -395,6 +430,17 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("--enrollment-code", help="the one-time code from `district-server enroll`"
                                              " (the first time only)")
     y.set_defaults(func=cmd_sync)
+
+    for name, func, text in (
+        ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),
+        ("sync-import", cmd_sync_import, "read the district's file (changes, acknowledgements)"),
+    ):
+        b = sub.add_parser(name, help=text)
+        _db_arg(b)
+        b.add_argument("file", type=Path)
+        b.add_argument("--bundle-secret", help="the bundle key printed by `district-server "
+                                               "enroll` (the first time only)")
+        b.set_defaults(func=func)
 
     m = sub.add_parser("summary", help="the work-summary figures as of a date")
     _db_arg(m)
