@@ -18,12 +18,11 @@ from typing import Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 
 from station_app import __version__
 from station_app.domain.ids import station_id_for
-from station_app.domain.models import ChangeLog, StationCredential
+from station_app.domain.models import StationCredential
 from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
 from station_app.storage.database import Database, open_database
@@ -193,15 +192,9 @@ def _check_clock(cs: Changeset) -> None:
 
 
 def _has_more(db: Database, station: str, cursor: int) -> bool:
-    """Whether the station's pull scope holds changes after ``cursor``."""
-    with db.reader() as s:
-        return s.execute(
-            select(ChangeLog.seq)
-            .where(ChangeLog.seq > cursor,
-                   or_(ChangeLog.table_name.in_(district.REFERENCE_TABLES),
-                       ChangeLog.owner_id == station))
-            .limit(1)
-        ).first() is not None
+    """Whether the station's pull scope holds changes after ``cursor`` (asked of
+    ``district.pull`` itself, so the scope is defined in one place)."""
+    return district.pull(db, station, cursor, limit=1)[1] > cursor
 
 
 def _touch(db: Database, station: str) -> None:

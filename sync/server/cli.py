@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections import Counter
+from pathlib import Path
 
 from station_app import __version__
 from station_app.domain.validation import ValidationError
@@ -108,7 +109,10 @@ def cmd_serve(args) -> int:
         from sync.server.app import DB_ENV
 
         _open(args).close()  # refuse a missing or wrong database before forking
-        os.environ[DB_ENV] = _target(args)
+        target = _target(args)
+        if "://" not in target:  # the workers may not share this working directory
+            target = str(Path(target).expanduser().resolve())
+        os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
                     port=args.port, workers=args.workers, log_level=args.log_level)
         return 0

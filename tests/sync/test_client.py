@@ -1,0 +1,171 @@
+"""Two stations and a district over real HTTP on loopback (uvicorn), on both back-ends."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from station_app.domain.actor import Actor
+from station_app.domain.ids import DISTRICT_OWNER_ID
+from station_app.domain.models import Member, OutboxEntry, Target
+from station_app.domain.services import members, stations
+from station_app.domain.validation import id_check_char
+from station_app.storage.database import open_database
+
+DISTRICT = Actor("district", "district_admin", None, "区总工会")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def district(request, tmp_path):
+    target = (tmp_path / "district.sqlite3" if request.param == "sqlite"
+              else request.getfixturevalue("pg_url"))
+    db = open_database(target, create=True)
+    db.set_state("station_id", DISTRICT_OWNER_ID)
+    with db.session(DISTRICT) as s:
+        stations.upsert_station(s, "KY01", "葵涌社区工联会", is_key=True)
+        stations.upsert_station(s, "DP02", "大鹏社区工联会")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def server(district):
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(district), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield url
+    srv.should_exit = True
+    thread.join(10)
+
+
+def idn(n: int) -> str:
+    body = f"44030519800101{n:03d}"
+    return body + id_check_char(body)
+
+
+def count(db, model, *where) -> int:
+    with db.reader() as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def second_station(template_db, tmp_path):
+    """Another station's file (DP02), set up like the template."""
+    from station_app.domain.services.setup import init_station
+
+    db = open_database(tmp_path / "dp02.sqlite3", create=True)
+    init_station(db, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+    return db
+
+
+def test_two_stations_and_the_district(db, admin, district, server, tmp_path, template_db):
+    from sync.client import SyncClient, SyncError
+    from sync.district import enroll
+
+    code = enroll(district, "KY01").code
+    with db.session(admin) as s:
+        for n in range(1, 6):
+            members.register_member(s, {"name": "会员" + "甲乙丙丁戊"[n - 1],
+                                        "id_number": idn(n)})
+    client = SyncClient(db, server, batch_rows=2)
+    with pytest.raises(SyncError, match="not enrolled"):
+        client.sync()
+    report = client.sync(code)
+    client.close()
+    assert report.pushed >= 5 and report.batches >= 3
+    assert count(db, OutboxEntry) == 0
+    assert count(district, Member) == 5
+    assert db.state()["district_server"] == server
+    assert db.state()["last_sync"]
+
+    # the district sets a target; the other station enrolls and syncs; both receive it
+    with district.session(DISTRICT) as s:
+        stations.set_target(s, 2026, "training_events", 40)
+    other = second_station(template_db, tmp_path)
+    other_code = enroll(district, "DP02").code
+    with other.session(Actor("boss", "station_admin")) as s:
+        members.register_member(s, {"name": "李四", "id_number": idn(9)})
+    c2 = SyncClient(other, server)
+    c2.sync(other_code)
+    c2.close()
+    again = SyncClient(db)  # the address is remembered
+    again.sync()
+    again.close()
+    assert count(db, Target) == 1 and count(other, Target) == 1
+    assert count(district, Member) == 6
+    assert count(db, Member) == 5 and count(other, Member) == 1  # each its own members
+    other.close()
+
+
+def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server):
+    """A row the district refuses (another station's) does not block the queue."""
+    from sqlalchemy import update
+
+    from sync.client import SyncClient
+    from sync.district import enroll
+
+    code = enroll(district, "KY01").code
+    with db.session(admin) as s:
+        a = members.register_member(s, {"name": "张三", "id_number": idn(1)})
+        members.register_member(s, {"name": "李四", "id_number": idn(2)})
+        members.register_member(s, {"name": "王五", "id_number": idn(3)})
+    # corrupt one row's owner behind the services' back (as a broken tool might)
+    with db.engine.begin() as conn:
+        conn.execute(update(Member).where(Member.id == a.id).values(
+            station_id="6c0e6f1f-0000-5000-8000-00000000abcd"))
+    client = SyncClient(db, server)
+    report = client.sync(code)
+    client.close()
+    assert len(report.held) == 1 and a.id in report.held[0]
+    assert count(district, Member) == 2
+    assert count(db, OutboxEntry) == 1  # kept for the clerk, not lost
+
+
+def test_unreachable_district_is_a_clear_error(db, monkeypatch):
+    from sync import client as client_module
+    from sync.client import SyncClient, SyncError
+
+    monkeypatch.setattr(client_module, "RETRIES", (0.01,))
+    c = SyncClient(db, f"http://127.0.0.1:{free_port()}")
+    c.token = "x"
+    with pytest.raises(SyncError, match="cannot be reached"):
+        c.sync()
+    c.close()
+
+
+def test_station_admin_sync_command(db_path, district, server, capsys):
+    from station_app.cli import main
+    from sync.district import enroll
+
+    code = enroll(district, "KY01").code
+    assert main(["sync", "--db", str(db_path), "--server", server,
+                 "--enrollment-code", code]) == 0
+    assert "sent" in capsys.readouterr().out
+    assert main(["sync", "--db", str(db_path)]) == 0
+    assert main(["sync", "--db", str(db_path), "--server", server,
+                 "--enrollment-code", code]) == 1  # a used code
+    assert "error:" in capsys.readouterr().err
