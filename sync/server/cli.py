@@ -213,6 +213,110 @@ def cmd_watch(args) -> int:
     return 0
 
 
+def cmd_transfer(args) -> int:
+    from datetime import date
+
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.services import members
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            moved = members.transfer_member(s, args.member_id, station_id_for(args.to),
+                                            args.date or date.today())
+            line = f"member {args.member_id} transferred to {args.to.upper()} as {moved.id}"
+    finally:
+        db.close()
+    print(line)
+    return 0
+
+
+def cmd_duplicates(args) -> int:
+    from station_app.domain.models import Station
+    from station_app.domain.services import members
+
+    db = _open(args)
+    try:
+        with db.reader() as s:
+            codes = dict((sid, code) for sid, code in s.execute(
+                __import__("sqlalchemy").select(Station.id, Station.code)).all())
+            dups = members.cross_station_duplicates(s)
+            for id_number, rows in dups:
+                where = ", ".join(f"{codes.get(m.station_id, m.station_id)}:{m.id}"
+                                  for m in rows)
+                print(f"{id_number[:4]}**********{id_number[-4:]}  {rows[0].name}  {where}")
+    finally:
+        db.close()
+    if not dups:
+        print("no member is active in two stations")
+    return 0
+
+
+def cmd_import_bundle(args) -> int:
+    from sync.bundle import BundleError, import_station_bundle
+
+    db = _open(args)
+    try:
+        results = import_station_bundle(db, args.file)
+    except BundleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        db.close()
+    applied = sum(r.inserted + r.updated for r in results)
+    again = sum(1 for r in results if r.duplicate)
+    print(f"{len(results)} batch(es): {applied} row(s) applied, {again} batch(es) seen before")
+    return 0
+
+
+def cmd_export_bundle(args) -> int:
+    from station_app.domain.ids import station_id_for
+    from sync.bundle import BundleError, export_district_bundle
+
+    db = _open(args)
+    try:
+        n = export_district_bundle(db, station_id_for(args.station_code), args.file)
+    except BundleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        db.close()
+    print(f"{n} change(s) and the acknowledgements written to {args.file}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    """A backup of the district database: the SQLite backup API, or pg_dump."""
+    import shutil
+    import subprocess
+    from datetime import datetime
+
+    db = _open(args)
+    try:
+        if db.path is not None:
+            print(db.backup("manual"))
+            return 0
+        url = db.engine.url
+    finally:
+        db.close()
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        print("error: pg_dump is not installed here", file=sys.stderr)
+        return EXIT_ERROR
+    target = Path(args.out or f"district-{datetime.now():%Y%m%dT%H%M%S}.dump")
+    env = {**__import__("os").environ}
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    cmd = [pg_dump, "-Fc", "-f", str(target), "-h", url.host or "localhost",
+           "-p", str(url.port or 5432), "-U", url.username or "postgres", url.database]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        print(f"error: pg_dump failed: {done.stderr.strip()}", file=sys.stderr)
+        return EXIT_ERROR
+    print(target)
+    return 0
+
+
 def cmd_status(args) -> int:
     from sqlalchemy import false, select
 
@@ -311,6 +415,23 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, cmd_watch, help_text, watch)
         p.add_argument("enterprise_id")
         p.add_argument("--reason", required=True)
+
+    p = command("transfer", cmd_transfer, "move a member to another station")
+    p.add_argument("member_id")
+    p.add_argument("--to", required=True, help="the destination station's code")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+
+    command("duplicates", cmd_duplicates, "ID numbers active in more than one station")
+
+    p = command("import-bundle", cmd_import_bundle, "apply a station's sync file")
+    p.add_argument("file", type=Path)
+    p = command("export-bundle", cmd_export_bundle,
+                "write the sync file back to a station (changes and acknowledgements)")
+    p.add_argument("station_code")
+    p.add_argument("file", type=Path)
+
+    p = command("backup", cmd_backup, "back up the district database (pg_dump on PostgreSQL)")
+    p.add_argument("--out", help="the dump file (PostgreSQL; default: district-<time>.dump)")
 
     command("status", cmd_status, "stations with their last sync and open conflicts")
     return parser

@@ -127,3 +127,48 @@ def test_enrollment_tokens(district):
     assert station_for_token(district, "nonsense") is None
     assert revoke(district, "KY01")
     assert station_for_token(district, token) is None
+
+
+def test_a_transfer_moves_a_member_without_moving_a_row(db, admin, district, tmp_path):
+    from datetime import date
+
+    from station_app.domain.services.setup import init_station
+
+    other = open_database(tmp_path / "dp02.sqlite3", create=True)
+    init_station(other, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+    with db.session(admin) as s:
+        m = members.register_member(s, {"name": "张三", "id_number": idn(1)})
+    push(db, district)
+    cursors = {db.station_id: pull_all(db, district), other.station_id: 0}
+    with district.session(DISTRICT) as s:
+        moved = members.transfer_member(s, m.id, station_id_for("DP02"), date.today())
+        assert moved.station_id == station_id_for("DP02")
+        assert moved.transferred_from_id == m.id
+    pull_all(db, district, cursors[db.station_id])
+    pull_all(other, district)
+    with db.reader() as s:
+        assert s.get(Member, m.id).status == "transferred"  # the source keeps its row
+    with other.reader() as s:
+        row = s.get(Member, moved.id)
+        assert row.status == "active" and row.id_number == idn(1)
+    with district.reader() as s:
+        assert members.cross_station_duplicates(s) == []
+    other.close()
+
+
+def test_the_district_sees_cross_station_duplicates(db, admin, district, tmp_path):
+    from station_app.domain.services.setup import init_station
+
+    other = open_database(tmp_path / "dp02.sqlite3", create=True)
+    init_station(other, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+    with db.session(admin) as s:
+        members.register_member(s, {"name": "张三", "id_number": idn(5)})
+    with other.session(Actor("boss", "station_admin")) as s:
+        members.register_member(s, {"name": "张三", "id_number": idn(5)})
+    push(db, district)
+    push(other, district)
+    with district.reader() as s:
+        dups = members.cross_station_duplicates(s)
+    assert [(n, sorted(m.station_id for m in rows)) for n, rows in dups] == [
+        (idn(5), sorted([db.station_id, other.station_id]))]
+    other.close()

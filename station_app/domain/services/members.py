@@ -407,6 +407,49 @@ def search_members(
     return hits
 
 
+def transfer_member(session: Session, member_id: str, to_station_id: str, on: Any
+                    ) -> Member:
+    """District: move a member to another station. The row's owner never changes: the
+    source row is marked 转出 with the date (the source pulls it back) and the destination
+    gets a new row of its own, pointing at the source row (the destination pulls it)."""
+    require(session, "district_admin", "办理会员转移", "transfer members")
+    source = get_or_404(session, Member, member_id, "member")
+    c = ErrorCollector()
+    when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
+    if source.status != "active":
+        c.add("status", "member.status_same", status=label(MEMBER_STATUS, source.status))
+    if source.station_id == to_station_id:
+        c.add("station_code", "member.transfer_same_station")
+    elif _active_with_id(session, to_station_id, source.id_number) is not None:
+        c.add("id_number", "member.duplicate", name=source.name)
+    c.raise_if_any()
+    source.status, source.status_date = "transferred", when
+    moved = Member(
+        station_id=to_station_id, transferred_from_id=source.id, status="active",
+        status_date=when,
+        **{k: getattr(source, k) for k in (
+            "name", "id_number", "gender", "birth_date", "ethnicity", "phone", "employer_id",
+            "employer_name", "card_no", "join_date", "migrant_worker", "notes")})
+    session.add(moved)
+    session.flush()
+    return moved
+
+
+def cross_station_duplicates(session: Session) -> list[tuple[str, list[Member]]]:
+    """District: ID numbers active in more than one station, with the rows."""
+    dup = (select(Member.id_number)
+           .where(Member.status == "active", Member.deleted == false())
+           .group_by(Member.id_number).having(func.count(func.distinct(Member.station_id)) > 1))
+    rows = session.execute(
+        select(Member).where(Member.id_number.in_(dup), Member.status == "active",
+                             Member.deleted == false())
+        .order_by(Member.id_number, Member.station_id)).scalars().all()
+    out: dict[str, list[Member]] = {}
+    for m in rows:
+        out.setdefault(m.id_number, []).append(m)
+    return list(out.items())
+
+
 def member_ids_in_order(session: Session, *, station_id: str | None = None,
                         status: str | None = None) -> list[str]:
     """All member ids in name order (the list view loads rows lazily by these ids)."""
@@ -421,5 +464,6 @@ def member_ids_in_order(session: Session, *, station_id: str | None = None,
 __all__ = [
     "BulkResult", "DuplicateMember", "MemberHit", "bulk_register_members", "change_status",
     "clean_member", "find_active_by_id_number", "member_ids_in_order", "register_member",
-    "search_members", "update_member", "has_scan_tier",
+    "search_members", "update_member", "has_scan_tier", "transfer_member",
+    "cross_station_duplicates",
 ]
