@@ -276,7 +276,12 @@ def cmd_sync(args) -> int:
     except SyncError as exc:
         raise CliError(exc.message(_lang())) from exc
     try:
-        report = client.sync(args.enrollment_code)
+        if args.reseed:
+            if args.enrollment_code:
+                client.enroll(args.enrollment_code)
+            report = client.reseed()
+        else:
+            report = client.sync(args.enrollment_code)
     except SyncError as exc:
         raise CliError(exc.message(_lang())) from exc
     finally:
@@ -429,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     " (remembered after the first time)")
     y.add_argument("--enrollment-code", help="the one-time code from `district-server enroll`"
                                              " (the first time only)")
+    y.add_argument("--reseed", action="store_true",
+                   help="after restoring a backup: a new node id, and this station's rows "
+                        "pulled back from the district")
     y.set_defaults(func=cmd_sync)
 
     for name, func, text in (

@@ -215,10 +215,11 @@ class SyncClient:
         except ValueError:
             return {}
 
-    def pull(self, report: SyncReport) -> None:
-        cursor = int(self.db.state().get("pull_cursor") or 0)
+    def pull(self, report: SyncReport, *, reseed: bool = False) -> None:
+        cursor = 0 if reseed else int(self.db.state().get("pull_cursor") or 0)
         while True:
-            data = self._check(self._request("GET", "/v1/pull", params={"after": cursor}))
+            params = {"after": cursor, "reseed": "true"} if reseed else {"after": cursor}
+            data = self._check(self._request("GET", "/v1/pull", params=params))
             cs = from_wire(data["changeset"])
             if cs.count():
                 result = apply_changeset(self.db, cs, pushing_station=None, from_district=True)
@@ -230,6 +231,26 @@ class SyncClient:
             if not data.get("more"):
                 return
 
+    def reseed(self) -> SyncReport:
+        """After restoring a backup: a new node id (so no stamp is ever issued twice), then
+        everything of this station the district holds pulled back, so nothing is lost."""
+        import secrets
+
+        report = SyncReport()
+        if not self.token:
+            raise SyncError("This station is not enrolled yet.", "本站点尚未注册。")
+        self.check_clock(report)
+        node = secrets.token_hex(8)
+        self.db.set_state("node_id", node)
+        self.db.node_id = node
+        self.db.clock.node = node
+        self.pull(report, reseed=True)
+        self.push(report)
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM local_state WHERE key = 'needs_reseed'")
+        self.db.set_state("last_sync", utc_now_text())
+        return report
+
     def sync(self, enrollment_code: str | None = None) -> SyncReport:
         report = SyncReport()
         if enrollment_code:
@@ -238,6 +259,12 @@ class SyncClient:
             raise SyncError("This station is not enrolled yet: give the enrollment code "
                             "from the district once (--enrollment-code).",
                             "本站点尚未注册：请输入区总工会提供的注册码（只需一次）。")
+        if self.db.state().get("needs_reseed"):
+            raise SyncError(
+                "This file was restored from a backup: run `station-admin sync --reseed` "
+                "once, so the district's copy of this station comes back first.",
+                "本数据库刚从备份恢复：请先运行一次 station-admin sync --reseed，"
+                "取回区总工会保存的本站点数据。")
         self.check_clock(report)
         self.push(report)
         self.pull(report)

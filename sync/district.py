@@ -26,17 +26,20 @@ REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
 PULL_ROWS = 1_000
 
 
-def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS
-         ) -> tuple[Changeset, int]:
-    """Rows a station needs that changed after its cursor; and the new cursor."""
+def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS,
+         include_own: bool = False) -> tuple[Changeset, int]:
+    """Rows a station needs that changed after its cursor; and the new cursor.
+
+    What the station sent itself is never sent back — except with ``include_own`` (a
+    re-seed after the station restored a backup: then its own rows come back too)."""
+    scope = [ChangeLog.seq > after,
+             or_(ChangeLog.table_name.in_(REFERENCE_TABLES), ChangeLog.owner_id == station_id)]
+    if not include_own:
+        scope.append(ChangeLog.origin_id != station_id)
     with db.reader() as s:
         entries = s.execute(
             select(ChangeLog.seq, ChangeLog.table_name, ChangeLog.row_id)
-            .where(ChangeLog.seq > after,
-                   or_(ChangeLog.table_name.in_(REFERENCE_TABLES),
-                       ChangeLog.owner_id == station_id),
-                   ChangeLog.origin_id != station_id)  # never echo what it sent
-            .order_by(ChangeLog.seq).limit(limit)
+            .where(*scope).order_by(ChangeLog.seq).limit(limit)
         ).all()
         cursor = entries[-1][0] if entries else after
         wanted: dict[str, set[str]] = {}

@@ -147,9 +147,11 @@ def create_app(db: Database) -> FastAPI:
     @app.get("/v1/pull")
     def pull(after: int = Query(0, ge=0),
              limit: int = Query(district.PULL_ROWS, ge=1, le=district.PULL_ROWS),
+             reseed: bool = Query(False),
              station: str = Depends(authenticated)) -> dict[str, Any]:
-        cs, cursor = district.pull(db, station, after, limit=limit)
-        more = _has_more(db, station, cursor)
+        # reseed: after the station restored a backup, its own rows come back too
+        cs, cursor = district.pull(db, station, after, limit=limit, include_own=reseed)
+        more = _has_more(db, station, cursor, include_own=reseed)
         _touch(db, station)
         return {"changeset": to_wire(cs), "cursor": cursor, "more": more}
 
@@ -191,10 +193,10 @@ def _check_clock(cs: Changeset) -> None:
                 server_time_ms=now)
 
 
-def _has_more(db: Database, station: str, cursor: int) -> bool:
+def _has_more(db: Database, station: str, cursor: int, *, include_own: bool = False) -> bool:
     """Whether the station's pull scope holds changes after ``cursor`` (asked of
     ``district.pull`` itself, so the scope is defined in one place)."""
-    return district.pull(db, station, cursor, limit=1)[1] > cursor
+    return district.pull(db, station, cursor, limit=1, include_own=include_own)[1] > cursor
 
 
 def _touch(db: Database, station: str) -> None:

@@ -169,3 +169,40 @@ def test_station_admin_sync_command(db_path, district, server, capsys):
     assert main(["sync", "--db", str(db_path), "--server", server,
                  "--enrollment-code", code]) == 1  # a used code
     assert "error:" in capsys.readouterr().err
+
+
+def test_reseed_after_restoring_a_backup_loses_nothing(db_path, admin, district, server):
+    from station_app.storage.backup import make_backup, restore_backup
+    from sync.client import SyncClient, SyncError
+    from sync.district import enroll
+
+    code = enroll(district, "KY01").code
+    db = open_database(db_path)
+    with db.session(admin) as s:
+        members.register_member(s, {"name": "张三", "id_number": idn(1)})
+    c = SyncClient(db, server)
+    c.sync(code)
+    c.close()
+    backup = make_backup(db_path, "manual")  # the laptop's last backup …
+    with db.session(admin) as s:  # … then a day's work that reached the district
+        members.register_member(s, {"name": "李四", "id_number": idn(2)})
+    c = SyncClient(db)
+    c.sync()
+    c.close()
+    old_node = db.node_id
+    db.close()
+    restore_backup(db_path, backup)  # the disk failed; the backup comes back
+    db = open_database(db_path)
+    assert count(db, Member) == 1
+    c = SyncClient(db)
+    with pytest.raises(SyncError, match="reseed"):
+        c.sync()
+    c.reseed()
+    c.close()
+    assert count(db, Member) == 2  # the day's work came back from the district
+    assert db.node_id != old_node
+    assert "needs_reseed" not in db.state()
+    c = SyncClient(db)
+    c.sync()  # and ordinary syncs go on
+    c.close()
+    db.close()

@@ -112,6 +112,9 @@ class SyncPage(Page):
                                 progress=lambda stage, done, total: task.progress(done, total),
                                 cancelled=lambda: task.cancelled)
             try:
+                if task.db.state().get("needs_reseed") and client.token:
+                    # restored from a backup: the district's copy comes back first
+                    return client.reseed()
                 return client.sync(code)
             finally:
                 client.close()
