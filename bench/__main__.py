@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
 
     members_page.run(table, work, reps=50 if args.quick else 200)
     shutil.rmtree(work.parent, ignore_errors=True)
+    from bench import sync_push
+
+    sync_push.run(table, path)
     table.print()
     # PySide6 objects made by the UI benches can crash CPython's final garbage collection
     # (a known shutdown-order problem); the figures are printed, so leave at once.

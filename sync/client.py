@@ -33,7 +33,7 @@ from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
 from station_app.storage.database import Database
 from sync.changeset import Changeset, from_wire, to_wire
 from sync.merge import apply_changeset
-from sync.outbound import acknowledge, gather
+from sync.outbound import acknowledge, gather, prune
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,7 @@ class SyncClient:
             report.restamped = self.db.correct_clock()
 
     def push(self, report: SyncReport) -> None:
+        prune(self.db)
         held = self._held()
         while True:
             cs = gather(self.db, limit=self.batch_rows, exclude=held)

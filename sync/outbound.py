@@ -9,7 +9,7 @@ stamp and stays queued for the next batch.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
@@ -35,13 +35,19 @@ def gather(db: Database, *, limit: int = BATCH_ROWS,
             pending = outbox.pending(s, limit)
         if not pending:
             return None
-        bases = dict(
-            ((t, r), b) for t, r, b in s.execute(
-                select(OutboxEntry.table_name, OutboxEntry.row_id, OutboxEntry.base_hlc)
-                .where(OutboxEntry.seq.in_(
-                    select(func.min(OutboxEntry.seq))
-                    .group_by(OutboxEntry.table_name, OutboxEntry.row_id))))
-        )
+        by_table_ids: dict[str, list[str]] = {}
+        for table, row_id, _hlc in pending:
+            by_table_ids.setdefault(table, []).append(row_id)
+        # the base of a row is the one recorded with its first pending change
+        bases: dict[tuple[str, str], str | None] = {}
+        for table, ids in by_table_ids.items():
+            for i in range(0, len(ids), 500):
+                for row_id, base in s.execute(
+                        select(OutboxEntry.row_id, OutboxEntry.base_hlc)
+                        .where(OutboxEntry.table_name == table,
+                               OutboxEntry.row_id.in_(ids[i:i + 500]))
+                        .order_by(OutboxEntry.seq)):
+                    bases.setdefault((table, row_id), base)
         by_table: dict[str, list[str]] = {}
         for table, row_id, _hlc in pending:
             by_table.setdefault(table, []).append(row_id)
@@ -57,6 +63,24 @@ def gather(db: Database, *, limit: int = BATCH_ROWS,
                     rows.setdefault(table, []).append(
                         row_to_wire(model, obj, bases.get((table, obj.id))))
     return Changeset(station_id=db.station_id, node=db.node_id, batch_id=uuid7(), rows=rows)
+
+
+def prune(db: Database) -> int:
+    """Drop outbox entries this station must never send: local copies of rows another
+    owner decides (its own station row, targets …), queued by an older app version."""
+    from sqlalchemy import delete, exists
+
+    removed = 0
+    with db.session() as s:
+        for table, model in MODEL_BY_TABLE.items():
+            if model.__shared__:
+                continue
+            result = s.execute(delete(OutboxEntry).where(
+                OutboxEntry.table_name == table,
+                exists().where(model.id == OutboxEntry.row_id,
+                               model.station_id != db.station_id)))
+            removed += result.rowcount or 0
+    return removed
 
 
 def acknowledge(db: Database, acks: list[tuple[str, str, str]]) -> int:

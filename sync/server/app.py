@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from station_app import __version__
@@ -171,6 +172,11 @@ def _push(db: Database, station: str, data: Any) -> dict[str, Any]:
         result = apply_changeset(db, cs, pushing_station=station)
     except (OwnershipError, ImmutableConflict) as exc:
         raise ApiError(exc.status, str(exc)) from None
+    except IntegrityError as exc:
+        # e.g. a visit to a station the district does not know: refused, nothing applied
+        raise ApiError(422, "a row refers to a record the district does not have, or breaks "
+                            f"a rule of its database ({exc.orig}); nothing of this batch was "
+                            "applied") from None
     _touch(db, station)
     return {"batch_id": result.batch_id, "duplicate": result.duplicate,
             "inserted": result.inserted, "updated": result.updated,

@@ -122,27 +122,33 @@ def test_two_stations_and_the_district(db, admin, district, server, tmp_path, te
 
 
 def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server):
-    """A row the district refuses (another station's) does not block the queue."""
-    from sqlalchemy import update
-
+    """A row the district refuses does not block the queue: it is held for the clerk."""
+    from station_app.domain.actor import SYSTEM
+    from station_app.domain.models import Visit
+    from station_app.domain.services import visits
     from sync.client import SyncClient
     from sync.district import enroll
 
     code = enroll(district, "KY01").code
     with db.session(admin) as s:
-        a = members.register_member(s, {"name": "张三", "id_number": idn(1)})
+        members.register_member(s, {"name": "张三", "id_number": idn(1)})
         members.register_member(s, {"name": "李四", "id_number": idn(2)})
-        members.register_member(s, {"name": "王五", "id_number": idn(3)})
-    # corrupt one row's owner behind the services' back (as a broken tool might)
-    with db.engine.begin() as conn:
-        conn.execute(update(Member).where(Member.id == a.id).values(
-            station_id="6c0e6f1f-0000-5000-8000-00000000abcd"))
+    with db.session(SYSTEM) as s:
+        # a visit to a station the district has never heard of (a local copy gone astray)
+        ghost = stations.upsert_station(s, "ZZ99", "不存在的工联会")
+        visit = visits.record_visit(s, {"visit_date": "2026-11-20", "kind": "station",
+                                        "target_station_id": ghost.id,
+                                        "visitors": "调研组"}).visit
     client = SyncClient(db, server)
     report = client.sync(code)
     client.close()
-    assert len(report.held) == 1 and a.id in report.held[0]
+    assert len(report.held) == 1 and visit.id in report.held[0]
     assert count(district, Member) == 2
+    assert count(district, Visit) == 0
     assert count(db, OutboxEntry) == 1  # kept for the clerk, not lost
+    again = SyncClient(db)
+    assert again.sync().held == []  # held rows wait until they change; the rest syncs
+    again.close()
 
 
 def test_unreachable_district_is_a_clear_error(db, monkeypatch):
