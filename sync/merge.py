@@ -107,7 +107,8 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
         for table in APPLY_ORDER:
             rows = cs.rows.get(table)
             if rows:
-                _apply_table(s, table, rows, pushing_station, result, from_district)
+                _apply_table(s, table, rows, pushing_station, result, from_district,
+                             db.station_id)
         s.add(SyncBatch(batch_id=cs.batch_id, station_id=cs.station_id, node=cs.node,
                         applied_at=utc_now_text(), rows=cs.count()))
     return result
@@ -115,7 +116,7 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
 
 def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
                  pushing_station: str | None, result: MergeResult,
-                 from_district: bool = False) -> None:
+                 from_district: bool = False, local_station: str | None = None) -> None:
     model = MODEL_BY_TABLE[table]
     ids = [r["id"] for r in rows]
     existing = {}
@@ -138,7 +139,14 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
             fresh.append(values)  # new rows go in with one executemany below
             continue
         if current.station_id != row["station_id"]:
-            raise OwnershipError(table, row["id"], "a row's owner never changes")
+            if not model.__shared__:
+                raise OwnershipError(table, row["id"], "a row's owner never changes")
+            if not from_district:
+                # a shared row two stations registered alike (the same credit code): the
+                # district keeps the first owner; the station adopts it when it pulls —
+                # so this version goes back to the sender too (it differs from what it sent)
+                values["station_id"] = current.station_id
+                s.info.setdefault("_echo", set()).add((table, row["id"]))
         here = _row_values(current)
         if model.__append_only__:
             same = all(here[k] == values[k] for k in values if k not in CONTENT_SKIP)
@@ -147,7 +155,19 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
             result.unchanged += 1
             continue
         if values["hlc"] == here["hlc"]:
-            result.unchanged += 1
+            if from_district and model.__shared__ and here["station_id"] != values["station_id"]:
+                current.station_id = values["station_id"]  # adopt the district's owner
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            continue
+        if from_district and not model.__shared__ and here["station_id"] != local_station:
+            # a row the district owns (this station's own station row, a target): the
+            # district's version is the truth, whatever the local copy's stamp
+            for k, v in values.items():
+                if k != "id" and getattr(current, k) != v:
+                    setattr(current, k, v)
+            result.updated += 1
             continue
         if from_district:
             concurrent = row["id"] in pending

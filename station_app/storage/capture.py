@@ -146,9 +146,11 @@ def _log_change(session: Session, ctx: WriteContext, table: str, row_id: str, ow
                 hlc: str) -> None:
     """At the district, every change (local or applied by sync) joins the change log."""
     if ctx.district:
+        echo = (table, row_id) in session.info.get("_echo", ())
         session.info.setdefault("_changes", []).append(
             {"table_name": table, "row_id": row_id, "owner_id": owner,
-             "origin_id": ctx.origin or ctx.station_id, "hlc": hlc})
+             "origin_id": ctx.station_id if echo else (ctx.origin or ctx.station_id),
+             "hlc": hlc})
 
 
 def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -165,6 +167,8 @@ def _sends(obj: Syncable, ctx: WriteContext) -> bool:
     """Whether a local change goes to the outbox: rows this database owns, and shared
     rows. A station's local copy of reference data the district owns (its own station
     row, targets, removals from the watch list) is the district's to send, never its."""
+    if ctx.district:
+        return False  # the district's changes reach stations through its change log
     return obj.station_id == ctx.station_id or obj.__shared__
 
 
@@ -225,7 +229,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         content = {k for k in changes if k not in SYNC_COLUMNS}
         if obj.__append_only__ and (content or "deleted" in changes):
             raise AppendOnlyError(f"{obj.__tablename__} rows are never changed")
-        if "station_id" in changes:
+        if "station_id" in changes and not (from_sync and obj.__shared__):
+            # (a shared row registered alike at two stations adopts the district's owner)
             raise PermissionError("a row's owner never changes")
         table = obj.__tablename__
         ctx.changed.add((table, obj.id))
@@ -304,7 +309,9 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
     if ctx.source != "sync":
         insert_many(conn, OutboxEntry.__table__,
                     [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"], "base_hlc": None}
-                     for r in rows if r["station_id"] == ctx.station_id or model.__shared__])
+                     for r in rows
+                     if not ctx.district and (r["station_id"] == ctx.station_id
+                                              or model.__shared__)])
     if ctx.district:
         _append_change_log(session, [{"table_name": table, "row_id": r["id"],
                                       "owner_id": r["station_id"],
