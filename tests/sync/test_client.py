@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
-from station_app.domain.ids import DISTRICT_OWNER_ID
 from station_app.domain.models import Member, OutboxEntry, Target
 from station_app.domain.services import members, stations
 from station_app.domain.validation import id_check_char
@@ -20,23 +19,13 @@ from station_app.storage.database import open_database
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
 
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def district(request, tmp_path):
-    target = (tmp_path / "district.sqlite3" if request.param == "sqlite"
-              else request.getfixturevalue("pg_url"))
-    db = open_database(target, create=True)
-    db.set_state("station_id", DISTRICT_OWNER_ID)
-    with db.session(DISTRICT) as s:
-        stations.upsert_station(s, "KY01", "葵涌社区工联会", is_key=True)
-        stations.upsert_station(s, "DP02", "大鹏社区工联会")
-    yield db
-    db.close()
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
-from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
+from station_app.domain.ids import station_id_for
 from station_app.domain.models import LedgerEntry, Member, OutboxEntry, SyncConflict
-from station_app.domain.services import hardship, members, stations
+from station_app.domain.services import hardship, members
 from station_app.domain.validation import id_check_char
-from station_app.storage.database import open_database
 from sync.changeset import ChangesetError, UnsupportedVersion, from_wire, to_wire
 from sync.merge import ImmutableConflict, OwnershipError, apply_changeset
 from sync.outbound import acknowledge, gather
@@ -21,18 +20,7 @@ from sync.outbound import acknowledge, gather
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def district(request, tmp_path):
-    if request.param == "sqlite":
-        target = tmp_path / "district.sqlite3"
-    else:
-        target = request.getfixturevalue("pg_url")
-    db = open_database(target, create=True)
-    db.set_state("station_id", DISTRICT_OWNER_ID)
-    with db.session(DISTRICT) as s:
-        stations.upsert_station(s, "KY01", "葵涌社区工联会", is_key=True)
-    yield db
-    db.close()
+
 
 
 def wire(cs):
