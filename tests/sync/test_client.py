@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
-import httpx
 import pytest
+from loopback import free_port, serve
 from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
@@ -20,36 +16,12 @@ DISTRICT = Actor("district", "district_admin", None, "区总工会")
 
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-
-
 @pytest.fixture
 def server(district):
-    import uvicorn
-
     from sync.server.app import create_app
 
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(district), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    yield url
-    srv.should_exit = True
-    thread.join(10)
+    with serve(create_app(district)) as url:
+        yield url
 
 
 def idn(n: int) -> str:

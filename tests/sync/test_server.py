@@ -6,12 +6,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import socket
-import threading
 
 import httpx
 import pytest
-import uvicorn
+from loopback import serve
 from sqlalchemy import func, select
 
 from station_app.domain.ids import station_id_for
@@ -51,35 +49,11 @@ def district(district_target):
     db.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def client(district):
     """An httpx client talking to a real uvicorn serving ``create_app(district)``."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(district), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, timeout=30) as http:
-        for _ in range(500):  # wait until it answers (or has died)
-            if not thread.is_alive():
-                pytest.fail("the server did not start")
-            try:
-                if http.get("/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                thread.join(0.02)
-        else:
-            pytest.fail("the server did not answer")
+    with serve(create_app(district)) as base, httpx.Client(base_url=base, timeout=30) as http:
         yield http
-    server.should_exit = True
-    thread.join(10)
 
 
 # --------------------------------------------------------------------------- helpers
