@@ -10,7 +10,7 @@ them with the same rules as imports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -156,6 +156,18 @@ class Form(QWidget):
         first = next((self.widgets[f] for f in exc.by_field() if f in self.widgets), None)
         if first is not None:
             first.setFocus()
+
+    def submit(self, ctx, work: Callable[[Any], Any]) -> tuple[bool, Any]:
+        """Run ``work(session)`` as one unit of work of the acting user; on a
+        ValidationError show it in place (keeping the input) and report (False, None)."""
+        self.clear_errors()
+        try:
+            with ctx.db.session(ctx.actor) as session:
+                result = work(session)
+        except ValidationError as exc:
+            self.show_errors(exc)
+            return False, None
+        return True, result
 
     def error_text(self, field: str) -> str:
         label = self.errors.get(field)

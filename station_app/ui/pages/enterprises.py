@@ -467,11 +467,8 @@ class EnterprisesPage(Page):
         if not self.current_id:
             return False
         reason = self.watch_form.values()["reason"]
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                service(s, self.current_id, reason)
-        except ValidationError as exc:
-            self.watch_form.show_errors(exc)
+        ok, _ = self.watch_form.submit(self.ctx, lambda s: service(s, self.current_id, reason))
+        if not ok:
             return False
         self.watch_form.set_values({"reason": ""})
         self.watch_form.clear_errors()

@@ -52,15 +52,11 @@ class UserDialog(QDialog):
         from station_app.domain.services import users
 
         v = self.form.values()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                users.create_user(s, v["username"], v["password"], v["role"],
-                                  v["display_name"])
-        except ValidationError as exc:
-            self.form.show_errors(exc)
-            return False
-        self.accept()
-        return True
+        ok, _ = self.form.submit(self.ctx, lambda s: users.create_user(
+            s, v["username"], v["password"], v["role"], v["display_name"]))
+        if ok:
+            self.accept()
+        return ok
 
 
 class PasswordDialog(QDialog):
@@ -94,14 +90,11 @@ class PasswordDialog(QDialog):
             label_.setText(self.tr("The two passwords differ."))
             label_.show()
             return False
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                users.reset_password(s, self.username, v["password"])
-        except ValidationError as exc:
-            self.form.show_errors(exc)
-            return False
-        self.accept()
-        return True
+        ok, _ = self.form.submit(
+            self.ctx, lambda s: users.reset_password(s, self.username, v["password"]))
+        if ok:
+            self.accept()
+        return ok
 
 
 class SettingsPage(Page):
