@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from station_app.domain.choices import Choices
-from station_app.domain.validation import ValidationError
+from station_app.domain.validation import FieldError, ValidationError
 from station_app.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -157,15 +157,17 @@ class Form(QWidget):
         if first is not None:
             first.setFocus()
 
-    def submit(self, ctx, work: Callable[[Any], Any]) -> tuple[bool, Any]:
+    def submit(self, ctx, work: Callable[[Any], Any], *,
+               rename: dict[str, str] | None = None) -> tuple[bool, Any]:
         """Run ``work(session)`` as one unit of work of the acting user; on a
-        ValidationError show it in place (keeping the input) and report (False, None)."""
+        ValidationError show it in place (keeping the input) and report (False, None).
+        ``rename`` maps a service's field names to this form's where they differ."""
         self.clear_errors()
         try:
             with ctx.db.session(ctx.actor) as session:
                 result = work(session)
         except ValidationError as exc:
-            self.show_errors(exc)
+            self.show_errors(rename_fields(exc, rename) if rename else exc)
             return False, None
         return True, result
 
@@ -178,3 +180,9 @@ class Form(QWidget):
         widget.setProperty(INVALID_PROPERTY, "true" if invalid else "false")
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+
+
+def rename_fields(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
+    """The same errors with the services' field names mapped to the form's."""
+    return ValidationError([FieldError(mapping.get(e.field, e.field), e.code, e.params)
+                            for e in exc.errors])

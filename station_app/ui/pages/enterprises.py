@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_KIND, WATCH_ACTION, label
-from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
@@ -424,18 +423,17 @@ class EnterprisesPage(Page):
         from station_app.domain.services import enterprises as svc
 
         data = self.form_data()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                if self.current_id:
-                    ent = svc.update_enterprise(s, self.current_id, data)
-                else:
-                    ent = svc.register_enterprise(s, data)
-                new_id = ent.id
-        except ValidationError as exc:
-            self.form.show_errors(exc)
+        current = self.current_id
+
+        def work(s):
+            if current:
+                return svc.update_enterprise(s, current, data).id
+            return svc.register_enterprise(s, data).id
+
+        ok, new_id = self.form.submit(self.ctx, work)
+        if not ok:
             self.message.clear()
             return False
-        self.form.clear_errors()
         self.current_id = new_id
         self._pending_select = new_id
         self.message.setText(self.tr("Saved."))

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from station_app.domain.choices import EVENT_KIND, label
-from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import RowsModel, make_table
@@ -140,15 +139,11 @@ class EventsPage(Page):
     def save(self) -> bool:
         from station_app.domain.services import events as svc
 
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                event = svc.record_event(s, self.form_data())
-                year = event.event_date.year
-        except ValidationError as exc:
-            self.form.show_errors(exc)
+        data = self.form_data()
+        ok, year = self.form.submit(self.ctx, lambda s: svc.record_event(s, data).event_date.year)
+        if not ok:
             self.message.clear()
             return False
-        self.form.clear_errors()
         self.message.setText(self.tr("Event saved."))
         self.form.set_values({"title": "", "location": "", "person_times": "",
                               "migrant_person_times": "", "notes": ""})

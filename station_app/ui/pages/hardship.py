@@ -28,7 +28,7 @@ from station_app.domain.choices import (
 )
 from station_app.domain.models import HardshipCase
 from station_app.domain.services import hardship, members
-from station_app.domain.validation import FieldError, ValidationError, format_fen
+from station_app.domain.validation import ValidationError, format_fen
 from station_app.exchange.casefile import (
     CaseFile,
     EntryRow,
@@ -37,7 +37,7 @@ from station_app.exchange.casefile import (
     render_case_file,
 )
 from station_app.ui.context import AppContext
-from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.forms import ERROR_STYLE, Form, choice_combo, rename_fields
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
     QAbstractItemView,
@@ -71,13 +71,6 @@ from station_app.ui.qt import (
 )
 
 FILTERS = ("open", "due", "never_helped", "not_updated", "exited")
-
-
-def rename_fields(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
-    """The same errors with the services' field names mapped to the form's."""
-    out = ValidationError([FieldError(mapping.get(e.field, e.field), e.code, e.params)
-                           for e in exc.errors])
-    return out
 
 
 # --------------------------------------------------------------------------- models
@@ -296,13 +289,12 @@ class OpenCaseDialog(QDialog):
             return
         data = self.form.values()
         data.pop("member", None)
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                self.case_id = hardship.open_case(s, member_id, data).id
-        except ValidationError as exc:
-            self.form.show_errors(rename_fields(exc, {"entry_date": "registered_date"}))
-            return
-        self.accept()
+        ok, case_id = self.form.submit(
+            self.ctx, lambda s: hardship.open_case(s, member_id, data).id,
+            rename={"entry_date": "registered_date"})
+        if ok:
+            self.case_id = case_id
+            self.accept()
 
 
 class ExitDialog(QDialog):

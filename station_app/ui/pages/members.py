@@ -82,14 +82,10 @@ class StatusDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def apply(self) -> None:
-        self.form.clear_errors()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                change_status(s, self.member_id, self.status.currentData(), self.date.text())
-        except ValidationError as exc:
-            self.form.show_errors(exc)
-            return
-        self.accept()
+        ok, _ = self.form.submit(self.ctx, lambda s: change_status(
+            s, self.member_id, self.status.currentData(), self.date.text()))
+        if ok:
+            self.accept()
 
 
 class MembersPage(Page):

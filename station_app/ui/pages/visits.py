@@ -349,16 +349,15 @@ class VisitsPage(Page):
         from station_app.domain.services import visits as svc
 
         data = self.form_data()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                result = svc.record_visit(s, data)
-                enterprise_id = result.visit.enterprise_id
-                proposal = result.propose_listing
-        except ValidationError as exc:
-            self.form.show_errors(exc)
+        def work(s):
+            result = svc.record_visit(s, data)
+            return result.visit.enterprise_id, result.propose_listing
+
+        ok, answer = self.form.submit(self.ctx, work)
+        if not ok:
             self.message.clear()
             return False
-        self.form.clear_errors()
+        enterprise_id, proposal = answer
         changed = {"visits"}
         name = self.enterprise_names.get(enterprise_id, "")
         self.message.setText(self.tr("Visit saved."))
