@@ -97,50 +97,92 @@ def row_to_wire(model: type[Syncable], values: Any, base: str | None = None) -> 
     return out
 
 
-def _check_value(col, value: Any, where: str) -> Any:
-    if value is None:
-        if not col.nullable and col.key != "id":
-            raise ChangesetError(where, "a value is required")
-        return None
+def _checker(col) -> Any:
+    """A function ``check(value, where)`` for one column: the value as Python, or a
+    ``ChangesetError`` naming the place. Built once per column (a push validates every
+    value of every row, so the type dispatch is not repeated per value)."""
     t = col.type
+    required = not col.nullable and col.key != "id"
+
+    def missing(where: str) -> None:
+        if required:
+            raise ChangesetError(where, "a value is required")
+
     if isinstance(t, Boolean):
-        if not isinstance(value, bool):
+        def check(value: Any, where: str) -> Any:
+            if value.__class__ is bool:
+                return value
+            if value is None:
+                return missing(where)
             raise ChangesetError(where, "must be true or false")
-        return value
-    if isinstance(t, Integer):
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**53:
+    elif isinstance(t, Integer):
+        def check(value: Any, where: str) -> Any:
+            if value.__class__ is int and -2**53 <= value <= 2**53:
+                return value
+            if value is None:
+                return missing(where)
             raise ChangesetError(where, "must be a whole number")
-        return value
-    if isinstance(t, Date):
-        if not isinstance(value, str):
-            raise ChangesetError(where, "must be a date YYYY-MM-DD")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ChangesetError(where, f"{value!r} is not a date YYYY-MM-DD") from None
-    if isinstance(t, String | Text):
-        if not isinstance(value, str):
-            raise ChangesetError(where, "must be text")
+    elif isinstance(t, Date):
+        def check(value: Any, where: str) -> Any:
+            if value is None:
+                return missing(where)
+            if not isinstance(value, str):
+                raise ChangesetError(where, "must be a date YYYY-MM-DD")
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ChangesetError(where, f"{value!r} is not a date YYYY-MM-DD") from None
+    elif isinstance(t, String | Text):
         limit = t.length or MAX_TEXT
-        if len(value) > limit:
-            raise ChangesetError(where, f"longer than {limit} characters")
-        return value
-    raise ChangesetError(where, f"unsupported column type {t!r}")  # pragma: no cover
+
+        def check(value: Any, where: str) -> Any:
+            if value.__class__ is str and len(value) <= limit:
+                return value
+            if value is None:
+                return missing(where)
+            if not isinstance(value, str):
+                raise ChangesetError(where, "must be text")
+            if len(value) > limit:
+                raise ChangesetError(where, f"longer than {limit} characters")
+            return value
+    else:  # pragma: no cover - every column type of the models is handled above
+        raise TypeError(f"unsupported column type {t!r}")
+    return check
+
+
+_CHECKERS: dict[str, tuple[tuple[str, Any], ...]] = {}
+_COLUMN_SETS: dict[str, frozenset[str]] = {}
+
+
+def _row_checkers(table: str) -> tuple[tuple[str, Any], ...]:
+    checkers = _CHECKERS.get(table)
+    if checkers is None:
+        cols = _columns(MODEL_BY_TABLE[table])
+        checkers = _CHECKERS[table] = tuple((c.key, _checker(c)) for c in cols)
+        _COLUMN_SETS[table] = frozenset(c.key for c in cols) | {"_base"}
+    return checkers
 
 
 def row_from_wire(table: str, data: Any, where: str) -> dict[str, Any]:
     """A validated row as Python values (dates as ``date``), plus its ``_base``."""
-    model = MODEL_BY_TABLE[table]
+    checkers = _row_checkers(table)
     if not isinstance(data, dict):
         raise ChangesetError(where, "a row must be an object")
-    cols = {c.key: c for c in _columns(model)}
-    unknown = set(data) - set(cols) - {"_base"}
-    if unknown:
-        raise ChangesetError(where, f"unknown column(s) {sorted(unknown)}")
-    missing = set(cols) - set(data)
-    if missing:
-        raise ChangesetError(where, f"missing column(s) {sorted(missing)}")
-    out = {k: _check_value(c, data[k], f"{where}.{k}") for k, c in cols.items()}
+    if len(data) != len(checkers) + 1 or data.keys() != _COLUMN_SETS[table]:
+        allowed = _COLUMN_SETS[table]
+        unknown = set(data) - allowed
+        if unknown:
+            raise ChangesetError(where, f"unknown column(s) {sorted(unknown)}")
+        missing = allowed - set(data) - {"_base"}
+        if missing:
+            raise ChangesetError(where, f"missing column(s) {sorted(missing)}")
+    out = {}
+    for key, check in checkers:
+        # the place is spelled out only when there is something wrong with the value
+        try:
+            out[key] = check(data[key], where)
+        except ChangesetError as exc:
+            raise ChangesetError(f"{where}.{key}", exc.problem) from None
     if not isinstance(out["id"], str) or not (UUID_RE.match(out["id"])):
         raise ChangesetError(f"{where}.id", "must be a UUID")
     if not UUID_RE.match(out["station_id"]):

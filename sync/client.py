@@ -23,10 +23,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
@@ -38,6 +40,12 @@ from sync.outbound import acknowledge, gather, prune
 log = logging.getLogger(__name__)
 
 RETRIES = (0.5, 1.0, 2.0)  # seconds between attempts after a network error
+
+
+def encode(cs: Changeset) -> bytes:
+    """A changeset as the body of a push: JSON, gzip (level 1: on a LAN or loopback the
+    time to compress more would cost more than the bytes it saves)."""
+    return gzip.compress(orjson.dumps(to_wire(cs)), compresslevel=1)
 
 
 class SyncError(Exception):
@@ -160,17 +168,33 @@ class SyncClient:
             report.restamped = self.db.correct_clock()
 
     def push(self, report: SyncReport) -> None:
+        """Send the outbox batch by batch, in order, each acknowledged before the next is
+        sent; while the district applies one batch, the next is read and encoded on a
+        helper thread (the batches never overlap: it skips the rows still on their way)."""
         prune(self.db)
         held = self._held()
-        while True:
-            cs = gather(self.db, limit=self.batch_rows, exclude=held)
-            if cs is None:
-                return
-            self.progress("push", report.pushed, report.pushed + cs.count())
-            self._send(cs, report, held)
 
-    def _send(self, cs: Changeset, report: SyncReport, held: dict[str, str]) -> None:
-        body = gzip.compress(json.dumps(to_wire(cs), ensure_ascii=False).encode())
+        def prepare(skip: frozenset) -> tuple[Changeset, bytes] | None:
+            cs = gather(self.db, limit=self.batch_rows, exclude=held, skip=skip)
+            return None if cs is None else (cs, encode(cs))
+
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-gather") as pool:
+            upcoming = pool.submit(prepare, frozenset())
+            while (prepared := upcoming.result()) is not None:
+                cs, body = prepared
+                self.progress("push", report.pushed, report.pushed + cs.count())
+                on_its_way = frozenset((t, r["id"]) for t, rows in cs.rows.items()
+                                       for r in rows)
+                upcoming = pool.submit(prepare, on_its_way)
+                try:
+                    self._send(cs, report, held, body)
+                except BaseException:
+                    upcoming.cancel()
+                    raise
+
+    def _send(self, cs: Changeset, report: SyncReport, held: dict[str, str],
+              body: bytes | None = None) -> None:
+        body = body if body is not None else encode(cs)
         response = self._request("POST", "/v1/push", content=body, headers={
             "Content-Type": "application/json", "Content-Encoding": "gzip"})
         if response.status_code in (403, 409, 422) and not self._clock_refusal(response):

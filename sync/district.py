@@ -57,6 +57,17 @@ def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS,
     return cs, cursor
 
 
+def refresh_search_keys(db: Database) -> int:
+    """The pinyin search keys of members received by sync since the last refresh (the
+    push path leaves them out: see ``capture.refresh_search_keys``). The district's member
+    searches call this first; it returns how many members it keyed."""
+    from station_app.domain.actor import SYSTEM
+    from station_app.storage.capture import refresh_search_keys as refresh
+
+    with db.session(SYSTEM) as s:
+        return refresh(s)
+
+
 # --------------------------------------------------------------------------- credentials
 
 

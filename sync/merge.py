@@ -98,6 +98,7 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
     result = MergeResult(batch_id=cs.batch_id, acks=cs.keys())
     with db.session(SYNC, source="sync") as s:
         s.info["ctx"].origin = cs.station_id
+        s.info["batch_id"] = cs.batch_id
         if s.get(SyncBatch, cs.batch_id) is not None:
             result.duplicate = True
             return result

@@ -9,7 +9,9 @@ stamp and stays queued for the next batch.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Boolean, select
 
 from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
@@ -18,51 +20,91 @@ from station_app.storage.database import Database
 from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
 
 BATCH_ROWS = 1_000
+CHUNK = 500  # ids per IN (…) query
 
 
 def gather(db: Database, *, limit: int = BATCH_ROWS,
-           exclude: dict[str, str] | None = None) -> Changeset | None:
+           exclude: dict[str, str] | None = None,
+           skip: set[tuple[str, str]] | frozenset = frozenset()) -> Changeset | None:
     """The next batch of pending changes, or None when nothing waits.
 
     ``exclude`` holds rows the district refused ("table:id" → "hlc reason"): they stay out
-    of the batches until they change again (a new stamp).
+    of the batches until they change again (a new stamp). ``skip`` holds the (table, id)
+    of a batch still on its way, so the next one can be gathered meanwhile.
     """
     with db.reader() as s:
         if exclude:
-            pending = [(t, r, h) for t, r, h in outbox.pending(s)
+            pending = [(t, r, h) for t, r, h in outbox.pending(s, skip=skip)
                        if exclude.get(f"{t}:{r}", " ").split(" ", 1)[0] != h][:limit]
         else:
-            pending = outbox.pending(s, limit)
+            pending = outbox.pending(s, limit, skip)
         if not pending:
             return None
-        by_table_ids: dict[str, list[str]] = {}
-        for table, row_id, _hlc in pending:
-            by_table_ids.setdefault(table, []).append(row_id)
-        # the base of a row is the one recorded with its first pending change
-        bases: dict[tuple[str, str], str | None] = {}
-        for table, ids in by_table_ids.items():
-            for i in range(0, len(ids), 500):
-                for row_id, base in s.execute(
-                        select(OutboxEntry.row_id, OutboxEntry.base_hlc)
-                        .where(OutboxEntry.table_name == table,
-                               OutboxEntry.row_id.in_(ids[i:i + 500]))
-                        .order_by(OutboxEntry.seq)):
-                    bases.setdefault((table, row_id), base)
         by_table: dict[str, list[str]] = {}
         for table, row_id, _hlc in pending:
             by_table.setdefault(table, []).append(row_id)
+        conn = s.connection()
         rows: dict[str, list[dict]] = {}
         for table in APPLY_ORDER:
             ids = by_table.get(table)
-            if not ids:
-                continue
-            model = MODEL_BY_TABLE[table]
-            for i in range(0, len(ids), 500):
-                for obj in s.execute(select(model).where(model.id.in_(ids[i:i + 500]))
-                                     ).scalars():
-                    rows.setdefault(table, []).append(
-                        row_to_wire(model, obj, bases.get((table, obj.id))))
+            if ids:
+                rows[table] = _wire_rows(conn, table, ids)
     return Changeset(station_id=db.station_id, node=db.node_id, batch_id=uuid7(), rows=rows)
+
+
+def _wire_rows(conn, table: str, ids: list[str]) -> list[dict[str, Any]]:
+    """The current state of these rows as wire rows, each with the base stamp recorded
+    with its first pending change. Read with plain SQL: a push reads every pending row,
+    and ORM objects (or SQLAlchemy's per-value processing) would cost more than the rest
+    of the batch."""
+    model = MODEL_BY_TABLE[table]
+    cols = list(model.__table__.columns)
+    if conn.dialect.name != "sqlite":  # stations are SQLite; this serves other callers
+        out = []
+        bases = {}
+        t = OutboxEntry.__table__
+        for i in range(0, len(ids), CHUNK):
+            for row_id, base in conn.execute(
+                    select(t.c.row_id, t.c.base_hlc).where(
+                        t.c.table_name == table, t.c.row_id.in_(ids[i:i + CHUNK]))
+                    .order_by(t.c.seq)):
+                bases.setdefault(row_id, base)
+        for i in range(0, len(ids), CHUNK):
+            for r in conn.execute(select(model.__table__).where(
+                    model.__table__.c.id.in_(ids[i:i + CHUNK]))).mappings():
+                out.append(row_to_wire(model, dict(r), bases.get(r["id"])))
+        return out
+    names = [c.key for c in cols]
+    booleans = [c.key for c in cols if isinstance(c.type, Boolean)]
+    select_list = ", ".join(f'"{c.name}"' for c in cols)
+    raw = conn.connection.driver_connection  # the sqlite3 connection of this session
+    bases = _bases(raw, table, ids)
+    out = []
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        found = raw.execute(
+            f"SELECT {select_list} FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk).fetchall()
+        for values in found:
+            row = dict(zip(names, values, strict=True))
+            for b in booleans:
+                if row[b] is not None:
+                    row[b] = bool(row[b])
+            row["_base"] = bases.get(row["id"])
+            out.append(row)
+    return out
+
+
+def _bases(raw, table: str, ids: list[str]) -> dict[str, str | None]:
+    """Row id → the base stamp of its first pending change (oldest outbox entry)."""
+    bases: dict[str, str | None] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        for row_id, base in raw.execute(
+                "SELECT row_id, base_hlc FROM outbox WHERE table_name = ? AND row_id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY seq", [table, *chunk]):
+            bases.setdefault(row_id, base)
+    return bases
 
 
 def prune(db: Database) -> int:

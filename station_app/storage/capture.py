@@ -180,7 +180,7 @@ def _queue(session: Session, table: str, row_id: str, hlc: str, base: str | None
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     # Queues still here were left by a flush that failed (and was rolled back, e.g. to a
     # savepoint): their rows were never written, so neither may their outbox, audit or keys.
-    for stale in ("_outbox", "_audit", "_rekey", "_changes"):
+    for stale in ("_outbox", "_audit", "_rekey", "_changes", "_unkey"):
         session.info.pop(stale, None)
     ctx = _ctx(session)
     new = [o for o in session.new if isinstance(o, Syncable)]
@@ -192,6 +192,9 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         raise RuntimeError("syncable rows are written only through Database.session()")
     _sync_stored_clock(session, ctx)
     from_sync = ctx.source == "sync"
+    # The district defers the pinyin keys of members it receives by sync (see
+    # ``refresh_search_keys``): they are a third of the cost of applying a push.
+    district_sync = from_sync and ctx.district
     # member id -> (name, whether old keys must go)
     rekey: dict[str, tuple[str, bool]] = session.info.setdefault("_rekey", {})
 
@@ -219,7 +222,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             if _sends(obj, ctx):
                 _queue(session, table, obj.id, obj.hlc, None)
             _audit(session, ctx, "insert", table, obj.id, None)
-        if isinstance(obj, Member):
+        if isinstance(obj, Member) and not district_sync:
             rekey[obj.id] = (obj.name, False)
 
     for obj in dirty:
@@ -246,7 +249,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             _audit(session, ctx, action, table, obj.id, changes or None)
         _log_change(session, ctx, table, obj.id, obj.station_id, obj.hlc)
         if isinstance(obj, Member) and "name" in changes:
-            rekey[obj.id] = (obj.name, True)
+            if district_sync:  # the old name's keys go now, the new ones come later
+                session.info.setdefault("_unkey", set()).add(obj.id)
+            else:
+                rekey[obj.id] = (obj.name, True)
 
     _persist_clock(session, ctx)
 
@@ -265,6 +271,9 @@ def _after_flush(session: Session, _flush_context) -> None:
     changes = session.info.pop("_changes", None)
     if changes:
         _append_change_log(session, changes)
+    unkey = session.info.pop("_unkey", None)
+    if unkey:
+        session.execute(delete(MemberSearchKey).where(MemberSearchKey.member_id.in_(unkey)))
     rekey: dict[str, tuple[str, bool]] | None = session.info.pop("_rekey", None)
     if rekey:
         replace = {mid: name for mid, (name, old) in rekey.items() if old}
@@ -280,7 +289,10 @@ def write_search_keys(session: Session, names: dict[str, str], *, replace: bool)
     from station_app.domain.pinyin import search_keys
 
     if replace and names:
-        session.execute(delete(MemberSearchKey).where(MemberSearchKey.member_id.in_(names)))
+        ids = list(names)
+        for i in range(0, len(ids), 5_000):
+            session.execute(delete(MemberSearchKey).where(
+                MemberSearchKey.member_id.in_(ids[i:i + 5_000])))
     rows = [
         {"key": key, "member_id": member_id}
         for member_id, name in names.items()
@@ -301,8 +313,20 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
         return []
     _sync_stored_clock(session, ctx)
     table = model.__tablename__
-    for values in rows:
-        stamp_new(values, ctx)
+    if ctx.source == "sync":
+        # rows applied by sync keep their stamps; the clock observes the newest once (a
+        # stamp's fixed-width "wall-counter" text sorts as the stamp does)
+        for values in rows:
+            if not values.get("hlc") or not values.get("id"):
+                raise ValueError("a row applied by sync must carry its id and stamp")
+            if not values.get("station_id"):
+                values["station_id"] = ctx.station_id
+            values.setdefault("deleted", False)
+        newest = max((r["hlc"] for r in rows), key=lambda h: h[:19])
+        ctx.clock.observe(newest, max_ahead_ms=MAX_REMOTE_AHEAD_MS)
+    else:
+        for values in rows:
+            stamp_new(values, ctx)
     conn = session.connection()
     insert_many(conn, model.__table__, rows)
     at = utc_now_text()
@@ -317,11 +341,21 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
                                       "owner_id": r["station_id"],
                                       "origin_id": ctx.origin or ctx.station_id,
                                       "hlc": r["hlc"]} for r in rows])
-    action = "sync" if ctx.source == "sync" else "insert"
-    insert_many(conn, AuditRecord.__table__, [
-        {"at": at, "actor": ctx.actor, "action": action, "table_name": table, "row_id": r["id"],
-         "detail": '{"bulk": true}'} for r in rows])
-    if model is Member:
+    if ctx.district and ctx.source == "sync":
+        # At the district the change log already names every row a push brought (with its
+        # station and stamp, next to the batch in sync_batches): one audit record says
+        # which batch it was, instead of one per row.
+        insert_many(conn, AuditRecord.__table__, [{
+            "at": at, "actor": ctx.actor, "action": "sync", "table_name": table,
+            "row_id": rows[0]["id"],
+            "detail": json.dumps({"bulk": True, "rows": len(rows), "origin": ctx.origin,
+                                  "batch": session.info.get("batch_id")})}])
+    else:
+        action = "sync" if ctx.source == "sync" else "insert"
+        insert_many(conn, AuditRecord.__table__, [
+            {"at": at, "actor": ctx.actor, "action": action, "table_name": table,
+             "row_id": r["id"], "detail": '{"bulk": true}'} for r in rows])
+    if model is Member and not (ctx.district and ctx.source == "sync"):
         write_search_keys(session, {r["id"]: r["name"] for r in rows}, replace=False)
     ctx.changed.update((table, r["id"]) for r in rows)
     _persist_clock(session, ctx)
@@ -382,3 +416,36 @@ def install(session_class: type[Session]) -> None:
         event.listen(session_class, "before_flush", _before_flush)
         event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "do_orm_execute", _guard_bulk_dml)
+
+
+SEARCH_KEYS_CURSOR = "search_keys_seq"  # local_state: the change log read so far
+
+
+def refresh_search_keys(session: Session, *, chunk: int = 5_000) -> int:
+    """District: write the pinyin keys of members that arrived (or were renamed) by sync
+    since the last refresh, reading the change log from the cursor kept in local_state.
+    Returns how many members were keyed. Cheap when there is nothing new (one indexed
+    read), so the district's searches call it first."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # no change below the cursor still uncommitted
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")
+        session.info["_change_lock"] = True
+    cursor = int(session.execute(select(LocalState.value).where(
+        LocalState.key == SEARCH_KEYS_CURSOR)).scalar_one_or_none() or 0)
+    log = session.execute(
+        select(ChangeLog.seq, ChangeLog.row_id)
+        .where(ChangeLog.table_name == "members", ChangeLog.seq > cursor)
+        .order_by(ChangeLog.seq)).all()
+    if not log:
+        return 0
+    ids = list(dict.fromkeys(row_id for _seq, row_id in log))
+    for i in range(0, len(ids), chunk):
+        names = dict(session.execute(select(Member.id, Member.name).where(
+            Member.id.in_(ids[i:i + chunk]))).all())
+        write_search_keys(session, names, replace=True)
+    stored = session.get(LocalState, SEARCH_KEYS_CURSOR)
+    if stored is None:
+        session.add(LocalState(key=SEARCH_KEYS_CURSOR, value=str(log[-1][0])))
+    else:
+        stored.value = str(log[-1][0])
+    return len(ids)

@@ -33,7 +33,7 @@ from station_app.storage import backup as backups
 from station_app.storage import capture
 from station_app.storage.capture import WriteContext, utc_now_text
 from station_app.storage.clock import HybridClock
-from station_app.storage.engine import make_engine
+from station_app.storage.engine import DEFAULT_CACHE_MIB, make_engine
 from station_app.storage.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 log = logging.getLogger(__name__)
@@ -151,9 +151,11 @@ def _newer_error(where: str, revision: str) -> NewerDatabaseError:
 
 
 def open_database(
-    target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True
+    target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True,
+    cache_mib: int = DEFAULT_CACHE_MIB,
 ) -> Database:
-    """Open (or with ``create`` make) a station or district database; see module doc."""
+    """Open (or with ``create`` make) a station or district database; see module doc.
+    ``cache_mib``: SQLite's page cache per connection."""
     text_target = str(target)
     if "://" in text_target and not text_target.startswith("sqlite"):
         return _open_server(text_target, create=create)
@@ -170,7 +172,7 @@ def open_database(
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise _newer_error(str(path), revision)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(path)
+    engine = make_engine(path, cache_mib=cache_mib)
     if revision != SCHEMA_HEAD:
         if not upgrade:
             raise StorageError(

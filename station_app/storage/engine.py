@@ -11,14 +11,18 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
+DEFAULT_CACHE_MIB = 16  # per connection: a laptop keeps a few connections open
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record,
+                    cache_mib: int = DEFAULT_CACHE_MIB) -> None:
     # Let SQLAlchemy control transactions; pysqlite's implicit BEGIN is turned off below.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA cache_size=-16000")  # 16 MiB per connection
+    cur.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
@@ -33,8 +37,10 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite+pysqlite:///{Path(path)}"
 
 
-def make_engine(url_or_path: str | Path, **kwargs) -> Engine:
-    """An engine for a SQLAlchemy URL or a SQLite file path."""
+def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
+                **kwargs) -> Engine:
+    """An engine for a SQLAlchemy URL or a SQLite file path (``cache_mib``: SQLite's page
+    cache per connection; the district service asks for more than a laptop)."""
     text = str(url_or_path)
     url = make_url(text) if "://" in text else make_url(sqlite_url(text))
     if url.get_backend_name() == "sqlite":
@@ -43,7 +49,7 @@ def make_engine(url_or_path: str | Path, **kwargs) -> Engine:
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, record):
             dbapi_conn.isolation_level = None  # autocommit at the driver; we BEGIN ourselves
-            _sqlite_pragmas(dbapi_conn, record)
+            _sqlite_pragmas(dbapi_conn, record, cache_mib)
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from station_app.domain.models import OutboxEntry
 
 
-def pending(session: Session, limit: int | None = None) -> list[tuple[str, str, str]]:
+def pending(session: Session, limit: int | None = None,
+            skip: set[tuple[str, str]] | frozenset = frozenset()) -> list[tuple[str, str, str]]:
     """Pending rows, oldest first, one per row with the newest hlc queued for it.
 
     With a ``limit`` the outbox is read in order only until that many rows are found, so
-    taking the next batch costs the batch, not the whole queue.
+    taking the next batch costs the batch, not the whole queue. Rows in ``skip`` (table,
+    id) are passed over: a batch still on its way to the district.
     """
-    if limit is None:
+    if limit is None and not skip:
         q = (
             select(OutboxEntry.table_name, OutboxEntry.row_id, func.max(OutboxEntry.hlc))
             .group_by(OutboxEntry.table_name, OutboxEntry.row_id)
@@ -35,9 +37,11 @@ def pending(session: Session, limit: int | None = None) -> list[tuple[str, str, 
         .order_by(OutboxEntry.seq).execution_options(yield_per=2_000))
     for table, row_id, hlc in result:
         key = (table, row_id)
+        if key in skip:
+            continue
         if key in found:
             found[key] = max(found[key], hlc)
-        elif len(found) < limit:
+        elif limit is None or len(found) < limit:
             found[key] = hlc
         else:
             break

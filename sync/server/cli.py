@@ -42,11 +42,14 @@ def _target(args) -> str:
     return str(data_dir() / "district.sqlite3")
 
 
+SERVER_CACHE_MIB = 64  # SQLite page cache per connection of the district service
+
+
 def _open(args):
     """The district database named by ``--db``; refuses a station's database."""
     from station_app.storage.database import open_database
 
-    db = open_database(_target(args))
+    db = open_database(_target(args), cache_mib=SERVER_CACHE_MIB)
     if not db.is_district:
         db.close()
         raise CliError(f"{_target(args)} is not a district database "

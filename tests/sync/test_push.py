@@ -190,3 +190,31 @@ def test_dates_survive_the_wire(db, admin):
     cs = wire(gather(db))
     row = next(r for r in cs.rows["members"] if r["id"] == m.id)
     assert row["join_date"] == date(2020, 5, 1) and row["birth_date"] == date(1980, 1, 1)
+
+
+def test_district_keys_pushed_members_for_pinyin_search_when_refreshed(db, admin, district):
+    """The push path leaves pinyin keys out at the district; a refresh adds them from the
+    change log, a rename by sync drops the old ones at once, and a refresh with nothing
+    new does nothing."""
+    from station_app.domain.services.members import search_members
+    from sync.district import refresh_search_keys
+
+    m = register(db, admin, 1, "张三")
+    push_all(db, district)
+
+    def found(query: str) -> list[str]:
+        with district.reader() as s:
+            return [h.id for h in search_members(s, query)]
+
+    assert found("张三") == [m.id]  # the name tier needs no keys
+    assert found("zs") == []  # not keyed yet
+    assert refresh_search_keys(district) == 1
+    assert found("zs") == [m.id]
+    assert found("zhangsan") == [m.id]
+    assert refresh_search_keys(district) == 0
+    with db.session(admin) as s:
+        members.update_member(s, m.id, {"name": "李四"})
+    push_all(db, district)
+    assert found("zs") == []  # the old name's keys went with the rename
+    assert refresh_search_keys(district) == 1
+    assert found("ls") == [m.id]
