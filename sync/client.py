@@ -23,7 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,8 +169,9 @@ class SyncClient:
 
     def push(self, report: SyncReport) -> None:
         """Send the outbox batch by batch, in order, each acknowledged before the next is
-        sent; while the district applies one batch, the next is read and encoded on a
-        helper thread (the batches never overlap: it skips the rows still on their way)."""
+        sent. A helper thread keeps the station's side off the critical path: while the
+        district applies one batch, it clears the outbox of the batch before and reads and
+        encodes the next (which skips the rows still on their way)."""
         prune(self.db)
         held = self._held()
 
@@ -178,22 +179,30 @@ class SyncClient:
             cs = gather(self.db, limit=self.batch_rows, exclude=held, skip=skip)
             return None if cs is None else (cs, encode(cs))
 
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-gather") as pool:
-            upcoming = pool.submit(prepare, frozenset())
-            while (prepared := upcoming.result()) is not None:
-                cs, body = prepared
-                self.progress("push", report.pushed, report.pushed + cs.count())
-                on_its_way = frozenset((t, r["id"]) for t, rows in cs.rows.items()
-                                       for r in rows)
-                upcoming = pool.submit(prepare, on_its_way)
-                try:
-                    self._send(cs, report, held, body)
-                except BaseException:
-                    upcoming.cancel()
-                    raise
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as helper:
+            acks: list[Future] = []
+
+            def ack_later(keys: list[tuple[str, str, str]]) -> None:
+                # queued before the next prepare(), so that one sees the outbox cleared
+                acks.append(helper.submit(acknowledge, self.db, keys))
+
+            upcoming = helper.submit(prepare, frozenset())
+            try:
+                while (prepared := upcoming.result()) is not None:
+                    cs, body = prepared
+                    self.progress("push", report.pushed, report.pushed + cs.count())
+                    on_its_way = frozenset((t, r["id"]) for t, rows in cs.rows.items()
+                                           for r in rows)
+                    upcoming = helper.submit(prepare, on_its_way)
+                    self._send(cs, report, held, body, ack=ack_later)
+            finally:
+                upcoming.cancel()
+                for done in acks:  # an acknowledgement that failed to clear is an error
+                    done.result()
 
     def _send(self, cs: Changeset, report: SyncReport, held: dict[str, str],
-              body: bytes | None = None) -> None:
+              body: bytes | None = None,
+              ack: Callable[[list[tuple[str, str, str]]], Any] | None = None) -> None:
         body = body if body is not None else encode(cs)
         response = self._request("POST", "/v1/push", content=body, headers={
             "Content-Type": "application/json", "Content-Encoding": "gzip"})
@@ -201,7 +210,11 @@ class SyncClient:
             self._isolate(cs, response, report, held)
             return
         data = self._check(response)
-        acknowledge(self.db, [tuple(a) for a in data["acks"]])
+        keys = [tuple(a) for a in data["acks"]]
+        if ack is None:
+            acknowledge(self.db, keys)
+        else:
+            ack(keys)
         report.pushed += cs.count()
         report.batches += 1
         report.conflicts += int(data.get("conflicts", 0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,6 +11,11 @@ from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 10_000
 
+
+# Dates go to SQLite as ISO text (what SQLAlchemy's Date type stores), also when the bulk
+# paths hand rows straight to the driver. Registered here, once, for the process; the
+# adapter Python shipped for this is deprecated since 3.12.
+sqlite3.register_adapter(date, date.isoformat)
 
 DEFAULT_CACHE_MIB = 16  # per connection: a laptop keeps a few connections open
 
