@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from station_app.domain.actor import SYNC
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry, SyncBatch, SyncConflict
-from station_app.storage.capture import bulk_insert, utc_now_text
+from station_app.storage.capture import bulk_insert, lock_change_log, utc_now_text
 from station_app.storage.database import Database
 from sync.changeset import APPLY_ORDER, Changeset
 
@@ -99,6 +99,8 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
     with db.session(SYNC, source="sync") as s:
         s.info["ctx"].origin = cs.station_id
         s.info["batch_id"] = cs.batch_id
+        if db.is_district:
+            lock_change_log(s)  # pushes apply one after another (on SQLite: BEGIN IMMEDIATE)
         if s.get(SyncBatch, cs.batch_id) is not None:
             result.duplicate = True
             return result

@@ -154,14 +154,22 @@ def _log_change(session: Session, ctx: WriteContext, table: str, row_id: str, ow
              "hlc": hlc})
 
 
-def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Number the changes in commit order: writers to the change log take one lock for the
-    rest of their transaction (PostgreSQL; SQLite writers are serial already)."""
+def lock_change_log(session: Session) -> None:
+    """Take the lock that orders the district's writers, for the rest of the transaction
+    (PostgreSQL; SQLite writers are serial already). Taken at the first change-log write
+    at the latest; a push takes it first of all, so that what it reads to merge (does this
+    shared enterprise exist? which version is stored?) cannot change before it commits."""
     conn = session.connection()
     if conn.dialect.name == "postgresql" and not session.info.get("_change_lock"):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")
         session.info["_change_lock"] = True
-    insert_many(conn, ChangeLog.__table__, rows)
+
+
+def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Number the changes in commit order: writers to the change log hold one lock until
+    they commit, so a number becomes visible only after every lower one."""
+    lock_change_log(session)
+    insert_many(session.connection(), ChangeLog.__table__, rows)
 
 
 def _sends(obj: Syncable, ctx: WriteContext) -> bool:
@@ -416,10 +424,7 @@ def refresh_search_keys(session: Session, *, chunk: int = 5_000) -> int:
     since the last refresh, reading the change log from the cursor kept in local_state.
     Returns how many members were keyed. Cheap when there is nothing new (one indexed
     read), so the district's searches call it first."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":  # no change below the cursor still uncommitted
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")
-        session.info["_change_lock"] = True
+    lock_change_log(session)  # no change below the cursor still uncommitted
     cursor = int(session.execute(select(LocalState.value).where(
         LocalState.key == SEARCH_KEYS_CURSOR)).scalar_one_or_none() or 0)
     log = session.execute(

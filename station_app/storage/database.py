@@ -33,7 +33,7 @@ from station_app.storage import backup as backups
 from station_app.storage import capture
 from station_app.storage.capture import WriteContext, utc_now_text
 from station_app.storage.clock import HybridClock
-from station_app.storage.engine import DEFAULT_CACHE_MIB, make_engine
+from station_app.storage.engine import BEGIN_OPTION, DEFAULT_CACHE_MIB, make_engine
 from station_app.storage.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 log = logging.getLogger(__name__)
@@ -289,6 +289,8 @@ class Database:
             session.info["actor"] = actor
             try:
                 with session.begin():
+                    if self.engine.dialect.name == "sqlite":
+                        session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
                     yield session
             except Exception:
                 # The work is rolled back, but some audit rows must survive it.

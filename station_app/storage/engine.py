@@ -33,10 +33,18 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record,
     cur.close()
 
 
+BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" for units of work that write
+
+
 def _sqlite_begin(conn) -> None:
     # pysqlite defers BEGIN to the first write; an explicit BEGIN gives SQLite real
-    # transactions around reads too (a consistent snapshot per unit of work).
-    conn.exec_driver_sql("BEGIN")
+    # transactions around reads too (a consistent snapshot per unit of work). A unit of
+    # work that writes begins IMMEDIATE: it takes the write lock first (waiting up to the
+    # busy timeout), because a deferred transaction that read before another writer
+    # committed can never upgrade to a write ("database is locked" at once, whatever
+    # the busy timeout): a clerk's save during a sync, or two pushes at the district.
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "")
+    conn.exec_driver_sql(f"BEGIN {mode}" if mode else "BEGIN")
 
 
 def sqlite_url(path: str | Path) -> str:

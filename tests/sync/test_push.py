@@ -218,3 +218,46 @@ def test_district_keys_pushed_members_for_pinyin_search_when_refreshed(db, admin
     assert found("zs") == []  # the old name's keys went with the rename
     assert refresh_search_keys(district) == 1
     assert found("ls") == [m.id]
+
+
+def test_two_stations_pushing_the_same_new_enterprise_at_once(db, admin, district, tmp_path):
+    """Two stations register the same enterprise (the same credit code, so the same id)
+    and push at the same moment: both pushes are applied, one row results, and the other
+    version is kept as a conflict or adopted — never a refused batch (which would hold
+    the row at the station until it changed again)."""
+    import threading
+
+    from station_app.domain.models import Enterprise
+    from station_app.domain.services import enterprises
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+
+    other = open_database(tmp_path / "dp02.sqlite3", create=True)
+    init_station(other, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+    boss = Actor("boss", "station_admin")
+    for station, actor, contact in ((db, admin, "王经理"), (other, boss, "李经理")):
+        with station.session(actor) as s:
+            enterprises.register_enterprise(s, {"name": "葵涌制衣厂",
+                                                "credit_code": "91440300618874393H",
+                                                "contact_person": contact})
+    batches = [(station, wire(gather(station))) for station in (db, other)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def push_one(station, cs) -> None:
+        start.wait()
+        try:
+            result = apply_changeset(district, cs, pushing_station=station.station_id)
+            acknowledge(station, result.acks)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push_one, args=b) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert count(district, Enterprise) == 1
+    assert count(db, OutboxEntry) == count(other, OutboxEntry) == 0
+    other.close()
