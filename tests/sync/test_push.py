@@ -261,3 +261,28 @@ def test_two_stations_pushing_the_same_new_enterprise_at_once(db, admin, distric
     assert count(district, Enterprise) == 1
     assert count(db, OutboxEntry) == count(other, OutboxEntry) == 0
     other.close()
+
+
+def test_a_big_batch_goes_in_whole_or_not_at_all(db, admin, district):
+    """Batches big enough for the bulk paths (COPY on PostgreSQL): all rows arrive; a row
+    breaking a rule of the district's database refuses the whole batch as an
+    IntegrityError (HTTP 422 at the service), and nothing of it is applied."""
+    from sqlalchemy.exc import IntegrityError
+
+    with db.session(admin) as s:
+        result = members.bulk_register_members(
+            s, [{"name": "会员" + "甲乙丙丁戊己庚辛壬癸"[n % 10], "id_number": idn(n)}
+                for n in range(1, 121)])
+    assert len(result.inserted) == 120
+    cs = wire(gather(db, limit=500))
+    bad = wire(gather(db, limit=500))
+    acknowledge(db, apply_changeset(district, cs, pushing_station=db.station_id).acks)
+    assert count(district, Member) == 120
+    assert count(db, OutboxEntry) == 0
+    # the same rows as new ids, each employed by an enterprise the district never saw
+    for row in bad.rows["members"]:
+        row["id"] = row["id"][:-12] + "0000" + row["id"][-8:]
+        row["employer_id"] = "01a20a90-0000-7000-8000-00000000abcd"
+    with pytest.raises(IntegrityError):
+        apply_changeset(district, bad, pushing_station=db.station_id)
+    assert count(district, Member) == 120
