@@ -1046,6 +1046,7 @@ _DATE_SEP = re.compile(
 _DATE_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 EXCEL_SERIAL_RANGE = (1, 80_000)  # 1900-01-01 .. 2119-01-09
+_COMPACT_NUMBER = (1000_01_01, 9999_12_31)  # a number written YYYYMMDD
 
 
 def excel_serial_to_date(serial: int | float) -> date | None:
@@ -1082,6 +1083,10 @@ def parse_date(
     elif isinstance(value, bool):
         raise _fail(field, "date.invalid", value=str(value))
     elif isinstance(value, int | float | Decimal):
+        if _COMPACT_NUMBER[0] <= value <= _COMPACT_NUMBER[1] and value == int(value):
+            # 20230503 typed into a number cell: far beyond any serial, so YYYYMMDD
+            return parse_date(str(int(value)), field=field, not_future=not_future,
+                              today=today, min_year=min_year)
         d = _date_from_serial(value, field, normalize_text(value))
     else:
         s = normalize_text(value)

@@ -36,6 +36,13 @@ register_messages(
         "enterprise.duplicate_code": (
             "该统一社会信用代码已登记：{name}", "This credit code is already registered: {name}"
         ),
+        "enterprise.duplicate_name": (
+            "已有同名企业登记：{name}", "An enterprise of this name is already registered: {name}"
+        ),
+        "enterprise.duplicate_in_file": (
+            "该企业在本次导入中重复（第 {row} 行已有）",
+            "This enterprise appears twice in this import (already on row {row})",
+        ),
         "watch.already_listed": (
             "该企业已在劳资隐患重点监管名单中", "The enterprise is already on the watch list"
         ),

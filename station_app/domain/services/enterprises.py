@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
 from station_app.domain.models import Enterprise, WatchListEntry
 from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.members import BulkResult
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
@@ -24,6 +25,7 @@ from station_app.domain.validation import (
     parse_phone,
     parse_text,
 )
+from station_app.storage.capture import bulk_insert
 
 EDITABLE = (
     "name", "credit_code", "address", "industry", "headcount", "union_established",
@@ -85,6 +87,76 @@ def register_enterprise(session: Session, data: Mapping[str, Any]) -> Enterprise
     session.add(ent)
     session.flush()
     return ent
+
+
+def bulk_register_enterprises(
+    session: Session, rows: Iterable[Mapping[str, Any]], *, skip_existing: bool = False,
+) -> BulkResult:
+    """Register many enterprises with the same validation as ``register_enterprise``.
+
+    An enterprise is the same as one already registered when its credit code is, or —
+    without a code — when its name is (a code-less row is also the same as a registered
+    one of that name, whatever its code). Those are rejected as duplicates, or with
+    ``skip_existing`` left out silently and listed in ``skipped`` (a re-import of the
+    same sheet adds nothing twice). Twice in ``rows`` is always an error.
+    """
+    require(session, "clerk", "登记企业", "register enterprises")
+    station_id = session.info["ctx"].station_id
+    result = BulkResult()
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    for idx, data in enumerate(rows):
+        try:
+            cleaned.append((idx, clean_enterprise(data)))
+        except ValidationError as exc:
+            result.rejected.append((idx, exc))
+    codes = sorted({v["credit_code"] for _, v in cleaned if v["credit_code"]})
+    names = sorted({v["name"] for _, v in cleaned})
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str | None] = {}  # name -> its credit code (None: none)
+    for i in range(0, len(codes), 900):
+        by_code.update(session.execute(
+            select(Enterprise.credit_code, Enterprise.name)
+            .where(Enterprise.credit_code.in_(codes[i:i + 900]))).all())
+    for i in range(0, len(names), 900):
+        for name, code in session.execute(
+                select(Enterprise.name, Enterprise.credit_code)
+                .where(Enterprise.name.in_(names[i:i + 900]), Enterprise.deleted == false())):
+            if name not in by_name or code is None:
+                by_name[name] = code
+    seen_code: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    fresh: list[dict[str, Any]] = []
+    for idx, v in cleaned:
+        code, name = v["credit_code"], v["name"]
+        first = seen_code.get(code) if code else seen_name.get(name)
+        if first is not None:
+            result.rejected.append((idx, ValidationError([FieldError(
+                "credit_code" if code else "enterprise_name", "enterprise.duplicate_in_file",
+                {"row": first + 1})])))
+            continue
+        if code:
+            seen_code[code] = idx
+        seen_name.setdefault(name, idx)
+        if code and code in by_code:
+            existing = by_code[code]
+        elif name in by_name and (not code or by_name[name] is None):
+            existing = name
+        else:
+            existing = None
+        if existing is not None:
+            if skip_existing:
+                result.skipped.append(idx)
+            else:
+                result.rejected.append((idx, ValidationError([FieldError(
+                    "credit_code" if code else "enterprise_name", "enterprise.duplicate_code"
+                    if code else "enterprise.duplicate_name", {"name": existing})])))
+            continue
+        if code:
+            v["id"] = enterprise_id_for(code)
+        v["area_station_id"] = v["area_station_id"] or station_id
+        fresh.append(v)
+    result.inserted.extend(bulk_insert(session, Enterprise, fresh))
+    return result
 
 
 def update_enterprise(session: Session, enterprise_id: str, data: Mapping[str, Any]) -> Enterprise:

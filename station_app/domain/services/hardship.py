@@ -242,13 +242,8 @@ def effective_entries(as_of: date | None = None):
     return select(LedgerEntry).where(counting(as_of))
 
 
-def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> LedgerEntry:
-    """Append an assistance entry (帮扶记录) to an open file."""
-    require(session, "clerk", "登记帮扶记录", "add ledger entries")
-    case = get_or_404(session, HardshipCase, case_id, "case")
-    c = ErrorCollector()
-    if case.status != "open":
-        c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+def _check_entry(c: ErrorCollector, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an assistance entry, checked into ``c`` (values None when bad)."""
     kind = c.check("kind", parse_choice, data.get("kind"), field="kind", choices=LEDGER_KIND)
     when = c.check("entry_date", parse_date,
                    today() if is_blank(data.get("entry_date")) else data.get("entry_date"),
@@ -265,37 +260,62 @@ def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> Ledger
                                    field="year", min_value=when.year, max_value=when.year + 1))
     beneficiary = c.check("beneficiary", parse_text, data.get("beneficiary"),
                           field="beneficiary", max_len=50)
-    if kind == "education_aid":
-        if not beneficiary:
-            c.add("beneficiary", "ledger.beneficiary_required")
-        elif when:
-            twice = session.execute(
-                effective_entries()
-                .with_only_columns(LedgerEntry.id)
-                .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
-                .where(
-                    HardshipCase.member_id == case.member_id,
-                    LedgerEntry.kind == "education_aid",
-                    LedgerEntry.beneficiary == beneficiary,
-                    LedgerEntry.entry_date >= date(when.year, 1, 1),
-                    LedgerEntry.entry_date <= date(when.year, 12, 31),
-                )
-                .limit(1)
-            ).first()
-            if twice:
-                c.add("beneficiary", "ledger.education_twice", student=beneficiary,
-                      year=when.year)
+    if kind == "education_aid" and not beneficiary:
+        c.add("beneficiary", "ledger.beneficiary_required")
     funding = c.check("funding_source", parse_text, data.get("funding_source"),
                       field="funding_source", max_len=100)
     handled = c.check("handler", parse_text, data.get("handled_by"), field="handler",
                       max_len=50)
     note = c.check("note", parse_text, data.get("note"), field="note", max_len=1000)
+    return {"entry_date": when, "kind": kind, "amount_fen": amount, "cover_year": cover_year,
+            "beneficiary": beneficiary, "funding_source": funding, "handled_by": handled,
+            "note": note}
+
+
+def clean_entry(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An assistance entry's own fields, validated (the checks that need the file and the
+    ledger — an open file, one education aid per student and year — are ``add_entry``'s).
+    Raises one ValidationError."""
+    c = ErrorCollector()
+    v = _check_entry(c, data)
     c.raise_if_any()
+    return v
+
+
+def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> LedgerEntry:
+    """Append an assistance entry (帮扶记录) to an open file."""
+    require(session, "clerk", "登记帮扶记录", "add ledger entries")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    c = ErrorCollector()
+    if case.status != "open":
+        c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+    v = _check_entry(c, data)
+    kind, when, beneficiary = v["kind"], v["entry_date"], v["beneficiary"]
+    if kind == "education_aid" and beneficiary and when:
+        twice = session.execute(
+            effective_entries()
+            .with_only_columns(LedgerEntry.id)
+            .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
+            .where(
+                HardshipCase.member_id == case.member_id,
+                LedgerEntry.kind == "education_aid",
+                LedgerEntry.beneficiary == beneficiary,
+                LedgerEntry.entry_date >= date(when.year, 1, 1),
+                LedgerEntry.entry_date <= date(when.year, 12, 31),
+            )
+            .limit(1)
+        ).first()
+        if twice:
+            c.add("beneficiary", "ledger.education_twice", student=beneficiary,
+                  year=when.year)
+    c.raise_if_any()
+    actor = session.info["actor"]
     entry = LedgerEntry(
-        case_id=case.id, entry_date=when, kind=kind, amount_fen=amount, cover_year=cover_year,
-        beneficiary=beneficiary, funding_source=funding,
-        handled_by=handled or session.info["actor"].display_name or session.info["actor"].username,
-        note=note,
+        case_id=case.id, entry_date=when, kind=kind, amount_fen=v["amount_fen"],
+        cover_year=v["cover_year"], beneficiary=beneficiary,
+        funding_source=v["funding_source"],
+        handled_by=v["handled_by"] or actor.display_name or actor.username,
+        note=v["note"],
     )
     session.add(entry)
     session.flush()

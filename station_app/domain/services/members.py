@@ -191,6 +191,8 @@ class BulkResult:
     # (index in the input, the error) for every rejected row
     rejected: list[tuple[int, ValidationError]] = field(default_factory=list)
     warnings: list[tuple[int, FieldError]] = field(default_factory=list)
+    # indices of rows left out because they are already there (``skip_existing``)
+    skipped: list[int] = field(default_factory=list)
 
 
 def bulk_register_members(
@@ -231,7 +233,9 @@ def bulk_register_members(
         fresh = []
         for idx, v in pending:
             if v["id_number"] in existing:
-                if not skip_existing:
+                if skip_existing:
+                    result.skipped.append(idx)
+                else:
                     result.rejected.append(
                         (idx, ValidationError([FieldError(
                             "id_number", "member.duplicate", {"name": existing[v["id_number"]]}

@@ -1,0 +1,182 @@
+"""Preparing one spreadsheet cell for the services' parsers.
+
+The parsers in ``domain.validation`` already read what clerks type (full-width digits,
+stray spaces, every date form, 是/否 √/× Y/N 1/0, Excel serial dates). What a sheet adds
+is typed cells: a phone or card number stored as the number 13800138000.0, a date cell
+as ``datetime``, and ID numbers that Excel turned into numbers and so lost their last
+digits — those are caught here, never imported wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from station_app.domain.validation import (
+    FieldError,
+    ValidationError,
+    normalize_text,
+    parse_id_number,
+    register_messages,
+)
+
+register_messages({
+    "import.id_excel_number": (
+        "Excel 把这个身份证号码存成了数字，最后几位已经丢失（{shown}）：请把这一列设置为“文本”格式后重新输入号码",
+        "Excel stored this ID number as a number and lost its last digits ({shown}); format "
+        "the column as text and type the number again",
+    ),
+    "import.number_lost_digits": (
+        "Excel 把这个号码存成了数字，最后几位已经丢失（{shown}）：请把这一列设置为“文本”格式后重新输入",
+        "Excel stored this number as a number and lost its last digits ({shown}); format the "
+        "column as text and type it again",
+    ),
+})
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# "4.40305E+17", "4,40305E+17", "4.40305199001011e17": a number shown in scientific notation
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]{1,2}")
+# Excel keeps 15 significant digits; anything longer in a number cell was cut.
+EXCEL_DIGITS = 15
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip() or not normalize_text(value.translate(_INVISIBLE))
+    return False
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def as_text(value: Any) -> Any:
+    """A cell for a text field: numbers without ".0", dates as YYYY-MM-DD, booleans as
+    是/否, zero-width characters removed (the parser then normalises spaces and width)."""
+    if isinstance(value, str):
+        return value.translate(_INVISIBLE)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return _number_text(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None:
+        return None
+    return str(value)
+
+
+def as_date(value: Any) -> Any:
+    """Dates, datetimes and serial numbers go to ``parse_date`` as they are; a time or a
+    duration (a cell formatted as time) as text, which it then refuses."""
+    if isinstance(value, time | timedelta):
+        return str(value)
+    if isinstance(value, str):
+        return value.translate(_INVISIBLE)
+    return value
+
+
+def _lost(field: str, code: str, shown: str) -> ValidationError:
+    return ValidationError([FieldError(field, code, {"shown": shown})])
+
+
+def _shown(value: float | int) -> str:
+    """How Excel shows the number in a General cell (4.40305E+17)."""
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    n = int(value)
+    if len(str(abs(n))) <= 11:
+        return str(n)
+    return f"{n:.5E}"
+
+
+def as_id_number(value: Any, field: str = "id_number") -> Any:
+    """A cell for an ID number (GB 11643). Raises ``import.id_excel_number`` when Excel
+    has turned the number into a number: a float with more than 15 digits (Excel keeps
+    15, so an 18-digit ID has lost its last three), scientific notation typed or pasted
+    as text, or an exact integer cell whose digits fail the check. A 15-digit old number
+    fits in Excel's precision and is taken as its digits."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float | int):
+        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+            raise _lost(field, "import.id_excel_number", _shown(value))
+        digits = str(abs(int(value)))
+        if len(digits) <= EXCEL_DIGITS:
+            return digits
+        if isinstance(value, float):
+            raise _lost(field, "import.id_excel_number", _shown(value))
+        try:  # an exact integer (written by a program, not typed into Excel)
+            parse_id_number(digits)
+        except ValidationError:
+            raise _lost(field, "import.id_excel_number", _shown(value)) from None
+        return digits
+    if isinstance(value, str):
+        text = value.translate(_INVISIBLE)
+        if _SCIENTIFIC.fullmatch(normalize_text(text).replace(" ", "")):
+            raise _lost(field, "import.id_excel_number", normalize_text(text))
+        return text
+    return as_text(value)
+
+
+def as_code(value: Any, field: str) -> Any:
+    """A cell for a long code kept as text (credit code, bank account): a number cell
+    longer than Excel's 15 digits has lost digits."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+            raise _lost(field, "import.number_lost_digits", _shown(value))
+        digits = str(abs(int(value)))
+        if len(digits) > EXCEL_DIGITS and isinstance(value, float):
+            raise _lost(field, "import.number_lost_digits", _shown(value))
+        return digits
+    if isinstance(value, str):
+        text = value.translate(_INVISIBLE)
+        if _SCIENTIFIC.fullmatch(normalize_text(text).replace(" ", "")):
+            raise _lost(field, "import.number_lost_digits", normalize_text(text))
+        return text
+    return as_text(value)
+
+
+def looks_cut_id(value: Any) -> bool:
+    """Text of 16-18 digits ending in 000: what an ID number looks like after a trip
+    through a number cell (for explaining a failed check character)."""
+    s = normalize_text(value).replace(" ", "") if isinstance(value, str) else ""
+    return 16 <= len(s) <= 18 and s.isdigit() and s.endswith("000")
+
+
+_SUFFIXES = ("职工", "家庭", "户", "类")
+
+
+def loose_choice(value: Any, choices: Mapping[str, tuple[str, str]]) -> Any:
+    """Sheet wording of a choice made exact where it is unambiguous: "深度困难职工" ->
+    "深度困难", "医疗互助" -> "医疗互助保障", "金秋助学金" -> "金秋助学". Anything else is
+    returned unchanged, for the service's parser to accept or explain."""
+    s = normalize_text(as_text(value))
+    if not s:
+        return value
+    key = s.casefold()
+    labels = {code: (normalize_text(zh).casefold(), en.casefold())
+              for code, (zh, en) in choices.items()}
+    for code, (zh, en) in labels.items():
+        if key in (code.casefold(), zh, en):
+            return s
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            trimmed = key[: -len(suffix)]
+            for code, (zh, _en) in labels.items():
+                if trimmed == zh:
+                    return choices[code][0]
+    if len(key) >= 2:
+        hits = [code for code, (zh, _en) in labels.items() if key in zh or zh in key]
+        if len(hits) == 1:
+            return choices[hits[0]][0]
+    return s

@@ -1,0 +1,525 @@
+"""Excel import (SPEC workflow 6): the spreadsheets stations already keep, read with
+python-calamine, mapped by header name, checked by the services, written in one
+transaction; rejected rows go to an error workbook the clerk fixes and imports again.
+
+    result = preview_file("花名册.xlsx")                  # parse, clean, validate; no writes
+    result = import_file(db, actor, "花名册.xlsx", errors_path="花名册-错误.xlsx")
+
+Both return a :class:`SheetImport`: the sheet, the kind (guessed from the headers unless
+given), the header row found (below title rows and merged title cells), the column
+mapping, and one :class:`RowResult` per data row (its row number in the sheet, the values
+read, the cleaned values in a preview, errors by field in Chinese and English). A caller
+(the import wizard) may pass ``mapping={column index: field}`` to override the headers.
+
+No Qt here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from station_app.domain.actor import Actor
+from station_app.domain.validation import (
+    FieldError,
+    Localized,
+    ValidationError,
+    field_label,
+    normalize_text,
+    register_messages,
+)
+from station_app.exchange import import_cells as cells
+from station_app.exchange import import_fields as fields
+from station_app.exchange.import_kinds import HANDLERS, Handler
+from station_app.exchange.xlsx_reading import Workbook
+
+__all__ = ["RowResult", "SheetImport", "read_file", "preview_file", "import_file",
+           "write_error_workbook", "KINDS"]
+
+KINDS = fields.KINDS
+
+register_messages({
+    "import.no_header": (
+        "在“{sheet}”的前 {rows} 行中找不到表头：需要有 {needed} 等列。请检查列名，或在导入向导中手动指定各列",
+        "no header row in the first {rows} rows of “{sheet}”: it needs columns such as "
+        "{needed}. Check the column names, or choose the columns by hand in the import wizard",
+    ),
+    "import.kind_unknown": (
+        "不认识的导入类型“{kind}”，可选：{choices}", "unknown import kind “{kind}”; use one of: "
+        "{choices}",
+    ),
+    "import.mapping_field": (
+        "第 {column} 列指定的字段“{field}”不属于{kind}，可选：{choices}",
+        "column {column} is mapped to “{field}”, which is not a field of {kind}; use one of: "
+        "{choices}",
+    ),
+    "import.ignored_total": ("合计行，未导入", "a totals row; not imported"),
+    "import.ignored_note": ("说明或签字行，未导入", "a note or signature row; not imported"),
+    "import.ignored_header": ("重复的表头行，未导入", "a repeated header row; not imported"),
+})
+
+_PREP = {
+    fields.TEXT: cells.as_text, fields.PHONE: cells.as_text, fields.CHOICE: cells.as_text,
+    fields.DATE: cells.as_date,
+}
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "total")
+_NOTE_WORDS = ("填表人", "制表人", "审核人", "负责人", "经办人", "单位盖章", "盖章", "签字",
+               "签名", "注:", "注：", "说明:", "说明：", "备注:", "备注：", "填表说明",
+               "制表日期", "填报日期", "填表日期", "报送日期")
+
+
+@dataclass
+class RowResult:
+    """One data row: where it is in the sheet, what was read, what became of it.
+
+    ``status``: ``ok`` (imported; in a preview: would be), ``error`` (see ``errors``),
+    ``duplicate`` (already there, or already earlier in the file: skipped), ``ignored``
+    (a totals, note or repeated header row; ``note`` says which).
+    """
+
+    row: int  # 1-based row number in the sheet
+    cells: list[Any]
+    values: dict[str, Any]
+    status: str = "ok"
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    cleaned: dict[str, Any] | None = None
+    note: FieldError | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SheetImport:
+    path: Path
+    sheet: str
+    sheet_names: list[str]
+    kind: fields.KindSpec
+    header_row: int  # 1-based
+    headers: list[str]
+    mapping: dict[int, str]
+    rows: list[RowResult]
+    ignored: list[RowResult] = field(default_factory=list)
+    written: bool = False
+    errors_path: Path | None = None
+
+    # -- what became of the rows
+
+    def with_status(self, status: str) -> list[RowResult]:
+        return [r for r in self.rows if r.status == status]
+
+    @property
+    def imported(self) -> int:
+        return len(self.with_status("ok")) if self.written else 0
+
+    @property
+    def valid(self) -> list[RowResult]:
+        return self.with_status("ok")
+
+    @property
+    def rejected(self) -> list[RowResult]:
+        return self.with_status("error")
+
+    @property
+    def skipped(self) -> list[RowResult]:
+        return self.with_status("duplicate")
+
+    @property
+    def extra_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            for k, v in r.extra.items():
+                if v and r.status == "ok":
+                    out[k] = out.get(k, 0) + 1
+        return out
+
+    # -- columns and messages
+
+    @property
+    def columns(self) -> dict[str, int]:
+        """field -> column index."""
+        return {f: c for c, f in self.mapping.items()}
+
+    @property
+    def unmapped(self) -> list[tuple[int, str]]:
+        """(column index, header) of the columns the import leaves out."""
+        return [(c, h) for c, h in enumerate(self.headers)
+                if h and (c not in self.mapping or self.mapping[c].startswith("_"))]
+
+    def field_of(self, error_field: str) -> str:
+        return self.kind.error_fields.get(error_field, error_field)
+
+    def label(self, error_field: str, lang: str = "zh") -> str:
+        """The column header as the sheet writes it, else the field's label."""
+        col = self.columns.get(self.field_of(error_field))
+        if col is not None and col < len(self.headers):
+            shown = self.headers[col].strip("*＊ ")
+            if shown:
+                return shown
+        return field_label(error_field, lang)
+
+    def messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        sep = ": " if lang.lower().startswith("en") else "："
+        out = [f"{self.label(e.field, lang)}{sep}{e.message(lang)}" for e in row.errors]
+        if row.note is not None and row.status in ("duplicate", "ignored"):
+            out.append(row.note.message(lang))
+        return out
+
+    def errors_by_field(self, row: RowResult, lang: str = "zh") -> dict[str, list[str]]:
+        """{data field: [messages]} (the field a column maps to)."""
+        out: dict[str, list[str]] = {}
+        for e in row.errors:
+            out.setdefault(self.field_of(e.field), []).append(e.message(lang))
+        return out
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _fail(code: str, **params: Any) -> ValidationError:
+    return ValidationError([FieldError("file", code, params)])
+
+
+def _kind(kind: str | None) -> str | None:
+    if kind is None or kind in KINDS:
+        return kind
+    raise _fail("import.kind_unknown", kind=kind, choices=", ".join(KINDS))
+
+
+def _needed(kind: str | None) -> Localized:
+    specs = [KINDS[kind]] if kind else [fields.MEMBERS, fields.ENTERPRISES]
+    zh, en = [], []
+    for k in specs:
+        for f in k.required:
+            spec = k.spec(f)
+            zh.append(spec.synonyms[0])
+            en.append(next((s for s in spec.synonyms if s.isascii()), f))
+    return Localized("、".join(dict.fromkeys(zh)), ", ".join(dict.fromkeys(en)))
+
+
+def _header_text(value: Any) -> str:
+    return normalize_text(cells.as_text(value)) if not cells.is_blank(value) else ""
+
+
+def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
+              mapping: Mapping[int, str] | None = None, header_row: int | None = None
+              ) -> SheetImport:
+    """Read a workbook's sheet and prepare its rows (nothing validated yet).
+
+    Without ``sheet``, the visible sheet whose header maps best is taken. ``header_row``
+    (1-based) and ``mapping`` ({column index: field}) override what is found.
+    """
+    kind = _kind(kind)
+    path = Path(path)
+    with Workbook(path) as wb:
+        names = [wb.sheet_name(sheet)] if sheet is not None else wb.visible_sheets
+        best: tuple[str, fields.HeaderGuess] | None = None
+        for name in names:
+            head = wb.rows(name, nrows=fields.HEADER_SCAN_ROWS if header_row is None
+                           else header_row)
+            if header_row is not None:
+                head = head[header_row - 1:header_row]
+            guess = fields.find_header(head, kind)
+            if guess is not None and header_row is not None:
+                guess = fields.HeaderGuess(guess.kind, header_row - 1, guess.mapping,
+                                           guess.score)
+            if guess is not None and (best is None or guess.score > best[1].score):
+                best = (name, guess)
+        if best is None and mapping is not None and kind is not None:
+            best = (names[0], fields.HeaderGuess(KINDS[kind], (header_row or 1) - 1, {}, 0))
+        if best is None:
+            raise _fail("import.no_header", sheet=names[0] if names else path.name,
+                        rows=fields.HEADER_SCAN_ROWS, needed=_needed(kind))
+        name, guess = best
+        rows = wb.rows(name)
+    spec = guess.kind
+    if mapping is not None:
+        allowed = set(spec.field_names)
+        for col, f in mapping.items():
+            if f not in allowed:
+                raise _fail("import.mapping_field", column=col + 1, field=f,
+                            kind=Localized(*spec.label), choices=", ".join(spec.field_names))
+        used = dict(mapping)
+    else:
+        used = dict(guess.mapping)
+    header_cells = rows[guess.row] if guess.row < len(rows) else []
+    headers = [_header_text(c) for c in header_cells]
+    data_rows, ignored = _prepare(rows, guess.row, used, spec, HANDLERS[spec.code])
+    return SheetImport(path, name, wb.sheet_names, spec, guess.row + 1, headers, used,
+                       data_rows, ignored)
+
+
+def _prep_fn(type_: str, name: str):
+    if type_ == fields.ID:
+        return lambda v: cells.as_id_number(v, name)
+    if type_ == fields.CODE:
+        return lambda v: cells.as_code(v, name)
+    return _PREP.get(type_)
+
+
+def _starts(text: str, words: tuple[str, ...]) -> bool:
+    t = text.replace(" ", "").lower()
+    return any(t.startswith(w) for w in words)
+
+
+def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
+             kind: fields.KindSpec, handler: Handler
+             ) -> tuple[list[RowResult], list[RowResult]]:
+    plan = []
+    for col, name in sorted(mapping.items()):
+        spec = kind.spec(name)
+        if spec is None or spec.type == fields.IGNORE:
+            continue
+        plan.append((col, name, _prep_fn(spec.type, name)))
+    header_norm = [fields.normalize_header(c) for c in rows[header]] if header < len(rows) else []
+    required = kind.required
+    # a repeated header row (a sheet printed page by page) has its header text in the
+    # first required column: only then are the other cells compared
+    probe_col = next((c for c, f in mapping.items() if f == required[0]), None)
+    if probe_col is not None and probe_col >= len(header_norm):
+        probe_col = None
+    has_checks = bool(kind.spec("gender") or kind.spec("birth_date"))
+    out: list[RowResult] = []
+    ignored: list[RowResult] = []
+    for i in range(header + 1, len(rows)):
+        line = rows[i]
+        n = len(line)
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for col, name, prep in plan:
+            if col >= n:
+                continue
+            raw = line[col]
+            if raw == "" or raw is None or (isinstance(raw, str) and cells.is_blank(raw)):
+                continue
+            if prep is None:
+                values[name] = raw
+                continue
+            try:
+                values[name] = prep(raw)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+        if not values and not errors:
+            continue  # a blank row (or only its 序号)
+        if not errors and not all(r in values for r in required):
+            why = _not_data(line, header_norm)
+            if why is not None:
+                ignored.append(RowResult(i + 1, line, values, "ignored",
+                                         note=FieldError("row", why)))
+                continue
+        elif (probe_col is not None and probe_col < n and isinstance(line[probe_col], str)
+              and fields.normalize_header(line[probe_col]) == header_norm[probe_col]
+              and _same_header(line, header_norm)):
+            ignored.append(RowResult(i + 1, line, values, "ignored",
+                                     note=FieldError("row", "import.ignored_header")))
+            continue
+        r = RowResult(i + 1, line, values)
+        if errors:
+            r.status, r.errors = "error", errors
+        if has_checks:
+            r.warnings = handler.warnings(values)
+        out.append(r)
+    return out, ignored
+
+
+def _same_header(line: list[Any], header_norm: list[str]) -> bool:
+    norm = [fields.normalize_header(c) for c in line]
+    width = max(len(norm), len(header_norm))
+    norm += [""] * (width - len(norm))
+    return norm == header_norm + [""] * (width - len(header_norm))
+
+
+def _not_data(line: list[Any], header_norm: list[str]) -> str | None:
+    texts = [normalize_text(c) for c in line if isinstance(c, str) and c.strip()]
+    if any(_starts(t, _TOTAL_WORDS) for t in texts):
+        return "import.ignored_total"
+    if texts and _starts(texts[0], _NOTE_WORDS):
+        return "import.ignored_note"
+    if header_norm and _same_header(line, header_norm):
+        return "import.ignored_header"
+    return None
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _complete(sheet: SheetImport, handler: Handler, row: RowResult) -> None:
+    """A row rejected while reading (an ID number Excel cut): add the errors of its other
+    fields, so the clerk sees them all at once."""
+    have = {sheet.field_of(e.field) for e in row.errors}
+    try:
+        handler.clean(row.values)
+    except ValidationError as exc:
+        row.errors.extend(e for e in exc.errors if sheet.field_of(e.field) not in have)
+
+
+def _explain(row: RowResult) -> None:
+    """A check character that fails on 16-18 digits ending in 000: the number went
+    through a number cell, so say that rather than "typing mistake"."""
+    for i, e in enumerate(row.errors):
+        if e.field == "id_number" and e.code == "id.checksum" \
+                and cells.looks_cut_id(row.values.get("id_number")):
+            row.errors[i] = FieldError("id_number", "import.id_excel_number",
+                                       {"shown": normalize_text(row.values["id_number"])})
+
+
+def _in_file_duplicates(sheet: SheetImport) -> None:
+    """Preview: the same member (ID number) or enterprise (credit code, else name) twice
+    in the sheet; the later rows are errors, as the import's services report them."""
+    code = sheet.kind.code
+    if code not in ("members", "enterprises"):
+        return
+    first: dict[Any, int] = {}
+    for r in sheet.rows:
+        if r.status != "ok" or r.cleaned is None:
+            continue
+        if code == "members":
+            key, f, msg = r.cleaned["id_number"], "id_number", "member.duplicate_in_file"
+        else:
+            cc = r.cleaned.get("credit_code")
+            key = ("code", cc) if cc else ("name", r.cleaned["name"])
+            f = "credit_code" if cc else "enterprise_name"
+            msg = "enterprise.duplicate_in_file"
+        if key in first:
+            r.status = "error"
+            r.errors.append(FieldError(f, msg, {"row": first[key]}))
+        else:
+            first[key] = r.row
+
+
+class _DryRun(Exception):
+    pass
+
+
+def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
+                 mapping: Mapping[int, str] | None = None, header_row: int | None = None,
+                 db=None, actor: Actor | None = None) -> SheetImport:
+    """Parse, clean and validate without writing: every row with its cleaned values or its
+    errors. With ``db`` the rows are also checked against the database: for members a
+    look-up of the ID numbers already registered; for the other kinds the import is run
+    in a transaction that is rolled back (so references and duplicates are exact), which
+    needs the acting ``actor``."""
+    result = read_file(path, kind=kind, sheet=sheet, mapping=mapping, header_row=header_row)
+    handler = HANDLERS[result.kind.code]
+    for r in result.rows:
+        if r.status == "error":
+            _complete(result, handler, r)
+        else:
+            try:
+                r.cleaned = handler.clean(r.values)
+            except ValidationError as exc:
+                r.status, r.errors = "error", list(exc.errors)
+        _explain(r)
+    _in_file_duplicates(result)
+    if db is not None:
+        valid = result.valid
+        if result.kind.code == "members":
+            with db.reader() as s:
+                handler.existing(s, valid, db.station_id)
+        elif valid:
+            # the rows are checked again by the services, as the import would
+            probe = [RowResult(r.row, r.cells, r.values) for r in valid]
+            try:
+                with db.session(actor) as s:
+                    handler.write(s, probe)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            for r, p in zip(valid, probe, strict=True):
+                r.status, r.note, r.extra = p.status, p.note, p.extra
+                r.errors.extend(p.errors)
+                _explain(r)
+    return result
+
+
+def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
+                sheet: str | int | None = None, mapping: Mapping[int, str] | None = None,
+                header_row: int | None = None, errors_path: str | Path | None = None,
+                lang: str = "zh") -> SheetImport:
+    """Import the valid rows in one transaction through the services; rows already there
+    are skipped (importing the same workbook twice adds nothing twice). With
+    ``errors_path``, the rejected rows are written there as a workbook to fix and import
+    again (only when there are any)."""
+    result = read_file(path, kind=kind, sheet=sheet, mapping=mapping, header_row=header_row)
+    handler = HANDLERS[result.kind.code]
+    for r in result.rows:
+        if r.status == "error":
+            _complete(result, handler, r)
+    with db.session(actor) as s:
+        handler.write(s, result.valid)
+    for r in result.rejected:
+        _explain(r)
+    result.written = True
+    if errors_path is not None and result.rejected:
+        result.errors_path = write_error_workbook(result, errors_path, lang=lang)
+    return result
+
+
+# --------------------------------------------------------------------------- errors
+
+
+_TEXT_TYPES = (fields.ID, fields.CODE, fields.PHONE)
+
+
+def _as_text_cell(value: Any) -> Any:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return cells.as_text(value)
+    return value
+
+
+def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "zh") -> Path:
+    """The rejected rows with the sheet's own columns, plus the row they came from and the
+    reason, ready to fix and import again. ID numbers, codes and phones are written as
+    text (so Excel cannot cut them again); dates as dates."""
+    from openpyxl import Workbook as XlsxWorkbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    en = lang.lower().startswith("en")
+    path = Path(path)
+    wb = XlsxWorkbook()
+    ws = wb.active
+    ws.title = (result.sheet or "errors")[:31]
+    width = max([len(result.headers)] + [len(r.cells) for r in result.rejected])
+    headers = list(result.headers) + [""] * (width - len(result.headers))
+    ws.append(headers + (["Row", "Reason"] if en else ["原行号", "错误原因"]))
+    bold = Font(bold=True)
+    for c in ws[1]:
+        c.font = bold
+    text_cols = {c for c, f in result.mapping.items()
+                 if (s := result.kind.spec(f)) is not None and (s.type in _TEXT_TYPES
+                                                                 or f == "card_no")}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    red = PatternFill("solid", fgColor="FFF2CC")
+    bad_cols_by_row = []
+    for r in result.rejected:
+        values = list(r.cells) + [""] * (width - len(r.cells))
+        for c in text_cols:
+            if c < width:
+                values[c] = _as_text_cell(values[c])
+        values = [None if v == "" else v for v in values]
+        ws.append(values + [r.row, "\n".join(result.messages(r, "en" if en else "zh"))])
+        bad_cols_by_row.append({result.columns.get(result.field_of(e.field)) for e in r.errors})
+    for i, bad in enumerate(bad_cols_by_row, start=2):
+        for c in range(width):
+            cell = ws.cell(row=i, column=c + 1)
+            if c in text_cols:
+                cell.number_format = "@"
+            elif isinstance(cell.value, datetime | date):
+                cell.number_format = "yyyy-mm-dd"
+            if c in bad:
+                cell.fill = red
+        ws.cell(row=i, column=width + 2).alignment = wrap
+    for c in text_cols:  # empty cells of those columns are text too, for the fix
+        from openpyxl.utils import get_column_letter
+
+        ws.column_dimensions[get_column_letter(c + 1)].number_format = "@"
+        ws.column_dimensions[get_column_letter(c + 1)].width = 22
+    from openpyxl.utils import get_column_letter
+
+    ws.column_dimensions[get_column_letter(width + 2)].width = 60
+    ws.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
