@@ -352,6 +352,57 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _acting_user(db, username: str | None):
+    """The user a command acts as: ``--as USER`` (an active user of the file, with that
+    user's role), else the administrator at the console."""
+    if not username:
+        return _cli_actor()
+    from station_app.domain.actor import Actor
+    from station_app.domain.services import users
+
+    with db.reader() as s:
+        found = [u for u in users.list_users(s) if u.username == username.strip().lower()]
+    if not found:
+        raise CliError(f"no user '{username}' in this database")
+    user = found[0]
+    if not user.active:
+        raise CliError(f"user '{user.username}' is disabled")
+    return Actor(user.username, user.role, user.id, user.display_name)
+
+
+def cmd_import(args) -> int:
+    """Import a spreadsheet (members, enterprises, hardship files, ledger, visits, events)."""
+    from station_app.exchange.xlsx_import import import_file
+
+    lang = _lang()
+    db = _open(args, writes=True)
+    actor = _acting_user(db, args.as_user)
+    errors = args.errors
+    if errors is None:
+        errors = args.file.with_name(f"{args.file.stem}-errors.xlsx")
+    result = import_file(db, actor, args.file, kind=args.kind, sheet=args.sheet,
+                         errors_path=errors, lang=lang)
+    kind = result.kind.label[0 if lang == "zh" else 1]
+    print(f"{args.file.name}: sheet '{result.sheet}', {kind} ({result.kind.code}), header on "
+          f"row {result.header_row}")
+    print(f"imported {result.imported}, rejected {len(result.rejected)}, skipped "
+          f"{len(result.skipped)} already there, ignored {len(result.ignored)} "
+          f"(totals, notes)")
+    for name, n in result.extra_counts.items():
+        print(f"  {name.replace('_', ' ')}: {n}")
+    if result.unmapped:
+        print("columns not imported: " + ", ".join(h for _, h in result.unmapped))
+    for r in result.rejected[:args.show]:
+        for line in result.messages(r, lang):
+            print(f"  row {r.row}: {line}")
+    if len(result.rejected) > args.show:
+        print(f"  … and {len(result.rejected) - args.show} more rejected row(s)")
+    if result.errors_path is not None:
+        print(f"rejected rows written to {result.errors_path}: fix them there and import "
+              "that file again")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -449,6 +500,23 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--bundle-secret", help="the bundle key printed by `district-server "
                                                "enroll` (the first time only)")
         b.set_defaults(func=func)
+
+    im = sub.add_parser("import", help="import a spreadsheet (.xlsx, .xls, .ods): members, "
+                                       "enterprises, hardship files, ledger, visits, events")
+    _db_arg(im)
+    im.add_argument("file", type=Path, help="the workbook")
+    im.add_argument("--kind", choices=["members", "enterprises", "hardship", "ledger",
+                                       "visits", "events"],
+                    help="what the sheet holds (default: guessed from its headers)")
+    im.add_argument("--sheet", help="the sheet's name (default: the one whose headers fit)")
+    im.add_argument("--errors", type=Path, metavar="OUT.xlsx",
+                    help="where to write the rejected rows with their reasons (default: "
+                         "FILE-errors.xlsx beside the file, only when rows are rejected)")
+    im.add_argument("--as", dest="as_user", metavar="USER",
+                    help="act as this user of the database (default: the administrator)")
+    im.add_argument("--show", type=int, default=20, metavar="N",
+                    help="print the reasons of the first N rejected rows (default 20)")
+    im.set_defaults(func=cmd_import)
 
     m = sub.add_parser("summary", help="the work-summary figures as of a date")
     _db_arg(m)

@@ -146,7 +146,8 @@ class SheetImport:
     def unmapped(self) -> list[tuple[int, str]]:
         """(column index, header) of the columns the import leaves out."""
         return [(c, h) for c, h in enumerate(self.headers)
-                if h and (c not in self.mapping or self.mapping[c].startswith("_"))]
+                if h and self.mapping.get(c, "_") != "_seq"
+                and (c not in self.mapping or self.mapping[c].startswith("_"))]
 
     def field_of(self, error_field: str) -> str:
         return self.kind.error_fields.get(error_field, error_field)
