@@ -234,6 +234,46 @@ def cmd_transfer(args) -> int:
     return 0
 
 
+def cmd_conflicts(args) -> int:
+    from sqlalchemy import select
+
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.models import Station
+    from station_app.domain.services.conflicts import list_conflicts
+
+    db = _open(args)
+    try:
+        with db.reader() as s:
+            codes = dict(s.execute(select(Station.id, Station.code)).all())
+            views = list_conflicts(s, open_only=not args.all,
+                                   station_id=station_id_for(args.station)
+                                   if args.station else None)
+    finally:
+        db.close()
+    for v in views:
+        state = v.resolution or "open"
+        print(f"{v.id}\t{codes.get(v.station_id, v.station_id)}\t{v.table}\t{v.row_id}\t"
+              f"{v.detected_at}\t{state}")
+        for key in v.differing:
+            print(f"\t{key}: standing {v.winner.get(key)!r} | lost {v.loser.get(key)!r}")
+    if not views:
+        print("no open conflicts" if not args.all else "no conflicts")
+    return 0
+
+
+def cmd_conflict_resolve(args) -> int:
+    from station_app.domain.services.conflicts import resolve_conflict
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            view = resolve_conflict(s, args.conflict_id, args.keep)
+    finally:
+        db.close()
+    print(f"conflict {view.id} settled: {view.resolution}")
+    return 0
+
+
 def cmd_duplicates(args) -> int:
     from station_app.domain.models import Station
     from station_app.domain.services import members
@@ -425,6 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
 
     command("duplicates", cmd_duplicates, "ID numbers active in more than one station")
+
+    conflicts = sub.add_parser(
+        "conflicts", help="versions that lost a merge, kept for review").add_subparsers(
+        dest="conflicts_command", required=True)
+    p = command("list", cmd_conflicts, "open conflicts with the differing values", conflicts)
+    p.add_argument("--all", action="store_true", help="settled ones too")
+    p.add_argument("--station", help="only this station's rows (code)")
+    p = command("resolve", cmd_conflict_resolve,
+                "keep the standing version, or bring the losing one back", conflicts)
+    p.add_argument("conflict_id", type=int)
+    p.add_argument("--keep", required=True, choices=("winner", "loser"),
+                   help="winner: the version that stands; loser: the one that lost "
+                        "(written as a new change, which the stations pull)")
 
     p = command("import-bundle", cmd_import_bundle, "apply a station's sync file")
     p.add_argument("file", type=Path)

@@ -1,0 +1,112 @@
+"""Sync conflicts: versions that lost a merge while both sides had changed the row.
+
+The merge keeps the losing version beside the winner (``SyncConflict``) instead of
+dropping it. A person reviews them here: keep the version that stands (the conflict is
+closed), or bring the losing version back — written as a new change of the row, so it is
+stamped, audited and synced like any edit (at a station through the outbox; at the
+district through the change log, to the station that owns the row and, for shared rows,
+to every station).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station_app.domain.models import MODEL_BY_TABLE, SyncConflict
+from station_app.domain.services.common import actor_of, require
+from station_app.domain.validation import FieldError, ValidationError, register_messages
+from station_app.storage.capture import utc_now_text
+
+register_messages({
+    "conflict.resolved": ("该冲突已于 {at} 由 {by} 处理", "This conflict was settled at {at} by {by}"),
+    "conflict.keep": ("请选择保留哪个版本", "Choose which version to keep"),
+    "conflict.row_gone": ("该记录已不存在，只能保留现有版本",
+                          "The record no longer exists; only the standing version can be kept"),
+})
+
+KEEP = ("winner", "loser")
+# columns a resolution never copies from the losing version
+_SYNC_COLUMNS = {"id", "station_id", "hlc"}
+
+
+@dataclass
+class ConflictView:
+    """A conflict with both versions decoded, for showing side by side."""
+
+    id: int
+    table: str
+    row_id: str
+    station_id: str | None
+    detected_at: str
+    winner: dict[str, Any]
+    loser: dict[str, Any]
+    loser_source: str
+    differing: list[str]  # content columns whose values differ
+    resolved_at: str | None
+    resolution: str | None
+
+
+def _view(c: SyncConflict) -> ConflictView:
+    winner, loser = json.loads(c.winner), json.loads(c.loser)
+    differing = sorted(k for k in set(winner) | set(loser)
+                       if k not in _SYNC_COLUMNS and winner.get(k) != loser.get(k))
+    return ConflictView(c.id, c.table_name, c.row_id, winner.get("station_id"), c.detected_at,
+                        winner, loser, c.loser_source, differing, c.resolved_at, c.resolution)
+
+
+def list_conflicts(session: Session, *, open_only: bool = True,
+                   station_id: str | None = None) -> list[ConflictView]:
+    """Conflicts, newest first; at the district optionally those of one station."""
+    q = select(SyncConflict).order_by(SyncConflict.id.desc())
+    if open_only:
+        q = q.where(SyncConflict.resolved_at.is_(None))
+    views = [_view(c) for c in session.execute(q).scalars()]
+    if station_id:
+        views = [v for v in views if v.station_id == station_id]
+    return views
+
+
+def _as_column_value(model, key: str, value: Any) -> Any:
+    column = model.__table__.columns[key]
+    if value is not None and column.type.python_type is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def resolve_conflict(session: Session, conflict_id: int, keep: str) -> ConflictView:
+    """Close a conflict keeping the standing version (``winner``) or bringing the losing
+    one back (``loser``: its content becomes a new change of the row)."""
+    at_district = session.info["ctx"].district
+    require(session, "district_admin" if at_district else "station_admin",
+            "处理同步冲突", "settle sync conflicts")
+    conflict = session.get(SyncConflict, conflict_id)
+    if conflict is None:
+        raise ValidationError([FieldError("conflict", "not_found",
+                                          {"what": f"conflict {conflict_id}"})])
+    if conflict.resolved_at:
+        raise ValidationError([FieldError("conflict", "conflict.resolved", {
+            "at": conflict.resolved_at, "by": conflict.resolved_by or ""})])
+    if keep not in KEEP:
+        raise ValidationError([FieldError("keep", "conflict.keep")])
+    if keep == "loser":
+        model = MODEL_BY_TABLE[conflict.table_name]
+        row = session.get(model, conflict.row_id)
+        if row is None:
+            raise ValidationError([FieldError("keep", "conflict.row_gone")])
+        for key, value in json.loads(conflict.loser).items():
+            if key in _SYNC_COLUMNS or key not in model.__table__.columns:
+                continue
+            value = _as_column_value(model, key, value)
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+    conflict.resolved_at = utc_now_text()
+    conflict.resolved_by = actor_of(session).username
+    conflict.resolution = f"kept {keep}"
+    session.flush()
+    return _view(conflict)

@@ -1,0 +1,102 @@
+"""Settling sync conflicts at the district, on SQLite and PostgreSQL: keep the standing
+version, or bring the losing one back as a new change the owning station pulls."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from test_push import DISTRICT, push_all, register, wire
+
+from station_app.domain.models import Member, SyncConflict
+from station_app.domain.services import members
+from station_app.domain.services.common import PermissionDenied
+from station_app.domain.services.conflicts import list_conflicts, resolve_conflict
+from station_app.domain.validation import ValidationError
+from sync.district import pull
+from sync.merge import apply_changeset
+
+
+def make_conflict(db, admin, district) -> str:
+    """The district corrects a member's phone while the station, offline, edits its notes
+    later: the station's version wins; the district's is kept as the loser."""
+    m = register(db, admin, 1)
+    push_all(db, district)
+    with district.session(DISTRICT) as s:
+        s.get(Member, m.id).phone = "13900000000"
+    with db.session(admin) as s:
+        members.update_member(s, m.id, {"notes": "站点修改"})
+    push_all(db, district)
+    return m.id
+
+
+def test_keep_the_standing_version_closes_the_conflict(db, admin, district):
+    member_id = make_conflict(db, admin, district)
+    with district.reader() as s:
+        [view] = list_conflicts(s)
+    assert (view.table, view.row_id, view.station_id) == ("members", member_id, db.station_id)
+    assert view.differing == ["notes", "phone"]
+    assert view.winner["notes"] == "站点修改" and view.loser["phone"] == "13900000000"
+    with district.session(DISTRICT) as s:
+        done = resolve_conflict(s, view.id, "winner")
+    assert done.resolution == "kept winner" and done.resolved_at
+    with district.reader() as s:
+        assert list_conflicts(s) == []
+        assert len(list_conflicts(s, open_only=False)) == 1
+        assert s.get(Member, member_id).phone is None
+    with district.session(DISTRICT) as s, pytest.raises(ValidationError) as err:
+        resolve_conflict(s, view.id, "loser")  # settled once only
+    assert "settled" in "; ".join(err.value.messages("en"))
+
+
+def test_bringing_the_loser_back_is_a_new_change_the_station_pulls(db, admin, district):
+    member_id = make_conflict(db, admin, district)
+    with district.reader() as s:
+        [view] = list_conflicts(s)
+        before = s.get(Member, member_id).hlc
+    with district.session(DISTRICT) as s:
+        resolve_conflict(s, view.id, "loser")
+    with district.reader() as s:
+        row = s.get(Member, member_id)
+        assert (row.phone, row.notes) == ("13900000000", None)
+        assert row.hlc > before  # a new version, stamped by the district
+    cs, _cursor = pull(district, db.station_id, 0)
+    result = apply_changeset(db, wire(cs), pushing_station=None, from_district=True)
+    assert result.conflicts == 0
+    with db.reader() as s:
+        mine = s.get(Member, member_id)
+        assert (mine.phone, mine.notes) == ("13900000000", None)
+
+
+def test_only_a_district_admin_settles_district_conflicts(db, admin, district):
+    from station_app.domain.actor import Actor
+
+    make_conflict(db, admin, district)
+    with district.reader() as s:
+        [view] = list_conflicts(s)
+    with district.session(Actor("x", "station_admin")) as s, pytest.raises(PermissionDenied):
+        resolve_conflict(s, view.id, "winner")
+    with district.session(DISTRICT) as s, pytest.raises(ValidationError):
+        resolve_conflict(s, view.id, "both")
+    with district.reader() as s:
+        assert s.execute(select(SyncConflict.resolved_at)).scalar_one() is None
+
+
+def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsys):
+    from sync.server.cli import main
+
+    if district.engine.dialect.name != "sqlite":
+        target = district.engine.url.render_as_string(hide_password=False)
+    else:
+        target = str(district.path)
+    make_conflict(db, admin, district)
+    assert main(["conflicts", "list", "--db", target]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0].split("\t")
+    assert first[1:3] == ["KY01", "members"] and first[-1] == "open"
+    assert "phone: standing None | lost '13900000000'" in out
+    assert main(["conflicts", "resolve", first[0], "--keep", "loser", "--db", target]) == 0
+    assert "settled: kept loser" in capsys.readouterr().out
+    assert main(["conflicts", "list", "--db", target]) == 0
+    assert capsys.readouterr().out.strip() == "no open conflicts"
+    assert main(["conflicts", "resolve", first[0], "--keep", "winner", "--db", target]) == 1
+    assert "settled" in capsys.readouterr().err
