@@ -263,7 +263,7 @@ class Enterprises(Handler):
         person = normalize_text(values.get("contact_person"))
         if person:  # no column of its own: kept at the head of the notes
             notes = normalize_text(values.get("notes"))
-            d["notes"] = f"联系人：{person}" + (f"；{notes}" if notes else "")
+            d["notes"] = f"联系人: {person}" + (f"; {notes}" if notes else "")
         return d
 
     def clean(self, values):
