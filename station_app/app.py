@@ -22,7 +22,9 @@ log = logging.getLogger("station_app.app")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="station-app", description="Station app desktop client")
-    p.add_argument("--db", type=Path, help="database file (default: the platform data folder)")
+    p.add_argument("--db", help="database file (default: the platform data folder), or a "
+                               "district database's file or postgresql+psycopg:// URL (the "
+                               "district view, for district administrators)")
     p.add_argument("--lang", choices=["zh_CN", "en"], default=None,
                    help="interface language (default: the system's; Chinese on a Chinese system)")
     p.add_argument("--self-test", action="store_true",
@@ -121,6 +123,46 @@ def self_test() -> int:
     return 0
 
 
+def run_district(app, target, lang: str, settings) -> int:
+    """The district view: the district database (a file or a PostgreSQL URL), a district
+    administrator's login, the district pages."""
+    from station_app.storage.database import StorageError, open_database
+    from station_app.ui.context import AppContext
+    from station_app.ui.dialogs import LoginDialog
+    from station_app.ui.main_window import MainWindow
+    from station_app.ui.qt import QDialog, QMessageBox
+
+    try:
+        db = open_database(target, check=False)
+    except StorageError as exc:
+        QMessageBox.critical(None, "Station app", exc.message(lang))
+        return 1
+    if not db.is_district:
+        QMessageBox.critical(None, "Station app", "这不是区总工会数据库。" if lang == "zh"
+                             else "This is not a district database.")
+        db.close()
+        return 1
+    login = LoginDialog(db, lang, station_code="区总工会" if lang == "zh" else "District")
+    while True:
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            db.close()
+            return 0
+        if login.actor.role == "district_admin":
+            break
+        QMessageBox.warning(login, "Station app", "区总工会视图仅限区级管理员使用。"
+                            if lang == "zh" else "The district view is for district "
+                            "administrators only.")
+    ctx = AppContext(db=db, actor=login.actor, lang=lang, tasks=None, settings=settings,
+                     district=True)
+    window = MainWindow(ctx, deferred=True)
+    window.show()
+    window.start(db)
+    code = app.exec()
+    ctx.tasks.wait()
+    db.close()
+    return code
+
+
 class DatabaseLoader:
     """Loads the database layer (SQLAlchemy, models, services) on a thread while the UI
     is idle — behind the login dialog, or after the first paint — and opens the file on
@@ -158,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging("station-app")
     if args.self_test:
         return self_test()
+    from station_app.domain.ids import DISTRICT_OWNER_ID
     from station_app.paths import default_db_path
     from station_app.storage.backup import restore_backup
     from station_app.storage.schema import peek_station
@@ -172,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             or system_lang())
     install_language(app, lang)
     setup_fonts(app)
-    path = args.db or default_db_path()
+    if args.db and "://" in args.db and not args.db.startswith("sqlite"):
+        return run_district(app, args.db, lang, settings)
+    path = Path(args.db).expanduser() if args.db else default_db_path()
 
     pending = settings.value("restore/pending")
     if pending:
@@ -183,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             log.exception("restore of %s failed", pending)
 
     peek = peek_station(path)
+    if peek is not None and peek.get("station_id") == DISTRICT_OWNER_ID:
+        return run_district(app, path, lang, settings)
     loader = DatabaseLoader(path, lang)
     if peek is None:
         # new, older, newer or damaged: the careful open (and the wizard) come first

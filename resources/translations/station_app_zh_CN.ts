@@ -37,6 +37,53 @@
     </message>
 </context>
 <context>
+    <name>ConflictsPage</name>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>数据表</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Detected</source>
+        <translation>发现时间</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Standing version</source>
+        <translation>现行版本</translation>
+    </message>
+    <message>
+        <source>Lost version</source>
+        <translation>落选版本</translation>
+    </message>
+    <message>
+        <source>Keep the standing version</source>
+        <translation>保留现行版本</translation>
+    </message>
+    <message>
+        <source>Bring the lost version back</source>
+        <translation>恢复落选版本</translation>
+    </message>
+    <message>
+        <source>Settled.</source>
+        <translation>已处理。</translation>
+    </message>
+    <message>
+        <source>Settled: the lost version is written back; the station pulls it at its next sync.</source>
+        <translation>已处理：落选版本已写回，站点下次同步时取回。</translation>
+    </message>
+</context>
+<context>
     <name>DashboardPage</name>
     <message>
         <source>Refresh</source>
@@ -125,6 +172,49 @@
     <message>
         <source>Table</source>
         <translation>数据表</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesPage</name>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>Join date</source>
+        <translation>入会日期</translation>
+    </message>
+    <message>
+        <source>The member left this station (转出)…</source>
+        <translation>会员已离开该站点（转出）…</translation>
+    </message>
+    <message>
+        <source>%1 people are active members at more than one station. Select the row of the station a member left and mark it 转出; the other station keeps them.</source>
+        <translation>有 %1 人同时是多个站点的在会会员。请选中会员已离开的站点那一行并标记为转出，另一站点保留该会员。</translation>
+    </message>
+    <message>
+        <source>Select the row of the station the member left.</source>
+        <translation>请选中会员已离开的站点那一行。</translation>
+    </message>
+    <message>
+        <source>Duplicate members</source>
+        <translation>重复会员</translation>
+    </message>
+    <message>
+        <source>Mark %1 as transferred out of %2? %3 keeps the member.</source>
+        <translation>将 %1 标记为从 %2 转出？由 %3 保留该会员。</translation>
+    </message>
+    <message>
+        <source>Done: the station pulls the change at its next sync.</source>
+        <translation>已完成：站点下次同步时取回此变更。</translation>
     </message>
 </context>
 <context>
@@ -693,6 +783,14 @@
         <translation>未设置同步</translation>
     </message>
     <message>
+        <source>%1 · district</source>
+        <translation>%1 · 区总工会</translation>
+    </message>
+    <message>
+        <source>%1 open sync conflicts</source>
+        <translation>%1 条未处理的同步冲突</translation>
+    </message>
+    <message>
         <source>Backup written: %1</source>
         <translation>备份已保存：%1</translation>
     </message>
@@ -711,6 +809,10 @@
     <message>
         <source>The backup will be restored when the app starts again. The app closes now.</source>
         <translation>下次启动时将恢复该备份。程序现在关闭。</translation>
+    </message>
+    <message>
+        <source>Station app — district view</source>
+        <translation>社区工联会工作台 — 区总工会视图</translation>
     </message>
     <message>
         <source>Station app</source>
@@ -747,6 +849,30 @@
     <message>
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>区总览</translation>
+    </message>
+    <message>
+        <source>Stations</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>Duplicate members</source>
+        <translation>重复会员</translation>
+    </message>
+    <message>
+        <source>Sync conflicts</source>
+        <translation>同步冲突</translation>
+    </message>
+    <message>
+        <source>Early warnings</source>
+        <translation>预警企业</translation>
+    </message>
+    <message>
+        <source>Targets</source>
+        <translation>年度目标</translation>
     </message>
 </context>
 <context>
@@ -911,6 +1037,25 @@
     </message>
 </context>
 <context>
+    <name>OverviewPage</name>
+    <message>
+        <source>As of</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>全区</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+</context>
+<context>
     <name>PasswordDialog</name>
     <message>
         <source>Reset password for %1</source>
@@ -1042,6 +1187,65 @@
     </message>
 </context>
 <context>
+    <name>StationsPage</name>
+    <message>
+        <source>not enrolled</source>
+        <translation>未注册</translation>
+    </message>
+    <message>
+        <source>code issued</source>
+        <translation>已发注册码</translation>
+    </message>
+    <message>
+        <source>enrolled</source>
+        <translation>已注册</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>已吊销</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>Street</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <source>Key station</source>
+        <translation>重点推进</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Enrollment</source>
+        <translation>注册状态</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>最近同步</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Open conflicts</source>
+        <translation>未处理冲突</translation>
+    </message>
+    <message>
+        <source>%1 stations, %2 have synced, %3 open conflicts</source>
+        <translation>共 %1 个站点，%2 个已同步，%3 条未处理冲突</translation>
+    </message>
+</context>
+<context>
     <name>StatusDialog</name>
     <message>
         <source>Change status</source>
@@ -1129,6 +1333,49 @@
     <message>
         <source>Syncing with the district…</source>
         <translation>正在与区总工会同步…</translation>
+    </message>
+</context>
+<context>
+    <name>TargetsPage</name>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Scope</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>全区</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标值</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>完成数</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成率</translation>
+    </message>
+    <message>
+        <source>Set a target</source>
+        <translation>设定目标</translation>
+    </message>
+    <message>
+        <source>Save target</source>
+        <translation>保存目标</translation>
+    </message>
+    <message>
+        <source>Saved: the stations pull it at their next sync.</source>
+        <translation>已保存：各站点下次同步时取回。</translation>
     </message>
 </context>
 <context>
@@ -1287,6 +1534,37 @@
     <message>
         <source>%1 week %2 (%3 – %4)</source>
         <translation>%1 第%2周（%3 – %4）</translation>
+    </message>
+</context>
+<context>
+    <name>WarningsPage</name>
+    <message>
+        <source>abnormal finding, follow-up open</source>
+        <translation>发现异常，尚未闭环</translation>
+    </message>
+    <message>
+        <source>watch-listed, not visited this week</source>
+        <translation>重点监管企业，本周未走访</translation>
+    </message>
+    <message>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>发现问题</translation>
+    </message>
+    <message>
+        <source>%1 early warnings</source>
+        <translation>共 %1 条预警</translation>
     </message>
 </context>
 <context>

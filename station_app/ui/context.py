@@ -32,6 +32,7 @@ class AppContext:
     tasks: TaskRunner
     settings: QSettings
     signals: AppSignals = field(default_factory=AppSignals)
+    district: bool = False  # opened on the district database: the district view
 
     @property
     def zh(self) -> bool:

@@ -8,7 +8,7 @@ import logging
 from station_app.storage.backup import list_backups
 from station_app.ui.context import AppContext
 from station_app.ui.i18n import install_language
-from station_app.ui.pages import PAGES, Page, PlaceholderPage
+from station_app.ui.pages import DISTRICT_PAGES, PAGES, Page, PlaceholderPage
 from station_app.ui.qt import (
     QAction,
     QApplication,
@@ -38,6 +38,9 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, *, deferred: bool = False):
         super().__init__()
         self.ctx = ctx
+        self.district = ctx.district
+        self.page_list = DISTRICT_PAGES if self.district else PAGES
+        self.home = self.page_list[0][0]
         self.pages: dict[str, QWidget] = {}
         self.setObjectName("MainWindow")
         self.nav = QListWidget(self)
@@ -109,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def _build_nav(self) -> None:
         self.nav.clear()
-        for key, title, _factory in PAGES:
+        for key, title, _factory in self.page_list:
             item = QListWidgetItem(self.tr(title))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
@@ -117,7 +120,7 @@ class MainWindow(QMainWindow):
     def page(self, key: str) -> QWidget:
         """The page for a key, built on first use."""
         if key not in self.pages:
-            factory = next(f for k, _t, f in PAGES if k == key)
+            factory = next(f for k, _t, f in self.page_list if k == key)
             page: QWidget | None = None
             if factory:
                 module, _, cls = factory.partition(":")
@@ -137,22 +140,26 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
-        key = PAGES[row][0]
+        key = self.page_list[row][0]
         page = self.page(key)
         self.stack.setCurrentWidget(page)
         if isinstance(page, Page):
             page.activate()
-        self.ctx.settings.setValue("window/page", key)
+        self.ctx.settings.setValue(self._page_setting, key)
 
     def open_page(self, key: str, record_id: object = None) -> None:
-        row = next(i for i, (k, _t, _f) in enumerate(PAGES) if k == key)
+        row = next(i for i, (k, _t, _f) in enumerate(self.page_list) if k == key)
         self.nav.setCurrentRow(row)
         page = self.page(key)
         if record_id is not None and isinstance(page, Page):
             page.open_record(str(record_id))
 
+    @property
+    def _page_setting(self) -> str:
+        return "window/district_page" if self.district else "window/page"
+
     def current_key(self) -> str:
-        return PAGES[max(self.nav.currentRow(), 0)][0]
+        return self.page_list[max(self.nav.currentRow(), 0)][0]
 
     # -- status bar --------------------------------------------------------------------
 
@@ -160,6 +167,9 @@ class MainWindow(QMainWindow):
         """User and station now; the count of unsent changes from a background read."""
         ctx = self.ctx
         if ctx.db is None:
+            return
+        if self.district:
+            self._refresh_district_status()
             return
         state = ctx.db.state()
         station = state.get("station_code", "")
@@ -176,6 +186,24 @@ class MainWindow(QMainWindow):
 
         ctx.tasks.run(lambda task: task.db.pending_count(), on_done=show)
 
+    def _refresh_district_status(self) -> None:
+        ctx = self.ctx
+        self._status_user.setText(self.tr("%1 · district").replace(
+            "%1", ctx.actor.display_name or ctx.actor.username))
+        self._status_sync.setText("")
+
+        def work(task):
+            from station_app.domain.services.conflicts import list_conflicts
+
+            with task.db.reader() as s:
+                return len(list_conflicts(s))
+
+        def show(count: int) -> None:
+            self._status_pending.setText(
+                self.tr("%1 open sync conflicts").replace("%1", str(count)))
+
+        ctx.tasks.run(work, on_done=show)
+
     # -- actions -----------------------------------------------------------------------
 
     def _call_page(self, key: str | None, method: str) -> None:
@@ -185,6 +213,8 @@ class MainWindow(QMainWindow):
             fn()
 
     def _new_member(self) -> None:
+        if self.district:
+            return
         self.open_page("members")
         self._call_page("members", "new_member")
 
@@ -235,9 +265,13 @@ class MainWindow(QMainWindow):
         self.nav.blockSignals(True)
         self._build_nav()
         self.nav.blockSignals(False)
-        self.setWindowTitle(self.tr("Station app"))
+        self.setWindowTitle(self._title())
         self.refresh_status()
         self.open_page(key)
+
+    def _title(self) -> str:
+        return (self.tr("Station app — district view") if self.district
+                else self.tr("Station app"))
 
     def _error(self, exc: BaseException) -> None:
         QMessageBox.warning(self, self.tr("Station app"), str(exc))
@@ -246,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         s = self.ctx.settings
-        self.setWindowTitle(self.tr("Station app"))
+        self.setWindowTitle(self._title())
         geometry = s.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -258,9 +292,9 @@ class MainWindow(QMainWindow):
 
     def _restore_page(self) -> None:
         s = self.ctx.settings
-        key = s.value("window/page", "dashboard")
-        keys = [k for k, _t, _f in PAGES]
-        self.open_page(key if key in keys else "dashboard")
+        key = s.value(self._page_setting, self.home)
+        keys = [k for k, _t, _f in self.page_list]
+        self.open_page(key if key in keys else self.home)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         s = self.ctx.settings

@@ -105,6 +105,9 @@ register_messages(
             "未知的指标“{metric}”，可选：{choices}", "Unknown metric “{metric}”; use one of: {choices}"
         ),
         "password.mismatch": ("两次输入的密码不一致", "The two passwords differ"),
+        "member.not_duplicates": (
+            "这两条记录不是同一身份证号", "These two records do not share an ID number"
+        ),
         "member.transfer_same_station": (
             "会员已在该站点，无需转移", "The member already belongs to that station"
         ),

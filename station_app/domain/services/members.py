@@ -439,6 +439,32 @@ def transfer_member(session: Session, member_id: str, to_station_id: str, on: An
     return moved
 
 
+def retire_duplicate(session: Session, member_id: str, keep_id: str, on: Any) -> Member:
+    """District: one person active at two stations (they moved and both registered them).
+    The row at the station they left is marked 转出 with the date, pointing nowhere new —
+    the row they were registered with at the new station stays and now records where the
+    member came from. Both stations pull the change of their own row."""
+    require(session, "district_admin", "处理重复会员", "settle duplicate members")
+    retire = get_or_404(session, Member, member_id, "member")
+    keep = get_or_404(session, Member, keep_id, "member")
+    c = ErrorCollector()
+    when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
+    if retire.id_number != keep.id_number or retire.id == keep.id:
+        c.add("id_number", "member.not_duplicates")
+    elif retire.station_id == keep.station_id:
+        c.add("station_code", "member.transfer_same_station")
+    for row in (retire, keep):
+        if row.status != "active":
+            c.add("status", "member.status_same", status=label(MEMBER_STATUS, row.status))
+            break
+    c.raise_if_any()
+    retire.status, retire.status_date = "transferred", when
+    if keep.transferred_from_id is None:
+        keep.transferred_from_id = retire.id
+    session.flush()
+    return retire
+
+
 def cross_station_duplicates(session: Session) -> list[tuple[str, list[Member]]]:
     """District: ID numbers active in more than one station, with the rows."""
     dup = (select(Member.id_number)

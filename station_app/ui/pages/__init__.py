@@ -73,3 +73,21 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
      "station_app.ui.pages.settings:SettingsPage"),
 ]
+
+# The district view: the same app opened on the district database.
+DISTRICT_PAGES: list[tuple[str, str, str | None]] = [
+    ("overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"),
+     "station_app.ui.pages.district:OverviewPage"),
+    ("stations", QT_TRANSLATE_NOOP("MainWindow", "Stations"),
+     "station_app.ui.pages.district:StationsPage"),
+    ("duplicates", QT_TRANSLATE_NOOP("MainWindow", "Duplicate members"),
+     "station_app.ui.pages.district:DuplicatesPage"),
+    ("conflicts", QT_TRANSLATE_NOOP("MainWindow", "Sync conflicts"),
+     "station_app.ui.pages.district:ConflictsPage"),
+    ("warnings", QT_TRANSLATE_NOOP("MainWindow", "Early warnings"),
+     "station_app.ui.pages.district:WarningsPage"),
+    ("targets", QT_TRANSLATE_NOOP("MainWindow", "Targets"),
+     "station_app.ui.pages.district:TargetsPage"),
+    ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
+     "station_app.ui.pages.settings:SettingsPage"),
+]

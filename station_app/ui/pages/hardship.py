@@ -12,10 +12,8 @@ ledger is append-only: there is no edit and no delete, only reversal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from station_app.domain.choices import (
     CASE_STATUS,
@@ -69,62 +67,12 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.tables import RowsModel
 
 FILTERS = ("open", "due", "never_helped", "not_updated", "exited")
 
 
 # --------------------------------------------------------------------------- models
-
-
-class RowsModel(QAbstractTableModel):
-    """A read-only table over a list of rows; columns are (header, text getter)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.columns: list[tuple[str, Callable[[Any], str]]] = []
-        self.numeric: set[int] = set()
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.columns):
-                return self.columns[section][0]
-            return None
-        return str(section + 1)
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self.rows)) \
-                or not (0 <= index.column() < len(self.columns)):
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.columns[index.column()][1](row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.foreground(row)
-        if role == Qt.ItemDataRole.UserRole:
-            return getattr(row, "id", None)
-        return None
-
-    def foreground(self, row: Any):
-        return None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,563 @@
+"""The district view: the app opened on the district database (district admins only).
+
+Pages: the stations with their last sync and open conflicts; the consolidated figures as
+of a date, with each station's share; members active at two stations (settled by marking
+the row at the station they left 转出); the sync conflicts with both versions side by
+side; early-warning enterprises; the targets of a year, editable here and pulled by the
+stations. Every read runs off the UI thread; every write is one unit of work through the
+services (which check the district-admin role again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from station_app.ui.forms import Form
+from station_app.ui.pages import Page
+from station_app.ui.pages.dashboard import local_time
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDate,
+    QDateEdit,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from station_app.ui.tables import RowsModel
+
+
+def _table(parent: QWidget, model: RowsModel) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().setVisible(False)
+    return view
+
+
+def _selected(view: QTableView, model: RowsModel) -> Any:
+    index = view.currentIndex()
+    return model.row_at(index.row()) if index.isValid() else None
+
+
+def _station_names(session) -> dict[str, tuple[str, str]]:
+    from sqlalchemy import select
+
+    from station_app.domain.models import Station
+
+    return {i: (code, name) for i, code, name in session.execute(
+        select(Station.id, Station.code, Station.name))}
+
+
+# --------------------------------------------------------------------------- stations
+
+
+@dataclass(frozen=True)
+class StationRow:
+    id: str
+    code: str
+    name: str
+    street: str
+    key: bool
+    enrollment: str
+    last_sync: str | None
+    conflicts: int
+
+
+def load_stations(session) -> list[StationRow]:
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from station_app.domain.models import StationCredential
+    from station_app.domain.services.conflicts import list_conflicts
+    from station_app.domain.services.stations import stations
+
+    creds = {c.station_id: c for c in session.execute(select(StationCredential)).scalars()}
+    open_conflicts = Counter(v.station_id for v in list_conflicts(session))
+    rows = []
+    for st in stations(session):
+        if st.code == "DISTRICT":
+            continue
+        cred = creds.get(st.id)
+        if cred is None:
+            state = "not enrolled"
+        elif cred.revoked_at:
+            state = "revoked"
+        elif cred.token_hash:
+            state = "enrolled"
+        else:
+            state = "code issued"
+        rows.append(StationRow(st.id, st.code, st.name, st.street or "", bool(st.is_key),
+                               state, cred.last_sync_at if cred else None,
+                               open_conflicts.get(st.id, 0)))
+    return rows
+
+
+class StationsPage(Page):
+    key = "stations"
+    watches = frozenset({"stations", "sync_conflicts"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        states = {"not enrolled": self.tr("not enrolled"), "code issued": self.tr("code issued"),
+                  "enrolled": self.tr("enrolled"), "revoked": self.tr("revoked")}
+        self.model = RowsModel(self)
+        self.model.columns = [
+            (self.tr("Code"), lambda r: r.code),
+            (self.tr("Station"), lambda r: r.name),
+            (self.tr("Street"), lambda r: r.street),
+            (self.tr("Key station"), lambda r: self.tr("yes") if r.key else ""),
+            (self.tr("Enrollment"), lambda r: states.get(r.enrollment, r.enrollment)),
+            (self.tr("Last sync"), lambda r: local_time(r.last_sync) or self.tr("never")),
+            (self.tr("Open conflicts"), lambda r: str(r.conflicts)),
+        ]
+        self.model.numeric = {6}
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        layout.addWidget(self.summary)
+        self.table = _table(self, self.model)
+        self.table.setObjectName("stations-table")
+        layout.addWidget(self.table, 1)
+
+    def reload(self) -> None:
+        def work(task):
+            with task.db.reader() as s:
+                return load_stations(s)
+
+        def done(rows: list[StationRow]) -> None:
+            self.model.set_rows(rows)
+            synced = sum(1 for r in rows if r.last_sync)
+            self.summary.setText(self.tr("%1 stations, %2 have synced, %3 open conflicts")
+                                 .replace("%1", str(len(rows))).replace("%2", str(synced))
+                                 .replace("%3", str(sum(r.conflicts for r in rows))))
+
+        self.ctx.tasks.run(work, on_done=done)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+class OverviewPage(Page):
+    """The consolidated figures as of a date, and each station's share of them."""
+
+    key = "overview"
+    watches = frozenset()  # everything counts: reload whenever anything changed
+    SHARE_COLUMNS = ("enterprise_visits", "enterprise_visits_watchlisted",
+                     "hardship_cases_open", "hardship_cases_visited", "training_events")
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        from station_app.domain.services.metrics import METRICS, METRICS_EXTRA
+
+        self._label = {code: (m.zh if ctx.zh else m.en) for code, m in METRICS.items()}
+        self._label.update({c: t[0 if ctx.zh else 1] for c, t in METRICS_EXTRA.items()})
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("As of"), self))
+        self.as_of = QDateEdit(QDate.currentDate(), self)
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.dateChanged.connect(lambda _d: self.reload())
+        bar.addWidget(self.as_of)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.figures = RowsModel(self)
+        self.figures.columns = [(self.tr("Figure"), lambda r: r[0]),
+                                (self.tr("District"), lambda r: r[1])]
+        self.figures.numeric = {1}
+        self.figures_view = _table(split, self.figures)
+        self.figures_view.setObjectName("district-figures")
+        self.shares = RowsModel(self)
+        self.shares.columns = [(self.tr("Station"), lambda r: r[0])] + [
+            (self._label[c], lambda r, i=i: str(r[1][i])) for i, c in
+            enumerate(self.SHARE_COLUMNS)]
+        self.shares.numeric = set(range(1, len(self.SHARE_COLUMNS) + 1))
+        self.shares_view = _table(split, self.shares)
+        self.shares_view.setObjectName("station-shares")
+        split.addWidget(self.figures_view)
+        split.addWidget(self.shares_view)
+        layout.addWidget(split, 1)
+
+    def on_as_of(self) -> date:
+        return self.as_of.date().toPython()
+
+    def reload(self) -> None:
+        as_of = self.on_as_of()
+
+        def work(task):
+            from station_app.domain.services.metrics import Scope, compute_summary, metric_value
+            from station_app.domain.services.stations import stations
+
+            with task.db.reader() as s:
+                summary = compute_summary(s, as_of, None)
+                shares = []
+                for st in stations(s):
+                    if st.code == "DISTRICT":
+                        continue
+                    scope = Scope(as_of, st.id)
+                    shares.append((f"{st.code} {st.name}", [
+                        metric_value(s, c, scope) for c in self.SHARE_COLUMNS]))
+            return summary, shares
+
+        def done(result) -> None:
+            from station_app.domain.validation import format_fen
+
+            summary, shares = result
+            rows = []
+            for code, value in summary.values.items():
+                text = format_fen(value, grouping=True) if code.endswith("_fen") \
+                    else f"{value:,}"
+                rows.append((self._label.get(code, code), text))
+            self.figures.set_rows(rows)
+            self.shares.set_rows(shares)
+
+        self.ctx.tasks.run(work, on_done=done)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    id: str
+    id_number: str
+    name: str
+    station: str
+    station_id: str
+    join_date: date | None
+
+
+class DuplicatesPage(Page):
+    """The same ID number active at two stations; settle by retiring the row at the
+    station the member left."""
+
+    key = "duplicates"
+    watches = frozenset({"members"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        from station_app.domain.validation import mask_id_number
+
+        self.model = RowsModel(self)
+        self.model.columns = [
+            (self.tr("ID number"), lambda r: mask_id_number(r.id_number)),
+            (self.tr("Name"), lambda r: r.name),
+            (self.tr("Station"), lambda r: r.station),
+            (self.tr("Join date"), lambda r: r.join_date.isoformat() if r.join_date else ""),
+        ]
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.table = _table(self, self.model)
+        self.table.setObjectName("duplicates-table")
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.retire_button = QPushButton(self.tr("The member left this station (转出)…"), self)
+        self.retire_button.clicked.connect(self.retire_selected)
+        row.addWidget(self.retire_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+    def reload(self) -> None:
+        def work(task):
+            from station_app.domain.services.members import cross_station_duplicates
+
+            with task.db.reader() as s:
+                names = _station_names(s)
+                return [DuplicateRow(m.id, m.id_number, m.name,
+                                     names.get(m.station_id, ("", m.station_id))[1],
+                                     m.station_id, m.join_date)
+                        for _idn, rows in cross_station_duplicates(s) for m in rows]
+
+        def done(rows: list[DuplicateRow]) -> None:
+            self.model.set_rows(rows)
+            people = len({r.id_number for r in rows})
+            self.summary.setText(self.tr(
+                "%1 people are active members at more than one station. Select the row of "
+                "the station a member left and mark it 转出; the other station keeps them.")
+                .replace("%1", str(people)))
+            self.retire_button.setEnabled(bool(rows))
+
+        self.ctx.tasks.run(work, on_done=done)
+
+    def retire_selected(self, *, confirm: bool = True) -> bool:
+        from station_app.domain.services.members import retire_duplicate
+
+        row = _selected(self.table, self.model)
+        if row is None:
+            self.message.setText(self.tr("Select the row of the station the member left."))
+            return False
+        keep = next((r for r in self.model.rows
+                     if r.id_number == row.id_number and r.id != row.id), None)
+        if keep is None:
+            return False
+        if confirm and QMessageBox.question(self, self.tr("Duplicate members"), self.tr(
+                "Mark %1 as transferred out of %2? %3 keeps the member.")
+                .replace("%1", row.name).replace("%2", row.station)
+                .replace("%3", keep.station)) != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                retire_duplicate(s, row.id, keep.id, date.today())
+        except Exception as exc:  # a ValidationError names what to fix
+            messages = getattr(exc, "messages", None)
+            self.message.setText("; ".join(messages(self.ctx.lang)) if messages else str(exc))
+            return False
+        self.message.setText(self.tr("Done: the station pulls the change at its next sync."))
+        self.ctx.notify("members")
+        return True
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+class ConflictsPage(Page):
+    """Both versions side by side; keep the standing one or bring the lost one back."""
+
+    key = "conflicts"
+    watches = frozenset({"sync_conflicts"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.names: dict[str, tuple[str, str]] = {}
+        self.model = RowsModel(self)
+        self.model.columns = [
+            (self.tr("Station"), lambda v: self.names.get(v.station_id, ("", ""))[0]),
+            (self.tr("Table"), lambda v: v.table),
+            (self.tr("Record"), lambda v: str(v.winner.get("name") or v.row_id)),
+            (self.tr("Detected"), lambda v: local_time(v.detected_at)),
+        ]
+        self.sides = RowsModel(self)
+        self.sides.columns = [(self.tr("Field"), lambda r: r[0]),
+                              (self.tr("Standing version"), lambda r: r[1]),
+                              (self.tr("Lost version"), lambda r: r[2])]
+        layout = QVBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.table = _table(split, self.model)
+        self.table.setObjectName("conflicts-table")
+        self.side_view = _table(split, self.sides)
+        self.side_view.setObjectName("conflict-sides")
+        split.addWidget(self.table)
+        split.addWidget(self.side_view)
+        layout.addWidget(split, 1)
+        row = QHBoxLayout()
+        self.keep_winner = QPushButton(self.tr("Keep the standing version"), self)
+        self.keep_loser = QPushButton(self.tr("Bring the lost version back"), self)
+        self.keep_winner.clicked.connect(lambda: self.resolve("winner"))
+        self.keep_loser.clicked.connect(lambda: self.resolve("loser"))
+        row.addWidget(self.keep_winner)
+        row.addWidget(self.keep_loser)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_sides())
+
+    def reload(self) -> None:
+        def work(task):
+            from station_app.domain.services.conflicts import list_conflicts
+
+            with task.db.reader() as s:
+                return _station_names(s), list_conflicts(s)
+
+        def done(result) -> None:
+            self.names, views = result
+            self.model.set_rows(views)
+            self.sides.set_rows([])
+            self._buttons()
+            if views:
+                self.table.selectRow(0)
+
+        self.ctx.tasks.run(work, on_done=done)
+
+    def _buttons(self) -> None:
+        has = _selected(self.table, self.model) is not None
+        self.keep_winner.setEnabled(has)
+        self.keep_loser.setEnabled(has)
+
+    def _show_sides(self) -> None:
+        view = _selected(self.table, self.model)
+        self._buttons()
+        if view is None:
+            self.sides.set_rows([])
+            return
+
+        def text(value: Any) -> str:
+            return "" if value is None else str(value)
+
+        self.sides.set_rows([(k, text(view.winner.get(k)), text(view.loser.get(k)))
+                             for k in view.differing])
+
+    def resolve(self, keep: str) -> bool:
+        from station_app.domain.services.conflicts import resolve_conflict
+
+        view = _selected(self.table, self.model)
+        if view is None:
+            return False
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                resolve_conflict(s, view.id, keep)
+        except Exception as exc:  # a ValidationError names what to fix
+            messages = getattr(exc, "messages", None)
+            self.message.setText("; ".join(messages(self.ctx.lang)) if messages else str(exc))
+            return False
+        self.message.setText(self.tr("Settled.") if keep == "winner" else self.tr(
+            "Settled: the lost version is written back; the station pulls it at its next "
+            "sync."))
+        self.ctx.notify("sync_conflicts", view.table)
+        return True
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+class WarningsPage(Page):
+    key = "warnings"
+    watches = frozenset({"visits", "watch_list_entries", "enterprises"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        reasons = {"abnormal": self.tr("abnormal finding, follow-up open"),
+                   "watch_unvisited": self.tr("watch-listed, not visited this week")}
+        self.model = RowsModel(self)
+        self.model.columns = [
+            (self.tr("Enterprise"), lambda w: w.enterprise_name),
+            (self.tr("Warning"), lambda w: reasons.get(w.reason, w.reason)),
+            (self.tr("Since"), lambda w: w.since.isoformat() if w.since else ""),
+            (self.tr("Findings"), lambda w: w.flags or ""),
+        ]
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        layout.addWidget(self.summary)
+        self.table = _table(self, self.model)
+        self.table.setObjectName("warnings-table")
+        layout.addWidget(self.table, 1)
+
+    def reload(self) -> None:
+        def work(task):
+            from station_app.domain.services.visits import early_warnings
+
+            with task.db.reader() as s:
+                return early_warnings(s)
+
+        def done(rows) -> None:
+            self.model.set_rows(rows)
+            self.summary.setText(self.tr("%1 early warnings").replace("%1", str(len(rows))))
+
+        self.ctx.tasks.run(work, on_done=done)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+class TargetsPage(Page):
+    """The targets of a year with their progress; set one for the district or a station."""
+
+    key = "targets"
+    watches = frozenset({"targets"})
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        from station_app.domain.services.metrics import METRICS
+
+        self._metric = {code: (m.zh if ctx.zh else m.en) for code, m in METRICS.items()}
+        self.names: dict[str, tuple[str, str]] = {}
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Year"), self))
+        self.year = QSpinBox(self)
+        self.year.setRange(2000, 2100)
+        self.year.setValue(date.today().year)
+        self.year.valueChanged.connect(lambda _v: self.reload())
+        bar.addWidget(self.year)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.model = RowsModel(self)
+        self.model.columns = [
+            (self.tr("Scope"), lambda t: self.names.get(t[1], ("", self.tr("District")))[1]
+             if t[1] else self.tr("District")),
+            (self.tr("Figure"), lambda t: self._metric.get(t[0], t[0])),
+            (self.tr("Target"), lambda t: f"{t[2]:,}"),
+            (self.tr("Progress"), lambda t: f"{t[3]:,}"),
+            (self.tr("Done"), lambda t: f"{min(100, t[3] * 100 // t[2])}%" if t[2] else ""),
+        ]
+        self.model.numeric = {2, 3, 4}
+        self.table = _table(self, self.model)
+        self.table.setObjectName("targets-table")
+        layout.addWidget(self.table, 1)
+        box = QGroupBox(self.tr("Set a target"), self)
+        self.form = Form(ctx.lang, box)
+        self.scope = self.form.add("station_code", self.tr("Scope"), QComboBox(box))
+        self.metric = self.form.add("metric", self.tr("Figure"), QComboBox(box))
+        for code, text in self._metric.items():
+            self.metric.addItem(text, code)
+        self.value = self.form.line("value", self.tr("Target"))
+        save = QPushButton(self.tr("Save target"), box)
+        save.clicked.connect(self.save)
+        inner = QVBoxLayout(box)
+        inner.addWidget(self.form)
+        inner.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(box)
+        self.message = QLabel(self)
+        layout.addWidget(self.message)
+
+    def reload(self) -> None:
+        year = self.year.value()
+        as_of = date(year, 12, 31) if year < date.today().year else date.today()
+
+        def work(task):
+            from station_app.domain.services.metrics import compute_summary
+            from station_app.domain.services.stations import stations
+
+            with task.db.reader() as s:
+                summary = compute_summary(s, as_of, None)
+                codes = [(st.code, st.name) for st in stations(s) if st.code != "DISTRICT"]
+                return _station_names(s), codes, [t for t in summary.targets
+                                                  if as_of.year == year]
+
+        def done(result) -> None:
+            self.names, codes, targets = result
+            current = self.scope.currentData()
+            self.scope.clear()
+            self.scope.addItem(self.tr("District"), "")
+            for code, name in codes:
+                self.scope.addItem(f"{code} {name}", code)
+            index = self.scope.findData(current)
+            self.scope.setCurrentIndex(max(index, 0))
+            self.model.set_rows(targets)
+
+        self.ctx.tasks.run(work, on_done=done)
+
+    def save(self) -> bool:
+        from station_app.domain.services.stations import set_target
+
+        year, metric = self.year.value(), self.metric.currentData()
+        code, value = self.scope.currentData() or None, self.value.text()
+        ok, _ = self.form.submit(self.ctx, lambda s: set_target(s, year, metric, value, code))
+        if ok:
+            self.message.setText(self.tr("Saved: the stations pull it at their next sync."))
+            self.ctx.notify("targets")
+            self.reload()
+        return ok
