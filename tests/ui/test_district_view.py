@@ -170,7 +170,7 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
     page = win.page("conflicts")
     assert len(page.model.rows) == 1
     sides = {r[0]: (r[1], r[2]) for r in page.sides.rows}
-    assert sides == {"notes": ("站点修改", ""), "phone": ("", "13900000000")}
+    assert sides == {"Notes": ("站点修改", ""), "Phone": ("", "13900000000")}
     assert page.resolve("loser")
     settle(qtbot, win)
     assert page.model.rows == []

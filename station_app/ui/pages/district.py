@@ -222,9 +222,13 @@ class OverviewPage(Page):
             summary, shares = result
             rows = []
             for code, value in summary.values.items():
-                text = format_fen(value, grouping=True) if code.endswith("_fen") \
-                    else f"{value:,}"
-                rows.append((self._label.get(code, code), text))
+                label = self._label.get(code, code)
+                if code.endswith("_fen"):  # shown in yuan
+                    label = label.replace("（分）", "（元）").replace("(fen)", "(yuan)")
+                    text = format_fen(value, grouping=True)
+                else:
+                    text = f"{value:,}"
+                rows.append((label, text))
             self.figures.set_rows(rows)
             self.shares.set_rows(shares)
 
@@ -407,7 +411,13 @@ class ConflictsPage(Page):
         def text(value: Any) -> str:
             return "" if value is None else str(value)
 
-        self.sides.set_rows([(k, text(view.winner.get(k)), text(view.loser.get(k)))
+        from station_app.domain.validation import FIELD_LABELS
+
+        def field(key: str) -> str:
+            labels = FIELD_LABELS.get(key)
+            return labels[0 if self.ctx.zh else 1] if labels else key
+
+        self.sides.set_rows([(field(k), text(view.winner.get(k)), text(view.loser.get(k)))
                              for k in view.differing])
 
     def resolve(self, keep: str) -> bool:
