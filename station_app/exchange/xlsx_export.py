@@ -1,0 +1,442 @@
+"""Excel out: the sheets offices exchange, written with openpyxl.
+
+Every sheet opens with a title row naming the station and the period, then a frozen
+header row, columns wide enough for their contents; ID numbers, credit codes and phone
+numbers are written as text, so Excel never turns them into numbers. Big sheets (the
+roster) use openpyxl's write-only mode and stream rows from one SQL query.
+
+- ``export_roster``: the member roster of a station (or, at the district, one sheet per
+  station and a summary sheet);
+- ``export_ledger``: the hardship ledger (台账) of a year, reversals shown, with per-case
+  and per-kind totals that count as every other report does;
+- ``export_case_files``: the 困难职工档案表, one printable sheet per household;
+- ``export_visits`` / ``export_events``: the visit diary of a period, the events of a year;
+- ``export_report``: the work summary as of a date with the records behind each figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session
+
+from station_app.domain.choices import (
+    CASE_STATUS,
+    EVENT_KIND,
+    GENDER,
+    HARDSHIP_CATEGORY,
+    HARDSHIP_LEVEL,
+    LEDGER_KIND,
+    MEMBER_STATUS,
+    VISIT_KIND,
+    label,
+)
+from station_app.domain.models import (
+    Enterprise,
+    Event,
+    HardshipCase,
+    LedgerEntry,
+    Member,
+    Station,
+    Visit,
+)
+from station_app.domain.validation import FIELD_LABELS, format_fen
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+MAX_WIDTH = 48  # characters
+SAMPLE_ROWS = 200  # rows looked at to size the columns of a streamed sheet
+
+
+def _width(value: Any) -> int:
+    """Display width in Excel's character units: CJK characters count double."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _t(zh_en: tuple[str, str], lang: str) -> str:
+    return zh_en[0] if lang.startswith("zh") else zh_en[1]
+
+
+class SheetWriter:
+    """One write-only sheet: title row, frozen header, widths from the first rows."""
+
+    def __init__(self, wb: Workbook, name: str, title: str, headers: Sequence[str]):
+        self.ws = wb.create_sheet(title=name[:31])
+        self.title, self.headers = title, list(headers)
+        self._sample: list[Sequence[Any]] = []
+        self._started = False
+        self.rows = 0
+
+    def _start(self) -> None:
+        widths = [_width(h) for h in self.headers]
+        for row in self._sample:
+            for i, v in enumerate(row[:len(widths)]):
+                widths[i] = max(widths[i], _width(v))
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, w + 2)
+        self.ws.freeze_panes = "A3"
+        self.ws.print_title_rows = "2:2"
+        title = WriteOnlyCell(self.ws, self.title)
+        title.font = TITLE_FONT
+        self.ws.append([title])
+        header = []
+        for h in self.headers:
+            cell = WriteOnlyCell(self.ws, h)
+            cell.font = HEADER_FONT
+            header.append(cell)
+        self.ws.append(header)
+        self._started = True
+        for row in self._sample:
+            self.ws.append(row)
+        self._sample = []
+
+    def append(self, row: Sequence[Any]) -> None:
+        self.rows += 1
+        if self._started:
+            self.ws.append(row)
+            return
+        self._sample.append(row)
+        if len(self._sample) >= SAMPLE_ROWS:
+            self._start()
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            self.append(row)
+
+    def close(self) -> None:
+        if not self._started:
+            self._start()
+
+
+def _new_workbook() -> Workbook:
+    return Workbook(write_only=True)
+
+
+def _station(session: Session, station_id: str | None) -> tuple[str, str]:
+    if not station_id:
+        return "", ""
+    st = session.get(Station, station_id)
+    return (st.code, st.name) if st is not None else ("", "")
+
+
+def _title(session: Session, station_id: str | None, what: str, period: str) -> str:
+    code, name = _station(session, station_id)
+    return " ".join(p for p in (name or code, what, period) if p)
+
+
+# --------------------------------------------------------------------------- roster
+
+ROSTER_HEADERS = (("姓名", "Name"), ("性别", "Gender"), ("身份证号码", "ID number"),
+                  ("出生日期", "Birth date"), ("民族", "Ethnicity"), ("联系电话", "Phone"),
+                  ("工作单位", "Employer"), ("入会时间", "Join date"), ("会员卡号", "Card no."),
+                  ("状态", "Status"), ("农民工", "Migrant worker"), ("备注", "Notes"))
+
+
+def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
+                status: str | None = None) -> Iterator[tuple]:
+    """The roster's rows in name order, streamed (dates as dates, codes as text)."""
+    yes, no = ("是", "") if lang.startswith("zh") else ("yes", "")
+    genders = {k: _t(v, lang) for k, v in GENDER.items()}
+    statuses = {k: _t(v, lang) for k, v in MEMBER_STATUS.items()}
+    q = (select(Member.name, Member.gender, Member.id_number, Member.birth_date,
+                Member.ethnicity, Member.phone, Member.employer_name, Member.join_date,
+                Member.card_no, Member.status, Member.migrant_worker, Member.notes)
+         .where(Member.deleted == false()).order_by(Member.name, Member.id)
+         .execution_options(yield_per=5_000))
+    if station_id:
+        q = q.where(Member.station_id == station_id)
+    if status:
+        q = q.where(Member.status == status)
+    for (name, gender, idn, birth, eth, phone, employer, join, card, st, migrant,
+         notes) in session.execute(q):
+        yield (name, genders.get(gender, gender), idn, birth, eth, phone, employer, join,
+               card, statuses.get(st, st), yes if migrant else no, notes)
+
+
+def export_roster(session: Session, path: str | Path, station_id: str | None, *,
+                  lang: str = "zh", as_of: date | None = None) -> int:
+    """The member roster of a station; with ``station_id=None`` (the district) one sheet
+    per station and a summary sheet. Returns the number of members written."""
+    as_of = as_of or date.today()
+    headers = [_t(h, lang) for h in ROSTER_HEADERS]
+    what = "会员名册" if lang.startswith("zh") else "Member roster"
+    period = (f"（截至 {as_of.isoformat()}）" if lang.startswith("zh")
+              else f"(as of {as_of.isoformat()})")
+    wb = _new_workbook()
+    total = 0
+    if station_id:
+        sheet = SheetWriter(wb, what, _title(session, station_id, what, period), headers)
+        sheet.extend(roster_rows(session, station_id, lang))
+        sheet.close()
+        total = sheet.rows
+    else:
+        stations = [s for s in session.execute(
+            select(Station).where(Station.deleted == false()).order_by(Station.code)
+        ).scalars() if s.code != "DISTRICT"]
+        summary = SheetWriter(wb, "汇总" if lang.startswith("zh") else "Summary",
+                              " ".join((_t(("区总工会", "District"), lang), what, period)),
+                              [_t(("编码", "Code"), lang), _t(("站点", "Station"), lang),
+                               _t(("会员人数", "Members"), lang)])
+        counts = []
+        for st in stations:
+            sheet = SheetWriter(wb, f"{st.code} {st.name}", " ".join((st.name, what, period)),
+                                headers)
+            sheet.extend(roster_rows(session, st.id, lang))
+            sheet.close()
+            counts.append((st.code, st.name, sheet.rows))
+            total += sheet.rows
+        summary.extend(counts)
+        summary.append((_t(("合计", "Total"), lang), "", total))
+        summary.close()
+        # the summary sheet first
+        wb._sheets.insert(0, wb._sheets.pop(wb._sheets.index(summary.ws)))
+    wb.save(path)
+    return total
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def export_ledger(session: Session, path: str | Path, station_id: str | None, year: int, *,
+                  lang: str = "zh") -> int:
+    """台账 of a year: every entry (reversals shown and marked), then per-case and per-kind
+    totals of the entries that count. Returns the number of entries written."""
+    from station_app.domain.services import hardship
+
+    zh = lang.startswith("zh")
+    kinds = {k: _t(v, lang) for k, v in LEDGER_KIND.items()}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    q = (select(LedgerEntry, Member.name, Member.id_number)
+         .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
+         .join(Member, Member.id == HardshipCase.member_id)
+         .where(LedgerEntry.entry_date >= start, LedgerEntry.entry_date <= end,
+                LedgerEntry.deleted == false())
+         .order_by(LedgerEntry.entry_date, Member.name, LedgerEntry.hlc))
+    if station_id:
+        q = q.where(LedgerEntry.station_id == station_id)
+    rows = session.execute(q).all()
+    reversed_ids = {e.reverses_id for e, _n, _i in rows if e.reverses_id}
+    wb = _new_workbook()
+    what = f"{year} 年困难职工帮扶台账" if zh else f"Hardship ledger {year}"
+    entries = SheetWriter(wb, "台账" if zh else "Ledger", _title(session, station_id, what, ""),
+                          [_t(h, lang) for h in (
+                              ("日期", "Date"), ("姓名", "Name"), ("身份证号码", "ID number"),
+                              ("类别", "Kind"), ("金额（元）", "Amount (yuan)"),
+                              ("保障年度", "Cover year"), ("受益人", "Beneficiary"),
+                              ("资金来源", "Funding"), ("经办人", "Handled by"),
+                              ("冲正", "Reversal"), ("备注", "Note"))])
+    for e, name, idn in rows:
+        mark = ""
+        if e.reverses_id:
+            mark = "冲正" if zh else "reversal"
+        elif e.id in reversed_ids:
+            mark = "已冲正" if zh else "reversed"
+        entries.append((e.entry_date, name, idn, kinds.get(e.kind, e.kind),
+                        float(format_fen(e.amount_fen)), e.cover_year, e.beneficiary,
+                        e.funding_source, e.handled_by, mark, e.note))
+    entries.close()
+    names = dict(session.execute(select(HardshipCase.id, Member.name).join(
+        Member, Member.id == HardshipCase.member_id)).all())
+    by_case = hardship.ledger_totals(session, group_by=("case",), station_id=station_id,
+                                     year=year)
+    cases = SheetWriter(wb, "按困难户" if zh else "By household",
+                        _title(session, station_id, what, "按困难户合计" if zh else "by household"),
+                        [_t(("姓名", "Name"), lang), _t(("笔数", "Entries"), lang),
+                         _t(("金额（元）", "Amount (yuan)"), lang)])
+    for (case_id,), total in sorted(by_case.by_key.items(),
+                                    key=lambda kv: names.get(kv[0][0], "")):
+        cases.append((names.get(case_id, case_id), by_case.count_by_key[(case_id,)],
+                      float(format_fen(total))))
+    cases.close()
+    by_kind = hardship.ledger_totals(session, group_by=("kind",), station_id=station_id,
+                                     year=year)
+    kinds_sheet = SheetWriter(wb, "按类别" if zh else "By kind",
+                              _title(session, station_id, what, "按类别合计" if zh else "by kind"),
+                              [_t(("类别", "Kind"), lang), _t(("笔数", "Entries"), lang),
+                               _t(("金额（元）", "Amount (yuan)"), lang)])
+    grand = 0
+    for (kind,), total in sorted(by_kind.by_key.items()):
+        kinds_sheet.append((kinds.get(kind, kind), by_kind.count_by_key[(kind,)],
+                            float(format_fen(total))))
+        grand += total
+    kinds_sheet.append((_t(("合计", "Total"), lang), sum(by_kind.count_by_key.values()),
+                        float(format_fen(grand))))
+    kinds_sheet.close()
+    wb.save(path)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- case files
+
+
+def export_case_files(session: Session, path: str | Path, case_ids: Sequence[str], *,
+                      lang: str = "zh") -> int:
+    """困难职工档案表: one printable sheet per household (A4, fitted to one page wide)."""
+    from station_app.exchange.casefile import load_case_file
+
+    zh = lang.startswith("zh")
+    wb = Workbook()
+    wb.remove(wb.active)
+    for case_id in case_ids:
+        cf = load_case_file(session, case_id)
+        ws = wb.create_sheet(title=(cf.name or case_id)[:28] + f"{len(wb.sheetnames) + 1:02d}")
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.append(["困难职工档案表" if zh else "Hardship file"])
+        ws["A1"].font = TITLE_FONT
+        member = cf.member
+        pairs = [(("姓名", "Name"), member.get("name")),
+                 (("性别", "Gender"), _t(GENDER.get(member.get("gender"), ("", "")), lang)),
+                 (("身份证号码", "ID number"), member.get("id_number")),
+                 (("工作单位", "Employer"), member.get("employer_name")),
+                 (("联系电话", "Phone"), member.get("phone"))]
+        choices = {"category": HARDSHIP_CATEGORY, "level": HARDSHIP_LEVEL,
+                   "status": CASE_STATUS}
+        for key in ("category", "level", "household_size", "registered_date", "status"):
+            value = cf.values.get(key)
+            if key in choices:
+                value = label(choices[key], value, lang)
+            pairs.append((FIELD_LABELS.get(key, (key, key)), value))
+        for (zh_label, en_label), value in pairs:
+            ws.append([zh_label if zh else en_label, value])
+        ws.append([])
+        ws.append([_t(h, lang) for h in (("家庭成员", "Household"), ("关系", "Relation"),
+                                          ("身份证号码", "ID number"), ("年龄", "Age"),
+                                          ("健康状况", "Health"),
+                                          ("就学/就业", "School or work"))])
+        for h in cf.household:
+            ws.append([h.name, h.relation, h.id_number, h.age, h.health, h.school_or_work])
+        ws.append([])
+        ws.append([_t(h, lang) for h in (("序号", "No."), ("日期", "Date"), ("类别", "Kind"),
+                                          ("金额（元）", "Amount (yuan)"), ("冲正", "Reversal"),
+                                          ("备注", "Note"))])
+        for e in cf.entries:
+            mark = ""
+            if e.is_reversal:
+                mark = (f"冲正第 {e.reverses_no} 笔" if zh else f"reverses no. {e.reverses_no}")
+            elif e.is_reversed:
+                mark = (f"已由第 {e.reversed_by_no} 笔冲正" if zh
+                        else f"reversed by no. {e.reversed_by_no}")
+            ws.append([e.no, e.entry_date, _t(LEDGER_KIND.get(e.kind, (e.kind, e.kind)), lang),
+                       float(format_fen(e.amount_fen)), mark, e.note])
+        ws.append([_t(("合计（元）", "Total (yuan)"), lang), None, None,
+                   float(format_fen(cf.total_fen))])
+        for col, width in zip("ABCDEF", (14, 14, 22, 14, 22, 30), strict=True):
+            ws.column_dimensions[col].width = width
+        for row in ws.iter_rows():
+            for cell in row:
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+    wb.save(path)
+    return len(case_ids)
+
+
+# --------------------------------------------------------------------------- visits, events
+
+
+def export_visits(session: Session, path: str | Path, station_id: str | None, start: date,
+                  end: date, *, lang: str = "zh") -> int:
+    """The visit diary (走访日志) of a period."""
+    zh = lang.startswith("zh")
+    kinds = {k: _t(v, lang) for k, v in VISIT_KIND.items()}
+    q = (select(Visit.visit_date, Visit.kind, Enterprise.name, Enterprise.credit_code,
+                Visit.visitors, Visit.operating_status, Visit.workers_served, Visit.findings,
+                Visit.actions)
+         .outerjoin(Enterprise, Enterprise.id == Visit.enterprise_id)
+         .where(Visit.deleted == false(), Visit.visit_date >= start, Visit.visit_date <= end)
+         .order_by(Visit.visit_date, Visit.hlc))
+    if station_id:
+        q = q.where(Visit.station_id == station_id)
+    wb = _new_workbook()
+    period = f"{start.isoformat()} – {end.isoformat()}"
+    sheet = SheetWriter(wb, "走访日志" if zh else "Visit diary",
+                        _title(session, station_id, "走访日志" if zh else "Visit diary", period),
+                        [_t(h, lang) for h in (
+                            ("日期", "Date"), ("类别", "Kind"), ("企业", "Enterprise"),
+                            ("统一社会信用代码", "Credit code"), ("走访人", "Visitors"),
+                            ("经营状况", "Operating status"), ("服务职工", "Workers served"),
+                            ("发现问题", "Findings"), ("处置措施", "Actions"))])
+    abnormal = "异常" if zh else "abnormal"
+    for d, kind, ent, code, who, status, workers, findings, actions in session.execute(q):
+        sheet.append((d, kinds.get(kind, kind), ent, code, who,
+                      abnormal if status == "abnormal" else "", workers, findings, actions))
+    sheet.close()
+    wb.save(path)
+    return sheet.rows
+
+
+def export_events(session: Session, path: str | Path, station_id: str | None, year: int, *,
+                  lang: str = "zh") -> int:
+    zh = lang.startswith("zh")
+    kinds = {k: _t(v, lang) for k, v in EVENT_KIND.items()}
+    q = (select(Event.event_date, Event.kind, Event.title, Event.place, Event.person_times,
+                Event.migrant_person_times)
+         .where(Event.deleted == false(), Event.event_date >= date(year, 1, 1),
+                Event.event_date <= date(year, 12, 31))
+         .order_by(Event.event_date, Event.title))
+    if station_id:
+        q = q.where(Event.station_id == station_id)
+    wb = _new_workbook()
+    sheet = SheetWriter(wb, "活动" if zh else "Events",
+                        _title(session, station_id, f"{year} 年活动" if zh else f"Events {year}",
+                               ""),
+                        [_t(h, lang) for h in (("日期", "Date"), ("类别", "Kind"),
+                                               ("名称", "Title"), ("地点", "Place"),
+                                               ("受惠人次", "Person-times"),
+                                               ("其中农民工", "Of them migrant workers"))])
+    for d, kind, title, place, people, migrants in session.execute(q):
+        sheet.append((d, kinds.get(kind, kind), title, place, people, migrants))
+    sheet.close()
+    wb.save(path)
+    return sheet.rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
+    """The work summary as of a date: a sheet of figures and targets, then one sheet per
+    figure with the records behind it."""
+    from station_app.domain.services.metrics import METRICS
+
+    zh = lang.startswith("zh")
+    as_of = report.summary.as_of.isoformat()
+    where = report.station_name or ("区总工会" if zh else "District")
+    period = f"截至 {as_of}" if zh else f"as of {as_of}"
+    wb = _new_workbook()
+    figures = SheetWriter(wb, "工作汇总" if zh else "Summary",
+                          " ".join((where, "工作汇总" if zh else "Work summary", period)),
+                          [_t(("指标", "Figure"), lang), _t(("数值", "Value"), lang)])
+    for code, text, value in report.figures(lang):
+        if code.endswith("_fen"):
+            text = text.replace("（分）", "（元）").replace("(fen)", "(yuan)")
+            figures.append((text, float(format_fen(value))))
+        else:
+            figures.append((text, value))
+    if report.summary.targets:
+        figures.append(())
+        figures.append((_t(("年度目标", "Targets"), lang), _t(("目标值", "Target"), lang),
+                        _t(("完成数", "Progress"), lang)))
+        for metric, _scope, target, progress in report.summary.targets:
+            m = METRICS.get(metric)
+            figures.append(((m.zh if zh else m.en) if m else metric, target, progress))
+    figures.close()
+    for code, listed in report.lists.items():
+        m = METRICS[code]
+        name = (m.zh if zh else m.en)
+        for bad in "[]:*?/\\":
+            name = name.replace(bad, "")
+        sheet = SheetWriter(wb, name[:31], " ".join((where, name, period)),
+                            [_t(c, lang) for c in listed.columns])
+        sheet.extend(listed.rows)
+        sheet.close()
+    wb.save(path)
