@@ -352,6 +352,106 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _open_target(args):
+    """``--db PATH_OR_URL``: a station or district file, or a district's PostgreSQL URL."""
+    from station_app.storage.database import open_database
+
+    target = args.db if args.db else str(default_db_path())
+    return open_database(target, check=False)
+
+
+def _scope(db, code: str | None) -> str | None:
+    """The station a report is about: ``--station CODE``, else the file's own station
+    (the whole district on a district database)."""
+    from station_app.domain.ids import station_id_for
+
+    if code:
+        return station_id_for(code.strip().upper())
+    return None if db.is_district else db.station_id
+
+
+def _date_arg(text: str | None, name: str) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{name} must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def cmd_report(args) -> int:
+    """The work summary as of a date: printed, as JSON, or as an Excel workbook."""
+    from station_app.domain.services.reports import build_report
+
+    lang = _lang()
+    as_of = _date_arg(args.as_of, "--as-of")
+    db = _open_target(args)
+    try:
+        with db.reader() as s:
+            report = build_report(s, as_of, _scope(db, args.station),
+                                  with_lists=bool(args.xlsx), lang=lang)
+        if args.xlsx:
+            from station_app.exchange.xlsx_export import export_report
+
+            export_report(report, args.xlsx, lang=lang)
+    finally:
+        db.close()
+    if args.json:
+        s = report.summary
+        print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
+                          "values": s.values, "paid_by_kind": s.paid_by_kind,
+                          "targets": [{"metric": m, "station_id": sid, "target": t,
+                                       "progress": p} for m, sid, t, p in s.targets]},
+                         ensure_ascii=False, indent=2))
+    else:
+        where = report.station_name or ("全区" if lang == "zh" else "district")
+        print(f"{where} — {as_of.isoformat()}")
+        for code, text, value in report.figures(lang):
+            print(f"{text:<30} {value:>12,}" if not code.endswith("_fen")
+                  else f"{text:<30} {value / 100:>12,.2f}")
+    if args.xlsx:
+        print(f"written: {args.xlsx}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Excel sheets: roster, ledger, case files, visit diary, events."""
+    from station_app.exchange import xlsx_export as xe
+
+    lang = _lang()
+    db = _open_target(args)
+    try:
+        scope = _scope(db, args.station)
+        year = args.year or date.today().year
+        with db.reader() as s:
+            if args.kind == "roster":
+                n = xe.export_roster(s, args.file, scope, lang=lang,
+                                     as_of=_date_arg(args.as_of, "--as-of"))
+            elif args.kind == "ledger":
+                n = xe.export_ledger(s, args.file, scope, year, lang=lang)
+            elif args.kind == "casefiles":
+                from sqlalchemy import false, select
+
+                from station_app.domain.models import HardshipCase
+
+                q = select(HardshipCase.id).where(HardshipCase.deleted == false(),
+                                                  HardshipCase.status != "cancelled")
+                if scope:
+                    q = q.where(HardshipCase.station_id == scope)
+                n = xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
+                                         lang=lang)
+            elif args.kind == "visits":
+                start = _date_arg(args.date_from or f"{year}-01-01", "--from")
+                end = _date_arg(args.date_to or f"{year}-12-31", "--to")
+                n = xe.export_visits(s, args.file, scope, start, end, lang=lang)
+            else:
+                n = xe.export_events(s, args.file, scope, year, lang=lang)
+    finally:
+        db.close()
+    print(f"{n} row(s) written to {args.file}")
+    return 0
+
+
 def _acting_user(db, username: str | None):
     """The user a command acts as: ``--as USER`` (an active user of the file, with that
     user's role), else the administrator at the console."""
@@ -517,6 +617,34 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--show", type=int, default=20, metavar="N",
                     help="print the reasons of the first N rejected rows (default 20)")
     im.set_defaults(func=cmd_import)
+
+    rp = sub.add_parser("report", help="the work summary as of a date (figures, targets; "
+                                       "--xlsx adds the records behind each figure)")
+    rp.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    rp.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    rp.add_argument("--station", metavar="CODE",
+                    help="one station (default: the file's own; the whole district on a "
+                         "district database)")
+    rp.add_argument("--xlsx", type=Path, metavar="FILE", help="also write an Excel workbook")
+    rp.add_argument("--json", action="store_true", help="print JSON")
+    rp.set_defaults(func=cmd_report)
+
+    ex = sub.add_parser("export", help="write an Excel sheet: roster, ledger, casefiles, "
+                                       "visits, events")
+    ex.add_argument("kind", choices=["roster", "ledger", "casefiles", "visits", "events"])
+    ex.add_argument("file", type=Path, help="the .xlsx to write")
+    ex.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    ex.add_argument("--station", metavar="CODE",
+                    help="one station (default: the file's own; on a district database: "
+                         "every station — the roster then has a sheet per station)")
+    ex.add_argument("--year", type=int, help="ledger, events, visits: the year (default: "
+                                             "this year)")
+    ex.add_argument("--from", dest="date_from", help="visits: first day YYYY-MM-DD")
+    ex.add_argument("--to", dest="date_to", help="visits: last day YYYY-MM-DD")
+    ex.add_argument("--as-of", help="roster: the date named in its title (default: today)")
+    ex.set_defaults(func=cmd_export)
 
     m = sub.add_parser("summary", help="the work-summary figures as of a date")
     _db_arg(m)

@@ -1,0 +1,37 @@
+"""`station-admin report` and `export roster` on a district database filled by sync, on
+SQLite and on PostgreSQL (by URL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from python_calamine import CalamineWorkbook
+from test_push import push_all, register
+
+from station_app.cli import main
+from station_app.domain.services.metrics import compute_summary
+
+
+def target_of(district) -> str:
+    if district.engine.dialect.name == "sqlite":
+        return str(district.path)
+    return district.engine.url.render_as_string(hide_password=False)
+
+
+def test_the_district_report_counts_every_station(db, admin, district, tmp_path, capsys):
+    for n in range(1, 6):
+        register(db, admin, n, "会员" + "甲乙丙丁戊"[n - 1])
+    push_all(db, district)
+    target = target_of(district)
+    assert main(["report", "--db", target, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    with district.reader() as s:
+        assert data["values"] == compute_summary(s, date.today(), None).values
+    assert data["station"] is None
+    out = tmp_path / "roster.xlsx"
+    assert main(["export", "roster", str(out), "--db", target]) == 0
+    wb = CalamineWorkbook.from_path(str(out))
+    summary = wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
+    counts = {r[0]: r[2] for r in summary[2:-1]}
+    assert counts["KY01"] == 5 and counts["DP02"] == 0
