@@ -843,6 +843,10 @@
         <translation>活动</translation>
     </message>
     <message>
+        <source>Reports</source>
+        <translation>工作报表</translation>
+    </message>
+    <message>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
@@ -1079,6 +1083,57 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <source>As of</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <source>Export to Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Select a figure to see the records behind it.</source>
+        <translation>选中一项指标，查看它所统计的记录。</translation>
+    </message>
+    <message>
+        <source>%1: counted from the weekly visit quota, no list of its own.</source>
+        <translation>%1：按每周走访要求统计，没有单独的记录列表。</translation>
+    </message>
+    <message>
+        <source>%1 = %2: %3 records</source>
+        <translation>%1 = %2：共 %3 条记录</translation>
+    </message>
+    <message>
+        <source>Export the report</source>
+        <translation>导出报表</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
+    </message>
+    <message>
+        <source>Could not write the workbook: %1</source>
+        <translation>无法写入工作簿：%1</translation>
+    </message>
+    <message>
+        <source>Writing the workbook…</source>
+        <translation>正在写入工作簿…</translation>
     </message>
 </context>
 <context>

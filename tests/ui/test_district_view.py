@@ -113,7 +113,7 @@ def test_the_district_pages_show_what_the_stations_sent(qtbot, qtmodeltester,
                                                         district_window, world):
     win = district_window
     titles = [win.nav.item(i).text() for i in range(win.nav.count())]
-    assert titles == ["Overview", "Stations", "Duplicate members", "Sync conflicts",
+    assert titles == ["Overview", "Reports", "Stations", "Duplicate members", "Sync conflicts",
                       "Early warnings", "Targets", "Settings"]
     assert "district view" in win.windowTitle()
     win.open_page("stations")

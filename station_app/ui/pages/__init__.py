@@ -69,6 +69,8 @@ PAGES: list[tuple[str, str, str | None]] = [
      "station_app.ui.pages.visits:VisitsPage"),
     ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"),
      "station_app.ui.pages.events:EventsPage"),
+    ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports"),
+     "station_app.ui.pages.reports:ReportsPage"),
     ("sync", QT_TRANSLATE_NOOP("MainWindow", "Sync"), "station_app.ui.pages.sync:SyncPage"),
     ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
      "station_app.ui.pages.settings:SettingsPage"),
@@ -78,6 +80,8 @@ PAGES: list[tuple[str, str, str | None]] = [
 DISTRICT_PAGES: list[tuple[str, str, str | None]] = [
     ("overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"),
      "station_app.ui.pages.district:OverviewPage"),
+    ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports"),
+     "station_app.ui.pages.reports:ReportsPage"),
     ("stations", QT_TRANSLATE_NOOP("MainWindow", "Stations"),
      "station_app.ui.pages.district:StationsPage"),
     ("duplicates", QT_TRANSLATE_NOOP("MainWindow", "Duplicate members"),
