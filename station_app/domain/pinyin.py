@@ -413,9 +413,16 @@ def search_keys(name: str | None) -> list[str]:
     """
     if not name:
         return []
+    return list(_search_keys(name))
+
+
+@lru_cache(maxsize=16384)
+def _search_keys(name: str) -> tuple[str, ...]:
+    # names repeat (a roster of 100,000 has ~40,000 distinct ones): an import or a sync
+    # batch computes each once
     syllables = _syllables(name, with_context=False)
     if not syllables:
-        return []
+        return ()
     if _combination_count(syllables) > MAX_COMBINATIONS:
         syllables = _syllables(name, with_context=True)
     keys: set[str] = set()
@@ -423,7 +430,7 @@ def search_keys(name: str | None) -> list[str]:
         keys.add("".join(combo))
         keys.add("".join(s[0] for s in combo))
         keys.add("".join(s[:2] if s.startswith(_RETROFLEX) else s[0] for s in combo))
-    return sorted(keys)
+    return tuple(sorted(keys))
 
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u2032\uff07`")

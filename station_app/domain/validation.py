@@ -433,6 +433,10 @@ def _fail(field_name: str, code: str, **params: Any) -> ValidationError:
     return ValidationError([FieldError(field_name, code, params)])
 
 
+# results that never carry warnings (ErrorCollector.check skips looking for them)
+_PLAIN_RESULTS = frozenset({str, int, bool, float, date, datetime, Decimal})
+
+
 class ErrorCollector:
     """Gather several field errors, then raise one ValidationError.
 
@@ -457,6 +461,8 @@ class ErrorCollector:
         except ValidationError as exc:
             self.errors.extend(replace(e, field=field) for e in exc.errors)
             return None
+        if result is None or result.__class__ in _PLAIN_RESULTS:
+            return result
         warnings = getattr(result, "warnings", None)
         if isinstance(warnings, tuple | list):
             self.warnings.extend(
@@ -494,9 +500,18 @@ _WIDTH_TABLE[0x3000] = 0x20  # ideographic space
 _WIDTH_TABLE[0x00A0] = 0x20  # no-break space
 
 
+# the characters _WIDTH_TABLE changes: most text has none, and translate() is the slow part
+_NEEDS_WIDTH = re.compile("[\uff01-\uff5e\u3000\u00a0]")
+
+
 def is_blank(value: Any) -> bool:
     """Nothing typed: None, or only white space (full-width included)."""
-    return value is None or normalize_text(value) == ""
+    if value is None:
+        return True
+    text = value if isinstance(value, str) else str(value)
+    # the width table maps white space to a space and everything else to non-space, so
+    # "normalises to nothing" is "empty or all white space"
+    return not text or text.isspace()
 
 
 def normalize_text(value: Any) -> str:
@@ -504,9 +519,11 @@ def normalize_text(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if not text.isascii() and _NEEDS_WIDTH.search(text) is not None:
+        text = text.translate(_WIDTH_TABLE)
     # str.split() with no argument splits on every Unicode whitespace run and drops the
     # ends, which is exactly "strip and collapse".
-    return " ".join(text.translate(_WIDTH_TABLE).split())
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------------------

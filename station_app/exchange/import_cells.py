@@ -36,7 +36,13 @@ register_messages({
     ),
 })
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
+HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+#: what a cell holding only these is blank of: white space (full-width and no-break
+#: included) and invisible characters
+BLANK = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+         "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" + _INVISIBLE_CHARS)
 # "4.40305E+17", "4,40305E+17", "4.40305199001011e17": a number shown in scientific notation
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]{1,2}")
 # Excel keeps 15 significant digits; anything longer in a number cell was cut.
@@ -47,8 +53,12 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip() or not normalize_text(value.translate(_INVISIBLE))
+        return not value.strip(BLANK)
     return False
+
+
+def _visible(text: str) -> str:
+    return text.translate(_INVISIBLE) if HAS_INVISIBLE.search(text) else text
 
 
 def _number_text(value: float | int) -> str:
@@ -61,7 +71,7 @@ def as_text(value: Any) -> Any:
     """A cell for a text field: numbers without ".0", dates as YYYY-MM-DD, booleans as
     是/否, zero-width characters removed (the parser then normalises spaces and width)."""
     if isinstance(value, str):
-        return value.translate(_INVISIBLE)
+        return _visible(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int | float):
@@ -81,7 +91,7 @@ def as_date(value: Any) -> Any:
     if isinstance(value, time | timedelta):
         return str(value)
     if isinstance(value, str):
-        return value.translate(_INVISIBLE)
+        return _visible(value)
     return value
 
 
@@ -121,8 +131,9 @@ def as_id_number(value: Any, field: str = "id_number") -> Any:
             raise _lost(field, "import.id_excel_number", _shown(value)) from None
         return digits
     if isinstance(value, str):
-        text = value.translate(_INVISIBLE)
-        if _SCIENTIFIC.fullmatch(normalize_text(text).replace(" ", "")):
+        text = _visible(value)
+        if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(
+                normalize_text(text).replace(" ", "")):
             raise _lost(field, "import.id_excel_number", normalize_text(text))
         return text
     return as_text(value)
@@ -139,8 +150,9 @@ def as_code(value: Any, field: str) -> Any:
             raise _lost(field, "import.number_lost_digits", _shown(value))
         return digits
     if isinstance(value, str):
-        text = value.translate(_INVISIBLE)
-        if _SCIENTIFIC.fullmatch(normalize_text(text).replace(" ", "")):
+        text = _visible(value)
+        if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(
+                normalize_text(text).replace(" ", "")):
             raise _lost(field, "import.number_lost_digits", normalize_text(text))
         return text
     return as_text(value)

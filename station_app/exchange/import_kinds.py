@@ -16,7 +16,7 @@ workbook twice adds nothing twice). Keys for "already there":
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import false, select
@@ -49,6 +49,7 @@ from station_app.domain.validation import (
     Localized,
     ValidationError,
     normalize_text,
+    parse_date,
     parse_id_number,
     register_messages,
 )
@@ -142,42 +143,46 @@ def _reject(row: RowResult, exc: ValidationError) -> None:
 # --------------------------------------------------------------------------- members
 
 
-def _id_derived(raw: Any) -> tuple[str | None, str | None]:
-    """Gender and birth date (ISO) read straight from an 18-character ID number's digits
-    (a cheap check; the full check is the service's)."""
-    s = normalize_text(raw).replace(" ", "").upper() if isinstance(raw, str) else ""
-    if len(s) != 18 or not s[:17].isdigit():
-        return None, None
-    gender = "M" if int(s[16]) % 2 else "F"
-    return gender, f"{s[6:10]}-{s[10:12]}-{s[12:14]}"
+def _id_digits(raw: Any) -> str | None:
+    """An 18-character ID number's text as typed, if it looks like one (a cheap check
+    for the warnings below; the full check is the service's)."""
+    if not isinstance(raw, str):
+        return None
+    s = raw if len(raw) == 18 else normalize_text(raw).replace(" ", "")
+    return s if len(s) == 18 and s[:17].isdigit() and s.isascii() else None
 
 
 def person_warnings(values: dict[str, Any]) -> list[FieldError]:
     """The sheet's 性别 and 出生日期 against the ID number (the ID number's are stored)."""
-    out: list[FieldError] = []
     g_sheet, b_sheet = values.get("gender"), values.get("birth_date")
     if g_sheet is None and b_sheet is None:
-        return out
-    gender, born = _id_derived(values.get("id_number"))
-    if gender is None:
-        return out
+        return []
+    s = _id_digits(values.get("id_number"))
+    if s is None:
+        return []
+    out: list[FieldError] = []
     if g_sheet is not None:
-        word = normalize_text(g_sheet).lower()
-        code = _GENDER_WORDS.get(word)
+        code = _GENDER_WORDS.get(g_sheet) or _GENDER_WORDS.get(normalize_text(g_sheet).lower())
+        gender = "M" if (ord(s[16]) - 48) % 2 else "F"
         if code is not None and code != gender:
             out.append(FieldError("gender", "import.gender_mismatch",
                                   {"sheet": normalize_text(g_sheet),
                                    "derived": _GENDER_LABEL[gender]}))
     if b_sheet is not None:
-        from station_app.domain.validation import parse_date
-
-        try:
-            d = parse_date(b_sheet)
-        except ValidationError:
-            d = None
-        if d is not None and d.isoformat() != born:
+        if isinstance(b_sheet, datetime):
+            d = b_sheet.date()
+        elif isinstance(b_sheet, date):
+            d = b_sheet
+        else:
+            try:
+                d = parse_date(b_sheet)
+            except ValidationError:
+                d = None
+        if d is not None and (d.year, d.month, d.day) != (int(s[6:10]), int(s[10:12]),
+                                                          int(s[12:14])):
             out.append(FieldError("birth_date", "import.birth_mismatch",
-                                  {"sheet": d.isoformat(), "derived": born}))
+                                  {"sheet": d.isoformat(),
+                                   "derived": f"{s[6:10]}-{s[10:12]}-{s[12:14]}"}))
     return out
 
 
@@ -231,7 +236,8 @@ class Members(Handler):
                                     {"name": found[r.cleaned["id_number"]]})
 
     def write(self, session, rows):
-        data = [self.data(r.values) for r in rows]
+        # clean_member reads only the fields it knows, so the values go as they are
+        data = [r.values for r in rows]
         self._link_employers(session, data)
         result = member_service.bulk_register_members(session, data, skip_existing=True)
         _apply_bulk(rows, result, "member.duplicate_in_file")

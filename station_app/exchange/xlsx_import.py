@@ -227,7 +227,11 @@ def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | N
                 guess = fields.HeaderGuess(guess.kind, header_row - 1, guess.mapping,
                                            guess.score)
             if guess is not None and (best is None or guess.score > best[1].score):
+                if best is not None:
+                    wb.forget(best[0])
                 best = (name, guess)
+            else:
+                wb.forget(name)
         if best is None and mapping is not None and kind is not None:
             best = (names[0], fields.HeaderGuess(KINDS[kind], (header_row or 1) - 1, {}, 0))
         if best is None:
@@ -273,7 +277,12 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
         spec = kind.spec(name)
         if spec is None or spec.type == fields.IGNORE:
             continue
-        plan.append((col, name, _prep_fn(spec.type, name)))
+        # text cells of plain types go straight through unless they hold invisible
+        # characters (the common case, kept out of a function call)
+        plain = spec.type not in (fields.ID, fields.CODE)
+        plan.append((col, name, _prep_fn(spec.type, name), plain))
+    invisible = cells.HAS_INVISIBLE.search
+    blank = cells.BLANK
     header_norm = [fields.normalize_header(c) for c in rows[header]] if header < len(rows) else []
     required = kind.required
     # a repeated header row (a sheet printed page by page) has its header text in the
@@ -289,11 +298,17 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
         n = len(line)
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
-        for col, name, prep in plan:
+        for col, name, prep, plain in plan:
             if col >= n:
                 continue
             raw = line[col]
-            if raw == "" or raw is None or (isinstance(raw, str) and cells.is_blank(raw)):
+            if raw.__class__ is str:
+                if not raw.strip(blank):
+                    continue
+                if plain and invisible(raw) is None:
+                    values[name] = raw
+                    continue
+            elif raw is None:
                 continue
             if prep is None:
                 values[name] = raw

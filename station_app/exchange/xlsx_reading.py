@@ -57,6 +57,7 @@ class Workbook:
         except Exception as exc:  # calamine's errors: zip, xml, password, unknown format
             raise self._unreadable(exc) from exc
         self.sheet_names: list[str] = list(self._wb.sheet_names)
+        self._rows: dict[str, list[list[Any]]] = {}
 
     def _unreadable(self, exc: Exception) -> ValidationError:
         return _fail("import.file_unreadable", name=self.path.name, detail=type(exc).__name__)
@@ -79,14 +80,23 @@ class Workbook:
         raise _fail("import.sheet_missing", sheet=str(sheet), sheets="、".join(self.sheet_names))
 
     def rows(self, sheet: str, nrows: int | None = None) -> list[list[Any]]:
-        """The rows of a sheet from row 1 (``rows[i]`` is sheet row ``i + 1``)."""
-        try:
-            return self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False,
-                                                               nrows=nrows)
-        except Exception as exc:
-            raise self._unreadable(exc) from exc
+        """The rows of a sheet from row 1 (``rows[i]`` is sheet row ``i + 1``); the first
+        ``nrows`` only when given. calamine loads a whole sheet to give any of its rows,
+        so a sheet is loaded once and kept."""
+        if sheet not in self._rows:
+            try:
+                self._rows[sheet] = self._wb.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False)
+            except Exception as exc:
+                raise self._unreadable(exc) from exc
+        rows = self._rows[sheet]
+        return rows if nrows is None else rows[:nrows]
+
+    def forget(self, sheet: str) -> None:
+        self._rows.pop(sheet, None)
 
     def close(self) -> None:
+        self._rows.clear()
         self._wb.close()
 
     def __enter__(self) -> Workbook:

@@ -325,3 +325,12 @@ def test_date_cell_types(tmp_path):
     t = import_cells.as_date(timedelta(hours=3))
     with pytest.raises(ValidationError):
         parse_date(t)
+
+
+def test_blank_means_white_space_and_invisible_characters():
+    everything = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert set(import_cells.BLANK) >= set(everything)
+    for blank in (None, "", "  ", "\u3000", "\u200b", " \ufeff\u00a0 "):
+        assert import_cells.is_blank(blank)
+    for not_blank in ("0", 0, "x\u200b", False):
+        assert not import_cells.is_blank(not_blank)
