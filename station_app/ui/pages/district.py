@@ -200,6 +200,7 @@ class OverviewPage(Page):
 
     def reload(self) -> None:
         as_of = self.on_as_of()
+        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
 
         def work(task):
             from station_app.domain.services.metrics import Scope, compute_summary, metric_value
@@ -219,6 +220,8 @@ class OverviewPage(Page):
         def done(result) -> None:
             from station_app.domain.validation import format_fen
 
+            if seq != self._seq:
+                return
             summary, shares = result
             rows = []
             for code, value in summary.values.items():
@@ -536,6 +539,7 @@ class TargetsPage(Page):
     def reload(self) -> None:
         year = self.year.value()
         as_of = date(year, 12, 31) if year < date.today().year else date.today()
+        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
 
         def work(task):
             from station_app.domain.services.metrics import compute_summary
@@ -548,6 +552,8 @@ class TargetsPage(Page):
                                                   if as_of.year == year]
 
         def done(result) -> None:
+            if seq != self._seq:
+                return
             self.names, codes, targets = result
             current = self.scope.currentData()
             self.scope.clear()

@@ -91,6 +91,7 @@ class ReportsPage(Page):
 
     def reload(self) -> None:
         as_of, scope, lang = self.as_of.date().toPython(), self.scope, self.ctx.lang
+        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
 
         def work(task):
             from station_app.domain.services.reports import build_report
@@ -101,6 +102,8 @@ class ReportsPage(Page):
         def done(report) -> None:
             from station_app.domain.validation import format_fen
 
+            if seq != self._seq:
+                return  # the date changed meanwhile: a newer report is on its way
             self.report = report
             rows = []
             for code, text, value in report.figures(self.ctx.lang):
