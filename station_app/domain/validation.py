@@ -17,6 +17,7 @@ Conventions:
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -548,6 +549,7 @@ _PERMIT_AREAS = frozenset({"710000", "810000", "820000", "830000"})
 FIRST_ISSUE_YEAR = 1984
 
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_WEIGHTS_48 = 48 * sum(_ID_WEIGHTS)
 _ID_CHECK = "10X98765432"
 _ID_STRIP = str.maketrans("", "", " -\u2010\u2011\u2012\u2013\u2014")
 _DIGITS = frozenset("0123456789")
@@ -578,9 +580,8 @@ def id_check_char(first17: str) -> str:
     """GB 11643-1999 (ISO 7064 MOD 11-2) check character for the first 17 digits."""
     if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("need exactly 17 ASCII digits")
-    total = 0
-    for w, ch in zip(_ID_WEIGHTS, first17, strict=True):
-        total += w * (ord(ch) - 48)
+    # the bytes are the digits' codes (48 + digit): sum in C, then take the 48s away
+    total = sum(map(operator.mul, _ID_WEIGHTS, first17.encode("ascii"))) - _ID_WEIGHTS_48
     return _ID_CHECK[total % 11]
 
 
