@@ -4,7 +4,10 @@ The machines are shared and noisy, so every figure is printed next to a floor �
 library or SQL doing the same work — and the ratio between them. Medians and p95s over
 many repetitions; the demo station is built once and cached under bench/.cache/.
 
-    python -m bench [--members 100000] [--seed 7] [--quick]
+    python -m bench [--members 100000] [--seed 7] [--quick] [--only sync]
+
+``--only`` takes bench names or groups (station, ui, sync), comma-separated; e.g.
+``--only sync-clients --clients 10`` iterates on one sync bench without the UI ones.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import sys
@@ -242,38 +246,110 @@ def bench_bulk(table: Table, n: int) -> None:
               f"{n / floor:,.0f} rows/s", (n / floor) / (n / elapsed), "reported")
 
 
+BENCHES = ("register", "search", "bulk", "startup", "members-page", "sync-push", "sync-pg",
+           "sync-clients")
+GROUPS = {"station": ("register", "search", "bulk"), "ui": ("startup", "members-page"),
+          "sync": ("sync-push", "sync-pg", "sync-clients")}
+
+
+def _selected(only: str | None) -> list[str]:
+    if not only:
+        return list(BENCHES)
+    chosen: set[str] = set()
+    for name in (n.strip() for n in only.split(",") if n.strip()):
+        if name in GROUPS:
+            chosen.update(GROUPS[name])
+        elif name in BENCHES:
+            chosen.add(name)
+        else:
+            raise SystemExit(f"--only: unknown bench {name!r} "
+                             f"(choose from {', '.join([*GROUPS, *BENCHES])})")
+    return [b for b in BENCHES if b in chosen]
+
+
+def _interrupted(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--members", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    p.add_argument("--only", metavar="NAME[,NAME]",
+                   help="run only these benches or groups: " + ", ".join([*GROUPS, *BENCHES]))
+    p.add_argument("--clients", type=int, default=None,
+                   help="stations syncing at once in sync-clients (default 50; 20 --quick)")
+    p.add_argument("--sync-workers", type=int, default=1,
+                   help="district-server serve --workers for sync-clients (default 1)")
     args = p.parse_args(argv)
+    benches = _selected(args.only)
+    # a TERM (or an INTERRUPT) unwinds like an exception, so every bench stops the servers,
+    # clusters and client processes it started
+    signal.signal(signal.SIGTERM, _interrupted)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background
+        signal.signal(signal.SIGINT, _interrupted)
     os.environ.setdefault("STATION_APP_HOME", str(CACHE / "home"))
     reps = 50 if args.quick else 300
     table = Table()
+    failed: list[str] = []
     print(f"Station app benchmarks — {date.today()} — python {sys.version.split()[0]}, "
           f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpu(s)")
     path = demo_db(args.members, args.seed)
-    bench_register(path, table, reps)
-    bench_search(path, table, reps)
-    bench_bulk(table, min(args.members, 20_000 if args.quick else 50_000))
-    from bench import startup
+    if "register" in benches:
+        bench_register(path, table, reps)
+    if "search" in benches:
+        bench_search(path, table, reps)
+    if "bulk" in benches:
+        bench_bulk(table, min(args.members, 20_000 if args.quick else 50_000))
+    if "startup" in benches or "members-page" in benches:
+        work = Path(tempfile.mkdtemp()) / "start.sqlite3"
+        shutil.copy(path, work)
+        if "startup" in benches:
+            from bench import startup
 
-    work = Path(tempfile.mkdtemp()) / "start.sqlite3"
-    shutil.copy(path, work)
-    startup.run(table, work, reps=3 if args.quick else 7)
-    from bench import members_page
+            startup.run(table, work, reps=3 if args.quick else 7)
+        if "members-page" in benches:
+            from bench import members_page
 
-    members_page.run(table, work, reps=50 if args.quick else 200)
-    shutil.rmtree(work.parent, ignore_errors=True)
-    from bench import sync_push
+            members_page.run(table, work, reps=50 if args.quick else 200)
+        shutil.rmtree(work.parent, ignore_errors=True)
 
-    sync_push.run(table, path)
+    def guarded(name: str, bench, *bench_args, **kwargs) -> None:
+        # a failing sync bench is reported in the table; the others still run, and every
+        # server, cluster and client process was stopped by the bench itself
+        t0 = time.perf_counter()
+        try:
+            bench(table, *bench_args, **kwargs)
+        except Exception as exc:
+            import traceback
+
+            traceback.print_exc()
+            failed.append(name)
+            table.add(f"{name}: FAILED", f"{type(exc).__name__}: {exc}"[:200], "", None, "")
+        print(f"  ({name}: {time.perf_counter() - t0:.0f} s)", flush=True)
+
+    if "sync-push" in benches:
+        from bench import sync_push
+
+        small = demo_db(max(1_000, args.members // 10), args.seed)
+        guarded("sync-push", sync_push.run, path, small, rounds=3 if args.quick else 5)
+    if "sync-pg" in benches:
+        from bench import sync_pg
+
+        guarded("sync-pg", sync_pg.run, path)
+    if "sync-clients" in benches:
+        from bench import sync_clients
+
+        clients = args.clients or (20 if args.quick else 50)
+        guarded("sync-clients", sync_clients.run, stations=clients,
+                rows=500 if args.quick else 1_000, workers=args.sync_workers)
     table.print()
     # PySide6 objects made by the UI benches can crash CPython's final garbage collection
     # (a known shutdown-order problem); the figures are printed, so leave at once.
     sys.stdout.flush()
-    os._exit(0)
+    sys.stderr.flush()
+    os._exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

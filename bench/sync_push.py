@@ -1,120 +1,256 @@
-"""Initial push of the demo station over HTTP on loopback into a SQLite district.
+"""Initial push of the demo station over HTTP on loopback into a SQLite district, and
+incremental rounds on a large and a small station.
 
 The district service runs in its own process (``district-server serve``), the station
 client in this one, so neither steals the other's interpreter. Floor, in the same run: the
 same rows written into a fresh district file by one raw ``executemany`` upsert per table.
+
+The helpers here (a district made ready for a station, a server process that never
+outlives the bench, the station's rows for a floor) are shared by the PostgreSQL and the
+concurrent-clients benches.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+CLI = [sys.executable, "-m", "sync.server.cli"]
+ADMIN_PASSWORD = "district-pass-1\n"
+# The tables a station pushes, parents first (as sync.changeset.APPLY_ORDER).
+PUSHED_TABLES = ["enterprises", "watch_list_entries", "members", "hardship_cases",
+                 "household_members", "ledger_entries", "visits", "events", "event_members"]
 
-def _free_port() -> int:
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def run(table, demo: Path) -> None:
-    import httpx
+def bench_env(tmp: Path) -> dict[str, str]:
+    """The environment of the server and CLI processes: their logs go under ``tmp``."""
+    return {**os.environ, "STATION_APP_HOME": str(tmp / "home")}
 
-    from station_app.storage.database import open_database
-    from sync.client import SyncClient
-    from sync.district import enroll
 
-    tmp = Path(tempfile.mkdtemp())
-    station_path = tmp / "station.sqlite3"
-    shutil.copy(demo, station_path)
-    district_path = tmp / "district.sqlite3"
-    env = {**os.environ, "STATION_APP_HOME": str(tmp / "home")}
-    cli = [sys.executable, "-m", "sync.server.cli"]
-    subprocess.run([*cli, "init", "--db", str(district_path), "--admin", "qu",
-                    "--password-stdin"], input="district-pass-1\n", text=True, check=True,
-                   env=env, capture_output=True)
-    district = open_database(district_path)
-    code = enroll(district, "KY01").code
-    # the district owns the stations; the demo station holds local copies of them
+def init_district(target: str, env: dict[str, str]) -> None:
+    """``district-server init`` of a fresh district (a file path or a database URL)."""
+    done = subprocess.run([*CLI, "init", "--db", target, "--admin", "qu", "--password-stdin"],
+                          input=ADMIN_PASSWORD, text=True, env=env, capture_output=True)
+    if done.returncode:
+        raise RuntimeError(f"district-server init failed: {done.stderr.strip()}")
+
+
+def copy_stations(target: str, demo: Path) -> None:
+    """The district owns the stations; the demo station holds local copies of them."""
     from station_app.domain.actor import SYSTEM
     from station_app.domain.services import stations as station_service
+    from station_app.storage.database import open_database
 
     src = sqlite3.connect(demo)
-    with district.session(SYSTEM) as s:
-        for code_, name, street, key in src.execute(
-                "SELECT code, name, street, is_key FROM stations"):
-            station_service.upsert_station(s, code_, name, street=street, is_key=bool(key))
+    rows = src.execute("SELECT code, name, street, is_key FROM stations").fetchall()
     src.close()
-    district.close()
-    port = _free_port()
-    server = subprocess.Popen([*cli, "serve", "--db", str(district_path), "--port", str(port),
-                               "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "w"))
+    district = open_database(target)
+    try:
+        with district.session(SYSTEM) as s:
+            for code, name, street, key in rows:
+                station_service.upsert_station(s, code, name, street=street, is_key=bool(key))
+    finally:
+        district.close()
+
+
+def prepare_district(target: str, demo: Path, env: dict[str, str]) -> str:
+    """A fresh district knowing the demo's stations; returns KY01's enrollment code."""
+    from station_app.storage.database import open_database
+    from sync.district import enroll
+
+    init_district(target, env)
+    copy_stations(target, demo)
+    district = open_database(target)
+    try:
+        return enroll(district, "KY01").code
+    finally:
+        district.close()
+
+
+@contextmanager
+def serve(target: str, env: dict[str, str], log: Path, *, workers: int = 1,
+          ready_timeout: float = 60) -> Iterator[str]:
+    """``district-server serve`` in a process group of its own; yields its base URL once it
+    answers, and always stops the group (uvicorn's workers too) on the way out."""
+    import httpx
+
+    port = free_port()
+    args = [*CLI, "serve", "--db", target, "--port", str(port), "--log-level", "warning"]
+    if workers > 1:
+        args += ["--workers", str(workers)]
+    with open(log, "w") as log_file:
+        server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
+                                  start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"district-server serve exited ({server.returncode}): "
+                                   f"{log.read_text()[-2000:]}")
             try:
                 if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
-        station = open_database(station_path, check=False)
-        client = SyncClient(station, url, batch_rows=5_000, timeout=300)
-        client.enroll(code)
-        t0 = time.perf_counter()
-        report = client.sync()
-        elapsed = time.perf_counter() - t0
-        client.close()
-        rows = report.pushed
-        # incremental: 100 changed rows
-        from sqlalchemy import select
-
-        from station_app.domain.actor import Actor
-        from station_app.domain.models import Member
-
-        with station.session(Actor("bench", "station_admin")) as s:
-            for m in s.execute(select(Member).limit(100)).scalars():
-                m.notes = "增量同步测试"
-        client = SyncClient(station, timeout=300)
-        t1 = time.perf_counter()
-        client.sync()
-        incremental = time.perf_counter() - t1
-        client.close()
-        station.close()
-    except Exception:
-        print((tmp / "server.log").read_text()[-3000:])
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("district-server serve did not answer in time")
+            time.sleep(0.1)
+        yield url
+    except BaseException:
+        sys.stderr.write(log.read_text()[-3000:])
         raise
     finally:
-        server.terminate()
-        server.wait(30)
+        stop_group(server)
 
-    # floor: the same rows, one executemany upsert per table into a fresh district
-    floor_path = tmp / "floor.sqlite3"
-    subprocess.run([*cli, "init", "--db", str(floor_path), "--admin", "qu",
-                    "--password-stdin"], input="district-pass-1\n", text=True, check=True,
-                   env=env, capture_output=True)
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group we started, SIGKILL if it lingers."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:  # workers left behind by a parent that died first
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.wait(10)
+
+
+def initial_push(station_path: Path, url: str, code: str
+                 ) -> tuple[int, float, dict[str, float]]:
+    """Enroll, then one whole sync round of the station's full outbox; rows, seconds, and
+    the seconds spent waiting for each endpoint."""
+    from station_app.storage.database import open_database
+    from sync.client import SyncClient
+
+    station = open_database(station_path, check=False)
+    try:
+        client = SyncClient(station, url, batch_rows=5_000, timeout=300)
+        try:
+            client.enroll(code)
+            spent = time_requests(client)
+            t0 = time.perf_counter()
+            report = client.sync()
+            elapsed = time.perf_counter() - t0
+        finally:
+            client.close()
+        if report.held:
+            raise RuntimeError(f"the district refused rows: {report.held[:3]}")
+        if station.pending_count():
+            raise RuntimeError(f"{station.pending_count()} change(s) still pending")
+    finally:
+        station.close()
+    return report.pushed, elapsed, spent
+
+
+def push_figure(rows: int, elapsed: float, spent: dict[str, float]) -> str:
+    """rows/s, and where the round's time went (waiting for push, for pull; the rest is
+    the station's own work: gathering, encoding, acknowledging, applying)."""
+    push, pull = spent.get("/v1/push", 0.0), spent.get("/v1/pull", 0.0)
+    rest = elapsed - sum(spent.values())
+    return (f"{rows / elapsed:,.0f} rows/s ({elapsed:.1f} s: push requests {push:.1f}, "
+            f"pull {pull:.1f}, station ≈ {rest:.1f} s)")
+
+
+def time_requests(client) -> dict[str, float]:
+    """Seconds spent in the client's HTTP exchanges, by path (filled as it syncs)."""
+    spent: dict[str, float] = {}
+    request = client.http.request
+
+    def timed(method, path, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return request(method, path, **kwargs)
+        finally:
+            spent[path] = spent.get(path, 0.0) + time.perf_counter() - t0
+
+    client.http.request = timed
+    return spent
+
+
+def incremental_rounds(station_path: Path, rounds: int, changed: int = 100
+                       ) -> list[tuple[float, dict[str, float]]]:
+    """``rounds`` times: ``changed`` members edited at the station (untimed), then one
+    whole sync round (clock check, push, pull) timed. Per round: seconds, and the seconds
+    spent waiting for each endpoint."""
+    from sqlalchemy import select
+
+    from station_app.domain.actor import Actor
+    from station_app.domain.models import Member
+    from station_app.storage.database import open_database
+    from sync.client import SyncClient
+
+    station = open_database(station_path, check=False)
+    actor = Actor("bench", "station_admin")
+    times = []
+    try:
+        for r in range(rounds):
+            with station.session(actor) as s:
+                for m in s.execute(select(Member).order_by(Member.id)
+                                   .offset(r * changed).limit(changed)).scalars():
+                    m.notes = f"增量同步测试 {r}"
+            assert station.pending_count() == changed, station.pending_count()
+            client = SyncClient(station, timeout=300)
+            spent = time_requests(client)
+            try:
+                t0 = time.perf_counter()
+                report = client.sync()
+                times.append((time.perf_counter() - t0, spent))
+            finally:
+                client.close()
+            if report.pushed != changed or station.pending_count():
+                raise RuntimeError(f"incremental round {r}: pushed {report.pushed}, "
+                                   f"{station.pending_count()} still pending")
+    finally:
+        station.close()
+    return times
+
+
+def station_rows(station_path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The station's own rows of every pushed table: {table: (columns, rows)}."""
     src = sqlite3.connect(station_path)
-    dst = sqlite3.connect(floor_path)
-    dst.execute("PRAGMA journal_mode=WAL")
-    dst.execute("PRAGMA synchronous=NORMAL")
-    tables = ["enterprises", "watch_list_entries", "members", "hardship_cases",
-              "household_members", "ledger_entries", "visits", "events", "event_members"]
     data = {}
-    for t in tables:
+    for t in PUSHED_TABLES:
         cur = src.execute(f"SELECT * FROM {t} WHERE station_id = "
                           "(SELECT value FROM local_state WHERE key = 'station_id')")
         data[t] = ([d[0] for d in cur.description], cur.fetchall())
+    src.close()
+    return data
+
+
+def sqlite_upsert_floor(floor_path: Path, data: dict[str, tuple[list[str], list[tuple]]]
+                        ) -> float:
+    """One raw ``executemany`` upsert per table in one transaction; seconds."""
+    dst = sqlite3.connect(floor_path, isolation_level=None)
+    dst.execute("PRAGMA journal_mode=WAL")
+    dst.execute("PRAGMA synchronous=NORMAL")
     t0 = time.perf_counter()
     dst.execute("BEGIN")
-    for t in tables:
+    for t in PUSHED_TABLES:
         cols, values = data[t]
         if not values:
             continue
@@ -123,11 +259,73 @@ def run(table, demo: Path) -> None:
                         f"({', '.join('?' * len(cols))}) ON CONFLICT(id) DO UPDATE SET {sets}",
                         values)
     dst.execute("COMMIT")
-    floor = time.perf_counter() - t0
-    floor_rows = sum(len(v) for _c, v in data.values())
-    shutil.rmtree(tmp, ignore_errors=True)
-    table.add(f"initial push over HTTP, SQLite district ({rows:,} rows)",
-              f"{rows / elapsed:,.0f} rows/s", f"{floor_rows / floor:,.0f} rows/s",
-              (floor_rows / floor) / (rows / elapsed), "≥ 25,000 rows/s")
-    table.add("incremental sync of 100 changed rows", f"{incremental * 1000:.0f} ms", "", None,
-              "≤ 0.5 s")
+    elapsed = time.perf_counter() - t0
+    dst.close()
+    return elapsed
+
+
+def _push_and_rounds(demo: Path, tmp: Path, name: str, rounds: int
+                     ) -> tuple[Path, int, float, dict[str, float],
+                                list[tuple[float, dict[str, float]]]]:
+    """A copy of ``demo`` pushed whole into a fresh SQLite district, then ``rounds``
+    incremental rounds against it."""
+    env = bench_env(tmp)
+    station_path = tmp / f"{name}-station.sqlite3"
+    shutil.copy(demo, station_path)
+    district_path = tmp / f"{name}-district.sqlite3"
+    code = prepare_district(str(district_path), demo, env)
+    with serve(str(district_path), env, tmp / f"{name}-server.log") as url:
+        rows, elapsed, spent = initial_push(station_path, url, code)
+        times = incremental_rounds(station_path, rounds)
+    return station_path, rows, elapsed, spent, times
+
+
+def run(table, demo: Path, small_demo: Path | None = None, *, rounds: int = 5) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    try:
+        station_path, rows, elapsed, spent, big = _push_and_rounds(demo, tmp, "big", rounds)
+        # floor: the same rows, one executemany upsert per table into a fresh district
+        floor_path = tmp / "floor.sqlite3"
+        init_district(str(floor_path), bench_env(tmp))
+        data = station_rows(station_path)
+        floor = sqlite_upsert_floor(floor_path, data)
+        floor_rows = sum(len(v) for _c, v in data.values())
+        table.add(f"initial push over HTTP, SQLite district ({rows:,} rows)",
+                  push_figure(rows, elapsed, spent), f"{floor_rows / floor:,.0f} rows/s",
+                  (floor_rows / floor) / (rows / elapsed), "≥ 25,000 rows/s")
+        big_members = _members(demo)
+        med_big = _incremental_row(table, big, big_members)
+        if small_demo is None:
+            return
+        small = _push_and_rounds(small_demo, tmp, "small", rounds)[-1]
+        small_members = _members(small_demo)
+        med_small = _incremental_row(table, small, small_members)
+        table.add(f"incremental sync: {big_members:,} vs {small_members:,} members",
+                  f"{med_big * 1000:.0f} ms", f"{med_small * 1000:.0f} ms",
+                  med_big / med_small, "≤ 1.3×")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _incremental_row(table, rounds: list[tuple[float, dict[str, float]]], members: int
+                     ) -> float:
+    """The median round, with the medians of the time waiting for each endpoint."""
+    med = statistics.median(t for t, _spent in rounds)
+    parts = {path.rsplit("/", 1)[-1]: statistics.median(spent.get(path, 0.0)
+                                                        for _t, spent in rounds)
+             for path in ("/v1/health", "/v1/push", "/v1/pull")}
+    station_side = med - sum(parts.values())
+    detail = ", ".join(f"{k} {v * 1000:.0f}" for k, v in parts.items())
+    table.add(f"incremental sync, 100 changed rows, {members:,} members "
+              f"(median of {len(rounds)})",
+              f"{med * 1000:.0f} ms ({detail}, station ≈ {station_side * 1000:.0f} ms)",
+              "", None, "≤ 0.5 s")
+    return med
+
+
+def _members(path: Path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT count(*) FROM members").fetchone()[0]
+    finally:
+        con.close()
