@@ -671,6 +671,129 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import from Excel</source>
+        <translation>从 Excel 导入</translation>
+    </message>
+    <message>
+        <source>The workbook (.xlsx, .xls, .ods)</source>
+        <translation>工作簿（.xlsx、.xls、.ods）</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>What the sheet holds</source>
+        <translation>表格内容</translation>
+    </message>
+    <message>
+        <source>Tell from the headers</source>
+        <translation>按表头自动识别</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Columns (correct the mapping if a column was read wrong):</source>
+        <translation>各列对应（如有列识别错误，请在此更正）：</translation>
+    </message>
+    <message>
+        <source>Column in the sheet</source>
+        <translation>表格中的列</translation>
+    </message>
+    <message>
+        <source>Read as</source>
+        <translation>读作</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>What to fix</source>
+        <translation>需要修改</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Save the rejected rows…</source>
+        <translation>保存未导入的行…</translation>
+    </message>
+    <message>
+        <source>Choose the workbook</source>
+        <translation>选择工作簿</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.xls *.ods)</source>
+        <translation>电子表格 (*.xlsx *.xlsm *.xls *.ods)</translation>
+    </message>
+    <message>
+        <source>Choose a workbook first.</source>
+        <translation>请先选择工作簿。</translation>
+    </message>
+    <message>
+        <source>Reading and checking…</source>
+        <translation>正在读取并检查…</translation>
+    </message>
+    <message>
+        <source>Checking the workbook…</source>
+        <translation>正在检查工作簿…</translation>
+    </message>
+    <message>
+        <source>%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already there.</source>
+        <translation>%1 — 工作表“%2”，表头在第 %3 行：%4 行可导入，%5 行有错误，%6 行已存在。</translation>
+    </message>
+    <message>
+        <source>(leave out)</source>
+        <translation>（不导入）</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>可导入</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>有错误</translation>
+    </message>
+    <message>
+        <source>already there</source>
+        <translation>已存在</translation>
+    </message>
+    <message>
+        <source>left out</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <source>Imported %1 rows; %2 rejected, %3 already there.</source>
+        <translation>已导入 %1 行；%2 行未通过检查，%3 行已存在。</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Save the rejected rows</source>
+        <translation>保存未导入的行</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Rejected rows saved: %1</source>
+        <translation>未导入的行已保存：%1</translation>
+    </message>
+</context>
+<context>
     <name>LedgerModel</name>
     <message>
         <source>No.</source>
@@ -779,6 +902,30 @@
         <translation>正在打开数据库…</translation>
     </message>
     <message>
+        <source>Import from Excel…</source>
+        <translation>从 Excel 导入…</translation>
+    </message>
+    <message>
+        <source>Export to Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <source>Member roster</source>
+        <translation>会员名册</translation>
+    </message>
+    <message>
+        <source>Hardship ledger of this year</source>
+        <translation>本年度困难职工帮扶台账</translation>
+    </message>
+    <message>
+        <source>Visit diary of this year</source>
+        <translation>本年度走访日志</translation>
+    </message>
+    <message>
+        <source>Events of this year</source>
+        <translation>本年度活动</translation>
+    </message>
+    <message>
         <source>Sync not set up</source>
         <translation>未设置同步</translation>
     </message>
@@ -797,6 +944,18 @@
     <message>
         <source>Backing up…</source>
         <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>%1 rows written to %2</source>
+        <translation>已写入 %1 行：%2</translation>
+    </message>
+    <message>
+        <source>Writing the workbook…</source>
+        <translation>正在写入工作簿…</translation>
     </message>
     <message>
         <source>Restore</source>

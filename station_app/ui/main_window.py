@@ -98,6 +98,19 @@ class MainWindow(QMainWindow):
         restore.triggered.connect(self.restore_from_backup)
         file_menu.addAction(restore)
         file_menu.addSeparator()
+        if not self.district:
+            imp = QAction(self.tr("Import from Excel…"), self)
+            imp.triggered.connect(self.import_excel)
+            file_menu.addAction(imp)
+        export = file_menu.addMenu(self.tr("Export to Excel"))
+        for kind, text in (("roster", self.tr("Member roster")),
+                           ("ledger", self.tr("Hardship ledger of this year")),
+                           ("visits", self.tr("Visit diary of this year")),
+                           ("events", self.tr("Events of this year"))):
+            act = QAction(text, self)
+            act.triggered.connect(lambda _=False, kind=kind: self.export_excel(kind))
+            export.addAction(act)
+        file_menu.addSeparator()
         quit_ = QAction(self.tr("Quit"), self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
@@ -234,6 +247,53 @@ class MainWindow(QMainWindow):
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._error,
                            label=self.tr("Backing up…"), parent=self)
+
+    def import_excel(self):
+        from station_app.ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.ctx, self)
+        dialog.open()
+        return dialog
+
+    def export_excel(self, kind: str, path=None) -> None:
+        """Write one of the usual sheets (this station's, or every station's at the
+        district) off the UI thread."""
+        from datetime import date
+        from pathlib import Path
+
+        from station_app.ui.qt import QFileDialog
+
+        year = date.today().year
+        if path is None:
+            suggested = f"{kind}-{date.today().isoformat()}.xlsx"
+            chosen, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Export to Excel"), suggested,
+                self.tr("Excel workbook (*.xlsx)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        scope = None if self.district else self.ctx.db.station_id
+        lang = self.ctx.lang
+
+        def work(task):
+            from station_app.exchange import xlsx_export as xe
+
+            with task.db.reader() as s:
+                if kind == "roster":
+                    return xe.export_roster(s, path, scope, lang=lang)
+                if kind == "ledger":
+                    return xe.export_ledger(s, path, scope, year, lang=lang)
+                if kind == "visits":
+                    return xe.export_visits(s, path, scope, date(year, 1, 1),
+                                            date(year, 12, 31), lang=lang)
+                return xe.export_events(s, path, scope, year, lang=lang)
+
+        def done(n) -> None:
+            self.statusBar().showMessage(self.tr("%1 rows written to %2")
+                                         .replace("%1", str(n)).replace("%2", str(path)), 10000)
+
+        self.ctx.tasks.run(work, on_done=done, on_error=self._error,
+                           label=self.tr("Writing the workbook…"), parent=self)
 
     def restore_from_backup(self) -> None:
         from station_app.ui.dialogs import RestoreDialog

@@ -1,0 +1,249 @@
+"""The import wizard: a workbook the station already keeps → preview → import.
+
+1. Choose the file (and the kind, or let the headers tell).
+2. The preview reads, cleans and checks every row off the UI thread: how many are ready,
+   how many have errors (with the reason per row), how many are already there. The
+   column mapping found from the headers is shown and can be corrected; the preview is
+   then run again.
+3. Import writes the ready rows in one transaction; the rejected rows can be saved as a
+   workbook to fix and import again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+PREVIEW_ROWS = 500  # rows listed in the preview (all are checked)
+IGNORE = "_ignore"
+
+
+class ImportDialog(QDialog):
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        from station_app.exchange.import_fields import KINDS
+
+        self.ctx = ctx
+        self.result = None  # the last preview (or the import's result)
+        self.imported = None
+        self.kinds = KINDS
+        self.setWindowTitle(self.tr("Import from Excel"))
+        self.resize(900, 640)
+        layout = QVBoxLayout(self)
+
+        row = QHBoxLayout()
+        self.path = QLineEdit(self)
+        self.path.setPlaceholderText(self.tr("The workbook (.xlsx, .xls, .ods)"))
+        browse = QPushButton(self.tr("Choose…"), self)
+        browse.clicked.connect(self.choose_file)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("What the sheet holds"), self))
+        self.kind = QComboBox(self)
+        self.kind.addItem(self.tr("Tell from the headers"), "")
+        for code, spec in KINDS.items():
+            self.kind.addItem(spec.label[0] if ctx.zh else spec.label[1], code)
+        row.addWidget(self.kind)
+        self.preview_button = QPushButton(self.tr("Preview"), self)
+        self.preview_button.clicked.connect(lambda: self.preview())
+        row.addWidget(self.preview_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        layout.addWidget(QLabel(self.tr("Columns (correct the mapping if a column was "
+                                        "read wrong):"), self))
+        self.mapping = QTableWidget(0, 2, self)
+        self.mapping.setObjectName("import-mapping")
+        self.mapping.setHorizontalHeaderLabels([self.tr("Column in the sheet"),
+                                                self.tr("Read as")])
+        self.mapping.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch)
+        self.mapping.verticalHeader().setVisible(False)
+        layout.addWidget(self.mapping, 1)
+
+        self.rows = QTableWidget(0, 3, self)
+        self.rows.setObjectName("import-rows")
+        self.rows.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Result"),
+                                             self.tr("What to fix")])
+        self.rows.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch)
+        self.rows.verticalHeader().setVisible(False)
+        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.rows, 2)
+
+        self.buttons = QDialogButtonBox(self)
+        self.import_button = self.buttons.addButton(
+            self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(lambda: self.run_import())
+        self.errors_button = self.buttons.addButton(
+            self.tr("Save the rejected rows…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.errors_button.setEnabled(False)
+        self.errors_button.clicked.connect(self.save_errors_dialog)
+        close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.clicked.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(
+            self, self.tr("Choose the workbook"), "",
+            self.tr("Spreadsheets (*.xlsx *.xlsm *.xls *.ods)"))
+        if path:
+            self.path.setText(path)
+            self.preview()
+
+    def _mapping(self) -> dict[int, str] | None:
+        """The mapping as the table shows it (None before a first preview)."""
+        if self.result is None or self.mapping.rowCount() == 0:
+            return None
+        out = {}
+        for r in range(self.mapping.rowCount()):
+            box = self.mapping.cellWidget(r, 1)
+            column = self.mapping.item(r, 0).data(256)  # Qt.UserRole
+            if box is not None and box.currentData() and box.currentData() != IGNORE:
+                out[column] = box.currentData()
+        return out
+
+    def preview(self, *, keep_mapping: bool = False) -> None:
+        from station_app.exchange.xlsx_import import preview_file
+
+        path = self.path.text().strip()
+        if not path:
+            self.summary.setText(self.tr("Choose a workbook first."))
+            return
+        kind = self.kind.currentData() or None
+        mapping = self._mapping() if keep_mapping else None
+        actor = self.ctx.actor
+        self.import_button.setEnabled(False)
+        self.summary.setText(self.tr("Reading and checking…"))
+
+        def work(task):
+            return preview_file(path, kind=kind, mapping=mapping, db=task.db, actor=actor)
+
+        self.ctx.tasks.run(work, on_done=self._show_preview, on_error=self._failed,
+                           label=self.tr("Checking the workbook…"), parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        messages = getattr(exc, "messages", None)
+        self.summary.setText("；".join(messages(self.ctx.lang)) if callable(messages)
+                             else str(exc))
+
+    def _show_preview(self, result) -> None:
+        self.result = result
+        self._fill_mapping(result)
+        self._fill_rows(result)
+        kind = result.kind.label[0] if self.ctx.zh else result.kind.label[1]
+        self.summary.setText(self.tr(
+            "%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already "
+            "there.").replace("%1", kind).replace("%2", result.sheet)
+            .replace("%3", str(result.header_row)).replace("%4", str(len(result.valid)))
+            .replace("%5", str(len(result.rejected))).replace("%6", str(len(result.skipped))))
+        self.import_button.setEnabled(bool(result.valid))
+        index = self.kind.findData(result.kind.code)
+        if index >= 0 and self.kind.currentData():
+            self.kind.setCurrentIndex(index)
+
+    def _fill_mapping(self, result) -> None:
+        from station_app.domain.validation import field_label
+
+        self.mapping.setRowCount(0)
+        names = [f.name for f in result.kind.fields if not f.name.startswith("_")]
+        for column, header in enumerate(result.headers):
+            if not header:
+                continue
+            r = self.mapping.rowCount()
+            self.mapping.insertRow(r)
+            item = QTableWidgetItem(str(header))
+            item.setData(256, column)
+            self.mapping.setItem(r, 0, item)
+            box = QComboBox(self.mapping)
+            box.addItem(self.tr("(leave out)"), IGNORE)
+            for name in names:
+                box.addItem(field_label(name, self.ctx.lang), name)
+            current = result.mapping.get(column)
+            box.setCurrentIndex(max(box.findData(current), 0) if current else 0)
+            box.currentIndexChanged.connect(lambda _i: self.preview(keep_mapping=True))
+            self.mapping.setCellWidget(r, 1, box)
+
+    def _fill_rows(self, result) -> None:
+        texts = {"ok": self.tr("ready"), "error": self.tr("error"),
+                 "duplicate": self.tr("already there"), "ignored": self.tr("left out")}
+        shown = [r for r in result.rows if r.status != "ok"][:PREVIEW_ROWS]
+        self.rows.setRowCount(len(shown))
+        for i, r in enumerate(shown):
+            self.rows.setItem(i, 0, QTableWidgetItem(str(r.row)))
+            self.rows.setItem(i, 1, QTableWidgetItem(texts.get(r.status, r.status)))
+            self.rows.setItem(i, 2, QTableWidgetItem("；".join(
+                result.messages(r, self.ctx.lang))))
+
+    def run_import(self) -> None:
+        from station_app.exchange.xlsx_import import import_file
+
+        if self.result is None:
+            return
+        path, kind, mapping = self.result.path, self.result.kind.code, self._mapping()
+        actor, lang = self.ctx.actor, self.ctx.lang
+        self.import_button.setEnabled(False)
+
+        def work(task):
+            return import_file(task.db, actor, path, kind=kind, mapping=mapping, lang=lang)
+
+        def done(result) -> None:
+            self.result = self.imported = result
+            self._fill_rows(result)
+            self.summary.setText(self.tr(
+                "Imported %1 rows; %2 rejected, %3 already there.")
+                .replace("%1", str(result.imported)).replace("%2", str(len(result.rejected)))
+                .replace("%3", str(len(result.skipped))))
+            self.errors_button.setEnabled(bool(result.rejected))
+            tables = {"members": "members", "enterprises": "enterprises",
+                      "hardship": "hardship_cases", "ledger": "ledger_entries",
+                      "visits": "visits", "events": "events"}
+            self.ctx.notify(tables.get(result.kind.code, result.kind.code))
+
+        self.ctx.tasks.run(work, on_done=done, on_error=self._failed,
+                           label=self.tr("Importing…"), parent=self)
+
+    def save_errors_dialog(self) -> None:
+        if self.imported is None:
+            return
+        suggested = str(Path(self.imported.path).with_name(
+            Path(self.imported.path).stem + "-errors.xlsx"))
+        path, _f = QFileDialog.getSaveFileName(self, self.tr("Save the rejected rows"),
+                                               suggested, self.tr("Excel workbook (*.xlsx)"))
+        if path:
+            self.save_errors(Path(path))
+
+    def save_errors(self, path: Path) -> Any:
+        from station_app.exchange.xlsx_import import write_error_workbook
+
+        written = write_error_workbook(self.imported, path, lang=self.ctx.lang)
+        self.summary.setText(self.summary.text() + " " + self.tr("Rejected rows saved: %1")
+                             .replace("%1", str(written)))
+        return written

@@ -1,0 +1,85 @@
+"""The import wizard with a real workbook laid out as stations keep them: a merged title
+row above the headers, Chinese synonyms, one ID number Excel cut, one bad date."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from station_app.domain.models import Member
+from station_app.domain.validation import id_check_char
+
+
+def idn(n: int) -> str:
+    body = f"44030519850101{n:03d}"
+    return body + id_check_char(body)
+
+
+def roster(path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["葵涌社区工联会会员花名册"])
+    ws.merge_cells("A1:E1")
+    ws.append(["序号", "名字", "公民身份号码", "手机", "入会日期"])
+    ws.append([1, "张三", idn(1), "13800138000", "2023年5月3日"])
+    ws.append([2, "李四 ", idn(2), "13800138001", "2023/5/4"])
+    ws.append([3, "王五", 4.40305198501e17, "13800138002", "2023.5.5"])  # cut by Excel
+    ws.append([4, "赵六", idn(4), "13800138003", "明年"])
+    wb.save(path)
+
+
+def members_count(db) -> int:
+    with db.reader() as s:
+        return s.execute(select(func.count()).select_from(Member)).scalar_one()
+
+
+def test_preview_then_import_then_save_the_rejected_rows(qtbot, window, db, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    roster(path)
+    before = members_count(db)
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    result = dialog.result
+    assert (len(result.valid), len(result.rejected)) == (2, 2)
+    assert result.header_row == 2
+    assert "2 rows ready, 2 with errors" in dialog.summary.text()
+    reasons = [dialog.rows.item(r, 2).text() for r in range(dialog.rows.rowCount())]
+    assert any("Excel" in t for t in reasons)  # the cut ID number is explained
+    headers = [dialog.mapping.item(r, 0).text() for r in range(dialog.mapping.rowCount())]
+    assert headers[:3] == ["序号", "名字", "公民身份号码"]
+    assert members_count(db) == before  # a preview writes nothing
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    assert members_count(db) == before + 2
+    assert "Imported 2 rows; 2 rejected" in dialog.summary.text()
+    assert dialog.errors_button.isEnabled()
+    out = dialog.save_errors(tmp_path / "errors.xlsx")
+    ws = load_workbook(out).active
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert "王五" in values and "赵六" in values and "张三" not in values
+    # the same workbook again adds nothing twice
+    dialog.imported = dialog.result = None
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    assert len(dialog.result.valid) == 0 and len(dialog.result.skipped) == 2
+
+
+def test_correcting_the_mapping_runs_the_preview_again(qtbot, window, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    roster(path)
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    phone_row = next(r for r in range(dialog.mapping.rowCount())
+                     if dialog.mapping.item(r, 0).text() == "手机")
+    box = dialog.mapping.cellWidget(phone_row, 1)
+    assert box.currentData() == "phone"
+    first = dialog.result
+    box.setCurrentIndex(box.findData("_ignore"))  # leave the phone column out
+    qtbot.waitUntil(lambda: dialog.result is not first, timeout=10_000)
+    assert "phone" not in dialog.result.mapping.values()
