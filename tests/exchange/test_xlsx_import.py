@@ -334,3 +334,13 @@ def test_blank_means_white_space_and_invisible_characters():
         assert import_cells.is_blank(blank)
     for not_blank in ("0", 0, "x\u200b", False):
         assert not import_cells.is_blank(not_blank)
+
+
+def test_import_messages_come_in_both_languages_with_the_same_placeholders():
+    from station_app.domain.validation import MESSAGES, message_placeholders
+
+    codes = [c for c in MESSAGES if c.startswith(("import.", "enterprise."))]
+    assert "import.id_excel_number" in codes and "enterprise.duplicate_in_file" in codes
+    for code in codes:
+        zh, en = message_placeholders(code)
+        assert zh == en, code
