@@ -833,6 +833,8 @@ def _split_landline(digits: str) -> tuple[str, str] | None:
 
 def parse_phone(value: Any, *, field: str = "phone") -> str:
     """A mobile as 11 digits, a landline as ``0AAA-NNNNNNNN[-EXT]``, a local number as digits."""
+    if value.__class__ is str and len(value) == 11 and _MOBILE.fullmatch(value):
+        return value  # the common case, already in its final form
     raw = normalize_text(value)
     if not raw:
         raise _fail(field, "phone.required")
@@ -898,6 +900,7 @@ _HAS_LETTER = re.compile(f"[{_CJK}{_LATIN}]")
 _CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 _DOT_SPACE = re.compile(r" ?· ?")
 _CJK_PERIOD = re.compile(f"(?<=[{_CJK}]) ?\\. ?(?=[{_CJK}])")
+_PLAIN_CJK_NAME = re.compile(f"[{_CJK}]+")
 
 
 def parse_name(value: Any, *, field: str = "name", max_len: int = 50) -> str:
@@ -907,6 +910,8 @@ def parse_name(value: Any, *, field: str = "name", max_len: int = 50) -> str:
     characters too, and spaces between Chinese characters are dropped ("王 芳" -> "王芳",
     the padding people use to line up two-character names).
     """
+    if value.__class__ is str and len(value) <= max_len and _PLAIN_CJK_NAME.fullmatch(value):
+        return value  # the common case: Chinese characters only, nothing to change
     s = normalize_text(value)
     if not s:
         raise _fail(field, "name.required")
@@ -1210,6 +1215,11 @@ def parse_bool(value: Any, *, field: str) -> bool:
         return False
     if isinstance(value, int | float | Decimal) and value in (0, 1):
         return bool(value)
+    if value.__class__ is str:  # the words are normalised already: "是", "否", "√", "y" …
+        if value in _TRUE_WORDS:
+            return True
+        if value in _FALSE_WORDS:
+            return False
     s = normalize_text(value).lower()
     if s in _TRUE_WORDS:
         return True
