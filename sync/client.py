@@ -40,6 +40,7 @@ from sync.outbound import acknowledge, gather, prune
 log = logging.getLogger(__name__)
 
 RETRIES = (0.5, 1.0, 2.0)  # seconds between attempts after a network error
+BUSY_FACTOR = 2  # a busy district (503) is given longer between attempts
 
 
 def encode(cs: Changeset) -> bytes:
@@ -111,7 +112,13 @@ class SyncClient:
             if self.cancelled():
                 raise Cancelled()
             try:
-                return self.http.request(method, path, **kwargs)
+                response = self.http.request(method, path, **kwargs)
+                if response.status_code == 503 and pause is not None:
+                    # the district is busy (nothing was applied): the same request again
+                    log.info("district busy on %s (attempt %d)", path, attempt + 1)
+                    time.sleep(pause * BUSY_FACTOR)
+                    continue
+                return response
             except httpx.TransportError as exc:
                 if pause is None:
                     raise SyncError(

@@ -14,7 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, uuid7
 from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
@@ -37,11 +37,16 @@ def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS,
     if not include_own:
         scope.append(ChangeLog.origin_id != station_id)
     with db.reader() as s:
+        # The newest number first: every change up to it has committed (writers number
+        # their changes under one lock held to their commit), so when the scope holds
+        # fewer than ``limit`` changes up to it, the cursor moves there — a station's next
+        # pull does not walk again over what it was not sent (its own push, above all).
+        newest = s.execute(select(func.max(ChangeLog.seq))).scalar_one() or 0
         entries = s.execute(
             select(ChangeLog.seq, ChangeLog.table_name, ChangeLog.row_id)
-            .where(*scope).order_by(ChangeLog.seq).limit(limit)
+            .where(*scope, ChangeLog.seq <= newest).order_by(ChangeLog.seq).limit(limit)
         ).all()
-        cursor = entries[-1][0] if entries else after
+        cursor = entries[-1][0] if len(entries) >= limit else max(newest, after)
         wanted: dict[str, set[str]] = {}
         for _seq, table, row_id in entries:
             wanted.setdefault(table, set()).add(row_id)

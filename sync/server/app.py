@@ -11,6 +11,7 @@ push applies nothing.
 from __future__ import annotations
 
 import os
+import threading
 import zlib
 from typing import Any
 
@@ -18,7 +19,7 @@ import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from station_app import __version__
@@ -91,10 +92,30 @@ def _parse_json(body: bytes) -> Any:
 # --------------------------------------------------------------------------- the app
 
 
+class SerialWrites:
+    """On SQLite, the writes of this process one at a time, queued on a Python lock. SQLite
+    serialises writers anyway, but its busy handler makes waiting threads poll and sleep,
+    so under fifty stations at once one could wait past its timeout while others got in;
+    a lock wakes the next writer as soon as the previous one committed. (Several worker
+    processes still meet at SQLite's lock: prefer PostgreSQL for them.)"""
+
+    def __init__(self, db: Database):
+        self.lock = threading.Lock() if db.engine.dialect.name == "sqlite" else None
+
+    def __enter__(self) -> None:
+        if self.lock is not None:
+            self.lock.acquire()
+
+    def __exit__(self, *_exc) -> None:
+        if self.lock is not None:
+            self.lock.release()
+
+
 def create_app(db: Database) -> FastAPI:
     """The district API over ``db`` (a district database)."""
     if not db.is_district:
         raise ValueError("not a district database (run `district-server init` first)")
+    writes = SerialWrites(db)
 
     app = FastAPI(title="Station app district sync", version=__version__,
                   docs_url=None, redoc_url=None, openapi_url=None)
@@ -106,6 +127,16 @@ def create_app(db: Database) -> FastAPI:
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(exc.body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        if "locked" not in str(exc.orig):
+            raise exc
+        # another process holds SQLite's write lock past the busy timeout: nothing was
+        # applied; the station tries again in a moment
+        return JSONResponse({"detail": "the district database is busy; nothing was applied, "
+                                       "try again in a moment"},
+                            status_code=503, headers={"Retry-After": "2"})
 
     def authenticated(request: Request) -> str:
         header = request.headers.get("authorization", "")
@@ -133,7 +164,11 @@ def create_app(db: Database) -> FastAPI:
                 or not isinstance(data.get("code"), str):
             raise ApiError(422, 'the body must be {"station_code": "…", "code": "…"}')
         station = station_id_for(data["station_code"])
-        redeemed = await run_in_threadpool(district.redeem, db, station, data["code"])
+        def redeem():
+            with writes:
+                return district.redeem(db, station, data["code"])
+
+        redeemed = await run_in_threadpool(redeem)
         if redeemed is None:
             raise ApiError(401, "this enrollment code is wrong, already used or revoked; "
                                 "ask the district for a new one")
@@ -143,7 +178,7 @@ def create_app(db: Database) -> FastAPI:
     @app.post("/v1/push")
     async def push(request: Request, station: str = Depends(authenticated)) -> Response:
         data = _parse_json(await _read_body(request))
-        return _json(await run_in_threadpool(_push, db, station, data))
+        return _json(await run_in_threadpool(_push, db, station, data, writes))
 
     @app.get("/v1/pull")
     def pull(after: int = Query(0, ge=0),
@@ -153,7 +188,8 @@ def create_app(db: Database) -> FastAPI:
         # reseed: after the station restored a backup, its own rows come back too
         cs, cursor = district.pull(db, station, after, limit=limit, include_own=reseed)
         more = _has_more(db, station, cursor, include_own=reseed)
-        _touch(db, station)
+        with writes:
+            _touch(db, station)
         return _json({"changeset": to_wire(cs), "cursor": cursor, "more": more})
 
     return app
@@ -165,7 +201,8 @@ def _json(data: Any) -> Response:
     return Response(orjson.dumps(data), media_type="application/json")
 
 
-def _push(db: Database, station: str, data: Any) -> dict[str, Any]:
+def _push(db: Database, station: str, data: Any,
+          writes: SerialWrites | None = None) -> dict[str, Any]:
     try:
         cs = from_wire(data)
     except ChangesetError as exc:
@@ -174,6 +211,11 @@ def _push(db: Database, station: str, data: Any) -> dict[str, Any]:
         raise ApiError(403, "this changeset belongs to another station than the one this "
                             "token was issued to; nothing was applied")
     _check_clock(cs)
+    with writes or SerialWrites(db):
+        return _apply(db, station, cs)
+
+
+def _apply(db: Database, station: str, cs: Changeset) -> dict[str, Any]:
     try:
         result = apply_changeset(db, cs, pushing_station=station)
     except (OwnershipError, ImmutableConflict) as exc:
@@ -213,7 +255,7 @@ def _check_clock(cs: Changeset) -> None:
 def _has_more(db: Database, station: str, cursor: int, *, include_own: bool = False) -> bool:
     """Whether the station's pull scope holds changes after ``cursor`` (asked of
     ``district.pull`` itself, so the scope is defined in one place)."""
-    return district.pull(db, station, cursor, limit=1, include_own=include_own)[1] > cursor
+    return district.pull(db, station, cursor, limit=1, include_own=include_own)[0].count() > 0
 
 
 def _touch(db: Database, station: str) -> None:

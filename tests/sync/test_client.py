@@ -173,3 +173,50 @@ def test_reseed_after_restoring_a_backup_loses_nothing(db_path, admin, district,
     c.sync()  # and ordinary syncs go on
     c.close()
     db.close()
+
+
+def test_a_busy_district_answers_503_and_the_client_tries_again(db, admin, tmp_path,
+                                                                monkeypatch, caplog):
+    """Another process holds the SQLite district's write lock past the busy timeout: the
+    push is answered 503 with nothing applied, and the client sends it again after a
+    pause until it goes in."""
+    import logging
+    import sqlite3
+    import threading
+
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.storage import engine as engine_module
+    from sync.client import SyncClient
+    from sync.district import enroll
+    from sync.server.app import create_app
+
+    district = open_database(tmp_path / "district.sqlite3", create=True)
+    district.set_state("station_id", DISTRICT_OWNER_ID)
+    with district.session(DISTRICT) as s:
+        stations.upsert_station(s, "KY01", "葵涌社区工联会")
+    code = enroll(district, "KY01").code
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    district.engine.dispose()  # new connections, with the short timeout
+    with db.session(admin) as s:
+        for n in range(1, 4):
+            members.register_member(s, {"name": "会员", "id_number": idn(n)})
+    with serve(create_app(district)) as url:
+        client = SyncClient(db, url)
+        client.enroll(code)
+        other = sqlite3.connect(tmp_path / "district.sqlite3", isolation_level=None,
+                                check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process writing, for a while
+        release = threading.Timer(1.5, lambda: other.execute("COMMIT"))
+        release.start()
+        caplog.set_level(logging.INFO, logger="sync.client")
+        try:
+            report = client.sync()
+        finally:
+            release.join()
+            other.close()
+            client.close()
+    assert report.pushed == 3
+    assert any("district busy" in r.getMessage() for r in caplog.records)
+    assert count(district, Member) == 3
+    assert count(db, OutboxEntry) == 0
+    district.close()

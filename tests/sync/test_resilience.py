@@ -280,7 +280,8 @@ def test_pulls_during_concurrent_pushes_never_skip_a_row(district, server, tmp_p
                 raise AssertionError(f"a pulled row refers to one the puller was never "
                                      f"sent (skipped?): {exc.orig}") from exc
         assert body["cursor"] >= cursors[-1], "the cursor went back"
-        assert bool(cs.count()) == (body["cursor"] > cursors[-1])
+        if cs.count():  # rows move the cursor; so may changes outside the scope
+            assert body["cursor"] > cursors[-1]
         cursors.append(body["cursor"])
         return bool(body["more"])
 
