@@ -247,9 +247,10 @@ def bench_bulk(table: Table, n: int) -> None:
 
 
 BENCHES = ("register", "search", "bulk", "startup", "members-page", "sync-push", "sync-pg",
-           "sync-clients")
+           "sync-clients", "import", "export", "summary")
 GROUPS = {"station": ("register", "search", "bulk"), "ui": ("startup", "members-page"),
-          "sync": ("sync-push", "sync-pg", "sync-clients")}
+          "sync": ("sync-push", "sync-pg", "sync-clients"),
+          "exchange": ("import", "export", "summary")}
 
 
 def _selected(only: str | None) -> list[str]:
@@ -344,6 +345,18 @@ def main(argv: list[str] | None = None) -> int:
         clients = args.clients or (20 if args.quick else 50)
         guarded("sync-clients", sync_clients.run, stations=clients,
                 rows=500 if args.quick else 1_000, workers=args.sync_workers)
+    if "import" in benches:
+        from bench import xlsx_import
+
+        guarded("import", xlsx_import.run, args.members, args.seed, reps=1 if args.quick else 2)
+    if "export" in benches:
+        from bench import exchange
+
+        guarded("export", exchange.bench_export, path)
+    if "summary" in benches:
+        from bench import exchange
+
+        guarded("summary", exchange.bench_summary, CACHE, demo_db)
     table.print()
     # PySide6 objects made by the UI benches can crash CPython's final garbage collection
     # (a known shutdown-order problem); the figures are printed, so leave at once.

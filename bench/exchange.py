@@ -1,0 +1,185 @@
+"""Excel out and the work summary.
+
+- Roster export of the 100,000-member demo station (SQL read, labels, title row, widths,
+  write-only openpyxl) beside its floor: a bare openpyxl write-only dump of the same rows
+  (already in memory) into a workbook, in the same run.
+- The work summary (every figure of the catalogue and the targets) for a district of 25
+  stations × 20,000 members with a year of visits, ledger and events; floor: one raw
+  ``SELECT count(*)`` of the year's visits over the same file.
+
+The district file is made once (cached under bench/.cache): a 20,000-member demo station
+cloned 25 times in SQL, each clone with its own station id and its own ids (a per-station
+prefix on every id and on every reference to a cloned row).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+STATIONS = 25
+PER_STATION = 20_000
+
+
+def bench_export(table, demo: Path) -> None:
+    from openpyxl import Workbook
+
+    from station_app.exchange.xlsx_export import ROSTER_HEADERS, export_roster, roster_rows
+    from station_app.storage.database import open_database
+
+    tmp = Path(tempfile.mkdtemp())
+    db = open_database(demo, check=False, upgrade=True)
+    try:
+        with db.reader() as s:
+            rows = list(roster_rows(s, db.station_id))
+        times, floors = [], []
+        for i in range(3):
+            t0 = time.perf_counter()
+            with db.reader() as s:
+                n = export_roster(s, tmp / f"roster{i}.xlsx", db.station_id)
+            times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet()
+            ws.append([h[0] for h in ROSTER_HEADERS])
+            for row in rows:
+                ws.append(row)
+            wb.save(tmp / f"floor{i}.xlsx")
+            floors.append(time.perf_counter() - t0)
+    finally:
+        db.close()
+        for f in tmp.iterdir():
+            f.unlink()
+        tmp.rmdir()
+    t, f = statistics.median(times), statistics.median(floors)
+    table.add(f"export: member roster ({n:,} rows, median of 3)", f"{t:.2f} s", f"{f:.2f} s",
+              t / f, "≤ 1.2× floor")
+
+
+def _clone_columns(model) -> tuple[list[str], list[str]]:
+    """(columns whose values are ids of cloned rows, columns naming the owning station)."""
+    ids, owners = [], []
+    for col in model.__table__.columns:
+        refs = {fk.column.table.name for fk in col.foreign_keys}
+        if col.key == "id" or (refs and "stations" not in refs):
+            ids.append(col.name)
+        elif col.key == "station_id":
+            owners.append(col.name)
+    return ids, owners
+
+
+def district_db(cache: Path, demo_for) -> Path:
+    """The cached 25-station district file (built on first use)."""
+    from station_app.domain.actor import SYSTEM
+    from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
+    from station_app.domain.models import MODEL_BY_TABLE
+    from station_app.domain.services import stations
+    from station_app.storage.database import open_database
+    from sync.changeset import APPLY_ORDER
+
+    path = cache / f"district-{STATIONS}x{PER_STATION}.sqlite3"
+    if path.exists():
+        return path
+    source = demo_for(PER_STATION, 11)
+    print(f"building the district ({STATIONS} × {PER_STATION:,} members, once) …", flush=True)
+    t0 = time.perf_counter()
+    tmp = path.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    db = open_database(tmp, create=True)
+    db.set_state("station_id", DISTRICT_OWNER_ID)
+    codes = [f"S{k:02d}" for k in range(STATIONS)]
+    with db.session(SYSTEM) as s:
+        for k, code in enumerate(codes):
+            stations.upsert_station(s, code, f"第{k + 1}社区工联会", is_key=k % 3 == 0)
+    db.close()
+    con = sqlite3.connect(tmp)
+    con.execute("ATTACH DATABASE ? AS src", (str(source),))
+    src_station = con.execute(
+        "SELECT value FROM src.local_state WHERE key = 'station_id'").fetchone()[0]
+    for k, code in enumerate(codes):
+        prefix = f"{k:02x}"
+        new_station = station_id_for(code)
+        for table in APPLY_ORDER:
+            if table in ("stations", "targets"):
+                continue
+            model = MODEL_BY_TABLE[table]
+            ids, owners = _clone_columns(model)
+            select = []
+            for col in model.__table__.columns:
+                name = col.name
+                if name in ids:
+                    select.append(f"CASE WHEN {name} IS NULL THEN NULL "
+                                  f"ELSE '{prefix}' || substr({name}, 3) END")
+                elif name in owners:
+                    select.append(f"CASE WHEN {name} = '{src_station}' THEN '{new_station}' "
+                                  f"ELSE {name} END")
+                else:
+                    select.append(name)
+            names = ", ".join(c.name for c in model.__table__.columns)
+            con.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) "
+                        f"SELECT {', '.join(select)} FROM src.{table}")
+        con.commit()
+    con.execute("DETACH DATABASE src")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    os.replace(tmp, path)
+    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def bench_summary(table, cache: Path, demo_for) -> None:
+    from station_app.domain.services.metrics import compute_summary
+    from station_app.storage.database import open_database
+
+    path = district_db(cache, demo_for)
+    db = open_database(path, check=False)
+    as_of = date.today()
+    try:
+        with db.reader() as s:
+            members = s.connection().exec_driver_sql(
+                "SELECT count(*) FROM members").scalar_one()
+            compute_summary(s, as_of, None)  # warm the page cache, as a second look would
+        times = []
+        for _ in range(5):
+            with db.reader() as s:
+                t0 = time.perf_counter()
+                summary = compute_summary(s, as_of, None)
+                times.append(time.perf_counter() - t0)
+    finally:
+        db.close()
+    con = sqlite3.connect(path)
+    floors = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        con.execute("SELECT count(*) FROM visits WHERE deleted = 0 AND visit_date >= ? AND "
+                    "visit_date <= ?", (date(as_of.year, 1, 1).isoformat(),
+                                        as_of.isoformat())).fetchone()
+        floors.append(time.perf_counter() - t0)
+    con.close()
+    t, f = statistics.median(times), statistics.median(floors)
+    table.add(f"work summary, district of {STATIONS} stations ({members:,} members, "
+              f"{summary.values['enterprise_visits']:,} visits this year)",
+              f"{t * 1000:.0f} ms", f"{f * 1000:.1f} ms", t / f, "≤ 1 s")
+
+
+def run(table, demo: Path, cache: Path, demo_for) -> None:
+    bench_export(table, demo)
+    bench_summary(table, cache, demo_for)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.__main__ import CACHE, Table, demo_db
+
+    os.environ.setdefault("STATION_APP_HOME", str(CACHE / "home"))
+    t = Table()
+    run(t, demo_db(100_000, 7), CACHE, demo_db)
+    t.print()
