@@ -283,6 +283,7 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
         plan.append((col, name, _prep_fn(spec.type, name), plain))
     invisible = cells.HAS_INVISIBLE.search
     blank = cells.BLANK
+    blank_set = frozenset(blank)
     header_norm = [fields.normalize_header(c) for c in rows[header]] if header < len(rows) else []
     required = kind.required
     # a repeated header row (a sheet printed page by page) has its header text in the
@@ -303,9 +304,10 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
                 continue
             raw = line[col]
             if raw.__class__ is str:
-                if not raw.strip(blank):
+                if not raw or ((raw[0] in blank_set or raw[-1] in blank_set)
+                               and not raw.strip(blank)):
                     continue
-                if plain and invisible(raw) is None:
+                if plain and (raw.isascii() or invisible(raw) is None):
                     values[name] = raw
                     continue
             elif raw is None:
