@@ -245,9 +245,13 @@ def station_rows(station_path: Path) -> dict[str, tuple[list[str], list[tuple]]]
 def sqlite_upsert_floor(floor_path: Path, data: dict[str, tuple[list[str], list[tuple]]]
                         ) -> float:
     """One raw ``executemany`` upsert per table in one transaction; seconds."""
+    from sync.server.cli import SERVER_CACHE_MIB
+
     dst = sqlite3.connect(floor_path, isolation_level=None)
     dst.execute("PRAGMA journal_mode=WAL")
     dst.execute("PRAGMA synchronous=NORMAL")
+    # the page cache the district service gives its connections: the same footing
+    dst.execute(f"PRAGMA cache_size=-{SERVER_CACHE_MIB * 1024}")
     t0 = time.perf_counter()
     dst.execute("BEGIN")
     for t in PUSHED_TABLES:

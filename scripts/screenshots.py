@@ -54,8 +54,87 @@ def main() -> int:
         print(OUT / f"{key}.png")
     window.close()
     ctx.tasks.wait()
+    district_screenshots(app, db, tmp)
     db.close()
     return 0
+
+
+def _wire(cs):
+    import json
+
+    from sync.changeset import from_wire, to_wire
+
+    return from_wire(json.loads(json.dumps(to_wire(cs), ensure_ascii=False)))
+
+
+def district_screenshots(app, station, tmp: Path) -> None:
+    """The district view over a district the demo station (and a neighbour) synced into:
+    one member registered at both, one correction that lost to a later station edit."""
+    from sqlalchemy import select
+
+    from station_app.domain.actor import Actor
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.domain.models import Member
+    from station_app.domain.services import members, stations
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+    from station_app.ui.context import AppContext
+    from station_app.ui.main_window import MainWindow
+    from station_app.ui.pages import DISTRICT_PAGES
+    from station_app.ui.qt import QSettings
+    from station_app.ui.tasks import TaskRunner
+    from sync.merge import apply_changeset
+    from sync.outbound import acknowledge, gather, prune
+
+    boss = Actor("qu", "district_admin", None, "李科长")
+    district = open_database(tmp / "district.sqlite3", create=True)
+    district.set_state("station_id", DISTRICT_OWNER_ID)
+    with station.reader() as s:  # the district owns the stations the demo refers to
+        known = [(st.code, st.name, st.street, st.is_key) for st in stations.stations(s)]
+    with district.session(boss) as s:
+        for code, name, street, key in known:
+            stations.upsert_station(s, code, name, street=street, is_key=bool(key))
+        stations.upsert_station(s, "DP02", "大鹏社区工联会")
+    neighbour = open_database(tmp / "dp02.sqlite3", create=True)
+    init_station(neighbour, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+
+    def push(db) -> None:
+        prune(db)
+        while (cs := gather(db, limit=5_000)) is not None:
+            acknowledge(db, apply_changeset(district, _wire(cs),
+                                            pushing_station=db.station_id).acks)
+
+    with station.reader() as s:
+        moved = s.execute(select(Member).where(Member.status == "active").limit(2)).scalars().all()
+    with neighbour.session(Actor("boss", "station_admin")) as s:
+        members.register_member(s, {"name": moved[0].name, "id_number": moved[0].id_number})
+    push(station)
+    push(neighbour)
+    with district.session(boss) as s:
+        s.get(Member, moved[1].id).phone = "13900000000"
+    with station.session(Actor("admin", "station_admin")) as s:
+        members.update_member(s, moved[1].id, {"notes": "本人来电更新"})
+    push(station)
+    settings = QSettings(str(tmp / "district.ini"), QSettings.Format.IniFormat)
+    ctx = AppContext(db=district, actor=boss, lang="zh", tasks=TaskRunner(district),
+                     settings=settings, district=True)
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    for key, _title, _factory in DISTRICT_PAGES:
+        if key == "settings":
+            continue
+        window.open_page(key)
+        for _ in range(30):
+            app.processEvents()
+            ctx.tasks.wait(200)
+        app.processEvents()
+        window.grab().save(str(OUT / f"district-{key}.png"))
+        print(OUT / f"district-{key}.png")
+    window.close()
+    ctx.tasks.wait()
+    neighbour.close()
+    district.close()
 
 
 if __name__ == "__main__":
