@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from station_app.ui.qt import QAbstractTableModel, QModelIndex, Qt
+from station_app.ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QHeaderView,
+    QModelIndex,
+    Qt,
+    QTableView,
+    QWidget,
+)
 
 
 class RowsModel(QAbstractTableModel):
@@ -57,3 +65,17 @@ class RowsModel(QAbstractTableModel):
 
     def foreground(self, row: Any):
         return None
+
+
+def read_only_table(parent: QWidget, model: RowsModel) -> QTableView:
+    """A list view over a ``RowsModel``: whole rows selected one at a time, no editing,
+    columns sized to their contents, no row numbers."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().setVisible(False)
+    return view

@@ -18,13 +18,11 @@ from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
-    QAbstractItemView,
     QComboBox,
     QDate,
     QDateEdit,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -35,19 +33,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel
-
-
-def _table(parent: QWidget, model: RowsModel) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.verticalHeader().setVisible(False)
-    return view
+from station_app.ui.tables import RowsModel, read_only_table
 
 
 def _selected(view: QTableView, model: RowsModel) -> Any:
@@ -131,7 +117,7 @@ class StationsPage(Page):
         layout = QVBoxLayout(self)
         self.summary = QLabel(self)
         layout.addWidget(self.summary)
-        self.table = _table(self, self.model)
+        self.table = read_only_table(self, self.model)
         self.table.setObjectName("stations-table")
         layout.addWidget(self.table, 1)
 
@@ -182,14 +168,14 @@ class OverviewPage(Page):
         self.figures.columns = [(self.tr("Figure"), lambda r: r[0]),
                                 (self.tr("District"), lambda r: r[1])]
         self.figures.numeric = {1}
-        self.figures_view = _table(split, self.figures)
+        self.figures_view = read_only_table(split, self.figures)
         self.figures_view.setObjectName("district-figures")
         self.shares = RowsModel(self)
         self.shares.columns = [(self.tr("Station"), lambda r: r[0])] + [
             (self._label[c], lambda r, i=i: str(r[1][i])) for i, c in
             enumerate(self.SHARE_COLUMNS)]
         self.shares.numeric = set(range(1, len(self.SHARE_COLUMNS) + 1))
-        self.shares_view = _table(split, self.shares)
+        self.shares_view = read_only_table(split, self.shares)
         self.shares_view.setObjectName("station-shares")
         split.addWidget(self.figures_view)
         split.addWidget(self.shares_view)
@@ -273,7 +259,7 @@ class DuplicatesPage(Page):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = _table(self, self.model)
+        self.table = read_only_table(self, self.model)
         self.table.setObjectName("duplicates-table")
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -361,9 +347,9 @@ class ConflictsPage(Page):
                               (self.tr("Lost version"), lambda r: r[2])]
         layout = QVBoxLayout(self)
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.table = _table(split, self.model)
+        self.table = read_only_table(split, self.model)
         self.table.setObjectName("conflicts-table")
-        self.side_view = _table(split, self.sides)
+        self.side_view = read_only_table(split, self.sides)
         self.side_view.setObjectName("conflict-sides")
         split.addWidget(self.table)
         split.addWidget(self.side_view)
@@ -464,7 +450,7 @@ class WarningsPage(Page):
         layout = QVBoxLayout(self)
         self.summary = QLabel(self)
         layout.addWidget(self.summary)
-        self.table = _table(self, self.model)
+        self.table = read_only_table(self, self.model)
         self.table.setObjectName("warnings-table")
         layout.addWidget(self.table, 1)
 
@@ -517,7 +503,7 @@ class TargetsPage(Page):
             (self.tr("Done"), lambda t: f"{min(100, t[3] * 100 // t[2])}%" if t[2] else ""),
         ]
         self.model.numeric = {2, 3, 4}
-        self.table = _table(self, self.model)
+        self.table = read_only_table(self, self.model)
         self.table.setObjectName("targets-table")
         layout.addWidget(self.table, 1)
         box = QGroupBox(self.tr("Set a target"), self)

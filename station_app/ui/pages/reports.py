@@ -8,33 +8,18 @@ from pathlib import Path
 
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
-    QAbstractItemView,
     QDate,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel
-
-
-def _table(parent: QWidget, model: RowsModel) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.verticalHeader().setVisible(False)
-    return view
+from station_app.ui.tables import RowsModel, read_only_table
 
 
 class ReportsPage(Page):
@@ -63,7 +48,7 @@ class ReportsPage(Page):
         self.figures.numeric = {1}
         self.records = RowsModel(self)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        self.figures_view = _table(split, self.figures)
+        self.figures_view = read_only_table(split, self.figures)
         self.figures_view.setObjectName("report-figures")
         right = QWidget(split)
         inner = QVBoxLayout(right)
@@ -72,7 +57,7 @@ class ReportsPage(Page):
                                     right)
         self.records_title.setWordWrap(True)
         inner.addWidget(self.records_title)
-        self.records_view = _table(right, self.records)
+        self.records_view = read_only_table(right, self.records)
         self.records_view.setObjectName("report-records")
         inner.addWidget(self.records_view, 1)
         split.addWidget(self.figures_view)
