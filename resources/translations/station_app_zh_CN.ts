@@ -1509,6 +1509,14 @@
         <translation>发现时间</translation>
     </message>
     <message>
+        <source>Keep the version that stands</source>
+        <translation>保留现行版本</translation>
+    </message>
+    <message>
+        <source>Bring the other version back</source>
+        <translation>恢复另一版本</translation>
+    </message>
+    <message>
         <source>district&apos;s version</source>
         <translation>区总工会的版本</translation>
     </message>
@@ -1547,6 +1555,10 @@
     <message>
         <source>Syncing with the district…</source>
         <translation>正在与区总工会同步…</translation>
+    </message>
+    <message>
+        <source>Select a conflict first.</source>
+        <translation>请先选中一条冲突。</translation>
     </message>
 </context>
 <context>
