@@ -179,3 +179,50 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         con.close()
     log.warning("database %s restored from %s", db_path, backup)
     return saved
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def find_pg_dump() -> str | None:
+    """``pg_dump`` on the PATH, in ``$PG_BIN``, or the newest ``/usr/lib/postgresql/*/bin``."""
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    candidates = [Path(os.environ["PG_BIN"])] if os.environ.get("PG_BIN") else []
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+                         reverse=True)
+    for folder in candidates:
+        if (folder / "pg_dump").is_file():
+            return str(folder / "pg_dump")
+    return None
+
+
+def pg_dump(url, target: Path) -> Path:
+    """A custom-format ``pg_dump`` of the database at a SQLAlchemy URL into ``target``."""
+    import subprocess
+
+    exe = find_pg_dump()
+    if exe is None:
+        raise BackupError("pg_dump is not installed here: install the PostgreSQL client "
+                          "tools (or set PG_BIN to their folder)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    cmd = [exe, "-Fc", "-f", str(target), "-h", url.host or "localhost",
+           "-p", str(url.port or 5432), "-U", url.username or "postgres", url.database]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+    log.info("pg_dump of %s written to %s", url.render_as_string(hide_password=True), target)
+    return target
+
+
+def pg_backup_path(url, reason: str) -> Path:
+    """Where an automatic dump of a server database goes: the data folder's backups."""
+    from station_app.paths import data_dir
+
+    return (data_dir() / "backups" /
+            f"{url.database}.{datetime.now().strftime(STAMP)}.{reason}.dump")

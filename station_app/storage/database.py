@@ -213,6 +213,12 @@ def _open_server(url: str, *, create: bool) -> Database:
             "该数据库尚未初始化。",
         )
     if revision != SCHEMA_HEAD:
+        if revision is not None:
+            # an existing district is dumped before its schema changes, as files are
+            saved = backups.pg_dump(engine.url, backups.pg_backup_path(engine.url, "migration"))
+            log.info("upgrading %s from %s to %s (backup %s)",
+                     engine.url.render_as_string(hide_password=True), revision, SCHEMA_HEAD,
+                     saved)
         migrate(engine)
     return Database(engine, None)
 

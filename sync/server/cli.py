@@ -330,8 +330,6 @@ def cmd_export_bundle(args) -> int:
 
 def cmd_backup(args) -> int:
     """A backup of the district database: the SQLite backup API, or pg_dump."""
-    import shutil
-    import subprocess
     from datetime import datetime
 
     db = _open(args)
@@ -342,21 +340,14 @@ def cmd_backup(args) -> int:
         url = db.engine.url
     finally:
         db.close()
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        print("error: pg_dump is not installed here", file=sys.stderr)
-        return EXIT_ERROR
+    from station_app.storage.backup import BackupError, pg_dump
+
     target = Path(args.out or f"district-{datetime.now():%Y%m%dT%H%M%S}.dump")
-    env = {**__import__("os").environ}
-    if url.password:
-        env["PGPASSWORD"] = url.password
-    cmd = [pg_dump, "-Fc", "-f", str(target), "-h", url.host or "localhost",
-           "-p", str(url.port or 5432), "-U", url.username or "postgres", url.database]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if done.returncode:
-        print(f"error: pg_dump failed: {done.stderr.strip()}", file=sys.stderr)
+    try:
+        print(pg_dump(url, target))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(target)
     return 0
 
 

@@ -77,3 +77,36 @@ def test_services_and_history_on_postgres(district, district_admin):
             conn.execute(text("TRUNCATE audit_log"))
     with district.engine.begin() as conn:  # the sync stamp alone may be re-written
         conn.execute(text("UPDATE ledger_entries SET hlc = hlc"))
+
+
+def test_an_older_district_schema_is_dumped_before_it_is_upgraded(pg_url):
+    """Like a station file, a PostgreSQL district is backed up (pg_dump) before any
+    migration; the dump restores the data as it was."""
+    import os
+    import subprocess
+
+    from sqlalchemy import text
+
+    from station_app.paths import data_dir
+    from station_app.storage.backup import find_pg_dump
+    from station_app.storage.database import migrate, open_database
+    from station_app.storage.engine import make_engine
+    from station_app.storage.schema import SCHEMA_HEAD
+
+    engine = make_engine(pg_url)
+    migrate(engine, "0004")  # a district made by an older version
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO local_state (key, value) VALUES ('mark', 'before')"))
+    engine.dispose()
+    db = open_database(pg_url)
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == SCHEMA_HEAD
+    db.close()
+    dumps = list((data_dir() / "backups").glob("*.migration.dump"))
+    assert len(dumps) == 1
+    listing = subprocess.run([find_pg_dump().replace("pg_dump", "pg_restore"), "-l",
+                              str(dumps[0])], capture_output=True, text=True,
+                             env=dict(os.environ), check=True).stdout
+    assert "TABLE DATA public local_state" in listing
+    assert "change_log" not in listing  # taken before revision 0005 added it
