@@ -136,7 +136,8 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
         if pushing_station is not None and not model.__shared__ \
                 and row["station_id"] != pushing_station:
             raise OwnershipError(table, row["id"], "a station writes only its own rows")
-        values = {k: v for k, v in row.items() if k != "_base"}
+        values = dict(row)
+        values.pop("_base", None)
         current = existing.get(row["id"])
         if current is None:
             fresh.append(values)  # new rows go in with one executemany below
