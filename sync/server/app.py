@@ -10,8 +10,10 @@ push applies nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 import zlib
 from typing import Any
 
@@ -31,6 +33,8 @@ from station_app.storage.database import Database, open_database
 from sync import district
 from sync.changeset import VERSION, Changeset, ChangesetError, from_wire, to_wire
 from sync.merge import ImmutableConflict, OwnershipError, apply_changeset
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # bytes of changeset JSON, after decompression
 MAX_COMPRESSED = 4 * 1024 * 1024  # bytes of a gzip-compressed request body
@@ -177,8 +181,18 @@ def create_app(db: Database) -> FastAPI:
 
     @app.post("/v1/push")
     async def push(request: Request, station: str = Depends(authenticated)) -> Response:
+        t0 = time.perf_counter()
         data = _parse_json(await _read_body(request))
-        return _json(await run_in_threadpool(_push, db, station, data, writes))
+        t1 = time.perf_counter()
+        result = await run_in_threadpool(_push, db, station, data, writes)
+        t2 = time.perf_counter()
+        answer = _json(result)
+        log.info("push %s from %s: %d new, %d updated, %d unchanged, %d conflicts; read "
+                 "%.0f ms, applied %.0f ms, answered %.0f ms", result["batch_id"], station,
+                 result["inserted"], result["updated"], result["unchanged"],
+                 result["conflicts"], (t1 - t0) * 1000, (t2 - t1) * 1000,
+                 (time.perf_counter() - t2) * 1000)
+        return answer
 
     @app.get("/v1/pull")
     def pull(after: int = Query(0, ge=0),
