@@ -151,8 +151,8 @@ class MainWindow(QMainWindow):
         return self.pages[key]
 
     def _show_row(self, row: int) -> None:
-        if row < 0:
-            return
+        if row < 0 or self.ctx.db is None:
+            return  # (the navigation got focus before the database is attached)
         key = self.page_list[row][0]
         page = self.page(key)
         self.stack.setCurrentWidget(page)
@@ -162,7 +162,10 @@ class MainWindow(QMainWindow):
 
     def open_page(self, key: str, record_id: object = None) -> None:
         row = next(i for i, (k, _t, _f) in enumerate(self.page_list) if k == key)
-        self.nav.setCurrentRow(row)
+        if self.nav.currentRow() == row:
+            self._show_row(row)  # already current (e.g. before the deferred start): show it
+        else:
+            self.nav.setCurrentRow(row)
         page = self.page(key)
         if record_id is not None and isinstance(page, Page):
             page.open_record(str(record_id))

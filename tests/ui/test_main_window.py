@@ -65,3 +65,22 @@ def test_self_test_from_source():
                             env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "self-test ok" in result.stdout
+
+
+def test_a_deferred_window_shows_its_first_page_once_the_database_is_attached(qtbot, ctx):
+    """The window comes up before the database is open; if the navigation takes the focus
+    (and the first row) meanwhile, nothing is built without a database, and the page is
+    loaded once the database is attached — not left empty."""
+    from station_app.ui.main_window import MainWindow
+
+    db = ctx.db
+    ctx.db = None
+    win = MainWindow(ctx, deferred=True)
+    qtbot.addWidget(win)
+    win.show()
+    win.nav.setCurrentRow(0)  # as when the list gets the focus before start()
+    assert win.pages == {}
+    win.start(db)
+    page = win.page("dashboard")
+    qtbot.waitUntil(lambda: page.loaded, timeout=10_000)
+    assert win.stack.currentWidget() is page
