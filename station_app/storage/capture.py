@@ -448,7 +448,7 @@ def refresh_search_keys(session: Session, *, chunk: int = 5_000) -> int:
     """District: write the pinyin keys of members that arrived (or were renamed) by sync
     since the last refresh, reading the change log from the cursor kept in local_state.
     Returns how many members were keyed. Cheap when there is nothing new (one indexed
-    read), so the district's searches call it first."""
+    read), so a pinyin search of members at the district can call it first."""
     lock_change_log(session)  # no change below the cursor still uncommitted
     cursor = int(session.execute(select(LocalState.value).where(
         LocalState.key == SEARCH_KEYS_CURSOR)).scalar_one_or_none() or 0)

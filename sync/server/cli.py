@@ -274,6 +274,18 @@ def cmd_conflict_resolve(args) -> int:
     return 0
 
 
+def cmd_search_keys(args) -> int:
+    from sync.district import refresh_search_keys
+
+    db = _open(args)
+    try:
+        n = refresh_search_keys(db)
+    finally:
+        db.close()
+    print(f"pinyin search keys written for {n} member(s)")
+    return 0
+
+
 def cmd_duplicates(args) -> int:
     from station_app.domain.models import Station
     from station_app.domain.services import members
@@ -456,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
 
     command("duplicates", cmd_duplicates, "ID numbers active in more than one station")
+    command("search-keys", cmd_search_keys,
+            "write the pinyin search keys of members received since the last time")
 
     conflicts = sub.add_parser(
         "conflicts", help="versions that lost a merge, kept for review").add_subparsers(

@@ -35,3 +35,17 @@ def test_the_district_report_counts_every_station(db, admin, district, tmp_path,
     summary = wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
     counts = {r[0]: r[2] for r in summary[2:-1]}
     assert counts["KY01"] == 5 and counts["DP02"] == 0
+
+
+def test_district_server_search_keys(db, admin, district, capsys):
+    from station_app.domain.services.members import search_members
+    from sync.server.cli import main as district_main
+
+    register(db, admin, 1, "张三")
+    push_all(db, district)
+    assert district_main(["search-keys", "--db", target_of(district)]) == 0
+    assert "for 1 member(s)" in capsys.readouterr().out
+    with district.reader() as s:
+        assert [h.name for h in search_members(s, "zs")] == ["张三"]
+    assert district_main(["search-keys", "--db", target_of(district)]) == 0
+    assert "for 0 member(s)" in capsys.readouterr().out
