@@ -174,7 +174,9 @@ def test_a_push_killed_between_batches_resumes_without_loss_or_duplicates(
     report = client.sync()
     client.close()
     assert report.held == []
-    assert N_MEMBERS - applied <= report.pushed <= N_MEMBERS - applied + BATCH_ROWS
+    # sent again: at most the batch that was on its way and the one whose acknowledgement
+    # was still being written (the district answers them as duplicates, changing nothing)
+    assert N_MEMBERS - applied <= report.pushed <= N_MEMBERS - applied + 2 * BATCH_ROWS
 
     assert count(db, OutboxEntry) == 0
     for table, model in MODEL_BY_TABLE.items():
