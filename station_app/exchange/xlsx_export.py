@@ -417,8 +417,7 @@ def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
                           " ".join((where, "工作汇总" if zh else "Work summary", period)),
                           [_t(("指标", "Figure"), lang), _t(("数值", "Value"), lang)])
     for code, text, value in report.figures(lang):
-        if code.endswith("_fen"):
-            text = text.replace("（分）", "（元）").replace("(fen)", "(yuan)")
+        if code.endswith("_fen"):  # the label already names yuan
             figures.append((text, float(format_fen(value))))
         else:
             figures.append((text, value))

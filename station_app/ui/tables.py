@@ -8,7 +8,11 @@ from typing import Any
 from station_app.ui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
+    QDate,
+    QDateEdit,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
     QModelIndex,
     Qt,
     QTableView,
@@ -79,3 +83,18 @@ def read_only_table(parent: QWidget, model: RowsModel) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().setVisible(False)
     return view
+
+
+def as_of_bar(parent: QWidget, label: str, reload) -> tuple[QHBoxLayout, QDateEdit]:
+    """The "as of <date>" row of the report pages: today by default, a calendar, and
+    ``reload()`` when the date changes. Returns the row (more widgets may follow) and the
+    date field."""
+    bar = QHBoxLayout()
+    bar.addWidget(QLabel(label, parent))
+    edit = QDateEdit(QDate.currentDate(), parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.dateChanged.connect(lambda _d: reload())
+    bar.addWidget(edit)
+    bar.addStretch(1)
+    return bar, edit

@@ -8,7 +8,6 @@ for the push that is killed with SIGKILL.
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -18,7 +17,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,6 +24,7 @@ import pytest
 from loopback import serve
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from test_convergence import credit_code, new_id_number
 
 from station_app.domain.actor import Actor
 from station_app.domain.models import (
@@ -39,7 +38,6 @@ from station_app.domain.models import (
 )
 from station_app.domain.services import enterprises, members, stations
 from station_app.domain.services.setup import init_station
-from station_app.domain.validation import credit_code_check_char, id_check_char
 from station_app.storage.database import Database, open_database
 from sync.changeset import from_wire
 from sync.client import SyncClient, SyncReport
@@ -50,22 +48,6 @@ from sync.server.app import create_app
 ROOT = Path(__file__).resolve().parents[2]
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
 ADMIN = Actor("admin", "station_admin", 1, "站长")  # the first user init_station makes
-
-_ids = itertools.count(1)
-
-
-def new_id_number() -> str:
-    """A valid 身份证 号码 never used before in this test run."""
-    n = next(_ids)
-    born = date(1960, 1, 1) + timedelta(days=n // 1000)
-    body = f"440305{born:%Y%m%d}{n % 1000:03d}"
-    return body + id_check_char(body)
-
-
-def credit_code(i: int) -> str:
-    body = f"91440300MA5{i:06d}"
-    return body + credit_code_check_char(body)
-
 
 def count(db: Database, model, *where) -> int:
     with db.reader() as s:

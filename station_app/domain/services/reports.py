@@ -57,14 +57,23 @@ class Report:
     lists: dict[str, RecordList] = field(default_factory=dict)
 
     def figures(self, lang: str = "zh") -> list[tuple[str, str, int]]:
-        """(code, label, value) of every figure, money in yuan in the label's unit."""
-        zh = lang.startswith("zh")
-        out = []
-        for code, value in self.summary.values.items():
-            m = METRICS.get(code)
-            text = (m.zh if zh else m.en) if m else METRICS_EXTRA[code][0 if zh else 1]
-            out.append((code, text, value))
-        return out
+        """(code, label, value) of every figure (money: the value in fen, the label in
+        yuan, as ``figure_text`` shows it)."""
+        return [(code, figure_label(code, lang), value)
+                for code, value in self.summary.values.items()]
+
+
+def figure_label(code: str, lang: str = "zh") -> str:
+    """A figure's name as people read it; a sum of money is named in yuan."""
+    zh = lang.startswith("zh")
+    m = METRICS.get(code)
+    text = (m.zh if zh else m.en) if m else METRICS_EXTRA[code][0 if zh else 1]
+    return text.replace("（分）", "（元）").replace("(fen)", "(yuan)")
+
+
+def figure_text(code: str, value: int) -> str:
+    """A figure's value as shown: money in yuan with two decimals, counts grouped."""
+    return format_fen(value, grouping=True) if code.endswith("_fen") else f"{value:,}"
 
 
 def _stations(session: Session) -> dict[str, str]:

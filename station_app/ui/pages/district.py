@@ -19,8 +19,6 @@ from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
     QComboBox,
-    QDate,
-    QDateEdit,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,7 +31,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel, read_only_table
+from station_app.ui.tables import RowsModel, as_of_bar, read_only_table
 
 
 def _selected(view: QTableView, model: RowsModel) -> Any:
@@ -149,19 +147,10 @@ class OverviewPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        from station_app.domain.services.metrics import METRICS, METRICS_EXTRA
+        from station_app.domain.services.reports import figure_label
 
-        self._label = {code: (m.zh if ctx.zh else m.en) for code, m in METRICS.items()}
-        self._label.update({c: t[0 if ctx.zh else 1] for c, t in METRICS_EXTRA.items()})
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("As of"), self))
-        self.as_of = QDateEdit(QDate.currentDate(), self)
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
-        self.as_of.dateChanged.connect(lambda _d: self.reload())
-        bar.addWidget(self.as_of)
-        bar.addStretch(1)
+        bar, self.as_of = as_of_bar(self, self.tr("As of"), self.reload)
         layout.addLayout(bar)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         self.figures = RowsModel(self)
@@ -172,7 +161,7 @@ class OverviewPage(Page):
         self.figures_view.setObjectName("district-figures")
         self.shares = RowsModel(self)
         self.shares.columns = [(self.tr("Station"), lambda r: r[0])] + [
-            (self._label[c], lambda r, i=i: str(r[1][i])) for i, c in
+            (figure_label(c, ctx.lang), lambda r, i=i: str(r[1][i])) for i, c in
             enumerate(self.SHARE_COLUMNS)]
         self.shares.numeric = set(range(1, len(self.SHARE_COLUMNS) + 1))
         self.shares_view = read_only_table(split, self.shares)
@@ -204,21 +193,13 @@ class OverviewPage(Page):
             return summary, shares
 
         def done(result) -> None:
-            from station_app.domain.validation import format_fen
+            from station_app.domain.services.reports import figure_label, figure_text
 
             if seq != self._seq:
                 return
             summary, shares = result
-            rows = []
-            for code, value in summary.values.items():
-                label = self._label.get(code, code)
-                if code.endswith("_fen"):  # shown in yuan
-                    label = label.replace("（分）", "（元）").replace("(fen)", "(yuan)")
-                    text = format_fen(value, grouping=True)
-                else:
-                    text = f"{value:,}"
-                rows.append((label, text))
-            self.figures.set_rows(rows)
+            self.figures.set_rows([(figure_label(code, self.ctx.lang), figure_text(code, v))
+                                   for code, v in summary.values.items()])
             self.shares.set_rows(shares)
 
         self.ctx.tasks.run(work, on_done=done)

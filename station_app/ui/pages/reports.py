@@ -8,10 +8,7 @@ from pathlib import Path
 
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
-    QDate,
-    QDateEdit,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -19,7 +16,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel, read_only_table
+from station_app.ui.tables import RowsModel, as_of_bar, read_only_table
 
 
 class ReportsPage(Page):
@@ -30,14 +27,7 @@ class ReportsPage(Page):
         super().__init__(ctx, parent)
         self.report = None
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("As of"), self))
-        self.as_of = QDateEdit(QDate.currentDate(), self)
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
-        self.as_of.dateChanged.connect(lambda _d: self.reload())
-        bar.addWidget(self.as_of)
-        bar.addStretch(1)
+        bar, self.as_of = as_of_bar(self, self.tr("As of"), self.reload)
         self.export_button = QPushButton(self.tr("Export to Excel…"), self)
         self.export_button.clicked.connect(self.export_dialog)
         bar.addWidget(self.export_button)
@@ -85,20 +75,13 @@ class ReportsPage(Page):
                 return build_report(s, as_of, scope, lang=lang)
 
         def done(report) -> None:
-            from station_app.domain.validation import format_fen
+            from station_app.domain.services.reports import figure_text
 
             if seq != self._seq:
                 return  # the date changed meanwhile: a newer report is on its way
             self.report = report
-            rows = []
-            for code, text, value in report.figures(self.ctx.lang):
-                if code.endswith("_fen"):
-                    text = text.replace("（分）", "（元）").replace("(fen)", "(yuan)")
-                    shown = format_fen(value, grouping=True)
-                else:
-                    shown = f"{value:,}"
-                rows.append((code, text, shown))
-            self.figures.set_rows(rows)
+            self.figures.set_rows([(code, text, figure_text(code, value))
+                                   for code, text, value in report.figures(self.ctx.lang)])
             self.records.columns = []
             self.records.set_rows([])
             self.records_title.setText(self.tr(
