@@ -171,6 +171,15 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
     assert len(page.model.rows) == 1
     sides = {r[0]: (r[1], r[2]) for r in page.sides.rows}
     assert sides == {"Notes": ("站点修改", ""), "Phone": ("", "13900000000")}
+    from station_app.domain.services.conflicts import resolve_conflict
+
+    with district.session(DISTRICT) as s:  # settled elsewhere while the page showed it
+        resolve_conflict(s, page.model.rows[0].id, "winner")
+    assert not page.resolve("loser")  # told in place, nothing written
+    assert "settled" in page.message.text()
+    with district.session(DISTRICT) as s:  # (undone for the rest of the test)
+        c = s.get(SyncConflict, page.model.rows[0].id)
+        c.resolved_at = c.resolved_by = c.resolution = None
     assert page.resolve("loser")
     settle(qtbot, win)
     assert page.model.rows == []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
@@ -294,9 +295,8 @@ class DuplicatesPage(Page):
         try:
             with self.ctx.db.session(self.ctx.actor) as s:
                 retire_duplicate(s, row.id, keep.id, date.today())
-        except Exception as exc:  # a ValidationError names what to fix
-            messages = getattr(exc, "messages", None)
-            self.message.setText("; ".join(messages(self.ctx.lang)) if messages else str(exc))
+        except ValidationError as exc:  # it names what to fix; nothing was written
+            self.message.setText("; ".join(exc.messages(self.ctx.lang)))
             return False
         self.message.setText(self.tr("Done: the station pulls the change at its next sync."))
         self.ctx.notify("members")
@@ -399,9 +399,8 @@ class ConflictsPage(Page):
         try:
             with self.ctx.db.session(self.ctx.actor) as s:
                 resolve_conflict(s, view.id, keep)
-        except Exception as exc:  # a ValidationError names what to fix
-            messages = getattr(exc, "messages", None)
-            self.message.setText("; ".join(messages(self.ctx.lang)) if messages else str(exc))
+        except ValidationError as exc:  # it names what to fix; nothing was written
+            self.message.setText("; ".join(exc.messages(self.ctx.lang)))
             return False
         self.message.setText(self.tr("Settled.") if keep == "winner" else self.tr(
             "Settled: the lost version is written back; the station pulls it at its next "
