@@ -140,8 +140,8 @@ SEARCH_FLOORS = {
     # The least raw SQL that finds a page of the same rows: one index read, no ranking.
     "name substring": "SELECT id, name FROM members WHERE deleted = 0 AND instr(name, ?) > 0 "
                       "ORDER BY name LIMIT 50",
-    "pinyin initials": "SELECT m.id, m.name FROM member_search_keys k JOIN members m "
-                       "ON m.id = k.member_id WHERE k.key >= ? AND k.key < ? AND m.deleted = 0 "
+    "pinyin initials": "SELECT m.id, m.name FROM member_name_keys k JOIN members m "
+                       "ON m.name = k.name WHERE k.key >= ? AND k.key < ? AND m.deleted = 0 "
                        "LIMIT 50",
     # (no ORDER BY: SQLite would walk the name index and read every row to find few)
     "ID digits (4+)": "SELECT id FROM members WHERE deleted = 0 AND instr(id_number, ?) > 0",

@@ -169,18 +169,17 @@ class Member(Syncable, Base):
     )
 
 
-class MemberSearchKey(Base):
-    """Pinyin keys of member names (full and initials), local and derived; never synced."""
+class MemberNameKey(Base):
+    """Pinyin keys (full and initials) of each distinct member name; local, derived from
+    the names, never synced. Members sharing a name share its keys; a search finds names
+    by key, then members by name. Keys of a name nobody carries any more find nobody."""
 
-    __tablename__ = "member_search_keys"
+    __tablename__ = "member_name_keys"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
 
-    __table_args__ = (
-        Index("ix_member_search_keys_member_id", "member_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 # --------------------------------------------------------------------------- hardship

@@ -3,8 +3,8 @@
 Members are found as-you-type by pinyin ("zs", "zhangs", "zhangsan" all find
 张三).  Looking names up must not need pypinyin at query time, so the keys are
 computed once when a member is written and stored in an indexed table
-``member_search_keys(key, member_id)``.  A search then becomes a prefix range
-query::
+``member_name_keys(key, name)`` (one set per distinct name; members are then
+found by name).  A search becomes a prefix range query::
 
     key >= :q AND key < :q_next      -- q_next = prefix_upper_bound(q)
 

@@ -23,12 +23,13 @@ one by one.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from station_app.domain.ids import uuid7
@@ -37,7 +38,7 @@ from station_app.domain.models import (
     ChangeLog,
     LocalState,
     Member,
-    MemberSearchKey,
+    MemberNameKey,
     OutboxEntry,
     Syncable,
 )
@@ -189,7 +190,7 @@ def _queue(session: Session, table: str, row_id: str, hlc: str, base: str | None
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     # Queues still here were left by a flush that failed (and was rolled back, e.g. to a
     # savepoint): their rows were never written, so neither may their outbox, audit or keys.
-    for stale in ("_outbox", "_audit", "_rekey", "_changes", "_unkey"):
+    for stale in ("_outbox", "_audit", "_rekey", "_changes"):
         session.info.pop(stale, None)
     ctx = _ctx(session)
     new = [o for o in session.new if isinstance(o, Syncable)]
@@ -204,8 +205,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     # The district defers the pinyin keys of members it receives by sync (see
     # ``refresh_search_keys``): they are a third of the cost of applying a push.
     district_sync = from_sync and ctx.district
-    # member id -> (name, whether old keys must go)
-    rekey: dict[str, tuple[str, bool]] = session.info.setdefault("_rekey", {})
+    # names of members written here, whose pinyin keys must exist after the flush
+    rekey: set[str] = session.info.setdefault("_rekey", set())
 
     # Deletes become tombstones: take the object back from the delete list.
     for obj in gone:
@@ -232,7 +233,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
                 _queue(session, table, obj.id, obj.hlc, None)
             _audit(session, ctx, "insert", table, obj.id, None)
         if isinstance(obj, Member) and not district_sync:
-            rekey[obj.id] = (obj.name, False)
+            rekey.add(obj.name)
 
     for obj in dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -257,11 +258,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             action = "delete" if changes.get("deleted") == [False, True] else "update"
             _audit(session, ctx, action, table, obj.id, changes or None)
         _log_change(session, ctx, table, obj.id, obj.station_id, obj.hlc)
-        if isinstance(obj, Member) and "name" in changes:
-            if district_sync:  # the old name's keys go now, the new ones come later
-                session.info.setdefault("_unkey", set()).add(obj.id)
-            else:
-                rekey[obj.id] = (obj.name, True)
+        if isinstance(obj, Member) and "name" in changes and not district_sync:
+            rekey.add(obj.name)  # the old name's keys stay: they find nobody by it now
 
     _persist_clock(session, ctx)
 
@@ -280,34 +278,32 @@ def _after_flush(session: Session, _flush_context) -> None:
     changes = session.info.pop("_changes", None)
     if changes:
         _append_change_log(session, changes)
-    unkey = session.info.pop("_unkey", None)
-    if unkey:
-        session.execute(delete(MemberSearchKey).where(MemberSearchKey.member_id.in_(unkey)))
-    rekey: dict[str, tuple[str, bool]] | None = session.info.pop("_rekey", None)
-    if rekey:
-        replace = {mid: name for mid, (name, old) in rekey.items() if old}
-        fresh = {mid: name for mid, (name, old) in rekey.items() if not old}
-        if replace:
-            write_search_keys(session, replace, replace=True)
-        if fresh:
-            write_search_keys(session, fresh, replace=False)
+    names = session.info.pop("_rekey", None)
+    if names:
+        write_search_keys(session, names)
 
 
-def write_search_keys(session: Session, names: dict[str, str], *, replace: bool) -> None:
-    """Store the pinyin keys of members {id: name}."""
+def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
+    """Store the pinyin keys of these member names; keys already stored are left alone.
+
+    Keys belong to names, not members (``member_name_keys``): a roster of 100,000 has some
+    75,000 distinct names, and a name keyed once serves every member who carries it."""
     from station_app.domain.pinyin import search_keys
 
-    if replace and names:
-        ids = list(names)
-        for i in range(0, len(ids), 5_000):
-            session.execute(delete(MemberSearchKey).where(
-                MemberSearchKey.member_id.in_(ids[i:i + 5_000])))
-    pairs = sorted((key, member_id) for member_id, name in names.items()
-                   for key in search_keys(name))
-    # in key order, so the key index is filled front to back rather than at random
-    # places (a few per cent faster on a station that already has many keys)
-    insert_many(session.connection(), MemberSearchKey.__table__,
-                [{"key": key, "member_id": member_id} for key, member_id in pairs])
+    # in key order, so the B-tree is filled front to back rather than at random places
+    pairs = sorted({(key, name) for name in names if name for key in search_keys(name)})
+    if not pairs:
+        return
+    conn = session.connection()
+    table = MemberNameKey.__table__
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            f"INSERT OR IGNORE INTO {table.name} (key, name) VALUES (?, ?)", pairs)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(table).on_conflict_do_nothing(),
+                     [{"key": k, "name": n} for k, n in pairs])
 
 
 def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, Any]]) -> list[str]:
@@ -365,7 +361,7 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
             {"at": at, "actor": ctx.actor, "action": action, "table_name": table,
              "row_id": r["id"], "detail": '{"bulk": true}'} for r in rows])
     if model is Member and not (ctx.district and ctx.source == "sync"):
-        write_search_keys(session, {r["id"]: r["name"] for r in rows}, replace=False)
+        write_search_keys(session, {r["name"] for r in rows})
     ctx.changed.update((table, r["id"]) for r in rows)
     _persist_clock(session, ctx)
     return [r["id"] for r in rows]
@@ -460,9 +456,8 @@ def refresh_search_keys(session: Session, *, chunk: int = 5_000) -> int:
         return 0
     ids = list(dict.fromkeys(row_id for _seq, row_id in log))
     for i in range(0, len(ids), chunk):
-        names = dict(session.execute(select(Member.id, Member.name).where(
-            Member.id.in_(ids[i:i + chunk]))).all())
-        write_search_keys(session, names, replace=True)
+        write_search_keys(session, set(session.execute(select(Member.name).where(
+            Member.id.in_(ids[i:i + chunk]))).scalars()))
     stored = session.get(LocalState, SEARCH_KEYS_CURSOR)
     if stored is None:
         session.add(LocalState(key=SEARCH_KEYS_CURSOR, value=str(log[-1][0])))

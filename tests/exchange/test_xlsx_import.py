@@ -152,7 +152,7 @@ def test_import_twice_adds_nothing_twice(db, db_path, admin, roster, tmp_path):
     assert (first.imported, len(first.rejected), len(first.skipped)) == (5, 0, 0)
     assert _count(db_path, "members") == 5
     assert _count(db_path, "outbox", "table_name = 'members'") == 5
-    assert _count(db_path, "member_search_keys") > 0
+    assert _count(db_path, "member_name_keys") > 0
     second = import_file(db, admin, roster)
     assert (second.imported, len(second.rejected), len(second.skipped)) == (0, 0, 5)
     assert _count(db_path, "members") == 5

@@ -194,8 +194,8 @@ def test_dates_survive_the_wire(db, admin):
 
 def test_district_keys_pushed_members_for_pinyin_search_when_refreshed(db, admin, district):
     """The push path leaves pinyin keys out at the district; a refresh adds them from the
-    change log, a rename by sync drops the old ones at once, and a refresh with nothing
-    new does nothing."""
+    change log, a member renamed by sync is no longer found by the old name's keys, and a
+    refresh with nothing new does nothing."""
     from station_app.domain.services.members import search_members
     from sync.district import refresh_search_keys
 
@@ -215,7 +215,7 @@ def test_district_keys_pushed_members_for_pinyin_search_when_refreshed(db, admin
     with db.session(admin) as s:
         members.update_member(s, m.id, {"name": "李四"})
     push_all(db, district)
-    assert found("zs") == []  # the old name's keys went with the rename
+    assert found("zs") == []  # the old name's keys find nobody by that name now
     assert refresh_search_keys(district) == 1
     assert found("ls") == [m.id]
 

@@ -19,7 +19,7 @@ from station_app.domain.models import (
     AuditRecord,
     LedgerEntry,
     Member,
-    MemberSearchKey,
+    MemberNameKey,
     OutboxEntry,
     WatchListEntry,
 )
@@ -56,7 +56,7 @@ def counts(path: Path) -> dict[str, int]:
     return {
         t: q(path, f"SELECT count(*) FROM {t}")[0][0]
         for t in ("members", "outbox", "audit_log", "ledger_entries", "watch_list_entries",
-                  "member_search_keys", "hardship_cases")
+                  "member_name_keys", "hardship_cases")
     }
 
 
@@ -429,8 +429,8 @@ def test_a_failed_flush_rolled_back_to_a_savepoint_leaves_no_ghosts(db, admin, d
     assert after["members"] == before["members"] + 1
     assert after["outbox"] == before["outbox"] + 1
     assert after["audit_log"] == before["audit_log"] + 1
-    assert q(db_path, "SELECT DISTINCT member_id FROM member_search_keys "
-                      "WHERE member_id NOT IN (SELECT id FROM members)") == []
+    assert q(db_path, "SELECT DISTINCT name FROM member_name_keys "
+                      "WHERE name NOT IN (SELECT name FROM members)") == []
     assert q(db_path, "SELECT count(*) FROM outbox WHERE row_id NOT IN "
                       "(SELECT id FROM members) AND table_name = 'members'") == [(0,)]
     with db.reader() as s:
@@ -465,7 +465,7 @@ def test_bulk_rows_look_like_single_inserts(db, admin, db_path):
     with db.reader() as s:
         assert [h.name for h in members.search_members(s, "zs")] == ["张三"]
         assert [h.name for h in members.search_members(s, "zeng")] == ["曾小明"]
-        keys = s.execute(select(func.count()).select_from(MemberSearchKey)).scalar_one()
+        keys = s.execute(select(func.count()).select_from(MemberNameKey)).scalar_one()
     assert keys > 3
     # single inserts give the same shape of rows
     single = register(db, admin, 13, "王五")
@@ -479,3 +479,25 @@ def test_outbox_is_written_in_the_same_transaction(db, admin, db_path):
             select(OutboxEntry.hlc).where(OutboxEntry.row_id == m.id)
         ).scalars().all()
         assert pending == [m.hlc]
+
+
+def test_pinyin_keys_follow_names_through_renames_and_namesakes(db, admin, db_path):
+    """Keys belong to names: two members of one name share them (stored once), a rename
+    makes the member findable by the new name's pinyin and no longer by the old one's,
+    and the namesake who kept the name is still found by it."""
+    first = register(db, admin, 1, "张三")
+    namesake = register(db, admin, 2, "张三")
+    assert q(db_path, "SELECT count(*) FROM member_name_keys WHERE name = '张三'") == [(3,)]
+    with db.session(admin) as s:
+        members.update_member(s, first.id, {"name": "李四"})
+
+    def found(query: str) -> list[str]:
+        with db.reader() as s:
+            return sorted(h.id for h in members.search_members(s, query))
+
+    assert found("zs") == [namesake.id]
+    assert found("ls") == found("lisi") == [first.id]
+    with db.session(admin) as s:  # a rename back needs no new keys, and finds both again
+        members.update_member(s, first.id, {"name": "张三"})
+    assert found("zhangsan") == sorted([first.id, namesake.id])
+    assert found("ls") == []

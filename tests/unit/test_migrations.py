@@ -125,6 +125,7 @@ def test_an_old_database_upgrades_with_its_members(tmp_path):
         "李四": _raw_member(con, 2, "李四"),
         "曾小明": _raw_member(con, 3, "曾小明", status="left"),
     }
+    namesake = _raw_member(con, 4, "张三")  # two members share a name, and its keys
     con.commit()
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "member_search_keys" not in tables
@@ -136,11 +137,15 @@ def test_an_old_database_upgrades_with_its_members(tmp_path):
         assert revision_of(db.engine) == SCHEMA_HEAD
         con = sqlite3.connect(path)
         assert con.execute("SELECT * FROM members ORDER BY id").fetchall() == before
-        keyed = {r[0] for r in con.execute("SELECT DISTINCT member_id FROM member_search_keys")}
+        keyed = con.execute("SELECT key, name FROM member_name_keys ORDER BY 1, 2").fetchall()
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
         con.close()
-        assert keyed == set(ids.values())
+        assert {name for _k, name in keyed} == set(ids)
+        assert ("zs", "张三") in keyed and ("zhangsan", "张三") in keyed
+        assert "member_search_keys" not in tables  # revision 0006 keys names, not members
         with db.reader() as s:
-            assert [h.id for h in members.search_members(s, "zs")] == [ids["张三"]]
+            assert sorted(h.id for h in members.search_members(s, "zs")) == sorted(
+                [ids["张三"], namesake])
             assert [h.id for h in members.search_members(s, "lis")] == [ids["李四"]]
             assert [h.id for h in members.search_members(s, "zxm")] == [ids["曾小明"]]
             assert [h.id for h in members.search_members(s, "zeng")] == [ids["曾小明"]]

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import MEMBER_STATUS, label
-from station_app.domain.models import Enterprise, Member, MemberSearchKey
+from station_app.domain.models import Enterprise, Member, MemberNameKey
 from station_app.domain.pinyin import normalize_query, prefix_upper_bound
 from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.validation import (
@@ -337,9 +337,10 @@ def _tiers(session: Session, word: str) -> list:
                          & Member.id.not_in(by_phone))
         return tiers
     if pinyin:
-        exact = select(MemberSearchKey.member_id).where(MemberSearchKey.key == pinyin)
-        prefix = select(MemberSearchKey.member_id).where(_starts(MemberSearchKey.key, pinyin))
-        return [Member.id.in_(exact), Member.id.in_(prefix) & Member.id.not_in(exact)]
+        # names by their keys, then members by name (ix_members_name)
+        exact = select(MemberNameKey.name).where(MemberNameKey.key == pinyin)
+        prefix = select(MemberNameKey.name).where(_starts(MemberNameKey.key, pinyin))
+        return [Member.name.in_(exact), Member.name.in_(prefix) & Member.name.not_in(exact)]
     return [
         Member.name == word,
         _starts(Member.name, word) & (Member.name != word),
