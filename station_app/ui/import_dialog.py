@@ -147,7 +147,7 @@ class ImportDialog(QDialog):
             return preview_file(path, kind=kind, mapping=mapping, db=task.db, actor=actor)
 
         self.ctx.tasks.run(work, on_done=self._show_preview, on_error=self._failed,
-                           label=self.tr("Checking the workbook…"), parent=self)
+                           label=self.tr("Checking the workbook…"), parent=self, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         messages = getattr(exc, "messages", None)
@@ -228,7 +228,7 @@ class ImportDialog(QDialog):
             self.ctx.notify(tables.get(result.kind.code, result.kind.code))
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._failed,
-                           label=self.tr("Importing…"), parent=self)
+                           label=self.tr("Importing…"), parent=self, owner=self)
 
     def save_errors_dialog(self) -> None:
         if self.imported is None:

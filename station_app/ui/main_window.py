@@ -200,7 +200,8 @@ class MainWindow(QMainWindow):
             self._status_pending.setText(
                 self.tr("%1 changes not yet sent").replace("%1", str(count)))
 
-        ctx.tasks.run(lambda task: task.db.pending_count(), on_done=show)
+        ctx.tasks.run(lambda task: task.db.pending_count(), on_done=show,
+                      owner=self._status_pending)
 
     def _refresh_district_status(self) -> None:
         ctx = self.ctx
@@ -218,7 +219,7 @@ class MainWindow(QMainWindow):
             self._status_pending.setText(
                 self.tr("%1 open sync conflicts").replace("%1", str(count)))
 
-        ctx.tasks.run(work, on_done=show)
+        ctx.tasks.run(work, on_done=show, owner=self)
 
     # -- actions -----------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
                                          8000)
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._error,
-                           label=self.tr("Backing up…"), parent=self)
+                           label=self.tr("Backing up…"), parent=self, owner=self)
 
     def import_excel(self):
         from station_app.ui.import_dialog import ImportDialog
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
                                          .replace("%1", str(n)).replace("%2", str(path)), 10000)
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._error,
-                           label=self.tr("Writing the workbook…"), parent=self)
+                           label=self.tr("Writing the workbook…"), parent=self, owner=self)
 
     def restore_from_backup(self) -> None:
         from station_app.ui.dialogs import RestoreDialog

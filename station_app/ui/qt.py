@@ -93,6 +93,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QWizard,
     QWizardPage,
 )
+from shiboken6 import isValid as is_alive  # noqa: F401  (a Qt object not yet deleted)
 
 
 def tr(context: str, text: str) -> str:

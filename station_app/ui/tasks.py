@@ -22,7 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from station_app.storage.database import Database
-from station_app.ui.qt import QObject, QProgressDialog, QRunnable, Qt, QThreadPool, QTimer, Signal
+
+from station_app.ui.qt import (
+    QObject,
+    QProgressDialog,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    is_alive,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +115,11 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         label: str | None = None,
         parent=None,
+        owner: QObject | None = None,
     ) -> Task:
+        """Run ``fn(task)`` on the pool; ``on_done``/``on_error`` run on the GUI thread.
+        ``owner``: the widget the callbacks update; when it is gone by the time the task
+        reports (a window closed meanwhile), the result is dropped."""
         task = Task(self.db, fn, label)
         self._running.add(task)
         dialog: list[QProgressDialog] = []
@@ -134,14 +148,20 @@ class TaskRunner(QObject):
                 if text:
                     box.setLabelText(text)
 
+        def owner_gone() -> bool:
+            return owner is not None and not is_alive(owner)
+
         def succeeded(result: Any) -> None:
             finish()
-            if on_done is not None:
+            if on_done is not None and not owner_gone():
                 on_done(result)
 
         def failed(exc: BaseException, _tb: str) -> None:
             finish()
             if isinstance(exc, Cancelled):
+                return
+            if owner_gone():
+                log.warning("a task failed after its window closed: %s", exc)
                 return
             if on_error is not None:
                 on_error(exc)

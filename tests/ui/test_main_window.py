@@ -84,3 +84,28 @@ def test_a_deferred_window_shows_its_first_page_once_the_database_is_attached(qt
     page = win.page("dashboard")
     qtbot.waitUntil(lambda: page.loaded, timeout=10_000)
     assert win.stack.currentWidget() is page
+
+
+def test_a_task_reporting_after_its_window_closed_is_dropped(qtbot, ctx):
+    """A background task (the count of unsent changes) that reports after the widget it
+    updates was deleted drops its result instead of raising in the event loop; a task
+    whose owner lives reports as usual."""
+    import threading
+
+    from station_app.ui.qt import QLabel, is_alive
+
+    gate = threading.Event()
+    gone, alive = QLabel(), QLabel()
+    shown: list[str] = []
+
+    def slow(task):
+        gate.wait(10)
+        return task.db.pending_count()
+
+    ctx.tasks.run(slow, on_done=lambda n: gone.setText(str(n)), owner=gone)
+    ctx.tasks.run(slow, on_done=lambda n: shown.append(str(n)), owner=alive)
+    gone.deleteLater()
+    qtbot.waitUntil(lambda: not is_alive(gone))
+    gate.set()
+    assert ctx.tasks.wait()
+    qtbot.waitUntil(lambda: shown == [str(ctx.db.pending_count())])

@@ -157,7 +157,7 @@ class DashboardPage(Page):
         self.status.setText(self.tr("Loading…"))
         self.ctx.tasks.run(_load(station_id, station_id),
                            on_done=lambda data: self._loaded(gen, data),
-                           on_error=self._failed, parent=self)
+                           on_error=self._failed, parent=self, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(self.tr("Could not load the dashboard: %1").replace("%1", str(exc)))

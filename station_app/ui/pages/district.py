@@ -132,7 +132,7 @@ class StationsPage(Page):
                                  .replace("%1", str(len(rows))).replace("%2", str(synced))
                                  .replace("%3", str(sum(r.conflicts for r in rows))))
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
 
 # --------------------------------------------------------------------------- overview
@@ -203,7 +203,7 @@ class OverviewPage(Page):
                                    for code, v in summary.values.items()])
             self.shares.set_rows(shares)
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -274,7 +274,7 @@ class DuplicatesPage(Page):
                 .replace("%1", str(people)))
             self.retire_button.setEnabled(bool(rows))
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
     def retire_selected(self, *, confirm: bool = True) -> bool:
         from station_app.domain.services.members import retire_duplicate
@@ -364,7 +364,7 @@ class ConflictsPage(Page):
             if views:
                 self.table.selectRow(0)
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
     def _buttons(self) -> None:
         has = _selected(self.table, self.model) is not None
@@ -445,7 +445,7 @@ class WarningsPage(Page):
             self.model.set_rows(rows)
             self.summary.setText(self.tr("%1 early warnings").replace("%1", str(len(rows))))
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
 
 # --------------------------------------------------------------------------- targets
@@ -530,7 +530,7 @@ class TargetsPage(Page):
             self.scope.setCurrentIndex(max(index, 0))
             self.model.set_rows(targets)
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
     def save(self) -> bool:
         from station_app.domain.services.stations import set_target

@@ -297,7 +297,7 @@ class EnterprisesPage(Page):
         self._generation += 1
         gen = self._generation
         self.ctx.tasks.run(_load_enterprises, on_done=lambda rows: self._loaded(gen, rows),
-                           on_error=self._failed, parent=self)
+                           on_error=self._failed, parent=self, owner=self)
 
     def _loaded(self, gen: int, rows: list[tuple]) -> None:
         if gen != self._generation:

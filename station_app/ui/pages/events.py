@@ -116,7 +116,7 @@ class EventsPage(Page):
         self.loaded = False
         self.ctx.tasks.run(_load_year(self.ctx.db.station_id, self.year_box.value()),
                            on_done=lambda rows: self._loaded(gen, rows),
-                           on_error=lambda exc: self.message.setText(str(exc)), parent=self)
+                           on_error=lambda exc: self.message.setText(str(exc)), parent=self, owner=self)
 
     def _loaded(self, gen: int, rows: list[tuple]) -> None:
         if gen != self._generation:

@@ -492,7 +492,7 @@ class HardshipPage(Page):
                 else:
                     self.show_message(self.tr("Could not load: %1").replace("%1", str(exc)))
 
-        self.ctx.tasks.run(fn, on_done=done, on_error=failed, parent=self)
+        self.ctx.tasks.run(fn, on_done=done, on_error=failed, parent=self, owner=self)
 
     def current_filter(self) -> str:
         return self.filter.currentData()

@@ -306,7 +306,7 @@ class MembersPage(Page):
         def first(hits) -> None:
             if two_pass and len(hits) < SEARCH_PAGE and seq == self._search_seq:
                 show(hits)
-                self.ctx.tasks.run(work_for(False), on_done=last, on_error=failed)
+                self.ctx.tasks.run(work_for(False), on_done=last, on_error=failed, owner=self)
             else:
                 last(hits)
 
@@ -315,7 +315,7 @@ class MembersPage(Page):
                 self.searching = False
                 self._notice(str(exc))
 
-        self.ctx.tasks.run(work_for(two_pass), on_done=first, on_error=failed)
+        self.ctx.tasks.run(work_for(two_pass), on_done=first, on_error=failed, owner=self)
 
     # -- selection ---------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ class ReportsPage(Page):
             self.records_title.setText(self.tr(
                 "Select a figure to see the records behind it."))
 
-        self.ctx.tasks.run(work, on_done=done)
+        self.ctx.tasks.run(work, on_done=done, owner=self)
 
     def show_records(self) -> None:
         index = self.figures_view.currentIndex()
@@ -136,4 +136,4 @@ class ReportsPage(Page):
                                  .replace("%1", str(exc)))
 
         self.ctx.tasks.run(work, on_done=done, on_error=failed,
-                           label=self.tr("Writing the workbook…"), parent=self)
+                           label=self.tr("Writing the workbook…"), parent=self, owner=self)

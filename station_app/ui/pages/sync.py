@@ -154,7 +154,8 @@ class SyncPage(Page):
         self.sync_button.setEnabled(False)
         self.running = self.ctx.tasks.run(
             work, on_done=done, on_error=failed,
-            label=None if quiet else self.tr("Syncing with the district…"), parent=self)
+            label=None if quiet else self.tr("Syncing with the district…"), parent=self,
+            owner=self)
 
     def settle(self, keep: str) -> bool:
         """Settle the selected conflict (station admins): keep the version that stands, or

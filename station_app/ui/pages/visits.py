@@ -242,7 +242,7 @@ class VisitsPage(Page):
         station_id = self.ctx.db.station_id
         self.ctx.tasks.run(_load_week(station_id, self.iso_year, self.iso_week),
                            on_done=lambda result: self._loaded(gen, result),
-                           on_error=self._failed, parent=self)
+                           on_error=self._failed, parent=self, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(str(exc))
