@@ -149,7 +149,7 @@ def initial_push(station_path: Path, url: str, code: str
 
     station = open_database(station_path, check=False)
     try:
-        client = SyncClient(station, url, batch_rows=5_000, timeout=300)
+        client = SyncClient(station, url, timeout=300)  # the app's batch sizes: 1,000, growing
         try:
             client.enroll(code)
             spent = time_requests(client)

@@ -29,7 +29,7 @@ from sqlalchemy import Boolean, Date, Integer, String, Text
 from station_app.domain.models import MODEL_BY_TABLE, Syncable
 
 VERSION = 1
-MAX_ROWS = 5_000  # per changeset
+MAX_ROWS = 20_000  # per changeset (a client grows its batches up to this; see sync.client)
 MAX_TEXT = 20_000  # characters in one Text value
 # Parents before children, so foreign keys hold while a batch applies.
 APPLY_ORDER = (

@@ -40,13 +40,25 @@ from sync.outbound import acknowledge, gather, prune
 log = logging.getLogger(__name__)
 
 RETRIES = (0.5, 1.0, 2.0)  # seconds between attempts after a network error
+# Batch size: a push starts at ``batch_rows`` and doubles the next batch while the
+# district applies a full one in under GROW_BELOW_S, up to the district's limits; it halves
+# when one takes longer than SHRINK_ABOVE_S. A first push of a large station so needs
+# fewer, larger transactions at the district (each commit rewrites the index pages the
+# batch touched), while progress and cancel stay a few seconds apart.
+GROW_BELOW_S = 1.5
+SHRINK_ABOVE_S = 6.0
+OLD_DISTRICT_LIMITS = (5_000, 16 * 1024 * 1024)  # a district that does not say its own
 BUSY_FACTOR = 2  # a busy district (503) is given longer between attempts
 
 
 def encode(cs: Changeset) -> bytes:
     """A changeset as the body of a push: JSON, gzip (level 1: on a LAN or loopback the
     time to compress more would cost more than the bytes it saves)."""
-    return gzip.compress(orjson.dumps(to_wire(cs)), compresslevel=1)
+    return compress(orjson.dumps(to_wire(cs)))
+
+
+def compress(raw: bytes) -> bytes:
+    return gzip.compress(raw, compresslevel=1)
 
 
 class SyncError(Exception):
@@ -82,7 +94,7 @@ class SyncReport:
 class SyncClient:
     def __init__(self, db: Database, server: str | None = None, *,
                  transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
-                 batch_rows: int = 1_000,
+                 batch_rows: int = 1_000, max_batch_rows: int | None = None,
                  progress: Callable[[str, int, int], None] | None = None,
                  cancelled: Callable[[], bool] | None = None):
         self.db = db
@@ -94,7 +106,9 @@ class SyncClient:
         if server:
             db.set_state("district_server", self.server)
         self.token = state.get("sync_token")
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows  # the first batch of a push
+        self.max_batch_rows = max_batch_rows  # None: grow up to what the district accepts
+        self.limits = OLD_DISTRICT_LIMITS  # (rows, JSON bytes) per push; from /v1/health
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.cancelled = cancelled or (lambda: False)
         self.http = httpx.Client(base_url=self.server, timeout=timeout, transport=transport,
@@ -161,6 +175,8 @@ class SyncClient:
 
     def check_clock(self, report: SyncReport) -> None:
         health = self._check(self._request("GET", "/v1/health"))
+        self.limits = (int(health.get("max_rows", OLD_DISTRICT_LIMITS[0])),
+                       int(health.get("max_body", OLD_DISTRICT_LIMITS[1])))
         skew = wall_ms() - int(health["time_ms"])
         if abs(skew) > MAX_REMOTE_AHEAD_MS:
             minutes = skew / 60_000
@@ -181,10 +197,24 @@ class SyncClient:
         encodes the next (which skips the rows still on their way)."""
         prune(self.db)
         held = self._held()
+        max_rows, max_body = self.limits
+        if self.max_batch_rows:
+            max_rows = min(max_rows, self.max_batch_rows)
+        body_budget = max_body * 3 // 4  # JSON bytes: room for the district's own limit
+        size = [max(1, min(self.batch_rows, max_rows))]  # rows of the next batch
 
-        def prepare(skip: frozenset) -> tuple[Changeset, bytes] | None:
-            cs = gather(self.db, limit=self.batch_rows, exclude=held, skip=skip)
-            return None if cs is None else (cs, encode(cs))
+        def prepare(skip: frozenset) -> tuple[Changeset, bytes, int] | None:
+            limit = size[0]
+            while True:
+                cs = gather(self.db, limit=limit, exclude=held, skip=skip)
+                if cs is None:
+                    return None
+                raw = orjson.dumps(to_wire(cs))
+                if len(raw) <= body_budget or cs.count() == 1:
+                    return cs, compress(raw), limit
+                # long texts: the oldest half again, until it fits (the rest follows)
+                limit = max(1, cs.count() // 2)
+                size[0] = min(size[0], limit)
 
         with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as helper:
             acks: list[Future] = []
@@ -196,12 +226,18 @@ class SyncClient:
             upcoming = helper.submit(prepare, frozenset())
             try:
                 while (prepared := upcoming.result()) is not None:
-                    cs, body = prepared
+                    cs, body, gathered_at = prepared
                     self.progress("push", report.pushed, report.pushed + cs.count())
                     on_its_way = frozenset((t, r["id"]) for t, rows in cs.rows.items()
                                            for r in rows)
                     upcoming = helper.submit(prepare, on_its_way)
+                    t0 = time.perf_counter()
                     self._send(cs, report, held, body, ack=ack_later)
+                    took = time.perf_counter() - t0
+                    if took < GROW_BELOW_S and cs.count() >= gathered_at:
+                        size[0] = min(max(size[0], gathered_at * 2), max_rows)
+                    elif took > SHRINK_ABOVE_S:
+                        size[0] = max(1, min(size[0], cs.count()) // 2)
             finally:
                 upcoming.cancel()
                 for done in acks:  # an acknowledgement that failed to clear is an error

@@ -35,7 +35,8 @@ from station_app.storage.capture import bulk_insert, lock_change_log, utc_now_te
 from station_app.storage.database import Database
 from sync.changeset import APPLY_ORDER, Changeset
 
-CONTENT_SKIP = {"hlc"}  # what may differ between two copies of an immutable row
+CONTENT_SKIP = {"hlc"}
+LOOKUP_CHUNK = 2_000  # ids per IN (…) look-up  # what may differ between two copies of an immutable row
 
 
 class OwnershipError(PermissionError):
@@ -124,10 +125,14 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
     ids = [r["id"] for r in rows]
     existing = {}
     pending: set[str] = set()
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for obj in s.execute(select(model).where(model.id.in_(chunk))).scalars():
-            existing[obj.id] = obj
+    for i in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[i:i + LOOKUP_CHUNK]
+        # ids first (an index read): most rows of a first push are new, and loading ORM
+        # objects only for the rows that are here keeps that case cheap
+        here = s.execute(select(model.id).where(model.id.in_(chunk))).scalars().all()
+        if here:
+            for obj in s.execute(select(model).where(model.id.in_(here))).scalars():
+                existing[obj.id] = obj
         if from_district:
             pending.update(s.execute(select(OutboxEntry.row_id).where(
                 OutboxEntry.table_name == table, OutboxEntry.row_id.in_(chunk))).scalars())

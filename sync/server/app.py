@@ -31,13 +31,13 @@ from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
 from station_app.storage.database import Database, open_database
 from sync import district
-from sync.changeset import VERSION, Changeset, ChangesetError, from_wire, to_wire
+from sync.changeset import MAX_ROWS, VERSION, Changeset, ChangesetError, from_wire, to_wire
 from sync.merge import ImmutableConflict, OwnershipError, apply_changeset
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # bytes of changeset JSON, after decompression
-MAX_COMPRESSED = 4 * 1024 * 1024  # bytes of a gzip-compressed request body
+MAX_COMPRESSED = 16 * 1024 * 1024  # bytes of a gzip-compressed request body
 DB_ENV = "DISTRICT_SERVER_DB"  # the database of app_from_env (multi-worker serving)
 
 
@@ -159,7 +159,7 @@ def create_app(db: Database) -> FastAPI:
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "changeset_version": VERSION,
-                "time_ms": wall_ms()}
+                "time_ms": wall_ms(), "max_rows": MAX_ROWS, "max_body": MAX_BODY}
 
     @app.post("/v1/enroll")
     async def enroll(request: Request) -> dict[str, Any]:

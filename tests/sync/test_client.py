@@ -52,7 +52,7 @@ def test_two_stations_and_the_district(db, admin, district, server, tmp_path, te
         for n in range(1, 6):
             members.register_member(s, {"name": "会员" + "甲乙丙丁戊"[n - 1],
                                         "id_number": idn(n)})
-    client = SyncClient(db, server, batch_rows=2)
+    client = SyncClient(db, server, batch_rows=2, max_batch_rows=2)
     with pytest.raises(SyncError, match="not enrolled"):
         client.sync()
     report = client.sync(code)
@@ -220,3 +220,62 @@ def test_a_busy_district_answers_503_and_the_client_tries_again(db, admin, tmp_p
     assert count(district, Member) == 3
     assert count(db, OutboxEntry) == 0
     district.close()
+
+
+def _bulk_members(db, admin, n: int, note: str = "") -> None:
+    with db.session(admin) as s:
+        result = members.bulk_register_members(
+            s, [{"name": "会员", "id_number": idn(i), "notes": note or None}
+                for i in range(1, n + 1)])
+    assert len(result.inserted) == n
+
+
+def test_a_push_grows_its_batches_while_the_district_keeps_up(db, admin, district, server):
+    """A long queue starts at the first batch size and doubles while the district applies
+    full batches quickly (fewer, larger transactions), never past the district's limit;
+    everything arrives once."""
+    from sync.client import SyncClient
+    from sync.district import enroll
+
+    _bulk_members(db, admin, 600)
+    sizes: list[int] = []
+    client = SyncClient(db, server, batch_rows=10,
+                        progress=lambda stage, done, total: stage == "push"
+                        and sizes.append(total - done))
+    report = client.sync(enroll(district, "KY01").code)
+    client.close()
+    assert client.limits == (20_000, 16 * 1024 * 1024)  # what the district said it takes
+    assert sizes[:3] == [10, 10, 20]  # the second was gathered while the first was away
+    assert sizes == sorted(sizes[:-1]) + sizes[-1:] and max(sizes) >= 160
+    assert sum(sizes) == report.pushed == 600
+    assert count(district, Member) == 600 and count(db, OutboxEntry) == 0
+
+
+def test_a_push_keeps_each_batch_under_the_districts_body_limit(db, admin, district,
+                                                                monkeypatch):
+    """Rows with long texts: a batch is cut (oldest first) until its JSON fits within the
+    district's body limit, so a queue of long notes never meets a 413; all arrive once."""
+    import orjson
+
+    import sync.server.app as server_app
+    from sync.changeset import to_wire
+    from sync.client import SyncClient
+    from sync.district import enroll
+
+    monkeypatch.setattr(server_app, "MAX_BODY", 64 * 1024)
+    _bulk_members(db, admin, 120, note="走访记录" * 500)  # ~6 KB of JSON a row
+    bodies: list[int] = []
+    with serve(server_app.create_app(district)) as url:
+        client = SyncClient(db, url, batch_rows=1_000)
+        send = client._send
+
+        def measured(cs, *args, **kwargs):
+            bodies.append(len(orjson.dumps(to_wire(cs))))
+            return send(cs, *args, **kwargs)
+
+        client._send = measured
+        report = client.sync(enroll(district, "KY01").code)
+        client.close()
+    assert report.pushed == 120 and report.held == []
+    assert len(bodies) >= 10 and max(bodies) <= 48 * 1024
+    assert count(district, Member) == 120 and count(db, OutboxEntry) == 0

@@ -76,7 +76,7 @@ PUSH_SCRIPT = textwrap.dedent("""
     from sync.client import SyncClient
 
     db = open_database(sys.argv[1], check=False)
-    SyncClient(db, sys.argv[2], batch_rows=int(sys.argv[3])).sync()
+    SyncClient(db, sys.argv[2], batch_rows=int(sys.argv[3]), max_batch_rows=int(sys.argv[3])).sync()
     print("finished")
 """)
 
@@ -119,7 +119,7 @@ def test_a_push_killed_between_batches_resumes_without_loss_or_duplicates(
                  "phone": f"139{i:08d}"} for i in range(N_MEMBERS)])
     assert not result.rejected and len(result.inserted) == N_MEMBERS
     assert count(db, OutboxEntry) == N_MEMBERS
-    client = SyncClient(db, server, batch_rows=BATCH_ROWS)
+    client = SyncClient(db, server, batch_rows=BATCH_ROWS, max_batch_rows=BATCH_ROWS)
     client.enroll(enroll(district, "KY01").code)  # the token is kept in the station file
     client.close()
 
@@ -152,7 +152,7 @@ def test_a_push_killed_between_batches_resumes_without_loss_or_duplicates(
     # entries were gone for certain (the second's most likely, but that may still run)
     assert N_MEMBERS - applied <= queued <= N_MEMBERS - BATCH_ROWS
 
-    client = SyncClient(db, server, batch_rows=BATCH_ROWS)
+    client = SyncClient(db, server, batch_rows=BATCH_ROWS, max_batch_rows=BATCH_ROWS)
     report = client.sync()
     client.close()
     assert report.held == []
@@ -188,7 +188,7 @@ PULL_LIMIT = 7
 
 def _pusher(db: Database, index: int, server: str, done: threading.Event) -> None:
     """Work at one station, pushed in small batches after every round."""
-    client = SyncClient(db, server, batch_rows=PUSH_BATCH)
+    client = SyncClient(db, server, batch_rows=PUSH_BATCH, max_batch_rows=PUSH_BATCH)
     try:
         for r in range(ROUNDS):
             with db.session(ADMIN) as s:
