@@ -92,7 +92,7 @@ def serve(target: str, env: dict[str, str], log: Path, *, workers: int = 1,
     import httpx
 
     port = free_port()
-    args = [*CLI, "serve", "--db", target, "--port", str(port), "--log-level", "warning"]
+    args = [*CLI, "serve", "--db", target, "--port", str(port), "--log-level", os.environ.get("BENCH_SERVER_LOG", "warning")]
     if workers > 1:
         args += ["--workers", str(workers)]
     with open(log, "w") as log_file:

@@ -57,7 +57,9 @@ class Syncable:
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     station_id: Mapped[str] = mapped_column(ID, index=True)
-    hlc: Mapped[str] = mapped_column(HLC, index=True)
+    # not indexed: nothing looks rows up by stamp (the outbox and the change log say what
+    # changed), and every write would pay for the B-tree (revision 0007)
+    hlc: Mapped[str] = mapped_column(HLC)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
