@@ -61,16 +61,19 @@ def bench_export(table, demo: Path) -> None:
               t / f, "≤ 1.2× floor")
 
 
-def _clone_columns(model) -> tuple[list[str], list[str]]:
-    """(columns whose values are ids of cloned rows, columns naming the owning station)."""
-    ids, owners = [], []
+def _clone_columns(model) -> tuple[list[str], list[str], list[str]]:
+    """(columns whose values are ids of cloned rows, columns naming the owning station,
+    other columns naming a station — a visit's target)."""
+    ids, owners, other_stations = [], [], []
     for col in model.__table__.columns:
         refs = {fk.column.table.name for fk in col.foreign_keys}
         if col.key == "id" or (refs and "stations" not in refs):
             ids.append(col.name)
         elif col.key == "station_id":
             owners.append(col.name)
-    return ids, owners
+        elif "stations" in refs:
+            other_stations.append(col.name)
+    return ids, owners, other_stations
 
 
 def district_db(cache: Path, demo_for) -> Path:
@@ -102,6 +105,10 @@ def district_db(cache: Path, demo_for) -> Path:
     con.execute("ATTACH DATABASE ? AS src", (str(source),))
     src_station = con.execute(
         "SELECT value FROM src.local_state WHERE key = 'station_id'").fetchone()[0]
+    # the source's stations (a visit's target station) become the district's, in turn
+    src_stations = [r[0] for r in con.execute("SELECT id FROM src.stations ORDER BY code")]
+    to_district = " ".join(f"WHEN '{sid}' THEN '{station_id_for(codes[i % len(codes)])}'"
+                           for i, sid in enumerate(src_stations))
     for k, code in enumerate(codes):
         prefix = f"{k:02x}"
         new_station = station_id_for(code)
@@ -109,7 +116,7 @@ def district_db(cache: Path, demo_for) -> Path:
             if table in ("stations", "targets"):
                 continue
             model = MODEL_BY_TABLE[table]
-            ids, owners = _clone_columns(model)
+            ids, owners, other_stations = _clone_columns(model)
             select = []
             for col in model.__table__.columns:
                 name = col.name
@@ -119,6 +126,8 @@ def district_db(cache: Path, demo_for) -> Path:
                 elif name in owners:
                     select.append(f"CASE WHEN {name} = '{src_station}' THEN '{new_station}' "
                                   f"ELSE {name} END")
+                elif name in other_stations:
+                    select.append(f"CASE {name} {to_district} ELSE NULL END")
                 else:
                     select.append(name)
             names = ", ".join(c.name for c in model.__table__.columns)

@@ -49,6 +49,10 @@ GROW_BELOW_S = 1.5
 SHRINK_ABOVE_S = 6.0
 OLD_DISTRICT_LIMITS = (5_000, 16 * 1024 * 1024)  # a district that does not say its own
 BUSY_FACTOR = 2  # a busy district (503) is given longer between attempts
+# Idle connections are dropped after this long: shorter than the district's keep-alive
+# (sync.server.cli.KEEP_ALIVE_S), so a request never goes out on a connection the district
+# is closing at that moment.
+CLIENT_KEEP_ALIVE_S = 10
 
 
 def encode(cs: Changeset) -> bytes:
@@ -112,7 +116,8 @@ class SyncClient:
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.cancelled = cancelled or (lambda: False)
         self.http = httpx.Client(base_url=self.server, timeout=timeout, transport=transport,
-                                 headers={"Accept-Encoding": "gzip"})
+                                 headers={"Accept-Encoding": "gzip"},
+                                 limits=httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE_S))
 
     def close(self) -> None:
         self.http.close()

@@ -105,6 +105,12 @@ def cmd_init(args) -> int:
     return 0
 
 
+# An idle connection is kept this long (uvicorn's default is 5 s). Stations drop theirs
+# sooner (sync.client.CLIENT_KEEP_ALIVE_S), so a station never reuses a connection at the
+# moment the service closes it ("Server disconnected without sending a response").
+KEEP_ALIVE_S = 30
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -117,13 +123,15 @@ def cmd_serve(args) -> int:
             target = str(Path(target).expanduser().resolve())
         os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level=args.log_level)
+                    port=args.port, workers=args.workers, log_level=args.log_level,
+                    timeout_keep_alive=KEEP_ALIVE_S)
         return 0
     from sync.server.app import create_app
 
     db = _open(args)
     try:
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level,
+                    timeout_keep_alive=KEEP_ALIVE_S)
     finally:
         db.close()
     return 0
