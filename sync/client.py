@@ -207,6 +207,7 @@ class SyncClient:
             max_rows = min(max_rows, self.max_batch_rows)
         body_budget = max_body * 3 // 4  # JSON bytes: room for the district's own limit
         size = [max(1, min(self.batch_rows, max_rows))]  # rows of the next batch
+        smallest = min(size[0], 100)
 
         def prepare(skip: frozenset) -> tuple[Changeset, bytes, int] | None:
             limit = size[0]
@@ -241,8 +242,8 @@ class SyncClient:
                     took = time.perf_counter() - t0
                     if took < GROW_BELOW_S and cs.count() >= gathered_at:
                         size[0] = min(max(size[0], gathered_at * 2), max_rows)
-                    elif took > SHRINK_ABOVE_S:
-                        size[0] = max(1, min(size[0], cs.count()) // 2)
+                    elif took > SHRINK_ABOVE_S:  # a busy district: shorter turns at its lock
+                        size[0] = max(smallest, min(size[0], cs.count()) // 2)
             finally:
                 upcoming.cancel()
                 for done in acks:  # an acknowledgement that failed to clear is an error

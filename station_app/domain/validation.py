@@ -651,6 +651,7 @@ def _area_table() -> dict[str, _Area]:
     return table
 
 
+@functools.lru_cache(maxsize=8192)  # a roster repeats a few areas and birth years: an import asks 100,000 times
 def _area_warnings(area: str, birth_year: int, field_name: str) -> tuple[FieldError, ...]:
     if area[0] == "9":
         # Foreigners' permanent residence cards (2023 format): "9", the issuing
