@@ -20,6 +20,19 @@ _last_ms = 0
 _seq = 0
 
 
+_pool = memoryview(b"")  # random bytes from the OS, drawn 4 KiB at a time (under _lock)
+_POOL_BYTES = 4096
+
+
+def _random64() -> int:
+    """64 random bits from the OS's generator: one system call per 512 ids, not per id."""
+    global _pool
+    if len(_pool) < 8:
+        _pool = memoryview(os.urandom(_POOL_BYTES))
+    chunk, _pool = _pool[:8], _pool[8:]
+    return int.from_bytes(chunk, "big")
+
+
 def uuid7() -> str:
     """A time-ordered UUID (RFC 9562 version 7) as text; monotonic within this process."""
     global _last_ms, _seq
@@ -35,7 +48,7 @@ def uuid7() -> str:
             _seq = int.from_bytes(os.urandom(2), "big") & 0x3FF
         _last_ms = ms
         seq = _seq
-    rand = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
+        rand = _random64() & 0x3FFF_FFFF_FFFF_FFFF
     value = (ms & 0xFFFF_FFFF_FFFF) << 80
     value |= 0x7 << 76
     value |= seq << 64

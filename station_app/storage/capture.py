@@ -23,7 +23,8 @@ one by one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -283,6 +284,22 @@ def _after_flush(session: Session, _flush_context) -> None:
         write_search_keys(session, names)
 
 
+KEYED_NAMES = "_keyed_names"  # session.info: names keyed so far by a bulk load
+
+
+@contextmanager
+def bulk_keying(session: Session) -> Iterator[None]:
+    """Within this block, a name's keys are computed and written once, however many
+    batches of rows carry it (a 100,000-row roster has some 40,000 distinct names, and the
+    keys of a name in batch 1 are still there in batch 20). For one bulk load without
+    savepoints: what a rolled-back savepoint wrote would be remembered wrongly."""
+    session.info[KEYED_NAMES] = set()
+    try:
+        yield
+    finally:
+        session.info.pop(KEYED_NAMES, None)
+
+
 def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
     """Store the pinyin keys of these member names; keys already stored are left alone.
 
@@ -290,8 +307,13 @@ def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
     75,000 distinct names, and a name keyed once serves every member who carries it."""
     from station_app.domain.pinyin import search_keys
 
+    fresh = {name for name in names if name}
+    keyed: set[str] | None = session.info.get(KEYED_NAMES)
+    if keyed is not None:
+        fresh -= keyed
+        keyed |= fresh
     # in key order, so the B-tree is filled front to back rather than at random places
-    pairs = sorted({(key, name) for name in names if name for key in search_keys(name)})
+    pairs = sorted({(key, name) for name in fresh for key in search_keys(name)})
     if not pairs:
         return
     conn = session.connection()

@@ -501,3 +501,22 @@ def test_pinyin_keys_follow_names_through_renames_and_namesakes(db, admin, db_pa
         members.update_member(s, first.id, {"name": "张三"})
     assert found("zhangsan") == sorted([first.id, namesake.id])
     assert found("ls") == []
+
+
+def test_bulk_path_keys_each_name_once_across_its_batches(db, admin, db_path):
+    """A bulk load remembers which names it keyed: a name carried in several batches is
+    keyed by the first, and every member who carries it is found by its pinyin."""
+    rows = [{"name": name, "id_number": make_id(20 + i)}
+            for i, name in enumerate(["张三", "李四", "张三", "王五", "张三"])]
+    with db.session(admin) as s:
+        result = members.bulk_register_members(s, rows, batch_size=2)
+        assert "_keyed_names" not in s.info  # the memory ends with the load
+    assert len(result.inserted) == 5
+    from station_app.domain.pinyin import search_keys
+
+    assert q(db_path, "SELECT name, count(*) FROM member_name_keys GROUP BY name "
+                      "ORDER BY name") == sorted((n, len(search_keys(n)))
+                                                 for n in ("张三", "李四", "王五"))
+    with db.reader() as s:
+        assert len(members.search_members(s, "zs")) == 3
+        assert len(members.search_members(s, "ww")) == 1

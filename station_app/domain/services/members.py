@@ -30,7 +30,7 @@ from station_app.domain.validation import (
     parse_phone,
     parse_text,
 )
-from station_app.storage.capture import bulk_insert
+from station_app.storage.capture import bulk_insert, bulk_keying
 
 EDITABLE = (
     "name", "id_number", "ethnicity", "phone", "employer_id", "employer_name", "card_no",
@@ -246,28 +246,29 @@ def bulk_register_members(
         result.inserted.extend(bulk_insert(session, Member, fresh))
         pending.clear()
 
-    for idx, data in enumerate(rows):
-        try:
-            cleaned = clean_member(data, on=on)
-        except ValidationError as exc:
-            result.rejected.append((idx, exc))
-            continue
-        v = cleaned.values
-        result.warnings.extend((idx, w) for w in cleaned.warnings)
-        first = seen.get(v["id_number"])
-        if first is not None:
-            result.rejected.append(
-                (idx, ValidationError([FieldError(
-                    "id_number", "member.duplicate_in_file", {"row": first + 1}
-                )]))
-            )
-            continue
-        seen[v["id_number"]] = idx
-        v.update(status="active", status_date=v["join_date"], station_id=station_id)
-        pending.append((idx, v))
-        if len(pending) >= batch_size:
-            flush_batch()
-    flush_batch()
+    with bulk_keying(session):  # each distinct name keyed once, whatever its batch
+        for idx, data in enumerate(rows):
+            try:
+                cleaned = clean_member(data, on=on)
+            except ValidationError as exc:
+                result.rejected.append((idx, exc))
+                continue
+            v = cleaned.values
+            result.warnings.extend((idx, w) for w in cleaned.warnings)
+            first = seen.get(v["id_number"])
+            if first is not None:
+                result.rejected.append(
+                    (idx, ValidationError([FieldError(
+                        "id_number", "member.duplicate_in_file", {"row": first + 1}
+                    )]))
+                )
+                continue
+            seen[v["id_number"]] = idx
+            v.update(status="active", status_date=v["join_date"], station_id=station_id)
+            pending.append((idx, v))
+            if len(pending) >= batch_size:
+                flush_batch()
+        flush_batch()
     if len(result.inserted) >= 5000 and session.bind.dialect.name == "sqlite":
         # fresh statistics so the planner keeps choosing the selective indexes (sampled:
         # a few milliseconds instead of a pass over every index)
