@@ -152,10 +152,13 @@ def _newer_error(where: str, revision: str) -> NewerDatabaseError:
 
 def open_database(
     target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True,
-    cache_mib: int = DEFAULT_CACHE_MIB,
+    cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False,
 ) -> Database:
     """Open (or with ``create`` make) a station or district database; see module doc.
-    ``cache_mib``: SQLite's page cache per connection."""
+    ``cache_mib``: SQLite's page cache per connection. ``durable``: every commit reaches
+    the disk before it returns (``synchronous=FULL``), for the district service, whose
+    acknowledgements let stations forget what they sent; a station keeps ``NORMAL``
+    (a power cut may undo its last saves, never half of one)."""
     text_target = str(target)
     if "://" in text_target and not text_target.startswith("sqlite"):
         return _open_server(text_target, create=create)
@@ -172,7 +175,7 @@ def open_database(
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise _newer_error(str(path), revision)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(path, cache_mib=cache_mib)
+    engine = make_engine(path, cache_mib=cache_mib, durable=durable)
     if revision != SCHEMA_HEAD:
         if not upgrade:
             raise StorageError(

@@ -21,13 +21,15 @@ DEFAULT_CACHE_MIB = 16  # per connection: a laptop keeps a few connections open
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record,
-                    cache_mib: int = DEFAULT_CACHE_MIB) -> None:
+                    cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False) -> None:
     # Let SQLAlchemy control transactions; pysqlite's implicit BEGIN is turned off below.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # WAL with NORMAL: a commit is atomic and survives the app crashing, but a power cut
+    # may undo the last ones; FULL syncs the log at every commit (the district service)
+    cur.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     cur.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
@@ -52,9 +54,10 @@ def sqlite_url(path: str | Path) -> str:
 
 
 def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
-                **kwargs) -> Engine:
+                durable: bool = False, **kwargs) -> Engine:
     """An engine for a SQLAlchemy URL or a SQLite file path (``cache_mib``: SQLite's page
-    cache per connection; the district service asks for more than a laptop)."""
+    cache per connection, the district service asks for more than a laptop; ``durable``:
+    SQLite syncs every commit to disk, for the district service)."""
     text = str(url_or_path)
     url = make_url(text) if "://" in text else make_url(sqlite_url(text))
     if url.get_backend_name() == "sqlite":
@@ -63,7 +66,7 @@ def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, record):
             dbapi_conn.isolation_level = None  # autocommit at the driver; we BEGIN ourselves
-            _sqlite_pragmas(dbapi_conn, record, cache_mib)
+            _sqlite_pragmas(dbapi_conn, record, cache_mib, durable)
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine

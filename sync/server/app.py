@@ -287,5 +287,5 @@ def app_from_env() -> FastAPI:
         raise RuntimeError(f"set {DB_ENV} to the district database")
     from sync.server.cli import SERVER_CACHE_MIB
 
-    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB))
+    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True))
 

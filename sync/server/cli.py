@@ -49,7 +49,7 @@ def _open(args):
     """The district database named by ``--db``; refuses a station's database."""
     from station_app.storage.database import open_database
 
-    db = open_database(_target(args), cache_mib=SERVER_CACHE_MIB)
+    db = open_database(_target(args), cache_mib=SERVER_CACHE_MIB, durable=True)
     if not db.is_district:
         db.close()
         raise CliError(f"{_target(args)} is not a district database "

@@ -525,3 +525,29 @@ def test_wall_clock_is_near_real_time():
     # sanity for the helpers above: wall_ms is Unix milliseconds
     assert abs(wall_ms() - int(time.time() * 1000)) < 5_000
 
+
+
+def test_a_station_syncs_normally_and_the_district_service_durably(db, tmp_path,
+                                                                   monkeypatch):
+    """A station's commits survive the app crashing (WAL, synchronous NORMAL); the
+    district service, whose acknowledgements let stations forget what they sent, syncs
+    every commit to disk (FULL) — also on connections opened later."""
+    import io
+
+    from sync.server.cli import _open, main
+
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    path = tmp_path / "district.sqlite3"
+    monkeypatch.setattr("sys.stdin", io.StringIO("district-pass-1\n"))
+    assert main(["init", "--db", str(path), "--admin", "qu", "--password-stdin"]) == 0
+    district = _open(type("Args", (), {"db": str(path)})())
+    try:
+        for _ in range(2):
+            raw = district.engine.raw_connection()
+            try:
+                assert raw.cursor().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+            finally:
+                raw.close()
+    finally:
+        district.close()
