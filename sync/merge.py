@@ -36,7 +36,8 @@ from station_app.storage.database import Database
 from sync.changeset import APPLY_ORDER, Changeset
 
 CONTENT_SKIP = {"hlc"}
-LOOKUP_CHUNK = 2_000  # ids per IN (…) look-up  # what may differ between two copies of an immutable row
+LOOKUP_CHUNK = 2_000  # ids looked up at once
+SQLITE_PARAMS = 900  # per statement: below the 999 of older SQLite builds  # what may differ between two copies of an immutable row
 
 
 class OwnershipError(PermissionError):
@@ -118,6 +119,23 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
     return result
 
 
+def _stored_ids(s: Session, table: str, ids: list[str]) -> list[str]:
+    """Which of these ids the table holds. Plain SQL: SQLAlchemy would render (and psycopg
+    parse) one bind parameter per id, thousands per batch; PostgreSQL takes them as one
+    array, SQLite in slices within its parameter limit."""
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        return [r[0] for r in conn.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE id = ANY(%(ids)s)", {"ids": ids})]
+    found: list[str] = []
+    for i in range(0, len(ids), SQLITE_PARAMS):
+        chunk = ids[i:i + SQLITE_PARAMS]
+        found += [r[0] for r in conn.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})",
+            tuple(chunk))]
+    return found
+
+
 def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
                  pushing_station: str | None, result: MergeResult,
                  from_district: bool = False, local_station: str | None = None) -> None:
@@ -129,7 +147,7 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
         chunk = ids[i:i + LOOKUP_CHUNK]
         # ids first (an index read): most rows of a first push are new, and loading ORM
         # objects only for the rows that are here keeps that case cheap
-        here = s.execute(select(model.id).where(model.id.in_(chunk))).scalars().all()
+        here = _stored_ids(s, table, chunk)
         if here:
             for obj in s.execute(select(model).where(model.id.in_(here))).scalars():
                 existing[obj.id] = obj
