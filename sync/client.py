@@ -241,7 +241,8 @@ class SyncClient:
                     self._send(cs, report, held, body, ack=ack_later)
                     took = time.perf_counter() - t0
                     if took < GROW_BELOW_S and cs.count() >= gathered_at:
-                        size[0] = min(max(size[0], gathered_at * 2), max_rows)
+                        # (the batch after this one was gathered before this answer came)
+                        size[0] = min(max(size[0], gathered_at) * 2, max_rows)
                     elif took > SHRINK_ABOVE_S:  # a busy district: shorter turns at its lock
                         size[0] = max(smallest, min(size[0], cs.count()) // 2)
             finally:
