@@ -202,6 +202,7 @@ class SyncClient:
         encodes the next (which skips the rows still on their way)."""
         prune(self.db)
         held = self._held()
+        queued = self.db.pending_count()  # for the progress shown: done of all there is
         max_rows, max_body = self.limits
         if self.max_batch_rows:
             max_rows = min(max_rows, self.max_batch_rows)
@@ -233,7 +234,8 @@ class SyncClient:
             try:
                 while (prepared := upcoming.result()) is not None:
                     cs, body, gathered_at = prepared
-                    self.progress("push", report.pushed, report.pushed + cs.count())
+                    self.progress("push", report.pushed,
+                                  max(queued, report.pushed + cs.count()))
                     on_its_way = frozenset((t, r["id"]) for t, rows in cs.rows.items()
                                            for r in rows)
                     upcoming = helper.submit(prepare, on_its_way)

@@ -1553,6 +1553,14 @@
         <translation>暂缓发送（待核对）：%1</translation>
     </message>
     <message>
+        <source>Sending this station&apos;s changes: %1 of %2</source>
+        <translation>正在发送本站点的更改：已发送 %1 条，共 %2 条</translation>
+    </message>
+    <message>
+        <source>Receiving the district&apos;s changes: %1</source>
+        <translation>正在接收区总工会的更改：已收到 %1 条</translation>
+    </message>
+    <message>
         <source>Syncing with the district…</source>
         <translation>正在与区总工会同步…</translation>
     </message>

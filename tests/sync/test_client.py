@@ -239,11 +239,22 @@ def test_a_push_grows_its_batches_while_the_district_keeps_up(db, admin, distric
 
     _bulk_members(db, admin, 600)
     sizes: list[int] = []
+    shown: list[tuple[int, int]] = []
     client = SyncClient(db, server, batch_rows=10,
                         progress=lambda stage, done, total: stage == "push"
-                        and sizes.append(total - done))
+                        and shown.append((done, total)))
+    send = client._send
+
+    def counted(cs, *args, **kwargs):
+        sizes.append(cs.count())
+        return send(cs, *args, **kwargs)
+
+    client._send = counted
     report = client.sync(enroll(district, "KY01").code)
     client.close()
+    # the progress shown counts against everything queued, not the batch on its way
+    assert [done for done, _ in shown] == [sum(sizes[:i]) for i in range(len(sizes))]
+    assert {total for _, total in shown} == {600}
     assert client.limits == (20_000, 16 * 1024 * 1024)  # what the district said it takes
     assert sizes[:3] == [10, 10, 20]  # the second was gathered while the first was away
     assert sizes == sorted(sizes[:-1]) + sizes[-1:] and max(sizes) >= 160

@@ -120,12 +120,23 @@ class SyncPage(Page):
         server = values["server"].strip() or None
         code = values["enrollment_code"].strip() or None
         lang = self.ctx.lang
+        # what the progress dialog says, per stage (made here, on the GUI thread)
+        sending = self.tr("Sending this station's changes: %1 of %2")
+        receiving = self.tr("Receiving the district's changes: %1")
+
+        def progress(task, stage: str, done: int, total: int) -> None:
+            if stage == "push":
+                text = sending.replace("%1", f"{done:,}").replace("%2", f"{total:,}")
+                task.progress(done, total, text)
+            else:  # the district's changes: how many there are is known only at the end
+                task.progress(0, 0, receiving.replace("%1", f"{done:,}"))
 
         def work(task) -> Any:
             from sync.client import SyncClient
 
             client = SyncClient(task.db, server,
-                                progress=lambda stage, done, total: task.progress(done, total),
+                                progress=lambda stage, done, total: progress(
+                                    task, stage, done, total),
                                 cancelled=lambda: task.cancelled)
             try:
                 if task.db.state().get("needs_reseed") and client.token:
