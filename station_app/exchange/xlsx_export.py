@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import false, select
+from sqlalchemy import Date, false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import (
@@ -157,9 +157,33 @@ def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
     if status:
         q = q.where(Member.status == status)
     for (name, gender, idn, birth, eth, phone, employer, join, card, st, migrant,
-         notes) in session.execute(q):
+         notes) in _plain_rows(session, q):
         yield (name, genders.get(gender, gender), idn, birth, eth, phone, employer, join,
                card, statuses.get(st, st), yes if migrant else no, notes)
+
+
+def _plain_rows(session: Session, q) -> Iterator[tuple]:
+    """The rows of a Core select. On SQLite straight from the driver, dates read with
+    ``date.fromisoformat``: SQLAlchemy's per-value processing (a regular expression per
+    date) was a third of the SQL side of a 100,000-row roster."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield from session.execute(q)
+        return
+    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    dates = [i for i, c in enumerate(q.selected_columns) if isinstance(c.type, Date)]
+    params = compiled.params
+    cursor = conn.connection.driver_connection.execute(
+        str(compiled), [params[k] for k in compiled.positiontup])
+    parse = date.fromisoformat
+    while batch := cursor.fetchmany(5_000):
+        for row in batch:
+            if dates:
+                row = list(row)
+                for i in dates:
+                    if row[i] is not None:
+                        row[i] = parse(row[i])
+            yield tuple(row)
 
 
 def export_roster(session: Session, path: str | Path, station_id: str | None, *,
