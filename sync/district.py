@@ -137,3 +137,46 @@ def revoke(db: Database, station_code: str) -> bool:
         cred.token_hash = None
         cred.enrollment_hash = None
         return True
+
+
+@dataclass(frozen=True)
+class StationStatus:
+    """A station as the district administers it (``district-server status``, the
+    district view's Stations page)."""
+
+    id: str
+    code: str
+    name: str
+    street: str
+    key: bool
+    enrollment: str  # not enrolled | code issued | enrolled | revoked
+    last_sync: str | None
+    conflicts: int  # open sync conflicts of its rows
+
+
+def station_status(session) -> list[StationStatus]:
+    """Every station but the district itself, by code: enrollment, last sync and open
+    conflicts."""
+    from collections import Counter
+
+    from station_app.domain.services.conflicts import list_conflicts
+    from station_app.domain.services.stations import stations
+
+    creds = {c.station_id: c for c in session.execute(select(StationCredential)).scalars()}
+    open_conflicts = Counter(v.station_id for v in list_conflicts(session))
+    rows = []
+    for st in stations(session, district=False):
+        cred = creds.get(st.id)
+        if cred is None:
+            state = "not enrolled"
+        elif cred.revoked_at:
+            state = "revoked"
+        elif cred.token_hash:
+            state = "enrolled"
+        else:
+            state = "code issued"
+        rows.append(StationStatus(st.id, st.code, st.name, st.street or "", bool(st.is_key),
+                                  state, cred.last_sync_at if cred else None,
+                                  open_conflicts.get(st.id, 0)))
+    return rows
+

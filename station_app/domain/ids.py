@@ -78,3 +78,4 @@ def target_id_for(year: int, metric: str, station_id: str | None) -> str:
 # Rows decided by the district (stations, targets, removals from the watch list) are owned
 # by this pseudo-station.
 DISTRICT_OWNER_ID = str(uuid.uuid5(NAMESPACE, "district"))
+DISTRICT_CODE = "DISTRICT"  # the district database's own code (never a station's)

@@ -203,9 +203,9 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
         sheet.close()
         total = sheet.rows
     else:
-        stations = [s for s in session.execute(
-            select(Station).where(Station.deleted == false()).order_by(Station.code)
-        ).scalars() if s.code != "DISTRICT"]
+        from station_app.domain.services.stations import stations as all_stations
+
+        stations = all_stations(session, district=False)
         summary = SheetWriter(wb, "汇总" if lang.startswith("zh") else "Summary",
                               " ".join((_t(("区总工会", "District"), lang), what, period)),
                               [_t(("编码", "Code"), lang), _t(("站点", "Station"), lang),

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 
 from station_app import __version__
+from station_app.domain.ids import DISTRICT_CODE
 from station_app.domain.validation import ValidationError
 
 log = logging.getLogger("sync.server.cli")
 
 EXIT_ERROR = 1
-DISTRICT_CODE = "DISTRICT"
 
 
 class CliError(Exception):
@@ -372,39 +370,18 @@ def cmd_backup(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from sqlalchemy import false, select
-
-    from station_app.domain.models import Station, StationCredential, SyncConflict
+    from sync.district import station_status
 
     db = _open(args)
     try:
         with db.reader() as s:
-            rows = s.execute(
-                select(Station, StationCredential)
-                .outerjoin(StationCredential, StationCredential.station_id == Station.id)
-                .where(Station.deleted == false()).order_by(Station.code)).all()
-            open_conflicts: Counter[str] = Counter()
-            for winner in s.execute(select(SyncConflict.winner)
-                                    .where(SyncConflict.resolved_at.is_(None))).scalars():
-                try:
-                    open_conflicts[json.loads(winner).get("station_id")] += 1
-                except (ValueError, AttributeError):
-                    open_conflicts[None] += 1
+            rows = station_status(s)
     finally:
         db.close()
     print(f"{'station':<10} {'name':<24} {'enrollment':<12} {'last sync':<28} conflicts")
-    for station, cred in rows:
-        if cred is None:
-            state = "not enrolled"
-        elif cred.revoked_at:
-            state = "revoked"
-        elif cred.token_hash:
-            state = "enrolled"
-        else:
-            state = "code issued"
-        last = (cred.last_sync_at if cred is not None else None) or "never"
-        print(f"{station.code:<10} {station.name:<24} {state:<12} {last:<28} "
-              f"{open_conflicts.get(station.id, 0)}")
+    for st in rows:
+        print(f"{st.code:<10} {st.name:<24} {st.enrollment:<12} {st.last_sync or 'never':<28} "
+              f"{st.conflicts}")
     return 0
 
 

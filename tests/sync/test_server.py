@@ -171,7 +171,8 @@ def test_enroll_push_pull_and_status(db, admin, district, district_target, clien
     rc, out = cli(capsys, "status", "--db", district_target)
     assert rc == 0
     line = next(x for x in out if x.startswith("KY01"))
-    assert "enrolled" in line and last in line
+    assert "enrolled" in line and last in line and line.split()[-1] == "0"  # conflicts
+    assert not any(x.startswith("DISTRICT") for x in out)  # the district is no station
 
 
 def test_reference_data_reaches_pull(district, district_target, client, capsys):

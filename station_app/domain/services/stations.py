@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, target_id_for
+from station_app.domain.ids import DISTRICT_CODE, DISTRICT_OWNER_ID, station_id_for, target_id_for
 from station_app.domain.models import Station, Target
 from station_app.domain.services.common import require
 from station_app.domain.validation import (
@@ -61,9 +61,12 @@ def set_station(session: Session, code: Any, **changes: Any) -> Station:
     return upsert_station(session, code, **changes)
 
 
-def stations(session: Session) -> list[Station]:
-    return list(session.execute(
-        select(Station).where(Station.deleted == false()).order_by(Station.code)).scalars())
+def stations(session: Session, *, district: bool = True) -> list[Station]:
+    """The stations by code; ``district=False`` leaves out the district's own row."""
+    q = select(Station).where(Station.deleted == false()).order_by(Station.code)
+    if not district:
+        q = q.where(Station.code != DISTRICT_CODE)
+    return list(session.execute(q).scalars())
 
 
 def set_target(session: Session, year: Any, metric: str, value: Any,

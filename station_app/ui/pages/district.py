@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form
@@ -34,6 +34,9 @@ from station_app.ui.qt import (
 )
 from station_app.ui.tables import RowsModel, as_of_bar, read_only_table
 
+if TYPE_CHECKING:
+    from sync.district import StationStatus
+
 
 def _selected(view: QTableView, model: RowsModel) -> Any:
     index = view.currentIndex()
@@ -52,46 +55,6 @@ def _station_names(session) -> dict[str, tuple[str, str]]:
 # --------------------------------------------------------------------------- stations
 
 
-@dataclass(frozen=True)
-class StationRow:
-    id: str
-    code: str
-    name: str
-    street: str
-    key: bool
-    enrollment: str
-    last_sync: str | None
-    conflicts: int
-
-
-def load_stations(session) -> list[StationRow]:
-    from collections import Counter
-
-    from sqlalchemy import select
-
-    from station_app.domain.models import StationCredential
-    from station_app.domain.services.conflicts import list_conflicts
-    from station_app.domain.services.stations import stations
-
-    creds = {c.station_id: c for c in session.execute(select(StationCredential)).scalars()}
-    open_conflicts = Counter(v.station_id for v in list_conflicts(session))
-    rows = []
-    for st in stations(session):
-        if st.code == "DISTRICT":
-            continue
-        cred = creds.get(st.id)
-        if cred is None:
-            state = "not enrolled"
-        elif cred.revoked_at:
-            state = "revoked"
-        elif cred.token_hash:
-            state = "enrolled"
-        else:
-            state = "code issued"
-        rows.append(StationRow(st.id, st.code, st.name, st.street or "", bool(st.is_key),
-                               state, cred.last_sync_at if cred else None,
-                               open_conflicts.get(st.id, 0)))
-    return rows
 
 
 class StationsPage(Page):
@@ -122,10 +85,12 @@ class StationsPage(Page):
 
     def reload(self) -> None:
         def work(task):
-            with task.db.reader() as s:
-                return load_stations(s)
+            from sync.district import station_status
 
-        def done(rows: list[StationRow]) -> None:
+            with task.db.reader() as s:
+                return station_status(s)
+
+        def done(rows: list[StationStatus]) -> None:
             self.model.set_rows(rows)
             synced = sum(1 for r in rows if r.last_sync)
             self.summary.setText(self.tr("%1 stations, %2 have synced, %3 open conflicts")
@@ -185,9 +150,7 @@ class OverviewPage(Page):
             with task.db.reader() as s:
                 summary = compute_summary(s, as_of, None)
                 shares = []
-                for st in stations(s):
-                    if st.code == "DISTRICT":
-                        continue
+                for st in stations(s, district=False):
                     scope = Scope(as_of, st.id)
                     shares.append((f"{st.code} {st.name}", [
                         metric_value(s, c, scope) for c in self.SHARE_COLUMNS]))
@@ -513,7 +476,7 @@ class TargetsPage(Page):
 
             with task.db.reader() as s:
                 summary = compute_summary(s, as_of, None)
-                codes = [(st.code, st.name) for st in stations(s) if st.code != "DISTRICT"]
+                codes = [(st.code, st.name) for st in stations(s, district=False)]
                 return _station_names(s), codes, [t for t in summary.targets
                                                   if as_of.year == year]
 
