@@ -5,6 +5,7 @@ Only the modules the app uses are imported here; build.spec ships exactly these.
 
 from PySide6.QtCore import (  # noqa: F401
     QT_TRANSLATE_NOOP,
+    QAbstractItemModel,
     QAbstractTableModel,
     QByteArray,
     QCoreApplication,

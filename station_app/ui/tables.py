@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from station_app.ui.qt import (
+    QAbstractItemModel,
     QAbstractItemView,
     QAbstractTableModel,
     QDate,
@@ -71,17 +72,22 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
-def read_only_table(parent: QWidget, model: RowsModel) -> QTableView:
-    """A list view over a ``RowsModel``: whole rows selected one at a time, no editing,
-    columns sized to their contents, no row numbers."""
+def read_only_table(parent: QWidget | None, model: QAbstractItemModel | None = None, *,
+                    fit_contents: bool = True) -> QTableView:
+    """The pages' list view: whole rows selected one at a time, no editing, no row
+    numbers, alternating row colours. ``fit_contents``: columns sized to their contents
+    (off for long lists, where Qt would measure every row)."""
     view = QTableView(parent)
-    view.setModel(model)
+    if model is not None:
+        view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if fit_contents:
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().setVisible(False)
+    view.setAlternatingRowColors(True)
     return view
 
 

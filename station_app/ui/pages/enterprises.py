@@ -29,13 +29,13 @@ from station_app.ui.qt import (
     QSortFilterProxyModel,
     QSplitter,
     Qt,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.tables import read_only_table
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -91,17 +91,6 @@ class RowsModel(QAbstractTableModel):
 
     def key_at(self, row: int) -> Any:
         return self.keys[row] if 0 <= row < len(self.keys) else None
-
-
-def make_table(parent: QWidget | None = None) -> QTableView:
-    view = QTableView(parent)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setAlternatingRowColors(True)
-    return view
 
 
 def fill_table_widget(table: QTableWidget, headers: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -218,7 +207,7 @@ class EnterprisesPage(Page):
         ], self)
         self.proxy = NameCodeFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = make_table(left)
+        self.table = read_only_table(left, fit_contents=False)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)

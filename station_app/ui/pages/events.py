@@ -9,7 +9,7 @@ from typing import Any
 from station_app.domain.choices import EVENT_KIND, label
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
-from station_app.ui.pages.enterprises import RowsModel, make_table
+from station_app.ui.pages.enterprises import RowsModel
 from station_app.ui.qt import (
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +22,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.tables import read_only_table
 
 # form field (named like the service's error field) → service data key
 FIELD_TO_DATA = {
@@ -80,7 +81,7 @@ class EventsPage(Page):
             self.tr("Date"), self.tr("Kind"), self.tr("Title"), self.tr("Place"),
             self.tr("Person-times"), self.tr("Migrant person-times"),
         ], self)
-        self.table = make_table(splitter)
+        self.table = read_only_table(splitter, fit_contents=False)
         self.table.setModel(self.model)
 
         box = QGroupBox(self.tr("Add event"), splitter)

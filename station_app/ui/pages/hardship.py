@@ -38,8 +38,6 @@ from station_app.ui.context import AppContext
 from station_app.ui.forms import ERROR_STYLE, Form, choice_combo, rename_fields
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
-    QAbstractItemView,
-    QAbstractTableModel,
     QBrush,
     QColor,
     QComboBox,
@@ -47,7 +45,6 @@ from station_app.ui.qt import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -60,14 +57,13 @@ from station_app.ui.qt import (
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QTextDocument,
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel
+from station_app.ui.tables import RowsModel, read_only_table
 
 FILTERS = ("open", "due", "never_helped", "not_updated", "exited")
 
@@ -156,19 +152,6 @@ class HouseholdModel(RowsModel):
             (self.tr("School / work"), lambda h: h.school_or_work or ""),
         ]
         self.numeric = {3}
-
-
-def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.verticalHeader().hide()
-    view.setAlternatingRowColors(True)
-    return view
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -319,7 +302,7 @@ class HardshipPage(Page):
         top.addWidget(self.open_button)
         lv.addLayout(top)
         self.list_model = CaseListModel(lang, self)
-        self.list_view = _table(self.list_model, left)
+        self.list_view = read_only_table(left, self.list_model)
         self.list_view.selectionModel().currentRowChanged.connect(self._list_row_changed)
         lv.addWidget(self.list_view)
         self.list_status = QLabel(left)
@@ -362,7 +345,7 @@ class HardshipPage(Page):
         hh = QWidget(self.tabs)
         hv = QVBoxLayout(hh)
         self.household_model = HouseholdModel(lang, self)
-        self.household_view = _table(self.household_model, hh)
+        self.household_view = read_only_table(hh, self.household_model)
         hv.addWidget(self.household_view, 1)
         self.household_form = Form(lang, hh)
         self.household_form.line("name", self.tr("Name"))
@@ -382,7 +365,7 @@ class HardshipPage(Page):
         lg = QWidget(self.tabs)
         gv = QVBoxLayout(lg)
         self.ledger_model = LedgerModel(lang, self)
-        self.ledger_view = _table(self.ledger_model, lg)
+        self.ledger_view = read_only_table(lg, self.ledger_model)
         self.ledger_view.selectionModel().currentRowChanged.connect(
             lambda *_: self._update_actions())
         gv.addWidget(self.ledger_view, 1)

@@ -12,7 +12,7 @@ from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND,
 from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
-from station_app.ui.pages.enterprises import RowsModel, make_table
+from station_app.ui.pages.enterprises import RowsModel
 from station_app.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -32,6 +32,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.tables import read_only_table
 
 # form field (named like the service's error field) → service data key
 FIELD_TO_DATA = {
@@ -156,7 +157,7 @@ class VisitsPage(Page):
             self.tr("Workers served"), self.tr("Operating status"), self.tr("Findings flags"),
             self.tr("Follow-up due"),
         ], self)
-        self.table = make_table(left)
+        self.table = read_only_table(left, fit_contents=False)
         self.table.setModel(self.model)
         lv.addWidget(self.table, 1)
 
