@@ -503,16 +503,30 @@ def test_pinyin_keys_follow_names_through_renames_and_namesakes(db, admin, db_pa
     assert found("ls") == []
 
 
-def test_bulk_path_keys_each_name_once_across_its_batches(db, admin, db_path):
+def test_bulk_path_keys_each_name_once_across_its_batches(db, admin, db_path,
+                                                          monkeypatch):
     """A bulk load remembers which names it keyed: a name carried in several batches is
-    keyed by the first, and every member who carries it is found by its pinyin."""
+    keyed by the first (its keys computed once), and every member who carries it is found
+    by its pinyin."""
+    from collections import Counter
+
+    from station_app.domain import pinyin
+    from station_app.domain.pinyin import search_keys
+
+    computed: Counter[str] = Counter()
+
+    def counting(name):
+        computed[name] += 1
+        return search_keys(name)
+
+    monkeypatch.setattr(pinyin, "search_keys", counting)
     rows = [{"name": name, "id_number": make_id(20 + i)}
             for i, name in enumerate(["张三", "李四", "张三", "王五", "张三"])]
     with db.session(admin) as s:
         result = members.bulk_register_members(s, rows, batch_size=2)
         assert "_keyed_names" not in s.info  # the memory ends with the load
     assert len(result.inserted) == 5
-    from station_app.domain.pinyin import search_keys
+    assert computed == {"张三": 1, "李四": 1, "王五": 1}  # batches of 2: 张三 in all three
 
     assert q(db_path, "SELECT name, count(*) FROM member_name_keys GROUP BY name "
                       "ORDER BY name") == sorted((n, len(search_keys(n)))
