@@ -296,8 +296,13 @@ def cmd_sync(args) -> int:
 
 
 def _bundle_secret(db, args) -> None:
+    from sync.bundle import BundleError, set_station_key
+
     if getattr(args, "bundle_secret", None):
-        db.set_state("bundle_secret", args.bundle_secret.strip())
+        try:
+            set_station_key(db, args.bundle_secret)
+        except BundleError as exc:
+            raise CliError(exc.message(_lang())) from exc
 
 
 def cmd_sync_export(args) -> int:
@@ -309,7 +314,7 @@ def cmd_sync_export(args) -> int:
     try:
         n = export_station_bundle(db, args.file)
     except BundleError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(exc.message(_lang())) from exc
     print(f"{n} change(s) written to {args.file}; they stay pending until the district's "
           "file acknowledges them")
     return 0
@@ -324,7 +329,7 @@ def cmd_sync_import(args) -> int:
     try:
         result = import_district_bundle(db, args.file)
     except BundleError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(exc.message(_lang())) from exc
     print(f"received {result.inserted + result.updated} change(s); "
           f"{db.pending_count()} change(s) still to send; conflicts: {result.conflicts}")
     return 0

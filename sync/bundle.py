@@ -9,7 +9,8 @@ A file that was altered, truncated, or signed with another key is refused whole.
   change in batches, and the station's pull cursor;
 - district → station (``export_district_bundle`` / ``import_district_bundle``): what the
   station would pull from its cursor, and acknowledgements: for each of the station's rows
-  the stamp the district holds, which clears every outbox entry at or below it.
+  (and each shared row another station owns that this one changed) the stamp the district
+  holds, which clears every outbox entry at or below it.
 
 Importing a bundle twice changes nothing: batches are idempotent, acknowledgements and the
 cursor are the same the second time.
@@ -28,19 +29,57 @@ from typing import Any
 from sqlalchemy import select
 
 from station_app.domain.ids import uuid7
-from station_app.domain.models import MODEL_BY_TABLE, StationCredential
+from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
 from station_app.storage import outbox
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
-from sync.changeset import APPLY_ORDER, Changeset, from_wire, row_to_wire, to_wire
-from sync.merge import MergeResult, apply_changeset
+from sync.changeset import (
+    APPLY_ORDER,
+    Changeset,
+    ChangesetError,
+    from_wire,
+    row_to_wire,
+    to_wire,
+)
+from sync.merge import ImmutableConflict, MergeResult, OwnershipError, apply_changeset
 
 FORMAT = "station-app-bundle/1"
 BATCH = 1_000
 
 
 class BundleError(ValueError):
-    pass
+    """A sync file that cannot be written or read; the message says what to do, in the
+    clerk's language (``message(lang)``) — ``str()`` is the English one, for logs."""
+
+    def __init__(self, en: str, zh: str | None = None):
+        super().__init__(en)
+        self.en, self.zh = en, zh or en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+KEY_CHARS = 64  # hex digits of a bundle key (32 random bytes)
+
+
+def clean_bundle_key(text: str) -> str:
+    """The bundle key as typed or pasted (spaces, dashes, line breaks and case do not
+    matter), or ``BundleError`` naming what is wrong with it."""
+    key = "".join(ch for ch in text if not ch.isspace() and ch != "-").lower()
+    if len(key) != KEY_CHARS or any(ch not in "0123456789abcdef" for ch in key):
+        raise BundleError(
+            f"the bundle key has {KEY_CHARS} characters 0-9 and a-f (printed by "
+            f"`district-server enroll` as 'bundle secret'); what was given has {len(key)}"
+            + ("" if len(key) != KEY_CHARS else " but other characters"),
+            f"文件同步密钥应为 {KEY_CHARS} 位，由 0-9 和 a-f 组成（区总工会登记站点时打印的"
+            f"“bundle secret”）；输入的是 {len(key)} 位"
+            + ("" if len(key) != KEY_CHARS else "，但含有其他字符"))
+    return key
+
+
+def set_station_key(db: Database, text: str) -> None:
+    """Keep the bundle key the district gave this station (checked first)."""
+    db.set_state("bundle_secret", clean_bundle_key(text))
 
 
 def _canonical(payload: dict[str, Any]) -> bytes:
@@ -64,19 +103,24 @@ def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None]
     try:
         data = json.loads(gzip.decompress(Path(path).read_bytes()))
     except (OSError, EOFError, ValueError) as exc:
-        raise BundleError(f"{path} is not a sync file (or it is damaged): {exc}") from exc
+        raise BundleError(f"{path} is not a sync file (or it is damaged): {exc}",
+                          f"{path} 不是同步文件（或文件已损坏）：{exc}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BundleError(f"{path} is not a sync file of this app version")
+        raise BundleError(f"{path} is not a sync file of this app version",
+                          f"{path} 不是本软件这一版本的同步文件")
     payload = data.get("payload")
     if not isinstance(payload, dict):
-        raise BundleError(f"{path} has no payload")
+        raise BundleError(f"{path} has no payload", f"{path} 中没有同步内容")
     secret = secret_for(payload)
     if not secret:
         raise BundleError("no bundle key for this station: enroll it (the key is printed by "
-                          "`district-server enroll`)")
+                          "`district-server enroll`)",
+                          "没有该站点的文件同步密钥：请先登记站点（密钥由区总工会登记时打印）")
     if not hmac.compare_digest(str(data.get("mac")), _mac(secret, payload)):
         raise BundleError(f"{path} fails its integrity check: it was changed, or it was "
-                          "made for another station; nothing was imported")
+                          "made for another station; nothing was imported",
+                          f"{path} 未通过完整性校验：文件被改动过，或是为其他站点生成的；"
+                          "未导入任何内容")
     return payload
 
 
@@ -88,7 +132,8 @@ def export_station_bundle(db: Database, path: Path) -> int:
     secret = db.state().get("bundle_secret")
     if not secret:
         raise BundleError("this station has no bundle key yet: enter the key the district "
-                          "gave at enrollment (--bundle-secret)")
+                          "gave at enrollment (--bundle-secret)",
+                          "本站点还没有文件同步密钥：请输入区总工会登记站点时给出的密钥")
     changesets = []
     with db.reader() as s:
         pending = outbox.pending(s)
@@ -118,9 +163,14 @@ def import_district_bundle(db: Database, path: Path) -> MergeResult:
     secret = db.state().get("bundle_secret")
     payload = read_bundle(path, lambda _p: secret)
     if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
-        raise BundleError(f"{path} is not a district file for this station")
-    cs = from_wire(payload["changeset"])
-    result = apply_changeset(db, cs, pushing_station=None, from_district=True)
+        raise BundleError(f"{path} is not a district file for this station",
+                          f"{path} 不是区总工会发给本站点的同步文件")
+    try:
+        cs = from_wire(payload["changeset"])
+        result = apply_changeset(db, cs, pushing_station=None, from_district=True)
+    except (ChangesetError, ImmutableConflict) as exc:
+        raise BundleError(f"{path} was refused: {exc}; nothing of it was imported",
+                          f"{path} 被拒绝：{exc}；未导入任何内容") from exc
     with db.session() as s:
         outbox.acknowledge(s, [tuple(a) for a in payload["acks"]])
     db.set_state("pull_cursor", str(int(payload["cursor"])))
@@ -141,10 +191,19 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
     """Apply a station's file at the district (each batch once, however often imported)."""
     payload = read_bundle(path, lambda p: _station_secret(db, p))
     if payload.get("direction") != "up":
-        raise BundleError(f"{path} is not a station's file")
+        raise BundleError(f"{path} is not a station's file", f"{path} 不是站点的同步文件")
     station = payload["station_id"]
-    results = [apply_changeset(db, from_wire(c), pushing_station=station)
-               for c in payload["changesets"]]
+    results = []
+    for n, wire in enumerate(payload["changesets"], 1):
+        try:
+            results.append(apply_changeset(db, from_wire(wire), pushing_station=station))
+        except (ChangesetError, OwnershipError, ImmutableConflict) as exc:
+            raise BundleError(
+                f"batch {n} of {len(payload['changesets'])} in {path} was refused: {exc}; "
+                f"the {n - 1} batch(es) before it were applied (importing the file again "
+                "applies nothing twice)",
+                f"{path} 中第 {n} 批（共 {len(payload['changesets'])} 批）被拒绝：{exc}；"
+                f"此前的 {n - 1} 批已导入（再次导入不会重复）") from exc
     with db.session() as s:
         cred = s.get(StationCredential, station)
         cred.last_sync_at = utc_now_text()
@@ -163,7 +222,9 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
         after = int(db.state().get(f"bundle_cursor:{station_id}") or 0)
     secret = _station_secret(db, {"station_id": station_id})
     if not secret:
-        raise BundleError("this station is not enrolled")
+        raise BundleError("this station is not enrolled (or it was revoked): "
+                          "`district-server enroll` it first",
+                          "该站点尚未登记（或已被撤销）：请先登记")
     cs, cursor = pull(db, station_id, after, limit=10**9)
     acks = []
     with db.reader() as s:
@@ -171,6 +232,15 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
             model = MODEL_BY_TABLE[table]
             acks += [[table, i, h] for i, h in s.execute(
                 select(model.id, model.hlc).where(model.station_id == station_id))]
+            if model.__shared__:
+                # shared rows another station owns that this one changed (an enterprise
+                # it corrected): the district holds them too, so they are acknowledged
+                changed = (select(ChangeLog.row_id)
+                           .where(ChangeLog.table_name == table,
+                                  ChangeLog.origin_id == station_id))
+                acks += [[table, i, h] for i, h in s.execute(
+                    select(model.id, model.hlc).where(model.id.in_(changed),
+                                                      model.station_id != station_id))]
     payload = {"direction": "down", "station_id": station_id, "created_at": utc_now_text(),
                "cursor": cursor, "changeset": to_wire(cs), "acks": acks}
     write_bundle(path, payload, secret)

@@ -320,7 +320,7 @@ def cmd_import_bundle(args) -> int:
     try:
         results = import_station_bundle(db, args.file)
     except BundleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message(_lang())}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         db.close()
@@ -338,7 +338,7 @@ def cmd_export_bundle(args) -> int:
     try:
         n = export_district_bundle(db, station_id_for(args.station_code), args.file)
     except BundleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message(_lang())}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         db.close()

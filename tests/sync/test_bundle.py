@@ -91,3 +91,70 @@ def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
     revoke(district, "KY01")
     with pytest.raises(BundleError, match="no bundle key"):
         import_station_bundle(district, up)
+
+
+def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp_path):
+    """DP02 registers an enterprise; KY01 receives it and corrects its address, both by
+    file. The district's file back acknowledges KY01's correction, though the row stays
+    DP02's: nothing is left pending to be sent in every later file."""
+    from station_app.domain.models import Enterprise
+    from station_app.domain.services import enterprises
+    from station_app.domain.services.setup import init_station
+
+    with district.session(DISTRICT) as s:
+        stations.upsert_station(s, "DP02", "大鹏社区工联会")
+    boss = Actor("boss", "station_admin")
+    dbs = {}
+    for code in ("KY01", "DP02"):
+        dbs[code] = open_database(tmp_path / f"{code}.sqlite3", create=True)
+        init_station(dbs[code], code, code, "boss", "boss-pass-1")
+        dbs[code].set_state("bundle_secret", enroll(district, code).bundle_secret)
+
+    def by_file(code: str) -> None:
+        db, up, down = dbs[code], tmp_path / f"{code}.up", tmp_path / f"{code}.down"
+        export_station_bundle(db, up)
+        import_station_bundle(district, up)
+        export_district_bundle(district, db.station_id, down)
+        import_district_bundle(db, down)
+
+    with dbs["DP02"].session(boss) as s:
+        eid = enterprises.register_enterprise(
+            s, {"name": "大鹏制衣厂", "credit_code": "91440300618874393H"}).id
+    by_file("DP02")
+    by_file("KY01")
+    with dbs["KY01"].session(boss) as s:
+        enterprises.update_enterprise(s, eid, {"address": "葵涌路 1 号"})
+    assert count(dbs["KY01"], OutboxEntry) == 1
+    by_file("KY01")
+    assert count(dbs["KY01"], OutboxEntry) == 0
+    with district.reader() as s:
+        row = s.get(Enterprise, eid)
+        assert (row.address, row.station_id) == ("葵涌路 1 号", dbs["DP02"].station_id)
+    for db in dbs.values():
+        db.close()
+
+
+@pytest.mark.parametrize("typed", [
+    "  {key}\n", "{key_upper}", "{key_dashed}",
+])
+def test_the_bundle_key_may_be_pasted_with_spaces_dashes_or_capitals(db, district, typed):
+    from sync.bundle import set_station_key
+
+    key = enroll(district, "KY01").bundle_secret
+    text = typed.format(key=key, key_upper=key.upper(),
+                        key_dashed="-".join(key[i:i + 8] for i in range(0, 64, 8)))
+    set_station_key(db, text)
+    assert db.state()["bundle_secret"] == key
+
+
+def test_a_mistyped_bundle_key_is_refused_with_what_is_wrong(db, district):
+    from sync.bundle import set_station_key
+
+    key = enroll(district, "KY01").bundle_secret
+    with pytest.raises(BundleError) as short:
+        set_station_key(db, key[:-1])
+    assert "63" in short.value.message("en") and "63 位" in short.value.message("zh")
+    with pytest.raises(BundleError) as wrong:
+        set_station_key(db, key[:-1] + "g")
+    assert "other characters" in wrong.value.message("en")
+    assert "bundle_secret" not in db.state()
