@@ -1455,6 +1455,46 @@
         <translation>未处理冲突</translation>
     </message>
     <message>
+        <source>Read a station&apos;s file…</source>
+        <translation>读取站点的同步文件…</translation>
+    </message>
+    <message>
+        <source>Write a file for the selected station…</source>
+        <translation>为所选站点生成同步文件…</translation>
+    </message>
+    <message>
+        <source>Read a station&apos;s file</source>
+        <translation>读取站点的同步文件</translation>
+    </message>
+    <message>
+        <source>Sync file (*.bundle)</source>
+        <translation>同步文件 (*.bundle)</translation>
+    </message>
+    <message>
+        <source>%1 read: %2 rows applied from %3 batches (%4 batches had been read before). Write the station&apos;s file back so that it knows.</source>
+        <translation>已读取 %1：%3 批中共导入 %2 条（其中 %4 批此前已读取过）。请再为该站点生成回传文件，让站点知道已收到。</translation>
+    </message>
+    <message>
+        <source>Reading the station&apos;s file…</source>
+        <translation>正在读取站点的同步文件…</translation>
+    </message>
+    <message>
+        <source>Select a station first.</source>
+        <translation>请先选择一个站点。</translation>
+    </message>
+    <message>
+        <source>Write a file for the station</source>
+        <translation>为站点生成同步文件</translation>
+    </message>
+    <message>
+        <source>%1 changes and the acknowledgements written to %2, for station %3.</source>
+        <translation>已将 %1 条更改及收到确认写入 %2，供站点 %3 使用。</translation>
+    </message>
+    <message>
+        <source>Writing the station&apos;s file…</source>
+        <translation>正在生成站点的同步文件…</translation>
+    </message>
+    <message>
         <source>%1 stations, %2 have synced, %3 open conflicts</source>
         <translation>共 %1 个站点，%2 个已同步，%3 条未处理冲突</translation>
     </message>
@@ -1517,6 +1557,34 @@
         <translation>恢复另一版本</translation>
     </message>
     <message>
+        <source>Without a network: sync by file</source>
+        <translation>没有网络时：用文件同步</translation>
+    </message>
+    <message>
+        <source>Write this station&apos;s changes to a file and take it to the district (USB stick, e-mail); read the file the district gives back here. The changes stay pending until the district&apos;s file is read.</source>
+        <translation>把本站点的更改写入文件，交给区总工会（U 盘或电子邮件）；区总工会回传的文件在这里读取。读取回传文件之前，这些更改仍算作尚未同步。</translation>
+    </message>
+    <message>
+        <source>File sync key (first time only)</source>
+        <translation>文件同步密钥（仅首次需要）</translation>
+    </message>
+    <message>
+        <source>the 64-character key the district printed</source>
+        <translation>区总工会打印的 64 位密钥</translation>
+    </message>
+    <message>
+        <source>Write a file for the district…</source>
+        <translation>生成交给区总工会的文件…</translation>
+    </message>
+    <message>
+        <source>Read the district&apos;s file…</source>
+        <translation>读取区总工会回传的文件…</translation>
+    </message>
+    <message>
+        <source>already given</source>
+        <translation>已输入</translation>
+    </message>
+    <message>
         <source>district&apos;s version</source>
         <translation>区总工会的版本</translation>
     </message>
@@ -1563,6 +1631,38 @@
     <message>
         <source>Syncing with the district…</source>
         <translation>正在与区总工会同步…</translation>
+    </message>
+    <message>
+        <source>Enter the file sync key the district gave this station first.</source>
+        <translation>请先输入区总工会给本站点的文件同步密钥。</translation>
+    </message>
+    <message>
+        <source>Write a file for the district</source>
+        <translation>生成交给区总工会的文件</translation>
+    </message>
+    <message>
+        <source>Sync file (*.bundle)</source>
+        <translation>同步文件 (*.bundle)</translation>
+    </message>
+    <message>
+        <source>%1 changes written to %2. Take the file to the district; they stay pending until the district&apos;s file is read here.</source>
+        <translation>已将 %1 条更改写入 %2。请把文件交给区总工会；读取区总工会回传的文件之前，这些更改仍算作尚未同步。</translation>
+    </message>
+    <message>
+        <source>Writing the sync file…</source>
+        <translation>正在生成同步文件…</translation>
+    </message>
+    <message>
+        <source>Read the district&apos;s file</source>
+        <translation>读取区总工会回传的文件</translation>
+    </message>
+    <message>
+        <source>The district&apos;s file is read: %1 changes received, %2 conflicts to review.</source>
+        <translation>已读取区总工会回传的文件：收到 %1 条更改，%2 条冲突待核对。</translation>
+    </message>
+    <message>
+        <source>Reading the district&apos;s file…</source>
+        <translation>正在读取区总工会回传的文件…</translation>
     </message>
     <message>
         <source>Select a conflict first.</source>

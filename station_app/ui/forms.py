@@ -157,6 +157,15 @@ class Form(QWidget):
         if first is not None:
             first.setFocus()
 
+    def show_error(self, field: str, text: str) -> None:
+        """One message under one field (a check made outside the services)."""
+        self.clear_errors()
+        label = self.errors[field]
+        label.setText(text)
+        label.show()
+        self._mark(self.widgets[field], True)
+        self.widgets[field].setFocus()
+
     def submit(self, ctx, work: Callable[[Any], Any], *,
                rename: dict[str, str] | None = None) -> tuple[bool, Any]:
         """Run ``work(session)`` as one unit of work of the acting user; on a

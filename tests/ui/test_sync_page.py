@@ -113,3 +113,102 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
     dp_ctx.tasks.wait()
     dp.close()
     district.close()
+
+
+def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, admin, db,
+                                                                   tmp_path, settings):
+    """KY01's Sync page writes a file (after a mistyped key is refused in place, keeping
+    what was typed); the district view's Stations page reads it, a target is set there,
+    and the page writes KY01's file back; KY01's page reads it: the target arrived, the
+    outbox is empty. Reading the same files again changes nothing."""
+    from sqlalchemy import func, select
+
+    from station_app.domain.actor import Actor
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.domain.models import Member, Target
+    from station_app.domain.services import members, stations
+    from station_app.storage.database import open_database
+    from station_app.ui.context import AppContext
+    from station_app.ui.pages.district import StationsPage
+    from station_app.ui.pages.sync import SyncPage
+    from station_app.ui.tasks import TaskRunner
+    from sync.district import enroll
+
+    boss = Actor("qu", "district_admin", None, "区总工会")
+    district = open_database(tmp_path / "district.sqlite3", create=True)
+    district.set_state("station_id", DISTRICT_OWNER_ID)
+    with district.session(boss) as s:
+        stations.upsert_station(s, "KY01", "葵涌社区工联会")
+    key = enroll(district, "KY01").bundle_secret
+    d_ctx = AppContext(db=district, actor=boss, lang="en", tasks=TaskRunner(district),
+                       settings=settings, district=True)
+    with db.session(admin) as s:
+        members.register_member(s, {"name": "张三", "id_number": "11010519491231002X"})
+
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    up, down = tmp_path / "ky01-up.bundle", tmp_path / "ky01-down.bundle"
+    page.export_file(up)  # no key yet: said under the field, nothing written
+    assert page.file_form.error_text("bundle_key") and not up.exists()
+    page.file_form.widgets["bundle_key"].setText(key[:40])
+    page.export_file(up)
+    assert "40 位" in page.file_form.error_text("bundle_key") and not up.exists()
+    assert page.file_form.values()["bundle_key"] == key[:40]  # what was typed stays
+    page.file_form.widgets["bundle_key"].setText(key.upper())
+    page.export_file(up)
+    qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
+    assert up.exists() and "1" in page.file_status.text(), page.file_status.text()
+    assert not page.file_form.widgets["bundle_key"].isEnabled()  # kept: not asked again
+    assert ctx.db.pending_count() == 1  # pending until the district's file says so
+
+    view = StationsPage(d_ctx)
+    qtbot.addWidget(view)
+    view.show()
+    view.activate()
+    for _ in range(2):  # the second time applies nothing
+        view.import_file(up)
+        qtbot.waitUntil(lambda: view.import_button.isEnabled(), timeout=15_000)
+    assert "batches had been read before" in view.file_status.text()
+    with district.reader() as s:
+        assert s.execute(select(func.count()).select_from(Member)).scalar_one() == 1
+    with district.session(boss) as s:
+        stations.set_target(s, 2026, "training_events", 40)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=15_000)
+    view.export_file()  # nothing selected: said, nothing written
+    assert "Select a station" in view.file_status.text() and not down.exists()
+    view.table.selectRow(0)
+    view.export_file(path=down)
+    qtbot.waitUntil(lambda: down.exists() and view.export_button.isEnabled(),
+                    timeout=15_000)
+    assert "KY01" in view.file_status.text()
+
+    for _ in range(2):
+        page.import_file(down)
+        qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
+    assert "0 changes not yet sent" in page.status.text() or \
+        "0 条更改尚未同步" in page.status.text(), page.status.text()
+    with db.reader() as s:
+        assert s.execute(select(func.count()).select_from(Target)).scalar_one() == 1
+    assert ctx.db.pending_count() == 0
+    d_ctx.tasks.wait()
+    district.close()
+
+
+def test_a_damaged_file_is_refused_with_a_message_and_nothing_read(qtbot, ctx, tmp_path):
+    from station_app.ui.pages.sync import SyncPage
+
+    ctx.db.set_state("bundle_secret", "ab" * 32)
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    junk = tmp_path / "junk.bundle"
+    junk.write_bytes(b"not a sync file")
+    before = ctx.db.state().get("pull_cursor")
+    page.import_file(junk)
+    qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
+    assert "不是同步文件" in page.file_status.text()
+    assert ctx.db.state().get("pull_cursor") == before
+    assert page.import_button.isEnabled() and page.sync_button.isEnabled()

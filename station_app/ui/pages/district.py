@@ -1,6 +1,7 @@
 """The district view: the app opened on the district database (district admins only).
 
-Pages: the stations with their last sync and open conflicts; the consolidated figures as
+Pages: the stations with their last sync and open conflicts (and their sync files, for
+stations without a network); the consolidated figures as
 of a date, with each station's share; members active at two stations (settled by marking
 the row at the station they left 转出); the sync conflicts with both versions side by
 side; early-warning enterprises; the targets of a year, editable here and pulled by the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from station_app.domain.validation import ValidationError
@@ -20,6 +22,7 @@ from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
     QComboBox,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -82,6 +85,99 @@ class StationsPage(Page):
         self.table = read_only_table(self, self.model)
         self.table.setObjectName("stations-table")
         layout.addWidget(self.table, 1)
+        # stations without a network sync by file: theirs in, the district's back
+        row = QHBoxLayout()
+        self.import_button = QPushButton(self.tr("Read a station's file…"), self)
+        self.import_button.setObjectName("bundle-import")
+        self.import_button.clicked.connect(lambda: self.import_file())
+        self.export_button = QPushButton(self.tr("Write a file for the selected station…"),
+                                         self)
+        self.export_button.setObjectName("bundle-export")
+        self.export_button.clicked.connect(lambda: self.export_file())
+        row.addWidget(self.import_button)
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.file_status = QLabel(self)
+        self.file_status.setObjectName("bundle-status")
+        self.file_status.setWordWrap(True)
+        layout.addWidget(self.file_status)
+
+    def _file_task(self, work, on_done, label: str) -> None:
+        lang = self.ctx.lang
+
+        def done(result) -> None:
+            self._busy(False)
+            on_done(result)
+            self.ctx.notify("stations", "sync_conflicts", "members", "enterprises")
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self._busy(False)
+            message = getattr(exc, "message", None)
+            self.file_status.setText(message(lang) if callable(message) else str(exc))
+
+        self._busy(True)
+        self.ctx.tasks.run(work, on_done=done, on_error=failed, label=label, parent=self,
+                           owner=self)
+
+    def _busy(self, busy: bool) -> None:
+        self.import_button.setEnabled(not busy)
+        self.export_button.setEnabled(not busy)
+
+    def import_file(self, path: Path | None = None) -> None:
+        """Apply a station's sync file (each of its batches once, however often read)."""
+        if path is None:
+            chosen, _f = QFileDialog.getOpenFileName(
+                self, self.tr("Read a station's file"), "", self.tr("Sync file (*.bundle)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        read = self.tr("%1 read: %2 rows applied from %3 batches (%4 batches had been read "
+                       "before). Write the station's file back so that it knows.")
+
+        def work(task):
+            from sync.bundle import import_station_bundle
+
+            return import_station_bundle(task.db, path)
+
+        def done(results) -> None:
+            self.file_status.setText(
+                read.replace("%1", path.name)
+                .replace("%2", f"{sum(r.inserted + r.updated for r in results):,}")
+                .replace("%3", str(len(results)))
+                .replace("%4", str(sum(1 for r in results if r.duplicate))))
+
+        self._file_task(work, done, self.tr("Reading the station's file…"))
+
+    def export_file(self, code: str | None = None, path: Path | None = None) -> None:
+        """The district's file for a station: what it would pull, and acknowledgements."""
+        if code is None:
+            chosen_row = _selected(self.table, self.model)
+            if chosen_row is None:
+                self.file_status.setText(self.tr("Select a station first."))
+                return
+            code = chosen_row.code
+        if path is None:
+            chosen, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Write a file for the station"),
+                f"district-to-{code}-{date.today().isoformat()}.bundle",
+                self.tr("Sync file (*.bundle)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        written = self.tr("%1 changes and the acknowledgements written to %2, for station "
+                          "%3.")
+
+        def work(task) -> int:
+            from station_app.domain.ids import station_id_for
+            from sync.bundle import export_district_bundle
+
+            return export_district_bundle(task.db, station_id_for(code), path)
+
+        self._file_task(work, lambda n: self.file_status.setText(
+            written.replace("%1", f"{n:,}").replace("%2", str(path)).replace("%3", code)),
+            self.tr("Writing the station's file…"))
 
     def reload(self) -> None:
         def work(task):

@@ -1,9 +1,13 @@
 """The sync page: the district's address, enrollment, last sync, pending changes,
-conflicts to review, a Sync button (off the UI thread, with progress and cancel), and an
-automatic try in the background every few minutes when the district answers."""
+conflicts to review, a Sync button (off the UI thread, with progress and cancel), an
+automatic try in the background every few minutes when the district answers, and sync by
+file for a station without a network (a signed file to carry to the district, and the
+district's file back)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,6 +15,8 @@ from sqlalchemy import func, select
 from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
+    QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -48,6 +54,7 @@ class SyncPage(Page):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        layout.addWidget(self._file_box())
         layout.addWidget(QLabel(self.tr("Conflicts to review"), self))
         self.conflicts = QTableWidget(0, 4, self)
         self.conflicts.setHorizontalHeaderLabels(
@@ -69,6 +76,36 @@ class SyncPage(Page):
         self.timer = QTimer(self, interval=AUTO_SYNC_MS, timeout=self._auto)
         self.timer.start()
 
+    def _file_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Without a network: sync by file"), self)
+        inner = QVBoxLayout(box)
+        note = QLabel(self.tr(
+            "Write this station's changes to a file and take it to the district (USB stick, "
+            "e-mail); read the file the district gives back here. The changes stay pending "
+            "until the district's file is read."), box)
+        note.setWordWrap(True)
+        inner.addWidget(note)
+        self.file_form = Form(self.ctx.lang, box)
+        self.file_form.line("bundle_key", self.tr("File sync key (first time only)"),
+                            self.tr("the 64-character key the district printed"))
+        inner.addWidget(self.file_form)
+        row = QHBoxLayout()
+        self.export_button = QPushButton(self.tr("Write a file for the district…"), box)
+        self.export_button.setObjectName("bundle-export")
+        self.export_button.clicked.connect(lambda: self.export_file())
+        self.import_button = QPushButton(self.tr("Read the district's file…"), box)
+        self.import_button.setObjectName("bundle-import")
+        self.import_button.clicked.connect(lambda: self.import_file())
+        row.addWidget(self.export_button)
+        row.addWidget(self.import_button)
+        row.addStretch(1)
+        inner.addLayout(row)
+        self.file_status = QLabel(box)
+        self.file_status.setObjectName("bundle-status")
+        self.file_status.setWordWrap(True)
+        inner.addWidget(self.file_status)
+        return box
+
     # -- data --------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -78,6 +115,12 @@ class SyncPage(Page):
         self.form.set_values({"server": state.get("district_server", "")})
         enrolled = bool(state.get("sync_token"))
         self.form.widgets["enrollment_code"].setEnabled(not enrolled)
+        keyed = bool(state.get("bundle_secret"))
+        key_edit = self.file_form.widgets["bundle_key"]
+        key_edit.setEnabled(not keyed)
+        key_edit.setPlaceholderText(
+            self.tr("already given") if keyed
+            else self.tr("the 64-character key the district printed"))
         with self.ctx.db.reader() as s:
             rows = s.execute(select(SyncConflict).where(SyncConflict.resolved_at.is_(None))
                              .order_by(SyncConflict.id.desc()).limit(200)).scalars().all()
@@ -148,7 +191,7 @@ class SyncPage(Page):
 
         def done(report) -> None:
             self.running = None
-            self.sync_button.setEnabled(True)
+            self._set_busy(False)
             self.last_report, self.last_error = report, None
             self.form.set_values({"enrollment_code": ""})
             self.ctx.notify("members", "enterprises", "targets", "stations",
@@ -157,16 +200,111 @@ class SyncPage(Page):
 
         def failed(exc: BaseException) -> None:
             self.running = None
-            self.sync_button.setEnabled(True)
+            self._set_busy(False)
             message = getattr(exc, "message", None)
             self.last_error = message(lang) if callable(message) else str(exc)
             self.reload()
 
-        self.sync_button.setEnabled(False)
+        self._set_busy(True)
         self.running = self.ctx.tasks.run(
             work, on_done=done, on_error=failed,
             label=None if quiet else self.tr("Syncing with the district…"), parent=self,
             owner=self)
+
+    def _with_key(self) -> bool:
+        """Keep the key typed (when one is); False, with the reason under the field, when
+        it is mistyped or when the station has none yet. What was typed stays."""
+        from sync.bundle import BundleError, set_station_key
+
+        typed = self.file_form.values()["bundle_key"].strip()
+        if typed:
+            try:
+                set_station_key(self.ctx.db, typed)
+            except BundleError as exc:
+                self.file_form.show_error("bundle_key", exc.message(self.ctx.lang))
+                return False
+            self.file_form.set_values({"bundle_key": ""})
+        elif not self.ctx.db.state().get("bundle_secret"):
+            self.file_form.show_error("bundle_key", self.tr(
+                "Enter the file sync key the district gave this station first."))
+            return False
+        self.file_form.clear_errors()
+        return True
+
+    def _file_task(self, work, on_done, label: str) -> None:
+        lang = self.ctx.lang
+
+        def finished(result) -> None:
+            self.running = None
+            self._set_busy(False)
+            on_done(result)
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.running = None
+            self._set_busy(False)
+            message = getattr(exc, "message", None)
+            self.file_status.setText(message(lang) if callable(message) else str(exc))
+            self.reload()
+
+        self._set_busy(True)
+        self.running = self.ctx.tasks.run(work, on_done=finished, on_error=failed,
+                                          label=label, parent=self, owner=self)
+
+    def _set_busy(self, busy: bool) -> None:
+        for button in (self.sync_button, self.export_button, self.import_button):
+            button.setEnabled(not busy)
+
+    def export_file(self, path: Path | None = None) -> None:
+        """Every pending change into a signed file for the district."""
+        if self.running is not None or not self._with_key():
+            return
+        if path is None:
+            code = self.ctx.db.state().get("station_code", "station")
+            chosen, _f = QFileDialog.getSaveFileName(
+                self, self.tr("Write a file for the district"),
+                f"{code}-to-district-{date.today().isoformat()}.bundle",
+                self.tr("Sync file (*.bundle)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        written = self.tr("%1 changes written to %2. Take the file to the district; they "
+                          "stay pending until the district's file is read here.")
+
+        def work(task) -> int:
+            from sync.bundle import export_station_bundle
+
+            return export_station_bundle(task.db, path)
+
+        self._file_task(work, lambda n: self.file_status.setText(
+            written.replace("%1", f"{n:,}").replace("%2", str(path))),
+            self.tr("Writing the sync file…"))
+
+    def import_file(self, path: Path | None = None) -> None:
+        """The district's file: its changes (watch list, targets …), acknowledgements."""
+        if self.running is not None or not self._with_key():
+            return
+        if path is None:
+            chosen, _f = QFileDialog.getOpenFileName(
+                self, self.tr("Read the district's file"), "", self.tr("Sync file (*.bundle)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        read = self.tr("The district's file is read: %1 changes received, %2 conflicts to "
+                       "review.")
+
+        def work(task):
+            from sync.bundle import import_district_bundle
+
+            return import_district_bundle(task.db, path)
+
+        def done(result) -> None:
+            self.file_status.setText(read.replace("%1", str(result.inserted + result.updated))
+                                     .replace("%2", str(result.conflicts)))
+            self.ctx.notify("members", "enterprises", "targets", "stations",
+                            "watch_list_entries", "hardship_cases", "ledger_entries")
+
+        self._file_task(work, done, self.tr("Reading the district's file…"))
 
     def settle(self, keep: str) -> bool:
         """Settle the selected conflict (station admins): keep the version that stands, or
