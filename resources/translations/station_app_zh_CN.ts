@@ -37,18 +37,58 @@
     </message>
 </context>
 <context>
-    <name>ConflictsPage</name>
+    <name>ConflictsPanel</name>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <source>Hardship file</source>
+        <translation>困难职工档案</translation>
+    </message>
+    <message>
+        <source>Household member</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>走访</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Event participant</source>
+        <translation>活动参加人</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>年度目标</translation>
+    </message>
     <message>
         <source>Station</source>
         <translation>站点</translation>
     </message>
     <message>
-        <source>Table</source>
-        <translation>数据表</translation>
-    </message>
-    <message>
         <source>Record</source>
         <translation>记录</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Fields that differ</source>
+        <translation>不同之处</translation>
+    </message>
+    <message>
+        <source>Standing version</source>
+        <translation>现行版本</translation>
     </message>
     <message>
         <source>Detected</source>
@@ -57,10 +97,6 @@
     <message>
         <source>Field</source>
         <translation>字段</translation>
-    </message>
-    <message>
-        <source>Standing version</source>
-        <translation>现行版本</translation>
     </message>
     <message>
         <source>Lost version</source>
@@ -75,12 +111,32 @@
         <translation>恢复落选版本</translation>
     </message>
     <message>
+        <source>the station&apos;s</source>
+        <translation>站点的版本</translation>
+    </message>
+    <message>
+        <source>the district&apos;s</source>
+        <translation>区总工会的版本</translation>
+    </message>
+    <message>
+        <source>this station&apos;s</source>
+        <translation>本站点的版本</translation>
+    </message>
+    <message>
+        <source>Select a conflict first.</source>
+        <translation>请先选择一条冲突。</translation>
+    </message>
+    <message>
         <source>Settled.</source>
         <translation>已处理。</translation>
     </message>
     <message>
         <source>Settled: the lost version is written back; the station pulls it at its next sync.</source>
         <translation>已处理：落选版本已写回，站点下次同步时取回。</translation>
+    </message>
+    <message>
+        <source>Settled: the lost version is written back; the next sync sends it.</source>
+        <translation>已处理：落选版本已写回，下次同步时发送给区总工会。</translation>
     </message>
 </context>
 <context>
@@ -1533,30 +1589,6 @@
         <translation>待核对的冲突</translation>
     </message>
     <message>
-        <source>Table</source>
-        <translation>数据表</translation>
-    </message>
-    <message>
-        <source>Record</source>
-        <translation>记录</translation>
-    </message>
-    <message>
-        <source>Kept</source>
-        <translation>保留版本</translation>
-    </message>
-    <message>
-        <source>Detected</source>
-        <translation>发现时间</translation>
-    </message>
-    <message>
-        <source>Keep the version that stands</source>
-        <translation>保留现行版本</translation>
-    </message>
-    <message>
-        <source>Bring the other version back</source>
-        <translation>恢复另一版本</translation>
-    </message>
-    <message>
         <source>Without a network: sync by file</source>
         <translation>没有网络时：用文件同步</translation>
     </message>
@@ -1583,14 +1615,6 @@
     <message>
         <source>already given</source>
         <translation>已输入</translation>
-    </message>
-    <message>
-        <source>district&apos;s version</source>
-        <translation>区总工会的版本</translation>
-    </message>
-    <message>
-        <source>this station&apos;s version</source>
-        <translation>本站点的版本</translation>
     </message>
     <message>
         <source>Last sync: %1</source>
@@ -1663,10 +1687,6 @@
     <message>
         <source>Reading the district&apos;s file…</source>
         <translation>正在读取区总工会回传的文件…</translation>
-    </message>
-    <message>
-        <source>Select a conflict first.</source>
-        <translation>请先选中一条冲突。</translation>
     </message>
 </context>
 <context>

@@ -100,3 +100,30 @@ def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsy
     assert capsys.readouterr().out.strip() == "no open conflicts"
     assert main(["conflicts", "resolve", first[0], "--keep", "winner", "--db", target]) == 1
     assert "settled" in capsys.readouterr().err
+
+
+def test_conflicts_are_described_by_what_a_person_recognises(db, admin):
+    """A member or enterprise by its name, an event by its title, a hardship file by its
+    member's name, a visit by its enterprise and date, a target by year and metric;
+    anything else by the start of its id."""
+    from station_app.domain.services import enterprises, members
+    from station_app.domain.services.conflicts import ConflictView, describe
+
+    with db.session(admin) as s:
+        m = members.register_member(s, {"name": "张三", "id_number": "11010519491231002X"})
+        e = enterprises.register_enterprise(s, {"name": "葵涌制衣厂"})
+        member_id, enterprise_id = m.id, e.id
+
+    def view(n: int, table: str, **row) -> ConflictView:
+        return ConflictView(n, table, f"0196abcd-{n:04d}", None, "", row, row, "local", [],
+                            None, None)
+
+    views = [view(1, "members", name="李四"), view(2, "events", title="职工运动会"),
+             view(3, "hardship_cases", member_id=member_id),
+             view(4, "visits", enterprise_id=enterprise_id, visit_date="2026-11-02"),
+             view(5, "targets", year=2026, metric="training_events"),
+             view(6, "household_members", relation="配偶")]
+    with db.reader() as s:
+        assert describe(s, views) == {1: "李四", 2: "职工运动会", 3: "张三",
+                                      4: "葵涌制衣厂 2026-11-02", 5: "2026 training_events",
+                                      6: "0196abcd…"}

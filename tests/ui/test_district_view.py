@@ -167,7 +167,7 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
     win = district_window
     win.open_page("conflicts")
     settle(qtbot, win)
-    page = win.page("conflicts")
+    page = win.page("conflicts").panel
     assert len(page.model.rows) == 1
     sides = {r[0]: (r[1], r[2]) for r in page.sides.rows}
     assert sides == {"Notes": ("站点修改", ""), "Phone": ("", "13900000000")}

@@ -101,11 +101,20 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         client.pull(SyncReport())
         client.close()
         ky_page.reload()
-        assert ky_page.conflicts.rowCount() == 1
+        panel = ky_page.conflicts
+        qtbot.waitUntil(lambda: panel.count() == 1, timeout=10_000)
         assert "1 conflicts to review" in ky_page.status.text()
-        ky_page.conflicts.selectRow(0)
-        assert ky_page.settle("loser")
-        assert ky_page.conflicts.rowCount() == 0
+        # what a person recognises: the kind of record, its name, the fields that differ,
+        # each version side by side
+        view = panel.model.rows[0]
+        assert [panel.model.data(panel.model.index(0, c)) for c in range(3)] == \
+            ["Member", "张三", "备注、电话"]  # (the clerk works in Chinese)
+        assert {r[0]: (r[1], r[2]) for r in panel.sides.rows} == {
+            "备注": ("", "站点修改"), "电话": ("13900000000", "")}
+        assert view.loser_source == "local"  # the district's version stands
+        assert panel.resolve("loser")
+        qtbot.waitUntil(lambda: panel.count() == 0, timeout=10_000)
+        assert "0 conflicts to review" in ky_page.status.text()
         sync(ky_page)  # the brought-back version goes to the district
     with district.reader() as s:  # the station's notes came back, over the correction
         row = s.get(Member, m.id)

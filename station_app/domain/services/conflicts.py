@@ -72,6 +72,34 @@ def list_conflicts(session: Session, *, open_only: bool = True,
     return views
 
 
+def describe(session: Session, views: list[ConflictView]) -> dict[int, str]:
+    """What a person recognises each conflict's record by: its name or title; for a
+    hardship file the member's name, for a visit the enterprise's name and the date; else
+    the start of its id. Looked up once per table, not per conflict."""
+    from station_app.domain.models import Enterprise, Member
+
+    member_ids = {v.winner.get("member_id") for v in views} - {None}
+    enterprise_ids = {v.winner.get("enterprise_id") for v in views} - {None}
+    names: dict[str, str] = {}
+    for model, ids in ((Member, member_ids), (Enterprise, enterprise_ids)):
+        if ids:
+            names.update(session.execute(select(model.id, model.name)
+                                         .where(model.id.in_(ids))).tuples().all())
+    out: dict[int, str] = {}
+    for v in views:
+        row = v.winner
+        label = row.get("name") or row.get("title")
+        if not label and row.get("member_id"):
+            label = names.get(row["member_id"])
+        if not label and row.get("enterprise_id"):
+            label = " ".join(filter(None, (names.get(row["enterprise_id"]),
+                                           row.get("visit_date"))))
+        if not label and v.table == "targets":
+            label = f"{row.get('year')} {row.get('metric')}"
+        out[v.id] = str(label) if label else v.row_id[:8] + "…"
+    return out
+
+
 def _as_column_value(model, key: str, value: Any) -> Any:
     column = model.__table__.columns[key]
     if value is not None and column.type.python_type is date:

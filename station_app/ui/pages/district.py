@@ -373,99 +373,15 @@ class ConflictsPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self.names: dict[str, tuple[str, str]] = {}
-        self.model = RowsModel(self)
-        self.model.columns = [
-            (self.tr("Station"), lambda v: self.names.get(v.station_id, ("", ""))[0]),
-            (self.tr("Table"), lambda v: v.table),
-            (self.tr("Record"), lambda v: str(v.winner.get("name") or v.row_id)),
-            (self.tr("Detected"), lambda v: local_time(v.detected_at)),
-        ]
-        self.sides = RowsModel(self)
-        self.sides.columns = [(self.tr("Field"), lambda r: r[0]),
-                              (self.tr("Standing version"), lambda r: r[1]),
-                              (self.tr("Lost version"), lambda r: r[2])]
+        from station_app.ui.conflicts import ConflictsPanel
+
         layout = QVBoxLayout(self)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        self.table = read_only_table(split, self.model)
-        self.table.setObjectName("conflicts-table")
-        self.side_view = read_only_table(split, self.sides)
-        self.side_view.setObjectName("conflict-sides")
-        split.addWidget(self.table)
-        split.addWidget(self.side_view)
-        layout.addWidget(split, 1)
-        row = QHBoxLayout()
-        self.keep_winner = QPushButton(self.tr("Keep the standing version"), self)
-        self.keep_loser = QPushButton(self.tr("Bring the lost version back"), self)
-        self.keep_winner.clicked.connect(lambda: self.resolve("winner"))
-        self.keep_loser.clicked.connect(lambda: self.resolve("loser"))
-        row.addWidget(self.keep_winner)
-        row.addWidget(self.keep_loser)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_sides())
+        self.panel = ConflictsPanel(ctx, self, district=True)
+        self.panel.settled.connect(lambda table: self.ctx.notify("sync_conflicts", table))
+        layout.addWidget(self.panel)
 
     def reload(self) -> None:
-        def work(task):
-            from station_app.domain.services.conflicts import list_conflicts
-
-            with task.db.reader() as s:
-                return _station_names(s), list_conflicts(s)
-
-        def done(result) -> None:
-            self.names, views = result
-            self.model.set_rows(views)
-            self.sides.set_rows([])
-            self._buttons()
-            if views:
-                self.table.selectRow(0)
-
-        self.ctx.tasks.run(work, on_done=done, owner=self)
-
-    def _buttons(self) -> None:
-        has = _selected(self.table, self.model) is not None
-        self.keep_winner.setEnabled(has)
-        self.keep_loser.setEnabled(has)
-
-    def _show_sides(self) -> None:
-        view = _selected(self.table, self.model)
-        self._buttons()
-        if view is None:
-            self.sides.set_rows([])
-            return
-
-        def text(value: Any) -> str:
-            return "" if value is None else str(value)
-
-        from station_app.domain.validation import FIELD_LABELS
-
-        def field(key: str) -> str:
-            labels = FIELD_LABELS.get(key)
-            return labels[0 if self.ctx.zh else 1] if labels else key
-
-        self.sides.set_rows([(field(k), text(view.winner.get(k)), text(view.loser.get(k)))
-                             for k in view.differing])
-
-    def resolve(self, keep: str) -> bool:
-        from station_app.domain.services.conflicts import resolve_conflict
-
-        view = _selected(self.table, self.model)
-        if view is None:
-            return False
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                resolve_conflict(s, view.id, keep)
-        except ValidationError as exc:  # it names what to fix; nothing was written
-            self.message.setText("; ".join(exc.messages(self.ctx.lang)))
-            return False
-        self.message.setText(self.tr("Settled.") if keep == "winner" else self.tr(
-            "Settled: the lost version is written back; the station pulls it at its next "
-            "sync."))
-        self.ctx.notify("sync_conflicts", view.table)
-        return True
+        self.panel.reload()
 
 
 # --------------------------------------------------------------------------- warnings

@@ -20,8 +20,6 @@ from station_app.ui.qt import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -56,23 +54,11 @@ class SyncPage(Page):
         layout.addWidget(self.status)
         layout.addWidget(self._file_box())
         layout.addWidget(QLabel(self.tr("Conflicts to review"), self))
-        self.conflicts = QTableWidget(0, 4, self)
-        self.conflicts.setHorizontalHeaderLabels(
-            [self.tr("Table"), self.tr("Record"), self.tr("Kept"), self.tr("Detected")])
-        self.conflicts.horizontalHeader().setStretchLastSection(True)
-        self.conflicts.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.conflicts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        from station_app.ui.conflicts import ConflictsPanel
+
+        self.conflicts = ConflictsPanel(ctx, self)
+        self.conflicts.settled.connect(self._settled)
         layout.addWidget(self.conflicts, 1)
-        row = QHBoxLayout()
-        self.keep_button = QPushButton(self.tr("Keep the version that stands"), self)
-        self.keep_button.clicked.connect(lambda: self.settle("winner"))
-        self.restore_button = QPushButton(self.tr("Bring the other version back"), self)
-        self.restore_button.clicked.connect(lambda: self.settle("loser"))
-        row.addWidget(self.keep_button)
-        row.addWidget(self.restore_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.conflict_ids: list[int] = []
         self.timer = QTimer(self, interval=AUTO_SYNC_MS, timeout=self._auto)
         self.timer.start()
 
@@ -122,20 +108,9 @@ class SyncPage(Page):
             self.tr("already given") if keyed
             else self.tr("the 64-character key the district printed"))
         with self.ctx.db.reader() as s:
-            rows = s.execute(select(SyncConflict).where(SyncConflict.resolved_at.is_(None))
-                             .order_by(SyncConflict.id.desc()).limit(200)).scalars().all()
             open_conflicts = s.execute(select(func.count()).select_from(SyncConflict).where(
                 SyncConflict.resolved_at.is_(None))).scalar_one()
-        self.conflicts.setRowCount(len(rows))
-        self.conflict_ids = [c.id for c in rows]
-        may_settle = self.ctx.actor.at_least("station_admin") and bool(rows)
-        self.keep_button.setEnabled(may_settle)
-        self.restore_button.setEnabled(may_settle)
-        for r, c in enumerate(rows):
-            kept = self.tr("district's version") if c.loser_source == "local" \
-                else self.tr("this station's version")
-            for col, text in enumerate((c.table_name, c.row_id, kept, c.detected_at[:16])):
-                self.conflicts.setItem(r, col, QTableWidgetItem(text))
+        self.conflicts.reload()
         lines = [
             self.tr("Last sync: %1").replace("%1", state.get("last_sync", "")[:16])
             if state.get("last_sync") else self.tr("Never synced yet."),
@@ -306,28 +281,9 @@ class SyncPage(Page):
 
         self._file_task(work, done, self.tr("Reading the district's file…"))
 
-    def settle(self, keep: str) -> bool:
-        """Settle the selected conflict (station admins): keep the version that stands, or
-        write the other one back as a new change, which the next sync sends."""
-        from station_app.domain.services.conflicts import resolve_conflict
-        from station_app.domain.validation import ValidationError
-
-        row = self.conflicts.currentRow()
-        if not 0 <= row < len(self.conflict_ids):
-            self.last_error = self.tr("Select a conflict first.")
-            self.reload()
-            return False
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                view = resolve_conflict(s, self.conflict_ids[row], keep)
-        except ValidationError as exc:
-            self.last_error = "；".join(exc.messages(self.ctx.lang))
-            self.reload()
-            return False
-        self.last_error = None
-        self.ctx.notify("sync_conflicts", view.table)
+    def _settled(self, table: str) -> None:
+        self.ctx.notify("sync_conflicts", table)
         self.reload()
-        return True
 
     def _auto(self) -> None:
         state = self.ctx.db.state()

@@ -1,0 +1,181 @@
+"""The sync conflicts a person reviews, at a station (its Sync page) and at the district
+(its Conflicts page): the list, the fields that differ with both versions side by side,
+and the two ways to settle one — keep the version that stands, or bring the lost one back
+(a new change, synced like any edit). The service checks the role again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from station_app.domain.validation import FIELD_LABELS, ValidationError
+from station_app.ui.pages.dashboard import local_time
+from station_app.ui.qt import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from station_app.ui.tables import RowsModel, read_only_table
+
+
+class ConflictsPanel(QWidget):
+    """``district``: a column names each conflict's station, and settling needs a district
+    admin; at a station, a station admin. ``settled(table)`` follows every settlement."""
+
+    settled = Signal(str)
+
+    def __init__(self, ctx, parent: QWidget | None = None, *, district: bool = False):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.district = district
+        self.names: dict[str, tuple[str, str]] = {}  # station id → (code, name)
+        self.labels: dict[int, str] = {}  # conflict id → the record as a person knows it
+        tables = {
+            "members": self.tr("Member"), "enterprises": self.tr("Enterprise"),
+            "hardship_cases": self.tr("Hardship file"),
+            "household_members": self.tr("Household member"), "visits": self.tr("Visit"),
+            "events": self.tr("Event"), "event_members": self.tr("Event participant"),
+            "targets": self.tr("Target"), "stations": self.tr("Station"),
+        }
+        self.model = RowsModel(self)
+        columns = [
+            (self.tr("Record"), lambda v: tables.get(v.table, v.table)),
+            (self.tr("Name"), lambda v: self.labels.get(v.id, "")),
+            (self.tr("Fields that differ"), lambda v: "、".join(
+                self._field(k) for k in v.differing) if self.ctx.zh else ", ".join(
+                self._field(k) for k in v.differing)),
+            (self.tr("Standing version"), self._standing),
+            (self.tr("Detected"), lambda v: local_time(v.detected_at)),
+        ]
+        if district:
+            columns.insert(0, (self.tr("Station"),
+                               lambda v: self.names.get(v.station_id, ("", ""))[0]))
+        self.model.columns = columns
+        self.sides = RowsModel(self)
+        self.sides.columns = [(self.tr("Field"), lambda r: r[0]),
+                              (self.tr("Standing version"), lambda r: r[1]),
+                              (self.tr("Lost version"), lambda r: r[2])]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.table = read_only_table(split, self.model)
+        self.table.setObjectName("conflicts-table")
+        self.side_view = read_only_table(split, self.sides)
+        self.side_view.setObjectName("conflict-sides")
+        split.addWidget(self.table)
+        split.addWidget(self.side_view)
+        layout.addWidget(split, 1)
+        row = QHBoxLayout()
+        self.keep_winner = QPushButton(self.tr("Keep the standing version"), self)
+        self.keep_loser = QPushButton(self.tr("Bring the lost version back"), self)
+        self.keep_winner.clicked.connect(lambda: self.resolve("winner"))
+        self.keep_loser.clicked.connect(lambda: self.resolve("loser"))
+        row.addWidget(self.keep_winner)
+        row.addWidget(self.keep_loser)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_sides())
+        self._buttons()
+
+    # -- data --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        district = self.district
+
+        def work(task):
+            from station_app.domain.services.conflicts import describe, list_conflicts
+
+            with task.db.reader() as s:
+                views = list_conflicts(s)
+                names = {}
+                if district:
+                    from sqlalchemy import select
+
+                    from station_app.domain.models import Station
+
+                    names = {i: (code, name) for i, code, name in s.execute(
+                        select(Station.id, Station.code, Station.name))}
+                return names, describe(s, views), views
+
+        def done(result) -> None:
+            self.names, self.labels, views = result
+            self.model.set_rows(views)
+            self.sides.set_rows([])
+            self._buttons()
+            if views:
+                self.table.selectRow(0)
+
+        self.ctx.tasks.run(work, on_done=done, owner=self)
+
+    def count(self) -> int:
+        return self.model.rowCount()
+
+    def selected(self) -> Any:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def _field(self, key: str) -> str:
+        labels = FIELD_LABELS.get(key)
+        return labels[0 if self.ctx.zh else 1] if labels else key
+
+    def _standing(self, view) -> str:
+        """Whose version stands: the conflict keeps the other one for review."""
+        if self.district:
+            return self.tr("the station's") if view.loser_source == "local" \
+                else self.tr("the district's")
+        return self.tr("the district's") if view.loser_source == "local" \
+            else self.tr("this station's")
+
+    def _buttons(self) -> None:
+        role = "district_admin" if self.district else "station_admin"
+        may = self.ctx.actor.at_least(role) and self.selected() is not None
+        self.keep_winner.setEnabled(may)
+        self.keep_loser.setEnabled(may)
+
+    def _show_sides(self) -> None:
+        view = self.selected()
+        self._buttons()
+        if view is None:
+            self.sides.set_rows([])
+            return
+
+        def text(value: Any) -> str:
+            return "" if value is None else str(value)
+
+        self.sides.set_rows([(self._field(k), text(view.winner.get(k)), text(view.loser.get(k)))
+                             for k in view.differing])
+
+    # -- settling ----------------------------------------------------------------------
+
+    def resolve(self, keep: str) -> bool:
+        """Settle the selected conflict; False (with the reason shown) when nothing was."""
+        from station_app.domain.services.conflicts import resolve_conflict
+
+        view = self.selected()
+        if view is None:
+            self.message.setText(self.tr("Select a conflict first."))
+            return False
+        try:
+            with self.ctx.db.session(self.ctx.actor) as s:
+                resolve_conflict(s, view.id, keep)
+        except ValidationError as exc:  # it names what to fix; nothing was written
+            self.message.setText("；".join(exc.messages(self.ctx.lang)) if self.ctx.zh
+                                 else "; ".join(exc.messages(self.ctx.lang)))
+            return False
+        if keep == "winner":
+            self.message.setText(self.tr("Settled."))
+        elif self.district:
+            self.message.setText(self.tr("Settled: the lost version is written back; the "
+                                         "station pulls it at its next sync."))
+        else:
+            self.message.setText(self.tr("Settled: the lost version is written back; the "
+                                         "next sync sends it."))
+        self.settled.emit(view.table)
+        return True
