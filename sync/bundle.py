@@ -38,10 +38,10 @@ from sync.changeset import (
     Changeset,
     ChangesetError,
     from_wire,
-    row_to_wire,
     to_wire,
 )
 from sync.merge import ImmutableConflict, MergeResult, OwnershipError, apply_changeset
+from sync.outbound import prune, wire_rows
 
 FORMAT = "station-app-bundle/1"
 BATCH = 1_000
@@ -134,22 +134,19 @@ def export_station_bundle(db: Database, path: Path) -> int:
         raise BundleError("this station has no bundle key yet: enter the key the district "
                           "gave at enrollment (--bundle-secret)",
                           "本站点还没有文件同步密钥：请输入区总工会登记站点时给出的密钥")
+    prune(db)
     changesets = []
     with db.reader() as s:
         pending = outbox.pending(s)
+        conn = s.connection()
         for i in range(0, len(pending), BATCH):
-            rows: dict[str, list[dict]] = {}
-            chunk = pending[i:i + BATCH]
             by_table: dict[str, list[str]] = {}
-            for table, row_id, _h in chunk:
+            for table, row_id, _h in pending[i:i + BATCH]:
                 by_table.setdefault(table, []).append(row_id)
-            for table in APPLY_ORDER:
-                model = MODEL_BY_TABLE[table]
-                ids = by_table.get(table, [])
-                for j in range(0, len(ids), 500):
-                    for obj in s.execute(select(model).where(model.id.in_(ids[j:j + 500]))
-                                         ).scalars():
-                        rows.setdefault(table, []).append(row_to_wire(model, obj))
+            # the rows as a push sends them: each with the stamp its change was made on,
+            # so that the district tells a concurrent edit from a plain update
+            rows = {table: wire_rows(conn, table, by_table[table])
+                    for table in APPLY_ORDER if by_table.get(table)}
             changesets.append(to_wire(Changeset(db.station_id, db.node_id, uuid7(), rows)))
     payload = {"direction": "up", "station_id": db.station_id, "created_at": utc_now_text(),
                "pull_cursor": int(db.state().get("pull_cursor") or 0),

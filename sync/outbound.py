@@ -48,11 +48,11 @@ def gather(db: Database, *, limit: int = BATCH_ROWS,
         for table in APPLY_ORDER:
             ids = by_table.get(table)
             if ids:
-                rows[table] = _wire_rows(conn, table, ids)
+                rows[table] = wire_rows(conn, table, ids)
     return Changeset(station_id=db.station_id, node=db.node_id, batch_id=uuid7(), rows=rows)
 
 
-def _wire_rows(conn, table: str, ids: list[str]) -> list[dict[str, Any]]:
+def wire_rows(conn, table: str, ids: list[str]) -> list[dict[str, Any]]:
     """The current state of these rows as wire rows, each with the base stamp recorded
     with its first pending change. Read with plain SQL: a push reads every pending row,
     and ORM objects (or SQLAlchemy's per-value processing) would cost more than the rest

@@ -158,3 +158,26 @@ def test_a_mistyped_bundle_key_is_refused_with_what_is_wrong(db, district):
         set_station_key(db, key[:-1] + "g")
     assert "other characters" in wrong.value.message("en")
     assert "bundle_secret" not in db.state()
+
+
+def test_an_edit_sent_by_file_is_no_conflict(db, admin, district, tmp_path):
+    """A row the district already holds, edited at the station and sent by file, is a
+    plain update there: the file carries the stamp the edit was made on, as a push does,
+    so the district does not mistake it for a concurrent edit."""
+    from station_app.domain.models import SyncConflict
+
+    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    with db.session(admin) as s:
+        m = members.register_member(s, {"name": "张三", "id_number": "11010519491231002X"})
+    up, down = tmp_path / "up.bundle", tmp_path / "down.bundle"
+    export_station_bundle(db, up)
+    import_station_bundle(district, up)
+    export_district_bundle(district, db.station_id, down)
+    import_district_bundle(db, down)
+    with db.session(admin) as s:
+        members.update_member(s, m.id, {"notes": "文件同步的修改"})
+    export_station_bundle(db, up)
+    import_station_bundle(district, up)
+    assert count(district, SyncConflict) == 0
+    with district.reader() as s:
+        assert s.get(Member, m.id).notes == "文件同步的修改"
