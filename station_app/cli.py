@@ -292,6 +292,10 @@ def cmd_sync(args) -> int:
         print(f"{report.restamped} change(s) stamped by a wrong clock were re-stamped")
     for line in report.held:
         print(f"held for review (the district refused it): {line}")
+    earlier = report.still_held - len(report.held)
+    if earlier > 0:
+        print(f"{earlier} change(s) held since an earlier round (refused by the district); "
+              "they are tried again at each `sync`")
     return 0
 
 

@@ -9,7 +9,9 @@
    covers, so an interrupted push resumes where it stopped and never duplicates. A batch
    the district refuses is split until the refused rows are isolated; those are held
    (``local_state`` ``sync_held``) with the district's reason for the clerk, and the rest of
-   the queue goes on;
+   the queue goes on. Held rows are tried again first at the next round (the district may
+   have fixed what refused them) — not by the page's automatic tries, which would split
+   the same refusals every few minutes;
 3. pull what changed at the district since the station's cursor, applied without echo,
    a pending local change never overwritten silently.
 
@@ -19,7 +21,6 @@ Network errors are retried with back-off; answers from the district are not.
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
 from station_app.storage.database import Database
 from sync.changeset import Changeset, from_wire, to_wire
 from sync.merge import apply_changeset
-from sync.outbound import acknowledge, gather, prune
+from sync.outbound import acknowledge, gather, held, keep_held, prune
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ class SyncReport:
     batches: int = 0
     pulled: int = 0
     conflicts: int = 0
-    held: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # refused (again) in this round
+    still_held: int = 0  # rows held after this round, from this round or before
     restamped: int = 0
 
 
@@ -148,11 +150,17 @@ class SyncClient:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _detail(response: httpx.Response) -> str:
+    def _detail(response: httpx.Response, *, reason: bool = False) -> str:
+        """What the district said: its JSON ``detail`` (or, with ``reason``, the reason a
+        row was refused, when it gave one)."""
         try:
-            return str(response.json().get("detail", response.text))
+            body = response.json()
         except ValueError:
-            return response.text
+            body = None
+        if isinstance(body, dict):
+            return str(body.get("reason") if reason and body.get("reason") else
+                       body.get("detail", ""))
+        return response.text[:200]
 
     def _check(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code == 401:
@@ -195,13 +203,32 @@ class SyncClient:
             # the clock is right now, but stamps from a wrong clock are still ahead
             report.restamped = self.db.correct_clock()
 
-    def push(self, report: SyncReport) -> None:
+    def push(self, report: SyncReport, *, retry_held: bool = True) -> None:
         """Send the outbox batch by batch, in order, each acknowledged before the next is
         sent. A helper thread keeps the station's side off the critical path: while the
         district applies one batch, it clears the outbox of the batch before and reads and
         encodes the next (which skips the rows still on their way)."""
         prune(self.db)
-        held = self._held()
+        waiting = held(self.db)
+        if waiting and retry_held:
+            self._retry_held(waiting, report)
+        try:
+            self._push_queue(report, waiting)
+        finally:
+            report.still_held = len(held(self.db))
+
+    def _retry_held(self, waiting: dict[str, str], report: SyncReport) -> None:
+        """Held rows first, on their own: what the district accepts now is acknowledged,
+        what it refuses again is held again (split among these rows only)."""
+        retry = dict(waiting)
+        waiting.clear()
+        keep_held(self.db, waiting)
+        sent: set[tuple[str, str]] = set()
+        while (cs := gather(self.db, limit=len(retry), only=retry, skip=sent)) is not None:
+            sent |= {(t, r["id"]) for t, rows in cs.rows.items() for r in rows}
+            self._send(cs, report, waiting)
+
+    def _push_queue(self, report: SyncReport, held: dict[str, str]) -> None:
         queued = self.db.pending_count()  # for the progress shown: done of all there is
         max_rows, max_body = self.limits
         if self.max_batch_rows:
@@ -284,10 +311,10 @@ class SyncClient:
         keys = cs.keys()
         if len(keys) == 1:
             table, row_id, hlc = keys[0]
-            reason = self._detail(response)
+            reason = self._detail(response, reason=True)
             held[f"{table}:{row_id}"] = f"{hlc} {reason}"
             report.held.append(f"{table} {row_id}: {reason}")
-            self.db.set_state("sync_held", json.dumps(held, ensure_ascii=False))
+            keep_held(self.db, held)
             return
         flat = [(t, r) for t in cs.rows for r in cs.rows[t]]
         half = len(flat) // 2
@@ -298,12 +325,6 @@ class SyncClient:
             from station_app.domain.ids import uuid7
 
             self._send(Changeset(cs.station_id, cs.node, uuid7(), rows), report, held)
-
-    def _held(self) -> dict[str, str]:
-        try:
-            return json.loads(self.db.state().get("sync_held") or "{}")
-        except ValueError:
-            return {}
 
     def pull(self, report: SyncReport, *, reseed: bool = False) -> None:
         cursor = 0 if reseed else int(self.db.state().get("pull_cursor") or 0)
@@ -341,7 +362,8 @@ class SyncClient:
         self.db.set_state("last_sync", utc_now_text())
         return report
 
-    def sync(self, enrollment_code: str | None = None) -> SyncReport:
+    def sync(self, enrollment_code: str | None = None, *,
+             retry_held: bool = True) -> SyncReport:
         report = SyncReport()
         if enrollment_code:
             self.enroll(enrollment_code)
@@ -356,7 +378,7 @@ class SyncClient:
                 "本数据库刚从备份恢复：请先运行一次 station-admin sync --reseed，"
                 "取回区总工会保存的本站点数据。")
         self.check_clock(report)
-        self.push(report)
+        self.push(report, retry_held=retry_held)
         self.pull(report)
         self.db.set_state("last_sync", utc_now_text())
         return report

@@ -22,11 +22,13 @@ owner, advance the local clock, are audited as applied by sync and are not queue
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from station_app.domain.actor import SYNC
@@ -45,7 +47,7 @@ class OwnershipError(PermissionError):
 
     def __init__(self, table: str, row_id: str, problem: str):
         self.table, self.row_id = table, row_id
-        super().__init__(f"{table} {row_id}: {problem}; nothing of this batch was applied")
+        super().__init__(f"{table} {row_id}: {problem}")
 
 
 class ImmutableConflict(ValueError):
@@ -54,7 +56,21 @@ class ImmutableConflict(ValueError):
     def __init__(self, table: str, row_id: str):
         self.table, self.row_id = table, row_id
         super().__init__(f"{table} {row_id} already exists with other content; history rows "
-                         "are never changed (nothing of this batch was applied)")
+                         "are never changed")
+
+
+# What refuses a batch because of a row in it (rather than the batch as a whole): a push
+# answers it with a 4xx and applies nothing; the sender isolates the row and holds it.
+ROW_REFUSALS = (OwnershipError, ImmutableConflict, IntegrityError)
+
+
+def refusal(exc: Exception) -> tuple[int, str]:
+    """HTTP status and reason of a row refusal (one of ``ROW_REFUSALS``)."""
+    if isinstance(exc, IntegrityError):
+        # e.g. a visit to a station the district does not know
+        return 422, ("a row refers to a record the district does not have, or breaks a "
+                     f"rule of its database ({exc.orig})")
+    return exc.status, str(exc)
 
 
 @dataclass
@@ -67,6 +83,8 @@ class MergeResult:
     lost: int = 0  # incoming versions older than what is here
     conflicts: int = 0
     acks: list[tuple[str, str, str]] = field(default_factory=list)
+    # rows refused one by one (``apply_isolating``): (table, id, stamp, reason)
+    refused: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def _jsonable(values: dict[str, Any]) -> str:
@@ -117,6 +135,39 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
         s.add(SyncBatch(batch_id=cs.batch_id, station_id=cs.station_id, node=cs.node,
                         applied_at=utc_now_text(), rows=cs.count()))
     return result
+
+
+def apply_isolating(db: Database, cs: Changeset, *, pushing_station: str) -> MergeResult:
+    """Apply a station's changeset that no one can resend in parts (a file): when a row
+    refuses it, the batch is split in halves until the refusing rows stand alone; every
+    other row is applied, those are listed in ``refused`` with the reason. The parts get
+    batch ids derived from the batch's, so reading the same file again applies nothing
+    twice."""
+    total = MergeResult(batch_id=cs.batch_id, acks=[])
+
+    def attempt(part: Changeset) -> None:
+        try:
+            result = apply_changeset(db, part, pushing_station=pushing_station)
+        except ROW_REFUSALS as exc:
+            keys = part.keys()
+            if len(keys) == 1:
+                total.refused.append((*keys[0], refusal(exc)[1]))
+                return
+            flat = [(t, r) for t in part.rows for r in part.rows[t]]
+            for n, half in enumerate((flat[:len(flat) // 2], flat[len(flat) // 2:])):
+                rows: dict[str, list[dict[str, Any]]] = {}
+                for t, r in half:
+                    rows.setdefault(t, []).append(r)
+                attempt(Changeset(part.station_id, part.node,
+                                  str(uuid.uuid5(uuid.UUID(part.batch_id), str(n))), rows))
+            return
+        total.duplicate = total.duplicate or result.duplicate
+        for name in ("inserted", "updated", "unchanged", "lost", "conflicts"):
+            setattr(total, name, getattr(total, name) + getattr(result, name))
+        total.acks += result.acks
+
+    attempt(cs)
+    return total
 
 
 def _stored_ids(s: Session, table: str, ids: list[str]) -> list[str]:

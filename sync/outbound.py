@@ -5,10 +5,17 @@ state, with the base stamp of its first pending change) up to a size cap; the ba
 new each time a batch is gathered. ``acknowledge`` removes only the outbox entries the
 district's acknowledgement covers: an edit made while the push was under way has a newer
 stamp and stays queued for the next batch.
+
+Rows the district refused (a visit to a station it does not know, a row the station does
+not own …) are *held*: ``local_state`` ``sync_held`` maps "table:id" to "stamp reason".
+They stay out of the ordinary batches, so they never block the queue; a sync gives them
+another try first (``gather(only=…)``), and an edit of the row (a new stamp) or an
+acknowledgement releases them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Boolean, select
@@ -25,15 +32,21 @@ CHUNK = 500  # ids per IN (…) query
 
 def gather(db: Database, *, limit: int = BATCH_ROWS,
            exclude: dict[str, str] | None = None,
-           skip: set[tuple[str, str]] | frozenset = frozenset()) -> Changeset | None:
+           skip: set[tuple[str, str]] | frozenset = frozenset(),
+           only: dict[str, str] | None = None) -> Changeset | None:
     """The next batch of pending changes, or None when nothing waits.
 
     ``exclude`` holds rows the district refused ("table:id" → "hlc reason"): they stay out
-    of the batches until they change again (a new stamp). ``skip`` holds the (table, id)
-    of a batch still on its way, so the next one can be gathered meanwhile.
+    of the batches until they change again (a new stamp). ``only``, in the same form: just
+    those rows, as long as they are still pending with that stamp (held rows tried
+    again). ``skip`` holds the (table, id) of a batch still on its way, so the next one can
+    be gathered meanwhile.
     """
     with db.reader() as s:
-        if exclude:
+        if only is not None:
+            pending = [(t, r, h) for t, r, h in outbox.pending(s, skip=skip)
+                       if only.get(f"{t}:{r}", " ").split(" ", 1)[0] == h][:limit]
+        elif exclude:
             pending = [(t, r, h) for t, r, h in outbox.pending(s, skip=skip)
                        if exclude.get(f"{t}:{r}", " ").split(" ", 1)[0] != h][:limit]
         else:
@@ -129,3 +142,41 @@ def acknowledge(db: Database, acks: list[tuple[str, str, str]]) -> int:
     """Clear the outbox entries an acknowledgement covers; returns how many."""
     with db.session() as s:
         return outbox.acknowledge(s, acks)
+
+
+HELD_KEY = "sync_held"
+
+
+def held(db: Database) -> dict[str, str]:
+    """The rows held after a refusal ("table:id" → "stamp reason") that still wait with
+    that stamp; entries an edit or an acknowledgement has released are dropped (and the
+    stored list is tidied when any were)."""
+    try:
+        stored = json.loads(db.state().get(HELD_KEY) or "{}")
+    except ValueError:
+        stored = {}
+    if not stored:
+        return {}
+    with db.reader() as s:
+        waiting = {f"{t}:{r}": h for t, r, h in outbox.pending(s)}
+    current = {k: v for k, v in stored.items() if waiting.get(k) == v.split(" ", 1)[0]}
+    if current != stored:
+        keep_held(db, current)
+    return current
+
+
+def keep_held(db: Database, rows: dict[str, str]) -> None:
+    db.set_state(HELD_KEY, json.dumps(rows, ensure_ascii=False))
+
+
+def hold(db: Database, refused: list[tuple[str, str, str, str]]) -> dict[str, str]:
+    """Add rows the district refused, (table, id, stamp, reason), to the held ones — those
+    still pending with that stamp (a row edited since goes with the next batch)."""
+    rows = held(db)
+    with db.reader() as s:
+        waiting = {f"{t}:{r}": h for t, r, h in outbox.pending(s)}
+    for table, row_id, hlc, reason in refused:
+        if waiting.get(f"{table}:{row_id}") == hlc:
+            rows[f"{table}:{row_id}"] = f"{hlc} {reason}"
+    keep_held(db, rows)
+    return rows

@@ -21,7 +21,7 @@ import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from station_app import __version__
@@ -32,7 +32,7 @@ from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
 from station_app.storage.database import Database, open_database
 from sync import district
 from sync.changeset import MAX_ROWS, VERSION, Changeset, ChangesetError, from_wire, to_wire
-from sync.merge import ImmutableConflict, OwnershipError, apply_changeset
+from sync.merge import ROW_REFUSALS, apply_changeset, refusal
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +232,10 @@ def _push(db: Database, station: str, data: Any,
 def _apply(db: Database, station: str, cs: Changeset) -> dict[str, Any]:
     try:
         result = apply_changeset(db, cs, pushing_station=station)
-    except (OwnershipError, ImmutableConflict) as exc:
-        raise ApiError(exc.status, str(exc)) from None
-    except IntegrityError as exc:
-        # e.g. a visit to a station the district does not know: refused, nothing applied
-        raise ApiError(422, "a row refers to a record the district does not have, or breaks "
-                            f"a rule of its database ({exc.orig}); nothing of this batch was "
-                            "applied") from None
+    except ROW_REFUSALS as exc:
+        status, reason = refusal(exc)
+        raise ApiError(status, f"{reason}; nothing of this batch was applied",
+                       reason=reason) from None
     _touch(db, station)
     return {"batch_id": result.batch_id, "duplicate": result.duplicate,
             "inserted": result.inserted, "updated": result.updated,

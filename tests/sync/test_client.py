@@ -83,7 +83,9 @@ def test_two_stations_and_the_district(db, admin, district, server, tmp_path, te
 
 
 def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server):
-    """A row the district refuses does not block the queue: it is held for the clerk."""
+    """A row the district refuses does not block the queue: it is held for the clerk,
+    with the district's reason. Each round a person starts tries it again (the page's
+    automatic tries do not); once the district knows what was missing it goes through."""
     from station_app.domain.actor import SYSTEM
     from station_app.domain.models import Visit
     from station_app.domain.services import visits
@@ -104,12 +106,22 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     report = client.sync(code)
     client.close()
     assert len(report.held) == 1 and visit.id in report.held[0]
+    assert "does not have" in report.held[0] and "nothing of this batch" not in report.held[0]
+    assert report.still_held == 1
     assert count(district, Member) == 2
     assert count(district, Visit) == 0
     assert count(db, OutboxEntry) == 1  # kept for the clerk, not lost
     again = SyncClient(db)
-    assert again.sync().held == []  # held rows wait until they change; the rest syncs
+    quiet = again.sync(retry_held=False)  # an automatic try leaves it be
+    assert (quiet.held, quiet.still_held, quiet.pushed) == ([], 1, 0)
+    tried = again.sync()  # a person's try: refused again, still held
+    assert len(tried.held) == 1 and tried.still_held == 1
+    with district.session(DISTRICT) as s:  # the district learns of the station …
+        stations.upsert_station(s, "ZZ99", "不存在的工联会")
+    done = again.sync()  # … and the held visit goes through
     again.close()
+    assert (done.held, done.still_held) == ([], 0)
+    assert count(district, Visit) == 1 and count(db, OutboxEntry) == 0
 
 
 def test_unreachable_district_is_a_clear_error(db, monkeypatch):

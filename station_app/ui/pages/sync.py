@@ -124,7 +124,14 @@ class SyncPage(Page):
             rep = self.last_report
             lines.append(self.tr("Last round: sent %1, received %2.")
                          .replace("%1", str(rep.pushed)).replace("%2", str(rep.pulled)))
-            lines += [self.tr("Held for review: %1").replace("%1", h) for h in rep.held]
+        from sync.outbound import held
+
+        waiting = held(self.ctx.db)
+        if waiting:
+            lines.append(self.tr("%1 changes the district refused are held (Sync now tries "
+                                 "them again):").replace("%1", str(len(waiting))))
+            lines += [f"  {key.replace(':', ' ', 1)}: {value.split(' ', 1)[1]}"
+                      for key, value in list(waiting.items())[:10]]
         if self.last_error:
             lines.append(self.last_error)
         self.status.setText("\n".join(lines))
@@ -160,7 +167,8 @@ class SyncPage(Page):
                 if task.db.state().get("needs_reseed") and client.token:
                     # restored from a backup: the district's copy comes back first
                     return client.reseed()
-                return client.sync(code)
+                # held rows are tried again when a person asks, not every few minutes
+                return client.sync(code, retry_held=not quiet)
             finally:
                 client.close()
 
