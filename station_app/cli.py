@@ -336,6 +336,8 @@ def cmd_sync_import(args) -> int:
         raise CliError(exc.message(_lang())) from exc
     print(f"received {result.inserted + result.updated} change(s); "
           f"{db.pending_count()} change(s) still to send; conflicts: {result.conflicts}")
+    for table, row_id, _hlc, reason in result.refused:
+        print(f"held for review (the district refused it): {table} {row_id}: {reason}")
     return 0
 
 

@@ -10,7 +10,9 @@ A file that was altered, truncated, or signed with another key is refused whole.
 - district → station (``export_district_bundle`` / ``import_district_bundle``): what the
   station would pull from its cursor, and acknowledgements: for each of the station's rows
   (and each shared row another station owns that this one changed) the stamp the district
-  holds, which clears every outbox entry at or below it.
+  holds, which clears every outbox entry at or below it; and the rows of the station's
+  last file the district refused, with the reason, which the station holds for the clerk
+  (and sends again with its next file).
 
 Importing a bundle twice changes nothing: batches are idempotent, acknowledgements and the
 cursor are the same the second time.
@@ -40,8 +42,8 @@ from sync.changeset import (
     from_wire,
     to_wire,
 )
-from sync.merge import ImmutableConflict, MergeResult, OwnershipError, apply_changeset
-from sync.outbound import prune, wire_rows
+from sync.merge import ImmutableConflict, MergeResult, apply_changeset, apply_isolating
+from sync.outbound import hold, prune, wire_rows
 
 FORMAT = "station-app-bundle/1"
 BATCH = 1_000
@@ -170,6 +172,9 @@ def import_district_bundle(db: Database, path: Path) -> MergeResult:
                           f"{path} 被拒绝：{exc}；未导入任何内容") from exc
     with db.session() as s:
         outbox.acknowledge(s, [tuple(a) for a in payload["acks"]])
+    # rows of this station's last file the district refused: held, with its reason
+    result.refused = [tuple(r) for r in payload.get("refused", [])]
+    hold(db, result.refused)
     db.set_state("pull_cursor", str(int(payload["cursor"])))
     db.set_state("last_sync", utc_now_text())
     return result
@@ -185,7 +190,15 @@ def _station_secret(db: Database, payload: dict[str, Any]) -> str | None:
 
 
 def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
-    """Apply a station's file at the district (each batch once, however often imported)."""
+    """Apply a station's file at the district (each batch once, however often imported).
+
+    No one is there to resend part of a batch, so a row the district refuses (a visit to
+    a station it does not know …) is set apart here (``merge.apply_isolating``) and the
+    rest applied; the refused rows travel back in the district's next file for this
+    station, which holds them for the clerk. A file carries all the station's pending
+    rows, so the refusals of its latest file are all there are: they replace earlier
+    ones, and a row the district accepts now (what was missing exists) is no longer
+    refused."""
     payload = read_bundle(path, lambda p: _station_secret(db, p))
     if payload.get("direction") != "up":
         raise BundleError(f"{path} is not a station's file", f"{path} 不是站点的同步文件")
@@ -193,19 +206,22 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
     results = []
     for n, wire in enumerate(payload["changesets"], 1):
         try:
-            results.append(apply_changeset(db, from_wire(wire), pushing_station=station))
-        except (ChangesetError, OwnershipError, ImmutableConflict) as exc:
+            cs = from_wire(wire)
+        except ChangesetError as exc:
             raise BundleError(
-                f"batch {n} of {len(payload['changesets'])} in {path} was refused: {exc}; "
+                f"batch {n} of {len(payload['changesets'])} in {path} cannot be read: {exc}; "
                 f"the {n - 1} batch(es) before it were applied (importing the file again "
                 "applies nothing twice)",
-                f"{path} 中第 {n} 批（共 {len(payload['changesets'])} 批）被拒绝：{exc}；"
+                f"{path} 中第 {n} 批（共 {len(payload['changesets'])} 批）无法读取：{exc}；"
                 f"此前的 {n - 1} 批已导入（再次导入不会重复）") from exc
+        results.append(apply_isolating(db, cs, pushing_station=station))
     with db.session() as s:
         cred = s.get(StationCredential, station)
         cred.last_sync_at = utc_now_text()
     # where the station's pulls stand: the district's file back starts there
     db.set_state(f"bundle_cursor:{station}", str(int(payload.get("pull_cursor") or 0)))
+    db.set_state(f"bundle_refused:{station}", json.dumps(
+        [list(r) for result in results for r in result.refused], ensure_ascii=False))
     return results
 
 
@@ -238,7 +254,9 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
                 acks += [[table, i, h] for i, h in s.execute(
                     select(model.id, model.hlc).where(model.id.in_(changed),
                                                       model.station_id != station_id))]
+    refused = json.loads(db.state().get(f"bundle_refused:{station_id}") or "[]")
     payload = {"direction": "down", "station_id": station_id, "created_at": utc_now_text(),
-               "cursor": cursor, "changeset": to_wire(cs), "acks": acks}
+               "cursor": cursor, "changeset": to_wire(cs), "acks": acks,
+               "refused": refused}
     write_bundle(path, payload, secret)
     return cs.count()

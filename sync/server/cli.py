@@ -326,7 +326,13 @@ def cmd_import_bundle(args) -> int:
         db.close()
     applied = sum(r.inserted + r.updated for r in results)
     again = sum(1 for r in results if r.duplicate)
+    refused = [r for result in results for r in result.refused]
     print(f"{len(results)} batch(es): {applied} row(s) applied, {again} batch(es) seen before")
+    for table, row_id, _hlc, reason in refused:
+        print(f"refused: {table} {row_id}: {reason}")
+    if refused:
+        print(f"{len(refused)} row(s) refused; the station's next file from `export-bundle` "
+              "tells it which and why (the rest is applied)")
     return 0
 
 

@@ -181,3 +181,49 @@ def test_an_edit_sent_by_file_is_no_conflict(db, admin, district, tmp_path):
     assert count(district, SyncConflict) == 0
     with district.reader() as s:
         assert s.get(Member, m.id).notes == "文件同步的修改"
+
+
+def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin, district,
+                                                                       tmp_path):
+    """A station's file with a visit to a station the district does not know: the rest
+    of the file is applied, the visit is refused on its own; the district's file back
+    holds it at the station with the reason. Once the district knows the station, the
+    next file (which carries every pending row) brings the visit in."""
+    from station_app.domain.actor import SYSTEM
+    from station_app.domain.models import Visit
+    from station_app.domain.services import visits
+    from sync.outbound import held
+
+    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    with db.session(admin) as s:
+        for n in (1, 2):
+            body = f"44030519800101{n:03d}"
+            members.register_member(s, {"name": "会员" + "甲乙"[n - 1],
+                                        "id_number": body + id_check_char(body)})
+    with db.session(SYSTEM) as s:
+        ghost = stations.upsert_station(s, "ZZ99", "不存在的工联会")
+        visit_id = visits.record_visit(s, {"visit_date": "2026-11-20", "kind": "station",
+                                           "target_station_id": ghost.id,
+                                           "visitors": "调研组"}).visit.id
+    up, down = tmp_path / "up.bundle", tmp_path / "down.bundle"
+
+    def round_trip() -> list:
+        export_station_bundle(db, up)
+        results = import_station_bundle(district, up)
+        export_district_bundle(district, db.station_id, down)
+        import_district_bundle(db, down)
+        return [r for result in results for r in result.refused]
+
+    refused = round_trip()
+    assert [(t, i) for t, i, _h, _r in refused] == [("visits", visit_id)]
+    assert "does not have" in refused[0][3]
+    assert count(district, Member) == 2 and count(district, Visit) == 0
+    assert count(db, OutboxEntry) == 1  # the visit: kept, not lost
+    assert list(held(db)) == [f"visits:{visit_id}"]
+    assert len(import_station_bundle(district, up)[0].refused) == 1  # again: the same
+    assert count(district, Member) == 2
+    with district.session(DISTRICT) as s:
+        stations.upsert_station(s, "ZZ99", "不存在的工联会")
+    assert round_trip() == []
+    assert count(district, Visit) == 1
+    assert count(db, OutboxEntry) == 0 and held(db) == {}

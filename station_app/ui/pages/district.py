@@ -135,6 +135,7 @@ class StationsPage(Page):
             path = Path(chosen)
         read = self.tr("%1 read: %2 rows applied from %3 batches (%4 batches had been read "
                        "before). Write the station's file back so that it knows.")
+        refused_text = self.tr("%1 rows refused (the station's file back tells it why):")
 
         def work(task):
             from sync.bundle import import_station_bundle
@@ -142,11 +143,16 @@ class StationsPage(Page):
             return import_station_bundle(task.db, path)
 
         def done(results) -> None:
-            self.file_status.setText(
-                read.replace("%1", path.name)
-                .replace("%2", f"{sum(r.inserted + r.updated for r in results):,}")
-                .replace("%3", str(len(results)))
-                .replace("%4", str(sum(1 for r in results if r.duplicate))))
+            lines = [read.replace("%1", path.name)
+                     .replace("%2", f"{sum(r.inserted + r.updated for r in results):,}")
+                     .replace("%3", str(len(results)))
+                     .replace("%4", str(sum(1 for r in results if r.duplicate)))]
+            refused = [r for result in results for r in result.refused]
+            if refused:
+                lines.append(refused_text.replace("%1", str(len(refused))))
+                lines += [f"  {table} {row_id}: {reason}"
+                          for table, row_id, _h, reason in refused[:10]]
+            self.file_status.setText("\n".join(lines))
 
         self._file_task(work, done, self.tr("Reading the station's file…"))
 
