@@ -225,13 +225,12 @@ def cmd_watch(args) -> int:
 def cmd_transfer(args) -> int:
     from datetime import date
 
-    from station_app.domain.ids import station_id_for
     from station_app.domain.services import members
 
     db = _open(args)
     try:
         with db.session(_actor()) as s:
-            moved = members.transfer_member(s, args.member_id, station_id_for(args.to),
+            moved = members.transfer_member(s, args.member_id, args.to,
                                             args.date or date.today())
             line = f"member {args.member_id} transferred to {args.to.upper()} as {moved.id}"
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
@@ -129,8 +130,19 @@ def test_a_transfer_moves_a_member_without_moving_a_row(db, admin, district, tmp
         m = members.register_member(s, {"name": "张三", "id_number": idn(1)})
     push(db, district)
     cursors = {db.station_id: pull_all(db, district), other.station_id: 0}
+    from station_app.domain.validation import ValidationError
+
+    for unknown in ("ZZ88", "DISTRICT"):  # no such station: refused, nothing changes
+        with pytest.raises(ValidationError) as refused, district.session(DISTRICT) as s:
+            members.transfer_member(s, m.id, unknown, date.today())
+        assert f"no station {unknown}" in refused.value.messages("en")[0]
+    with pytest.raises(ValidationError) as refused, district.session(DISTRICT) as s:
+        stations.set_target(s, 2026, "training_events", 7, "ZZ99")
+    assert "no station ZZ99" in refused.value.messages("en")[0]
+    with district.reader() as s:
+        assert s.get(Member, m.id).status == "active"
     with district.session(DISTRICT) as s:
-        moved = members.transfer_member(s, m.id, station_id_for("DP02"), date.today())
+        moved = members.transfer_member(s, m.id, "DP02", date.today())
         assert moved.station_id == station_id_for("DP02")
         assert moved.transferred_from_id == m.id
     pull_all(db, district, cursors[db.station_id])

@@ -97,6 +97,12 @@ register_messages(
             "站点编码只能包含字母、数字、连字符，长度 2–32",
             "A station code uses letters, digits and hyphens, 2–32 characters",
         ),
+        "station.unknown": (
+            "没有编码为 {station} 的站点：请先建立该站点（district-server enroll {station} "
+            "--name …）",
+            "There is no station {station}: create it first "
+            "(district-server enroll {station} --name …)",
+        ),
         "station.already_initialised": (
             "该数据库已属于站点 {code}，不能再次初始化",
             "This database already belongs to station {code}; it cannot be set up again",

@@ -12,9 +12,11 @@ from sqlalchemy import false, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import MEMBER_STATUS, label
-from station_app.domain.models import Enterprise, Member, MemberNameKey
+from station_app.domain.ids import DISTRICT_CODE, station_id_for
+from station_app.domain.models import Enterprise, Member, MemberNameKey, Station
 from station_app.domain.pinyin import normalize_query, prefix_upper_bound
 from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.stations import clean_station_code
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
@@ -415,18 +417,23 @@ def search_members(
     return hits
 
 
-def transfer_member(session: Session, member_id: str, to_station_id: str, on: Any
+def transfer_member(session: Session, member_id: str, to_station_code: str, on: Any
                     ) -> Member:
-    """District: move a member to another station. The row's owner never changes: the
-    source row is marked 转出 with the date (the source pulls it back) and the destination
-    gets a new row of its own, pointing at the source row (the destination pulls it)."""
+    """District: move a member to another station (by its code). The row's owner never
+    changes: the source row is marked 转出 with the date (the source pulls it back) and
+    the destination gets a new row of its own, pointing at the source row (the
+    destination pulls it)."""
     require(session, "district_admin", "办理会员转移", "transfer members")
     source = get_or_404(session, Member, member_id, "member")
     c = ErrorCollector()
     when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
     if source.status != "active":
         c.add("status", "member.status_same", status=label(MEMBER_STATUS, source.status))
-    if source.station_id == to_station_id:
+    code = c.check("station_code", clean_station_code, to_station_code) or ""
+    to_station_id = station_id_for(code)
+    if code and (code == DISTRICT_CODE or session.get(Station, to_station_id) is None):
+        c.add("station_code", "station.unknown", station=code)
+    elif source.station_id == to_station_id:
         c.add("station_code", "member.transfer_same_station")
     elif _active_with_id(session, to_station_id, source.id_number) is not None:
         c.add("id_number", "member.duplicate", name=source.name)

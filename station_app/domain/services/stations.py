@@ -82,7 +82,11 @@ def set_target(session: Session, year: Any, metric: str, value: Any,
         c.add("metric", "target.metric_unknown", metric=metric, choices=", ".join(METRICS))
     scope = None
     if station_code:
-        scope = station_id_for(c.check("station_code", clean_station_code, station_code) or "")
+        code = c.check("station_code", clean_station_code, station_code)
+        if code:
+            scope = station_id_for(code)
+            if session.get(Station, scope) is None:
+                c.add("station_code", "station.unknown", station=code)
     c.raise_if_any()
     tid = target_id_for(y, metric, scope)
     target = session.get(Target, tid)
