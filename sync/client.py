@@ -97,6 +97,30 @@ class SyncReport:
     restamped: int = 0
 
 
+def _is_json(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";")[0].strip() == \
+        "application/json"
+
+
+def clean_server_url(text: str) -> str:
+    """The district's address as typed: ``http://`` is added when no scheme is given
+    (``district:8765``); anything that is not a web address is refused, saying so."""
+    raw = text.strip()
+    if "://" not in raw:
+        raw = "http://" + raw
+    try:
+        url = httpx.URL(raw)
+        ok = url.scheme in ("http", "https") and bool(url.host) and " " not in raw
+    except (httpx.InvalidURL, ValueError):
+        ok = False
+    if not ok:
+        raise SyncError(f"“{text.strip()}” is not a web address; the district's looks like "
+                        "http://district:8765 (ask the district for it).",
+                        f"“{text.strip()}”不是有效的网址；区总工会服务器地址形如 "
+                        "http://district:8765（请向区总工会索取）。")
+    return raw.rstrip("/")
+
+
 class SyncClient:
     def __init__(self, db: Database, server: str | None = None, *,
                  transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
@@ -105,12 +129,16 @@ class SyncClient:
                  cancelled: Callable[[], bool] | None = None):
         self.db = db
         state = db.state()
-        self.server = (server or state.get("district_server") or "").rstrip("/")
+        if server and server.strip():
+            # checked before it replaces the address kept (a typo must not lose it); kept
+            # even when the district does not answer now — it may just be down
+            self.server = clean_server_url(server)
+            db.set_state("district_server", self.server)
+        else:
+            self.server = (state.get("district_server") or "").rstrip("/")
         if not self.server:
             raise SyncError("No district address yet: give --server URL once.",
                             "尚未设置区总工会服务器地址：请先用 --server 指定一次。")
-        if server:
-            db.set_state("district_server", self.server)
         self.token = state.get("sync_token")
         self.batch_rows = batch_rows  # the first batch of a push
         self.max_batch_rows = max_batch_rows  # None: grow up to what the district accepts
@@ -143,8 +171,10 @@ class SyncClient:
             except httpx.TransportError as exc:
                 if pause is None:
                     raise SyncError(
-                        f"The district at {self.server} cannot be reached ({exc}).",
-                        f"无法连接区总工会服务器 {self.server}（{exc}）。") from exc
+                        f"The district at {self.server} cannot be reached ({exc}). Check "
+                        "the network and the address; without a network, sync by file.",
+                        f"无法连接区总工会服务器 {self.server}（{exc}）。请检查网络连接和"
+                        "服务器地址；没有网络时可以用文件同步。") from exc
                 log.info("network error on %s (attempt %d): %s", path, attempt + 1, exc)
                 time.sleep(pause)
         raise AssertionError("unreachable")
@@ -160,28 +190,46 @@ class SyncClient:
         if isinstance(body, dict):
             return str(body.get("reason") if reason and body.get("reason") else
                        body.get("detail", ""))
-        return response.text[:200]
+        return response.reason_phrase or f"HTTP {response.status_code}"  # not a page of HTML
 
     def _check(self, response: httpx.Response) -> dict[str, Any]:
+        if not _is_json(response) and response.status_code in (200, 404, 405):
+            # a web server, but not the district's sync service (a wrong port or path);
+            # other answers (a proxy's 413 or 502 …) are reported as they are, below
+            raise SyncError(
+                f"{self.server} answers, but not as a district sync service (HTTP "
+                f"{response.status_code}): check the address with the district.",
+                f"{self.server} 有响应，但不是区总工会的同步服务（HTTP "
+                f"{response.status_code}）：请向区总工会核对服务器地址。")
         if response.status_code == 401:
-            raise SyncError(f"The district does not accept this station's key: "
-                            f"{self._detail(response)}. Ask the district for a new "
-                            "enrollment code.",
-                            "区总工会不接受本站点的密钥，请向区总工会索取新的注册码。")
+            log.warning("district refused the station's token: %s", self._detail(response))
+            raise SyncError("The district no longer accepts this station (its access was "
+                            "revoked or replaced). Ask the district for a new enrollment "
+                            "code.",
+                            "区总工会已不再接受本站点（访问权限已被撤销或更换）。"
+                            "请向区总工会索取新的注册码。")
         if response.status_code == 426:
             raise SyncError(f"Update the app: {self._detail(response)}",
                             "请升级本软件后再同步。")
         if response.status_code >= 400:
-            raise SyncError(f"The district refused ({response.status_code}): "
-                            f"{self._detail(response)}")
+            detail = self._detail(response)
+            raise SyncError(f"The district refused ({response.status_code}): {detail}",
+                            f"区总工会拒绝了请求（{response.status_code}）：{detail}")
         return response.json()
 
     # -- steps -------------------------------------------------------------------------
 
     def enroll(self, code: str) -> None:
         station_code = self.db.state().get("station_code", "")
-        data = self._check(self._request("POST", "/v1/enroll",
-                                         json={"station_code": station_code, "code": code}))
+        response = self._request("POST", "/v1/enroll",
+                                 json={"station_code": station_code, "code": code})
+        if response.status_code == 401 and _is_json(response):
+            raise SyncError("The district did not accept the enrollment code: it is "
+                            "mistyped, used already, or replaced by a newer one. Check it, "
+                            "or ask the district for a new one.",
+                            "区总工会未接受该注册码：可能输错了、已经用过，或已被新的注册码取代。"
+                            "请核对，或向区总工会索取新的注册码。")
+        data = self._check(response)
         self.token = data["token"]
         self.db.set_state("sync_token", data["token"])
         self.db.set_state("bundle_secret", data["bundle_secret"])

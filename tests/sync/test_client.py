@@ -302,3 +302,58 @@ def test_a_push_keeps_each_batch_under_the_districts_body_limit(db, admin, distr
     assert report.pushed == 120 and report.held == []
     assert len(bodies) >= 10 and max(bodies) <= 48 * 1024
     assert count(district, Member) == 120 and count(db, OutboxEntry) == 0
+
+
+def test_a_mistyped_address_is_refused_and_the_one_kept_stays(db):
+    from sync.client import SyncClient, SyncError
+
+    SyncClient(db, "district:8765").close()  # no scheme: http:// is meant
+    assert db.state()["district_server"] == "http://district:8765"
+    for typo in ("ht!tp:/x y", "http://"):
+        with pytest.raises(SyncError) as refused:
+            SyncClient(db, typo)
+        assert "not a web address" in refused.value.message("en")
+        assert "不是有效的网址" in refused.value.message("zh")
+    assert db.state()["district_server"] == "http://district:8765"
+
+
+def test_a_web_server_that_is_not_the_district_says_so(db, tmp_path):
+    """An address that answers with a web page (a wrong port): the clerk is told to check
+    the address, not shown the page."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from sync.client import SyncClient, SyncError
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    web = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        client = SyncClient(db, f"http://127.0.0.1:{web.server_address[1]}")
+        client.token = "x"
+        with pytest.raises(SyncError) as refused:
+            client.sync()
+        client.close()
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert "not as a district sync service" in refused.value.message("en")
+    assert "<" not in refused.value.message("en")  # no HTML
+    assert "核对服务器地址" in refused.value.message("zh")
+
+
+def test_a_wrong_enrollment_code_is_named_as_such(db, district, server):
+    from sync.client import SyncClient, SyncError
+    from sync.district import enroll
+
+    enroll(district, "KY01")
+    client = SyncClient(db, server)
+    with pytest.raises(SyncError) as refused:
+        client.sync("AAAA-BBBB-CCCC-DDDD")
+    client.close()
+    assert "did not accept the enrollment code" in refused.value.message("en")
+    assert "注册码" in refused.value.message("zh")
