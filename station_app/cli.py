@@ -329,9 +329,8 @@ def cmd_sync_import(args) -> int:
     from sync.bundle import BundleError, import_district_bundle
 
     db = _open(args, writes=True)
-    _bundle_secret(db, args)
-    try:
-        result = import_district_bundle(db, args.file)
+    try:  # the key given is kept once the file proves it right
+        result = import_district_bundle(db, args.file, getattr(args, "bundle_secret", None))
     except BundleError as exc:
         raise CliError(exc.message(_lang())) from exc
     print(f"received {result.inserted + result.updated} change(s); "

@@ -157,10 +157,14 @@ def export_station_bundle(db: Database, path: Path) -> int:
     return len(pending)
 
 
-def import_district_bundle(db: Database, path: Path) -> MergeResult:
-    """Apply the district's file: its changes, then its acknowledgements."""
-    secret = db.state().get("bundle_secret")
+def import_district_bundle(db: Database, path: Path, key: str | None = None) -> MergeResult:
+    """Apply the district's file: its changes, then its acknowledgements. ``key``: the
+    bundle key typed for this file (the first time); kept only once the file proves it
+    right, so a mistyped key never replaces a good one."""
+    secret = clean_bundle_key(key) if key else db.state().get("bundle_secret")
     payload = read_bundle(path, lambda _p: secret)
+    if key:
+        db.set_state("bundle_secret", secret)
     if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
         raise BundleError(f"{path} is not a district file for this station",
                           f"{path} 不是区总工会发给本站点的同步文件")

@@ -227,3 +227,17 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
     assert round_trip() == []
     assert count(district, Visit) == 1
     assert count(db, OutboxEntry) == 0 and held(db) == {}
+
+
+def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
+        db, admin, district, tmp_path):
+    key = enroll(district, "KY01").bundle_secret
+    db.set_state("bundle_secret", key)
+    down = tmp_path / "down.bundle"
+    export_district_bundle(district, db.station_id, down)
+    with pytest.raises(BundleError, match="integrity"):
+        import_district_bundle(db, down, "0" * 64)  # well formed, but not this station's
+    assert db.state()["bundle_secret"] == key
+    db.set_state("bundle_secret", "1" * 64)  # (a wrong key kept earlier)
+    import_district_bundle(db, down, key.upper())  # right: it is kept now
+    assert db.state()["bundle_secret"] == key

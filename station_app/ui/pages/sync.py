@@ -194,25 +194,27 @@ class SyncPage(Page):
             label=None if quiet else self.tr("Syncing with the district…"), parent=self,
             owner=self)
 
-    def _with_key(self) -> bool:
-        """Keep the key typed (when one is); False, with the reason under the field, when
-        it is mistyped or when the station has none yet. What was typed stays."""
-        from sync.bundle import BundleError, set_station_key
+    def _typed_key(self) -> str | None:
+        """The key typed, checked for its form ("" when none is typed and one is kept);
+        None, with the reason under the field, when it is mistyped or when the station
+        has none yet. What was typed stays."""
+        from sync.bundle import BundleError, clean_bundle_key
 
         typed = self.file_form.values()["bundle_key"].strip()
         if typed:
             try:
-                set_station_key(self.ctx.db, typed)
+                key = clean_bundle_key(typed)
             except BundleError as exc:
                 self.file_form.show_error("bundle_key", exc.message(self.ctx.lang))
-                return False
-            self.file_form.set_values({"bundle_key": ""})
-        elif not self.ctx.db.state().get("bundle_secret"):
+                return None
+            self.file_form.clear_errors()
+            return key
+        if not self.ctx.db.state().get("bundle_secret"):
             self.file_form.show_error("bundle_key", self.tr(
                 "Enter the file sync key the district gave this station first."))
-            return False
+            return None
         self.file_form.clear_errors()
-        return True
+        return ""
 
     def _file_task(self, work, on_done, label: str) -> None:
         lang = self.ctx.lang
@@ -240,8 +242,14 @@ class SyncPage(Page):
 
     def export_file(self, path: Path | None = None) -> None:
         """Every pending change into a signed file for the district."""
-        if self.running is not None or not self._with_key():
+        if self.running is not None:
             return
+        key = self._typed_key()
+        if key is None:
+            return
+        if key:  # (nothing to check it against here: the district's file will)
+            self.ctx.db.set_state("bundle_secret", key)
+            self.file_form.set_values({"bundle_key": ""})
         if path is None:
             code = self.ctx.db.state().get("station_code", "station")
             chosen, _f = QFileDialog.getSaveFileName(
@@ -265,7 +273,10 @@ class SyncPage(Page):
 
     def import_file(self, path: Path | None = None) -> None:
         """The district's file: its changes (watch list, targets …), acknowledgements."""
-        if self.running is not None or not self._with_key():
+        if self.running is not None:
+            return
+        key = self._typed_key()
+        if key is None:
             return
         if path is None:
             chosen, _f = QFileDialog.getOpenFileName(
@@ -279,9 +290,10 @@ class SyncPage(Page):
         def work(task):
             from sync.bundle import import_district_bundle
 
-            return import_district_bundle(task.db, path)
+            return import_district_bundle(task.db, path, key or None)
 
         def done(result) -> None:
+            self.file_form.set_values({"bundle_key": ""})  # kept: the file proved it
             self.file_status.setText(read.replace("%1", str(result.inserted + result.updated))
                                      .replace("%2", str(result.conflicts)))
             self.ctx.notify("members", "enterprises", "targets", "stations",
