@@ -102,7 +102,7 @@ def _record_conflict(s: Session, table: str, row_id: str, winner: dict, loser: d
     s.add(SyncConflict(
         table_name=table, row_id=row_id, winner_hlc=winner["hlc"], loser_hlc=loser["hlc"],
         winner=_jsonable(winner), loser=_jsonable(loser), loser_source=loser_source,
-        detected_at=utc_now_text()))
+        detected_at=utc_now_text(), station_id=s.info["ctx"].origin))
 
 
 def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,

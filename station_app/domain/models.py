@@ -414,6 +414,9 @@ class SyncConflict(Base):
     resolved_at: Mapped[str | None] = mapped_column(String(32))
     resolved_by: Mapped[str | None] = mapped_column(String(50))
     resolution: Mapped[str | None] = mapped_column(String(20))
+    # the station whose change met the conflict (at the district: the pushing station);
+    # None for conflicts recorded before revision 0008
+    station_id: Mapped[str | None] = mapped_column(ID)
 
     __table_args__ = (Index("ix_sync_conflicts_row", "table_name", "row_id"),)
 

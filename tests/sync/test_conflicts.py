@@ -127,3 +127,37 @@ def test_conflicts_are_described_by_what_a_person_recognises(db, admin):
         assert describe(s, views) == {1: "李四", 2: "职工运动会", 3: "张三",
                                       4: "葵涌制衣厂 2026-11-02", 5: "2026 training_events",
                                       6: "0196abcd…"}
+
+
+def test_a_conflict_is_counted_against_the_station_whose_push_met_it(db, admin, district,
+                                                                     tmp_path):
+    """KY01 registers an enterprise; DP02 receives it and corrects the address while
+    KY01 edits its notes. DP02's push meets the conflict: it is DP02's to review, though
+    the row stays KY01's."""
+    from station_app.domain.actor import Actor
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.services import enterprises
+    from station_app.domain.services.setup import init_station
+    from station_app.storage.database import open_database
+    from sync.district import station_status
+
+    other = open_database(tmp_path / "dp02.sqlite3", create=True)
+    init_station(other, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
+    with db.session(admin) as s:
+        eid = enterprises.register_enterprise(s, {"name": "葵涌制衣厂",
+                                                  "credit_code": "91440300618874393H"}).id
+    push_all(db, district)
+    cs, _cursor = pull(district, other.station_id, 0)
+    apply_changeset(other, wire(cs), pushing_station=None, from_district=True)
+    with other.session(Actor("boss", "station_admin")) as s:
+        enterprises.update_enterprise(s, eid, {"address": "大鹏路 2 号"})
+    with db.session(admin) as s:
+        enterprises.update_enterprise(s, eid, {"notes": "葵涌的修改"})
+    push_all(db, district)
+    push_all(other, district)
+    with district.reader() as s:
+        assert [v.row_id for v in list_conflicts(s, station_id=station_id_for("DP02"))] == [eid]
+        assert list_conflicts(s, station_id=station_id_for("KY01")) == []
+        counted = {r.code: r.conflicts for r in station_status(s)}
+    assert counted == {"KY01": 0, "DP02": 1}
+    other.close()

@@ -56,7 +56,9 @@ def _view(c: SyncConflict) -> ConflictView:
     winner, loser = json.loads(c.winner), json.loads(c.loser)
     differing = sorted(k for k in set(winner) | set(loser)
                        if k not in _SYNC_COLUMNS and winner.get(k) != loser.get(k))
-    return ConflictView(c.id, c.table_name, c.row_id, winner.get("station_id"), c.detected_at,
+    # the station whose change met it; before revision 0008, the row's owner
+    station = c.station_id or winner.get("station_id")
+    return ConflictView(c.id, c.table_name, c.row_id, station, c.detected_at,
                         winner, loser, c.loser_source, differing, c.resolved_at, c.resolution)
 
 
