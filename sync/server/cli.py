@@ -84,21 +84,28 @@ def cmd_init(args) -> int:
     from station_app.storage.database import open_database
 
     password = _read_password(args, args.admin)
-    db = open_database(_target(args), create=True)
+    target = _target(args)
+    new_file = "://" not in target and not Path(target).expanduser().exists()
+    db = open_database(target, create=True)
     try:
         if db.station_id:
-            raise CliError(f"{_target(args)} is already initialised "
+            raise CliError(f"{target} is already initialised "
                            f"({'a district' if db.is_district else 'a station'} database)")
         with db.session() as s:
             db.set_state("station_id", DISTRICT_OWNER_ID, session=s)
             db.set_state("station_code", DISTRICT_CODE, session=s)
             s.info["ctx"].station_id = DISTRICT_OWNER_ID
             s.info["ctx"].district = True
-            users.create_user(s, args.admin, password, "district_admin", args.admin,
+            users.create_user(s, args.admin, password, "district_admin", args.display_name,
                               bootstrap=True)
         db.refresh_identity()
-    finally:
+    except Exception:
         db.close()
+        if new_file:  # leave no half-made file behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{Path(target).expanduser()}{suffix}").unlink(missing_ok=True)
+        raise
+    db.close()
     print(f"district database ready at {_target(args)}; administrator '{args.admin}'")
     return 0
 
@@ -410,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("init", cmd_init, "create the district database and its administrator")
     p.add_argument("--admin", required=True, help="user name of the district administrator")
+    p.add_argument("--display-name", help="the administrator's name as shown (default: the "
+                                          "user name)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of prompting")
 

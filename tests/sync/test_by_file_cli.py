@@ -73,3 +73,30 @@ def test_files_both_ways_and_district_commands(db_path, admin, tmp_path, capsys,
     code, _, err = run(station, capsys, monkeypatch, "sync-import", "--db", str(db_path),
                        str(up))
     assert code == 1 and "error:" in err
+
+
+def test_init_takes_any_user_name_and_leaves_nothing_when_it_fails(tmp_path, capsys,
+                                                                    monkeypatch):
+    """A user name with digits is a user name, not a person's name to check; a refused
+    init (a password too short) leaves no half-made database behind."""
+    from sync.server.cli import main as district
+
+    bad = tmp_path / "bad.sqlite3"
+    code, _out, err = run(district, capsys, monkeypatch, "init", "--db", str(bad),
+                          "--admin", "admin1", "--password-stdin", stdin="short\n")
+    assert code != 0 and "password" in err.lower() and not bad.exists()
+    good = tmp_path / "district.sqlite3"
+    code, out, err = run(district, capsys, monkeypatch, "init", "--db", str(good),
+                         "--admin", "admin1", "--password-stdin", stdin="district-pass-1\n")
+    assert code == 0, err
+    assert "admin1" in out
+
+
+def test_station_init_takes_a_user_name_with_digits(tmp_path, capsys, monkeypatch):
+    from station_app.cli import main as station
+
+    code, out, err = run(station, capsys, monkeypatch, "init", "--db",
+                         str(tmp_path / "ky02.sqlite3"), "--station-code", "KY02",
+                         "--station-name", "葵涌二社区工联会", "--admin", "ky2",
+                         "--password-stdin", stdin="station-pass-1\n")
+    assert code == 0, err

@@ -27,7 +27,9 @@ def init_station(db: Database, code: str, name: str, admin_username: str, admin_
         db.set_state("station_code", code, session=s)
         s.info["ctx"].station_id = sid
         stations.upsert_station(s, code, name, street=street)
+        # no display name: the user name is shown (not checked as a person's name —
+        # "admin1" is a fine user name)
         users.create_user(s, admin_username, admin_password, "station_admin",
-                          display_name or admin_username, bootstrap=True)
+                          display_name, bootstrap=True)
     db.refresh_identity()
     return sid
