@@ -65,21 +65,30 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     return [b for b, _ in _scan(db_path)]
 
 
-def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = None) -> Path:
-    """Copy the database with the backup API (consistent even while in use)."""
+def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = None,
+                target: Path | None = None) -> Path:
+    """Copy the database with the backup API (consistent even while in use): into the
+    backups folder beside it (rotated), or to ``target`` (a file that must not exist)."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise BackupError(f"no database at {db_path}")
-    folder = backup_dir(db_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.now().replace(microsecond=0)
-    # Two backups in one second: number them after the newest of that second (any
-    # reason), so names never repeat and sort in the order they were taken.
-    same_second = [seq for b, seq in _scan(db_path) if b.taken_at == now]
-    n = max(same_second) + 1 if same_second else 0
-    suffix = f"{n:02d}" if n else ""
-    target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{suffix}.{reason}.sqlite3"
-    tmp = target.with_suffix(".partial")
+    rotate = target is None
+    if target is not None:
+        target = Path(target)
+        if target.exists():
+            raise BackupError(f"{target} exists already; choose another file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = backup_dir(db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        now = datetime.now().replace(microsecond=0)
+        # Two backups in one second: number them after the newest of that second (any
+        # reason), so names never repeat and sort in the order they were taken.
+        same_second = [seq for b, seq in _scan(db_path) if b.taken_at == now]
+        n = max(same_second) + 1 if same_second else 0
+        suffix = f"{n:02d}" if n else ""
+        target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{suffix}.{reason}.sqlite3"
+    tmp = target.with_name(target.name + ".partial")
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(tmp)
@@ -94,7 +103,8 @@ def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = Non
     finally:
         src.close()
     os.replace(tmp, target)
-    _rotate(db_path, reason, KEEP.get(reason, 10) if keep is None else keep)
+    if rotate:
+        _rotate(db_path, reason, KEEP.get(reason, 10) if keep is None else keep)
     log.info("backup %s of %s written to %s", reason, db_path, target)
     return target
 

@@ -362,15 +362,21 @@ def cmd_backup(args) -> int:
     """A backup of the district database: the SQLite backup API, or pg_dump."""
     from datetime import datetime
 
+    from station_app.storage.backup import BackupError, make_backup, pg_dump
+
     db = _open(args)
     try:
         if db.path is not None:
-            print(db.backup("manual"))
+            try:  # --out: that file; else the backups folder beside the database
+                print(make_backup(db.path, "manual", target=Path(args.out) if args.out
+                                  else None))
+            except BackupError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_ERROR
             return 0
         url = db.engine.url
     finally:
         db.close()
-    from station_app.storage.backup import BackupError, pg_dump
 
     target = Path(args.out or f"district-{datetime.now():%Y%m%dT%H%M%S}.dump")
     try:
@@ -491,7 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
 
     p = command("backup", cmd_backup, "back up the district database (pg_dump on PostgreSQL)")
-    p.add_argument("--out", help="the dump file (PostgreSQL; default: district-<time>.dump)")
+    p.add_argument("--out", help="the backup file (default: the backups folder beside a "
+                                 "SQLite database; district-<time>.dump for PostgreSQL)")
 
     command("status", cmd_status, "stations with their last sync and open conflicts")
     return parser

@@ -67,6 +67,16 @@ def test_files_both_ways_and_district_commands(db_path, admin, tmp_path, capsys,
     assert code == 0 and "DP02" in out, err
     code, out, _ = run(district, capsys, monkeypatch, "backup", "--db", d)
     assert code == 0 and out.strip().endswith(".sqlite3")
+    copy = tmp_path / "copies" / "district-copy.sqlite3"  # --out: that file, a sound copy
+    code, out, err = run(district, capsys, monkeypatch, "backup", "--db", d, "--out", str(copy))
+    assert code == 0 and out.strip() == str(copy), err
+    copied = open_database(copy)
+    with copied.reader() as s:
+        assert s.execute(select(func.count()).select_from(Member)).scalar_one() == 3
+    copied.close()
+    code, _out, err = run(district, capsys, monkeypatch, "backup", "--db", d, "--out",
+                          str(copy))  # never over an existing file
+    assert code == 1 and "exists already" in err
     code, out, _ = run(district, capsys, monkeypatch, "status", "--db", d)
     assert "KY01" in out and "DP02" in out
     # a file is refused when it was made for another station's key
