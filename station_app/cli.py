@@ -309,6 +309,32 @@ def _bundle_secret(db, args) -> None:
             raise CliError(exc.message(_lang())) from exc
 
 
+def cmd_conflicts(args) -> int:
+    """This station's sync conflicts: versions that lost a merge, kept for review."""
+    from station_app.domain.services.conflicts import conflict_lines, describe, list_conflicts
+
+    db = _open(args, check=False)
+    with db.reader() as s:
+        views = list_conflicts(s, open_only=not args.all)
+        labels = describe(s, views)
+    for line in conflict_lines(views, labels):
+        print(line)
+    if not views:
+        print("no open conflicts" if not args.all else "no conflicts")
+    return 0
+
+
+def cmd_conflict_resolve(args) -> int:
+    from station_app.domain.services.conflicts import resolve_conflict
+
+    db = _open(args, writes=True)
+    with db.session(_cli_actor()) as s:
+        view = resolve_conflict(s, args.conflict_id, args.keep)
+    print(f"conflict {view.id} settled: {view.resolution}"
+          + ("; the next sync sends the version brought back" if args.keep == "loser" else ""))
+    return 0
+
+
 def cmd_sync_export(args) -> int:
     """Pending changes into a signed file for the district (no network needed)."""
     from sync.bundle import BundleError, export_station_bundle
@@ -599,6 +625,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after restoring a backup: a new node id, and this station's rows "
                         "pulled back from the district")
     y.set_defaults(func=cmd_sync)
+
+    c = sub.add_parser("conflicts", help="sync conflicts: versions that lost a merge, kept "
+                                         "for review")
+    csub = c.add_subparsers(dest="conflicts_command", required=True, metavar="ACTION")
+    cl = csub.add_parser("list", help="open conflicts, with both versions of what differs")
+    _db_arg(cl)
+    cl.add_argument("--all", action="store_true", help="settled ones too")
+    cl.set_defaults(func=cmd_conflicts)
+    cr = csub.add_parser("resolve", help="keep the standing version, or bring the lost one "
+                                         "back")
+    _db_arg(cr)
+    cr.add_argument("conflict_id", type=int)
+    cr.add_argument("--keep", required=True, choices=("winner", "loser"),
+                    help="winner: the version that stands; loser: the one that lost (written "
+                         "as a new change, which the next sync sends)")
+    cr.set_defaults(func=cmd_conflict_resolve)
 
     for name, func, text in (
         ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),

@@ -251,7 +251,7 @@ def cmd_conflicts(args) -> int:
 
     from station_app.domain.ids import station_id_for
     from station_app.domain.models import Station
-    from station_app.domain.services.conflicts import list_conflicts
+    from station_app.domain.services.conflicts import conflict_lines, describe, list_conflicts
 
     db = _open(args)
     try:
@@ -260,14 +260,11 @@ def cmd_conflicts(args) -> int:
             views = list_conflicts(s, open_only=not args.all,
                                    station_id=station_id_for(args.station)
                                    if args.station else None)
+            labels = describe(s, views)
     finally:
         db.close()
-    for v in views:
-        state = v.resolution or "open"
-        print(f"{v.id}\t{codes.get(v.station_id, v.station_id)}\t{v.table}\t{v.row_id}\t"
-              f"{v.detected_at}\t{state}")
-        for key in v.differing:
-            print(f"\t{key}: standing {v.winner.get(key)!r} | lost {v.loser.get(key)!r}")
+    for line in conflict_lines(views, labels, codes):
+        print(line)
     if not views:
         print("no open conflicts" if not args.all else "no conflicts")
     return 0

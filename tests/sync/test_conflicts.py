@@ -161,3 +161,33 @@ def test_a_conflict_is_counted_against_the_station_whose_push_met_it(db, admin, 
         counted = {r.code: r.conflicts for r in station_status(s)}
     assert counted == {"KY01": 0, "DP02": 1}
     other.close()
+
+
+def test_station_admin_lists_and_settles_the_stations_conflicts(db, db_path, admin, district,
+                                                                capsys):
+    """A station edit still pending loses to a later correction at the district when the
+    station pulls: `station-admin conflicts list` shows it with both versions, `resolve
+    --keep loser` writes the station's version back as a change for the next sync."""
+    from station_app.cli import main
+    from station_app.domain.models import OutboxEntry
+
+    m = register(db, admin, 1)
+    push_all(db, district)
+    with db.session(admin) as s:
+        members.update_member(s, m.id, {"notes": "站点修改"})
+    with district.session(DISTRICT) as s:
+        s.get(Member, m.id).phone = "13900000000"
+    cs, _cursor = pull(district, db.station_id, 0)
+    apply_changeset(db, wire(cs), pushing_station=None, from_district=True)
+    assert main(["conflicts", "list", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0].split("\t")
+    assert first[1:3] == ["members", "张三"] and first[-1] == "open"
+    assert "notes: standing None | lost '站点修改'" in out
+    assert main(["conflicts", "resolve", first[0], "--keep", "loser", "--db", str(db_path)]) == 0
+    assert "next sync sends" in capsys.readouterr().out
+    with db.reader() as s:
+        assert s.get(Member, m.id).notes == "站点修改"
+        assert s.execute(select(OutboxEntry.row_id)).scalars().all() == [m.id]
+    assert main(["conflicts", "list", "--db", str(db_path)]) == 0
+    assert "no open conflicts" in capsys.readouterr().out

@@ -102,6 +102,21 @@ def describe(session: Session, views: list[ConflictView]) -> dict[int, str]:
     return out
 
 
+def conflict_lines(views: list[ConflictView], labels: dict[int, str],
+                   codes: dict[str, str] | None = None) -> list[str]:
+    """Conflicts as the command lines print them: one line each (id, [station,] table,
+    the record as a person knows it, id, detected, state), then a line per differing
+    field with both versions."""
+    lines = []
+    for v in views:
+        where = f"{codes.get(v.station_id, v.station_id)}\t" if codes is not None else ""
+        lines.append(f"{v.id}\t{where}{v.table}\t{labels.get(v.id, '')}\t{v.row_id}\t"
+                     f"{v.detected_at}\t{v.resolution or 'open'}")
+        lines += [f"\t{key}: standing {v.winner.get(key)!r} | lost {v.loser.get(key)!r}"
+                  for key in v.differing]
+    return lines
+
+
 def _as_column_value(model, key: str, value: Any) -> Any:
     column = model.__table__.columns[key]
     if value is not None and column.type.python_type is date:
