@@ -165,6 +165,10 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     payload = read_bundle(path, lambda _p: secret)
     if key:
         db.set_state("bundle_secret", secret)
+    if int(payload["cursor"]) < int(db.state().get("pull_cursor") or 0):
+        # an older file of the district's, read again: what it brings is older than
+        # what this station holds (its changes merge by stamp, its acks change nothing)
+        payload["cursor"] = int(db.state().get("pull_cursor") or 0)
     if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
         raise BundleError(f"{path} is not a district file for this station",
                           f"{path} 不是区总工会发给本站点的同步文件")
@@ -190,7 +194,12 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
 def _station_secret(db: Database, payload: dict[str, Any]) -> str | None:
     with db.reader() as s:
         cred = s.get(StationCredential, payload.get("station_id"))
-        return None if cred is None or cred.revoked_at else cred.bundle_secret
+        if cred is not None and cred.revoked_at:
+            raise BundleError(
+                f"this station's access was revoked on {cred.revoked_at[:10]}: its files "
+                "are refused until it is enrolled again (`district-server enroll`)",
+                f"该站点的访问权限已于 {cred.revoked_at[:10]} 撤销：重新登记之前不接受其同步文件")
+        return None if cred is None else cred.bundle_secret
 
 
 def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:

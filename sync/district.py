@@ -173,6 +173,8 @@ def station_status(session) -> list[StationStatus]:
             state = "revoked"
         elif cred.token_hash:
             state = "enrolled"
+        elif cred.last_sync_at:
+            state = "by file"  # never online: its files come and go with the key
         else:
             state = "code issued"
         rows.append(StationStatus(st.id, st.code, st.name, st.street or "", bool(st.is_key),

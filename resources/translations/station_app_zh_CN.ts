@@ -1471,6 +1471,10 @@
         <translation>已注册</translation>
     </message>
     <message>
+        <source>syncs by file</source>
+        <translation>文件同步</translation>
+    </message>
+    <message>
         <source>revoked</source>
         <translation>已吊销</translation>
     </message>
@@ -1529,6 +1533,10 @@
     <message>
         <source>%1 read: %2 rows applied from %3 batches (%4 batches had been read before). Write the station&apos;s file back so that it knows.</source>
         <translation>已读取 %1：%3 批中共导入 %2 条（其中 %4 批此前已读取过）。请再为该站点生成回传文件，让站点知道已收到。</translation>
+    </message>
+    <message>
+        <source>%1 rows refused (the station&apos;s file back tells it why):</source>
+        <translation>%1 条被拒绝（回传给站点的文件会说明原因）：</translation>
     </message>
     <message>
         <source>Reading the station&apos;s file…</source>
@@ -1641,8 +1649,8 @@
         <translation>上次同步：发送 %1 条，接收 %2 条。</translation>
     </message>
     <message>
-        <source>Held for review: %1</source>
-        <translation>暂缓发送（待核对）：%1</translation>
+        <source>%1 changes the district refused are held (Sync now tries them again):</source>
+        <translation>%1 条更改被区总工会拒绝，暂缓发送（点“立即同步”会再试）：</translation>
     </message>
     <message>
         <source>Sending this station&apos;s changes: %1 of %2</source>

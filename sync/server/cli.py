@@ -47,7 +47,11 @@ def _open(args):
     """The district database named by ``--db``; refuses a station's database."""
     from station_app.storage.database import open_database
 
-    db = open_database(_target(args), cache_mib=SERVER_CACHE_MIB, durable=True)
+    target = _target(args)
+    if "://" not in target and not Path(target).expanduser().exists():
+        raise CliError(f"no database at {target}; create the district's with: "
+                       f"district-server init --db {target} --admin USER")
+    db = open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True)
     if not db.is_district:
         db.close()
         raise CliError(f"{_target(args)} is not a district database "
@@ -393,11 +397,20 @@ def cmd_status(args) -> int:
             rows = station_status(s)
     finally:
         db.close()
-    print(f"{'station':<10} {'name':<24} {'enrollment':<12} {'last sync':<28} conflicts")
+    print(f"{'station':<10} {_pad('name', 24)} {'enrollment':<12} {'last sync':<28} "
+          "conflicts")
     for st in rows:
-        print(f"{st.code:<10} {st.name:<24} {st.enrollment:<12} {st.last_sync or 'never':<28} "
-              f"{st.conflicts}")
+        print(f"{st.code:<10} {_pad(st.name, 24)} {st.enrollment:<12} "
+              f"{st.last_sync or 'never':<28} {st.conflicts}")
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 # --------------------------------------------------------------------------- parser

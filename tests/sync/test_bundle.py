@@ -85,12 +85,18 @@ def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
     with pytest.raises(BundleError, match="not a sync file"):
         import_station_bundle(district, tmp_path / "junk.bundle")
     assert count(district, Member) == 0
-    enroll(district, "KY01")  # a new enrollment keeps the key; a revoked station has none
-    from sync.district import revoke
+    from sync.district import revoke, station_status
 
+    import_station_bundle(district, up)
+    with district.reader() as s:  # never online: it syncs by file
+        assert [r.enrollment for r in station_status(s)] == ["by file"]
+    enroll(district, "KY01")  # a new enrollment keeps the key; a revoked station has none
     revoke(district, "KY01")
-    with pytest.raises(BundleError, match="no bundle key"):
+    with pytest.raises(BundleError, match="revoked") as refused:
         import_station_bundle(district, up)
+    assert "撤销" in refused.value.message("zh")
+    with pytest.raises(BundleError, match="revoked"):
+        export_district_bundle(district, db.station_id, tmp_path / "down.bundle")
 
 
 def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp_path):
@@ -241,3 +247,19 @@ def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
     db.set_state("bundle_secret", "1" * 64)  # (a wrong key kept earlier)
     import_district_bundle(db, down, key.upper())  # right: it is kept now
     assert db.state()["bundle_secret"] == key
+
+
+def test_an_older_district_file_read_again_does_not_move_the_cursor_back(db, district,
+                                                                           tmp_path):
+    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    older, newer = tmp_path / "older.bundle", tmp_path / "newer.bundle"
+    export_district_bundle(district, db.station_id, older)
+    with district.session(DISTRICT) as s:
+        stations.set_target(s, 2026, "training_events", 40)
+    export_district_bundle(district, db.station_id, newer)
+    import_district_bundle(db, newer)
+    cursor = int(db.state()["pull_cursor"])
+    assert cursor > 0
+    import_district_bundle(db, older)
+    assert int(db.state()["pull_cursor"]) == cursor
+    assert count(db, Target) == 1

@@ -100,6 +100,9 @@ def test_init_takes_any_user_name_and_leaves_nothing_when_it_fails(tmp_path, cap
                          "--admin", "admin1", "--password-stdin", stdin="district-pass-1\n")
     assert code == 0, err
     assert "admin1" in out
+    missing = tmp_path / "typo.sqlite3"  # a mistyped --db: said, nothing created
+    code, _out, err = run(district, capsys, monkeypatch, "status", "--db", str(missing))
+    assert code == 1 and "district-server init" in err and not missing.exists()
 
 
 def test_station_init_takes_a_user_name_with_digits(tmp_path, capsys, monkeypatch):

@@ -67,7 +67,8 @@ class StationsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         states = {"not enrolled": self.tr("not enrolled"), "code issued": self.tr("code issued"),
-                  "enrolled": self.tr("enrolled"), "revoked": self.tr("revoked")}
+                  "enrolled": self.tr("enrolled"), "by file": self.tr("syncs by file"),
+                  "revoked": self.tr("revoked")}
         self.model = RowsModel(self)
         self.model.columns = [
             (self.tr("Code"), lambda r: r.code),
