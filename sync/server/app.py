@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
@@ -132,6 +134,26 @@ def create_app(db: Database) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(exc.body, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer is a list of dicts; a sentence says the same to a person
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+            for e in exc.errors())
+        return JSONResponse({"detail": f"the request is not valid: {problems}",
+                             "errors": jsonable_encoder(exc.errors())}, status_code=422)
+
+    codes: dict[str, str] = {}  # station id → code, for the log
+
+    def code_of(station: str) -> str:
+        if station not in codes:
+            from station_app.domain.models import Station
+
+            with db.reader() as s:
+                row = s.get(Station, station)
+            codes[station] = row.code if row is not None else station
+        return codes[station]
+
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
         if "locked" not in str(exc.orig):
@@ -188,7 +210,8 @@ def create_app(db: Database) -> FastAPI:
         t2 = time.perf_counter()
         answer = _json(result)
         log.info("push %s from %s: %d new, %d updated, %d unchanged, %d conflicts; read "
-                 "%.0f ms, applied %.0f ms, answered %.0f ms", result["batch_id"], station,
+                 "%.0f ms, applied %.0f ms, answered %.0f ms", result["batch_id"],
+                 code_of(station),
                  result["inserted"], result["updated"], result["unchanged"],
                  result["conflicts"], (t1 - t0) * 1000, (t2 - t1) * 1000,
                  (time.perf_counter() - t2) * 1000)

@@ -200,6 +200,9 @@ def test_tokens_are_required_and_revocable(district, district_target, client, ca
     assert client.get("/v1/pull", headers={"Authorization": "Basic abc"}).status_code == 401
     token = enroll(capsys, district_target, client)
     assert client.get("/v1/pull", headers=bearer(token)).status_code == 200
+    bad = client.get("/v1/pull", params={"after": -1}, headers=bearer(token))
+    assert bad.status_code == 422  # said in a sentence, naming the parameter
+    assert bad.json()["detail"].startswith("the request is not valid: after:")
     rc, out = cli(capsys, "revoke", "KY01", "--db", district_target)
     assert rc == 0, out
     refused = client.get("/v1/pull", headers=bearer(token))
