@@ -163,15 +163,13 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     right, so a mistyped key never replaces a good one."""
     secret = clean_bundle_key(key) if key else db.state().get("bundle_secret")
     payload = read_bundle(path, lambda _p: secret)
-    if key:
-        db.set_state("bundle_secret", secret)
-    if int(payload["cursor"]) < int(db.state().get("pull_cursor") or 0):
-        # an older file of the district's, read again: what it brings is older than
-        # what this station holds (its changes merge by stamp, its acks change nothing)
-        payload["cursor"] = int(db.state().get("pull_cursor") or 0)
     if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
+        # (this station's own file, signed with the same key, or another station's)
         raise BundleError(f"{path} is not a district file for this station",
                           f"{path} 不是区总工会发给本站点的同步文件")
+    cursor = max(int(payload["cursor"]), int(db.state().get("pull_cursor") or 0))
+    # (an older file of the district's read again brings nothing newer than what is here:
+    # its changes merge by stamp, its acknowledgements change nothing; the cursor stays)
     try:
         cs = from_wire(payload["changeset"])
         result = apply_changeset(db, cs, pushing_station=None, from_district=True)
@@ -180,10 +178,12 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
                           f"{path} 被拒绝：{exc}；未导入任何内容") from exc
     with db.session() as s:
         outbox.acknowledge(s, [tuple(a) for a in payload["acks"]])
+    if key:  # the file proved the key typed right: it is this station's from now on
+        db.set_state("bundle_secret", secret)
     # rows of this station's last file the district refused: held, with its reason
     result.refused = [tuple(r) for r in payload.get("refused", [])]
     hold(db, result.refused)
-    db.set_state("pull_cursor", str(int(payload["cursor"])))
+    db.set_state("pull_cursor", str(cursor))
     db.set_state("last_sync", utc_now_text())
     return result
 
@@ -231,10 +231,14 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
     with db.session() as s:
         cred = s.get(StationCredential, station)
         cred.last_sync_at = utc_now_text()
-    # where the station's pulls stand: the district's file back starts there
-    db.set_state(f"bundle_cursor:{station}", str(int(payload.get("pull_cursor") or 0)))
-    db.set_state(f"bundle_refused:{station}", json.dumps(
-        [list(r) for result in results for r in result.refused], ensure_ascii=False))
+    state = db.state()
+    made = str(payload.get("created_at") or "")
+    if made >= state.get(f"bundle_made:{station}", ""):  # not an older file read again
+        db.set_state(f"bundle_made:{station}", made)
+        # where the station's pulls stand: the district's file back starts there
+        db.set_state(f"bundle_cursor:{station}", str(int(payload.get("pull_cursor") or 0)))
+        db.set_state(f"bundle_refused:{station}", json.dumps(
+            [list(r) for result in results for r in result.refused], ensure_ascii=False))
     return results
 
 

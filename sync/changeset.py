@@ -72,6 +72,15 @@ class Changeset:
     def count(self) -> int:
         return sum(len(v) for v in self.rows.values())
 
+    def halves(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+        """The rows split in two (in order), for finding the rows a refused batch
+        stumbles on: each half goes again as a batch of its own."""
+        flat = [(t, r) for t in self.rows for r in self.rows[t]]
+        parts: tuple[dict, dict] = ({}, {})
+        for n, (t, r) in enumerate(flat):
+            parts[n >= len(flat) // 2].setdefault(t, []).append(r)
+        return parts
+
     def keys(self) -> list[tuple[str, str, str]]:
         """(table, row id, hlc) of every row: what an acknowledgement covers."""
         return [(t, r["id"], r["hlc"]) for t in APPLY_ORDER for r in self.rows.get(t, ())]

@@ -35,7 +35,7 @@ from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
 from station_app.storage.database import Database
 from sync.changeset import Changeset, from_wire, to_wire
-from sync.merge import apply_changeset
+from sync.merge import apply_changeset, reason_text
 from sync.outbound import acknowledge, gather, held, keep_held, prune
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ RETRIES = (0.5, 1.0, 2.0)  # seconds between attempts after a network error
 GROW_BELOW_S = 1.5
 SHRINK_ABOVE_S = 6.0
 OLD_DISTRICT_LIMITS = (5_000, 16 * 1024 * 1024)  # a district that does not say its own
+RETRY_HELD_ROWS = 200  # held rows sent again per batch (they are few, and may be long)
 BUSY_FACTOR = 2  # a busy district (503) is given longer between attempts
 # Idle connections are dropped after this long: shorter than the district's keep-alive
 # (sync.server.cli.KEEP_ALIVE_S), so a request never goes out on a connection the district
@@ -266,13 +267,14 @@ class SyncClient:
             report.still_held = len(held(self.db))
 
     def _retry_held(self, waiting: dict[str, str], report: SyncReport) -> None:
-        """Held rows first, on their own: what the district accepts now is acknowledged,
-        what it refuses again is held again (split among these rows only)."""
+        """Held rows first, on their own, in batches within the district's limits: what
+        it accepts now is acknowledged (and so no longer held), what it refuses again is
+        held again with the new reason (split among these rows only). The list stays as
+        it was for any row a failure or a cancel leaves unsent."""
         retry = dict(waiting)
-        waiting.clear()
-        keep_held(self.db, waiting)
+        limit = max(1, min(self.limits[0], RETRY_HELD_ROWS))
         sent: set[tuple[str, str]] = set()
-        while (cs := gather(self.db, limit=len(retry), only=retry, skip=sent)) is not None:
+        while (cs := gather(self.db, limit=limit, only=retry, skip=sent)) is not None:
             sent |= {(t, r["id"]) for t, rows in cs.rows.items() for r in rows}
             self._send(cs, report, waiting)
 
@@ -359,19 +361,14 @@ class SyncClient:
         keys = cs.keys()
         if len(keys) == 1:
             table, row_id, hlc = keys[0]
-            reason = self._detail(response, reason=True)
+            reason = self._detail(response, reason=True)  # English, tab, Chinese
             held[f"{table}:{row_id}"] = f"{hlc} {reason}"
-            report.held.append(f"{table} {row_id}: {reason}")
+            report.held.append(f"{table} {row_id}: {reason_text(reason, 'en')}")
             keep_held(self.db, held)
             return
-        flat = [(t, r) for t in cs.rows for r in cs.rows[t]]
-        half = len(flat) // 2
-        for part in (flat[:half], flat[half:]):
-            rows: dict[str, list[dict]] = {}
-            for t, r in part:
-                rows.setdefault(t, []).append(r)
-            from station_app.domain.ids import uuid7
+        from station_app.domain.ids import uuid7
 
+        for rows in cs.halves():
             self._send(Changeset(cs.station_id, cs.node, uuid7(), rows), report, held)
 
     def pull(self, report: SyncReport, *, reseed: bool = False) -> None:

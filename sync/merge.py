@@ -65,12 +65,23 @@ ROW_REFUSALS = (OwnershipError, ImmutableConflict, IntegrityError)
 
 
 def refusal(exc: Exception) -> tuple[int, str]:
-    """HTTP status and reason of a row refusal (one of ``ROW_REFUSALS``)."""
+    """HTTP status and reason of a row refusal (one of ``ROW_REFUSALS``). The reason is
+    English, then a tab and Chinese: it is shown to the station's clerk (``reason_text``)."""
     if isinstance(exc, IntegrityError):
         # e.g. a visit to a station the district does not know
         return 422, ("a row refers to a record the district does not have, or breaks a "
-                     f"rule of its database ({exc.orig})")
-    return exc.status, str(exc)
+                     f"rule of its database ({exc.orig})\t"
+                     "该记录引用了区总工会没有的数据（例如区总工会不认识的站点），"
+                     f"或不符合区总工会数据库的规则（{exc.orig}）")
+    if isinstance(exc, ImmutableConflict):
+        return exc.status, (f"{exc}\t区总工会已有同一条内容不同的历史记录（台账、监管记录不能修改）")
+    return exc.status, f"{exc}\t该记录不属于本站点，区总工会不接受本站点修改它"
+
+
+def reason_text(reason: str, lang: str = "zh") -> str:
+    """A refusal's reason in the clerk's language (older reasons are English only)."""
+    en, _tab, zh = reason.partition("\t")
+    return zh if lang.startswith("zh") and zh else en
 
 
 @dataclass
@@ -153,11 +164,7 @@ def apply_isolating(db: Database, cs: Changeset, *, pushing_station: str) -> Mer
             if len(keys) == 1:
                 total.refused.append((*keys[0], refusal(exc)[1]))
                 return
-            flat = [(t, r) for t in part.rows for r in part.rows[t]]
-            for n, half in enumerate((flat[:len(flat) // 2], flat[len(flat) // 2:])):
-                rows: dict[str, list[dict[str, Any]]] = {}
-                for t, r in half:
-                    rows.setdefault(t, []).append(r)
+            for n, rows in enumerate(part.halves()):
                 attempt(Changeset(part.station_id, part.node,
                                   str(uuid.uuid5(uuid.UUID(part.batch_id), str(n))), rows))
             return

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Boolean, select
+from sqlalchemy import Boolean, func, select
 
 from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
@@ -147,22 +147,40 @@ def acknowledge(db: Database, acks: list[tuple[str, str, str]]) -> int:
 HELD_KEY = "sync_held"
 
 
-def held(db: Database) -> dict[str, str]:
+def held(db: Database, *, tidy: bool = True) -> dict[str, str]:
     """The rows held after a refusal ("table:id" → "stamp reason") that still wait with
-    that stamp; entries an edit or an acknowledgement has released are dropped (and the
-    stored list is tidied when any were)."""
+    that stamp; entries an edit or an acknowledgement has released are dropped (and, with
+    ``tidy``, the stored list is rewritten without them). Reads only the held rows'
+    outbox entries, so a page can ask often."""
     try:
         stored = json.loads(db.state().get(HELD_KEY) or "{}")
     except ValueError:
         stored = {}
     if not stored:
         return {}
-    with db.reader() as s:
-        waiting = {f"{t}:{r}": h for t, r, h in outbox.pending(s)}
-    current = {k: v for k, v in stored.items() if waiting.get(k) == v.split(" ", 1)[0]}
-    if current != stored:
+    newest = _newest_stamps(db, list(stored))
+    current = {k: v for k, v in stored.items() if newest.get(k) == v.split(" ", 1)[0]}
+    if tidy and current != stored:
         keep_held(db, current)
     return current
+
+
+def _newest_stamps(db: Database, keys: list[str]) -> dict[str, str]:
+    """"table:id" → the newest stamp queued for it, for the rows still in the outbox."""
+    by_table: dict[str, list[str]] = {}
+    for key in keys:
+        table, _sep, row_id = key.partition(":")
+        by_table.setdefault(table, []).append(row_id)
+    out: dict[str, str] = {}
+    with db.reader() as s:
+        for table, ids in by_table.items():
+            for i in range(0, len(ids), CHUNK):
+                out.update((f"{table}:{r}", h) for r, h in s.execute(
+                    select(OutboxEntry.row_id, func.max(OutboxEntry.hlc))
+                    .where(OutboxEntry.table_name == table,
+                           OutboxEntry.row_id.in_(ids[i:i + CHUNK]))
+                    .group_by(OutboxEntry.row_id)))
+    return out
 
 
 def keep_held(db: Database, rows: dict[str, str]) -> None:
@@ -173,8 +191,7 @@ def hold(db: Database, refused: list[tuple[str, str, str, str]]) -> dict[str, st
     """Add rows the district refused, (table, id, stamp, reason), to the held ones — those
     still pending with that stamp (a row edited since goes with the next batch)."""
     rows = held(db)
-    with db.reader() as s:
-        waiting = {f"{t}:{r}": h for t, r, h in outbox.pending(s)}
+    waiting = _newest_stamps(db, [f"{t}:{r}" for t, r, _h, _why in refused])
     for table, row_id, hlc, reason in refused:
         if waiting.get(f"{table}:{row_id}") == hlc:
             rows[f"{table}:{row_id}"] = f"{hlc} {reason}"

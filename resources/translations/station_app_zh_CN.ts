@@ -1621,8 +1621,8 @@
         <translation>读取区总工会回传的文件…</translation>
     </message>
     <message>
-        <source>already given</source>
-        <translation>已输入</translation>
+        <source>already given; type it only to replace it</source>
+        <translation>已输入；仅在需要更换时重新输入</translation>
     </message>
     <message>
         <source>Last sync: %1</source>

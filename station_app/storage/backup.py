@@ -217,6 +217,8 @@ def pg_dump(url, target: Path) -> Path:
     if exe is None:
         raise BackupError("pg_dump is not installed here: install the PostgreSQL client "
                           "tools (or set PG_BIN to their folder)")
+    if target.exists():
+        raise BackupError(f"{target} exists already; choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if url.password:

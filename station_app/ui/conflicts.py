@@ -34,7 +34,7 @@ class ConflictsPanel(QWidget):
         self.district = district
         self.names: dict[str, tuple[str, str]] = {}  # station id → (code, name)
         self.labels: dict[int, str] = {}  # conflict id → the record as a person knows it
-        tables = {
+        self.tables = tables = {
             "members": self.tr("Member"), "enterprises": self.tr("Enterprise"),
             "hardship_cases": self.tr("Hardship file"),
             "household_members": self.tr("Household member"), "visits": self.tr("Visit"),
@@ -87,22 +87,16 @@ class ConflictsPanel(QWidget):
     # -- data --------------------------------------------------------------------------
 
     def reload(self) -> None:
-        district = self.district
+        district, lang = self.district, self.ctx.lang
 
         def work(task):
             from station_app.domain.services.conflicts import describe, list_conflicts
+            from station_app.domain.services.stations import station_names
 
             with task.db.reader() as s:
                 views = list_conflicts(s)
-                names = {}
-                if district:
-                    from sqlalchemy import select
-
-                    from station_app.domain.models import Station
-
-                    names = {i: (code, name) for i, code, name in s.execute(
-                        select(Station.id, Station.code, Station.name))}
-                return names, describe(s, views), views
+                names = station_names(s) if district else {}
+                return names, describe(s, views, lang), views
 
         def done(result) -> None:
             self.names, self.labels, views = result

@@ -34,7 +34,7 @@ from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
 from station_app.storage.database import Database, open_database
 from sync import district
 from sync.changeset import MAX_ROWS, VERSION, Changeset, ChangesetError, from_wire, to_wire
-from sync.merge import ROW_REFUSALS, apply_changeset, refusal
+from sync.merge import ROW_REFUSALS, apply_changeset, reason_text, refusal
 
 log = logging.getLogger(__name__)
 
@@ -257,8 +257,8 @@ def _apply(db: Database, station: str, cs: Changeset) -> dict[str, Any]:
         result = apply_changeset(db, cs, pushing_station=station)
     except ROW_REFUSALS as exc:
         status, reason = refusal(exc)
-        raise ApiError(status, f"{reason}; nothing of this batch was applied",
-                       reason=reason) from None
+        raise ApiError(status, f"{reason_text(reason, 'en')}; nothing of this batch was "
+                               "applied", reason=reason) from None
     _touch(db, station)
     return {"batch_id": result.batch_id, "duplicate": result.duplicate,
             "inserted": result.inserted, "updated": result.updated,

@@ -244,7 +244,12 @@ def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
     with pytest.raises(BundleError, match="integrity"):
         import_district_bundle(db, down, "0" * 64)  # well formed, but not this station's
     assert db.state()["bundle_secret"] == key
+    own = tmp_path / "own.bundle"  # the station's own file, picked by mistake: refused,
+    export_station_bundle(db, own)  # said so (signed with the same key, but not for it)
     db.set_state("bundle_secret", "1" * 64)  # (a wrong key kept earlier)
+    with pytest.raises(BundleError, match="not a district file"):
+        import_district_bundle(db, own, key)
+    assert db.state()["bundle_secret"] == "1" * 64  # a refused file proves no key
     import_district_bundle(db, down, key.upper())  # right: it is kept now
     assert db.state()["bundle_secret"] == key
 

@@ -125,7 +125,7 @@ def test_conflicts_are_described_by_what_a_person_recognises(db, admin):
              view(6, "household_members", relation="配偶")]
     with db.reader() as s:
         assert describe(s, views) == {1: "李四", 2: "职工运动会", 3: "张三",
-                                      4: "葵涌制衣厂 2026-11-02", 5: "2026 training_events",
+                                      4: "葵涌制衣厂 2026-11-02", 5: "2026 提素活动（场）",
                                       6: "0196abcd…"}
 
 

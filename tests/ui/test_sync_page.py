@@ -168,8 +168,11 @@ def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, ad
     page.file_form.widgets["bundle_key"].setText(key.upper())
     page.export_file(up)
     qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
-    assert up.exists() and "1" in page.file_status.text(), page.file_status.text()
-    assert not page.file_form.widgets["bundle_key"].isEnabled()  # kept: not asked again
+    assert up.exists() and page.file_status.text().startswith("1 changes written to"), \
+        page.file_status.text()
+    assert ctx.db.state()["bundle_secret"] == key  # kept: not asked again …
+    assert "already given" in page.file_form.widgets["bundle_key"].placeholderText()
+    assert page.file_form.widgets["bundle_key"].isEnabled()  # … but a typo can be replaced
     assert ctx.db.pending_count() == 1  # pending until the district's file says so
 
     view = StationsPage(d_ctx)
@@ -179,7 +182,8 @@ def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, ad
     for _ in range(2):  # the second time applies nothing
         view.import_file(up)
         qtbot.waitUntil(lambda: view.import_button.isEnabled(), timeout=15_000)
-    assert "batches had been read before" in view.file_status.text()
+    assert "0 rows applied from 1 batches (1 batches had been read before)" in \
+        view.file_status.text()  # the second read applied nothing
     with district.reader() as s:
         assert s.execute(select(func.count()).select_from(Member)).scalar_one() == 1
     with district.session(boss) as s:
@@ -221,3 +225,22 @@ def test_a_damaged_file_is_refused_with_a_message_and_nothing_read(qtbot, ctx, t
     assert "不是同步文件" in page.file_status.text()
     assert ctx.db.state().get("pull_cursor") == before
     assert page.import_button.isEnabled() and page.sync_button.isEnabled()
+
+
+def test_held_rows_are_listed_as_a_person_knows_them_with_the_reason(qtbot, ctx, admin):
+    """A row the district refused: the page names it by kind and name, with the
+    district's reason in the clerk's language."""
+    from station_app.domain.services import members
+    from station_app.ui.pages.sync import SyncPage
+    from sync.outbound import hold
+
+    with ctx.db.session(admin) as s:
+        m = members.register_member(s, {"name": "张三", "id_number": "11010519491231002X"})
+        hlc = m.hlc
+    hold(ctx.db, [("members", m.id, hlc, "refused for a test\t测试用的拒绝原因")])
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    assert "1 changes the district refused are held" in page.status.text()
+    assert "Member 张三: 测试用的拒绝原因" in page.status.text()

@@ -74,31 +74,52 @@ def list_conflicts(session: Session, *, open_only: bool = True,
     return views
 
 
-def describe(session: Session, views: list[ConflictView]) -> dict[int, str]:
-    """What a person recognises each conflict's record by: its name or title; for a
-    hardship file the member's name, for a visit the enterprise's name and the date; else
-    the start of its id. Looked up once per table, not per conflict."""
-    from station_app.domain.models import Enterprise, Member
+def describe(session: Session, views: list[ConflictView], lang: str = "zh"
+             ) -> dict[int, str]:
+    """Each conflict's record as a person recognises it (``record_labels``)."""
+    labels = record_labels(session, [(v.table, v.row_id, v.winner) for v in views], lang)
+    return {v.id: label for v, label in zip(views, labels, strict=True)}
 
-    member_ids = {v.winner.get("member_id") for v in views} - {None}
-    enterprise_ids = {v.winner.get("enterprise_id") for v in views} - {None}
+
+def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | None]],
+                  lang: str = "zh") -> list[str]:
+    """What a person recognises records by, for (table, id, values) — values None: the
+    row as stored. Its name or title; for a hardship file the member's name, for a visit
+    the enterprise's name and the date, for a target the year and the figure; else the
+    start of its id. Names are looked up once per table, not per record."""
+    from station_app.domain.models import Enterprise, Member
+    from station_app.domain.services.reports import figure_label
+
+    values = []
+    for table, row_id, row in rows:
+        if row is None:
+            model = MODEL_BY_TABLE.get(table)
+            obj = session.get(model, row_id) if model is not None else None
+            row = {c.key: getattr(obj, c.key) for c in model.__table__.columns} \
+                if obj is not None else {}
+        values.append(row)
+    member_ids = {r.get("member_id") for r in values} - {None}
+    enterprise_ids = {r.get("enterprise_id") for r in values} - {None}
     names: dict[str, str] = {}
     for model, ids in ((Member, member_ids), (Enterprise, enterprise_ids)):
         if ids:
             names.update(session.execute(select(model.id, model.name)
                                          .where(model.id.in_(ids))).tuples().all())
-    out: dict[int, str] = {}
-    for v in views:
-        row = v.winner
+    out = []
+    for (table, row_id, _given), row in zip(rows, values, strict=True):
         label = row.get("name") or row.get("title")
         if not label and row.get("member_id"):
             label = names.get(row["member_id"])
         if not label and row.get("enterprise_id"):
             label = " ".join(filter(None, (names.get(row["enterprise_id"]),
-                                           row.get("visit_date"))))
-        if not label and v.table == "targets":
-            label = f"{row.get('year')} {row.get('metric')}"
-        out[v.id] = str(label) if label else v.row_id[:8] + "…"
+                                           str(row.get("visit_date") or "") or None)))
+        if not label and table == "targets" and row.get("metric"):
+            try:
+                figure = figure_label(row["metric"], lang)
+            except KeyError:
+                figure = row["metric"]
+            label = f"{row.get('year')} {figure}"
+        out.append(str(label) if label else row_id[:8] + "…")
     return out
 
 

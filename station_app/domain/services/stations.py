@@ -69,6 +69,12 @@ def stations(session: Session, *, district: bool = True) -> list[Station]:
     return list(session.execute(q).scalars())
 
 
+def station_names(session: Session) -> dict[str, tuple[str, str]]:
+    """Station id → (code, name), every station (deleted ones too: old rows name them)."""
+    return {i: (code, name) for i, code, name in session.execute(
+        select(Station.id, Station.code, Station.name))}
+
+
 def set_target(session: Session, year: Any, metric: str, value: Any,
                station_code: str | None = None) -> Target:
     """年度目标 for the district (no station) or one station; the district decides."""

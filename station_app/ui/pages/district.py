@@ -46,15 +46,6 @@ def _selected(view: QTableView, model: RowsModel) -> Any:
     return model.row_at(index.row()) if index.isValid() else None
 
 
-def _station_names(session) -> dict[str, tuple[str, str]]:
-    from sqlalchemy import select
-
-    from station_app.domain.models import Station
-
-    return {i: (code, name) for i, code, name in session.execute(
-        select(Station.id, Station.code, Station.name))}
-
-
 # --------------------------------------------------------------------------- stations
 
 
@@ -323,9 +314,10 @@ class DuplicatesPage(Page):
     def reload(self) -> None:
         def work(task):
             from station_app.domain.services.members import cross_station_duplicates
+            from station_app.domain.services.stations import station_names
 
             with task.db.reader() as s:
-                names = _station_names(s)
+                names = station_names(s)
                 return [DuplicateRow(m.id, m.id_number, m.name,
                                      names.get(m.station_id, ("", m.station_id))[1],
                                      m.station_id, m.join_date)
@@ -491,12 +483,12 @@ class TargetsPage(Page):
 
         def work(task):
             from station_app.domain.services.metrics import compute_summary
-            from station_app.domain.services.stations import stations
+            from station_app.domain.services.stations import station_names, stations
 
             with task.db.reader() as s:
                 summary = compute_summary(s, as_of, None)
                 codes = [(st.code, st.name) for st in stations(s, district=False)]
-                return _station_names(s), codes, [t for t in summary.targets
+                return station_names(s), codes, [t for t in summary.targets
                                                   if as_of.year == year]
 
         def done(result) -> None:

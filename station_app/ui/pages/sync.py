@@ -102,10 +102,8 @@ class SyncPage(Page):
         enrolled = bool(state.get("sync_token"))
         self.form.widgets["enrollment_code"].setEnabled(not enrolled)
         keyed = bool(state.get("bundle_secret"))
-        key_edit = self.file_form.widgets["bundle_key"]
-        key_edit.setEnabled(not keyed)
-        key_edit.setPlaceholderText(
-            self.tr("already given") if keyed
+        self.file_form.widgets["bundle_key"].setPlaceholderText(
+            self.tr("already given; type it only to replace it") if keyed
             else self.tr("the 64-character key the district printed"))
         with self.ctx.db.reader() as s:
             open_conflicts = s.execute(select(func.count()).select_from(SyncConflict).where(
@@ -124,17 +122,33 @@ class SyncPage(Page):
             rep = self.last_report
             lines.append(self.tr("Last round: sent %1, received %2.")
                          .replace("%1", str(rep.pushed)).replace("%2", str(rep.pulled)))
-        from sync.outbound import held
-
-        waiting = held(self.ctx.db)
-        if waiting:
-            lines.append(self.tr("%1 changes the district refused are held (Sync now tries "
-                                 "them again):").replace("%1", str(len(waiting))))
-            lines += [f"  {key.replace(':', ' ', 1)}: {value.split(' ', 1)[1]}"
-                      for key, value in list(waiting.items())[:10]]
+        lines += self._held_lines()
         if self.last_error:
             lines.append(self.last_error)
         self.status.setText("\n".join(lines))
+
+    def _held_lines(self) -> list[str]:
+        """The rows the district refused, each as a person knows it, with the reason in
+        the clerk's language (a few indexed reads: the held rows' outbox entries)."""
+        from station_app.domain.services.conflicts import record_labels
+        from sync.merge import reason_text
+        from sync.outbound import held
+
+        waiting = list(held(self.ctx.db, tidy=False).items())
+        if not waiting:
+            return []
+        shown = waiting[:10]
+        keys = [key.split(":", 1) for key, _value in shown]
+        with self.ctx.db.reader() as s:
+            labels = record_labels(s, [(t, r, None) for t, r in keys], self.ctx.lang)
+        lines = [self.tr("%1 changes the district refused are held (Sync now tries them "
+                         "again):").replace("%1", str(len(waiting)))]
+        lines += [f"  {self.conflicts.tables.get(t, t)} {label}: "
+                  f"{reason_text(value.split(' ', 1)[1], self.ctx.lang)}"
+                  for (t, _r), label, (_k, value) in zip(keys, labels, shown, strict=True)]
+        if len(waiting) > len(shown):
+            lines.append(f"  … +{len(waiting) - len(shown)}")
+        return lines
 
     # -- actions -----------------------------------------------------------------------
 
@@ -247,9 +261,6 @@ class SyncPage(Page):
         key = self._typed_key()
         if key is None:
             return
-        if key:  # (nothing to check it against here: the district's file will)
-            self.ctx.db.set_state("bundle_secret", key)
-            self.file_form.set_values({"bundle_key": ""})
         if path is None:
             code = self.ctx.db.state().get("station_code", "station")
             chosen, _f = QFileDialog.getSaveFileName(
@@ -259,6 +270,12 @@ class SyncPage(Page):
             if not chosen:
                 return
             path = Path(chosen)
+        if key:  # typed: it is this station's key from now on (the district's file proves
+            # it; a mistyped one is replaced by typing it again — the field stays open)
+            from sync.bundle import set_station_key
+
+            set_station_key(self.ctx.db, key)
+            self.file_form.set_values({"bundle_key": ""})
         written = self.tr("%1 changes written to %2. Take the file to the district; they "
                           "stay pending until the district's file is read here.")
 
