@@ -92,7 +92,9 @@ def serve(target: str, env: dict[str, str], log: Path, *, workers: int = 1,
     import httpx
 
     port = free_port()
-    args = [*CLI, "serve", "--db", target, "--port", str(port), "--log-level", os.environ.get("BENCH_SERVER_LOG", "warning")]
+    args = [*CLI, "serve", "--db", target, "--port", str(port), "--log-level",
+            os.environ.get("BENCH_SERVER_LOG", "warning"),
+            "--no-daily-backup"]  # (a backup running beside the push would be timed too)
     if workers > 1:
         args += ["--workers", str(workers)]
     with open(log, "w") as log_file:

@@ -123,13 +123,17 @@ KEEP_ALIVE_S = 30
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from sync.server import upkeep
+
+    target = _target(args)
+    if "://" not in target:  # the workers may not share this working directory
+        target = str(Path(target).expanduser().resolve())
+    _open(args).close()  # refuse a missing or wrong database before anything starts
+    if args.daily_backup:  # in this process only, whatever the number of workers
+        upkeep.start(target)
     if args.workers > 1:
         from sync.server.app import DB_ENV
 
-        _open(args).close()  # refuse a missing or wrong database before forking
-        target = _target(args)
-        if "://" not in target:  # the workers may not share this working directory
-            target = str(Path(target).expanduser().resolve())
         os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
                     port=args.port, workers=args.workers, log_level=args.log_level,
@@ -444,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--log-level", default="info",
                    choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--no-daily-backup", dest="daily_backup", action="store_false",
+                   help="leave backups to you (by default the service keeps one a day, the "
+                        "last 7: beside a SQLite file, pg_dump for PostgreSQL)")
 
     p = command("enroll", cmd_enroll, "issue a one-time enrollment code for a station")
     p.add_argument("station_code")

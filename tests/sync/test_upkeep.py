@@ -1,0 +1,99 @@
+"""The district service keeps a backup a day by itself: SQLite with the backup API beside
+the file, PostgreSQL with pg_dump into the data folder; the last 7 kept."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from loopback import free_port
+
+from station_app.paths import data_dir
+from station_app.storage.backup import is_good, list_backups
+from sync.server import upkeep
+from sync.server.cli import main
+
+
+def init(target: str, monkeypatch) -> str:
+    monkeypatch.setattr("sys.stdin", io.StringIO("district-pass-1\n"))
+    assert main(["init", "--db", target, "--admin", "boss", "--password-stdin"]) == 0
+    return target
+
+
+def test_a_sqlite_district_gets_one_sound_backup_a_day(tmp_path, monkeypatch):
+    target = init(str(tmp_path / "district.sqlite3"), monkeypatch)
+    made = upkeep.daily_backup(target)
+    assert made is not None and made.parent == tmp_path / "backups" and is_good(made)
+    assert upkeep.daily_backup(target) is None  # today's is there
+    assert [b.reason for b in list_backups(Path(target))] == ["daily"]
+
+
+def test_a_postgresql_district_is_dumped_once_a_day_and_seven_kept(pg_url, monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    init(pg_url, monkeypatch)
+    name = make_url(pg_url).database
+    folder = data_dir() / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    for day in range(1, 9):  # eight older days' dumps
+        (folder / f"{name}.202610{day:02d}T010000.daily.dump").write_bytes(b"old")
+    made = upkeep.daily_backup(pg_url)
+    assert made is not None and made.stat().st_size > 1000
+    assert upkeep.daily_backup(pg_url) is None
+    kept = sorted(folder.glob(f"{name}.*.daily.dump"))
+    assert len(kept) == upkeep.KEEP_DAILY_DUMPS and made in kept
+    assert not (folder / f"{name}.20261001T010000.daily.dump").exists()  # oldest gone
+
+
+def test_the_upkeep_thread_backs_up_and_survives_a_failure(tmp_path, monkeypatch):
+    missing = upkeep.start(str(tmp_path / "gone.sqlite3"), every_s=0.05)  # fails: logged
+    target = init(str(tmp_path / "district.sqlite3"), monkeypatch)
+    stop = upkeep.start(target, every_s=0.05)
+    deadline = time.monotonic() + 10
+    while not list_backups(Path(target)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    missing.set()
+    assert [b.reason for b in list_backups(Path(target))] == ["daily"]
+
+
+def _serve_until_up(target: str, *extra: str, backup_expected: bool) -> None:
+    import httpx
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db",
+                               target, "--port", str(port), "--log-level", "warning", *extra],
+                              env=os.environ.copy(), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                up = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1)
+                if up.status_code == 200 and (list_backups(Path(target))
+                                              or not backup_expected):
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                pytest.fail("district-server serve exited")
+            time.sleep(0.1)
+        time.sleep(0.5)  # (time for a backup that should not come)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_serve_keeps_its_daily_backup_unless_told_not_to(tmp_path, monkeypatch):
+    """``district-server serve`` (a real process) writes today's backup as it starts;
+    with --no-daily-backup it leaves backups to the administrator."""
+    quiet = init(str(tmp_path / "quiet" / "district.sqlite3"), monkeypatch)
+    _serve_until_up(quiet, "--no-daily-backup", backup_expected=False)
+    assert list_backups(Path(quiet)) == []
+    target = init(str(tmp_path / "district.sqlite3"), monkeypatch)
+    _serve_until_up(target, backup_expected=True)
+    assert [b.reason for b in list_backups(Path(target))] == ["daily"]
