@@ -27,6 +27,7 @@ class ConflictsPanel(QWidget):
     admin; at a station, a station admin. ``settled(table)`` follows every settlement."""
 
     settled = Signal(str)
+    loaded = Signal(int)  # how many conflicts are listed, after each reload
 
     def __init__(self, ctx, parent: QWidget | None = None, *, district: bool = False):
         super().__init__(parent)
@@ -105,6 +106,7 @@ class ConflictsPanel(QWidget):
             self._buttons()
             if views:
                 self.table.selectRow(0)
+            self.loaded.emit(len(views))
 
         self.ctx.tasks.run(work, on_done=done, owner=self)
 

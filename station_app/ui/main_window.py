@@ -192,9 +192,11 @@ class MainWindow(QMainWindow):
         self._status_user.setText(
             self.tr("%1 · station %2").replace("%1", ctx.actor.display_name or ctx.actor.username)
             .replace("%2", station))
+        from station_app.ui.pages.dashboard import local_time
+
         last = state.get("last_sync")
-        self._status_sync.setText(self.tr("Last sync: %1").replace("%1", last) if last
-                                  else self.tr("Sync not set up"))
+        self._status_sync.setText(self.tr("Last sync: %1").replace("%1", local_time(last))
+                                  if last else self.tr("Sync not set up"))
 
         def show(count: int) -> None:
             self._status_pending.setText(

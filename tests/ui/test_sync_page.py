@@ -23,7 +23,9 @@ def test_sync_page_says_what_to_do_and_reports_an_unreachable_district(qtbot, ct
     page.form.widgets["enrollment_code"].setText("ABCD-EF01-2345-6789")
     page.sync_now(quiet=True)
     qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
-    assert "无法连接区总工会服务器" in page.status.text()  # in the clerk's language
+    assert "无法连接区总工会服务器" in page.error.text()  # in the clerk's language
+    assert page.error.isVisibleTo(page)
+    assert "Not enrolled" not in page.status.text()  # (the error says it; once is enough)
     assert page.sync_button.isEnabled()
     # the address typed is remembered for the next try
     assert ctx.db.state()["district_server"] == f"http://127.0.0.1:{port}"
@@ -88,6 +90,9 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         sync(ky_page, url, ky_code)
         assert "Last round: sent" in ky_page.status.text()
         assert "0 changes not yet sent" in ky_page.status.text()
+        # a new code can still be typed (a revoked or replaced station gets one)
+        assert ky_page.form.widgets["enrollment_code"].isEnabled()
+        qtbot.waitUntil(lambda: not ky_page.conflicts.isVisibleTo(ky_page))  # none: no room
         sync(dp_page, url, dp_code)
         with dp.reader() as s:  # the shared enterprise reached the other station
             assert s.query(Enterprise).filter_by(name="葵涌制衣厂").count() == 1
@@ -103,6 +108,7 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         ky_page.reload()
         panel = ky_page.conflicts
         qtbot.waitUntil(lambda: panel.count() == 1, timeout=10_000)
+        assert panel.isVisibleTo(ky_page)
         assert "1 conflicts to review" in ky_page.status.text()
         # what a person recognises: the kind of record, its name, the fields that differ,
         # each version side by side

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from station_app.ui.forms import Form
+from station_app.ui.forms import ERROR_STYLE, Form
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
     QFileDialog,
@@ -52,13 +52,23 @@ class SyncPage(Page):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        self.error = QLabel(self)  # what went wrong last, apart from the state above
+        self.error.setObjectName("sync-error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        layout.addWidget(self.error)
         layout.addWidget(self._file_box())
-        layout.addWidget(QLabel(self.tr("Conflicts to review"), self))
         from station_app.ui.conflicts import ConflictsPanel
 
+        self.conflicts_title = QLabel(self.tr("Conflicts to review"), self)
+        layout.addWidget(self.conflicts_title)
         self.conflicts = ConflictsPanel(ctx, self)
         self.conflicts.settled.connect(self._settled)
+        self.conflicts.loaded.connect(self._show_conflicts)
         layout.addWidget(self.conflicts, 1)
+        layout.addStretch(0)
+        self._show_conflicts(0)
         self.timer = QTimer(self, interval=AUTO_SYNC_MS, timeout=self._auto)
         self.timer.start()
 
@@ -96,11 +106,16 @@ class SyncPage(Page):
 
     def reload(self) -> None:
         from station_app.domain.models import SyncConflict
+        from station_app.ui.pages.dashboard import local_time
 
         state = self.ctx.db.state()
         self.form.set_values({"server": state.get("district_server", "")})
         enrolled = bool(state.get("sync_token"))
-        self.form.widgets["enrollment_code"].setEnabled(not enrolled)
+        # open even once enrolled: a station the district revoked (or whose laptop was
+        # replaced) is given a new code, and it goes here
+        self.form.widgets["enrollment_code"].setPlaceholderText(
+            self.tr("enrolled; type a code only when the district gives you a new one")
+            if enrolled else "")
         keyed = bool(state.get("bundle_secret"))
         self.file_form.widgets["bundle_key"].setPlaceholderText(
             self.tr("already given; type it only to replace it") if keyed
@@ -110,12 +125,16 @@ class SyncPage(Page):
                 SyncConflict.resolved_at.is_(None))).scalar_one()
         self.conflicts.reload()
         lines = [
-            self.tr("Last sync: %1").replace("%1", state.get("last_sync", "")[:16])
+            self.tr("Last sync: %1").replace("%1", local_time(state["last_sync"]))
             if state.get("last_sync") else self.tr("Never synced yet."),
             self.tr("%1 changes not yet sent").replace("%1", str(self.ctx.db.pending_count())),
             self.tr("%1 conflicts to review").replace("%1", str(open_conflicts)),
         ]
-        if not enrolled:
+        if not enrolled and keyed:
+            lines.append(self.tr("This station syncs by file (below). To sync over the "
+                                 "network, enter the district address and an enrollment "
+                                 "code."))
+        elif not enrolled and not self.last_error:  # (an error says it already)
             lines.append(self.tr("Not enrolled: enter the district address and the "
                                  "enrollment code the district gave you."))
         if self.last_report is not None:
@@ -123,9 +142,14 @@ class SyncPage(Page):
             lines.append(self.tr("Last round: sent %1, received %2.")
                          .replace("%1", str(rep.pushed)).replace("%2", str(rep.pulled)))
         lines += self._held_lines()
-        if self.last_error:
-            lines.append(self.last_error)
         self.status.setText("\n".join(lines))
+        self.error.setText(self.last_error or "")
+        self.error.setVisible(bool(self.last_error))
+
+    def _show_conflicts(self, count: int) -> None:
+        """The conflicts panel takes room only when there is something to review."""
+        self.conflicts_title.setVisible(count > 0)
+        self.conflicts.setVisible(count > 0)
 
     def _held_lines(self) -> list[str]:
         """The rows the district refused, each as a person knows it, with the reason in
@@ -200,6 +224,7 @@ class SyncPage(Page):
             self._set_busy(False)
             message = getattr(exc, "message", None)
             self.last_error = message(lang) if callable(message) else str(exc)
+            self.last_report = None  # (the round before is no news any more)
             self.reload()
 
         self._set_busy(True)
