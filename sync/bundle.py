@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,24 +65,53 @@ class BundleError(ValueError):
 KEY_CHARS = 64  # hex digits of a bundle key (32 random bytes)
 
 
-def clean_bundle_key(text: str) -> str:
+CHECK_CHARS = 8  # the key's last hex digits: a check of the rest against the station
+
+
+def new_bundle_key(station_id: str) -> str:
+    """A new bundle key for a station: 56 random hex digits, then 8 that check them
+    against the station's id — so a station can tell a mistyped key, or another
+    station's, the moment it is typed, though nothing it signs can be checked there."""
+    body = secrets.token_hex((KEY_CHARS - CHECK_CHARS) // 2)
+    return body + _key_check(body, station_id)
+
+
+def _key_check(body: str, station_id: str) -> str:
+    return hmac.new(body.encode(), station_id.encode(), hashlib.sha256).hexdigest()[
+        :CHECK_CHARS]
+
+
+def clean_bundle_key(text: str, station: tuple[str, str] | None = None) -> str:
     """The bundle key as typed or pasted (spaces, dashes, line breaks and case do not
-    matter), or ``BundleError`` naming what is wrong with it."""
+    matter), or ``BundleError`` naming what is wrong with it. ``station`` (id, code): the
+    key must also be that station's."""
     key = "".join(ch for ch in text if not ch.isspace() and ch != "-").lower()
     if len(key) != KEY_CHARS or any(ch not in "0123456789abcdef" for ch in key):
         raise BundleError(
             f"the bundle key has {KEY_CHARS} characters 0-9 and a-f (printed by "
             f"`district-server enroll` as 'bundle secret'); what was given has {len(key)}"
             + ("" if len(key) != KEY_CHARS else " but other characters"),
-            f"文件同步密钥应为 {KEY_CHARS} 位，由 0-9 和 a-f 组成（区总工会登记站点时打印的"
+            f"文件同步密钥应为 {KEY_CHARS} 位，由 0-9 和 a-f 组成（区总工会注册站点时打印的"
             f"“bundle secret”）；输入的是 {len(key)} 位"
             + ("" if len(key) != KEY_CHARS else "，但含有其他字符"))
+    if station is not None:
+        station_id, code = station
+        body, check = key[:-CHECK_CHARS], key[-CHECK_CHARS:]
+        if not hmac.compare_digest(check, _key_check(body, station_id)):
+            raise BundleError(
+                f"this key is not station {code}'s, or it is mistyped: check it against the "
+                f"one the district printed for {code}",
+                f"该密钥不是站点 {code} 的，或者输错了：请与区总工会为 {code} 打印的密钥核对")
     return key
 
 
 def set_station_key(db: Database, text: str) -> None:
     """Keep the bundle key the district gave this station (checked first)."""
-    db.set_state("bundle_secret", clean_bundle_key(text))
+    db.set_state("bundle_secret", clean_bundle_key(text, _station(db)))
+
+
+def _station(db: Database) -> tuple[str, str]:
+    return db.station_id, db.state().get("station_code", "")
 
 
 def _canonical(payload: dict[str, Any]) -> bytes:
@@ -117,7 +147,7 @@ def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None]
     if not secret:
         raise BundleError("no bundle key for this station: enroll it (the key is printed by "
                           "`district-server enroll`)",
-                          "没有该站点的文件同步密钥：请先登记站点（密钥由区总工会登记时打印）")
+                          "没有该站点的文件同步密钥：请先注册站点（密钥在区总工会注册站点时打印）")
     if not hmac.compare_digest(str(data.get("mac")), _mac(secret, payload)):
         raise BundleError(f"{path} fails its integrity check: it was changed, or it was "
                           "made for another station; nothing was imported",
@@ -135,7 +165,7 @@ def export_station_bundle(db: Database, path: Path) -> int:
     if not secret:
         raise BundleError("this station has no bundle key yet: enter the key the district "
                           "gave at enrollment (--bundle-secret)",
-                          "本站点还没有文件同步密钥：请输入区总工会登记站点时给出的密钥")
+                          "本站点还没有文件同步密钥：请输入区总工会注册站点时给出的密钥")
     prune(db)
     changesets = []
     with db.reader() as s:
@@ -161,7 +191,7 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     """Apply the district's file: its changes, then its acknowledgements. ``key``: the
     bundle key typed for this file (the first time); kept only once the file proves it
     right, so a mistyped key never replaces a good one."""
-    secret = clean_bundle_key(key) if key else db.state().get("bundle_secret")
+    secret = clean_bundle_key(key, _station(db)) if key else db.state().get("bundle_secret")
     payload = read_bundle(path, lambda _p: secret)
     if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
         # (this station's own file, signed with the same key, or another station's)
@@ -198,7 +228,7 @@ def _station_secret(db: Database, payload: dict[str, Any]) -> str | None:
             raise BundleError(
                 f"this station's access was revoked on {cred.revoked_at[:10]}: its files "
                 "are refused until it is enrolled again (`district-server enroll`)",
-                f"该站点的访问权限已于 {cred.revoked_at[:10]} 撤销：重新登记之前不接受其同步文件")
+                f"该站点的访问权限已于 {cred.revoked_at[:10]} 撤销：重新注册之前不接受其同步文件")
         return None if cred is None else cred.bundle_secret
 
 
@@ -254,7 +284,7 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
     if not secret:
         raise BundleError("this station is not enrolled (or it was revoked): "
                           "`district-server enroll` it first",
-                          "该站点尚未登记（或已被撤销）：请先登记")
+                          "该站点尚未注册（或已被撤销）：请先用 district-server enroll 注册该站点")
     cs, cursor = pull(db, station_id, after, limit=10**9)
     acks = []
     with db.reader() as s:

@@ -20,6 +20,7 @@ from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, uuid7
 from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
+from sync.bundle import new_bundle_key
 from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
 
 REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
@@ -94,7 +95,7 @@ def enroll(db: Database, station_code: str) -> Enrollment:
     with db.session() as s:
         cred = s.get(StationCredential, sid)
         if cred is None:
-            cred = StationCredential(station_id=sid, bundle_secret=secrets.token_hex(32),
+            cred = StationCredential(station_id=sid, bundle_secret=new_bundle_key(sid),
                                      enrolled_at=utc_now_text())
             s.add(cred)
         cred.enrollment_hash = _hash(code)
@@ -103,12 +104,19 @@ def enroll(db: Database, station_code: str) -> Enrollment:
     return Enrollment(sid, code, secret)
 
 
+def clean_code(text: str) -> str:
+    """An enrollment code as typed — any case, with spaces or without its dashes — in the
+    form ``enroll`` prints (XXXX-XXXX-XXXX-XXXX)."""
+    digits = "".join(ch for ch in text.upper() if ch.isalnum())
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def redeem(db: Database, station_id: str, code: str) -> tuple[str, str] | None:
     """Exchange a valid enrollment code for a new token; (token, bundle secret) or None."""
     with db.session() as s:
         cred = s.get(StationCredential, station_id)
         if cred is None or cred.revoked_at or not cred.enrollment_hash or \
-                not hmac.compare_digest(cred.enrollment_hash, _hash(code.strip().upper())):
+                not hmac.compare_digest(cred.enrollment_hash, _hash(clean_code(code))):
             return None
         token = secrets.token_urlsafe(32)
         cred.token_hash = _hash(token)
@@ -171,6 +179,8 @@ def station_status(session) -> list[StationStatus]:
             state = "not enrolled"
         elif cred.revoked_at:
             state = "revoked"
+        elif cred.token_hash and cred.enrollment_hash:
+            state = "new code issued"  # enrolled; a new code waits (a replaced laptop)
         elif cred.token_hash:
             state = "enrolled"
         elif cred.last_sync_at:

@@ -71,8 +71,8 @@ def refusal(exc: Exception) -> tuple[int, str]:
         # e.g. a visit to a station the district does not know
         return 422, ("a row refers to a record the district does not have, or breaks a "
                      f"rule of its database ({exc.orig})\t"
-                     "该记录引用了区总工会没有的数据（例如区总工会不认识的站点），"
-                     f"或不符合区总工会数据库的规则（{exc.orig}）")
+                     "该记录引用了区总工会没有的数据（例如区总工会还不知道的站点），"
+                     "或不符合区总工会数据库的规则；请联系区总工会")
     if isinstance(exc, ImmutableConflict):
         return exc.status, (f"{exc}\t区总工会已有同一条内容不同的历史记录（台账、监管记录不能修改）")
     return exc.status, f"{exc}\t该记录不属于本站点，区总工会不接受本站点修改它"

@@ -39,38 +39,6 @@
 <context>
     <name>ConflictsPanel</name>
     <message>
-        <source>Member</source>
-        <translation>会员</translation>
-    </message>
-    <message>
-        <source>Enterprise</source>
-        <translation>企业</translation>
-    </message>
-    <message>
-        <source>Hardship file</source>
-        <translation>困难职工档案</translation>
-    </message>
-    <message>
-        <source>Household member</source>
-        <translation>家庭成员</translation>
-    </message>
-    <message>
-        <source>Visit</source>
-        <translation>走访</translation>
-    </message>
-    <message>
-        <source>Event</source>
-        <translation>活动</translation>
-    </message>
-    <message>
-        <source>Event participant</source>
-        <translation>活动参加人</translation>
-    </message>
-    <message>
-        <source>Target</source>
-        <translation>年度目标</translation>
-    </message>
-    <message>
         <source>Station</source>
         <translation>站点</translation>
     </message>
@@ -87,10 +55,6 @@
         <translation>不同之处</translation>
     </message>
     <message>
-        <source>Standing version</source>
-        <translation>现行版本</translation>
-    </message>
-    <message>
         <source>Detected</source>
         <translation>发现时间</translation>
     </message>
@@ -99,16 +63,20 @@
         <translation>字段</translation>
     </message>
     <message>
-        <source>Lost version</source>
-        <translation>落选版本</translation>
+        <source>Current version</source>
+        <translation>当前版本</translation>
     </message>
     <message>
-        <source>Keep the standing version</source>
-        <translation>保留现行版本</translation>
+        <source>Overwritten version</source>
+        <translation>被覆盖的版本</translation>
     </message>
     <message>
-        <source>Bring the lost version back</source>
-        <translation>恢复落选版本</translation>
+        <source>Keep the current version</source>
+        <translation>保留当前版本</translation>
+    </message>
+    <message>
+        <source>Bring the overwritten version back</source>
+        <translation>恢复被覆盖的版本</translation>
     </message>
     <message>
         <source>the station&apos;s</source>
@@ -131,12 +99,12 @@
         <translation>已处理。</translation>
     </message>
     <message>
-        <source>Settled: the lost version is written back; the station pulls it at its next sync.</source>
-        <translation>已处理：落选版本已写回，站点下次同步时取回。</translation>
+        <source>Settled: the overwritten version is written back; the station pulls it at its next sync.</source>
+        <translation>已处理：被覆盖的版本已写回，站点下次同步时取回。</translation>
     </message>
     <message>
-        <source>Settled: the lost version is written back; the next sync sends it.</source>
-        <translation>已处理：落选版本已写回，下次同步时发送给区总工会。</translation>
+        <source>Settled: the overwritten version is written back; the next sync sends it.</source>
+        <translation>已处理：被覆盖的版本已写回，下次同步时发送给区总工会。</translation>
     </message>
 </context>
 <context>
@@ -1301,6 +1269,53 @@
     </message>
 </context>
 <context>
+    <name>Records</name>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <source>Watch-list entry</source>
+        <translation>重点监管记录</translation>
+    </message>
+    <message>
+        <source>Hardship file</source>
+        <translation>困难职工档案</translation>
+    </message>
+    <message>
+        <source>Household member</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Ledger entry</source>
+        <translation>台账记录</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>走访</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Event participant</source>
+        <translation>活动参加人</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>年度目标</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+</context>
+<context>
     <name>ReportsPage</name>
     <message>
         <source>As of</source>
@@ -1475,8 +1490,12 @@
         <translation>文件同步</translation>
     </message>
     <message>
+        <source>enrolled, new code issued</source>
+        <translation>已注册，已发新注册码</translation>
+    </message>
+    <message>
         <source>revoked</source>
-        <translation>已吊销</translation>
+        <translation>已撤销</translation>
     </message>
     <message>
         <source>Code</source>
@@ -1621,6 +1640,10 @@
         <translation>读取区总工会回传的文件…</translation>
     </message>
     <message>
+        <source>enrolled; type a code only when the district gives you a new one</source>
+        <translation>已注册；只有区总工会给了新的注册码时才需输入</translation>
+    </message>
+    <message>
         <source>already given; type it only to replace it</source>
         <translation>已输入；仅在需要更换时重新输入</translation>
     </message>
@@ -1639,6 +1662,10 @@
     <message>
         <source>%1 conflicts to review</source>
         <translation>%1 条冲突待核对</translation>
+    </message>
+    <message>
+        <source>This station syncs by file (below). To sync over the network, enter the district address and an enrollment code.</source>
+        <translation>本站点用文件同步（见下方）。如需联网同步，请输入区总工会服务器地址和注册码。</translation>
     </message>
     <message>
         <source>Not enrolled: enter the district address and the enrollment code the district gave you.</source>

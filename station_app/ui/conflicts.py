@@ -10,6 +10,7 @@ from typing import Any
 from station_app.domain.validation import FIELD_LABELS, ValidationError
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
+    QT_TRANSLATE_NOOP,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -19,7 +20,28 @@ from station_app.ui.qt import (
     QWidget,
     Signal,
 )
+from station_app.ui.qt import tr as translate_in
 from station_app.ui.tables import RowsModel, read_only_table
+
+# The kinds of synced record, as a person names them (context "Records" in translations).
+TABLES = {
+    "members": QT_TRANSLATE_NOOP("Records", "Member"),
+    "enterprises": QT_TRANSLATE_NOOP("Records", "Enterprise"),
+    "watch_list_entries": QT_TRANSLATE_NOOP("Records", "Watch-list entry"),
+    "hardship_cases": QT_TRANSLATE_NOOP("Records", "Hardship file"),
+    "household_members": QT_TRANSLATE_NOOP("Records", "Household member"),
+    "ledger_entries": QT_TRANSLATE_NOOP("Records", "Ledger entry"),
+    "visits": QT_TRANSLATE_NOOP("Records", "Visit"),
+    "events": QT_TRANSLATE_NOOP("Records", "Event"),
+    "event_members": QT_TRANSLATE_NOOP("Records", "Event participant"),
+    "targets": QT_TRANSLATE_NOOP("Records", "Target"),
+    "stations": QT_TRANSLATE_NOOP("Records", "Station"),
+}
+
+
+def table_label(table: str) -> str:
+    """A synced table's records as a person names them, in the app's language."""
+    return translate_in("Records", TABLES[table]) if table in TABLES else table
 
 
 class ConflictsPanel(QWidget):
@@ -35,13 +57,7 @@ class ConflictsPanel(QWidget):
         self.district = district
         self.names: dict[str, tuple[str, str]] = {}  # station id → (code, name)
         self.labels: dict[int, str] = {}  # conflict id → the record as a person knows it
-        self.tables = tables = {
-            "members": self.tr("Member"), "enterprises": self.tr("Enterprise"),
-            "hardship_cases": self.tr("Hardship file"),
-            "household_members": self.tr("Household member"), "visits": self.tr("Visit"),
-            "events": self.tr("Event"), "event_members": self.tr("Event participant"),
-            "targets": self.tr("Target"), "stations": self.tr("Station"),
-        }
+        tables = {t: table_label(t) for t in TABLES}
         self.model = RowsModel(self)
         columns = [
             (self.tr("Record"), lambda v: tables.get(v.table, v.table)),
@@ -49,7 +65,7 @@ class ConflictsPanel(QWidget):
             (self.tr("Fields that differ"), lambda v: "、".join(
                 self._field(k) for k in v.differing) if self.ctx.zh else ", ".join(
                 self._field(k) for k in v.differing)),
-            (self.tr("Standing version"), self._standing),
+            (self.tr("Current version"), self._standing),
             (self.tr("Detected"), lambda v: local_time(v.detected_at)),
         ]
         if district:
@@ -58,8 +74,8 @@ class ConflictsPanel(QWidget):
         self.model.columns = columns
         self.sides = RowsModel(self)
         self.sides.columns = [(self.tr("Field"), lambda r: r[0]),
-                              (self.tr("Standing version"), lambda r: r[1]),
-                              (self.tr("Lost version"), lambda r: r[2])]
+                              (self.tr("Current version"), lambda r: r[1]),
+                              (self.tr("Overwritten version"), lambda r: r[2])]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -71,8 +87,8 @@ class ConflictsPanel(QWidget):
         split.addWidget(self.side_view)
         layout.addWidget(split, 1)
         row = QHBoxLayout()
-        self.keep_winner = QPushButton(self.tr("Keep the standing version"), self)
-        self.keep_loser = QPushButton(self.tr("Bring the lost version back"), self)
+        self.keep_winner = QPushButton(self.tr("Keep the current version"), self)
+        self.keep_loser = QPushButton(self.tr("Bring the overwritten version back"), self)
         self.keep_winner.clicked.connect(lambda: self.resolve("winner"))
         self.keep_loser.clicked.connect(lambda: self.resolve("loser"))
         row.addWidget(self.keep_winner)
@@ -168,10 +184,10 @@ class ConflictsPanel(QWidget):
         if keep == "winner":
             self.message.setText(self.tr("Settled."))
         elif self.district:
-            self.message.setText(self.tr("Settled: the lost version is written back; the "
-                                         "station pulls it at its next sync."))
+            self.message.setText(self.tr("Settled: the overwritten version is written back; "
+                                         "the station pulls it at its next sync."))
         else:
-            self.message.setText(self.tr("Settled: the lost version is written back; the "
-                                         "next sync sends it."))
+            self.message.setText(self.tr("Settled: the overwritten version is written back; "
+                                         "the next sync sends it."))
         self.settled.emit(view.table)
         return True

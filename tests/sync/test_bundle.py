@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
-from station_app.domain.ids import DISTRICT_OWNER_ID
+from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
 from station_app.domain.models import Member, OutboxEntry, Target
 from station_app.domain.services import members, stations
 from station_app.domain.validation import id_check_char
@@ -157,6 +157,8 @@ def test_a_mistyped_bundle_key_is_refused_with_what_is_wrong(db, district):
     from sync.bundle import set_station_key
 
     key = enroll(district, "KY01").bundle_secret
+    with pytest.raises(BundleError, match="not station KY01's"):  # one digit wrong
+        set_station_key(db, key[:10] + ("0" if key[10] != "0" else "1") + key[11:])
     with pytest.raises(BundleError) as short:
         set_station_key(db, key[:-1])
     assert "63" in short.value.message("en") and "63 位" in short.value.message("zh")
@@ -241,8 +243,15 @@ def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
     db.set_state("bundle_secret", key)
     down = tmp_path / "down.bundle"
     export_district_bundle(district, db.station_id, down)
-    with pytest.raises(BundleError, match="integrity"):
-        import_district_bundle(db, down, "0" * 64)  # well formed, but not this station's
+    from sync.bundle import new_bundle_key
+
+    with pytest.raises(BundleError, match="not station KY01's") as refused:
+        import_district_bundle(db, down, "0" * 64)  # well formed, but no station's
+    assert "不是站点 KY01 的" in refused.value.message("zh")
+    with pytest.raises(BundleError, match="not station KY01's"):
+        import_district_bundle(db, down, new_bundle_key(station_id_for("DP02")))
+    with pytest.raises(BundleError, match="integrity"):  # KY01's form, not the district's
+        import_district_bundle(db, down, new_bundle_key(db.station_id))
     assert db.state()["bundle_secret"] == key
     own = tmp_path / "own.bundle"  # the station's own file, picked by mistake: refused,
     export_station_bundle(db, own)  # said so (signed with the same key, but not for it)

@@ -87,7 +87,7 @@ def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | 
     row as stored. Its name or title; for a hardship file the member's name, for a visit
     the enterprise's name and the date, for a target the year and the figure; else the
     start of its id. Names are looked up once per table, not per record."""
-    from station_app.domain.models import Enterprise, Member
+    from station_app.domain.models import Enterprise, Member, Station
     from station_app.domain.services.reports import figure_label
 
     values = []
@@ -100,8 +100,10 @@ def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | 
         values.append(row)
     member_ids = {r.get("member_id") for r in values} - {None}
     enterprise_ids = {r.get("enterprise_id") for r in values} - {None}
+    station_ids = {r.get("target_station_id") for r in values} - {None}
     names: dict[str, str] = {}
-    for model, ids in ((Member, member_ids), (Enterprise, enterprise_ids)):
+    for model, ids in ((Member, member_ids), (Enterprise, enterprise_ids),
+                       (Station, station_ids)):
         if ids:
             names.update(session.execute(select(model.id, model.name)
                                          .where(model.id.in_(ids))).tuples().all())
@@ -110,8 +112,9 @@ def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | 
         label = row.get("name") or row.get("title")
         if not label and row.get("member_id"):
             label = names.get(row["member_id"])
-        if not label and row.get("enterprise_id"):
-            label = " ".join(filter(None, (names.get(row["enterprise_id"]),
+        visited = row.get("enterprise_id") or row.get("target_station_id")
+        if not label and visited:  # a visit: whom (an enterprise or a station), when
+            label = " ".join(filter(None, (names.get(visited),
                                            str(row.get("visit_date") or "") or None)))
         if not label and table == "targets" and row.get("metric"):
             try:

@@ -59,6 +59,7 @@ class StationsPage(Page):
         super().__init__(ctx, parent)
         states = {"not enrolled": self.tr("not enrolled"), "code issued": self.tr("code issued"),
                   "enrolled": self.tr("enrolled"), "by file": self.tr("syncs by file"),
+                  "new code issued": self.tr("enrolled, new code issued"),
                   "revoked": self.tr("revoked")}
         self.model = RowsModel(self)
         self.model.columns = [
@@ -128,6 +129,7 @@ class StationsPage(Page):
         read = self.tr("%1 read: %2 rows applied from %3 batches (%4 batches had been read "
                        "before). Write the station's file back so that it knows.")
         refused_text = self.tr("%1 rows refused (the station's file back tells it why):")
+        lang = self.ctx.lang
 
         def work(task):
             from sync.bundle import import_station_bundle
@@ -141,8 +143,12 @@ class StationsPage(Page):
                      .replace("%4", str(sum(1 for r in results if r.duplicate)))]
             refused = [r for result in results for r in result.refused]
             if refused:
+                from station_app.ui.conflicts import table_label
+                from sync.merge import reason_text
+
                 lines.append(refused_text.replace("%1", str(len(refused))))
-                lines += [f"  {table} {row_id}: {reason}"
+                lines += [f"  {table_label(table)} {row_id[:8]}…: "
+                          f"{reason_text(reason, lang)}"
                           for table, row_id, _h, reason in refused[:10]]
             self.file_status.setText("\n".join(lines))
 

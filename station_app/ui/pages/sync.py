@@ -155,6 +155,7 @@ class SyncPage(Page):
         """The rows the district refused, each as a person knows it, with the reason in
         the clerk's language (a few indexed reads: the held rows' outbox entries)."""
         from station_app.domain.services.conflicts import record_labels
+        from station_app.ui.conflicts import table_label
         from sync.merge import reason_text
         from sync.outbound import held
 
@@ -167,7 +168,7 @@ class SyncPage(Page):
             labels = record_labels(s, [(t, r, None) for t, r in keys], self.ctx.lang)
         lines = [self.tr("%1 changes the district refused are held (Sync now tries them "
                          "again):").replace("%1", str(len(waiting)))]
-        lines += [f"  {self.conflicts.tables.get(t, t)} {label}: "
+        lines += [f"  {table_label(t)} {label}: "
                   f"{reason_text(value.split(' ', 1)[1], self.ctx.lang)}"
                   for (t, _r), label, (_k, value) in zip(keys, labels, shown, strict=True)]
         if len(waiting) > len(shown):
@@ -242,7 +243,8 @@ class SyncPage(Page):
         typed = self.file_form.values()["bundle_key"].strip()
         if typed:
             try:
-                key = clean_bundle_key(typed)
+                key = clean_bundle_key(typed, (self.ctx.db.station_id,
+                                               self.ctx.db.state().get("station_code", "")))
             except BundleError as exc:
                 self.file_form.show_error("bundle_key", exc.message(self.ctx.lang))
                 return None
