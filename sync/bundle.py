@@ -136,7 +136,7 @@ def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None]
         data = json.loads(gzip.decompress(Path(path).read_bytes()))
     except (OSError, EOFError, ValueError) as exc:
         raise BundleError(f"{path} is not a sync file (or it is damaged): {exc}",
-                          f"{path} 不是同步文件（或文件已损坏）：{exc}") from exc
+                          f"{Path(path).name} 不是同步文件，或文件已损坏（可能没有复制完整）") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BundleError(f"{path} is not a sync file of this app version",
                           f"{path} 不是本软件这一版本的同步文件")

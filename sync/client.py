@@ -174,7 +174,7 @@ class SyncClient:
                     raise SyncError(
                         f"The district at {self.server} cannot be reached ({exc}). Check "
                         "the network and the address; without a network, sync by file.",
-                        f"无法连接区总工会服务器 {self.server}（{exc}）。请检查网络连接和"
+                        f"无法连接区总工会服务器 {self.server}。请检查网络连接和"
                         "服务器地址；没有网络时可以用文件同步。") from exc
                 log.info("network error on %s (attempt %d): %s", path, attempt + 1, exc)
                 time.sleep(pause)
