@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, uuid7
 from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
+from station_app.domain.services.common import require
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
 from sync.bundle import new_bundle_key
@@ -88,11 +90,15 @@ class Enrollment:
     bundle_secret: str  # keys the integrity check of sync files
 
 
-def enroll(db: Database, station_code: str) -> Enrollment:
-    """A new one-time enrollment code (and bundle key) for a station; replaces old ones."""
+def enroll(db: Database, station_code: str, actor: Actor | None = None) -> Enrollment:
+    """A new one-time enrollment code (and bundle key) for a station; replaces old ones.
+    ``actor``: the person asking (the district view), who must be a district admin; the
+    command line acts as the system."""
     sid = station_id_for(station_code)
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-    with db.session() as s:
+    with db.session(actor) as s:
+        if actor is not None:
+            require(s, "district_admin", "发放注册码", "issue enrollment codes")
         cred = s.get(StationCredential, sid)
         if cred is None:
             cred = StationCredential(station_id=sid, bundle_secret=new_bundle_key(sid),
@@ -136,8 +142,12 @@ def station_for_token(db: Database, token: str) -> str | None:
         return cred.station_id
 
 
-def revoke(db: Database, station_code: str) -> bool:
-    with db.session() as s:
+def revoke(db: Database, station_code: str, actor: Actor | None = None) -> bool:
+    """The station's token and pending code stop working at once (``actor`` as for
+    ``enroll``); False when it was never enrolled."""
+    with db.session(actor) as s:
+        if actor is not None:
+            require(s, "district_admin", "撤销站点", "revoke stations")
         cred = s.get(StationCredential, station_id_for(station_code))
         if cred is None:
             return False

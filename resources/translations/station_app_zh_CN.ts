@@ -1534,12 +1534,64 @@
         <translation>未处理冲突</translation>
     </message>
     <message>
+        <source>Issue an enrollment code…</source>
+        <translation>发放注册码…</translation>
+    </message>
+    <message>
+        <source>Revoke…</source>
+        <translation>撤销…</translation>
+    </message>
+    <message>
         <source>Read a station&apos;s file…</source>
         <translation>读取站点的同步文件…</translation>
     </message>
     <message>
         <source>Write a file for the selected station…</source>
         <translation>为所选站点生成同步文件…</translation>
+    </message>
+    <message>
+        <source>Enrollment code for %1 (once; it replaces earlier codes):
+
+%2
+
+File sync key (for a station without a network):
+
+%3
+
+Give them to the station in person or by a safe channel.</source>
+        <translation>%1 的注册码（只能使用一次，并取代之前的注册码）：
+
+%2
+
+文件同步密钥（供没有网络的站点使用）：
+
+%3
+
+请当面或通过安全渠道交给站点。</translation>
+    </message>
+    <message>
+        <source>A new enrollment code was issued for %1.</source>
+        <translation>已为 %1 发放新的注册码。</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>注册码</translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Revoke %1&apos;s access? Its syncs and files are refused until it is given a new enrollment code.</source>
+        <translation>撤销 %1 的访问权限？在发放新的注册码之前，区总工会将拒绝它的同步和同步文件。</translation>
+    </message>
+    <message>
+        <source>%1&apos;s access is revoked.</source>
+        <translation>%1 的访问权限已撤销。</translation>
+    </message>
+    <message>
+        <source>%1 was never enrolled: nothing to revoke.</source>
+        <translation>%1 从未注册，无需撤销。</translation>
     </message>
     <message>
         <source>Read a station&apos;s file</source>

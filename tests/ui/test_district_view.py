@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID
-from station_app.domain.models import Member, SyncConflict, Target
+from station_app.domain.models import Member, StationCredential, SyncConflict, Target
 from station_app.domain.services import members, stations
 from station_app.domain.services.setup import init_station
 from station_app.domain.validation import id_check_char
@@ -221,3 +221,38 @@ def test_only_district_admins_see_the_district_view(qapp, world, tmp_path):
         conflict_id = s.execute(select(SyncConflict.id)).scalar_one()
     with district.session(Actor("clerk", "clerk")) as s, pytest.raises(PermissionDenied):
         resolve_conflict(s, conflict_id, "winner")
+
+
+def test_codes_are_issued_and_access_revoked_from_the_stations_page(qtbot, district_window,
+                                                                     world):
+    """A district admin issues DP02 a new code (shown once, with its file sync key) and
+    revokes KY01 (a lost laptop): KY01's token stops working at once."""
+    from sync.district import redeem, station_for_token
+
+    district, ky, dp, _moved, _edited = world
+    win = district_window
+    win.open_page("stations")
+    settle(qtbot, win)
+    page = win.page("stations")
+    assert page.issue_code(show=False) is None  # nothing selected: said
+    assert "Select a station" in page.file_status.text()
+    page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "DP02"))
+    issued = page.issue_code(show=False)
+    assert issued is not None and "DP02" in page.file_status.text()
+    token, secret = redeem(district, dp.station_id, issued.code)  # the code works
+    assert secret == issued.bundle_secret
+    settle(qtbot, win)
+    with district.reader() as s:
+        ky_token_holder = s.get(StationCredential, ky.station_id)
+        assert ky_token_holder.token_hash is not None
+    page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "KY01"))
+    assert page.revoke_selected(confirm=False)
+    assert "revoked" in page.file_status.text()
+    settle(qtbot, win)
+    assert {r.code: r.enrollment for r in page.model.rows}["KY01"] == "revoked"
+    assert station_for_token(district, token) == dp.station_id  # DP02 unaffected
+    from station_app.domain.services.common import PermissionDenied
+    from sync.district import enroll
+
+    with pytest.raises(PermissionDenied):  # the service checks the role again
+        enroll(district, "DP02", Actor("boss", "station_admin"))

@@ -68,16 +68,27 @@ class StationsPage(Page):
             (self.tr("Street"), lambda r: r.street),
             (self.tr("Key station"), lambda r: self.tr("yes") if r.key else ""),
             (self.tr("Enrollment"), lambda r: states.get(r.enrollment, r.enrollment)),
-            (self.tr("Last sync"), lambda r: local_time(r.last_sync) or self.tr("never")),
             (self.tr("Open conflicts"), lambda r: str(r.conflicts)),
+            (self.tr("Last sync"), lambda r: local_time(r.last_sync) or self.tr("never")),
         ]
-        self.model.numeric = {6}
+        self.model.numeric = {5}
         layout = QVBoxLayout(self)
         self.summary = QLabel(self)
         layout.addWidget(self.summary)
         self.table = read_only_table(self, self.model)
         self.table.setObjectName("stations-table")
         layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.enroll_button = QPushButton(self.tr("Issue an enrollment code…"), self)
+        self.enroll_button.setObjectName("enroll")
+        self.enroll_button.clicked.connect(lambda: self.issue_code())
+        self.revoke_button = QPushButton(self.tr("Revoke…"), self)
+        self.revoke_button.setObjectName("revoke")
+        self.revoke_button.clicked.connect(lambda: self.revoke_selected())
+        row.addWidget(self.enroll_button)
+        row.addWidget(self.revoke_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         # stations without a network sync by file: theirs in, the district's back
         row = QHBoxLayout()
         self.import_button = QPushButton(self.tr("Read a station's file…"), self)
@@ -95,6 +106,64 @@ class StationsPage(Page):
         self.file_status.setObjectName("bundle-status")
         self.file_status.setWordWrap(True)
         layout.addWidget(self.file_status)
+
+    def issue_code(self, *, show: bool = True):
+        """A new one-time enrollment code (and the station's file sync key) for the
+        selected station, shown once to pass on; it replaces earlier codes and lifts a
+        revocation. Returns the enrollment, or None when nothing was issued."""
+        from sync.district import enroll
+
+        row = _selected(self.table, self.model)
+        if row is None:
+            self.file_status.setText(self.tr("Select a station first."))
+            return None
+        try:
+            issued = enroll(self.ctx.db, row.code, self.ctx.actor)
+        except ValidationError as exc:  # not a district admin: said, nothing issued
+            self.file_status.setText("; ".join(exc.messages(self.ctx.lang)))
+            return None
+        text = self.tr(
+            "Enrollment code for %1 (once; it replaces earlier codes):\n\n%2\n\n"
+            "File sync key (for a station without a network):\n\n%3\n\n"
+            "Give them to the station in person or by a safe channel.") \
+            .replace("%1", row.code).replace("%2", issued.code) \
+            .replace("%3", issued.bundle_secret)
+        self.file_status.setText(self.tr("A new enrollment code was issued for %1.")
+                                 .replace("%1", row.code))
+        if show:
+            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Enrollment code"),
+                              text, QMessageBox.StandardButton.Ok, self)
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.exec()
+        self.ctx.notify("stations")
+        self.reload()
+        return issued
+
+    def revoke_selected(self, *, confirm: bool = True) -> bool:
+        """The selected station's access stops at once (a lost laptop): its token, its
+        pending code and its files are refused until it is given a new code."""
+        from sync.district import revoke
+
+        row = _selected(self.table, self.model)
+        if row is None:
+            self.file_status.setText(self.tr("Select a station first."))
+            return False
+        if confirm and QMessageBox.question(self, self.tr("Revoke"), self.tr(
+                "Revoke %1's access? Its syncs and files are refused until it is given a "
+                "new enrollment code.").replace("%1", row.code)) \
+                != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            done = revoke(self.ctx.db, row.code, self.ctx.actor)
+        except ValidationError as exc:
+            self.file_status.setText("; ".join(exc.messages(self.ctx.lang)))
+            return False
+        self.file_status.setText(
+            self.tr("%1's access is revoked.").replace("%1", row.code) if done
+            else self.tr("%1 was never enrolled: nothing to revoke.").replace("%1", row.code))
+        self.ctx.notify("stations")
+        self.reload()
+        return done
 
     def _file_task(self, work, on_done, label: str) -> None:
         lang = self.ctx.lang
