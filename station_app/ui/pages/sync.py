@@ -99,6 +99,7 @@ class SyncPage(Page):
         self.file_status = QLabel(box)
         self.file_status.setObjectName("bundle-status")
         self.file_status.setWordWrap(True)
+        self.file_status.hide()  # shown with the first outcome (no empty strip before)
         inner.addWidget(self.file_status)
         return box
 
@@ -270,12 +271,16 @@ class SyncPage(Page):
             self.running = None
             self._set_busy(False)
             message = getattr(exc, "message", None)
-            self.file_status.setText(message(lang) if callable(message) else str(exc))
+            self._say_file(message(lang) if callable(message) else str(exc))
             self.reload()
 
         self._set_busy(True)
         self.running = self.ctx.tasks.run(work, on_done=finished, on_error=failed,
                                           label=label, parent=self, owner=self)
+
+    def _say_file(self, text: str) -> None:
+        self.file_status.setText(text)
+        self.file_status.setVisible(bool(text))
 
     def _set_busy(self, busy: bool) -> None:
         for button in (self.sync_button, self.export_button, self.import_button):
@@ -311,7 +316,7 @@ class SyncPage(Page):
 
             return export_station_bundle(task.db, path)
 
-        self._file_task(work, lambda n: self.file_status.setText(
+        self._file_task(work, lambda n: self._say_file(
             written.replace("%1", f"{n:,}").replace("%2", str(path))),
             self.tr("Writing the sync file…"))
 
@@ -338,7 +343,7 @@ class SyncPage(Page):
 
         def done(result) -> None:
             self.file_form.set_values({"bundle_key": ""})  # kept: the file proved it
-            self.file_status.setText(read.replace("%1", str(result.inserted + result.updated))
+            self._say_file(read.replace("%1", str(result.inserted + result.updated))
                                      .replace("%2", str(result.conflicts)))
             self.ctx.notify("members", "enterprises", "targets", "stations",
                             "watch_list_entries", "hardship_cases", "ledger_entries")
