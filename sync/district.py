@@ -167,7 +167,7 @@ class StationStatus:
     name: str
     street: str
     key: bool
-    enrollment: str  # not enrolled | code issued | enrolled | revoked
+    enrollment: str  # not enrolled | code issued | enrolled | new code issued | by file | revoked
     last_sync: str | None
     conflicts: int  # open sync conflicts of its rows
 

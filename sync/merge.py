@@ -87,6 +87,7 @@ def reason_text(reason: str, lang: str = "zh") -> str:
 @dataclass
 class MergeResult:
     batch_id: str
+    station_id: str = ""  # the changeset's station
     duplicate: bool = False
     inserted: int = 0
     updated: int = 0
@@ -126,7 +127,7 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
     outbox is a concurrent edit: the newer stamp wins, the loser is kept in the conflicts,
     and when the district's version wins the local change leaves the outbox (it lost, and
     is kept for review rather than sent)."""
-    result = MergeResult(batch_id=cs.batch_id, acks=cs.keys())
+    result = MergeResult(batch_id=cs.batch_id, station_id=cs.station_id, acks=cs.keys())
     with db.session(SYNC, source="sync") as s:
         s.info["ctx"].origin = cs.station_id
         s.info["batch_id"] = cs.batch_id
@@ -154,7 +155,7 @@ def apply_isolating(db: Database, cs: Changeset, *, pushing_station: str) -> Mer
     other row is applied, those are listed in ``refused`` with the reason. The parts get
     batch ids derived from the batch's, so reading the same file again applies nothing
     twice."""
-    total = MergeResult(batch_id=cs.batch_id, acks=[])
+    total = MergeResult(batch_id=cs.batch_id, station_id=cs.station_id, acks=[])
 
     def attempt(part: Changeset) -> None:
         try:

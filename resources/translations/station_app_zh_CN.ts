@@ -1602,10 +1602,6 @@ Give them to the station in person or by a safe channel.</source>
         <translation>同步文件 (*.bundle)</translation>
     </message>
     <message>
-        <source>%1 read: %2 rows applied from %3 batches (%4 batches had been read before). Write the station&apos;s file back so that it knows.</source>
-        <translation>已读取 %1：%3 批中共导入 %2 条（其中 %4 批此前已读取过）。请再为该站点生成回传文件，让站点知道已收到。</translation>
-    </message>
-    <message>
         <source>%1 rows refused (the station&apos;s file back tells it why):</source>
         <translation>%1 条被拒绝（回传给站点的文件会说明原因）：</translation>
     </message>
@@ -1616,6 +1612,10 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Select a station first.</source>
         <translation>请先选择一个站点。</translation>
+    </message>
+    <message>
+        <source>%1 read: %2 rows applied from %3 batches (%4 batches had been read before). The station is selected: write its file back so that it knows.</source>
+        <translation>已读取 %1：%3 批中共导入 %2 条（其中 %4 批此前已读取过）。已选中该站点：请为它生成回传文件，让站点知道已收到。</translation>
     </message>
     <message>
         <source>Write a file for the station</source>

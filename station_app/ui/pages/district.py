@@ -107,6 +107,12 @@ class StationsPage(Page):
         self.file_status.setWordWrap(True)
         layout.addWidget(self.file_status)
 
+    def _select(self, station_id: str | None) -> None:
+        """Select the station's row (a reload keeps the selected station selected)."""
+        row = next((i for i, r in enumerate(self.model.rows) if r.id == station_id), None)
+        if row is not None:
+            self.table.selectRow(row)
+
     def issue_code(self, *, show: bool = True):
         """A new one-time enrollment code (and the station's file sync key) for the
         selected station, shown once to pass on; it replaces earlier codes and lifts a
@@ -196,7 +202,8 @@ class StationsPage(Page):
                 return
             path = Path(chosen)
         read = self.tr("%1 read: %2 rows applied from %3 batches (%4 batches had been read "
-                       "before). Write the station's file back so that it knows.")
+                       "before). The station is selected: write its file back so that it "
+                       "knows.")
         refused_text = self.tr("%1 rows refused (the station's file back tells it why):")
         lang = self.ctx.lang
 
@@ -220,6 +227,8 @@ class StationsPage(Page):
                           f"{reason_text(reason, lang)}"
                           for table, row_id, _h, reason in refused[:10]]
             self.file_status.setText("\n".join(lines))
+            if results:  # the station whose file it was, ready for its file back
+                self._select(results[0].station_id)
 
         self._file_task(work, done, self.tr("Reading the station's file…"))
 
@@ -259,8 +268,12 @@ class StationsPage(Page):
             with task.db.reader() as s:
                 return station_status(s)
 
+        chosen = _selected(self.table, self.model)
+        wanted = chosen.id if chosen else None
+
         def done(rows: list[StationStatus]) -> None:
             self.model.set_rows(rows)
+            self._select(wanted)
             synced = sum(1 for r in rows if r.last_sync)
             self.summary.setText(self.tr("%1 stations, %2 have synced, %3 open conflicts")
                                  .replace("%1", str(len(rows))).replace("%2", str(synced))
