@@ -76,6 +76,12 @@ def new_bundle_key(station_id: str) -> str:
     return body + _key_check(body, station_id)
 
 
+def key_fits(key: str, station_id: str) -> bool:
+    """Whether a (clean) key carries the check of this station."""
+    body, check = key[:-CHECK_CHARS], key[-CHECK_CHARS:]
+    return hmac.compare_digest(check, _key_check(body, station_id))
+
+
 def _key_check(body: str, station_id: str) -> str:
     return hmac.new(body.encode(), station_id.encode(), hashlib.sha256).hexdigest()[
         :CHECK_CHARS]
@@ -96,8 +102,7 @@ def clean_bundle_key(text: str, station: tuple[str, str] | None = None) -> str:
             + ("" if len(key) != KEY_CHARS else "，但含有其他字符"))
     if station is not None:
         station_id, code = station
-        body, check = key[:-CHECK_CHARS], key[-CHECK_CHARS:]
-        if not hmac.compare_digest(check, _key_check(body, station_id)):
+        if not key_fits(key, station_id):
             raise BundleError(
                 f"this key is not station {code}'s, or it is mistyped: check it against the "
                 f"one the district printed for {code}",

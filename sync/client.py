@@ -222,8 +222,10 @@ class SyncClient:
 
     def enroll(self, code: str) -> None:
         station_code = self.db.state().get("station_code", "")
+        from sync.district import clean_code
+
         response = self._request("POST", "/v1/enroll",
-                                 json={"station_code": station_code, "code": code})
+                                 json={"station_code": station_code, "code": clean_code(code)})
         if response.status_code == 401 and _is_json(response):
             raise SyncError("The district did not accept the enrollment code: it is "
                             "mistyped, used already, or replaced by a newer one. Check it, "

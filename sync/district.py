@@ -22,7 +22,7 @@ from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredenti
 from station_app.domain.services.common import require
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
-from sync.bundle import new_bundle_key
+from sync.bundle import key_fits, new_bundle_key
 from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
 
 REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
@@ -104,6 +104,10 @@ def enroll(db: Database, station_code: str, actor: Actor | None = None) -> Enrol
             cred = StationCredential(station_id=sid, bundle_secret=new_bundle_key(sid),
                                      enrolled_at=utc_now_text())
             s.add(cred)
+        elif cred.revoked_at or not key_fits(cred.bundle_secret, sid):
+            # revoked (a lost laptop keeps the old key: its files must not count again),
+            # or a key from before keys carried their check (a station could not type it)
+            cred.bundle_secret = new_bundle_key(sid)
         cred.enrollment_hash = _hash(code)
         cred.revoked_at = None
         secret = cred.bundle_secret
@@ -111,9 +115,12 @@ def enroll(db: Database, station_code: str, actor: Actor | None = None) -> Enrol
 
 
 def clean_code(text: str) -> str:
-    """An enrollment code as typed — any case, with spaces or without its dashes — in the
-    form ``enroll`` prints (XXXX-XXXX-XXXX-XXXX)."""
-    digits = "".join(ch for ch in text.upper() if ch.isalnum())
+    """An enrollment code as typed — any case, with spaces or without its dashes, full
+    width or not — in the form ``enroll`` prints (XXXX-XXXX-XXXX-XXXX)."""
+    import unicodedata
+
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", text).upper()
+                     if ch.isascii() and ch.isalnum())
     return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 

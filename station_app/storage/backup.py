@@ -19,6 +19,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 KEEP = {"migration": 5, "daily": 7, "manual": 10, "restore": 3}
+PG_DUMP_TIMEOUT_S = 6 * 3600  # a dump still running after this is stuck
 STAMP = "%Y%m%dT%H%M%S"
 
 
@@ -223,11 +224,21 @@ def pg_dump(url, target: Path) -> Path:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
-    cmd = [exe, "-Fc", "-f", str(target), "-h", url.host or "localhost",
+    # into a partial file, named as the dump only once pg_dump succeeded: a failed or
+    # hung dump never passes for a backup
+    partial = target.with_name(target.name + ".partial")
+    cmd = [exe, "-Fc", "-f", str(partial), "-h", url.host or "localhost",
            "-p", str(url.port or 5432), "-U", url.username or "postgres", url.database]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    try:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                              timeout=PG_DUMP_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump did not finish within {PG_DUMP_TIMEOUT_S} s") from exc
     if done.returncode:
+        partial.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+    os.replace(partial, target)
     log.info("pg_dump of %s written to %s", url.render_as_string(hide_password=True), target)
     return target
 

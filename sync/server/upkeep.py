@@ -11,6 +11,7 @@ and tried again at the next check; it never stops the service.
 
 from __future__ import annotations
 
+import glob
 import logging
 import threading
 from datetime import datetime
@@ -34,14 +35,23 @@ def daily_backup(target: str) -> Path | None:
     url = make_url(target)
     folder = backups.pg_backup_path(url, "daily").parent
     today = datetime.now().strftime("%Y%m%d")
-    dumps = sorted(folder.glob(f"{url.database}.*.daily.dump"), reverse=True)
-    if any(p.name.split(".")[1].startswith(today) for p in dumps):
+    if any(stamp.startswith(today) for stamp, _path in _daily_dumps(folder, url.database)):
         return None
     made = backups.pg_dump(url, backups.pg_backup_path(url, "daily"))
-    for old in sorted(folder.glob(f"{url.database}.*.daily.dump"),
-                      reverse=True)[KEEP_DAILY_DUMPS:]:
+    for _stamp, old in _daily_dumps(folder, url.database)[KEEP_DAILY_DUMPS:]:
         old.unlink(missing_ok=True)
     return made
+
+
+def _daily_dumps(folder: Path, database: str) -> list[tuple[str, Path]]:
+    """This database's daily dumps (``<database>.<stamp>.daily.dump``, not empty), newest
+    first, with their stamps — another database's whose name starts alike left out."""
+    found = []
+    for path in folder.glob(glob.escape(database) + ".*.daily.dump"):
+        stamp = path.name[len(database) + 1:-len(".daily.dump")]
+        if stamp.replace("T", "").isdigit() and path.stat().st_size > 0:
+            found.append((stamp, path))
+    return sorted(found, reverse=True)
 
 
 def start(target: str, *, every_s: float = CHECK_EVERY_S) -> threading.Event:

@@ -277,3 +277,23 @@ def test_an_older_district_file_read_again_does_not_move_the_cursor_back(db, dis
     import_district_bundle(db, older)
     assert int(db.state()["pull_cursor"]) == cursor
     assert count(db, Target) == 1
+
+
+def test_enrolling_again_gives_a_new_key_after_a_revocation_or_an_old_style_key(district):
+    """A revoked station's laptop keeps the old key: enrolled again, the station gets a
+    new one. A key from before keys carried their check is replaced too (a station could
+    not type it in); otherwise the key stays what it was."""
+    from station_app.domain.models import StationCredential
+    from sync.bundle import clean_bundle_key
+    from sync.district import revoke
+
+    first = enroll(district, "KY01").bundle_secret
+    assert enroll(district, "KY01").bundle_secret == first  # a new code, the same key
+    revoke(district, "KY01")
+    after_revoke = enroll(district, "KY01").bundle_secret
+    assert after_revoke != first
+    with district.session() as s:
+        s.get(StationCredential, station_id_for("KY01")).bundle_secret = "ab" * 32
+    renewed = enroll(district, "KY01").bundle_secret
+    assert renewed != "ab" * 32
+    assert clean_bundle_key(renewed, (station_id_for("KY01"), "KY01")) == renewed

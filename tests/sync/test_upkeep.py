@@ -97,3 +97,30 @@ def test_serve_keeps_its_daily_backup_unless_told_not_to(tmp_path, monkeypatch):
     target = init(str(tmp_path / "district.sqlite3"), monkeypatch)
     _serve_until_up(target, backup_expected=True)
     assert [b.reason for b in list_backups(Path(target))] == ["daily"]
+
+
+def test_only_this_databases_sound_dumps_count(tmp_path):
+    """Another database whose name starts alike, an empty (failed) dump and a name with
+    dots: the day's check and the rotation read only this database's real dumps."""
+    for name in ("union.district.20261120T010000.daily.dump",
+                 "union.district.20261121T010000.daily.dump",
+                 "union.district.old.20261122T010000.daily.dump",  # another database
+                 "union.district.20261123T010000.daily.dump"):
+        (tmp_path / name).write_bytes(b"dump")
+    (tmp_path / "union.district.20261124T010000.daily.dump").write_bytes(b"")  # failed
+    stamps = [stamp for stamp, _p in upkeep._daily_dumps(tmp_path, "union.district")]
+    assert stamps == ["20261123T010000", "20261121T010000", "20261120T010000"]
+
+
+def test_a_failed_dump_leaves_no_file_and_is_tried_again(tmp_path):
+    from station_app.storage.backup import BackupError, find_pg_dump
+
+    if find_pg_dump() is None and os.environ.get("CI") != "true":
+        pytest.skip("pg_dump is not installed here")
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/district"  # nothing listens
+    with pytest.raises(BackupError, match="pg_dump failed"):
+        upkeep.daily_backup(url)
+    folder = data_dir() / "backups"
+    assert not list(folder.glob("district.*")) if folder.exists() else True
+    with pytest.raises(BackupError):  # not taken for today's backup: tried again
+        upkeep.daily_backup(url)

@@ -234,11 +234,13 @@ def test_codes_are_issued_and_access_revoked_from_the_stations_page(qtbot, distr
     win.open_page("stations")
     settle(qtbot, win)
     page = win.page("stations")
-    assert page.issue_code(show=False) is None  # nothing selected: said
+    assert not page.issue_code(show=False)  # nothing selected: said
     assert "Select a station" in page.file_status.text()
     page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "DP02"))
-    issued = page.issue_code(show=False)
-    assert issued is not None and "DP02" in page.file_status.text()
+    assert page.issue_code(show=False)
+    settle(qtbot, win)
+    issued = page.last_issued
+    assert "DP02" in page.file_status.text()
     token, secret = redeem(district, dp.station_id, issued.code)  # the code works
     assert secret == issued.bundle_secret
     settle(qtbot, win)
@@ -247,8 +249,8 @@ def test_codes_are_issued_and_access_revoked_from_the_stations_page(qtbot, distr
         assert ky_token_holder.token_hash is not None
     page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "KY01"))
     assert page.revoke_selected(confirm=False)
-    assert "revoked" in page.file_status.text()
     settle(qtbot, win)
+    assert "revoked" in page.file_status.text()
     assert {r.code: r.enrollment for r in page.model.rows}["KY01"] == "revoked"
     assert station_for_token(district, token) == dp.station_id  # DP02 unaffected
     from station_app.domain.services.common import PermissionDenied

@@ -90,8 +90,14 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         sync(ky_page, url, ky_code)
         assert "Last round: sent" in ky_page.status.text()
         assert "0 changes not yet sent" in ky_page.status.text()
-        # a new code can still be typed (a revoked or replaced station gets one)
+        # a new code can still be typed (a revoked or replaced station gets one) …
         assert ky_page.form.widgets["enrollment_code"].isEnabled()
+        ky_page.form.widgets["enrollment_code"].setText("3F2A-")  # … half typed when
+        ky_page._auto()  # the automatic try comes: it neither sends nor clears it
+        qtbot.waitUntil(lambda: ky_page.running is None, timeout=30_000)
+        assert ky_page.last_error is None, ky_page.last_error
+        assert ky_page.form.values()["enrollment_code"] == "3F2A-"
+        ky_page.form.widgets["enrollment_code"].setText("")
         qtbot.waitUntil(lambda: not ky_page.conflicts.isVisibleTo(ky_page))  # none: no room
         sync(dp_page, url, dp_code)
         with dp.reader() as s:  # the shared enterprise reached the other station

@@ -113,41 +113,45 @@ class StationsPage(Page):
         if row is not None:
             self.table.selectRow(row)
 
-    def issue_code(self, *, show: bool = True):
+    def issue_code(self, *, show: bool = True) -> bool:
         """A new one-time enrollment code (and the station's file sync key) for the
-        selected station, shown once to pass on; it replaces earlier codes and lifts a
-        revocation. Returns the enrollment, or None when nothing was issued."""
+        selected station, shown once to pass on (``last_issued`` holds it); it replaces
+        earlier codes and lifts a revocation. Written off the GUI thread (a busy district
+        database may keep a writer waiting). False when nothing was asked for."""
         from sync.district import enroll
 
         row = _selected(self.table, self.model)
         if row is None:
             self.file_status.setText(self.tr("Select a station first."))
-            return None
-        try:
-            issued = enroll(self.ctx.db, row.code, self.ctx.actor)
-        except ValidationError as exc:  # not a district admin: said, nothing issued
-            self.file_status.setText("; ".join(exc.messages(self.ctx.lang)))
-            return None
+            return False
+        actor, lang = self.ctx.actor, self.ctx.lang
         text = self.tr(
             "Enrollment code for %1 (once; it replaces earlier codes):\n\n%2\n\n"
             "File sync key (for a station without a network):\n\n%3\n\n"
-            "Give them to the station in person or by a safe channel.") \
-            .replace("%1", row.code).replace("%2", issued.code) \
-            .replace("%3", issued.bundle_secret)
-        self.file_status.setText(self.tr("A new enrollment code was issued for %1.")
-                                 .replace("%1", row.code))
-        if show:
-            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Enrollment code"),
-                              text, QMessageBox.StandardButton.Ok, self)
-            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            box.exec()
-        self.ctx.notify("stations")
-        self.reload()
-        return issued
+            "Give them to the station in person or by a safe channel.")
+        issued_text = self.tr("A new enrollment code was issued for %1.").replace("%1", row.code)
+
+        def done(issued) -> None:
+            self.last_issued = issued
+            self.file_status.setText(issued_text)
+            self.ctx.notify("stations")
+            self.reload()
+            if show:
+                box = QMessageBox(QMessageBox.Icon.Information, self.tr("Enrollment code"),
+                                  text.replace("%1", row.code).replace("%2", issued.code)
+                                  .replace("%3", issued.bundle_secret),
+                                  QMessageBox.StandardButton.Ok, self)
+                box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                box.exec()
+
+        self.ctx.tasks.run(lambda task: enroll(task.db, row.code, actor), on_done=done,
+                           on_error=lambda exc: self._refused(exc, lang), owner=self)
+        return True
 
     def revoke_selected(self, *, confirm: bool = True) -> bool:
         """The selected station's access stops at once (a lost laptop): its token, its
-        pending code and its files are refused until it is given a new code."""
+        pending code and its files are refused until it is given a new code (and a new
+        file sync key). Written off the GUI thread. False when nothing was asked for."""
         from sync.district import revoke
 
         row = _selected(self.table, self.model)
@@ -159,17 +163,24 @@ class StationsPage(Page):
                 "new enrollment code.").replace("%1", row.code)) \
                 != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            done = revoke(self.ctx.db, row.code, self.ctx.actor)
-        except ValidationError as exc:
-            self.file_status.setText("; ".join(exc.messages(self.ctx.lang)))
-            return False
-        self.file_status.setText(
-            self.tr("%1's access is revoked.").replace("%1", row.code) if done
-            else self.tr("%1 was never enrolled: nothing to revoke.").replace("%1", row.code))
-        self.ctx.notify("stations")
-        self.reload()
-        return done
+        actor, lang = self.ctx.actor, self.ctx.lang
+        revoked = self.tr("%1's access is revoked.").replace("%1", row.code)
+        never = self.tr("%1 was never enrolled: nothing to revoke.").replace("%1", row.code)
+
+        def done(was_enrolled: bool) -> None:
+            self.file_status.setText(revoked if was_enrolled else never)
+            self.ctx.notify("stations")
+            self.reload()
+
+        self.ctx.tasks.run(lambda task: revoke(task.db, row.code, actor), on_done=done,
+                           on_error=lambda exc: self._refused(exc, lang), owner=self)
+        return True
+
+    def _refused(self, exc: BaseException, lang: str) -> None:
+        """What stopped an action (a service's refusal: not a district admin …), in
+        place; the task runner has logged anything unexpected."""
+        self.file_status.setText("; ".join(exc.messages(lang))
+                                 if isinstance(exc, ValidationError) else str(exc))
 
     def _file_task(self, work, on_done, label: str) -> None:
         lang = self.ctx.lang

@@ -178,12 +178,18 @@ class SyncPage(Page):
 
     # -- actions -----------------------------------------------------------------------
 
-    def sync_now(self, *, quiet: bool = False) -> None:
+    def sync_now(self, *, quiet: bool = False, auto: bool = False) -> None:
+        """One round with the district; ``quiet``: no progress dialog; ``auto``: the
+        page's own try (the address and code kept, not what the fields hold; held rows
+        left for a round a person starts)."""
         if self.running is not None:
             return
         values = self.form.values()
         server = values["server"].strip() or None
-        code = values["enrollment_code"].strip() or None
+        # an automatic try never takes what is being typed in the fields
+        code = None if auto else values["enrollment_code"].strip() or None
+        if auto:
+            server = None
         lang = self.ctx.lang
         # what the progress dialog says, per stage (made here, on the GUI thread)
         sending = self.tr("Sending this station's changes: %1 of %2")
@@ -208,7 +214,7 @@ class SyncPage(Page):
                     # restored from a backup: the district's copy comes back first
                     return client.reseed()
                 # held rows are tried again when a person asks, not every few minutes
-                return client.sync(code, retry_held=not quiet)
+                return client.sync(code, retry_held=not auto)
             finally:
                 client.close()
 
@@ -216,7 +222,8 @@ class SyncPage(Page):
             self.running = None
             self._set_busy(False)
             self.last_report, self.last_error = report, None
-            self.form.set_values({"enrollment_code": ""})
+            if code:  # used: cleared (a code typed meanwhile by hand stays)
+                self.form.set_values({"enrollment_code": ""})
             self.ctx.notify("members", "enterprises", "targets", "stations",
                             "watch_list_entries", "hardship_cases", "ledger_entries")
             self.reload()
@@ -357,4 +364,4 @@ class SyncPage(Page):
     def _auto(self) -> None:
         state = self.ctx.db.state()
         if state.get("sync_token") and state.get("district_server"):
-            self.sync_now(quiet=True)
+            self.sync_now(quiet=True, auto=True)
