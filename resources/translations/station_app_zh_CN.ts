@@ -95,6 +95,18 @@
         <translation>请先选择一条冲突。</translation>
     </message>
     <message>
+        <source>Keep the current version of %1? The overwritten version is set aside for good.</source>
+        <translation>保留 %1 的当前版本？被覆盖的版本将不再采用。</translation>
+    </message>
+    <message>
+        <source>Write the overwritten version of %1 back over the current one? It is sent on like any change.</source>
+        <translation>用被覆盖的版本替换 %1 的当前版本？它会像其他修改一样同步出去。</translation>
+    </message>
+    <message>
+        <source>Settle the conflict</source>
+        <translation>处理冲突</translation>
+    </message>
+    <message>
         <source>Settled.</source>
         <translation>已处理。</translation>
     </message>

@@ -13,6 +13,7 @@ from station_app.ui.qt import (
     QT_TRANSLATE_NOOP,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     Qt,
@@ -89,8 +90,8 @@ class ConflictsPanel(QWidget):
         row = QHBoxLayout()
         self.keep_winner = QPushButton(self.tr("Keep the current version"), self)
         self.keep_loser = QPushButton(self.tr("Bring the overwritten version back"), self)
-        self.keep_winner.clicked.connect(lambda: self.resolve("winner"))
-        self.keep_loser.clicked.connect(lambda: self.resolve("loser"))
+        self.keep_winner.clicked.connect(lambda: self.resolve("winner", confirm=True))
+        self.keep_loser.clicked.connect(lambda: self.resolve("loser", confirm=True))
         row.addWidget(self.keep_winner)
         row.addWidget(self.keep_loser)
         row.addStretch(1)
@@ -166,14 +167,25 @@ class ConflictsPanel(QWidget):
 
     # -- settling ----------------------------------------------------------------------
 
-    def resolve(self, keep: str) -> bool:
-        """Settle the selected conflict; False (with the reason shown) when nothing was."""
+    def resolve(self, keep: str, *, confirm: bool = False) -> bool:
+        """Settle the selected conflict; False (with the reason shown) when nothing was.
+        ``confirm``: ask first, naming the record and what happens to it."""
         from station_app.domain.services.conflicts import resolve_conflict
 
         view = self.selected()
         if view is None:
             self.message.setText(self.tr("Select a conflict first."))
             return False
+        if confirm:
+            name = f"{table_label(view.table)} {self.labels.get(view.id, '')}"
+            question = (self.tr("Keep the current version of %1? The overwritten version "
+                                "is set aside for good.") if keep == "winner" else
+                        self.tr("Write the overwritten version of %1 back over the current "
+                                "one? It is sent on like any change."))
+            if QMessageBox.question(self, self.tr("Settle the conflict"),
+                                    question.replace("%1", name)) \
+                    != QMessageBox.StandardButton.Yes:
+                return False
         try:
             with self.ctx.db.session(self.ctx.actor) as s:
                 resolve_conflict(s, view.id, keep)

@@ -162,7 +162,7 @@ def test_a_duplicate_member_is_settled_by_retiring_the_row_they_left(qtbot,
 
 
 def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, district_window,
-                                                                     world):
+                                                                     world, monkeypatch):
     district, _ky, _dp, _moved, edited = world
     win = district_window
     win.open_page("conflicts")
@@ -180,6 +180,15 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
     with district.session(DISTRICT) as s:  # (undone for the rest of the test)
         c = s.get(SyncConflict, page.model.rows[0].id)
         c.resolved_at = c.resolved_by = c.resolution = None
+    from station_app.ui import conflicts as panel_module
+
+    asked = []
+    monkeypatch.setattr(panel_module.QMessageBox, "question", lambda _parent, _title, text:
+                        asked.append(text) or panel_module.QMessageBox.StandardButton.No)
+    assert not page.resolve("loser", confirm=True)  # the button asks first: "no" settles
+    assert "Member 李四" in asked[0]  # nothing, and names the record
+    with district.reader() as s:
+        assert s.get(SyncConflict, page.model.rows[0].id).resolved_at is None
     assert page.resolve("loser")
     settle(qtbot, win)
     assert page.model.rows == []
