@@ -22,7 +22,9 @@ def test_sync_page_says_what_to_do_and_reports_an_unreachable_district(qtbot, ct
     page.form.widgets["server"].setText(f"http://127.0.0.1:{port}")
     page.form.widgets["enrollment_code"].setText("ABCD-EF01-2345-6789")
     page.sync_now(quiet=True)
+    assert not page.form.isEnabled()  # while the round runs, what it took stays shown
     qtbot.waitUntil(lambda: page.running is None, timeout=15_000)
+    assert page.form.isEnabled()
     assert "无法连接区总工会服务器" in page.error.text()  # in the clerk's language
     assert page.error.isVisibleTo(page)
     assert "Not enrolled" not in page.status.text()  # (the error says it; once is enough)

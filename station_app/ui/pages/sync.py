@@ -290,8 +290,10 @@ class SyncPage(Page):
         self.file_status.setVisible(bool(text))
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.sync_button, self.export_button, self.import_button):
-            button.setEnabled(not busy)
+        # the fields too: what the running round took from them stays what they show
+        for widget in (self.sync_button, self.export_button, self.import_button,
+                       self.form, self.file_form):
+            widget.setEnabled(not busy)
 
     def export_file(self, path: Path | None = None) -> None:
         """Every pending change into a signed file for the district."""
