@@ -190,8 +190,7 @@ class ConflictsPanel(QWidget):
             with self.ctx.db.session(self.ctx.actor) as s:
                 resolve_conflict(s, view.id, keep)
         except ValidationError as exc:  # it names what to fix; nothing was written
-            self.message.setText("；".join(exc.messages(self.ctx.lang)) if self.ctx.zh
-                                 else "; ".join(exc.messages(self.ctx.lang)))
+            self.message.setText(self.ctx.explain(exc))
             return False
         if keep == "winner":
             self.message.setText(self.tr("Settled."))

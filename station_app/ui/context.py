@@ -38,5 +38,16 @@ class AppContext:
     def zh(self) -> bool:
         return self.lang.startswith("zh")
 
+    def explain(self, exc: BaseException) -> str:
+        """What went wrong, for a person, in the app's language: a service's refusal (each
+        message), an error that speaks both languages (``message(lang)``: sync, files,
+        storage), else its text."""
+        from station_app.domain.validation import ValidationError
+
+        if isinstance(exc, ValidationError):
+            return ("；" if self.zh else "; ").join(exc.messages(self.lang))
+        message = getattr(exc, "message", None)
+        return message(self.lang) if callable(message) else str(exc)
+
     def notify(self, *tables: str) -> None:
         self.signals.changed.emit(set(tables))

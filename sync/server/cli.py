@@ -128,12 +128,13 @@ def cmd_serve(args) -> int:
     target = _target(args)
     if "://" not in target:  # the workers may not share this working directory
         target = str(Path(target).expanduser().resolve())
-    _open(args).close()  # refuse a missing or wrong database before anything starts
+    db = _open(args)  # refuses a missing or wrong database before anything starts
     if args.daily_backup:  # in this process only, whatever the number of workers
         upkeep.start(target)
-    if args.workers > 1:
+    if args.workers > 1:  # each worker opens the database itself
         from sync.server.app import DB_ENV
 
+        db.close()
         os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
                     port=args.port, workers=args.workers, log_level=args.log_level,
@@ -141,7 +142,6 @@ def cmd_serve(args) -> int:
         return 0
     from sync.server.app import create_app
 
-    db = _open(args)
     try:
         uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level,
                     timeout_keep_alive=KEEP_ALIVE_S)

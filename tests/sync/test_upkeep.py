@@ -51,15 +51,27 @@ def test_a_postgresql_district_is_dumped_once_a_day_and_seven_kept(pg_url, monke
 
 
 def test_the_upkeep_thread_backs_up_and_survives_a_failure(tmp_path, monkeypatch):
+    import threading
+
+    def upkeeping() -> int:
+        return sum(t.name == "district-upkeep" and t.is_alive() for t in threading.enumerate())
+
+    before = upkeeping()
     missing = upkeep.start(str(tmp_path / "gone.sqlite3"), every_s=0.05)  # fails: logged
     target = init(str(tmp_path / "district.sqlite3"), monkeypatch)
     stop = upkeep.start(target, every_s=0.05)
     deadline = time.monotonic() + 10
     while not list_backups(Path(target)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    time.sleep(0.3)  # several failed checks later, the failing thread still runs
+    assert upkeeping() == before + 2
     stop.set()
     missing.set()
     assert [b.reason for b in list_backups(Path(target))] == ["daily"]
+    deadline = time.monotonic() + 5
+    while upkeeping() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert upkeeping() == before  # and both stop when told
 
 
 def _serve_until_up(target: str, *extra: str, backup_expected: bool) -> None:

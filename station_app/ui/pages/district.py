@@ -124,7 +124,7 @@ class StationsPage(Page):
         if row is None:
             self.file_status.setText(self.tr("Select a station first."))
             return False
-        actor, lang = self.ctx.actor, self.ctx.lang
+        actor = self.ctx.actor
         text = self.tr(
             "Enrollment code for %1 (once; it replaces earlier codes):\n\n%2\n\n"
             "File sync key (for a station without a network):\n\n%3\n\n"
@@ -145,7 +145,8 @@ class StationsPage(Page):
                 box.exec()
 
         self.ctx.tasks.run(lambda task: enroll(task.db, row.code, actor), on_done=done,
-                           on_error=lambda exc: self._refused(exc, lang), owner=self)
+                           on_error=lambda exc: self.file_status.setText(self.ctx.explain(exc)),
+                           owner=self)
         return True
 
     def revoke_selected(self, *, confirm: bool = True) -> bool:
@@ -163,7 +164,7 @@ class StationsPage(Page):
                 "new enrollment code.").replace("%1", row.code)) \
                 != QMessageBox.StandardButton.Yes:
             return False
-        actor, lang = self.ctx.actor, self.ctx.lang
+        actor = self.ctx.actor
         revoked = self.tr("%1's access is revoked.").replace("%1", row.code)
         never = self.tr("%1 was never enrolled: nothing to revoke.").replace("%1", row.code)
 
@@ -173,18 +174,11 @@ class StationsPage(Page):
             self.reload()
 
         self.ctx.tasks.run(lambda task: revoke(task.db, row.code, actor), on_done=done,
-                           on_error=lambda exc: self._refused(exc, lang), owner=self)
+                           on_error=lambda exc: self.file_status.setText(self.ctx.explain(exc)),
+                           owner=self)
         return True
 
-    def _refused(self, exc: BaseException, lang: str) -> None:
-        """What stopped an action (a service's refusal: not a district admin …), in
-        place; the task runner has logged anything unexpected."""
-        self.file_status.setText("; ".join(exc.messages(lang))
-                                 if isinstance(exc, ValidationError) else str(exc))
-
     def _file_task(self, work, on_done, label: str) -> None:
-        lang = self.ctx.lang
-
         def done(result) -> None:
             self._busy(False)
             on_done(result)
@@ -193,8 +187,7 @@ class StationsPage(Page):
 
         def failed(exc: BaseException) -> None:
             self._busy(False)
-            message = getattr(exc, "message", None)
-            self.file_status.setText(message(lang) if callable(message) else str(exc))
+            self.file_status.setText(self.ctx.explain(exc))
 
         self._busy(True)
         self.ctx.tasks.run(work, on_done=done, on_error=failed, label=label, parent=self,

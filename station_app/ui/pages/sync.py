@@ -185,12 +185,9 @@ class SyncPage(Page):
         if self.running is not None:
             return
         values = self.form.values()
-        server = values["server"].strip() or None
         # an automatic try never takes what is being typed in the fields
+        server = None if auto else values["server"].strip() or None
         code = None if auto else values["enrollment_code"].strip() or None
-        if auto:
-            server = None
-        lang = self.ctx.lang
         # what the progress dialog says, per stage (made here, on the GUI thread)
         sending = self.tr("Sending this station's changes: %1 of %2")
         receiving = self.tr("Receiving the district's changes: %1")
@@ -231,8 +228,7 @@ class SyncPage(Page):
         def failed(exc: BaseException) -> None:
             self.running = None
             self._set_busy(False)
-            message = getattr(exc, "message", None)
-            self.last_error = message(lang) if callable(message) else str(exc)
+            self.last_error = self.ctx.explain(exc)
             self.last_report = None  # (the round before is no news any more)
             self.reload()
 
@@ -266,8 +262,6 @@ class SyncPage(Page):
         return ""
 
     def _file_task(self, work, on_done, label: str) -> None:
-        lang = self.ctx.lang
-
         def finished(result) -> None:
             self.running = None
             self._set_busy(False)
@@ -277,8 +271,7 @@ class SyncPage(Page):
         def failed(exc: BaseException) -> None:
             self.running = None
             self._set_busy(False)
-            message = getattr(exc, "message", None)
-            self._say_file(message(lang) if callable(message) else str(exc))
+            self._say_file(self.ctx.explain(exc))
             self.reload()
 
         self._set_busy(True)
@@ -295,22 +288,31 @@ class SyncPage(Page):
                        self.form, self.file_form):
             widget.setEnabled(not busy)
 
-    def export_file(self, path: Path | None = None) -> None:
-        """Every pending change into a signed file for the district."""
+    def _file_ready(self, path: Path | None, save: bool) -> tuple[str, Path] | None:
+        """Before a file action: nothing else running, the key typed right (or one
+        kept), a file chosen (``path``, or asked for). (typed key or "", path) or None."""
         if self.running is not None:
-            return
+            return None
         key = self._typed_key()
-        if key is None:
-            return
-        if path is None:
+        if key is None or path is not None:
+            return None if key is None else (key, path)
+        if save:
             code = self.ctx.db.state().get("station_code", "station")
             chosen, _f = QFileDialog.getSaveFileName(
                 self, self.tr("Write a file for the district"),
                 f"{code}-to-district-{date.today().isoformat()}.bundle",
                 self.tr("Sync file (*.bundle)"))
-            if not chosen:
-                return
-            path = Path(chosen)
+        else:
+            chosen, _f = QFileDialog.getOpenFileName(
+                self, self.tr("Read the district's file"), "", self.tr("Sync file (*.bundle)"))
+        return (key, Path(chosen)) if chosen else None
+
+    def export_file(self, path: Path | None = None) -> None:
+        """Every pending change into a signed file for the district."""
+        ready = self._file_ready(path, save=True)
+        if ready is None:
+            return
+        key, path = ready
         if key:  # typed: it is this station's key from now on (the district's file proves
             # it; a mistyped one is replaced by typing it again — the field stays open)
             from sync.bundle import set_station_key
@@ -331,17 +333,10 @@ class SyncPage(Page):
 
     def import_file(self, path: Path | None = None) -> None:
         """The district's file: its changes (watch list, targets …), acknowledgements."""
-        if self.running is not None:
+        ready = self._file_ready(path, save=False)
+        if ready is None:
             return
-        key = self._typed_key()
-        if key is None:
-            return
-        if path is None:
-            chosen, _f = QFileDialog.getOpenFileName(
-                self, self.tr("Read the district's file"), "", self.tr("Sync file (*.bundle)"))
-            if not chosen:
-                return
-            path = Path(chosen)
+        key, path = ready
         read = self.tr("The district's file is read: %1 changes received, %2 conflicts to "
                        "review.")
 
