@@ -30,9 +30,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--self-test", action="store_true",
                    help="open a temporary database, build the main window offscreen, exit 0")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    # Benchmarks only: log in as USER without a password when STATION_APP_BENCH=1.
-    p.add_argument("--bench-login", metavar="USER", help=argparse.SUPPRESS)
-    p.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -245,31 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     from station_app.ui.context import AppContext
     from station_app.ui.main_window import MainWindow
 
-    bench = args.bench_login and os.environ.get("STATION_APP_BENCH") == "1"
-    if bench:
-        from station_app.domain.actor import Actor
+    from station_app.ui.dialogs import LoginDialog
 
-        actor = Actor(args.bench_login, "station_admin", None, args.bench_login)
-    else:
-        from station_app.ui.dialogs import LoginDialog
-
-        login = LoginDialog(loader.get, lang, station_code=peek.get("station_code", ""))
-        QTimer.singleShot(0, loader.start)  # load the database layer while the clerk types
-        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-            return 0
-        actor = login.actor
-    ctx = AppContext(db=None, actor=actor, lang=lang, tasks=None, settings=settings)
+    login = LoginDialog(loader.get, lang, station_code=peek.get("station_code", ""))
+    QTimer.singleShot(0, loader.start)  # load the database layer while the clerk types
+    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        return 0
+    ctx = AppContext(db=None, actor=login.actor, lang=lang, tasks=None, settings=settings)
     window = MainWindow(ctx, deferred=True)
     window.show()
-    if bench:
-        app.processEvents()
-        print("window-shown", flush=True)  # the start-up benchmark reads this line
 
     def open_and_start() -> None:
         window.start(loader.get())
         after_first_paint(ctx, window)
-        if args.quit_after_show:
-            QTimer.singleShot(0, window.close)
 
     QTimer.singleShot(0, open_and_start)
     code = app.exec()
