@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip
 DB     ?=
 BENCH_MEMBERS ?= 100000
 
-.PHONY: run test bench lint install install-dev system-deps clean help translations dist screenshots
+.PHONY: run test bench lint install install-dev system-deps system-deps-test system-deps-dist clean help translations dist screenshots
 
 help:
 	@echo "make run     set up and open the app on its default database"
@@ -31,12 +31,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $@
 
 install: $(VENV)/.installed-gui system-deps
-install-dev: $(VENV)/.installed-dev system-deps
+install-dev: $(VENV)/.installed-dev system-deps-test
 
-# The shared libraries Qt's offscreen and xcb platforms load. Installed with apt when
-# missing and we are root; otherwise a hint is printed and nothing fails here.
+# The system packages (Debian/Ubuntu) each command needs: the shared libraries of the Qt
+# plugins the app loads and CJK fonts (run); and for the tests the PostgreSQL 15 server
+# and Xvfb (test); Xvfb for the frozen app's self-test (dist). See scripts/ensure-system-deps.sh.
 system-deps:
-	@sh scripts/ensure-system-deps.sh
+	@sh scripts/ensure-system-deps.sh run
+system-deps-test:
+	@sh scripts/ensure-system-deps.sh test
+system-deps-dist:
+	@sh scripts/ensure-system-deps.sh dist
 
 run: install
 	$(VENV)/bin/station-app $(if $(DB),--db $(DB),)
