@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>BrokenPage</name>
+    <message>
+        <source>The page “%1” could not be opened: %2
+
+This is a fault of the app, not of your data. Please report it with the log file:
+%3</source>
+        <translation>无法打开页面“%1”：%2
+
+这是本软件的故障，与您的数据无关。请连同日志文件一起报告：
+%3</translation>
+    </message>
+</context>
+<context>
     <name>CaseListModel</name>
     <message>
         <source>Name</source>
@@ -916,10 +929,6 @@
     <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <source>This part of the app comes with a later version.</source>
-        <translation>此功能将在后续版本中提供。</translation>
     </message>
     <message>
         <source>%1 · station %2</source>

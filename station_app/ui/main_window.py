@@ -8,7 +8,7 @@ import logging
 from station_app.storage.backup import list_backups
 from station_app.ui.context import AppContext
 from station_app.ui.i18n import install_language
-from station_app.ui.pages import DISTRICT_PAGES, PAGES, Page, PlaceholderPage
+from station_app.ui.pages import DISTRICT_PAGES, PAGES, BrokenPage, Page
 from station_app.ui.qt import (
     QAction,
     QApplication,
@@ -30,6 +30,13 @@ from station_app.ui.qt import (
 log = logging.getLogger(__name__)
 
 
+def _log_file() -> str:
+    """The client's log file, to name in an error a person reports."""
+    from station_app.paths import log_dir
+
+    return str(log_dir() / "station-app.log")
+
+
 class MainWindow(QMainWindow):
     """With ``deferred=True`` the window shows before its database is open (``ctx.db``
     is None); ``start(db)`` then opens the last page. The app starts this way after login,
@@ -42,6 +49,7 @@ class MainWindow(QMainWindow):
         self.page_list = DISTRICT_PAGES if self.district else PAGES
         self.home = self.page_list[0][0]
         self.pages: dict[str, QWidget] = {}
+        self.page_errors: dict[str, BaseException] = {}  # pages that failed to load
         self.setObjectName("MainWindow")
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -131,20 +139,18 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
 
     def page(self, key: str) -> QWidget:
-        """The page for a key, built on first use."""
+        """The page for a key, built on first use. A page that fails to load or build is
+        an error: logged with its traceback, kept in ``page_errors`` and shown in the
+        page's place (never hidden behind a placeholder)."""
         if key not in self.pages:
-            factory = next(f for k, _t, f in self.page_list if k == key)
-            page: QWidget | None = None
-            if factory:
-                module, _, cls = factory.partition(":")
-                try:
-                    page = getattr(importlib.import_module(module), cls)(self.ctx, self)
-                except ModuleNotFoundError as exc:
-                    if exc.name != module:
-                        raise
-            if page is None:
-                page = PlaceholderPage(self.ctx, self.tr(
-                    "This part of the app comes with a later version."), self)
+            title, factory = next((t, f) for k, t, f in self.page_list if k == key)
+            module, _, cls = factory.partition(":")
+            try:
+                page = getattr(importlib.import_module(module), cls)(self.ctx, self)
+            except Exception as exc:  # noqa: BLE001 - shown and logged, the app goes on
+                log.exception("the page %s (%s) failed to load", key, factory)
+                self.page_errors[key] = exc
+                page = BrokenPage(self.ctx, self.tr(title), exc, _log_file(), self)
             page.setObjectName(f"page-{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
@@ -327,6 +333,7 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
+        self.page_errors.clear()
         self._build_menus()
         self.nav.blockSignals(True)
         self._build_nav()

@@ -27,9 +27,11 @@ from PySide6.QtCore import (  # noqa: F401
     Qt,
     QThreadPool,
     QTimer,
+    QtMsgType,
     QTranslator,
     Signal,
     Slot,
+    qInstallMessageHandler,
 )
 from PySide6.QtGui import (  # noqa: F401
     QAction,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
-from station_app.ui.pages import PAGES
+from station_app.ui.pages import DISTRICT_PAGES, PAGES
+from station_app.ui.qt import QLabel
 
 
 def test_every_page_opens(window):
@@ -60,11 +62,60 @@ def test_language_switch(qapp, window, ctx):
 
 
 def test_self_test_from_source():
+    """A demo station, a district filled from it by file, every page of both."""
     result = subprocess.run([sys.executable, "-m", "station_app", "--self-test"],
-                            capture_output=True, text=True, timeout=120,
-                            env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
-    assert result.returncode == 0, result.stderr
+                            capture_output=True, text=True, timeout=180,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test ok" in result.stdout
+    for key, _t, _f in PAGES:
+        assert f"station page {key}: ok" in result.stdout
+    for key, _t, _f in DISTRICT_PAGES:
+        assert f"district page {key}: ok" in result.stdout
+    assert "sync by file:" in result.stdout
+
+
+BREAK_A_PAGE = """
+import sys
+from station_app.ui import pages
+pages.DISTRICT_PAGES[1] = ("reports", "Reports", "station_app.ui.pages.gone:ReportsPage")
+from station_app.ui.selftest import run
+sys.exit(run())
+"""
+
+
+def test_self_test_fails_when_a_page_does_not_load():
+    """What a frozen build that left a page module out would do: the self-test fails."""
+    result = subprocess.run([sys.executable, "-c", BREAK_A_PAGE], capture_output=True,
+                            text=True, timeout=180,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "district page 'reports' did not load" in result.stdout
+    assert "station_app.ui.pages.gone" in result.stdout
+    assert "self-test FAILED" in result.stdout
+
+
+def test_a_page_that_fails_to_load_is_an_error_shown_and_logged(qtbot, ctx, monkeypatch,
+                                                                 caplog):
+    """Never a "comes later" placeholder: the error in the page's place, and in the log."""
+    from station_app.ui import main_window as mw
+    from station_app.ui.pages import BrokenPage
+
+    broken = [(k, t, "station_app.ui.pages.gone:ReportsPage" if k == "reports" else f)
+              for k, t, f in PAGES]
+    monkeypatch.setattr(mw, "PAGES", broken)
+    win = mw.MainWindow(ctx)
+    qtbot.addWidget(win)
+    with caplog.at_level("ERROR"):
+        win.open_page("reports")
+    page = win.pages["reports"]
+    assert isinstance(page, BrokenPage)
+    assert win.stack.currentWidget() is page
+    assert isinstance(win.page_errors["reports"], ModuleNotFoundError)
+    assert "station_app.ui.pages.gone" in page.findChild(QLabel, "page-error").text()
+    assert any("reports" in r.getMessage() and r.exc_info for r in caplog.records)
+    win.open_page("members")  # the other pages still work
+    assert "members" not in win.page_errors
 
 
 def test_a_deferred_window_shows_its_first_page_once_the_database_is_attached(qtbot, ctx):

@@ -33,3 +33,22 @@ def init_station(db: Database, code: str, name: str, admin_username: str, admin_
                           display_name, bootstrap=True)
     db.refresh_identity()
     return sid
+
+
+def init_district(db: Database, admin_username: str, admin_password: str,
+                  *, display_name: str | None = None) -> None:
+    """Make this (empty) database the district's, with its first district administrator:
+    one transaction, or nothing at all. Refuses a database that is already set up."""
+    from station_app.domain.ids import DISTRICT_CODE, DISTRICT_OWNER_ID
+
+    if db.station_id:
+        raise ValidationError([FieldError("station_code", "station.already_initialised",
+                                          {"code": db.state().get("station_code", "?")})])
+    with db.session() as s:
+        db.set_state("station_id", DISTRICT_OWNER_ID, session=s)
+        db.set_state("station_code", DISTRICT_CODE, session=s)
+        s.info["ctx"].station_id = DISTRICT_OWNER_ID
+        s.info["ctx"].district = True
+        users.create_user(s, admin_username, admin_password, "district_admin", display_name,
+                          bootstrap=True)
+    db.refresh_identity()

@@ -8,7 +8,7 @@ fast.
 from __future__ import annotations
 
 from station_app.ui.context import AppContext
-from station_app.ui.qt import QT_TRANSLATE_NOOP, QLabel, QVBoxLayout, QWidget
+from station_app.ui.qt import QT_TRANSLATE_NOOP, QLabel, Qt, QVBoxLayout, QWidget
 
 
 class Page(QWidget):
@@ -43,20 +43,31 @@ class Page(QWidget):
         """Show one record (used by other pages and the dashboard)."""
 
 
-class PlaceholderPage(Page):
-    """A page that is not built yet says so plainly."""
+class BrokenPage(Page):
+    """Shown in place of a page whose module failed to load or build: the error itself and
+    where the log is, never a "comes later" placeholder. The main window logs the error
+    with its traceback and keeps it in ``MainWindow.page_errors``."""
 
-    def __init__(self, ctx: AppContext, text: str, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, title: str, error: BaseException, log_path: str,
+                 parent: QWidget | None = None):
         super().__init__(ctx, parent)
+        self.error = error
         layout = QVBoxLayout(self)
-        label = QLabel(text, self)
+        text = self.tr("The page “%1” could not be opened: %2\n\nThis is a fault of the app, "
+                       "not of your data. Please report it with the log file:\n%3")
+        label = QLabel(text.replace("%1", title).replace("%2", f"{type(error).__name__}: "
+                                                          f"{error}").replace("%3", log_path),
+                       self)
+        label.setObjectName("page-error")
         label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setStyleSheet("color: #b00020;")
         layout.addWidget(label)
         layout.addStretch(1)
 
 
-# (key, title as a source string for tr(), "module:Class" or None for a placeholder)
-PAGES: list[tuple[str, str, str | None]] = [
+# (key, title as a source string for tr(), "module:Class")
+PAGES: list[tuple[str, str, str]] = [
     ("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"),
      "station_app.ui.pages.dashboard:DashboardPage"),
     ("members", QT_TRANSLATE_NOOP("MainWindow", "Members"),
@@ -77,7 +88,7 @@ PAGES: list[tuple[str, str, str | None]] = [
 ]
 
 # The district view: the same app opened on the district database.
-DISTRICT_PAGES: list[tuple[str, str, str | None]] = [
+DISTRICT_PAGES: list[tuple[str, str, str]] = [
     ("overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"),
      "station_app.ui.pages.district:OverviewPage"),
     ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports"),
