@@ -58,11 +58,16 @@ translations: install-dev
 	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(find station_app/ui -name '*.py' | sort) -ts $(TS)
 	$(VENV)/bin/pyside6-lrelease $(TS) -qm $(TS:.ts=.qm)
 
-# The frozen one-folder build (PyInstaller) and its self-test.
-dist: install-dev
-	$(PIP) install --quiet "pyinstaller>=6.6"
+# The frozen one-folder build (PyInstaller), its self-test on a real X display (Xvfb, the
+# xcb platform: a demo station and a district synced from it by file, every page of
+# both), then the release files: a versioned archive of the folder and the package's
+# wheel, each with its SHA-256 (scripts/release.py).
+dist: install-dev system-deps-dist
+	$(PIP) install --quiet -e ".[dist]"
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
-	QT_QPA_PLATFORM=offscreen dist/station-app/station-app --self-test
+	xvfb-run -a -s "-screen 0 1280x1024x24" env QT_QPA_PLATFORM=xcb \
+		dist/station-app/station-app --self-test
+	$(PY) scripts/release.py
 
 # Each page of a demo station, in Chinese, as PNG for the README.
 screenshots: install-dev

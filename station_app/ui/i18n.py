@@ -10,7 +10,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from station_app.ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
+from station_app.ui.qt import (
+    QApplication,
+    QFont,
+    QFontDatabase,
+    QIcon,
+    QLibraryInfo,
+    QLocale,
+    QTranslator,
+)
 
 CJK_FONTS = ("Microsoft YaHei UI", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC",
              "Source Han Sans SC", "PingFang SC", "WenQuanYi Micro Hei", "SimSun")
@@ -18,11 +26,23 @@ _installed: list[QTranslator] = []
 
 
 def resources_dir() -> Path:
-    """``resources/`` beside the package, or inside a frozen build."""
+    """``resources/``: inside a frozen build, beside the package in a checkout, or where a
+    wheel install puts its data files (``<prefix>/share/station-app``)."""
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    checkout = Path(__file__).resolve().parents[2] / "resources"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "station-app"
+
+
+def app_icon() -> QIcon:
+    """The application icon at every size drawn (resources/icons)."""
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("station-app-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def system_lang() -> str:
