@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from station_app import __version__
+from station_app.cliutil import stdout_closed
 from station_app.domain.validation import ValidationError
 from station_app.logs import setup_logging
 from station_app.paths import default_db_path
@@ -713,10 +714,14 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging("station-admin", verbose=args.verbose, stderr=True)
     lang = _lang()
     from station_app.storage.backup import BackupError
-    from station_app.storage.database import StorageError
+    from station_app.storage.errors import StorageError
 
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader gone away (`| head -1`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return stdout_closed()
     except ValidationError as exc:
         for line in exc.messages(lang):
             print(f"error: {line}", file=sys.stderr)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +33,19 @@ from station_app.storage import capture
 from station_app.storage.capture import WriteContext, utc_now_text
 from station_app.storage.clock import HybridClock
 from station_app.storage.engine import BEGIN_OPTION, DEFAULT_CACHE_MIB, make_engine
+from station_app.storage.errors import (  # noqa: F401  (the errors are part of this API)
+    DISTRICT_INIT,
+    STATION_INIT,
+    DamagedDatabaseError,
+    MissingDatabaseError,
+    MissingExtraError,
+    NewerDatabaseError,
+    NotStationDatabaseError,
+    StorageError,
+    newer_error,
+    read_revision,
+    sqlite_path,
+)
 from station_app.storage.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 log = logging.getLogger(__name__)
@@ -41,75 +53,11 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-class StorageError(Exception):
-    """A database problem a person must act on; ``message(lang)`` says what to do."""
-
-    def __init__(self, en: str, zh: str):
-        super().__init__(en)
-        self.en, self.zh = en, zh
-
-    def message(self, lang: str = "zh") -> str:
-        return self.zh if lang.startswith("zh") else self.en
-
-
-class NewerDatabaseError(StorageError):
-    pass
-
-
-class NotStationDatabaseError(StorageError):
-    pass
-
-
-class MissingDatabaseError(StorageError):
-    pass
-
-
-class DamagedDatabaseError(StorageError):
-    def __init__(self, path: Path, detail: str):
-        self.path = path
-        self.backup = backups.newest_good_backup(path)
-        where = str(self.backup.path) if self.backup else None
-        en = f"The database file {path} is damaged ({detail})."
-        zh = f"数据库文件 {path} 已损坏（{detail}）。"
-        if where:
-            en += f" Restore the newest good backup: {where} (station-admin restore)."
-            zh += f"请恢复最近的完好备份：{where}（station-admin restore）。"
-        else:
-            en += " No good backup was found; contact the district office."
-            zh += "未找到完好的备份，请联系区总工会。"
-        super().__init__(en, zh)
-
-
 class StationSession(Session):
     """Sessions whose flushes go through the capture hook."""
 
 
 capture.install(StationSession)
-
-
-def read_revision(path: Path) -> str | None:
-    """The Alembic revision stamped in a SQLite file, or None for a file without one."""
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise DamagedDatabaseError(path, str(exc)) from exc
-    try:
-        tables = {
-            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        if "alembic_version" not in tables:
-            if tables - {"sqlite_sequence"}:
-                raise NotStationDatabaseError(
-                    f"{path} is not a Station app database.",
-                    f"{path} 不是本软件的数据库文件。",
-                )
-            return None
-        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
-    except sqlite3.DatabaseError as exc:
-        raise DamagedDatabaseError(path, str(exc)) from exc
-    finally:
-        con.close()
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -142,38 +90,26 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
-def _newer_error(where: str, revision: str) -> NewerDatabaseError:
-    return NewerDatabaseError(
-        f"{where} was written by a newer version of Station app (schema {revision}). "
-        "Install the newest version of the app to open it; the file was not changed.",
-        f"{where} 由更新版本的软件写入（数据结构 {revision}），请安装最新版本后再打开；文件未被改动。",
-    )
-
-
 def open_database(
     target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True,
-    cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False,
+    cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False, create_with: str = STATION_INIT,
 ) -> Database:
     """Open (or with ``create`` make) a station or district database; see module doc.
     ``cache_mib``: SQLite's page cache per connection. ``durable``: every commit reaches
     the disk before it returns (``synchronous=FULL``), for the district service, whose
     acknowledgements let stations forget what they sent; a station keeps ``NORMAL``
-    (a power cut may undo its last saves, never half of one)."""
-    text_target = str(target)
-    if "://" in text_target and not text_target.startswith("sqlite"):
-        return _open_server(text_target, create=create)
-    if text_target.startswith("sqlite"):
-        text_target = text_target.split("///", 1)[1]
-    path = Path(text_target).expanduser()
+    (a power cut may undo its last saves, never half of one). ``create_with``: the
+    command a missing database is created with, named in the error (``DISTRICT_INIT``
+    when the district's command line asks)."""
+    path = sqlite_path(target)
+    if path is None:
+        return _open_server(str(target), create=create)
     exists = path.exists() and path.stat().st_size > 0
     if not exists and not create:
-        raise MissingDatabaseError(
-            f"No database at {path}. Create one with: station-admin init --db {path} …",
-            f"{path} 没有数据库。请先运行 station-admin init --db {path} … 创建。",
-        )
+        raise MissingDatabaseError(path, create_with)
     revision = read_revision(path) if exists else None
     if revision is not None and revision not in KNOWN_REVISIONS:
-        raise _newer_error(str(path), revision)
+        raise newer_error(str(path), revision)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path, cache_mib=cache_mib, durable=durable)
     if revision != SCHEMA_HEAD:
@@ -209,12 +145,12 @@ def _open_server(url: str, *, create: bool) -> Database:
             else None
         )
     if revision is not None and revision not in KNOWN_REVISIONS:
-        raise _newer_error(engine.url.render_as_string(hide_password=True), revision)
+        raise newer_error(engine.url.render_as_string(hide_password=True), revision)
     if revision is None and not create:
-        raise MissingDatabaseError(
-            f"{engine.url.render_as_string(hide_password=True)} has no Station app schema.",
-            "该数据库尚未初始化。",
-        )
+        shown = engine.url.render_as_string(hide_password=True)
+        engine.dispose()
+        # only a district lives on PostgreSQL
+        raise MissingDatabaseError(shown, DISTRICT_INIT, schema_only=True)
     if revision != SCHEMA_HEAD:
         if revision is not None:
             # an existing district is dumped before its schema changes, as files are

@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from station_app.storage.errors import SERVER_EXTRA, MissingExtraError
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -76,4 +78,13 @@ def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
         # and PostgreSQL may then keep a plan made while a table was nearly empty (a push
         # into a new district slowed from 0.3 s to 14 s a batch looking up ids that way).
         kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
-    return create_engine(url, **kwargs)
+    try:
+        return create_engine(url, **kwargs)
+    except ImportError as exc:  # the driver is not installed: say which extra brings it
+        scheme = f"{url.get_backend_name()}+{url.get_driver_name()}://"
+        missing = getattr(exc, "name", None) or url.get_driver_name()
+        raise MissingExtraError(
+            f"A {scheme} database needs the server extra ({missing} is not installed): "
+            f"{SERVER_EXTRA}",
+            f"{scheme} 数据库需要 server 扩展（未安装 {missing}）：{SERVER_EXTRA}",
+        ) from exc

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from station_app import __version__
+from station_app.cliutil import stdout_closed
 from station_app.domain.ids import DISTRICT_CODE
 from station_app.domain.validation import ValidationError
 
@@ -45,13 +46,11 @@ SERVER_CACHE_MIB = 64  # SQLite page cache per connection of the district servic
 
 def _open(args):
     """The district database named by ``--db``; refuses a station's database."""
-    from station_app.storage.database import open_database
+    from station_app.storage.database import DISTRICT_INIT, open_database
 
     target = _target(args)
-    if "://" not in target and not Path(target).expanduser().exists():
-        raise CliError(f"no database at {target}; create the district's with: "
-                       f"district-server init --db {target} --admin USER")
-    db = open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True)
+    db = open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True,
+                       create_with=DISTRICT_INIT)
     if not db.is_district:
         db.close()
         raise CliError(f"{_target(args)} is not a district database "
@@ -121,6 +120,13 @@ KEEP_ALIVE_S = 30
 
 
 def cmd_serve(args) -> int:
+    from station_app.cliutil import missing_module
+    from station_app.storage.errors import SERVER_EXTRA
+
+    missing = missing_module("fastapi", "uvicorn")
+    if missing:
+        raise CliError(f"district-server serve needs the server extra ({missing} is not "
+                       f"installed): {SERVER_EXTRA}")
     import uvicorn
 
     from sync.server import upkeep
@@ -524,12 +530,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from station_app.logs import setup_logging
-    from station_app.storage.database import StorageError
+    from station_app.storage.errors import StorageError
 
     setup_logging("district-server", verbose=args.verbose, stderr=True)
     lang = _lang()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader gone away (`| head -1`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return stdout_closed()
     except ValidationError as exc:
         print(f"error: {'; '.join(exc.messages(lang))}", file=sys.stderr)
         return EXIT_ERROR

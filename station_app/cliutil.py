@@ -1,0 +1,37 @@
+"""What both command lines (``station-admin``, ``district-server``) share: a quiet stop
+when the reader of their output goes away, and the check for an optional extra. Only the
+standard library: imported before any command runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# `station-admin report | head -1`: once `head` has its line, the rest of the output has
+# nowhere to go. Like a Unix tool killed by SIGPIPE the command stops without a word and
+# exits with 141 (128 + SIGPIPE, what a shell shows for `yes | head -1`), so a script can
+# tell "the reader went away" from a failure (1). Whatever the command was writing to the
+# database had been committed before it printed.
+EXIT_PIPE = 141
+
+
+def stdout_closed() -> int:
+    """After a ``BrokenPipeError`` on standard output: point it at the null device (so
+    the interpreter's last flush at exit has nowhere to fail) and return ``EXIT_PIPE``."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to redirect
+        pass
+    return EXIT_PIPE
+
+
+def missing_module(*names: str) -> str | None:
+    """The first of these modules that cannot be imported (None when all can)."""
+    for name in names:
+        try:
+            __import__(name)
+        except ImportError as exc:
+            return getattr(exc, "name", None) or name
+    return None
