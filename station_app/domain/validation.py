@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -605,51 +606,91 @@ def _parse_county(value: str) -> _Area:
     return _Area(first, last, names[0], names[-1])
 
 
-_LOC_LINE = re.compile(r'^(\s*)(\S+)((?:\s+\w+="[^"]*")*)\s*$')
-_LOC_PROP = re.compile(r'(\w+)="([^"]*)"')
+class _AreaTable:
+    """6-digit area code -> ``_Area``; a county's entry is parsed when first asked for
+    (an import of ten rows asks for a few of the ~7,000)."""
+
+    def __init__(self, raw: dict[str, str]):
+        self._raw = raw
+        self._parsed: dict[str, _Area] = {}
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def get(self, code: str) -> _Area | None:
+        area = self._parsed.get(code)
+        if area is None:
+            value = self._raw.get(code)
+            if value is None:
+                return None
+            area = self._parsed[code] = _parse_county(value)
+        return area
+
+    def __getitem__(self, code: str) -> _Area:
+        area = self.get(code)
+        if area is None:
+            raise KeyError(code)
+        return area
+
+
+def _stdnum_data(name: str) -> str | None:
+    """A data file of python-stdnum, read without importing the package (its
+    ``__init__`` costs more than reading the file)."""
+    try:
+        from importlib.util import find_spec
+
+        spec = find_spec("stdnum")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            path = Path(folder, name)
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        from importlib.resources import files
+
+        return files("stdnum").joinpath(name).read_text(encoding="utf-8")
+    except Exception:
+        return None
 
 
 @functools.cache
-def _area_table() -> dict[str, _Area]:
+def _area_table() -> _AreaTable:
     """6-digit area code -> validity years, from python-stdnum's ``cn/loc.dat``.
 
     stdnum stores the GB/T 2260 codes (taken from Wikipedia) as a two-level prefix file:
     a province line (``11 province="北京市"``) followed by indented 4-digit suffixes
     with ``county="..."``.  A county value may carry its years of use, e.g.
-    ``[-2010]崇文区`` or ``[1982-1999]昌平县,[2000-]...`` (inclusive years).  Returns {} when
-    the data cannot be read; callers then skip the 6-digit checks.
+    ``[-2010]崇文区`` or ``[1982-1999]昌平县,[2000-]...`` (inclusive years).  Returns an
+    empty table when the data cannot be read; callers then skip the 6-digit checks.
+    The file is read once with plain string operations; a county's years are parsed
+    when its code is looked up.
     """
-    try:
-        from importlib.resources import files
-
-        raw = files("stdnum").joinpath("cn/loc.dat").read_text(encoding="utf-8")
-    except Exception:  # stdnum missing or packaged differently: no area checks
-        return {}
-    table: dict[str, _Area] = {}
+    raw = _stdnum_data("cn/loc.dat")
+    if raw is None:  # stdnum missing or packaged differently: no area checks
+        return _AreaTable({})
+    table: dict[str, str] = {}
     stack: list[tuple[int, str]] = []  # (indent, prefix so far)
     for line in raw.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
+        body = line.lstrip()
+        if not body or body[0] == "#":
             continue
-        m = _LOC_LINE.match(line)
-        if m is None:
-            continue
-        indent = len(m.group(1))
+        indent = len(line) - len(body)
         while stack and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1] if stack else ""
-        token = m.group(2)
-        props = dict(_LOC_PROP.findall(m.group(3)))
+        token, _, props = body.partition(" ")
         if "-" in token:  # numdb allows ranges; loc.dat does not use them today
             low, high = token.split("-", 1)
             prefixes = [str(n).zfill(len(low)) for n in range(int(low), int(high) + 1)]
         else:
             prefixes = [token]
-        for p in prefixes:
-            code = parent + p
-            if len(code) == 6 and "county" in props:
-                table[code] = _parse_county(props["county"])
+        at = props.find('county="')
+        if at >= 0 and (at == 0 or props[at - 1].isspace()):
+            start = at + len('county="')
+            county = props[start:props.index('"', start)]
+            for p in prefixes:
+                if len(parent) + len(p) == 6:
+                    table[parent + p] = county
         stack.append((indent, parent + prefixes[0]))
-    return table
+    return _AreaTable(table)
 
 
 @functools.lru_cache(maxsize=8192)  # a roster repeats a few areas and birth years: an import asks 100,000 times

@@ -301,6 +301,35 @@ def test_area_data_comes_from_stdnum_with_years():
     assert table["110118"].first_year == 2015  # 密云区
 
 
+def test_area_table_reads_every_county_of_the_file_as_a_full_parse_does():
+    """The table is scanned with string operations and parsed per code when asked; a
+    complete parse of every line (properties and all) gives the same areas."""
+    import re
+    from importlib.resources import files
+
+    line_re = re.compile(r'^(\s*)(\S+)((?:\s+\w+="[^"]*")*)\s*$')
+    prop_re = re.compile(r'(\w+)="([^"]*)"')
+    full: dict[str, v._Area] = {}
+    stack: list[tuple[int, str]] = []
+    for line in files("stdnum").joinpath("cn/loc.dat").read_text("utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = line_re.match(line)
+        assert m is not None, line
+        indent = len(m.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        props = dict(prop_re.findall(m.group(3)))
+        if len(parent + m.group(2)) == 6 and "county" in props:
+            full[parent + m.group(2)] = v._parse_county(props["county"])
+        stack.append((indent, parent + m.group(2)))
+    table = v._area_table()
+    assert len(table) == len(full)
+    assert all(table[code] == area for code, area in full.items())
+    assert table.get("119999") is None
+
+
 def test_known_current_area_has_no_warning():
     assert warning_codes(with_check("11010519900101123")) == []
 
