@@ -13,7 +13,11 @@ typed into the prefix to look up (:func:`normalize_query`), and computes the
 exclusive upper end of the range (:func:`prefix_upper_bound`).
 
 pypinyin is imported lazily, inside the functions that need it, so importing
-this module (and anything that only searches) stays cheap.
+this module (and anything that only searches) stays cheap. Most names need only each
+character's readings, which come from pypinyin's single-character table read as a data
+file; pypinyin itself (with its phrase dictionary) is imported only for a name with more
+than :data:`MAX_COMBINATIONS` reading combinations, whose phrase-context readings decide
+which combinations are kept.
 
 Key rules
 ---------
@@ -285,9 +289,82 @@ def _add(readings: list[str], reading: str) -> None:
             readings.append(alt)
 
 
+# pypinyin's style NORMAL writes ü as "v" (with or without a tone mark); the rest of a
+# reading loses its tone marks in ``_ascii_reading``.
+_U_UMLAUT = str.maketrans(dict.fromkeys("üǖǘǚǜ", "v"))
+
+
+class _CharTable:
+    """pypinyin's single-character dictionary (``pinyin_dict.json``: code point -> its
+    readings with tone marks, usual first), read as text without importing pypinyin,
+    whose package loads its phrase dictionary (about 60 % of its import time) up front.
+    A name's characters are looked up in the text; after many look-ups (a big import)
+    the whole file is parsed once."""
+
+    PARSE_AFTER = 400
+
+    def __init__(self, text: str):
+        self._text = text
+        self._lookups = 0
+        self._all: dict[int, str] | None = None
+
+    def readings(self, ch: str) -> list[str] | None:
+        """The readings with tone marks, None for a character pypinyin cannot read."""
+        cp = ord(ch)
+        if self._all is None:
+            self._lookups += 1
+            if self._lookups > self.PARSE_AFTER:
+                import json
+
+                self._all = {int(k): v for k, v in json.loads(self._text).items()}
+        if self._all is not None:
+            found = self._all.get(cp)
+        else:
+            key = f'\n"{cp}": "'
+            at = self._text.find(key)
+            if at < 0:
+                return None
+            start = at + len(key)
+            found = self._text[start:self._text.index('"', start)]
+        return found.split(",") if found is not None else None
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> _CharTable | None:
+    """The table, or None when pypinyin's data file is not where it is expected (then
+    pypinyin itself answers)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    try:
+        spec = find_spec("pypinyin")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder, "pinyin_dict.json")
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if text.startswith("{\n"):  # one "code": "readings" pair a line
+                return _CharTable(text)
+    return None
+
+
 @lru_cache(maxsize=32768)
 def _char_readings(ch: str) -> tuple[str, ...]:
-    """All toneless readings pypinyin knows for one character, usual first."""
+    """All toneless readings pypinyin knows for one character, usual first — what
+    ``pypinyin.pinyin(ch, style=Style.NORMAL, heteronym=True)`` gives (a test compares
+    every character), from the single-character table alone."""
+    table = _char_table()
+    if table is None:
+        return _pypinyin_readings(ch)
+    out: list[str] = []
+    for r in table.readings(ch) or ():
+        _add(out, r.translate(_U_UMLAUT))
+    return tuple(out)
+
+
+def _pypinyin_readings(ch: str) -> tuple[str, ...]:
+    """The same readings from pypinyin itself."""
     from pypinyin import Style, pinyin
 
     out: list[str] = []

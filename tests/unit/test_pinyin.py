@@ -271,7 +271,12 @@ def test_import_does_not_load_pypinyin() -> None:
         "assert p.normalize_query('ZS') == 'zs'\n"
         "assert p.prefix_upper_bound('zs') == 'zt'\n"
         "assert 'pypinyin' not in sys.modules, 'query helpers need pypinyin'\n"
-        "p.search_keys('张三')\n"
+        # a person's name: each character's readings, from the single-character table
+        "assert p.search_keys('张三') == ['zhangsan', 'zhs', 'zs']\n"
+        "assert 'lvbu' in p.search_keys('吕布')\n"
+        "assert 'pypinyin' not in sys.modules, 'a plain name loaded pypinyin'\n"
+        # beyond the combination cap the phrase context decides: pypinyin then
+        "p.search_keys('长乐行重朝和长乐行重')\n"
         "assert 'pypinyin' in sys.modules\n"
     )
     result = subprocess.run(
@@ -282,3 +287,33 @@ def test_import_does_not_load_pypinyin() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_single_character_table_gives_what_pypinyin_gives_for_every_character() -> None:
+    """The readings a name is keyed by come from pypinyin's data file without pypinyin's
+    phrase dictionary; for every character it knows they are exactly pypinyin's own
+    (looked up in the text, and after the table is parsed whole)."""
+    import json
+
+    from station_app.domain import pinyin as p
+
+    table = p._char_table()
+    assert table is not None, "pypinyin's pinyin_dict.json was not found"
+    codes = [int(k) for k in json.loads(table._text)]
+    assert len(codes) > 40_000
+    fresh = p._CharTable(table._text)
+    p._char_readings.cache_clear()
+    try:
+        for n, cp in enumerate(codes):
+            ch = chr(cp)
+            readings: list[str] = []
+            for r in fresh.readings(ch) or ():
+                p._add(readings, r.translate(p._U_UMLAUT))
+            assert tuple(readings) == p._pypinyin_readings(ch), (hex(cp), n)
+            if n == 10:
+                assert fresh._all is None  # looked up in the text so far
+        assert fresh._all is not None  # then parsed once
+        for ch in ("a", "1", "\u3000", "\U0010ffff"):
+            assert fresh.readings(ch) is None and p._pypinyin_readings(ch) == ()
+    finally:
+        p._char_readings.cache_clear()
