@@ -18,7 +18,6 @@ from pathlib import Path
 
 from station_app import __version__
 from station_app.cliutil import stdout_closed
-from station_app.domain.validation import ValidationError
 from station_app.logs import setup_logging
 from station_app.paths import default_db_path
 
@@ -30,6 +29,13 @@ EXIT_USAGE = 2
 
 class CliError(Exception):
     """A failure to report as one line (already in the user's language)."""
+
+
+def _is_validation_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the domain's ``ValidationError`` — asked without importing the
+    validation module for commands that never load it (none could have raised one)."""
+    validation = sys.modules.get("station_app.domain.validation")
+    return validation is not None and isinstance(exc, validation.ValidationError)
 
 
 def _lang() -> str:
@@ -369,12 +375,22 @@ def cmd_sync_import(args) -> int:
 
 def cmd_summary(args) -> int:
     """Print the work-summary figures (the full report command comes with Excel export)."""
-    from station_app.domain.services.metrics import METRICS, METRICS_EXTRA, compute_summary
+    from station_app.domain.figures import FIGURES, METRICS_EXTRA, compute_summary
 
-    db = _open(args, check=False)
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
-    with db.reader() as s:
-        summary = compute_summary(s, as_of, None if args.district else db.station_id)
+    snap = _snapshot(_db_path(args))
+    if snap is not None:
+        from station_app.domain.services.metrics_sqlite import QUERIES
+
+        with snap:
+            summary = compute_summary(snap.run(QUERIES), as_of,
+                                      None if args.district else snap.station_id)
+    else:
+        from station_app.domain.services.metrics import compute_summary as on_session
+
+        db = _open(args, check=False)
+        with db.reader() as s:
+            summary = on_session(s, as_of, None if args.district else db.station_id)
     if args.json:
         print(json.dumps({"as_of": as_of.isoformat(), "values": summary.values,
                           "paid_by_kind": summary.paid_by_kind,
@@ -382,11 +398,19 @@ def cmd_summary(args) -> int:
         return 0
     lang = _lang()
     for code, value in summary.values.items():
-        m = METRICS.get(code)
-        text = (m.zh if lang == "zh" else m.en) if m else METRICS_EXTRA[code][0 if lang == "zh"
-                                                                            else 1]
+        entry = FIGURES.get(code)
+        text = (entry[0] if lang == "zh" else entry[1]) if entry else \
+            METRICS_EXTRA[code][0 if lang == "zh" else 1]
         print(f"{text:<30} {value:>10}")
     return 0
+
+
+def _snapshot(target, *, check: bool = False):
+    """A read-only look at a current SQLite file with the sqlite3 driver alone
+    (``storage.fastread``), or None when the full path must open it."""
+    from station_app.storage.fastread import Snapshot
+
+    return Snapshot.open(target, check=check)
 
 
 def _open_target(args):
@@ -418,21 +442,30 @@ def _date_arg(text: str | None, name: str) -> date:
 
 def cmd_report(args) -> int:
     """The work summary as of a date: printed, as JSON, or as an Excel workbook."""
-    from station_app.domain.services.reports import build_report
-
     lang = _lang()
     as_of = _date_arg(args.as_of, "--as-of")
-    db = _open_target(args)
-    try:
-        with db.reader() as s:
-            report = build_report(s, as_of, _scope(db, args.station),
-                                  with_lists=bool(args.xlsx), lang=lang)
-        if args.xlsx:
-            from station_app.exchange.xlsx_export import export_report
+    # the figures alone: on a current SQLite file without loading SQLAlchemy
+    snap = None if args.xlsx else _snapshot(args.db if args.db else str(default_db_path()))
+    if snap is not None:
+        from station_app.domain.figures import summary_report
+        from station_app.domain.services.metrics_sqlite import QUERIES
 
-            export_report(report, args.xlsx, lang=lang)
-    finally:
-        db.close()
+        with snap:
+            report = summary_report(snap.run(QUERIES), as_of, _scope(snap, args.station))
+    else:
+        from station_app.domain.services.reports import build_report
+
+        db = _open_target(args)
+        try:
+            with db.reader() as s:
+                report = build_report(s, as_of, _scope(db, args.station),
+                                      with_lists=bool(args.xlsx), lang=lang)
+            if args.xlsx:
+                from station_app.exchange.xlsx_export import export_report
+
+                export_report(report, args.xlsx, lang=lang)
+        finally:
+            db.close()
     if args.json:
         s = report.summary
         print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
@@ -722,10 +755,6 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return stdout_closed()
-    except ValidationError as exc:
-        for line in exc.messages(lang):
-            print(f"error: {line}", file=sys.stderr)
-        return EXIT_ERROR
     except StorageError as exc:
         print(f"error: {exc.message(lang)}", file=sys.stderr)
         return EXIT_ERROR
@@ -735,7 +764,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was half-written", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        if _is_validation_error(exc):
+            for line in exc.messages(lang):
+                print(f"error: {line}", file=sys.stderr)
+            return EXIT_ERROR
         log.exception("station-admin %s failed", args.command)
         print("error: an unexpected problem; details are in the log file "
               "(station-admin.log in the log folder)", file=sys.stderr)

@@ -14,16 +14,26 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for, uuid7
-from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
+from station_app.domain.models import (
+    MODEL_BY_TABLE,
+    ChangeLog,
+    Station,
+    StationCredential,
+    SyncConflict,
+)
 from station_app.domain.services.common import require
+from station_app.domain.services.stations import stations_select
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
+from station_app.storage.fastread import session_run
+from sync import status
 from sync.bundle import key_fits, new_bundle_key
 from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
+from sync.status import StationStatus  # noqa: F401  (part of this module's API)
 
 REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
 PULL_ROWS = 1_000
@@ -164,48 +174,33 @@ def revoke(db: Database, station_code: str, actor: Actor | None = None) -> bool:
         return True
 
 
-@dataclass(frozen=True)
-class StationStatus:
-    """A station as the district administers it (``district-server status``, the
-    district view's Stations page)."""
+def _status_stations(_station: bool) -> Select:
+    return stations_select(Station.id, Station.code, Station.name, Station.street,
+                           Station.is_key, district=False)
 
-    id: str
-    code: str
-    name: str
-    street: str
-    key: bool
-    enrollment: str  # not enrolled | code issued | enrolled | new code issued | by file | revoked
-    last_sync: str | None
-    conflicts: int  # open sync conflicts of its rows
+
+def _status_credentials(_station: bool) -> Select:
+    return select(StationCredential.station_id, StationCredential.revoked_at,
+                  StationCredential.token_hash, StationCredential.enrollment_hash,
+                  StationCredential.last_sync_at)
+
+
+def _status_conflicts(_station: bool) -> Select:
+    return (select(SyncConflict.station_id, SyncConflict.winner)
+            .where(SyncConflict.resolved_at.is_(None)))
+
+
+# The selects of the stations' status (``sync.status``), by name; compiled for SQLite in
+# sync/district_sqlite.py (``python -m station_app.storage.sqlgen sync.district:STATUS_QUERIES``).
+STATUS_QUERIES = {
+    "status_stations": _status_stations,
+    "status_credentials": _status_credentials,
+    "status_conflicts": _status_conflicts,
+}
 
 
 def station_status(session) -> list[StationStatus]:
     """Every station but the district itself, by code: enrollment, last sync and open
-    conflicts."""
-    from collections import Counter
-
-    from station_app.domain.services.conflicts import list_conflicts
-    from station_app.domain.services.stations import stations
-
-    creds = {c.station_id: c for c in session.execute(select(StationCredential)).scalars()}
-    open_conflicts = Counter(v.station_id for v in list_conflicts(session))
-    rows = []
-    for st in stations(session, district=False):
-        cred = creds.get(st.id)
-        if cred is None:
-            state = "not enrolled"
-        elif cred.revoked_at:
-            state = "revoked"
-        elif cred.token_hash and cred.enrollment_hash:
-            state = "new code issued"  # enrolled; a new code waits (a replaced laptop)
-        elif cred.token_hash:
-            state = "enrolled"
-        elif cred.last_sync_at:
-            state = "by file"  # never online: its files come and go with the key
-        else:
-            state = "code issued"
-        rows.append(StationStatus(st.id, st.code, st.name, st.street or "", bool(st.is_key),
-                                  state, cred.last_sync_at if cred else None,
-                                  open_conflicts.get(st.id, 0)))
-    return rows
+    conflicts (``sync.status``)."""
+    return status.station_status(session_run(session, STATUS_QUERIES))
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from station_app import __version__
 from station_app.cliutil import stdout_closed
 from station_app.domain.ids import DISTRICT_CODE
-from station_app.domain.validation import ValidationError
 
 log = logging.getLogger("sync.server.cli")
 
@@ -56,6 +55,21 @@ def _open(args):
         raise CliError(f"{_target(args)} is not a district database "
                        "(create one with: district-server init --admin USER)")
     return db
+
+
+def _snapshot(args):
+    """A read-only look at a current SQLite district with the sqlite3 driver alone
+    (``station_app.storage.fastread``; the same checks as ``_open``), or None when the
+    full path must open it."""
+    from station_app.storage.errors import DISTRICT_INIT
+    from station_app.storage.fastread import Snapshot
+
+    snap = Snapshot.open(_target(args), check=True, create_with=DISTRICT_INIT)
+    if snap is not None and not snap.is_district:
+        snap.close()
+        raise CliError(f"{_target(args)} is not a district database "
+                       "(create one with: district-server init --admin USER)")
+    return snap
 
 
 def _actor():
@@ -399,14 +413,22 @@ def cmd_backup(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from sync.district import station_status
+    snap = _snapshot(args)
+    if snap is not None:  # a current SQLite district: sqlite3 alone, no SQLAlchemy
+        from sync import district_sqlite
+        from sync.status import station_status
 
-    db = _open(args)
-    try:
-        with db.reader() as s:
-            rows = station_status(s)
-    finally:
-        db.close()
+        with snap:
+            rows = station_status(snap.run(district_sqlite.QUERIES))
+    else:
+        from sync.district import station_status
+
+        db = _open(args)
+        try:
+            with db.reader() as s:
+                rows = station_status(s)
+        finally:
+            db.close()
     print(f"{'station':<10} {_pad('name', 24)} {'enrollment':<12} {'last sync':<28} "
           "conflicts")
     for st in rows:
@@ -540,9 +562,6 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return stdout_closed()
-    except ValidationError as exc:
-        print(f"error: {'; '.join(exc.messages(lang))}", file=sys.stderr)
-        return EXIT_ERROR
     except StorageError as exc:
         print(f"error: {exc.message(lang)}", file=sys.stderr)
         return EXIT_ERROR
@@ -553,6 +572,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        validation = sys.modules.get("station_app.domain.validation")
+        if validation is not None and isinstance(exc, validation.ValidationError):
+            # (asked without importing validation: a command that never loaded it raised none)
+            print(f"error: {'; '.join(exc.messages(lang))}", file=sys.stderr)
+            return EXIT_ERROR
         log.exception("district-server %s failed", args.command)
         print(f"error: an unexpected problem ({type(exc).__name__}); details are in "
               "district-server.log in the log folder", file=sys.stderr)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station_app.domain.conflict_rules import conflict_station
 from station_app.domain.models import MODEL_BY_TABLE, SyncConflict
 from station_app.domain.services.common import actor_of, require
 from station_app.domain.validation import FieldError, ValidationError, register_messages
@@ -56,8 +57,7 @@ def _view(c: SyncConflict) -> ConflictView:
     winner, loser = json.loads(c.winner), json.loads(c.loser)
     differing = sorted(k for k in set(winner) | set(loser)
                        if k not in _SYNC_COLUMNS and winner.get(k) != loser.get(k))
-    # the station whose change met it; before revision 0008, the row's owner
-    station = c.station_id or winner.get("station_id")
+    station = conflict_station(c.station_id, winner)
     return ConflictView(c.id, c.table_name, c.row_id, station, c.detected_at,
                         winner, loser, c.loser_source, differing, c.resolved_at, c.resolution)
 

@@ -10,18 +10,35 @@ as-of date D:
   does not yet reverse);
 - tombstoned rows count for nothing;
 - quota weeks are the complete ISO weeks of D's year (Sunday on or before D).
+
+Every select of the summary is defined here once, with named parameters (``:as_of``,
+``:year_start``, ``:year``, ``:station_id``, the quota's ``:week_first`` and
+``:week_last``), and registered by name in ``QUERIES``; ``domain.figures`` puts the
+summary together from their rows. A session executes these selects; the command lines
+run them on a current SQLite file as compiled for SQLite (``metrics_sqlite``, generated
+from ``QUERIES`` by ``python -m station_app.storage.sqlgen``; a test keeps it current).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Select, and_, false, func, literal, or_, select
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, false, func, or_, select
+from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session, aliased
 
+from station_app.domain import figures
+from station_app.domain.figures import (  # noqa: F401  (part of this module's API)
+    METRICS_EXTRA,
+    PAID_KINDS,
+    Scope,
+    Summary,
+    complete_weeks,
+)
 from station_app.domain.models import (
+    Enterprise,
     Event,
     HardshipCase,
     LedgerEntry,
@@ -31,17 +48,14 @@ from station_app.domain.models import (
     WatchListEntry,
 )
 from station_app.domain.services.hardship import counting
-from station_app.domain.services.visits import WEEKLY_QUOTA
 
-
-@dataclass(frozen=True)
-class Scope:
-    as_of: date
-    station_id: str | None  # None: the whole district
-
-    @property
-    def year_start(self) -> date:
-        return date(self.as_of.year, 1, 1)
+# the named parameters (values: ``Scope.params()``; the quota adds its weeks)
+AS_OF = bindparam("as_of", type_=Date)
+YEAR_START = bindparam("year_start", type_=Date)
+YEAR = bindparam("year", type_=Integer)
+STATION = bindparam("station_id", type_=String)
+WEEK_FIRST = bindparam("week_first", type_=Date)
+WEEK_LAST = bindparam("week_last", type_=Date)
 
 
 @dataclass(frozen=True)
@@ -49,22 +63,28 @@ class Metric:
     code: str
     zh: str
     en: str
-    rows: Callable[[Scope], Select]  # the records behind the figure; "value" column for sums
+    # the records behind the figure ("value" column for sums), station-scoped or not,
+    # with the named parameters unbound
+    build: Callable[[bool], Select]
     reduce: str = "count"  # "count" or "sum"
 
-
-def _own(col, scope: Scope):
-    return col == scope.station_id if scope.station_id else literal(True)
-
-
-def _in_year(col, scope: Scope):
-    return and_(col >= scope.year_start, col <= scope.as_of)
+    def rows(self, scope: Scope) -> Select:
+        """The records behind the figure for a scope (the parameters bound)."""
+        return self.build(scope.station_id is not None).params(**scope.params())
 
 
-def _enterprise_visits(scope: Scope) -> Select:
+def _own(col, station: bool):
+    return col == STATION if station else sql_true()
+
+
+def _in_year(col):
+    return and_(col >= YEAR_START, col <= AS_OF)
+
+
+def _enterprise_visits(station: bool) -> Select:
     return select(Visit.id, Visit.visit_date, Visit.enterprise_id).where(
         Visit.deleted == false(), Visit.enterprise_id.is_not(None),
-        _in_year(Visit.visit_date, scope), _own(Visit.station_id, scope))
+        _in_year(Visit.visit_date), _own(Visit.station_id, station))
 
 
 def _listed_on_visit_date():
@@ -81,128 +101,174 @@ def _listed_on_visit_date():
     return latest == "listed"
 
 
-def _watch_visits(scope: Scope) -> Select:
-    return _enterprise_visits(scope).where(_listed_on_visit_date())
+def _watch_visits(station: bool) -> Select:
+    return _enterprise_visits(station).where(_listed_on_visit_date())
 
 
-def _key_stations(scope: Scope) -> Select:
+def _key_stations(station: bool) -> Select:
     q = select(Station.id, Station.code, Station.name).where(
         Station.deleted == false(), Station.is_key.is_(True))
-    if scope.station_id:
-        q = q.where(Station.id == scope.station_id)
+    if station:
+        q = q.where(Station.id == STATION)
     return q
 
 
-def _key_stations_visited(scope: Scope) -> Select:
+def _key_stations_visited(station: bool) -> Select:
     visited = select(Visit.target_station_id).where(
-        Visit.deleted == false(), Visit.kind == "station", _in_year(Visit.visit_date, scope))
-    return _key_stations(scope).where(Station.id.in_(visited))
+        Visit.deleted == false(), Visit.kind == "station", _in_year(Visit.visit_date))
+    return _key_stations(station).where(Station.id.in_(visited))
 
 
-def _dispute_workers(scope: Scope) -> Select:
+def _dispute_workers(station: bool) -> Select:
     return select(Visit.id, Visit.visit_date, Visit.workers_served.label("value")).where(
-        Visit.deleted == false(), Visit.kind == "dispute", _in_year(Visit.visit_date, scope),
-        _own(Visit.station_id, scope))
+        Visit.deleted == false(), Visit.kind == "dispute", _in_year(Visit.visit_date),
+        _own(Visit.station_id, station))
 
 
 def _events(kind: str, value=None):
-    def rows(scope: Scope) -> Select:
+    def rows(station: bool) -> Select:
         cols = [Event.id, Event.event_date, Event.title]
         if value is not None:
             cols.append(value.label("value"))
         return select(*cols).where(Event.deleted == false(), Event.kind == kind,
-                                   _in_year(Event.event_date, scope),
-                                   _own(Event.station_id, scope))
+                                   _in_year(Event.event_date),
+                                   _own(Event.station_id, station))
     return rows
 
 
-def _counting_entries(scope: Scope):
-    return counting(scope.as_of)
-
-
-def _cases_on_file(scope: Scope) -> Select:
+def _cases_on_file(station: bool) -> Select:
     return select(HardshipCase.id, HardshipCase.member_id).where(
         HardshipCase.deleted == false(),
         HardshipCase.status != "cancelled",
-        HardshipCase.registered_date <= scope.as_of,
-        or_(HardshipCase.exit_date.is_(None), HardshipCase.exit_date >= scope.as_of),
-        _own(HardshipCase.station_id, scope),
+        HardshipCase.registered_date <= AS_OF,
+        or_(HardshipCase.exit_date.is_(None), HardshipCase.exit_date >= AS_OF),
+        _own(HardshipCase.station_id, station),
     )
 
 
 def _cases_with(kind: str, *, cover_year: bool = False):
-    def rows(scope: Scope) -> Select:
-        cond = [_counting_entries(scope), LedgerEntry.kind == kind]
+    def rows(station: bool) -> Select:
+        cond = [counting(AS_OF), LedgerEntry.kind == kind]
         if cover_year:
-            cond.append(LedgerEntry.cover_year == scope.as_of.year)
+            cond.append(LedgerEntry.cover_year == YEAR)
         else:
-            cond.append(LedgerEntry.entry_date >= scope.year_start)
+            cond.append(LedgerEntry.entry_date >= YEAR_START)
         with_entry = select(LedgerEntry.case_id).where(*cond)
-        return _cases_on_file(scope).where(HardshipCase.id.in_(with_entry))
+        return _cases_on_file(station).where(HardshipCase.id.in_(with_entry))
     return rows
 
 
 def _paid(kind: str | None):
-    def rows(scope: Scope) -> Select:
+    def rows(station: bool) -> Select:
         q = select(LedgerEntry.id, LedgerEntry.case_id, LedgerEntry.kind,
                    LedgerEntry.amount_fen.label("value")).where(
-            _counting_entries(scope), LedgerEntry.entry_date >= scope.year_start,
-            _own(LedgerEntry.station_id, scope))
+            counting(AS_OF), LedgerEntry.entry_date >= YEAR_START,
+            _own(LedgerEntry.station_id, station))
         return q.where(LedgerEntry.kind == kind) if kind else q
     return rows
 
 
+_BUILDERS: dict[str, Callable[[bool], Select]] = {
+    "key_stations_total": _key_stations,
+    "key_stations_visited": _key_stations_visited,
+    "enterprise_visits": _enterprise_visits,
+    "enterprise_visits_watchlisted": _watch_visits,
+    "dispute_workers_served": _dispute_workers,
+    "legal_events": _events("legal"),
+    "legal_migrant_person_times": _events("legal", Event.migrant_person_times),
+    "hardship_cases_open": _cases_on_file,
+    "hardship_cases_visited": _cases_with("home_visit"),
+    "hardship_cases_insured": _cases_with("medical_mutual_aid", cover_year=True),
+    "hardship_paid_fen": _paid(None),
+    "training_events": _events("training"),
+    "training_person_times": _events("training", Event.person_times),
+    "inclusive_events": _events("inclusive"),
+    "inclusive_person_times": _events("inclusive", Event.person_times),
+}
 METRICS: dict[str, Metric] = {
-    m.code: m
-    for m in (
-        Metric("key_stations_total", "重点推进社区工联会总数", "Key stations", _key_stations),
-        Metric("key_stations_visited", "已走访重点推进社区工联会", "Key stations visited",
-               _key_stations_visited),
-        Metric("enterprise_visits", "累计走访企业（次）", "Enterprise visits", _enterprise_visits),
-        Metric("enterprise_visits_watchlisted", "其中走访重点监管企业（次）",
-               "Of them to watch-listed enterprises", _watch_visits),
-        Metric("dispute_workers_served", "劳资纠纷累计服务职工（人）",
-               "Workers served in labour disputes", _dispute_workers, "sum"),
-        Metric("legal_events", "公益法律服务活动（场）", "Legal-service events",
-               _events("legal")),
-        Metric("legal_migrant_person_times", "服务农民工（人次）",
-               "Migrant workers served (person-times)",
-               _events("legal", Event.migrant_person_times), "sum"),
-        Metric("hardship_cases_open", "在档困难职工（名）", "Hardship households on file",
-               _cases_on_file),
-        Metric("hardship_cases_visited", "已入户走访困难职工（名）",
-               "Hardship households visited", _cases_with("home_visit")),
-        Metric("hardship_cases_insured", "已购置医疗互助保障（名）",
-               "Hardship households insured", _cases_with("medical_mutual_aid",
-                                                          cover_year=True)),
-        Metric("hardship_paid_fen", "帮扶金额合计（分）", "Assistance paid (fen)", _paid(None),
-               "sum"),
-        Metric("training_events", "提素活动（场）", "Training events", _events("training")),
-        Metric("training_person_times", "提素活动受惠（人次）", "Training person-times",
-               _events("training", Event.person_times), "sum"),
-        Metric("inclusive_events", "普惠活动（场）", "Inclusive-service events",
-               _events("inclusive")),
-        Metric("inclusive_person_times", "普惠活动受惠（人次）", "Inclusive-service person-times",
-               _events("inclusive", Event.person_times), "sum"),
-    )
+    code: Metric(code, zh, en, _BUILDERS[code], reduce)
+    for code, (zh, en, reduce) in figures.FIGURES.items()
 }
-# Computed outside SQL's single select (weekly quota needs the watch-list history).
-METRICS_EXTRA = {
-    "quota_weeks_met": ("达到走访要求的周数", "Weeks meeting the visit quota"),
-    "quota_weeks_total": ("已结束的周数", "Complete weeks so far"),
+
+
+# --------------------------------------------------------------------------- the named selects
+
+
+def _figure(code: str):
+    def build(station: bool) -> Select:
+        m = METRICS[code]
+        sub = m.build(station).subquery()
+        if m.reduce == "sum":
+            return select(func.coalesce(func.sum(sub.c.value), 0))
+        return select(func.count()).select_from(sub)
+    return build
+
+
+def _quota_stations(station: bool) -> Select:
+    return select(Station.id).where(Station.deleted == false())
+
+
+def _quota_visits(station: bool) -> Select:
+    q = select(Visit.station_id, Visit.visit_date, Visit.enterprise_id).where(
+        Visit.deleted == false(), Visit.enterprise_id.is_not(None),
+        Visit.visit_date >= WEEK_FIRST, Visit.visit_date <= WEEK_LAST)
+    if station:
+        return q.where(Visit.station_id == STATION)
+    return q.where(Visit.station_id.in_(_quota_stations(False)))
+
+
+def _quota_history(station: bool) -> Select:
+    return (select(WatchListEntry.enterprise_id, WatchListEntry.entry_date,
+                   WatchListEntry.action, WatchListEntry.hlc)
+            .where(WatchListEntry.deleted == false(), WatchListEntry.entry_date <= WEEK_LAST)
+            .order_by(WatchListEntry.entry_date, WatchListEntry.hlc))
+
+
+def _quota_areas(station: bool) -> Select:
+    return select(Enterprise.id, func.coalesce(Enterprise.area_station_id, Enterprise.station_id))
+
+
+def _paid_by_kind(station: bool) -> Select:
+    paid = _paid(None)(station).subquery()
+    return select(paid.c.kind, func.sum(paid.c.value)).group_by(paid.c.kind)
+
+
+def _targets(station: bool) -> Select:
+    q = select(Target.metric, Target.scope_station_id, Target.value).where(
+        Target.year == YEAR, Target.deleted == false())
+    if station:
+        # the station's own targets and the district's (whose progress, counted over the
+        # records at hand, is the station's share on a station's file)
+        q = q.where(or_(Target.scope_station_id == STATION, Target.scope_station_id.is_(None)))
+    return q.order_by(Target.metric, Target.scope_station_id)
+
+
+def _station_name(station: bool) -> Select:
+    return select(Station.code, Station.name).where(Station.id == STATION)
+
+
+# Every select of the summary by name; each is built station-scoped (True) or not.
+QUERIES: dict[str, Callable[[bool], Select]] = {
+    **{f"metric:{code}": _figure(code) for code in METRICS},
+    "quota_stations": _quota_stations,
+    "quota_visits": _quota_visits,
+    "quota_history": _quota_history,
+    "quota_areas": _quota_areas,
+    "paid_by_kind": _paid_by_kind,
+    "targets": _targets,
+    "station_name": _station_name,
 }
-PAID_KINDS = ("home_visit", "condolence", "medical_mutual_aid", "education_aid", "winter",
-              "summer", "legal_aid", "other")
+
+
+def session_run(session: Session) -> figures.Run:
+    """``figures.Run`` over a session: the named select, executed."""
+    def run(name: str, station: bool, params) -> list:
+        return list(session.execute(QUERIES[name](station), dict(params)).all())
+    return run
 
 
 def metric_value(session: Session, code: str, scope: Scope) -> int:
-    m = METRICS[code]
-    sub = m.rows(scope).subquery()
-    if m.reduce == "sum":
-        q = select(func.coalesce(func.sum(sub.c.value), 0))
-    else:
-        q = select(func.count()).select_from(sub)
-    return int(session.execute(q).scalar_one())
+    return figures.figure_value(session_run(session), code, scope)
 
 
 def metric_rows(session: Session, code: str, scope: Scope) -> list:
@@ -210,102 +276,11 @@ def metric_rows(session: Session, code: str, scope: Scope) -> list:
     return list(session.execute(METRICS[code].rows(scope)).all())
 
 
-@dataclass
-class Summary:
-    as_of: date
-    station_id: str | None
-    values: dict[str, int] = field(default_factory=dict)
-    paid_by_kind: dict[str, int] = field(default_factory=dict)
-    # (metric, scope station id or None, target value, progress)
-    targets: list[tuple[str, str | None, int, int]] = field(default_factory=list)
-
-
-def _complete_weeks(as_of: date) -> list[tuple[date, date]]:
-    """The complete ISO weeks of the ISO year of D's calendar year, Sunday on or before D."""
-    year = as_of.year
-    monday = date.fromisocalendar(year, 1, 1)
-    weeks = []
-    while True:
-        sunday = monday + timedelta(days=6)
-        if sunday > as_of or monday.isocalendar()[0] != year:
-            break
-        weeks.append((monday, sunday))
-        monday += timedelta(days=7)
-    return weeks
-
-
 def quota_weeks(session: Session, scope: Scope) -> tuple[int, int]:
     """(station-weeks meeting the quota, station-weeks counted) for the scope."""
-    weeks = _complete_weeks(scope.as_of)
-    if not weeks:
-        return 0, 0
-    first, last = weeks[0][0], weeks[-1][1]
-    if scope.station_id:
-        station_ids = [scope.station_id]
-    else:
-        station_ids = list(session.execute(
-            select(Station.id).where(Station.deleted == false())).scalars())
-    visits = session.execute(
-        select(Visit.station_id, Visit.visit_date, Visit.enterprise_id).where(
-            Visit.deleted == false(), Visit.enterprise_id.is_not(None),
-            Visit.visit_date >= first, Visit.visit_date <= last,
-            Visit.station_id.in_(station_ids))
-    ).all()
-    history = session.execute(
-        select(WatchListEntry.enterprise_id, WatchListEntry.entry_date, WatchListEntry.action,
-               WatchListEntry.hlc)
-        .where(WatchListEntry.deleted == false(), WatchListEntry.entry_date <= last)
-        .order_by(WatchListEntry.entry_date, WatchListEntry.hlc)
-    ).all()
-    from station_app.domain.models import Enterprise
-
-    area = dict(session.execute(select(
-        Enterprise.id, func.coalesce(Enterprise.area_station_id, Enterprise.station_id))).all())
-    by_station_week: dict[tuple[str, date], list[str]] = {}
-    for sid, d, eid in visits:
-        monday = d - timedelta(days=d.weekday())
-        by_station_week.setdefault((sid, monday), []).append(eid)
-    met = 0
-    hist_i = 0
-    status: dict[str, str] = {}
-    for monday, sunday in weeks:
-        while hist_i < len(history) and history[hist_i][1] <= sunday:
-            status[history[hist_i][0]] = history[hist_i][2]
-            hist_i += 1
-        listed = {e for e, a in status.items() if a == "listed"}
-        for sid in station_ids:
-            visited = by_station_week.get((sid, monday), [])
-            own_listed = {e for e in listed if area.get(e) == sid}
-            if len(visited) >= WEEKLY_QUOTA and own_listed <= set(visited):
-                met += 1
-    return met, len(weeks) * len(station_ids)
+    return figures.quota_weeks(session_run(session), scope)
 
 
 def compute_summary(session: Session, as_of: date, station_id: str | None = None) -> Summary:
     """Every figure of the catalogue for a station (or the district) as of a date."""
-    scope = Scope(as_of, station_id)
-    summary = Summary(as_of, station_id)
-    for code in METRICS:
-        summary.values[code] = metric_value(session, code, scope)
-    summary.values["quota_weeks_met"], summary.values["quota_weeks_total"] = quota_weeks(
-        session, scope)
-    paid = _paid(None)(scope).subquery()
-    summary.paid_by_kind = {
-        kind: int(total)
-        for kind, total in session.execute(
-            select(paid.c.kind, func.sum(paid.c.value)).group_by(paid.c.kind))
-    }
-    tq = select(Target).where(Target.year == as_of.year, Target.deleted == false())
-    if station_id:
-        # the station's own targets and the district's (whose progress, counted over the
-        # records at hand, is the station's share on a station's file)
-        tq = tq.where(or_(Target.scope_station_id == station_id,
-                          Target.scope_station_id.is_(None)))
-    for t in session.execute(tq.order_by(Target.metric, Target.scope_station_id)).scalars():
-        if t.scope_station_id == station_id:
-            progress = summary.values.get(t.metric, 0)
-        else:
-            progress = (metric_value(session, t.metric, Scope(as_of, t.scope_station_id))
-                        if t.metric in METRICS else 0)
-        summary.targets.append((t.metric, t.scope_station_id, t.value, progress))
-    return summary
+    return figures.compute_summary(session_run(session), as_of, station_id)

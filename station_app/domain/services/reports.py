@@ -9,14 +9,19 @@ rows whose ``value`` adds up to it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import EVENT_KIND, HARDSHIP_CATEGORY, LEDGER_KIND, label
+from station_app.domain.figures import (  # noqa: F401  (part of this module's API)
+    RecordList,
+    Report,
+    figure_label,
+    figure_text,
+    summary_report,
+)
 from station_app.domain.models import (
     Enterprise,
     Event,
@@ -26,54 +31,12 @@ from station_app.domain.models import (
     Station,
     Visit,
 )
-from station_app.domain.services.metrics import (
-    METRICS,
-    METRICS_EXTRA,
-    Scope,
-    Summary,
-    compute_summary,
-)
+from station_app.domain.services.metrics import METRICS, Scope, session_run
 from station_app.domain.validation import format_fen
 
 # column titles (zh, en)
 _DATE = ("日期", "Date")
 _STATION = ("站点", "Station")
-
-
-@dataclass
-class RecordList:
-    code: str
-    columns: list[tuple[str, str]]
-    rows: list[tuple[Any, ...]]
-
-
-@dataclass
-class Report:
-    """A summary (one station or the district) with the lists behind its figures."""
-
-    summary: Summary
-    station_code: str | None
-    station_name: str | None
-    lists: dict[str, RecordList] = field(default_factory=dict)
-
-    def figures(self, lang: str = "zh") -> list[tuple[str, str, int]]:
-        """(code, label, value) of every figure (money: the value in fen, the label in
-        yuan, as ``figure_text`` shows it)."""
-        return [(code, figure_label(code, lang), value)
-                for code, value in self.summary.values.items()]
-
-
-def figure_label(code: str, lang: str = "zh") -> str:
-    """A figure's name as people read it; a sum of money is named in yuan."""
-    zh = lang.startswith("zh")
-    m = METRICS.get(code)
-    text = (m.zh if zh else m.en) if m else METRICS_EXTRA[code][0 if zh else 1]
-    return text.replace("（分）", "（元）").replace("(fen)", "(yuan)")
-
-
-def figure_text(code: str, value: int) -> str:
-    """A figure's value as shown: money in yuan with two decimals, counts grouped."""
-    return format_fen(value, grouping=True) if code.endswith("_fen") else f"{value:,}"
 
 
 def _stations(session: Session) -> dict[str, str]:
@@ -146,12 +109,7 @@ def record_list(session: Session, code: str, scope: Scope, lang: str = "zh") -> 
 def build_report(session: Session, as_of: date, station_id: str | None = None, *,
                  with_lists: bool = True, lang: str = "zh") -> Report:
     """The summary as of a date for a station (or the district), with its lists."""
-    summary = compute_summary(session, as_of, station_id)
-    code = name = None
-    if station_id:
-        st = session.get(Station, station_id)
-        code, name = (st.code, st.name) if st is not None else (None, None)
-    report = Report(summary, code, name)
+    report = summary_report(session_run(session), as_of, station_id)
     if with_lists:
         scope = Scope(as_of, station_id)
         for metric in METRICS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.ids import DISTRICT_CODE, DISTRICT_OWNER_ID, station_id_for, target_id_for
@@ -61,12 +61,19 @@ def set_station(session: Session, code: Any, **changes: Any) -> Station:
     return upsert_station(session, code, **changes)
 
 
-def stations(session: Session, *, district: bool = True) -> list[Station]:
-    """The stations by code; ``district=False`` leaves out the district's own row."""
-    q = select(Station).where(Station.deleted == false()).order_by(Station.code)
+def stations_select(*columns, district: bool = True) -> Select:
+    """The stations (or these columns of them) by code; ``district=False`` leaves out the
+    district's own row."""
+    q = select(*(columns or (Station,))).where(Station.deleted == false()).order_by(
+        Station.code)
     if not district:
         q = q.where(Station.code != DISTRICT_CODE)
-    return list(session.execute(q).scalars())
+    return q
+
+
+def stations(session: Session, *, district: bool = True) -> list[Station]:
+    """The stations by code; ``district=False`` leaves out the district's own row."""
+    return list(session.execute(stations_select(district=district)).scalars())
 
 
 def station_names(session: Session) -> dict[str, tuple[str, str]]:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND
+from station_app.domain.figures import WEEKLY_QUOTA
 from station_app.domain.models import Enterprise, Station, Visit
 from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.services.enterprises import is_watch_listed, watch_listed_ids
@@ -28,9 +29,6 @@ from station_app.domain.validation import (
     parse_int,
     parse_text,
 )
-
-WEEKLY_QUOTA = 2
-
 
 
 def week_bounds(iso_year: int, iso_week: int) -> tuple[date, date]:
