@@ -73,6 +73,10 @@ def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.get_backend_name() == "postgresql":
+        from station_app.domain.models import use_dialect
+
+        use_dialect("postgresql")  # the models' PostgreSQL-only options
     if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
         # No server-side prepared statements: psycopg prepares a query after a few runs,
         # and PostgreSQL may then keep a plan made while a table was nearly empty (a push

@@ -7,13 +7,14 @@ line (``alembic -x url=...``) is supported for developers writing new revisions.
 from alembic import context
 from sqlalchemy import create_engine
 
-from station_app.domain.models import Base
+from station_app.domain.models import Base, use_dialect
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _run(connection) -> None:
+    use_dialect(connection.dialect.name)  # the models' options for this database
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
