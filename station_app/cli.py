@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import stdout_closed
+from station_app.cliutil import skip_final_collection, stdout_closed
 from station_app.logs import setup_logging
 from station_app.paths import default_db_path
 
@@ -52,10 +52,24 @@ def _db_path(args) -> Path:
     return args.db if args.db is not None else default_db_path()
 
 
+# the databases this command opened, closed (checkpointed) when it ends, whatever happens
+_OPENED: list = []
+
+
+def _close_opened() -> None:
+    while _OPENED:
+        db = _OPENED.pop()
+        try:
+            db.close()
+        except Exception:  # closing must not hide what the command said
+            log.debug("closing the database failed", exc_info=True)
+
+
 def _open(args, *, check: bool = True, writes: bool = False):
     from station_app.storage.database import open_database
 
     db = open_database(_db_path(args), check=check)
+    _OPENED.append(db)
     if writes:
         db.daily_backup()  # the first write of the day keeps yesterday's state
     return db
@@ -418,7 +432,9 @@ def _open_target(args):
     from station_app.storage.database import open_database
 
     target = args.db if args.db else str(default_db_path())
-    return open_database(target, check=False)
+    db = open_database(target, check=False)
+    _OPENED.append(db)
+    return db
 
 
 def _scope(db, code: str | None) -> str | None:
@@ -456,16 +472,13 @@ def cmd_report(args) -> int:
         from station_app.domain.services.reports import build_report
 
         db = _open_target(args)
-        try:
-            with db.reader() as s:
-                report = build_report(s, as_of, _scope(db, args.station),
-                                      with_lists=bool(args.xlsx), lang=lang)
-            if args.xlsx:
-                from station_app.exchange.xlsx_export import export_report
+        with db.reader() as s:
+            report = build_report(s, as_of, _scope(db, args.station),
+                                  with_lists=bool(args.xlsx), lang=lang)
+        if args.xlsx:
+            from station_app.exchange.xlsx_export import export_report
 
-                export_report(report, args.xlsx, lang=lang)
-        finally:
-            db.close()
+            export_report(report, args.xlsx, lang=lang)
     if args.json:
         s = report.summary
         print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
@@ -490,34 +503,31 @@ def cmd_export(args) -> int:
 
     lang = _lang()
     db = _open_target(args)
-    try:
-        scope = _scope(db, args.station)
-        year = args.year or date.today().year
-        with db.reader() as s:
-            if args.kind == "roster":
-                n = xe.export_roster(s, args.file, scope, lang=lang,
-                                     as_of=_date_arg(args.as_of, "--as-of"))
-            elif args.kind == "ledger":
-                n = xe.export_ledger(s, args.file, scope, year, lang=lang)
-            elif args.kind == "casefiles":
-                from sqlalchemy import false, select
+    scope = _scope(db, args.station)
+    year = args.year or date.today().year
+    with db.reader() as s:
+        if args.kind == "roster":
+            n = xe.export_roster(s, args.file, scope, lang=lang,
+                                 as_of=_date_arg(args.as_of, "--as-of"))
+        elif args.kind == "ledger":
+            n = xe.export_ledger(s, args.file, scope, year, lang=lang)
+        elif args.kind == "casefiles":
+            from sqlalchemy import false, select
 
-                from station_app.domain.models import HardshipCase
+            from station_app.domain.models import HardshipCase
 
-                q = select(HardshipCase.id).where(HardshipCase.deleted == false(),
-                                                  HardshipCase.status != "cancelled")
-                if scope:
-                    q = q.where(HardshipCase.station_id == scope)
-                n = xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
-                                         lang=lang)
-            elif args.kind == "visits":
-                start = _date_arg(args.date_from or f"{year}-01-01", "--from")
-                end = _date_arg(args.date_to or f"{year}-12-31", "--to")
-                n = xe.export_visits(s, args.file, scope, start, end, lang=lang)
-            else:
-                n = xe.export_events(s, args.file, scope, year, lang=lang)
-    finally:
-        db.close()
+            q = select(HardshipCase.id).where(HardshipCase.deleted == false(),
+                                              HardshipCase.status != "cancelled")
+            if scope:
+                q = q.where(HardshipCase.station_id == scope)
+            n = xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
+                                     lang=lang)
+        elif args.kind == "visits":
+            start = _date_arg(args.date_from or f"{year}-01-01", "--from")
+            end = _date_arg(args.date_to or f"{year}-12-31", "--to")
+            n = xe.export_visits(s, args.file, scope, start, end, lang=lang)
+        else:
+            n = xe.export_events(s, args.file, scope, year, lang=lang)
     print(f"{n} row(s) written to {args.file}")
     return 0
 
@@ -773,6 +783,10 @@ def main(argv: list[str] | None = None) -> int:
         print("error: an unexpected problem; details are in the log file "
               "(station-admin.log in the log folder)", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        _close_opened()
+        if argv is None:  # the program itself, about to exit
+            skip_final_collection()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What both command lines (``station-admin``, ``district-server``) share: a quiet stop
-when the reader of their output goes away, and the check for an optional extra. Only the
-standard library: imported before any command runs."""
+when the reader of their output goes away, the check for an optional extra, and a quick
+exit. Only the standard library: imported before any command runs."""
 
 from __future__ import annotations
 
@@ -35,3 +35,16 @@ def missing_module(*names: str) -> str | None:
         except ImportError as exc:
             return getattr(exc, "name", None) or name
     return None
+
+
+def skip_final_collection() -> None:
+    """For a command line about to exit — its work done, its databases closed — leave the
+    objects it made (SQLAlchemy's above all: tens of thousands) to the end of the process
+    instead of the interpreter's last garbage collection over every one of them, which
+    took 60–90 ms of a 10-row import's half second. Exit handlers (logging's shutdown
+    among them) and the flushing of standard output still run. Only for the program
+    itself (``main()`` called without arguments): a test calling ``main([...])`` keeps
+    its collector."""
+    import gc
+
+    gc.freeze()

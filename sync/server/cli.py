@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import stdout_closed
+from station_app.cliutil import skip_final_collection, stdout_closed
 from station_app.domain.ids import DISTRICT_CODE
 
 log = logging.getLogger("sync.server.cli")
@@ -581,6 +581,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: an unexpected problem ({type(exc).__name__}); details are in "
               "district-server.log in the log folder", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if argv is None:  # the program itself, about to exit (every command closed its
+            skip_final_collection()  # database)
 
 
 if __name__ == "__main__":
