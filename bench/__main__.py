@@ -247,10 +247,10 @@ def bench_bulk(table: Table, n: int) -> None:
 
 
 BENCHES = ("register", "search", "bulk", "startup", "members-page", "sync-push", "sync-pg",
-           "sync-clients", "import", "export", "summary")
+           "sync-clients", "import", "export", "summary", "cli")
 GROUPS = {"station": ("register", "search", "bulk"), "ui": ("startup", "members-page"),
           "sync": ("sync-push", "sync-pg", "sync-clients"),
-          "exchange": ("import", "export", "summary")}
+          "exchange": ("import", "export", "summary"), "cli": ("cli",)}
 
 
 def _selected(only: str | None) -> list[str]:
@@ -357,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import exchange
 
         guarded("summary", exchange.bench_summary, CACHE, demo_db)
+    if "cli" in benches:
+        from bench import cli
+
+        guarded("cli", cli.run, reps=3 if args.quick else 7)
     table.print()
     # PySide6 objects made by the UI benches can crash CPython's final garbage collection
     # (a known shutdown-order problem); the figures are printed, so leave at once.
