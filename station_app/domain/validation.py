@@ -607,24 +607,69 @@ def _parse_county(value: str) -> _Area:
 
 
 class _AreaTable:
-    """6-digit area code -> ``_Area``; a county's entry is parsed when first asked for
-    (an import of ten rows asks for a few of the ~7,000)."""
+    """6-digit area code -> ``_Area`` over the text of ``cn/loc.dat``. An import of ten
+    rows asks for a few codes of the ~7,000: each is found in the text (its province's
+    line, then the county's line in that province's block); the whole file is scanned
+    once only when a code is not found that way, or after many look-ups. A county's
+    years are parsed when its code is first asked for."""
 
-    def __init__(self, raw: dict[str, str]):
-        self._raw = raw
-        self._parsed: dict[str, _Area] = {}
+    SCAN_AFTER = 64
+
+    def __init__(self, text: str):
+        self._text = "\n" + text
+        self._all: dict[str, str] | None = None
+        self._lookups = 0
+        self._parsed: dict[str, _Area | None] = {}
+
+    def _scan(self) -> dict[str, str]:
+        if self._all is None:
+            self._all = _scan_areas(self._text)
+        return self._all
+
+    def _find(self, code: str) -> str | None:
+        """The county value of a code found the quick way (a two-level file: the
+        province's line at the margin, the county's four digits indented two), else
+        None — the code is then looked up in the scanned file."""
+        text = self._text
+        at = text.find(f"\n{code[:2]} ")
+        if at < 0:
+            return None
+        end = at + 1
+        while True:  # the province's block ends at the next line at the margin
+            end = text.find("\n", end + 1)
+            if end < 0 or (end + 1 < len(text) and not text[end + 1].isspace()):
+                break
+        block = text[at:end] if end >= 0 else text[at:]
+        line_at = block.find(f"\n  {code[2:]} ")
+        if line_at < 0:
+            return None
+        line_end = block.find("\n", line_at + 1)
+        props = block[line_at + 8:line_end if line_end >= 0 else len(block)]
+        key = props.find('county="')
+        if key < 0 or (key > 0 and not props[key - 1].isspace()):
+            return None
+        start = key + len('county="')
+        return props[start:props.index('"', start)]
+
+    def _value(self, code: str) -> str | None:
+        if self._all is None and self._lookups < self.SCAN_AFTER:
+            self._lookups += 1
+            found = self._find(code)
+            if found is not None:
+                return found
+        return self._scan().get(code)
+
+    def __bool__(self) -> bool:  # without scanning: is there a file at all?
+        return len(self._text) > 1
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._scan())
 
     def get(self, code: str) -> _Area | None:
-        area = self._parsed.get(code)
-        if area is None:
-            value = self._raw.get(code)
-            if value is None:
-                return None
-            area = self._parsed[code] = _parse_county(value)
-        return area
+        if code not in self._parsed:
+            value = self._value(code)
+            self._parsed[code] = None if value is None else _parse_county(value)
+        return self._parsed[code]
 
     def __getitem__(self, code: str) -> _Area:
         area = self.get(code)
@@ -660,12 +705,17 @@ def _area_table() -> _AreaTable:
     with ``county="..."``.  A county value may carry its years of use, e.g.
     ``[-2010]崇文区`` or ``[1982-1999]昌平县,[2000-]...`` (inclusive years).  Returns an
     empty table when the data cannot be read; callers then skip the 6-digit checks.
-    The file is read once with plain string operations; a county's years are parsed
-    when its code is looked up.
+    The file is read as text; codes are looked up in it (``_AreaTable``).
     """
     raw = _stdnum_data("cn/loc.dat")
     if raw is None:  # stdnum missing or packaged differently: no area checks
-        return _AreaTable({})
+        return _AreaTable("")
+    return _AreaTable(raw)
+
+
+def _scan_areas(raw: str) -> dict[str, str]:
+    """Every 6-digit code of ``loc.dat`` -> its county value (unparsed), with plain string
+    operations over the prefix file's lines."""
     table: dict[str, str] = {}
     stack: list[tuple[int, str]] = []  # (indent, prefix so far)
     for line in raw.splitlines():
@@ -690,7 +740,7 @@ def _area_table() -> _AreaTable:
                 if len(parent) + len(p) == 6:
                     table[parent + p] = county
         stack.append((indent, parent + prefixes[0]))
-    return _AreaTable(table)
+    return table
 
 
 @functools.lru_cache(maxsize=8192)  # a roster repeats a few areas and birth years: an import asks 100,000 times

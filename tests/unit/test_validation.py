@@ -324,10 +324,18 @@ def test_area_table_reads_every_county_of_the_file_as_a_full_parse_does():
         if len(parent + m.group(2)) == 6 and "county" in props:
             full[parent + m.group(2)] = v._parse_county(props["county"])
         stack.append((indent, parent + m.group(2)))
+    raw = v._stdnum_data("cn/loc.dat")
+    quick = v._AreaTable(raw)  # each code found in the text, never scanned
+    quick.SCAN_AFTER = 10**6
+    assert all(quick.get(code) == area for code, area in full.items())
+    assert quick._all is None
+    for absent in ("119999", "000000", "990105", "440399"):
+        assert absent not in full and quick.get(absent) is None
     table = v._area_table()
     assert len(table) == len(full)
     assert all(table[code] == area for code, area in full.items())
     assert table.get("119999") is None
+    assert not v._AreaTable("")
 
 
 def test_known_current_area_has_no_warning():
