@@ -5,7 +5,8 @@
 #   sh scripts/ensure-system-deps.sh run    what `make run` needs: the shared libraries of the
 #                                           Qt plugins and PySide6 modules the app loads, CJK fonts
 #   sh scripts/ensure-system-deps.sh test   run + the PostgreSQL server and Xvfb (`make test`)
-#   sh scripts/ensure-system-deps.sh dist   run + Xvfb for the frozen app's self-test (`make dist`)
+#   sh scripts/ensure-system-deps.sh dist   run + Xvfb for the frozen app's self-test, binutils
+#                                           (objdump) and libpython3.X for PyInstaller (`make dist`)
 #
 # Safe to run again: when everything is installed it prints nothing and exits 0 (one dpkg-query).
 # Missing packages are installed with apt-get (as root, or with `sudo -n` when that needs no
@@ -43,6 +44,10 @@ run        libcups2
 test       postgresql-15|postgresql
 # Xvfb and xauth (xvfb-run needs both): the UI tests, the frozen app self-test (QT_QPA_PLATFORM=xcb)
 test,dist  xvfb xauth
+# PyInstaller (make dist) on Linux: objdump (binutils) to find the libraries of each binary,
+# and the shared library of the python3 the venv is made from, which it bundles (Debian 12:
+# libpython3.11; Ubuntu 24.04: libpython3.12t64; Debian 13: libpython3.13)
+dist       binutils libpython3.11|libpython3.12|libpython3.13
 '
 # CJK fonts for the Chinese interface, only when fontconfig knows none (fc-list :lang=zh is empty)
 CJK_FONTS='fonts-noto-cjk'

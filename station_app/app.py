@@ -172,8 +172,25 @@ class DatabaseLoader:
         return self._db
 
 
+def utf8_locale() -> None:
+    """Qt needs a UTF-8 locale; with none set (a bare session: no LANG, or LANG=C) it warns
+    and switches by itself. The python3 command coerces such a locale to UTF-8 (PEP 538);
+    the frozen app does it here, before Qt starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = os.environ.get(name)
+        if value:  # the first one set decides
+            if value not in ("C", "POSIX"):
+                return
+            break
+    os.environ["LC_CTYPE"] = "C.UTF-8"
+    os.environ.pop("LC_ALL", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    utf8_locale()
     from station_app.logs import setup_logging
 
     setup_logging("station-app")

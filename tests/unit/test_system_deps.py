@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,21 @@ def test_the_test_and_dist_lists_add_postgresql_and_xvfb():
     for mode in ("run", "dist"):
         assert not any(name.startswith("postgresql") for name in lists[mode])
     assert cjk_fonts() == ["fonts-noto-cjk"]
+
+
+def test_the_dist_list_adds_what_pyinstaller_needs():
+    """PyInstaller stops at once on Linux without objdump ("On Linux, objdump is required"),
+    which Debian ships in binutils, and without the shared library of the Python it freezes
+    ("Python shared library ('libpython3.11.so.1.0') was not found!"), which Debian ships apart
+    from python3 (libpython3.11): make dist installs both; make run and make test need neither."""
+    lists = script_lists()
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    libpython = [e for e in lists["dist"] if e.startswith("libpython3")]
+    assert "binutils" in lists["dist"], "make dist runs PyInstaller, which needs objdump"
+    assert len(libpython) == 1 and f"libpython{version}" in libpython[0].split("|"), \
+        f"make dist freezes Python {version}: PyInstaller needs libpython{version}.so"
+    for mode in ("run", "test"):
+        assert "binutils" not in lists[mode] and libpython[0] not in lists[mode]
 
 
 def test_the_readme_names_every_package_of_the_list():
