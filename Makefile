@@ -30,7 +30,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PIP) install --quiet -e ".[gui,server,dev]"
 	@touch $@
 
-install: $(VENV)/.installed-gui system-deps
+# (a venv set up for the tests has the gui extra already: make run after make test
+# installs nothing again)
+install: $(if $(wildcard $(VENV)/.installed-dev),$(VENV)/.installed-dev,$(VENV)/.installed-gui) system-deps
 install-dev: $(VENV)/.installed-dev system-deps-test
 
 # The system packages (Debian/Ubuntu) each command needs: the shared libraries of the Qt

@@ -106,7 +106,7 @@ def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | 
                        (Station, station_ids)):
         if ids:
             names.update(session.execute(select(model.id, model.name)
-                                         .where(model.id.in_(ids))).tuples().all())
+                                         .where(model.id.in_(ids))).all())
     out = []
     for (table, row_id, _given), row in zip(rows, values, strict=True):
         label = row.get("name") or row.get("title")
