@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import skip_final_collection, stdout_closed
+from station_app.cliutil import parse_args, skip_final_collection, stdout_closed
 from station_app.logs import setup_logging
 from station_app.paths import default_db_path
 
@@ -752,8 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(build_parser(), argv)
     setup_logging("station-admin", verbose=args.verbose, stderr=True)
     lang = _lang()
     from station_app.storage.backup import BackupError

@@ -27,6 +27,19 @@ def stdout_closed() -> int:
     return EXIT_PIPE
 
 
+def parse_args(parser, argv: list[str] | None):
+    """``parser.parse_args(argv)``; when it printed (``--help``, ``--version``, a usage
+    error) and exits, a reader gone away ends it like a command's output (status 141)."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise SystemExit(stdout_closed()) from None
+        raise
+
+
 def missing_module(*names: str) -> str | None:
     """The first of these modules that cannot be imported (None when all can)."""
     for name in names:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import skip_final_collection, stdout_closed
+from station_app.cliutil import parse_args, skip_final_collection, stdout_closed
 from station_app.domain.ids import DISTRICT_CODE
 
 log = logging.getLogger("sync.server.cli")
@@ -550,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(build_parser(), argv)
     from station_app.logs import setup_logging
     from station_app.storage.errors import StorageError
 

@@ -143,30 +143,47 @@ def test_a_missing_database_names_the_command_that_creates_it(cli, form, tmp_pat
 # --------------------------------------------------------------------------- a closed pipe
 
 
-def closed_pipe_run(cmd: list[str]) -> subprocess.CompletedProcess:
+def closed_pipe_run(cmd: list[str], buffered: bool) -> subprocess.CompletedProcess:
     """Run with standard output a pipe whose reader has already gone: every write fails
-    (EPIPE), as for `cmd | head -1` once head has its line."""
+    (EPIPE), as for `cmd | head -1` once head has its line. Buffered (as a terminal-less
+    run is by default: the failure shows when the buffer is flushed) or not
+    (PYTHONUNBUFFERED: at the first line)."""
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
     r, w = os.pipe()
     os.close(r)
     try:
-        return run(cmd, stdout=w)
+        return run(cmd, stdout=w, env=env)
     finally:
         os.close(w)
 
 
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("argv", [
     ["report"], ["report", "--json"], ["conflicts", "list", "--all"], ["user", "list"],
-    ["summary"],
+    ["summary"], ["export", "roster", "OUT"],
 ])
-def test_station_admin_stops_quietly_when_its_reader_goes(station, argv):
-    result = closed_pipe_run([*STATION_CLI, *argv, "--db", str(station)])
+def test_station_admin_stops_quietly_when_its_reader_goes(station, argv, buffered, tmp_path):
+    argv = [str(tmp_path / "roster.xlsx") if a == "OUT" else a for a in argv]
+    result = closed_pipe_run([*STATION_CLI, *argv, "--db", str(station)], buffered)
     assert (result.returncode, result.stderr) == (EXIT_PIPE, "")
 
 
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("argv", [["status"], ["conflicts", "list", "--all"],
                                   ["duplicates"]])
-def test_district_server_stops_quietly_when_its_reader_goes(district, argv):
-    result = closed_pipe_run([*DISTRICT_CLI, *argv, "--db", str(district)])
+def test_district_server_stops_quietly_when_its_reader_goes(district, argv, buffered):
+    result = closed_pipe_run([*DISTRICT_CLI, *argv, "--db", str(district)], buffered)
+    assert (result.returncode, result.stderr) == (EXIT_PIPE, "")
+
+
+@pytest.mark.parametrize("cli", [STATION_CLI, DISTRICT_CLI], ids=["station-admin",
+                                                                  "district-server"])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"]])
+def test_help_stops_quietly_when_its_reader_goes(cli, argv):
+    result = closed_pipe_run([*cli, *argv], buffered=True)
     assert (result.returncode, result.stderr) == (EXIT_PIPE, "")
 
 
