@@ -102,10 +102,22 @@ def self_test() -> int:
     return run()
 
 
+def frozen_postgres_message(lang: str) -> str:
+    """The packaged app has no PostgreSQL driver (build.spec leaves psycopg out)."""
+    if lang == "zh":
+        return ("这个安装包只能打开 SQLite 格式的区总工会数据库文件，不能连接 PostgreSQL。"
+                "请在装有 Python 的电脑上安装 station_app 软件包（pip install "
+                "\"station_app-….whl[gui,server]\"），再用 station-app --db 打开该地址。")
+    return ("This packaged app opens SQLite district files only; it cannot connect to "
+            "PostgreSQL. Install the station_app package with pip (pip install "
+            "\"station_app-….whl[gui,server]\") and open the address with station-app --db.")
+
+
 def run_district(app, target, lang: str, settings) -> int:
     """The district view: the district database (a file or a PostgreSQL URL), a district
     administrator's login, the district pages."""
     from station_app.storage.database import StorageError, open_database
+    from station_app.storage.errors import MissingExtraError
     from station_app.ui.context import AppContext
     from station_app.ui.dialogs import LoginDialog
     from station_app.ui.main_window import MainWindow
@@ -113,6 +125,10 @@ def run_district(app, target, lang: str, settings) -> int:
 
     try:
         db = open_database(target, check=False)
+    except MissingExtraError as exc:
+        QMessageBox.critical(None, "Station app", frozen_postgres_message(lang)
+                             if getattr(sys, "frozen", False) else exc.message(lang))
+        return 1
     except StorageError as exc:
         QMessageBox.critical(None, "Station app", exc.message(lang))
         return 1

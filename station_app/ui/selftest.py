@@ -133,12 +133,31 @@ def _run(app, tmp: Path, errors: _Errors, say: Callable[[str], None]) -> None:
         say(f"sync by file: {rows} rows sent, {applied} applied at the district")
         if not applied:
             raise SelfTestFailed("the district applied nothing of the station's file")
+        if getattr(sys, "frozen", False):
+            _frozen_refuses_postgres(say)
         _open_every_page(app, station, "admin", PAGES, errors, say, district_view=False)
         _open_every_page(app, dist, "district", DISTRICT_PAGES, errors, say,
                          district_view=True)
     finally:
         station.close()
         dist.close()
+
+
+def _frozen_refuses_postgres(say: Callable[[str], None]) -> None:
+    """The packaged app has no PostgreSQL driver: a PostgreSQL address gets the message
+    that says so (docs/CLIENT.md), not a crash."""
+    from station_app.storage.database import open_database
+    from station_app.storage.errors import MissingExtraError
+
+    try:
+        open_database("postgresql+psycopg://selftest@127.0.0.1:9/none", check=False)
+    except MissingExtraError:
+        say("PostgreSQL address: refused with the message of a build without psycopg")
+        return
+    except Exception as exc:  # noqa: BLE001 - any other outcome is the failure
+        raise SelfTestFailed(f"a PostgreSQL address gave {exc!r}, not the message that "
+                             "this build opens SQLite files only") from exc
+    raise SelfTestFailed("a PostgreSQL address opened in a build without psycopg")
 
 
 def _open_every_page(app, db, username: str, pages, errors: _Errors,

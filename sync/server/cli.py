@@ -16,7 +16,6 @@ from pathlib import Path
 
 from station_app import __version__
 from station_app.cliutil import parse_args, skip_final_collection, stdout_closed
-from station_app.domain.ids import DISTRICT_CODE
 
 log = logging.getLogger("sync.server.cli")
 
@@ -96,8 +95,7 @@ def _read_password(args, user: str) -> str:
 
 
 def cmd_init(args) -> int:
-    from station_app.domain.ids import DISTRICT_OWNER_ID
-    from station_app.domain.services import users
+    from station_app.domain.services.setup import init_district
     from station_app.storage.database import open_database
 
     password = _read_password(args, args.admin)
@@ -108,14 +106,7 @@ def cmd_init(args) -> int:
         if db.station_id:
             raise CliError(f"{target} is already initialised "
                            f"({'a district' if db.is_district else 'a station'} database)")
-        with db.session() as s:
-            db.set_state("station_id", DISTRICT_OWNER_ID, session=s)
-            db.set_state("station_code", DISTRICT_CODE, session=s)
-            s.info["ctx"].station_id = DISTRICT_OWNER_ID
-            s.info["ctx"].district = True
-            users.create_user(s, args.admin, password, "district_admin", args.display_name,
-                              bootstrap=True)
-        db.refresh_identity()
+        init_district(db, args.admin, password, display_name=args.display_name)
     except Exception:
         db.close()
         if new_file:  # leave no half-made file behind
