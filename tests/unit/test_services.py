@@ -676,11 +676,11 @@ def test_review_and_file_queries(db, clerk, admin, db_path):
     with pytest.raises(ValidationError) as err:
         with db.session(admin) as s:
             hardship.exit_case(s, old.id, "2026-02-01", "再次")
-    assert codes(err) == ["case.not_open"]
+    assert codes(err) == ["case.already_closed"]
     with pytest.raises(ValidationError) as err:
         with db.session(admin) as s:
             hardship.exit_case(s, fresh.id, "2025-05-01", "早于建档")
-    assert codes(err) == ["date.before"]
+    assert codes(err) == ["case.closed_before_registered"]
     with db.reader() as s:
         assert [c.id for c in hardship.exited_cases(s)] == [old.id]
         exited = s.get(HardshipCase, old.id)
@@ -878,7 +878,7 @@ def expected_figures(w: World, d: date, sid: str | None) -> dict[str, int]:
     counting = [e for e in w.ledger if not e["reverses"] and e["date"] <= d
                 and not (e["id"] in reversal_dates and reversal_dates[e["id"]] <= d)]
     on_file = {cid for cid, c in w.cases.items() if mine(c["station"])
-               and c["registered"] <= d and (c["exit"] is None or c["exit"] >= d)}
+               and c["registered"] <= d and (c["exit"] is None or c["exit"] > d)}
     visited_cases = {e["case"] for e in counting if e["kind"] == "home_visit"
                      and e["date"] >= y0} & on_file
     insured = {e["case"] for e in counting if e["kind"] == "medical_mutual_aid"

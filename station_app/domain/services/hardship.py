@@ -30,6 +30,7 @@ from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
+    Localized,
     ValidationError,
     is_blank,
     parse_amount_fen,
@@ -40,6 +41,7 @@ from station_app.domain.validation import (
     parse_int,
     parse_name,
     parse_text,
+    register_messages,
 )
 
 # Medical mutual-aid (职工医疗互助) enrols from 20 October for next calendar year's cover.
@@ -59,6 +61,21 @@ CASE_MONEY_FIELDS = (
 )
 CASE_BOOL_FIELDS = ("single_parent", "zero_employment")
 
+register_messages({
+    "case.already_closed": (
+        "档案已于 {date} {status}，不能再次办理；如办理有误，请先撤销（重新开档）",
+        "The file was already closed ({status}) on {date}; if that was a mistake, re-open "
+        "the file first",
+    ),
+    "case.closed_before_registered": (
+        "日期不能早于建档日期 {registered}",
+        "The date cannot be before the file was registered ({registered})",
+    ),
+    "case.not_closed": (
+        "档案在档，未曾脱困或注销，无需撤销",
+        "The file is open: it was not exited or cancelled, so there is nothing to undo",
+    ),
+})
 
 
 def default_cover_year(entry_date: date) -> int:
@@ -155,19 +172,84 @@ def record_review(session: Session, case_id: str, on: Any = None) -> HardshipCas
     return case
 
 
-def exit_case(session: Session, case_id: str, on: Any, reason: Any) -> HardshipCase:
-    """脱困: the household no longer needs help (station admins)."""
-    require(session, "station_admin", "办理脱困", "close hardship files")
+# How a file is closed: status -> (the date field its errors name, the action's words).
+# Both ways keep the closing date in ``exit_date`` and the reason in ``exit_reason``;
+# ``status`` says which it was (no migration: the columns are the file's "closed on" and
+# "closed because").
+CLOSINGS = {
+    "exited": ("exit_date", "办理脱困", "close hardship files (exit)"),
+    "cancelled": ("cancel_date", "注销档案", "cancel hardship files"),
+}
+
+
+def check_closing(status: str, on: Any, reason: Any, registered: date | None, *,
+                  date_field: str | None = None, reason_field: str = "reason",
+                  collector: ErrorCollector | None = None) -> tuple[date | None, str | None]:
+    """The date and reason of closing a file (脱困 or 注销), checked: a real date, not in
+    the future, not before the file was registered; a reason. Errors go to
+    ``collector`` when given (else raised)."""
+    c = collector if collector is not None else ErrorCollector()
+    field = date_field or CLOSINGS[status][0]
+    when = c.check(field, parse_date, on, field=field, not_future=True)
+    why = c.check(reason_field, parse_text, reason, field=reason_field, required=True,
+                  max_len=500)
+    if when and registered and when < registered:
+        c.add(field, "case.closed_before_registered", registered=registered.isoformat())
+    if collector is None:
+        c.raise_if_any()
+    return when, why
+
+
+def close_case(session: Session, case_id: str, status: str, on: Any, reason: Any
+               ) -> HardshipCase:
+    """Close an open file: ``status`` "exited" (脱困) or "cancelled" (注销), with the
+    date and the reason (station admins). A closed file takes no entries and leaves the
+    files on record from its closing date on."""
+    if status not in CLOSINGS:
+        raise ValueError(status)
+    _field, zh, en = CLOSINGS[status]
+    require(session, "station_admin", zh, en)
     case = get_or_404(session, HardshipCase, case_id, "case")
     c = ErrorCollector()
-    when = c.check("exit_date", parse_date, on, field="exit_date", not_future=True)
-    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
-    if when and when < case.registered_date:
-        c.add("exit_date", "date.before", other=case.registered_date.isoformat())
+    when, why = check_closing(status, on, reason, case.registered_date, collector=c)
     if case.status != "open":
-        c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+        c.add("case", "case.already_closed", status=Localized(*CASE_STATUS[case.status]),
+              date=case.exit_date.isoformat() if case.exit_date
+              else Localized("（日期不详）", "(date unknown)"))
     c.raise_if_any()
-    case.status, case.exit_date, case.exit_reason = "exited", when, why
+    case.status, case.exit_date, case.exit_reason = status, when, why
+    session.flush()
+    return case
+
+
+def exit_case(session: Session, case_id: str, on: Any, reason: Any) -> HardshipCase:
+    """脱困: the household no longer needs help (station admins)."""
+    return close_case(session, case_id, "exited", on, reason)
+
+
+def cancel_case(session: Session, case_id: str, on: Any, reason: Any) -> HardshipCase:
+    """注销: the file was opened in error or withdrawn (station admins)."""
+    return close_case(session, case_id, "cancelled", on, reason)
+
+
+def reopen_case(session: Session, case_id: str) -> HardshipCase:
+    """Undo a closing (脱困 or 注销) recorded in error: the file is open again, as if it
+    had never been closed (station admins). The audit log keeps the closing undone (the
+    old status, date and reason). Refused when the household head has another open file
+    (one open file per household)."""
+    require(session, "station_admin", "撤销脱困或注销", "re-open closed files")
+    case = get_or_404(session, HardshipCase, case_id, "case")
+    if case.status == "open":
+        raise ValidationError([FieldError("case", "case.not_closed")])
+    other = session.execute(
+        select(HardshipCase.id).where(
+            HardshipCase.member_id == case.member_id, HardshipCase.status == "open",
+            HardshipCase.deleted == false(), HardshipCase.id != case.id,
+        )
+    ).first()
+    if other:
+        raise ValidationError([FieldError("case", "case.exists")])
+    case.status, case.exit_date, case.exit_reason = "open", None, None
     session.flush()
     return case
 
@@ -507,12 +589,26 @@ def not_updated_for_year(session: Session, as_of: date | None = None,
         ).order_by(HardshipCase.registered_date)).scalars())
 
 
-def exited_cases(session: Session, station_id: str | None = None) -> list[HardshipCase]:
+def _closed_cases(session: Session, status: str, station_id: str | None
+                  ) -> list[HardshipCase]:
     q = select(HardshipCase).where(HardshipCase.deleted == false(),
-                                   HardshipCase.status == "exited")
+                                   HardshipCase.status == status)
     if station_id:
         q = q.where(HardshipCase.station_id == station_id)
-    return list(session.execute(q.order_by(HardshipCase.exit_date.desc())).scalars())
+    # newest closing first; a legacy closed file without a date last
+    return list(session.execute(q.order_by(HardshipCase.exit_date.is_(None),
+                                           HardshipCase.exit_date.desc(),
+                                           HardshipCase.registered_date.desc())).scalars())
+
+
+def exited_cases(session: Session, station_id: str | None = None) -> list[HardshipCase]:
+    """脱困: files closed because the household no longer needs help."""
+    return _closed_cases(session, "exited", station_id)
+
+
+def cancelled_cases(session: Session, station_id: str | None = None) -> list[HardshipCase]:
+    """注销: files closed because they were opened in error or withdrawn."""
+    return _closed_cases(session, "cancelled", station_id)
 
 
 __all__ = ["and_"]

@@ -137,11 +137,14 @@ def _events(kind: str, value=None):
 
 
 def _cases_on_file(station: bool) -> Select:
+    """Files on record on D: registered on or before D and not closed (脱困 exited or
+    注销 cancelled) on or before D. The closing date of either is ``exit_date``; a file
+    closed on D is no longer on file on D, one closed the day after still is. A closed
+    file without a date (legacy) is on file on no date."""
     return select(HardshipCase.id, HardshipCase.member_id).where(
         HardshipCase.deleted == false(),
-        HardshipCase.status != "cancelled",
         HardshipCase.registered_date <= AS_OF,
-        or_(HardshipCase.exit_date.is_(None), HardshipCase.exit_date >= AS_OF),
+        or_(HardshipCase.status == "open", HardshipCase.exit_date > AS_OF),
         _own(HardshipCase.station_id, station),
     )
 

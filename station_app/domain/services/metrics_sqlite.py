@@ -132,64 +132,64 @@ QUERIES = {
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of)) AS anon_1'),
-        {'status_1': 'cancelled'},
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of)) AS anon_1'),
+        {'status_1': 'open'},
         (None,),
     ),
     ('metric:hardship_cases_open', True): (
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of) AND hardship_cases.station_id = :station_id) AS anon_1'),
-        {'status_1': 'cancelled'},
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of) AND hardship_cases.station_id = :station_id) AS anon_1'),
+        {'status_1': 'open'},
         (None,),
     ),
     ('metric:hardship_cases_visited', False): (
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of) AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of) AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
          'FROM ledger_entries \n'
          'WHERE ledger_entries.deleted = 0 AND ledger_entries.reverses_id IS NULL AND ledger_entries.entry_date <= :as_of AND (ledger_entries.id NOT IN (SELECT ledger_entries_1.reverses_id \n'
          'FROM ledger_entries AS ledger_entries_1 \n'
          'WHERE ledger_entries_1.reverses_id IS NOT NULL AND ledger_entries_1.deleted = 0 AND ledger_entries_1.entry_date <= :as_of)) AND ledger_entries.kind = :kind_1 AND ledger_entries.entry_date >= :year_start)) AS anon_1'),
-        {'status_1': 'cancelled', 'kind_1': 'home_visit'},
+        {'status_1': 'open', 'kind_1': 'home_visit'},
         (None,),
     ),
     ('metric:hardship_cases_visited', True): (
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of) AND hardship_cases.station_id = :station_id AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of) AND hardship_cases.station_id = :station_id AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
          'FROM ledger_entries \n'
          'WHERE ledger_entries.deleted = 0 AND ledger_entries.reverses_id IS NULL AND ledger_entries.entry_date <= :as_of AND (ledger_entries.id NOT IN (SELECT ledger_entries_1.reverses_id \n'
          'FROM ledger_entries AS ledger_entries_1 \n'
          'WHERE ledger_entries_1.reverses_id IS NOT NULL AND ledger_entries_1.deleted = 0 AND ledger_entries_1.entry_date <= :as_of)) AND ledger_entries.kind = :kind_1 AND ledger_entries.entry_date >= :year_start)) AS anon_1'),
-        {'status_1': 'cancelled', 'kind_1': 'home_visit'},
+        {'status_1': 'open', 'kind_1': 'home_visit'},
         (None,),
     ),
     ('metric:hardship_cases_insured', False): (
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of) AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of) AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
          'FROM ledger_entries \n'
          'WHERE ledger_entries.deleted = 0 AND ledger_entries.reverses_id IS NULL AND ledger_entries.entry_date <= :as_of AND (ledger_entries.id NOT IN (SELECT ledger_entries_1.reverses_id \n'
          'FROM ledger_entries AS ledger_entries_1 \n'
          'WHERE ledger_entries_1.reverses_id IS NOT NULL AND ledger_entries_1.deleted = 0 AND ledger_entries_1.entry_date <= :as_of)) AND ledger_entries.kind = :kind_1 AND ledger_entries.cover_year = :year)) AS anon_1'),
-        {'status_1': 'cancelled', 'kind_1': 'medical_mutual_aid'},
+        {'status_1': 'open', 'kind_1': 'medical_mutual_aid'},
         (None,),
     ),
     ('metric:hardship_cases_insured', True): (
         ('SELECT count(*) AS count_1 \n'
          'FROM (SELECT hardship_cases.id AS id, hardship_cases.member_id AS member_id \n'
          'FROM hardship_cases \n'
-         'WHERE hardship_cases.deleted = 0 AND hardship_cases.status != :status_1 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.exit_date IS NULL OR hardship_cases.exit_date >= :as_of) AND hardship_cases.station_id = :station_id AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
+         'WHERE hardship_cases.deleted = 0 AND hardship_cases.registered_date <= :as_of AND (hardship_cases.status = :status_1 OR hardship_cases.exit_date > :as_of) AND hardship_cases.station_id = :station_id AND hardship_cases.id IN (SELECT ledger_entries.case_id \n'
          'FROM ledger_entries \n'
          'WHERE ledger_entries.deleted = 0 AND ledger_entries.reverses_id IS NULL AND ledger_entries.entry_date <= :as_of AND (ledger_entries.id NOT IN (SELECT ledger_entries_1.reverses_id \n'
          'FROM ledger_entries AS ledger_entries_1 \n'
          'WHERE ledger_entries_1.reverses_id IS NOT NULL AND ledger_entries_1.deleted = 0 AND ledger_entries_1.entry_date <= :as_of)) AND ledger_entries.kind = :kind_1 AND ledger_entries.cover_year = :year)) AS anon_1'),
-        {'status_1': 'cancelled', 'kind_1': 'medical_mutual_aid'},
+        {'status_1': 'open', 'kind_1': 'medical_mutual_aid'},
         (None,),
     ),
     ('metric:hardship_paid_fen', False): (
