@@ -18,7 +18,15 @@ from station_app.domain.validation import (
     normalize_text,
     parse_int,
     parse_text,
+    register_messages,
 )
+
+register_messages({
+    "station.exists": (
+        "已有编码为 {station} 的站点（{name}）：要修改请编辑该站点",
+        "There is already a station with the code {station} ({name}): edit that one instead",
+    ),
+})
 
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{2,32}$")
 
@@ -52,6 +60,25 @@ def upsert_station(session: Session, code: Any, name: Any = None, *, street: Any
         station.is_key = bool(is_key)
     c.raise_if_any()
     session.flush()
+    return station
+
+
+def create_station(session: Session, code: Any, name: Any, *, street: Any = None,
+                   is_key: bool = False) -> Station:
+    """District decision: a new station (code, name, street office, key-station flag);
+    refused when the code is taken (``set_station`` changes an existing one)."""
+    require(session, "district_admin", "新建站点", "create stations")
+    c = ErrorCollector()
+    clean = c.check("station_code", clean_station_code, code)
+    c.raise_if_any()
+    existing = session.get(Station, station_id_for(clean))
+    if existing is not None and not existing.deleted:
+        raise ValidationError([FieldError("station_code", "station.exists",
+                                          {"station": clean, "name": existing.name})])
+    station = upsert_station(session, clean, name, street=street, is_key=bool(is_key))
+    if station.deleted:  # a station deleted once comes back with its old id
+        station.deleted = False
+        session.flush()
     return station
 
 

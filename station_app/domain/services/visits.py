@@ -1,8 +1,19 @@
-"""The enterprise visit diary (走访日志) and the weekly quota (走访日志制度).
+"""The visit diary (走访日志), the weekly quota (走访日志制度) and the district's station
+visits (站点调研).
 
 Each station records at least ``WEEKLY_QUOTA`` enterprise visits per ISO week, and every
 watch-listed enterprise is visited at least once per ISO week. An abnormal finding
 raises an early warning (预警) and proposes listing the enterprise.
+
+A station visit (kind ``station``, ``target_station_id``) is the district's work: only a
+district administrator records one, and only in the district database (a station's
+file refuses the kind whoever asks, so such a row is never born at a station).
+
+Every visit can be corrected (``update_visit``: any field of the visit form, validated
+as on creation) and deleted (``delete_visit``: a tombstone, which sync carries and which
+counts for nothing). Who may: for an enterprise visit, the users (clerk and up) of the
+station that owns it, in its own file; for a station visit, a district administrator
+at the district. Both are audited by the capture hook like every write.
 """
 
 from __future__ import annotations
@@ -21,14 +32,45 @@ from station_app.domain.models import Enterprise, Station, Visit
 from station_app.domain.services.common import get_or_404, require, today
 from station_app.domain.services.enterprises import is_watch_listed, watch_listed_ids
 from station_app.domain.validation import (
+    FIELD_LABELS,
     ErrorCollector,
+    FieldError,
+    ValidationError,
     is_blank,
     normalize_text,
     parse_choice,
     parse_date,
     parse_int,
     parse_text,
+    register_messages,
 )
+
+register_messages({
+    "visit.station_at_district": (
+        "站点调研是区总工会的工作，只能在区总工会数据库中登记（区级视图的“站点调研”页面，或 "
+        "district-server visit add）；社区工联会的数据库不能登记",
+        "A station visit (站点调研) is the district office's work: record it in the "
+        "district database (the district view's Station visits page, or district-server "
+        "visit add); a station's database cannot hold one",
+    ),
+    "visit.not_owner": (
+        "这条走访记录属于站点 {station}，只能由该站点的工作人员在本站修改或删除",
+        "This visit belongs to station {station}: only that station's users may correct or "
+        "delete it, in its own file",
+    ),
+    "visit.target_kind_change": (
+        "不能把站点调研改成企业走访（或反过来）：请删除这条记录后重新登记",
+        "A station visit cannot become an enterprise visit (or the other way round): delete "
+        "this one and record the visit anew",
+    ),
+})
+
+FIELD_LABELS.setdefault("visit", ("走访记录", "Visit"))
+
+# The fields of the visit form: what ``update_visit`` may change.
+FORM_FIELDS = ("visit_date", "kind", "enterprise_id", "target_station_id", "visitors",
+               "workers_served", "operating_status", "flags", "workers_involved",
+               "findings", "actions", "follow_up_due")
 
 
 def week_bounds(iso_year: int, iso_week: int) -> tuple[date, date]:
@@ -92,25 +134,139 @@ def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
     return v
 
 
-def record_visit(session: Session, data: Mapping[str, Any]) -> VisitResult:
-    """Record a visit. Station visits (站点调研) are district work."""
-    v = clean_visit(data)
+def at_district(session: Session) -> bool:
+    """Whether this unit of work writes the district database."""
+    ctx = session.info.get("ctx")
+    return bool(ctx is not None and ctx.district)
+
+
+def _require_district(session: Session, action_zh: str, action_en: str) -> None:
+    """Station visits: the district database, and a district administrator."""
+    if not at_district(session):
+        raise ValidationError([FieldError("kind", "visit.station_at_district")])
+    require(session, "district_admin", action_zh, action_en)
+
+
+def _check_target(session: Session, v: Mapping[str, Any]) -> None:
     if v["kind"] == "station":
-        require(session, "district_admin", "登记站点调研", "record station visits")
         get_or_404(session, Station, v["target_station_id"], "target")
     else:
-        require(session, "clerk", "登记走访", "record visits")
         get_or_404(session, Enterprise, v["enterprise_id"], "enterprise")
-    visit = Visit(**v)
-    session.add(visit)
-    session.flush()
-    proposal = None
+
+
+def _proposal(session: Session, visit: Visit) -> str | None:
+    """An abnormal finding at an enterprise not on the watch list: the flags, to list it."""
     if visit.operating_status == "abnormal" and visit.enterprise_id:
         if not is_watch_listed(session, visit.enterprise_id):
             from station_app.domain.choices import label
 
-            proposal = "、".join(label(VISIT_FLAG, f) for f in (visit.flags or "").split(","))
-    return VisitResult(visit, proposal)
+            return "、".join(label(VISIT_FLAG, f) for f in (visit.flags or "").split(","))
+    return None
+
+
+def record_visit(session: Session, data: Mapping[str, Any]) -> VisitResult:
+    """Record a visit. Station visits (站点调研) are district work, at the district."""
+    v = clean_visit(data)
+    if v["kind"] == "station":
+        _require_district(session, "登记站点调研", "record station visits")
+    else:
+        require(session, "clerk", "登记走访", "record visits")
+    _check_target(session, v)
+    visit = Visit(**v)
+    session.add(visit)
+    session.flush()
+    return VisitResult(visit, _proposal(session, visit))
+
+
+def _editable(session: Session, visit_id: str, action_zh: str, action_en: str) -> Visit:
+    """The visit, once the acting user may correct or delete it (see the module doc)."""
+    visit = get_or_404(session, Visit, visit_id, "visit")
+    if visit.kind == "station":
+        _require_district(session, action_zh + "（站点调研）", action_en + " (station visits)")
+        return visit
+    require(session, "clerk", action_zh, action_en)
+    ctx = session.info.get("ctx")
+    if ctx is None or visit.station_id != ctx.station_id:
+        from station_app.domain.services.stations import station_names
+
+        code = station_names(session).get(visit.station_id, (visit.station_id, ""))[0]
+        raise ValidationError([FieldError("visit", "visit.not_owner", {"station": code})])
+    return visit
+
+
+def visit_values(visit: Visit) -> dict[str, Any]:
+    """A visit as the data of the visit form (what ``update_visit`` takes)."""
+    values = {k: getattr(visit, k) for k in FORM_FIELDS}
+    values["flags"] = [f for f in (visit.flags or "").split(",") if f]
+    return values
+
+
+def update_visit(session: Session, visit_id: str, data: Mapping[str, Any]) -> VisitResult:
+    """Correct a visit: the fields given in ``data`` (any of ``FORM_FIELDS``) replace the
+    stored ones, and the whole visit is validated as on creation; only what differs is
+    written (and audited). Station visits stay station visits, enterprise visits stay
+    enterprise visits."""
+    visit = _editable(session, visit_id, "修改走访记录", "correct visits")
+    merged = visit_values(visit)
+    merged.update({k: v for k, v in data.items() if k in FORM_FIELDS})
+    v = clean_visit(merged)
+    if (v["kind"] == "station") != (visit.kind == "station"):
+        raise ValidationError([FieldError("kind", "visit.target_kind_change")])
+    _check_target(session, v)
+    for key, value in v.items():
+        if getattr(visit, key) != value:
+            setattr(visit, key, value)
+    session.flush()
+    return VisitResult(visit, _proposal(session, visit))
+
+
+def delete_visit(session: Session, visit_id: str) -> Visit:
+    """Delete a visit recorded by mistake: a tombstone (``deleted``), which sync carries;
+    it then counts for nothing (quota, figures, warnings)."""
+    visit = _editable(session, visit_id, "删除走访记录", "delete visits")
+    session.delete(visit)
+    session.flush()
+    return visit
+
+
+# --------------------------------------------------------------------------- station visits
+
+
+@dataclass(frozen=True)
+class StationVisitRow:
+    """One 站点调研 as the district lists it."""
+
+    id: str
+    visit_date: date
+    station_id: str
+    station_code: str
+    station_name: str
+    is_key: bool
+    visitors: str
+    findings: str | None
+    actions: str | None
+    follow_up_due: date | None
+
+
+def station_visits(session: Session, *, year: int | None = None,
+                   station_id: str | None = None) -> list[StationVisitRow]:
+    """The district's station visits (newest first), of a calendar year and/or one
+    station; tombstoned ones left out."""
+    q = (select(Visit.id, Visit.visit_date, Station.id, Station.code, Station.name,
+                Station.is_key, Visit.visitors, Visit.findings, Visit.actions,
+                Visit.follow_up_due)
+         .join(Station, Station.id == Visit.target_station_id)
+         .where(Visit.kind == "station", Visit.deleted == false()))
+    if year is not None:
+        q = q.where(Visit.visit_date >= date(year, 1, 1), Visit.visit_date <= date(year, 12, 31))
+    if station_id is not None:
+        q = q.where(Visit.target_station_id == station_id)
+    q = q.order_by(Visit.visit_date.desc(), Station.code, Visit.id)
+    return [StationVisitRow(*row) for row in session.execute(q)]
+
+
+def get_visit(session: Session, visit_id: str) -> Visit:
+    return get_or_404(session, Visit, visit_id, "visit")
 
 
 def close_follow_up(session: Session, visit_id: str, on: Any = None) -> Visit:
