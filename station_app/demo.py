@@ -1,6 +1,7 @@
 """Realistic demo data for a station (zh_CN): members with valid ID numbers, enterprises
-with valid credit codes, a watch list, hardship files with ledgers, a year of visits,
-events and targets. Deterministic for a seed; everything goes through the services (the
+with valid credit codes, a watch list, hardship files with ledgers, a year of enterprise
+visits, events and targets (and the district's stations as reference data). No 站点调研:
+visits to stations are the district's work, recorded in the district database. Deterministic for a seed; everything goes through the services (the
 members and enterprises through their bulk paths), so the data obeys every rule.
 """
 
@@ -143,15 +144,14 @@ def build_demo(
         result = members.bulk_register_members(s, member_rows())
     member_ids = result.inserted
 
-    # Other stations of the district (reference data) and key-station flags
+    # Other stations of the district and key-station flags: reference data, as a station
+    # holds it after a pull (a station never sends stations; the district owns them)
     with db.session(district) as s:
         stations.set_station(s, db.state()["station_code"], is_key=True, street="葵涌办事处")
-        others = []
         for i in range(1, 25):
-            st = stations.upsert_station(
+            stations.upsert_station(
                 s, f"DP{i:02d}", f"{rng.choice(ENTERPRISE_WORDS)}社区工联会",
                 street=rng.choice(["葵涌办事处", "大鹏办事处", "南澳办事处"]), is_key=i <= 16)
-            others.append(st.id)
         for metric, value in (("training_events", 40), ("key_stations_visited", 17),
                               ("hardship_cases_visited", 79), ("hardship_cases_insured", 79),
                               ("legal_events", 4), ("inclusive_events", 20),
@@ -214,12 +214,7 @@ def build_demo(
                 })
                 n_visits += 1
             monday += timedelta(days=7)
-    with db.session(district) as s:
-        for sid in rng.sample(others, 8):
-            visits.record_visit(s, {"visit_date": _between(rng, date(today.year, 1, 1), today),
-                                    "kind": "station", "target_station_id": sid,
-                                    "visitors": "区总工会调研组"})
-            n_visits += 1
+    # (no 站点调研: visits to stations are the district's work, recorded at the district)
 
     # Hardship files and the ledger
     progress("hardship files, ledger")
