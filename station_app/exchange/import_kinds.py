@@ -7,7 +7,9 @@ workbook twice adds nothing twice). Keys for "already there":
 
 * members — ID number (active in this station);
 * enterprises — credit code, or else name;
-* hardship files — the member's open file (one per household head);
+* hardship files — the member's open file (one per household head); a row that closes
+  the file (脱困日期 or 注销日期) closes that open file; a file already closed is there
+  unless the row's 建档日期 is after its closing (a new file);
 * ledger entries — ID number + date + kind + amount;
 * visits — enterprise + date + kind;
 * events — date + kind + title.
@@ -23,11 +25,13 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import (
+    CASE_STATUS,
     EVENT_KIND,
     HARDSHIP_CATEGORY,
     HARDSHIP_LEVEL,
     LEDGER_KIND,
     OPERATING_STATUS,
+    VISIT_FLAG,
     VISIT_KIND,
 )
 from station_app.domain.models import (
@@ -45,10 +49,13 @@ from station_app.domain.services import members as member_service
 from station_app.domain.services import visits as visit_service
 from station_app.domain.services.common import require
 from station_app.domain.validation import (
+    FIELD_LABELS,
+    ErrorCollector,
     FieldError,
     Localized,
     ValidationError,
     normalize_text,
+    parse_choice,
     parse_date,
     parse_id_number,
     register_messages,
@@ -86,6 +93,30 @@ register_messages({
     "import.gender_mismatch": (
         "表中性别为“{sheet}”，身份证号码表明为“{derived}”；以身份证号码为准",
         "the sheet says “{sheet}” but the ID number says “{derived}”; the ID number's is kept",
+    ),
+    "import.closed_both_ways": (
+        "同一行既有脱困日期又有注销日期：档案只能以一种方式关闭，请只保留其中一项",
+        "the row has both an exit date (脱困) and a cancellation date (注销): a file is "
+        "closed one way only; keep one of them",
+    ),
+    "import.closing_reason_without_date": (
+        "填写了原因但没有日期：请补填{date}",
+        "a reason without a date: fill in the {date}",
+    ),
+    "import.closing_needs_registered": (
+        "新建并关闭的档案需要填写建档日期（不晚于{date}）",
+        "a file opened and closed by this import needs its registration date (on or "
+        "before the {date})",
+    ),
+    "import.case_already_closed": (
+        "{name} 的档案已于 {date} {status}，未重复导入；如为新一次建档，请填写晚于该日期的建档日期",
+        "{name}'s file was already closed ({status}) on {date}; not imported again. For a "
+        "new file, give a registration date after that day",
+    ),
+    "import.flags_other": (
+        "经营状况为异常，但未写异常情况：已按“{other}”导入，请在走访日志中补充具体情况",
+        "the operating status is abnormal but no finding is given: imported as “{other}”; "
+        "add the details in the visit diary",
     ),
     "import.birth_mismatch": (
         "表中出生日期为 {sheet}，身份证号码表明为 {derived}；以身份证号码为准",
@@ -319,10 +350,52 @@ _CASE_FIELDS = frozenset(
 _MEMBER_FIELDS = ("name", "id_number", "phone", "ethnicity", "employer_name")
 
 
+# a closed file's columns: status -> (its date column, its reason column)
+CLOSING_COLUMNS = {"exited": ("exit_date", "exit_reason"),
+                   "cancelled": ("cancel_date", "cancel_reason")}
+
+
+def _registered_given(values: dict[str, Any]) -> date | None:
+    """The row's 建档日期 when it has one (unchecked rows raise in ``clean`` first)."""
+    raw = values.get("registered_date")
+    return None if raw is None else parse_date(raw, field="registered_date")
+
+
+def check_closing(values: dict[str, Any], registered: date | None
+                  ) -> tuple[str, date, str] | None:
+    """The row's closing — (status, date, reason) — from 脱困日期/脱困原因 or
+    注销日期/注销原因, checked like the service's (a real date, not in the future, not
+    before ``registered``; a reason). None when the row closes nothing. A row with both
+    dates, or a reason without its date, is refused naming those columns."""
+    given = [st for st, (d, _r) in CLOSING_COLUMNS.items() if values.get(d) is not None]
+    c = ErrorCollector()
+    if len(given) > 1:
+        for st in given:
+            c.add(CLOSING_COLUMNS[st][0], "import.closed_both_ways")
+        c.raise_if_any()
+    for st, (d, r) in CLOSING_COLUMNS.items():
+        if st not in given and values.get(r) is not None:
+            c.add(d, "import.closing_reason_without_date", date=Localized(*FIELD_LABELS[d]))
+    c.raise_if_any()
+    if not given:
+        return None
+    status = given[0]
+    d, r = CLOSING_COLUMNS[status]
+    when, why = hardship_service.check_closing(status, values.get(d), values.get(r), registered,
+                                               date_field=d, reason_field=r)
+    return status, when, why
+
+
 class Hardship(Handler):
     """One file per row; the household head is found by ID number among this station's
     active members, or registered from the row (name, ID number, phone, ethnicity,
-    employer) when absent. Household-member rows are not imported."""
+    employer) when absent. Household-member rows are not imported.
+
+    A row with 脱困日期 (and 脱困原因) or 注销日期 (and 注销原因) closes the file: the
+    household head's open file, or else the file the row opens, in the same savepoint
+    (a new file closed at once needs its 建档日期). Closing takes a station admin, as in
+    the app. A head whose file is already closed is "already there" unless the row's
+    建档日期 is after that closing (a new file)."""
 
     kind = fields.HARDSHIP
 
@@ -349,20 +422,54 @@ class Hardship(Handler):
             out.update(hardship_service.clean_case(self.case_data(values)))
         except ValidationError as exc:
             errors += [e for e in exc.errors if e not in errors]
+        try:
+            registered = out.get("registered_date") if values.get("registered_date") \
+                is not None else None
+            closing = check_closing(values, registered)
+            if closing is not None:
+                out["status"], out["exit_date"], out["exit_reason"] = closing
+        except ValidationError as exc:
+            errors += [e for e in exc.errors if e not in errors]
         if errors:
             raise ValidationError(errors)
         return out
+
+    def _errors(self, values: dict[str, Any]) -> list[FieldError]:
+        try:
+            self.clean(values)
+        except ValidationError as exc:
+            return list(exc.errors)
+        return []
+
+    def _close(self, session: Session, r: RowResult, case_id: str, registered: date,
+               closing: tuple[str, date, str]) -> None:
+        status, when, why = closing
+        d, reason = CLOSING_COLUMNS[status]
+        # checked against the file's own 建档日期, the errors naming the sheet's columns
+        hardship_service.check_closing(status, when, why, registered, date_field=d,
+                                       reason_field=reason)
+        hardship_service.close_case(session, case_id, status, when, why)
+        r.extra["file_closed"] = True
 
     def write(self, session, rows):
         require(session, "clerk", "建立困难职工档案", "open hardship files")
         station = _station(session)
         for r in rows:
+            # everything the row can be checked for alone; a row that only closes the
+            # open file already there needs no more of the file's fields than that
             try:
-                self.clean(r.values)  # everything the row can be checked for alone, first
                 idn = parse_id_number(r.values.get("id_number")).number
             except ValidationError as exc:
-                _reject(r, exc)
+                _reject(r, ValidationError(self._errors(r.values) or exc.errors))
                 continue
+            try:
+                cleaned: dict[str, Any] | None = self.clean(r.values)
+                registered = _registered_given(r.values)
+                bad = None
+            except ValidationError as exc:
+                cleaned, registered, bad = None, None, exc
+            closing = ((cleaned["status"], cleaned["exit_date"], cleaned["exit_reason"])
+                       if cleaned and "status" in cleaned else None)
             member = session.execute(select(Member).where(
                 Member.station_id == station, Member.id_number == idn,
                 Member.status == "active", Member.deleted == false()).limit(1)
@@ -373,20 +480,63 @@ class Hardship(Handler):
                     _reject(r, _fail("name", "import.name_mismatch", sheet=sheet_name,
                                      member=member.name))
                     continue
-                open_case = session.execute(select(HardshipCase.id).where(
-                    HardshipCase.member_id == member.id, HardshipCase.status == "open",
-                    HardshipCase.deleted == false())).first()
-                if open_case:
-                    r.status = "duplicate"
+                files = list(session.execute(select(HardshipCase).where(
+                    HardshipCase.member_id == member.id,
+                    HardshipCase.deleted == false())).scalars())
+                open_file = next((f for f in files if f.status == "open"), None)
+                if open_file is not None and bad is not None:
+                    try:  # the row's closing alone, checked against the file's 建档日期
+                        closing = check_closing(r.values, open_file.registered_date)
+                    except ValidationError as exc:
+                        _reject(r, exc)
+                        continue
+                    if closing is None:
+                        _reject(r, bad)
+                        continue
+                elif bad is not None:
+                    _reject(r, bad)
                     continue
+                if open_file is not None:
+                    if closing is None:
+                        r.status = "duplicate"
+                        continue
+                    try:
+                        with session.begin_nested():
+                            self._close(session, r, open_file.id, open_file.registered_date,
+                                        closing)
+                    except ValidationError as exc:
+                        _reject(r, exc)
+                    continue
+                if files and not (registered is not None and all(
+                        f.exit_date is not None and registered > f.exit_date for f in files)):
+                    last = max(files, key=lambda f: (f.exit_date or date.min,
+                                                     f.registered_date))
+                    r.status = "duplicate"
+                    r.note = FieldError("row", "import.case_already_closed", {
+                        "name": member.name, "status": Localized(*CASE_STATUS[last.status]),
+                        "date": last.exit_date.isoformat() if last.exit_date
+                        else Localized("（日期不详）", "(date unknown)")})
+                    continue
+            if bad is not None:
+                _reject(r, bad)
+                continue
+            if closing is not None and registered is None:
+                d = CLOSING_COLUMNS[closing[0]][0]
+                _reject(r, _fail("registered_date", "import.closing_needs_registered",
+                                 date=Localized(*FIELD_LABELS[d])))
+                continue
             try:
                 with session.begin_nested():  # the member and the file, or neither
                     if member is None:
                         member = member_service.register_member(session, self.member_data(
                             r.values))
                         r.extra["member_registered"] = True
-                    hardship_service.open_case(session, member.id, self.case_data(r.values))
+                    case = hardship_service.open_case(session, member.id,
+                                                      self.case_data(r.values))
+                    if closing is not None:
+                        self._close(session, r, case.id, case.registered_date, closing)
             except ValidationError as exc:
+                r.extra.pop("member_registered", None)
                 _reject(r, exc)
 
 
@@ -487,8 +637,23 @@ class Ledger(Handler):
 # --------------------------------------------------------------------------- visits
 
 
+def _code(raw: Any, choices) -> str | None:
+    """The choice's code when the sheet's text is one (else None: the service explains)."""
+    if raw is None:
+        return None
+    try:
+        return parse_choice(raw, field="kind", choices=choices)
+    except ValidationError:
+        return None
+
+
 class Visits(Handler):
-    """Visits to enterprises already registered (found by credit code, else by name)."""
+    """Visits to enterprises already registered (found by credit code, else by name).
+
+    The diary's 涉及职工人数 is the workers involved; on a 劳资纠纷处置 (dispute) row it is
+    also the workers served (what the report's 累计服务职工 sums), unless the row fills an
+    explicit 服务职工人数, which wins. An abnormal 经营状况 without 异常情况 (no column, or
+    an empty cell) is imported with the flag 其他 (other) and a warning on the row."""
 
     kind = fields.VISITS
     PLACEHOLDER = "(enterprise)"
@@ -499,7 +664,26 @@ class Visits(Handler):
         for key, choices in (("kind", VISIT_KIND), ("operating_status", OPERATING_STATUS)):
             if d.get(key) is not None:
                 d[key] = loose_choice(d[key], choices)
+        if (_code(d.get("kind"), VISIT_KIND) == "dispute" and d.get("workers_served") is None
+                and d.get("workers_involved") is not None):
+            d["workers_served"] = d["workers_involved"]
+        if self._unflagged_abnormal(d):
+            d["flags"] = VISIT_FLAG["other"][0]
         return d
+
+    @staticmethod
+    def _unflagged_abnormal(d: dict[str, Any]) -> bool:
+        return (_code(d.get("operating_status"), OPERATING_STATUS) == "abnormal"
+                and not normalize_text(d.get("flags")))
+
+    def warnings(self, values):
+        d = {k: values.get(k) for k in ("operating_status", "flags")}
+        if d["operating_status"] is not None:
+            d["operating_status"] = loose_choice(d["operating_status"], OPERATING_STATUS)
+        if self._unflagged_abnormal(d):
+            return [FieldError("flags", "import.flags_other",
+                               {"other": Localized(*VISIT_FLAG["other"])})]
+        return []
 
     def clean(self, values):
         data = self.data(values)

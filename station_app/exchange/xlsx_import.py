@@ -291,7 +291,7 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
     probe_col = next((c for c, f in mapping.items() if f == required[0]), None)
     if probe_col is not None and probe_col >= len(header_norm):
         probe_col = None
-    has_checks = bool(kind.spec("gender") or kind.spec("birth_date"))
+    has_checks = type(handler).warnings is not Handler.warnings  # row warnings to look for
     out: list[RowResult] = []
     ignored: list[RowResult] = []
     for i in range(header + 1, len(rows)):

@@ -201,15 +201,17 @@ def test_visit_diary(db, db_path, admin, tmp_path):
     ], title="企业走访日志", merge_title=11, blank_after_title=True)
     result = import_file(db, admin, path)
     assert result.kind.code == "visits" and result.header_row == 3
-    assert [r.status for r in result.rows] == ["ok", "ok", "error", "error", "duplicate"]
+    assert [r.status for r in result.rows] == ["ok", "ok", "error", "ok", "duplicate"]
     assert [e.code for e in result.rows[2].errors] == ["import.enterprise_unknown"]
-    assert [e.code for e in result.rows[3].errors] == ["visit.flags_required"]
+    # abnormal without a finding: imported as 其他 (other), with a warning on the row
+    assert [w.code for w in result.rows[3].warnings] == ["import.flags_other"]
     with db.reader() as s:
         visits = sorted((v.visit_date, v.kind, v.flags or "") for v in s.query(Visit))
     assert visits == [(date(2023, 5, 3), "routine", ""),
-                      (date(2023, 5, 4), "watch", "wage_arrears,layoffs")]
+                      (date(2023, 5, 4), "watch", "wage_arrears,layoffs"),
+                      (date(2023, 5, 6), "routine", "other")]
     assert import_file(db, admin, path).imported == 0
-    assert _count(db_path, "visits") == 2
+    assert _count(db_path, "visits") == 3
 
 
 # --------------------------------------------------------------------------- events
