@@ -1067,6 +1067,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>站点</translation>
     </message>
     <message>
+        <source>Station visits</source>
+        <translation>站点调研</translation>
+    </message>
+    <message>
         <source>Duplicate members</source>
         <translation>重复会员</translation>
     </message>
@@ -1493,6 +1497,133 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
+    <name>StationVisitsPage</name>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>社区工联会</translation>
+    </message>
+    <message>
+        <source>All stations</source>
+        <translation>全部社区工联会</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>调研日期</translation>
+    </message>
+    <message>
+        <source>Key station</source>
+        <translation>重点推进</translation>
+    </message>
+    <message>
+        <source>Visitors</source>
+        <translation>调研人员</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>调研情况</translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation>跟进期限</translation>
+    </message>
+    <message>
+        <source>New visit</source>
+        <translation>新登记</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation>调研日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Station *</source>
+        <translation>社区工联会 *</translation>
+    </message>
+    <message>
+        <source>Visitors *</source>
+        <translation>调研人员 *</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>处理措施</translation>
+    </message>
+    <message>
+        <source>Save visit</source>
+        <translation>保存调研记录</translation>
+    </message>
+    <message>
+        <source>Cancel the correction</source>
+        <translation>放弃修改</translation>
+    </message>
+    <message>
+        <source>Key stations visited in %1: %2 of %3</source>
+        <translation>%1 年已走访重点推进社区工联会：%2 家（共 %3 家）</translation>
+    </message>
+    <message>
+        <source>key station</source>
+        <translation>重点推进</translation>
+    </message>
+    <message>
+        <source>Choose a station</source>
+        <translation>请选择社区工联会</translation>
+    </message>
+    <message>
+        <source>Record a station visit</source>
+        <translation>登记站点调研</translation>
+    </message>
+    <message>
+        <source>Correct the visit of %1 to %2</source>
+        <translation>修改 %1 对 %2 的调研记录</translation>
+    </message>
+    <message>
+        <source>Select a visit first.</source>
+        <translation>请先选择一条调研记录。</translation>
+    </message>
+    <message>
+        <source>Correction saved.</source>
+        <translation>修改已保存。</translation>
+    </message>
+    <message>
+        <source>Visit recorded.</source>
+        <translation>调研记录已保存。</translation>
+    </message>
+    <message>
+        <source>the visit of %1 to %2 (%3)</source>
+        <translation>%1 对 %2 的调研（%3）</translation>
+    </message>
+    <message>
+        <source>Delete a visit</source>
+        <translation>删除调研记录</translation>
+    </message>
+    <message>
+        <source>Delete %1? It no longer counts in any figure.</source>
+        <translation>删除%1？删除后不再计入任何统计数字。</translation>
+    </message>
+    <message>
+        <source>Deleted %1.</source>
+        <translation>已删除%1。</translation>
+    </message>
+</context>
+<context>
     <name>StationsPage</name>
     <message>
         <source>not enrolled</source>
@@ -1569,6 +1700,58 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Write a file for the selected station…</source>
         <translation>为所选站点生成同步文件…</translation>
+    </message>
+    <message>
+        <source>Code *</source>
+        <translation>编码 *</translation>
+    </message>
+    <message>
+        <source>e.g. KY01</source>
+        <translation>例如 KY01</translation>
+    </message>
+    <message>
+        <source>Name *</source>
+        <translation>名称 *</translation>
+    </message>
+    <message>
+        <source>e.g. 葵涌社区工联会</source>
+        <translation>例如 葵涌社区工联会</translation>
+    </message>
+    <message>
+        <source>Street office (办事处)</source>
+        <translation>所属办事处</translation>
+    </message>
+    <message>
+        <source>Key station (重点推进)</source>
+        <translation>重点推进</translation>
+    </message>
+    <message>
+        <source>counted among the key stations</source>
+        <translation>列为重点推进社区工联会</translation>
+    </message>
+    <message>
+        <source>Save station</source>
+        <translation>保存站点</translation>
+    </message>
+    <message>
+        <source>New station</source>
+        <translation>新建站点</translation>
+    </message>
+    <message>
+        <source>Edit the selected station</source>
+        <translation>修改所选站点</translation>
+    </message>
+    <message>
+        <source>Change station %1</source>
+        <translation>修改站点 %1</translation>
+    </message>
+    <message>
+        <source>Station %1 created.</source>
+        <translation>站点 %1 已建立。</translation>
+    </message>
+    <message>
+        <source>Station %1 changed: the stations pull it at their next sync.</source>
+        <translation>站点 %1 已修改：各站点下次同步时获取。</translation>
     </message>
     <message>
         <source>Enrollment code for %1 (once; it replaces earlier codes):

@@ -113,8 +113,8 @@ def test_the_district_pages_show_what_the_stations_sent(qtbot, qtmodeltester,
                                                         district_window, world):
     win = district_window
     titles = [win.nav.item(i).text() for i in range(win.nav.count())]
-    assert titles == ["Overview", "Reports", "Stations", "Duplicate members", "Sync conflicts",
-                      "Early warnings", "Targets", "Settings"]
+    assert titles == ["Overview", "Reports", "Stations", "Station visits", "Duplicate members",
+                      "Sync conflicts", "Early warnings", "Targets", "Settings"]
     assert "district view" in win.windowTitle()
     win.open_page("stations")
     settle(qtbot, win)

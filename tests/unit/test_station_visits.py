@@ -115,7 +115,7 @@ def test_a_station_visit_needs_a_known_station_and_no_enterprise(district):
         station_visit(district, target_station_id=station_id_for("ZZ99"))
     with pytest.raises(ValidationError) as err:
         station_visit(district, target_station_id=None)
-    assert codes(err) == ["visit.station_kind"]
+    assert codes(err) == ["visit.station_required"]
     with pytest.raises(ValidationError) as err:
         station_visit(district, visit_date=TODAY + timedelta(days=1), visitors=" ")
     assert sorted(codes(err)) == ["date.future", "text.required"]

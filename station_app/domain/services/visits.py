@@ -53,6 +53,9 @@ register_messages({
         "district database (the district view's Station visits page, or district-server "
         "visit add); a station's database cannot hold one",
     ),
+    "visit.station_required": (
+        "请选择调研的社区工联会", "Choose the station visited",
+    ),
     "visit.not_owner": (
         "这条走访记录属于站点 {station}，只能由该站点的工作人员在本站修改或删除",
         "This visit belongs to station {station}: only that station's users may correct or "
@@ -97,8 +100,10 @@ def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
     v["enterprise_id"] = data.get("enterprise_id") or None
     v["target_station_id"] = data.get("target_station_id") or None
     if v["kind"] == "station":
-        if not v["target_station_id"] or v["enterprise_id"]:
+        if v["enterprise_id"]:
             c.add("target", "visit.station_kind")
+        elif not v["target_station_id"]:
+            c.add("target", "visit.station_required")
     elif v["kind"] and (not v["enterprise_id"] or v["target_station_id"]):
         c.add("enterprise", "visit.target_required")
     v["visitors"] = c.check("visitors", parse_text, data.get("visitors"), field="visitors",

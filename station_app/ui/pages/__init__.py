@@ -95,6 +95,8 @@ DISTRICT_PAGES: list[tuple[str, str, str]] = [
      "station_app.ui.pages.reports:ReportsPage"),
     ("stations", QT_TRANSLATE_NOOP("MainWindow", "Stations"),
      "station_app.ui.pages.district:StationsPage"),
+    ("station_visits", QT_TRANSLATE_NOOP("MainWindow", "Station visits"),
+     "station_app.ui.pages.district_visits:StationVisitsPage"),
     ("duplicates", QT_TRANSLATE_NOOP("MainWindow", "Duplicate members"),
      "station_app.ui.pages.district:DuplicatesPage"),
     ("conflicts", QT_TRANSLATE_NOOP("MainWindow", "Sync conflicts"),

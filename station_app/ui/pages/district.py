@@ -1,12 +1,13 @@
 """The district view: the app opened on the district database (district admins only).
 
-Pages: the stations with their last sync and open conflicts (and their sync files, for
-stations without a network); the consolidated figures as
-of a date, with each station's share; members active at two stations (settled by marking
-the row at the station they left 转出); the sync conflicts with both versions side by
-side; early-warning enterprises; the targets of a year, editable here and pulled by the
-stations. Every read runs off the UI thread; every write is one unit of work through the
-services (which check the district-admin role again).
+Pages: the stations with their last sync and open conflicts (created and changed there:
+code, name, street office, key-station flag; and their sync files, for stations without
+a network); the district's visits to the stations (站点调研, in ``district_visits``); the
+consolidated figures as of a date, with each station's share; members active at two
+stations (settled by marking the row at the station they left 转出); the sync conflicts
+with both versions side by side; early-warning enterprises; the targets of a year,
+editable here and pulled by the stations. Every read runs off the UI thread; every write
+is one unit of work through the services (which check the district-admin role again).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
@@ -77,7 +79,9 @@ class StationsPage(Page):
         layout.addWidget(self.summary)
         self.table = read_only_table(self, self.model)
         self.table.setObjectName("stations-table")
+        self.table.doubleClicked.connect(lambda index: self.edit_station(index.row()))
         layout.addWidget(self.table, 1)
+        layout.addWidget(self._station_form())
         row = QHBoxLayout()
         self.enroll_button = QPushButton(self.tr("Issue an enrollment code…"), self)
         self.enroll_button.setObjectName("enroll")
@@ -106,6 +110,124 @@ class StationsPage(Page):
         self.file_status.setObjectName("bundle-status")
         self.file_status.setWordWrap(True)
         layout.addWidget(self.file_status)
+
+    # -- creating and changing stations (code, name, street office, key-station flag)
+
+    def _station_form(self) -> QGroupBox:
+        self.editing_code: str | None = None  # the station the form changes; None: new
+        self._wanted: str | None = None  # a station just saved, selected once listed
+        self.station_box = QGroupBox(self)
+        inner = QHBoxLayout(self.station_box)
+        self.station_form = Form(self.ctx.lang, self.station_box)
+        f = self.station_form
+        f.line("station_code", self.tr("Code *"), self.tr("e.g. KY01"))
+        f.line("station_name", self.tr("Name *"), self.tr("e.g. 葵涌社区工联会"))
+        f.line("street", self.tr("Street office (办事处)"))
+        self.key_box = f.add("is_key", self.tr("Key station (重点推进)"),
+                             QCheckBox(self.tr("counted among the key stations"),
+                                       self.station_box))
+        inner.addWidget(f, 1)
+        buttons = QVBoxLayout()
+        self.save_station_button = QPushButton(self.tr("Save station"), self.station_box)
+        self.save_station_button.setObjectName("save-station")
+        self.save_station_button.clicked.connect(lambda: self.save_station())
+        self.new_station_button = QPushButton(self.tr("New station"), self.station_box)
+        self.new_station_button.setObjectName("new-station")
+        self.new_station_button.clicked.connect(lambda: self.new_station())
+        self.edit_station_button = QPushButton(self.tr("Edit the selected station"),
+                                               self.station_box)
+        self.edit_station_button.setObjectName("edit-station")
+        self.edit_station_button.clicked.connect(lambda: self.edit_station())
+        for b in (self.save_station_button, self.new_station_button,
+                  self.edit_station_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        inner.addLayout(buttons)
+        self.station_message = QLabel(self.station_box)
+        self.station_message.setObjectName("station-message")
+        self.station_message.setWordWrap(True)
+        buttons.addWidget(self.station_message)
+        self._station_mode()
+        return self.station_box
+
+    def _station_mode(self) -> None:
+        code = self.station_form.widgets["station_code"]
+        code.setReadOnly(self.editing_code is not None)
+        self.station_box.setTitle(
+            self.tr("New station") if self.editing_code is None
+            else self.tr("Change station %1").replace("%1", self.editing_code))
+
+    def new_station(self) -> None:
+        """An empty form for a new station."""
+        self.editing_code = None
+        self.station_form.clear_errors()
+        self.station_form.set_values({"station_code": "", "station_name": "", "street": "",
+                                      "is_key": False})
+        self._station_mode()
+
+    def edit_station(self, row: int | None = None) -> bool:
+        """The form filled with a station (the selected one without ``row``) to change
+        its name, street office and key-station flag (its code stays)."""
+        station = self.model.row_at(row) if row is not None \
+            else _selected(self.table, self.model)
+        if station is None:
+            self.station_message.setText(self.tr("Select a station first."))
+            return False
+        self.editing_code = station.code
+        self.station_form.clear_errors()
+        self.station_form.set_values({"station_code": station.code,
+                                      "station_name": station.name,
+                                      "street": station.street or "", "is_key": station.key})
+        self.station_message.clear()
+        self._station_mode()
+        return True
+
+    def save_station(self) -> None:
+        """Create the station, or save the changes; refusals under their fields, nothing
+        typed lost. Written off the GUI thread; the stations pull it at their next sync."""
+        from station_app.domain.services import stations
+
+        values, actor, editing = self.station_form.values(), self.ctx.actor, self.editing_code
+        self.station_form.clear_errors()
+        self.save_station_button.setEnabled(False)
+
+        def work(task):
+            try:
+                with task.db.session(actor) as s:
+                    if editing is None:
+                        st = stations.create_station(
+                            s, values["station_code"], values["station_name"],
+                            street=values["street"], is_key=values["is_key"])
+                    else:
+                        st = stations.set_station(s, editing, name=values["station_name"],
+                                                  street=values["street"],
+                                                  is_key=values["is_key"])
+                    return st.id, st.code
+            except ValidationError as exc:  # rolled back; shown in the form
+                return exc
+
+        created = self.tr("Station %1 created.")
+        changed = self.tr("Station %1 changed: the stations pull it at their next sync.")
+
+        def done(result) -> None:
+            self.save_station_button.setEnabled(True)
+            if isinstance(result, ValidationError):
+                self.station_form.show_errors(result)
+                return
+            station_id, code = result
+            self.station_message.setText((created if editing is None else changed)
+                                         .replace("%1", code))
+            self.editing_code = code
+            self._station_mode()
+            self._wanted = station_id
+            self.ctx.notify("stations")
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.save_station_button.setEnabled(True)
+            self.station_message.setText(self.ctx.explain(exc))
+
+        self.ctx.tasks.run(work, on_done=done, on_error=failed, owner=self)
 
     def _select(self, station_id: str | None) -> None:
         """Select the station's row (a reload keeps the selected station selected)."""
@@ -272,12 +394,14 @@ class StationsPage(Page):
             with task.db.reader() as s:
                 return station_status(s)
 
-        chosen = _selected(self.table, self.model)
-        wanted = chosen.id if chosen else None
-
         def done(rows: list[StationStatus]) -> None:
+            # the station just saved, else the one selected when the rows arrive
+            chosen = _selected(self.table, self.model)
+            wanted = self._wanted or (chosen.id if chosen else None)
             self.model.set_rows(rows)
             self._select(wanted)
+            if any(r.id == self._wanted for r in rows):
+                self._wanted = None
             synced = sum(1 for r in rows if r.last_sync)
             self.summary.setText(self.tr("%1 stations, %2 have synced, %3 open conflicts")
                                  .replace("%1", str(len(rows))).replace("%2", str(synced))
