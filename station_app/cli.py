@@ -356,6 +356,47 @@ def cmd_conflict_resolve(args) -> int:
     return 0
 
 
+def _case_line(case, lang: str) -> str:
+    from station_app.domain.choices import CASE_STATUS, label
+    from station_app.domain.validation import mask_id_number
+
+    head = f"{case.member.name} ({mask_id_number(case.member.id_number)})"
+    if case.status == "open":
+        return f"file {case.id} of {head}: open, registered {case.registered_date}"
+    return (f"file {case.id} of {head}: {label(CASE_STATUS, case.status, lang)} on "
+            f"{case.exit_date}, reason: {case.exit_reason}")
+
+
+def cmd_case_close(args) -> int:
+    """脱困 (exit) or 注销 (cancel) a hardship file, found by id or the head's ID number."""
+    from station_app.domain.services import hardship
+
+    db = _open(args, writes=True)
+    actor = _acting_user(db, args.as_user)
+    status = "exited" if args.case_command == "exit" else "cancelled"
+    on = args.date if args.date else date.today()
+    with db.session(actor) as s:
+        case = hardship.find_case(s, args.case)
+        hardship.close_case(s, case.id, status, on, args.reason)
+        line = _case_line(case, _lang())
+    print(line)
+    return 0
+
+
+def cmd_case_reopen(args) -> int:
+    """Undo an exit or a cancellation recorded in error."""
+    from station_app.domain.services import hardship
+
+    db = _open(args, writes=True)
+    actor = _acting_user(db, args.as_user)
+    with db.session(actor) as s:
+        case = hardship.find_case(s, args.case, closed=True)
+        hardship.reopen_case(s, case.id)
+        line = _case_line(case, _lang())
+    print(line + " again")
+    return 0
+
+
 def cmd_sync_export(args) -> int:
     """Pending changes into a signed file for the district (no network needed)."""
     from sync.bundle import BundleError, export_station_bundle
@@ -685,6 +726,38 @@ def build_parser() -> argparse.ArgumentParser:
                     help="winner: the version that stands; loser: the one that lost (written "
                          "as a new change, which the next sync sends)")
     cr.set_defaults(func=cmd_conflict_resolve)
+
+    cs = sub.add_parser("case", help="hardship files: exit (脱困), cancel (注销), re-open")
+    cssub = cs.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    for name, text in (
+        ("exit", "脱困: the household no longer needs help; the file is closed"),
+        ("cancel", "注销: the file was opened in error or withdrawn; the file is closed"),
+    ):
+        cc = cssub.add_parser(name, help=text, description=(
+            f"{text}. From the date given on, that day included, the file no longer counts "
+            "among the files on record in the work summary; it takes no more ledger "
+            "entries and leaves the open lists. Needs a station admin, as in the app."))
+        _db_arg(cc)
+        cc.add_argument("case", metavar="ID_OR_ID_NUMBER",
+                        help="the file's id, or the household head's 身份证号 (their open "
+                             "file)")
+        cc.add_argument("--date", help="the date, e.g. 2025-05-06 or 2025年5月6日 (default: "
+                                       "today); not before the file was registered")
+        cc.add_argument("--reason", help="why (required)")
+        cc.add_argument("--as", dest="as_user", metavar="USER",
+                        help="act as this user of the database (default: the administrator)")
+        cc.set_defaults(func=cmd_case_close)
+    co = cssub.add_parser("reopen", help="undo an exit or a cancellation recorded in error",
+                          description="The file is open again, as if never closed; the "
+                                      "audit log keeps the closing undone. Refused when the "
+                                      "household head has another open file.")
+    _db_arg(co)
+    co.add_argument("case", metavar="ID_OR_ID_NUMBER",
+                    help="the file's id, or the household head's 身份证号 (their most "
+                         "recently closed file)")
+    co.add_argument("--as", dest="as_user", metavar="USER",
+                    help="act as this user of the database (default: the administrator)")
+    co.set_defaults(func=cmd_case_reopen)
 
     for name, func, text in (
         ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),

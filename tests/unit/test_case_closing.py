@@ -280,3 +280,31 @@ def test_on_file_is_the_rule_for_any_files_and_any_date(db, admin, head, files, 
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_find_case_by_id_number_or_file_id(db, admin):
+    case_id = new_case(db, admin, 4, TODAY - timedelta(days=30))
+    with db.reader() as s:
+        assert hardship.find_case(s, make_id(4)).id == case_id
+        assert hardship.find_case(s, f" {make_id(4)[:6]} {make_id(4)[6:]} ").id == case_id
+        assert hardship.find_case(s, case_id).id == case_id
+        with pytest.raises(ValidationError) as err:
+            hardship.find_case(s, make_id(4), closed=True)
+        assert codes(err) == ["case.none_for_id"]
+    # the same person with an open file at another station too (a district's database)
+    saved = db._station_id
+    db._station_id = KY02
+    try:
+        other = new_case(db, admin, 4, TODAY - timedelta(days=10))
+    finally:
+        db._station_id = saved
+    with db.reader() as s:
+        with pytest.raises(ValidationError) as err:
+            hardship.find_case(s, make_id(4))
+        assert codes(err) == ["case.several_for_id"]
+        assert case_id in err.value.messages("en")[0] and other in err.value.messages("en")[0]
+        assert hardship.find_case(s, other).id == other
+    with db.session(admin) as s:
+        hardship.exit_case(s, case_id, TODAY, "再就业")
+    with db.reader() as s:
+        assert hardship.find_case(s, make_id(4), closed=True).id == case_id

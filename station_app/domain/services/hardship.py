@@ -26,13 +26,14 @@ from station_app.domain.choices import (
     label,
 )
 from station_app.domain.models import HardshipCase, HouseholdMember, LedgerEntry, Member
-from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.common import NotFound, get_or_404, require, today
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
     Localized,
     ValidationError,
     is_blank,
+    normalize_text,
     parse_amount_fen,
     parse_bool,
     parse_choice,
@@ -74,6 +75,15 @@ register_messages({
     "case.not_closed": (
         "档案在档，未曾脱困或注销，无需撤销",
         "The file is open: it was not exited or cancelled, so there is nothing to undo",
+    ),
+    "case.none_for_id": (
+        "{id} 没有{which}的困难职工档案",
+        "{id} has no {which} hardship file",
+    ),
+    "case.several_for_id": (
+        "{id} 有 {count} 份{which}的档案（不同站点）：请改用档案编号，例如 {ids}",
+        "{id} has {count} {which} files (at different stations): give the file's id "
+        "instead, one of {ids}",
     ),
 })
 
@@ -252,6 +262,35 @@ def reopen_case(session: Session, case_id: str) -> HardshipCase:
     case.status, case.exit_date, case.exit_reason = "open", None, None
     session.flush()
     return case
+
+
+def find_case(session: Session, key: Any, *, closed: bool = False) -> HardshipCase:
+    """A file by its id, or by the household head's 身份证号: the head's open file (with
+    ``closed``: the head's most recently closed one). A malformed ID number gets the
+    ID number's own message; several open files of one person (at different stations,
+    on a district database) ask for the file's id."""
+    text = normalize_text(key)
+    if len(text) == 36 and text.count("-") == 4:
+        return get_or_404(session, HardshipCase, text, "case")
+    idn = parse_id_number(text).number
+    wanted = HardshipCase.status != "open" if closed else HardshipCase.status == "open"
+    found = list(session.execute(
+        select(HardshipCase).join(Member, Member.id == HardshipCase.member_id)
+        .where(Member.id_number == idn, Member.deleted == false(),
+               HardshipCase.deleted == false(), wanted)
+        .order_by(HardshipCase.exit_date.desc().nulls_last(),
+                  HardshipCase.registered_date.desc())
+    ).scalars())
+    which = Localized("已关闭（脱困或注销）", "closed (exited or cancelled)") if closed \
+        else Localized("在档", "open")
+    if not found:
+        raise NotFound([FieldError("id_number", "case.none_for_id",
+                                   {"id": idn, "which": which})])
+    if len({c.station_id for c in found}) > 1:
+        raise ValidationError([FieldError("id_number", "case.several_for_id", {
+            "id": idn, "count": len(found), "which": which,
+            "ids": ", ".join(c.id for c in found[:3])})])
+    return found[0]
 
 
 def sign_off(session: Session, case_id: str, level: str, by: Any, on: Any = None) -> HardshipCase:
@@ -596,8 +635,7 @@ def _closed_cases(session: Session, status: str, station_id: str | None
     if station_id:
         q = q.where(HardshipCase.station_id == station_id)
     # newest closing first; a legacy closed file without a date last
-    return list(session.execute(q.order_by(HardshipCase.exit_date.is_(None),
-                                           HardshipCase.exit_date.desc(),
+    return list(session.execute(q.order_by(HardshipCase.exit_date.desc().nulls_last(),
                                            HardshipCase.registered_date.desc())).scalars())
 
 
