@@ -158,6 +158,27 @@ def as_code(value: Any, field: str) -> Any:
     return as_text(value)
 
 
+def carried_back(value: Any) -> Any:
+    """A cell of an ID number, code or phone column as the error workbook writes it back:
+    as text, what the clerk typed. A number Excel cut (more than its 15 digits, or not
+    whole) is written in the scientific form Excel shows, with every digit Excel kept
+    ("4.40307198810206E+17"), never as the digits of the float: those
+    ("440307198810206016") look like a real number and one in eleven even passes the
+    check character. The import refuses that form again, with the explanation."""
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer():
+        digits = str(abs(int(value)))
+        if len(digits) <= EXCEL_DIGITS:
+            return str(int(value))
+        return f"{value:.{EXCEL_DIGITS - 1}E}"
+    return repr(value)
+
+
 def looks_cut_id(value: Any) -> bool:
     """Text of 16-18 digits ending in 000: what an ID number looks like after a trip
     through a number cell (for explaining a failed check character)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -481,63 +481,107 @@ def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
 _TEXT_TYPES = (fields.ID, fields.CODE, fields.PHONE)
 
 
-def _as_text_cell(value: Any) -> Any:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return cells.as_text(value)
-    return value
+def _text_columns(sheet: SheetImport) -> set[int]:
+    """The columns written as text cells: ID numbers, codes, phones, card numbers."""
+    return {c for c, f in sheet.mapping.items()
+            if (s := sheet.kind.spec(f)) is not None and (s.type in _TEXT_TYPES
+                                                           or f == "card_no")}
+
+
+def _reimport_headers(sheet: SheetImport, width: int) -> list[str]:
+    """The sheet's own headers, except where one would not be read as the field it was
+    imported as (a column mapped by hand, a blank header): that column gets the field's
+    usual header, so the error workbook imports again without mapping anything."""
+    headers = list(sheet.headers[:width]) + [""] * (width - len(sheet.headers))
+    wanted = {c: f for c, f in sheet.mapping.items()
+              if c < width and not f.startswith("_")}
+    for _ in range(3):  # a renamed header can change which column another one wins
+        got = fields.map_headers(headers, sheet.kind)
+        wrong = [c for c, f in wanted.items() if got.get(c) != f]
+        if not wrong:
+            break
+        for c in wrong:
+            headers[c] = sheet.kind.spec(wanted[c]).synonyms[0]
+    return headers
+
+
+def _writable(value: Any) -> Any:
+    """A cell value openpyxl writes as it is: text without the control characters XML
+    cannot hold (shown as U+FFFD, so the clerk sees where they were)."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if ILLEGAL_CHARACTERS_RE.search(
+            value) else value
+    if value is None or isinstance(value, bool | int | float | date | time | timedelta):
+        return value
+    return str(value)
 
 
 def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "zh") -> Path:
     """The rejected rows with the sheet's own columns, plus the row they came from and the
-    reason, ready to fix and import again. ID numbers, codes and phones are written as
-    text (so Excel cannot cut them again); dates as dates."""
+    reason, ready to fix and import again. The cells are what the clerk typed, in full
+    (ID numbers unmasked): ID numbers, codes and phones as text cells (so Excel cannot cut
+    them again), a number Excel had already cut in the form it shows, which the import
+    refuses again (``import_cells.carried_back``); text is never turned into a formula;
+    dates as dates. Written in openpyxl's write-only mode."""
     from openpyxl import Workbook as XlsxWorkbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     en = lang.lower().startswith("en")
     path = Path(path)
-    wb = XlsxWorkbook()
-    ws = wb.active
-    ws.title = (result.sheet or "errors")[:31]
-    width = max([len(result.headers)] + [len(r.cells) for r in result.rejected])
-    headers = list(result.headers) + [""] * (width - len(result.headers))
-    ws.append(headers + (["Row", "Reason"] if en else ["原行号", "错误原因"]))
-    bold = Font(bold=True)
-    for c in ws[1]:
-        c.font = bold
-    text_cols = {c for c, f in result.mapping.items()
-                 if (s := result.kind.spec(f)) is not None and (s.type in _TEXT_TYPES
-                                                                 or f == "card_no")}
-    wrap = Alignment(wrap_text=True, vertical="top")
-    red = PatternFill("solid", fgColor="FFF2CC")
-    bad_cols_by_row = []
-    for r in result.rejected:
-        values = list(r.cells) + [""] * (width - len(r.cells))
-        for c in text_cols:
-            if c < width:
-                values[c] = _as_text_cell(values[c])
-        values = [None if v == "" else v for v in values]
-        ws.append(values + [r.row, "\n".join(result.messages(r, "en" if en else "zh"))])
-        bad_cols_by_row.append({result.columns.get(result.field_of(e.field)) for e in r.errors})
-    for i, bad in enumerate(bad_cols_by_row, start=2):
-        for c in range(width):
-            cell = ws.cell(row=i, column=c + 1)
-            if c in text_cols:
-                cell.number_format = "@"
-            elif isinstance(cell.value, datetime | date):
-                cell.number_format = "yyyy-mm-dd"
-            if c in bad:
-                cell.fill = red
-        ws.cell(row=i, column=width + 2).alignment = wrap
+    wb = XlsxWorkbook(write_only=True)
+    ws = wb.create_sheet((result.sheet or "errors")[:31])
+    rejected = result.rejected
+    width = max([len(result.headers)] + [len(r.cells) for r in rejected])
+    text_cols = {c for c in _text_columns(result) if c < width}
     for c in text_cols:  # empty cells of those columns are text too, for the fix
-        from openpyxl.utils import get_column_letter
-
-        ws.column_dimensions[get_column_letter(c + 1)].number_format = "@"
-        ws.column_dimensions[get_column_letter(c + 1)].width = 22
-    from openpyxl.utils import get_column_letter
-
+        dim = ws.column_dimensions[get_column_letter(c + 1)]
+        dim.number_format, dim.width = "@", 22
     ws.column_dimensions[get_column_letter(width + 2)].width = 60
     ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    red = PatternFill("solid", fgColor="FFF2CC")
+
+    def cell(value: Any, *, text: bool = False, fill: bool = False, font=None,
+             alignment=None) -> Any:
+        value = _writable(value)
+        c = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # "=…" stays the text typed, never a formula
+        if text:
+            c.number_format = "@"
+        elif isinstance(value, datetime | date):
+            c.number_format = "yyyy-mm-dd"
+        if fill:
+            c.fill = red
+        if font is not None:
+            c.font = font
+        if alignment is not None:
+            c.alignment = alignment
+        return c
+
+    headers = _reimport_headers(result, width)
+    ws.append([cell(h or None, font=bold) for h in headers]
+              + [cell(h, font=bold) for h in (["Row", "Reason"] if en else ["原行号", "错误原因"])])
+    for r in rejected:
+        bad = {result.columns.get(result.field_of(e.field)) for e in r.errors}
+        values = list(r.cells[:width]) + [None] * (width - len(r.cells))
+        out = []
+        for c, v in enumerate(values):
+            if c in text_cols:
+                v = cells.carried_back(v)
+            if v == "":
+                v = None
+            if c in text_cols or c in bad or isinstance(v, str | date):
+                out.append(cell(v, text=c in text_cols, fill=c in bad))
+            else:
+                out.append(_writable(v))
+        reason = "\n".join(result.messages(r, "en" if en else "zh"))
+        ws.append(out + [r.row, cell(reason, alignment=wrap)])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
