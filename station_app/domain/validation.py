@@ -16,13 +16,15 @@ Conventions:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import operator
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -511,6 +513,36 @@ _WIDTH_TABLE[0x00A0] = 0x20  # no-break space
 _NEEDS_WIDTH = re.compile("[\uff01-\uff5e\u3000\u00a0]")
 
 
+# --------------------------------------------------------------------------------------
+# Today
+# --------------------------------------------------------------------------------------
+
+# Inside ``any_timezone_today()``: "not in the future" is judged by the latest calendar
+# date anywhere on Earth (UTC+14), not this computer's — the district checks rows stations
+# made on their own dates, and a server running on UTC is a day behind a station in the
+# morning.
+_LATEST_DATE = contextvars.ContextVar("latest_date", default=False)
+_LATEST_ZONE = timezone(timedelta(hours=14))
+
+
+def current_date() -> date:
+    """Today, for "not in the future" (see ``any_timezone_today``)."""
+    if _LATEST_DATE.get():
+        return datetime.now(_LATEST_ZONE).date()
+    return date.today()
+
+
+@contextmanager
+def any_timezone_today():
+    """Within this block, today is the latest date anywhere now (the district's checks of
+    what stations made)."""
+    token = _LATEST_DATE.set(True)
+    try:
+        yield
+    finally:
+        _LATEST_DATE.reset(token)
+
+
 def is_blank(value: Any) -> bool:
     """Nothing typed: None, or only white space (full-width included)."""
     if value is None:
@@ -840,7 +872,7 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: date | None 
     if year < 1900:
         raise _fail(field, "id.birth_too_old", birth_date=born.isoformat())
     if today is None:
-        today = date.today()
+        today = current_date()
     if born > today:
         raise _fail(field, "id.birth_future", birth_date=born.isoformat(), today=today.isoformat())
 
@@ -1035,6 +1067,12 @@ def parse_name(value: Any, *, field: str = "name", max_len: int = 50) -> str:
     return s
 
 
+# C0 and C1 control characters other than white space (tab, line feeds …, which the
+# normalisation turns into single spaces): never part of what a person means, and a NUL
+# cannot even be stored in PostgreSQL.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def parse_text(
     value: Any,
     *,
@@ -1046,8 +1084,11 @@ def parse_text(
     """Free text, normalised; "" becomes None unless ``required``.
 
     With ``multiline=True`` each line is normalised on its own and line breaks are kept
-    (runs of blank lines collapse to one).
+    (runs of blank lines collapse to one). Control characters (pasted along with the
+    text, invisible) are dropped.
     """
+    if isinstance(value, str) and not value.isprintable() and _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
     if multiline and value is not None:
         lines = [normalize_text(line) for line in str(value).splitlines()]
         kept: list[str] = []
@@ -1235,7 +1276,7 @@ def parse_date(
         raise _fail(field, "date.too_old", value=d.isoformat(), min_year=min_year)
     if not_future:
         if today is None:
-            today = date.today()
+            today = current_date()
         if d > today:
             raise _fail(field, "date.future", value=d.isoformat(), today=today.isoformat())
     return d

@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from station_app.domain.actor import SYSTEM, Actor
-from station_app.domain.validation import FieldError, ValidationError, register_messages
+from station_app.domain.validation import (
+    FieldError,
+    ValidationError,
+    current_date,
+    register_messages,
+)
 
 register_messages(
     {
@@ -172,4 +177,6 @@ def get_or_404(session: Session, model: type, row_id: Any, what: str):
 
 
 def today() -> date:
-    return date.today()
+    """Today (at the district, while it checks a station's rows: the latest date anywhere;
+    see ``validation.any_timezone_today``)."""
+    return current_date()
