@@ -219,14 +219,20 @@ def is_watch_listed(session: Session, enterprise_id: str, as_of: date | None = N
     return action == "listed"
 
 
+def clean_watch_entry(reason: Any, on: Any) -> tuple[str, date]:
+    """A watch-list listing's or removal's reason (required) and date (not in the
+    future). Raises one ValidationError."""
+    c = ErrorCollector()
+    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
+    when = c.check("entry_date", parse_date, on, field="entry_date", not_future=True)
+    c.raise_if_any()
+    return why, when
+
+
 def _watch_entry(session: Session, enterprise_id: str, action: str, reason: Any, on: Any
                  ) -> WatchListEntry:
     ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
-    c = ErrorCollector()
-    why = c.check("reason", parse_text, reason, field="reason", required=True, max_len=500)
-    when = c.check("entry_date", parse_date, today() if on is None else on,
-                   field="entry_date", not_future=True)
-    c.raise_if_any()
+    why, when = clean_watch_entry(reason, today() if on is None else on)
     listed = is_watch_listed(session, ent.id)
     if action == "listed" and listed:
         raise ValidationError([FieldError("enterprise", "watch.already_listed")])

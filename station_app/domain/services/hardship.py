@@ -293,15 +293,21 @@ def find_case(session: Session, key: Any, *, closed: bool = False) -> HardshipCa
     return found[0]
 
 
+def clean_signature(by: Any, on: Any) -> tuple[str, date]:
+    """A sign-off's signer (a name) and date (not in the future). Raises one
+    ValidationError."""
+    c = ErrorCollector()
+    who = c.check("reviewed_by", parse_name, by, field="reviewed_by")
+    when = c.check("date", parse_date, on, field="date", not_future=True)
+    c.raise_if_any()
+    return who, when
+
+
 def sign_off(session: Session, case_id: str, level: str, by: Any, on: Any = None) -> HardshipCase:
     """Record the grassroots (基层工会) or upper-union (上级工会) sign-off of a file."""
     require(session, "station_admin", "签署审核意见", "sign off files")
     case = get_or_404(session, HardshipCase, case_id, "case")
-    c = ErrorCollector()
-    who = c.check("reviewed_by", parse_name, by, field="reviewed_by")
-    when = c.check("date", parse_date, today() if on is None else on, field="date",
-                   not_future=True)
-    c.raise_if_any()
+    who, when = clean_signature(by, today() if on is None else on)
     if level == "grassroots":
         case.grassroots_signed_by, case.grassroots_signed_date = who, when
     elif level == "upper":
@@ -316,8 +322,17 @@ def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
                          ) -> HouseholdMember:
     require(session, "clerk", "登记家庭成员", "edit households")
     case = get_or_404(session, HardshipCase, case_id, "case")
+    hm = HouseholdMember(case_id=case.id, **clean_household_member(data))
+    session.add(hm)
+    session.flush()
+    return hm
+
+
+def clean_household_member(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A household member's fields, validated (the age from the ID number when not
+    given). Raises one ValidationError."""
     c = ErrorCollector()
-    v: dict[str, Any] = {"case_id": case.id}
+    v: dict[str, Any] = {}
     v["name"] = c.check("name", parse_name, data.get("name"))
     v["relation"] = c.check("relation", parse_choice, data.get("relation"), field="relation",
                             choices=HOUSEHOLD_RELATION)
@@ -335,10 +350,7 @@ def add_household_member(session: Session, case_id: str, data: Mapping[str, Any]
     v["school_or_work"] = c.check("school_or_work", parse_text, data.get("school_or_work"),
                                   field="school_or_work", max_len=100)
     c.raise_if_any()
-    hm = HouseholdMember(**v)
-    session.add(hm)
-    session.flush()
-    return hm
+    return v
 
 
 # --------------------------------------------------------------------------- ledger
