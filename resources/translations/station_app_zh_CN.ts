@@ -48,6 +48,57 @@ This is a fault of the app, not of your data. Please report it with the log file
         <source>Total received (yuan)</source>
         <translation>累计帮扶金额（元）</translation>
     </message>
+    <message>
+        <source>Closed on</source>
+        <translation>关闭日期</translation>
+    </message>
+    <message>
+        <source>Reason closed</source>
+        <translation>关闭原因</translation>
+    </message>
+</context>
+<context>
+    <name>CloseDialog</name>
+    <message>
+        <source>Exit the file (脱困)</source>
+        <translation>办理脱困</translation>
+    </message>
+    <message>
+        <source>Cancel the file (注销)</source>
+        <translation>注销档案</translation>
+    </message>
+    <message>
+        <source>The household no longer needs help. From this date on the file no longer counts among the files on record, and takes no more entries.</source>
+        <translation>该户已不再需要帮扶。自该日期起（含当天），档案不再计入在档困难职工，也不能再登记帮扶。</translation>
+    </message>
+    <message>
+        <source>The file was opened in error or withdrawn. From this date on it no longer counts among the files on record, and takes no more entries.</source>
+        <translation>该档案系误建或已撤回。自该日期起（含当天），档案不再计入在档困难职工，也不能再登记帮扶。</translation>
+    </message>
+    <message>
+        <source>Exit date</source>
+        <translation>脱困日期</translation>
+    </message>
+    <message>
+        <source>Cancellation date</source>
+        <translation>注销日期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Exit the file</source>
+        <translation>确认脱困</translation>
+    </message>
+    <message>
+        <source>Cancel the file</source>
+        <translation>确认注销</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
 </context>
 <context>
     <name>ConflictsPanel</name>
@@ -493,21 +544,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
-    <name>ExitDialog</name>
-    <message>
-        <source>Exit the file (脱困)</source>
-        <translation>档案脱困</translation>
-    </message>
-    <message>
-        <source>Exit date</source>
-        <translation>脱困日期</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>脱困原因</translation>
-    </message>
-</context>
-<context>
     <name>HardshipPage</name>
     <message>
         <source>Open files</source>
@@ -530,6 +566,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已脱困</translation>
     </message>
     <message>
+        <source>Cancelled (注销)</source>
+        <translation>已注销</translation>
+    </message>
+    <message>
         <source>Open file…</source>
         <translation>建档…</translation>
     </message>
@@ -544,6 +584,14 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Exit (脱困)…</source>
         <translation>脱困…</translation>
+    </message>
+    <message>
+        <source>Cancel file (注销)…</source>
+        <translation>注销…</translation>
+    </message>
+    <message>
+        <source>Re-open…</source>
+        <translation>撤销关闭…</translation>
     </message>
     <message>
         <source>Print…</source>
@@ -638,6 +686,22 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>只有站点管理员才能办理脱困。</translation>
     </message>
     <message>
+        <source>For a file opened in error or withdrawn.</source>
+        <translation>用于误建或撤回的档案。</translation>
+    </message>
+    <message>
+        <source>Only a station admin can cancel a file.</source>
+        <translation>只有站点管理员可以注销档案。</translation>
+    </message>
+    <message>
+        <source>Undo an exit or a cancellation recorded in error.</source>
+        <translation>撤销误办的脱困或注销。</translation>
+    </message>
+    <message>
+        <source>Only a station admin can re-open a file.</source>
+        <translation>只有站点管理员可以撤销关闭。</translation>
+    </message>
+    <message>
         <source>Entries are never edited: a mistake is corrected by a reversal (冲正).</source>
         <translation>台账记录不能修改，登记有误请冲正。</translation>
     </message>
@@ -654,6 +718,22 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>
             <numerusform>共 %n 份档案</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Exited (脱困) on %1</source>
+        <translation>已脱困（%1）</translation>
+    </message>
+    <message>
+        <source>Cancelled (注销) on %1</source>
+        <translation>已注销（%1）</translation>
+    </message>
+    <message>
+        <source>an unknown date</source>
+        <translation>日期不详</translation>
+    </message>
+    <message>
+        <source> — reason: %1</source>
+        <translation>— 原因：%1</translation>
     </message>
     <message>
         <source>Total: %1 yuan</source>
@@ -674,6 +754,14 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Reverse entry no. %1 (%2 yuan). Reason:</source>
         <translation>冲正第 %1 笔（%2 元）。原因：</translation>
+    </message>
+    <message>
+        <source>Re-open the file</source>
+        <translation>撤销关闭（重新开档）</translation>
+    </message>
+    <message>
+        <source>Re-open %1&apos;s file? Do this only when the exit or cancellation was recorded in error: the file counts as on file again from its registration, as if never closed. The audit log keeps the closing undone.</source>
+        <translation>撤销 %1 档案的关闭？仅在脱困或注销办理有误时使用：档案将恢复在档，自建档日起计入，如同从未关闭。审计日志会保留被撤销的记录。</translation>
     </message>
     <message>
         <source>Hardship file</source>

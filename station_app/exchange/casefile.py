@@ -190,6 +190,8 @@ T: dict[str, tuple[str, str]] = {
     "status": ("档案状态", "Status"),
     "exit_date": ("脱困日期", "Exit date"),
     "exit_reason": ("脱困原因", "Exit reason"),
+    "cancel_date": ("注销日期", "Cancellation date"),
+    "cancel_reason": ("注销原因", "Cancellation reason"),
     "notes": ("备注", "Notes"),
     "household": ("家庭成员", "Household members"),
     "relation": ("与户主关系", "Relation"),
@@ -274,6 +276,12 @@ tr.rev td { color: #666; }
 """
 
 
+# a closed file's date and reason (``exit_date``/``exit_reason`` hold both ways of closing)
+# are captioned by how it was closed
+_CLOSED_CAPTIONS = {("cancelled", "exit_date"): "cancel_date",
+                    ("cancelled", "exit_reason"): "cancel_reason"}
+
+
 def render_case_file(cf: CaseFile, lang: str = "zh", *, station: str | None = None) -> str:
     """The HTML document of a loaded file; every value is escaped."""
     c = lambda key, **p: _e(caption(key, lang, **p))  # noqa: E731
@@ -306,7 +314,8 @@ def render_case_file(cf: CaseFile, lang: str = "zh", *, station: str | None = No
     for i in range(0, len(fields), 2):
         cells = []
         for key in fields[i:i + 2]:
-            cells.append(f"<th>{c(key)}</th><td>{_e(_value(key, values.get(key), lang))}</td>")
+            cells.append(f"<th>{c(_CLOSED_CAPTIONS.get((cf.status, key), key))}</th>"
+                         f"<td>{_e(_value(key, values.get(key), lang))}</td>")
         if len(cells) == 1:
             cells.append("<th></th><td></td>")
         out.append("<tr>" + "".join(cells) + "</tr>")

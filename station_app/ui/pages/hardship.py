@@ -1,9 +1,11 @@
 """Hardship ledger page (困难职工档案 / 帮扶台账).
 
 Left: the list of files with a filter (open, due for the annual review, never helped, not
-updated for a year, exited). Right: the selected file — its fields, the household, the
-ledger with totals per kind and overall, and the actions: add an entry, reverse an entry
-(冲正, station admins), record the annual review, exit (脱困), print or save as PDF.
+updated for a year, exited, cancelled). Right: the selected file — its status (and for a
+closed file the date and reason), its fields, the household, the ledger with totals per
+kind and overall, and the actions: add an entry, reverse an entry (冲正, station admins),
+record the annual review, close the file as 脱困 (exited) or 注销 (cancelled) with a date
+and a reason, re-open a file closed in error (station admins), print or save as PDF.
 
 Reads run off the UI thread (``ctx.tasks``); writes are small units of work through the
 services, with field errors shown in place and nothing typed cleared on failure. The
@@ -50,6 +52,7 @@ from station_app.ui.qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QModelIndex,
     QPlainTextEdit,
     QPrintDialog,
@@ -65,7 +68,7 @@ from station_app.ui.qt import (
 )
 from station_app.ui.tables import RowsModel, read_only_table
 
-FILTERS = ("open", "due", "never_helped", "not_updated", "exited")
+FILTERS = ("open", "due", "never_helped", "not_updated", "exited", "cancelled")
 
 
 # --------------------------------------------------------------------------- models
@@ -82,6 +85,8 @@ class CaseRow:
     last_review_date: date | None
     status: str
     total_fen: int
+    closed_on: date | None = None  # 脱困 or 注销: the date and the reason
+    closed_because: str | None = None
 
 
 def _d(value: date | None) -> str:
@@ -89,6 +94,8 @@ def _d(value: date | None) -> str:
 
 
 class CaseListModel(RowsModel):
+    CLOSED_COLUMNS = (8, 9)  # shown for the lists of closed files
+
     def __init__(self, lang: str, parent=None):
         super().__init__(parent)
         self.columns = [
@@ -100,6 +107,8 @@ class CaseListModel(RowsModel):
             (self.tr("Last review"), lambda r: _d(r.last_review_date)),
             (self.tr("Status"), lambda r: label(CASE_STATUS, r.status, lang)),
             (self.tr("Total received (yuan)"), lambda r: format_fen(r.total_fen, grouping=True)),
+            (self.tr("Closed on"), lambda r: _d(r.closed_on)),
+            (self.tr("Reason closed"), lambda r: r.closed_because or ""),
         ]
         self.numeric = {3, 7}
 
@@ -228,28 +237,45 @@ class OpenCaseDialog(QDialog):
             self.accept()
 
 
-class ExitDialog(QDialog):
-    """脱困: the date and the reason, errors in place."""
+class CloseDialog(QDialog):
+    """Close the file — 脱困 (``status`` "exited") or 注销 ("cancelled") — with the date
+    and the reason; errors in place, nothing typed cleared."""
 
-    def __init__(self, page: HardshipPage, case_id: str):
+    def __init__(self, page: HardshipPage, case_id: str, status: str = "exited"):
         super().__init__(page)
-        self.page, self.case_id = page, case_id
-        self.setWindowTitle(self.tr("Exit the file (脱困)"))
+        self.page, self.case_id, self.status = page, case_id, status
+        self.date_field = hardship.CLOSINGS[status][0]
+        exiting = status == "exited"
+        self.setWindowTitle(self.tr("Exit the file (脱困)") if exiting
+                            else self.tr("Cancel the file (注销)"))
         layout = QVBoxLayout(self)
+        self.explain = QLabel(
+            self.tr("The household no longer needs help. From this date on the file no "
+                    "longer counts among the files on record, and takes no more entries.")
+            if exiting else
+            self.tr("The file was opened in error or withdrawn. From this date on it no "
+                    "longer counts among the files on record, and takes no more entries."),
+            self)
+        self.explain.setWordWrap(True)
+        layout.addWidget(self.explain)
         self.form = Form(page.ctx.lang, self)
-        self.form.line("exit_date", self.tr("Exit date"), date.today().isoformat())
-        self.form.widgets["exit_date"].setText(date.today().isoformat())
+        self.form.line(self.date_field, self.tr("Exit date") if exiting
+                       else self.tr("Cancellation date"), date.today().isoformat())
+        self.form.widgets[self.date_field].setText(date.today().isoformat())
         self.form.add("reason", self.tr("Reason"), QPlainTextEdit(self))
         layout.addWidget(self.form)
-        buttons = QDialogButtonBox(
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            self.tr("Exit the file") if exiting else self.tr("Cancel the file"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Back"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
 
     def save(self) -> None:
         v = self.form.values()
-        if self.page.exit_case(v["exit_date"], v["reason"], form=self.form):
+        if self.page.close_case(self.status, v[self.date_field], v["reason"], form=self.form):
             self.accept()
 
 
@@ -292,6 +318,7 @@ class HardshipPage(Page):
             "never_helped": self.tr("Never helped"),
             "not_updated": self.tr("Not updated for a year"),
             "exited": self.tr("Exited (脱困)"),
+            "cancelled": self.tr("Cancelled (注销)"),
         }
         for key in FILTERS:
             self.filter.addItem(names[key], key)
@@ -315,16 +342,28 @@ class HardshipPage(Page):
         self.title = QLabel(self.tr("No file selected"), right)
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         rv.addWidget(self.title)
+        self.closed_label = QLabel(right)  # a closed file: how, when and why
+        self.closed_label.setObjectName("closed-label")
+        self.closed_label.setWordWrap(True)
+        self.closed_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.closed_label.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.closed_label.hide()
+        rv.addWidget(self.closed_label)
         actions = QHBoxLayout()
         self.review_button = QPushButton(self.tr("Record review"), right)
         self.review_button.clicked.connect(lambda: self.record_review())
         self.exit_button = QPushButton(self.tr("Exit (脱困)…"), right)
         self.exit_button.clicked.connect(self.ask_exit)
+        self.cancel_button = QPushButton(self.tr("Cancel file (注销)…"), right)
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        self.reopen_button = QPushButton(self.tr("Re-open…"), right)
+        self.reopen_button.clicked.connect(lambda: self.reopen())
         self.print_button = QPushButton(self.tr("Print…"), right)
         self.print_button.clicked.connect(self.print_file)
         self.pdf_button = QPushButton(self.tr("Save as PDF…"), right)
         self.pdf_button.clicked.connect(self.ask_pdf)
-        for b in (self.review_button, self.exit_button, self.print_button, self.pdf_button):
+        for b in (self.review_button, self.exit_button, self.cancel_button, self.reopen_button,
+                  self.print_button, self.pdf_button):
             actions.addWidget(b)
         actions.addStretch(1)
         rv.addLayout(actions)
@@ -435,6 +474,15 @@ class HardshipPage(Page):
         self.review_button.setEnabled(bool(is_open))
         self.exit_button.setEnabled(bool(is_open) and admin)
         self.exit_button.setToolTip("" if admin else self.tr("Only a station admin can exit a file."))
+        self.cancel_button.setEnabled(bool(is_open) and admin)
+        self.cancel_button.setToolTip(
+            self.tr("For a file opened in error or withdrawn.") if admin
+            else self.tr("Only a station admin can cancel a file."))
+        self.reopen_button.setVisible(has and not is_open)
+        self.reopen_button.setEnabled(has and not is_open and admin)
+        self.reopen_button.setToolTip(
+            self.tr("Undo an exit or a cancellation recorded in error.") if admin
+            else self.tr("Only a station admin can re-open a file."))
         self.add_entry_button.setEnabled(bool(is_open))
         self.add_household_button.setEnabled(has)
         entry = self.selected_entry()
@@ -493,6 +541,8 @@ class HardshipPage(Page):
                     cases = hardship.not_updated_for_year(s)
                 elif which == "exited":
                     cases = hardship.exited_cases(s)
+                elif which == "cancelled":
+                    cases = hardship.cancelled_cases(s)
                 else:
                     cases = list(s.execute(
                         hardship._open_cases(None).order_by(HardshipCase.registered_date.desc())
@@ -501,13 +551,17 @@ class HardshipPage(Page):
                 totals = hardship.ledger_totals(s, group_by=("case",)).by_key
                 return [CaseRow(c.id, c.member.name, c.category, c.level, c.household_size,
                                 c.registered_date, c.last_review_date, c.status,
-                                totals.get((c.id,), 0)) for c in cases]
+                                totals.get((c.id,), 0), c.exit_date, c.exit_reason)
+                        for c in cases]
 
         self._run(work, self._list_loaded, "_list_gen")
 
     def _list_loaded(self, rows: list[CaseRow]) -> None:
         keep = self.case_id
         self.list_model.set_rows(rows)
+        closed = self.current_filter() in ("exited", "cancelled")
+        for column in CaseListModel.CLOSED_COLUMNS:  # the date and reason of a closing
+            self.list_view.setColumnHidden(column, not closed)
         self.list_status.setText(self.tr("%n file(s)", "", len(rows)))
         for i, r in enumerate(rows):
             if r.id == keep:
@@ -544,6 +598,9 @@ class HardshipPage(Page):
         status = label(CASE_STATUS, cf.status, lang)
         self.title.setText(f"{cf.name} — {label(HARDSHIP_CATEGORY, cf.values['category'], lang)}"
                            f" · {label(HARDSHIP_LEVEL, cf.values['level'], lang)} · {status}")
+        closed = self.closed_text(cf)
+        self.closed_label.setText(closed)
+        self.closed_label.setVisible(bool(closed))
         html = render_case_file(cf, lang)
         self.fields_view.setHtml(html)
         self.household_model.set_rows(cf.household)
@@ -554,6 +611,19 @@ class HardshipPage(Page):
                     self.ledger_view.selectRow(i)
         self.totals_label.setText(self.totals_text(cf))
         self._update_actions()
+
+    def closed_text(self, cf: CaseFile) -> str:
+        """How, when and why a closed file was closed ("" for an open file)."""
+        if cf.status == "open":
+            return ""
+        when = cf.values.get("exit_date")
+        text = (self.tr("Exited (脱困) on %1") if cf.status == "exited"
+                else self.tr("Cancelled (注销) on %1")).replace(
+            "%1", when.isoformat() if when else self.tr("an unknown date"))
+        reason = cf.values.get("exit_reason")
+        if reason:
+            text += self.tr(" — reason: %1").replace("%1", reason)
+        return text
 
     def totals_text(self, cf: CaseFile) -> str:
         lang = self.ctx.lang
@@ -656,19 +726,56 @@ class HardshipPage(Page):
             self._written()
         return bool(done)
 
-    def ask_exit(self) -> None:
+    def ask_exit(self) -> CloseDialog | None:
+        return self.ask_close("exited")
+
+    def ask_cancel(self) -> CloseDialog | None:
+        return self.ask_close("cancelled")
+
+    def ask_close(self, status: str) -> CloseDialog | None:
+        """Show the dialog that closes the file as 脱困 or 注销 (non-blocking)."""
         if not self.case_id:
-            return
-        dialog = ExitDialog(self, self.case_id)
+            return None
+        dialog = CloseDialog(self, self.case_id, status)
         self._dialog = dialog
         dialog.open()
+        return dialog
 
-    def exit_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+    def close_case(self, status: str, on: str, reason: str, form: Form | None = None) -> bool:
+        """脱困 or 注销 the selected file; the service checks the role and the input."""
         if not self.case_id:
             return False
         case_id = self.case_id
-        done = self._write(lambda s: hardship.exit_case(s, case_id, on, reason), form)
+        done = self._write(lambda s: hardship.close_case(s, case_id, status, on, reason), form)
         if done:
+            self._written()
+        return bool(done)
+
+    def exit_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+        return self.close_case("exited", on, reason, form)
+
+    def cancel_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+        return self.close_case("cancelled", on, reason, form)
+
+    def reopen(self, confirmed: bool | None = None) -> bool:
+        """Undo the selected file's exit or cancellation, after asking."""
+        if not self.case_id or self.file is None:
+            return False
+        if confirmed is None:
+            answer = QMessageBox.question(
+                self, self.tr("Re-open the file"),
+                self.tr("Re-open %1's file? Do this only when the exit or cancellation was "
+                        "recorded in error: the file counts as on file again from its "
+                        "registration, as if never closed. The audit log keeps the closing "
+                        "undone.").replace("%1", self.file.name))
+            confirmed = answer == QMessageBox.StandardButton.Yes
+        if not confirmed:
+            return False
+        case_id = self.case_id
+        done = self._write(lambda s: hardship.reopen_case(s, case_id))
+        if done:
+            if self.current_filter() in ("exited", "cancelled"):
+                self.filter.setCurrentIndex(FILTERS.index("open"))
             self._written()
         return bool(done)
 
@@ -729,4 +836,4 @@ class HardshipPage(Page):
 
 
 __all__ = ["HardshipPage", "CaseListModel", "LedgerModel", "HouseholdModel", "OpenCaseDialog",
-           "HouseholdRow"]
+           "CloseDialog", "HouseholdRow"]
