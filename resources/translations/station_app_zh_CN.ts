@@ -258,6 +258,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>%1（全区目标）</translation>
     </message>
     <message>
+        <source>District target: %1; this station&apos;s part: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -929,6 +933,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <source>Rejected rows saved: %1</source>
         <translation>未导入的行已保存：%1</translation>
     </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
 </context>
 <context>
     <name>LedgerModel</name>
@@ -1011,6 +1019,18 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>从备份恢复…</translation>
     </message>
     <message>
+        <source>Hardship ledger…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit diary…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -1045,18 +1065,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Member roster</source>
         <translation>会员名册</translation>
-    </message>
-    <message>
-        <source>Hardship ledger of this year</source>
-        <translation>本年度困难职工帮扶台账</translation>
-    </message>
-    <message>
-        <source>Visit diary of this year</source>
-        <translation>本年度走访日志</translation>
-    </message>
-    <message>
-        <source>Events of this year</source>
-        <translation>本年度活动</translation>
     </message>
     <message>
         <source>Sync not set up</source>
@@ -1375,6 +1383,29 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
+    <name>PeriodDialog</name>
+    <message>
+        <source>Year</source>
+        <translation type="unfinished">年度</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last year (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The first day is after the last: choose a first day on or before %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>QProgressDialog</name>
     <message>
         <source>Cancel</source>
@@ -1447,12 +1478,52 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>数值</translation>
     </message>
     <message>
+        <source>Targets</source>
+        <translation type="unfinished">年度目标</translation>
+    </message>
+    <message>
+        <source>Scope</source>
+        <translation type="unfinished">范围</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation type="unfinished">完成数</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished">完成率</translation>
+    </message>
+    <message>
         <source>Select a figure to see the records behind it.</source>
         <translation>选中一项指标，查看它所统计的记录。</translation>
     </message>
     <message>
+        <source>Targets of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No targets set for %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation type="unfinished">全区</translation>
+    </message>
+    <message>
+        <source>this station&apos;s part: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1: counted from the weekly visit quota, no list of its own.</source>
         <translation>%1：按每周走访要求统计，没有单独的记录列表。</translation>
+    </message>
+    <message>
+        <source>%1: reading the records…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>%1 = %2: %3 records</source>

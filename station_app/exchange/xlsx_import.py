@@ -16,6 +16,8 @@ No Qt here.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -37,7 +39,7 @@ from station_app.exchange.import_kinds import HANDLERS, Handler
 from station_app.exchange.xlsx_reading import Workbook
 
 __all__ = ["RowResult", "SheetImport", "read_file", "preview_file", "import_file",
-           "write_error_workbook", "KINDS"]
+           "check_errors_path", "write_error_workbook", "save_error_workbook", "KINDS"]
 
 KINDS = fields.KINDS
 
@@ -55,6 +57,24 @@ register_messages({
         "第 {column} 列指定的字段“{field}”不属于{kind}，可选：{choices}",
         "column {column} is mapped to “{field}”, which is not a field of {kind}; use one of: "
         "{choices}",
+    ),
+    "import.errors_path_folder": (
+        "“{path}”是一个文件夹：请给出错误工作簿的文件名，例如 {example}",
+        "“{path}” is a folder: give the error workbook a file name, e.g. {example}",
+    ),
+    "import.errors_path_suffix": (
+        "错误工作簿保存为 Excel 文件，文件名应以 .xlsx 结尾：“{path}”",
+        "the error workbook is an Excel file; its name should end in .xlsx: “{path}”",
+    ),
+    "import.errors_path_source": (
+        "错误工作簿不能覆盖正在导入的文件“{path}”：请换一个文件名",
+        "the error workbook cannot replace the workbook being imported (“{path}”); "
+        "choose another name",
+    ),
+    "import.errors_path_unwritable": (
+        "无法写入错误工作簿“{path}”（{reason}）：请换一个可以写入的位置；未导入任何内容",
+        "cannot write the error workbook “{path}” ({reason}): choose a place that can be "
+        "written to; nothing was imported",
     ),
     "import.ignored_total": ("合计行，未导入", "a totals row; not imported"),
     "import.ignored_note": ("说明或签字行，未导入", "a note or signature row; not imported"),
@@ -104,6 +124,7 @@ class SheetImport:
     ignored: list[RowResult] = field(default_factory=list)
     written: bool = False
     errors_path: Path | None = None
+    errors_problem: str | None = None  # the error workbook could not take its name
 
     # -- what became of the rows
 
@@ -452,27 +473,113 @@ def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int 
     return result
 
 
+def check_errors_path(path: str | Path, source: str | Path | None = None) -> Path:
+    """Where an error workbook is to be written, checked before anything is imported: a
+    file name (not a folder) ending in .xlsx, not the workbook being imported, in a folder
+    that exists (or can be made) and takes a new file. Raises a ValidationError saying
+    what to change."""
+    import tempfile
+
+    path = Path(path)
+    if path.is_dir():
+        raise _fail("import.errors_path_folder", path=str(path),
+                    example=str(path / "errors.xlsx"))
+    if path.suffix.lower() != ".xlsx":
+        raise _fail("import.errors_path_suffix", path=str(path))
+    if source is not None and (path.resolve() == Path(source).resolve()
+                               or (path.exists() and Path(source).exists()
+                                   and os.path.samefile(path, source))):
+        raise _fail("import.errors_path_source", path=str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".probe"):
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        raise _fail("import.errors_path_unwritable", path=str(path),
+                    reason=exc.strerror or type(exc).__name__) from None
+    return path
+
+
+def _record_export(session, result: SheetImport, path: Path, rows: int) -> None:
+    """An error workbook carries the clerk's own input in full (ID numbers unmasked): it
+    is recorded like an export (who, which file, how many rows), in the audit log."""
+    import json
+
+    from station_app.domain.models import AuditRecord
+    from station_app.storage.capture import utc_now_text
+
+    actor = session.info.get("actor")
+    session.add(AuditRecord(
+        at=utc_now_text(), actor=actor.username if actor else "system", action="export",
+        table_name=None, row_id=None,
+        detail=json.dumps({"what": "import-errors", "kind": result.kind.code,
+                           "source": result.path.name, "file": str(path), "rows": rows},
+                          ensure_ascii=False)))
+
+
+def _error_rows(result: SheetImport) -> int:
+    return len(result.rejected)
+
+
 def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
                 sheet: str | int | None = None, mapping: Mapping[int, str] | None = None,
                 header_row: int | None = None, errors_path: str | Path | None = None,
                 lang: str = "zh") -> SheetImport:
     """Import the valid rows in one transaction through the services; rows already there
     are skipped (importing the same workbook twice adds nothing twice). With
-    ``errors_path``, the rejected rows are written there as a workbook to fix and import
-    again (only when there are any)."""
+    ``errors_path`` (checked before anything is imported), the rejected rows are written
+    there as a workbook to fix and import again (only when there are any): in the same
+    transaction, to a temporary file beside it that takes its name once the rows are
+    committed, so the import and its error workbook are there together or not at all.
+    Once committed, nothing raises: a problem with the file's last step is told in
+    ``errors_problem``, with the workbook left where it was written."""
     result = read_file(path, kind=kind, sheet=sheet, mapping=mapping, header_row=header_row)
+    target = check_errors_path(errors_path, path) if errors_path is not None else None
     handler = HANDLERS[result.kind.code]
     for r in result.rows:
         if r.status == "error":
             _complete(result, handler, r)
-    with db.session(actor) as s:
-        handler.write(s, result.valid)
-    for r in result.rejected:
-        _explain(r)
+    temporary: Path | None = None
+    try:
+        with db.session(actor) as s:
+            handler.write(s, result.valid)
+            for r in result.rejected:
+                _explain(r)
+            if target is not None and _error_rows(result):
+                temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
+                write_error_workbook(result, temporary, lang=lang)
+                _record_export(s, result, target, _error_rows(result))
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
     result.written = True
-    if errors_path is not None and result.rejected:
-        result.errors_path = write_error_workbook(result, errors_path, lang=lang)
+    if temporary is not None:
+        try:
+            os.replace(temporary, target)
+            result.errors_path = target
+        except OSError as exc:  # committed: say where the workbook is instead
+            result.errors_path = temporary
+            result.errors_problem = exc.strerror or str(exc)
     return result
+
+
+def save_error_workbook(db, actor: Actor, result: SheetImport, path: str | Path, *,
+                        lang: str = "zh") -> Path:
+    """The import wizard's "save the rejected rows": the path checked, the workbook
+    written beside it, recorded as an export, then given its name."""
+    target = check_errors_path(path, result.path)
+    temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        write_error_workbook(result, temporary, lang=lang)
+        with db.session(actor) as s:
+            _record_export(s, result, target, _error_rows(result))
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 # --------------------------------------------------------------------------- errors

@@ -71,6 +71,26 @@ class DamagedDatabaseError(StorageError):
         super().__init__(en, zh)
 
 
+class DatabaseBusyError(StorageError):
+    """Another program (another window, an import, a sync) kept the database for writing
+    longer than a write waits (the engine's busy timeout)."""
+
+
+def busy_error(exc: BaseException) -> DatabaseBusyError | None:
+    """SQLite's "database is locked" (or "busy") — raw, or wrapped by SQLAlchemy — as a
+    sentence a person acts on; None for any other error."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    if isinstance(orig, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return DatabaseBusyError(
+            "The database is being written by another program (another window, an import "
+            "or a sync) and was not free within 10 seconds. Nothing was written; try again "
+            "when that work has finished.",
+            "数据库正被另一个程序（另一个窗口、导入或同步）写入，10 秒内未能释放。本次没有写入任何内容，"
+            "请等那项工作完成后再试。")
+    return None
+
+
 def newer_error(where: str, revision: str) -> NewerDatabaseError:
     return NewerDatabaseError(
         f"{where} was written by a newer version of Station app (schema {revision}). "

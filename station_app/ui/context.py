@@ -41,11 +41,15 @@ class AppContext:
     def explain(self, exc: BaseException) -> str:
         """What went wrong, for a person, in the app's language: a service's refusal (each
         message), an error that speaks both languages (``message(lang)``: sync, files,
-        storage), else its text."""
+        storage; SQLite's "database is locked" too), else its text."""
         from station_app.domain.validation import ValidationError
+        from station_app.storage.errors import busy_error
 
         if isinstance(exc, ValidationError):
             return ("；" if self.zh else "; ").join(exc.messages(self.lang))
+        busy = busy_error(exc)  # "database is locked": a sentence, not SQLAlchemy's text
+        if busy is not None:
+            return busy.message(self.lang)
         message = getattr(exc, "message", None)
         return message(self.lang) if callable(message) else str(exc)
 

@@ -38,11 +38,12 @@ IGNORE = "_ignore"
 class ImportDialog(QDialog):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
-        from station_app.exchange.import_fields import KINDS
+        from station_app.exchange.import_fields import DISTRICT_KINDS, KINDS
 
         self.ctx = ctx
         self.result = None  # the last preview (or the import's result)
         self.imported = None
+        self.saved: Any = None  # the error workbook written (or why not)
         self.kinds = KINDS
         self.setWindowTitle(self.tr("Import from Excel"))
         self.resize(900, 640)
@@ -62,6 +63,8 @@ class ImportDialog(QDialog):
         self.kind = QComboBox(self)
         self.kind.addItem(self.tr("Tell from the headers"), "")
         for code, spec in KINDS.items():
+            if code in DISTRICT_KINDS and not ctx.district:
+                continue  # the district's own sheets (district-server import)
             self.kind.addItem(spec.label[0] if ctx.zh else spec.label[1], code)
         row.addWidget(self.kind)
         self.preview_button = QPushButton(self.tr("Preview"), self)
@@ -150,9 +153,9 @@ class ImportDialog(QDialog):
                            label=self.tr("Checking the workbook…"), parent=self, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
-        messages = getattr(exc, "messages", None)
-        self.summary.setText("；".join(messages(self.ctx.lang)) if callable(messages)
-                             else str(exc))
+        self.summary.setText(self.ctx.explain(exc))
+        self.import_button.setEnabled(self.result is not None and self.imported is None
+                                      and bool(self.result.valid))
 
     def _show_preview(self, result) -> None:
         self.result = result
@@ -240,10 +243,24 @@ class ImportDialog(QDialog):
         if path:
             self.save_errors(Path(path))
 
-    def save_errors(self, path: Path) -> Any:
-        from station_app.exchange.xlsx_import import write_error_workbook
+    def save_errors(self, path: Path) -> None:
+        """Write the rejected rows to ``path`` (off the GUI thread; recorded as an
+        export); ``saved`` is the file written."""
+        from station_app.exchange.xlsx_import import save_error_workbook
 
-        written = write_error_workbook(self.imported, path, lang=self.ctx.lang)
-        self.summary.setText(self.summary.text() + " " + self.tr("Rejected rows saved: %1")
-                             .replace("%1", str(written)))
-        return written
+        result, actor, lang = self.imported, self.ctx.actor, self.ctx.lang
+        self.saved = None
+
+        def done(written) -> None:
+            self.saved = written
+            self.summary.setText(self.summary.text() + " " + self.tr(
+                "Rejected rows saved: %1").replace("%1", str(written)))
+
+        def failed(exc: BaseException) -> None:
+            self.saved = exc
+            self.summary.setText(self.summary.text() + " " + self.ctx.explain(exc))
+
+        self.ctx.tasks.run(lambda task: save_error_workbook(task.db, actor, result, path,
+                                                            lang=lang),
+                           on_done=done, on_error=failed, label=self.tr("Saving…"),
+                           parent=self, owner=self)

@@ -56,8 +56,10 @@ def test_preview_then_import_then_save_the_rejected_rows(qtbot, window, db, tmp_
     assert members_count(db) == before + 2
     assert "Imported 2 rows; 2 rejected" in dialog.summary.text()
     assert dialog.errors_button.isEnabled()
-    out = dialog.save_errors(tmp_path / "errors.xlsx")
-    ws = load_workbook(out).active
+    dialog.save_errors(tmp_path / "errors.xlsx")
+    qtbot.waitUntil(lambda: dialog.saved is not None, timeout=10_000)
+    assert dialog.saved == tmp_path / "errors.xlsx"
+    ws = load_workbook(dialog.saved).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "王五" in values and "赵六" in values and "张三" not in values
     # the same workbook again adds nothing twice
@@ -83,3 +85,60 @@ def test_correcting_the_mapping_runs_the_preview_again(qtbot, window, tmp_path):
     box.setCurrentIndex(box.findData("_ignore"))  # leave the phone column out
     qtbot.waitUntil(lambda: dialog.result is not first, timeout=10_000)
     assert "phone" not in dialog.result.mapping.values()
+
+
+def test_saving_the_rejected_rows_is_recorded_and_a_bad_place_is_told(qtbot, window, db,
+                                                                      tmp_path):
+    from station_app.domain.models import AuditRecord
+
+    path = tmp_path / "花名册.xlsx"
+    roster(path)
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    dialog.save_errors(tmp_path)  # a folder, not a file
+    qtbot.waitUntil(lambda: dialog.saved is not None, timeout=10_000)
+    assert isinstance(dialog.saved, Exception)
+    assert "是一个文件夹" in dialog.summary.text()  # the app's language
+    dialog.save_errors(tmp_path / "rejected.xlsx")
+    qtbot.waitUntil(lambda: not isinstance(dialog.saved, Exception | None), timeout=10_000)
+    with db.reader() as s:
+        exports = [a for a in s.query(AuditRecord) if a.action == "export"]
+    assert len(exports) == 1 and '"rows": 2' in exports[0].detail
+    assert "rejected.xlsx" in exports[0].detail and exports[0].actor == "admin"
+
+
+def test_a_database_held_by_another_writer_is_told_in_a_sentence(qtbot, window, db, db_path,
+                                                                  tmp_path, monkeypatch):
+    import sqlite3
+
+    from station_app.storage import engine
+
+    path = tmp_path / "花名册.xlsx"
+    roster(path)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)
+    db.engine.dispose()  # new connections wait 0.2 s, not 10 s
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program writing
+    try:
+        dialog.run_import()
+        qtbot.waitUntil(lambda: "另一个程序" in dialog.summary.text(), timeout=10_000)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    text = dialog.summary.text()
+    assert "sqlite3" not in text and "BEGIN" not in text and "没有写入任何内容" in text
+    assert dialog.import_button.isEnabled()  # try again when the other work is done
+    before = members_count(db)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    assert members_count(db) == before + 2
