@@ -308,3 +308,18 @@ def test_find_case_by_id_number_or_file_id(db, admin):
         hardship.exit_case(s, case_id, TODAY, "再就业")
     with db.reader() as s:
         assert hardship.find_case(s, make_id(4), closed=True).id == case_id
+
+
+def test_a_closed_file_stays_registered_before_its_closing(db, admin):
+    case_id = new_case(db, admin, 5, TODAY - timedelta(days=60))
+    with db.session(admin) as s:
+        hardship.cancel_case(s, case_id, TODAY - timedelta(days=20), "错建")
+    with pytest.raises(ValidationError) as err:
+        with db.session(admin) as s:
+            hardship.update_case(s, case_id, {
+                "registered_date": (TODAY - timedelta(days=10)).isoformat()})
+    assert codes(err) == ["case.registered_after_closing"]
+    assert "注销" in err.value.messages("zh")[0]
+    with db.session(admin) as s:  # on or before the closing: fine
+        hardship.update_case(s, case_id, {
+            "registered_date": (TODAY - timedelta(days=20)).isoformat()})

@@ -76,6 +76,10 @@ register_messages({
         "档案在档，未曾脱困或注销，无需撤销",
         "The file is open: it was not exited or cancelled, so there is nothing to undo",
     ),
+    "case.registered_after_closing": (
+        "建档日期不能晚于档案的{status}日期 {date}",
+        "The registration date cannot be after the file was closed ({status}, {date})",
+    ),
     "case.none_for_id": (
         "{id} 没有{which}的困难职工档案",
         "{id} has no {which} hardship file",
@@ -162,6 +166,12 @@ def update_case(session: Session, case_id: str, data: Mapping[str, Any]) -> Hard
     require(session, "clerk", "修改困难职工档案", "edit hardship files")
     case = get_or_404(session, HardshipCase, case_id, "case")
     v = clean_case(data, partial=True)
+    registered = v.get("registered_date")
+    if registered and case.exit_date and registered > case.exit_date:
+        # a closed file stays registered on or before its closing
+        raise ValidationError([FieldError("entry_date", "case.registered_after_closing", {
+            "status": Localized(*CASE_STATUS[case.status]),
+            "date": case.exit_date.isoformat()})])
     for k, val in v.items():
         if getattr(case, k) != val:
             setattr(case, k, val)
