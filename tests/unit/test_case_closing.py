@@ -236,12 +236,14 @@ class _Rollback(Exception):
     pass
 
 
+# days around D, narrow so that dates fall on each other often (a file registered or
+# closed on the as-of date is what the rule is about)
 file_strategy = st.fixed_dictionaries({
-    "registered": st.integers(-8, 8),
+    "registered": st.integers(-3, 3),
     "status": st.sampled_from(["open", "exited", "cancelled"]),
-    "closed": st.one_of(st.none(), st.integers(-8, 10)),
+    "closed": st.one_of(st.integers(-3, 4), st.just(None)),
     "station": st.sampled_from([KY01, KY02]),
-    "deleted": st.booleans(),
+    "deleted": st.sampled_from([False, False, False, True]),
 })
 
 
@@ -261,9 +263,9 @@ def on_file_by_hand(files: list[dict], as_of: date, station: str | None) -> int:
     return n
 
 
-@settings(deadline=None, max_examples=60,
+@settings(deadline=None, max_examples=150,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(files=st.lists(file_strategy, max_size=12), day=st.integers(-10, 12))
+@given(files=st.lists(file_strategy, min_size=1, max_size=10), day=st.integers(-4, 5))
 def test_on_file_is_the_rule_for_any_files_and_any_date(db, admin, head, files, day):
     as_of = D + timedelta(days=day)
     try:
