@@ -227,6 +227,55 @@ EVENTS = KindSpec(
 KINDS: dict[str, KindSpec] = {k.code: k for k in
                               (MEMBERS, ENTERPRISES, HARDSHIP, LEDGER, VISITS, EVENTS)}
 
+# --- the district's own sheets (imported into the district database only, e.g. by
+# `district-server import`): its visits to the stations (站点调研) and the stations.
+# A station is named by its code or by its name (either column, or both).
+_STATION_CODE = ("社区工联会编码", "工联会编码", "站点编码", "编码", "站点代码", "社区工联会代码",
+                 "代码", "station code", "code")
+_STATION_NAME = ("社区工联会", "社区工联会名称", "工联会名称", "工联会", "站点名称", "站点",
+                 "名称", "station name", "station", "name")
+
+STATION_VISITS = KindSpec(
+    "station_visits", ("站点调研记录", "station visits"),
+    (
+        SEQ,
+        F("visit_date", DATE, "走访日期", "调研日期", "走访时间", "调研时间", "日期",
+          "visit date", "date"),
+        F("station_code", TEXT, *_STATION_CODE),
+        F("station_name", TEXT, "调研站点", "走访站点", "调研对象", *_STATION_NAME),
+        F("kind", CHOICE, "走访类型", "走访类别", "调研类型", "visit kind", "kind"),
+        F("visitors", TEXT, "走访人", "走访人员", "调研人", "调研人员", "visitors",
+          "visited by"),
+        F("findings", TEXT, "走访情况", "调研情况", "走访内容", "调研内容", "发现问题", "情况",
+          "findings"),
+        F("actions", TEXT, "处理措施", "整改措施", "措施", "处理情况", "actions"),
+        F("follow_up_due", DATE, "跟进期限", "跟进日期", "整改期限", "follow-up due",
+          "follow up due"),
+    ),
+    # (the station may be named by either column: the import checks that one is there)
+    required=("visit_date", "visitors"),
+    error_fields={"target": "station_name", "visit": "station_name"},
+)
+
+STATIONS = KindSpec(
+    "stations", ("社区工联会名单", "stations"),
+    (
+        SEQ,
+        F("station_code", TEXT, *_STATION_CODE),
+        F("station_name", TEXT, *_STATION_NAME),
+        F("street", TEXT, "办事处", "所属办事处", "街道办事处", "街道办", "街道", "所属街道",
+          "street office", "street"),
+        F("is_key", BOOL, "是否重点推进", "重点推进", "重点推进社区工联会", "是否重点", "重点",
+          "key station", "key"),
+    ),
+    required=("station_code", "station_name"),
+)
+
+KINDS.update({k.code: k for k in (STATION_VISITS, STATIONS)})
+# the kinds only a district database takes (a station's import refuses them)
+DISTRICT_KINDS = frozenset((STATION_VISITS.code, STATIONS.code))
+FIELD_LABELS.setdefault("is_key", ("是否重点推进", "Key station"))
+
 # Labels for the fields the services name in errors and this module adds, so every error
 # names its field in the clerk's language (existing labels are kept as they are).
 _EXTRA_LABELS = {

@@ -792,3 +792,270 @@ class Events(Handler):
 HANDLERS: dict[str, Handler] = {h.kind.code: h for h in
                                 (Members(), Enterprises(), Hardship(), Ledger(), Visits(),
                                  Events())}
+
+
+# --------------------------------------------------------------------------- the district's
+# station visits (站点调研) and stations: sheets of the district office, imported into the
+# district database only. Already there: a station visit by station + date; a station by
+# its code (a row that changes the name, street office or key flag changes the station;
+# a blank street or key cell leaves it as it is).
+
+register_messages({
+    "import.district_only": (
+        "“{kind}”是区总工会的表，只能导入区总工会数据库（district-server import 文件 --db "
+        "区总工会数据库）；社区工联会的数据库不收这类记录",
+        "“{kind}” is a district sheet: import it into the district database "
+        "(district-server import FILE --db DISTRICT_DB); a station's database does not take it",
+    ),
+    "import.station_missing": (
+        "请填写社区工联会编码或名称（社区工联会编码、社区工联会 两列之一）",
+        "name the station: its code or its name (a 社区工联会编码 or 社区工联会 column)",
+    ),
+    "import.station_unknown": (
+        "没有“{station}”这个社区工联会：请先建立该站点（区级视图“站点”页面，或 "
+        "district-server station add），或核对编码和名称",
+        "there is no station “{station}”: create it first (the district view's Stations "
+        "page, or district-server station add), or check the code and the name",
+    ),
+    "import.station_ambiguous": (
+        "有 {count} 个社区工联会叫“{station}”（{codes}）：请在社区工联会编码列写明编码",
+        "{count} stations are called “{station}” ({codes}): give the station's code in a "
+        "社区工联会编码 column",
+    ),
+    "import.station_mismatch": (
+        "编码 {station_code} 是“{station}”，与表中的名称“{sheet}”不一致：请核对编码或名称",
+        "the code {station_code} is “{station}”, not “{sheet}” as the sheet says: check the "
+        "code or the name",
+    ),
+    "import.station_visit_kind": (
+        "这张表只登记站点调研，不能登记“{kind}”：企业走访请在社区工联会导入企业走访日志",
+        "this sheet holds station visits (站点调研) only, not “{kind}”: import enterprise "
+        "visits as a visit diary at the station",
+    ),
+})
+
+_SAME_STATION_VISIT = Localized("社区工联会和日期都相同", "same station and date")
+_SAME_STATION = Localized("编码相同", "same code")
+_STATION_SUFFIXES = ("社区工联会", "工联会", "社区")
+
+
+def _district_only(session: Session, kind: fields.KindSpec) -> None:
+    """The district's sheets go into the district database only, whoever imports them."""
+    ctx = session.info.get("ctx")
+    if ctx is None or not ctx.district:
+        raise _fail("file", "import.district_only", kind=Localized(*kind.label))
+
+
+def _name_key(name: Any) -> str:
+    return normalize_text(name).replace(" ", "").casefold()
+
+
+def _name_base(key: str) -> str:
+    """A station's name without its usual ending ("葵涌社区工联会" → "葵涌")."""
+    for suffix in _STATION_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+class _StationFinder:
+    """The district's stations by code and by name (as sheets write them)."""
+
+    def __init__(self, session: Session):
+        from station_app.domain.ids import DISTRICT_CODE
+        from station_app.domain.models import Station
+
+        self.by_code: dict[str, tuple[str, str]] = {}
+        self.by_name: dict[str, list[tuple[str, str]]] = {}
+        self.by_base: dict[str, list[tuple[str, str]]] = {}
+        for sid, code, name in session.execute(select(Station.id, Station.code, Station.name)
+                                               .where(Station.deleted == false(),
+                                                      Station.code != DISTRICT_CODE)
+                                               .order_by(Station.code)):
+            self.by_code[code] = (sid, name)
+            key = _name_key(name)
+            self.by_name.setdefault(key, []).append((sid, code))
+            self.by_base.setdefault(_name_base(key), []).append((sid, code))
+
+    @staticmethod
+    def same_name(a: Any, b: Any) -> bool:
+        ka, kb = _name_key(a), _name_key(b)
+        return ka == kb or _name_base(ka) == _name_base(kb)
+
+    def find(self, values: dict[str, Any]) -> str:
+        """The station id a row names (by code, else by name); ValidationError if none."""
+        from station_app.domain.services.stations import clean_station_code
+
+        raw_code = values.get("station_code")
+        sheet_name = normalize_text(values.get("station_name"))
+        if normalize_text(raw_code):
+            try:
+                code = clean_station_code(raw_code)
+            except ValidationError as exc:
+                raise ValidationError([FieldError("station_code", e.code, e.params)
+                                       for e in exc.errors]) from None
+            if code not in self.by_code:
+                raise _fail("station_code", "import.station_unknown", station=code)
+            sid, name = self.by_code[code]
+            if sheet_name and not self.same_name(sheet_name, name):
+                raise _fail("station_name", "import.station_mismatch", station_code=code,
+                            station=name, sheet=sheet_name)
+            return sid
+        if not sheet_name:
+            raise _fail("station_name", "import.station_missing")
+        key = _name_key(sheet_name)
+        hits = self.by_name.get(key) or self.by_base.get(_name_base(key)) or []
+        if not hits:
+            raise _fail("station_name", "import.station_unknown", station=sheet_name)
+        if len(hits) > 1:
+            raise _fail("station_name", "import.station_ambiguous", station=sheet_name,
+                        count=len(hits), codes="、".join(code for _sid, code in hits))
+        return hits[0][0]
+
+
+class StationVisits(Handler):
+    """The district's visits to stations (站点调研): each row's station named by its code
+    or its name; the kind, when a column gives it, must be 站点调研."""
+
+    kind = fields.STATION_VISITS
+    PLACEHOLDER = "(station)"
+
+    def data(self, values):
+        d = {k: values.get(k) for k in ("visit_date", "visitors", "findings", "actions",
+                                        "follow_up_due")}
+        d["kind"] = "station"
+        return d
+
+    def clean(self, values):
+        errors: list[FieldError] = []
+        named = bool(normalize_text(values.get("station_code"))
+                     or normalize_text(values.get("station_name")))
+        if not named:
+            errors.append(FieldError("station_name", "import.station_missing"))
+        raw_kind = values.get("kind")
+        if raw_kind is not None:
+            from station_app.domain.validation import parse_choice
+
+            try:
+                code = parse_choice(loose_choice(raw_kind, VISIT_KIND), field="kind",
+                                    choices=VISIT_KIND)
+            except ValidationError as exc:
+                errors += exc.errors
+            else:
+                if code != "station":
+                    errors.append(FieldError("kind", "import.station_visit_kind",
+                                             {"kind": Localized(*VISIT_KIND[code])}))
+        data = self.data(values)
+        data["target_station_id"] = self.PLACEHOLDER if named else None
+        v: dict[str, Any] = {}
+        try:
+            v = visit_service.clean_visit(data)
+        except ValidationError as exc:
+            errors += [e for e in exc.errors if e.code != "visit.station_required"]
+        if errors:
+            raise ValidationError(errors)
+        v["target_station_id"] = None  # found at import
+        return v
+
+    def write(self, session, rows):
+        _district_only(session, self.kind)
+        require(session, "district_admin", "导入站点调研记录", "import station visits")
+        finder = _StationFinder(session)
+        existing = set(session.execute(select(Visit.target_station_id, Visit.visit_date).where(
+            Visit.kind == "station", Visit.deleted == false())).all())
+        first_row: dict[tuple, int] = {}
+        for r in rows:
+            try:
+                v = self.clean(r.values)
+                station_id = finder.find(r.values)
+            except ValidationError as exc:
+                _reject(r, exc)
+                continue
+            key = (station_id, v["visit_date"])
+            if key in existing:
+                r.status = "duplicate"
+                if key in first_row:
+                    r.note = FieldError("row", "import.duplicate_in_file",
+                                        {"row": first_row[key], "what": _SAME_STATION_VISIT})
+                continue
+            data = self.data(r.values)
+            data["target_station_id"] = station_id
+            try:
+                visit_service.record_visit(session, data)
+            except ValidationError as exc:
+                _reject(r, exc)
+                continue
+            existing.add(key)
+            first_row[key] = r.row
+
+
+class Stations(Handler):
+    """The district's stations (社区工联会名单): new codes are created; a known code whose
+    row says otherwise (name; street office or key flag when the cell is not blank) is
+    changed; the same station as stored is already there."""
+
+    kind = fields.STATIONS
+
+    def clean(self, values):
+        from station_app.domain.services.stations import clean_station_code
+        from station_app.domain.validation import ErrorCollector, is_blank, parse_bool, parse_text
+
+        c = ErrorCollector()
+        v = {
+            "station_code": c.check("station_code", clean_station_code,
+                                    values.get("station_code")),
+            "station_name": c.check("station_name", parse_text, values.get("station_name"),
+                                    field="station_name", required=True, max_len=100),
+            "street": c.check("street", parse_text, values.get("street"), field="street",
+                              max_len=100),
+            "is_key": None if is_blank(values.get("is_key")) else c.check(
+                "is_key", parse_bool, values.get("is_key"), field="is_key"),
+        }
+        c.raise_if_any()
+        return v
+
+    def write(self, session, rows):
+        from station_app.domain.ids import station_id_for
+        from station_app.domain.models import Station
+        from station_app.domain.services import stations as station_service
+
+        _district_only(session, self.kind)
+        require(session, "district_admin", "导入社区工联会名单", "import stations")
+        first_row: dict[str, int] = {}
+        for r in rows:
+            try:
+                v = self.clean(r.values)
+            except ValidationError as exc:
+                _reject(r, exc)
+                continue
+            code = v["station_code"]
+            if code in first_row:
+                r.status = "duplicate"
+                r.note = FieldError("row", "import.duplicate_in_file",
+                                    {"row": first_row[code], "what": _SAME_STATION})
+                continue
+            first_row[code] = r.row
+            station = session.get(Station, station_id_for(code))
+            try:
+                if station is None or station.deleted:
+                    station_service.create_station(session, code, v["station_name"],
+                                                   street=v["street"],
+                                                   is_key=bool(v["is_key"]))
+                    continue
+                changes: dict[str, Any] = {}
+                if station.name != v["station_name"]:
+                    changes["name"] = v["station_name"]
+                if v["street"] is not None and station.street != v["street"]:
+                    changes["street"] = v["street"]
+                if v["is_key"] is not None and station.is_key != v["is_key"]:
+                    changes["is_key"] = v["is_key"]
+                if not changes:
+                    r.status = "duplicate"
+                    continue
+                station_service.set_station(session, code, **changes)
+                r.extra["stations_changed"] = True
+            except ValidationError as exc:
+                _reject(r, exc)
+
+
+HANDLERS.update({h.kind.code: h for h in (StationVisits(), Stations())})

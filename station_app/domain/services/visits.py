@@ -68,7 +68,11 @@ register_messages({
     ),
 })
 
-FIELD_LABELS.setdefault("visit", ("走访记录", "Visit"))
+for _field, _labels in (("visit", ("走访记录", "Visit")),
+                        ("findings", ("走访情况", "Findings")),
+                        ("actions", ("处理措施", "Actions")),
+                        ("follow_up_due", ("跟进期限", "Follow-up due"))):
+    FIELD_LABELS.setdefault(_field, _labels)  # (the import's labels are the same)
 
 # The fields of the visit form: what ``update_visit`` may change.
 FORM_FIELDS = ("visit_date", "kind", "enterprise_id", "target_station_id", "visitors",
