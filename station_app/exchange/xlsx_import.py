@@ -36,6 +36,7 @@ from station_app.domain.validation import (
 from station_app.exchange import import_cells as cells
 from station_app.exchange import import_fields as fields
 from station_app.exchange.import_kinds import HANDLERS, Handler
+from station_app.exchange.sheet_scan import FarCells
 from station_app.exchange.xlsx_reading import Workbook
 
 __all__ = ["RowResult", "SheetImport", "read_file", "preview_file", "import_file",
@@ -125,6 +126,8 @@ class SheetImport:
     written: bool = False
     errors_path: Path | None = None
     errors_problem: str | None = None  # the error workbook could not take its name
+    # cells far right of the data (beyond column AMJ) a row-by-row read left out
+    far: FarCells | None = None
 
     # -- what became of the rows
 
@@ -260,6 +263,7 @@ def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | N
                         rows=fields.HEADER_SCAN_ROWS, needed=_needed(kind))
         name, guess = best
         rows = wb.rows(name)
+        far = wb.far.get(name)
     spec = guess.kind
     if mapping is not None:
         allowed = set(spec.field_names)
@@ -274,7 +278,7 @@ def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | N
     headers = [_header_text(c) for c in header_cells]
     data_rows, ignored = _prepare(rows, guess.row, used, spec, HANDLERS[spec.code])
     return SheetImport(path, name, wb.sheet_names, spec, guess.row + 1, headers, used,
-                       data_rows, ignored)
+                       data_rows, ignored, far=far if far is not None and far.count else None)
 
 
 def _prep_fn(type_: str, name: str):

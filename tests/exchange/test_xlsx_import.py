@@ -229,7 +229,7 @@ def test_the_sheet_with_the_header_is_chosen(tmp_path):
 def test_unreadable_files_say_so(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip file")
-    for path, code in ((bad, "import.file_unreadable"),
+    for path, code in ((bad, "import.file_damaged"),
                        (tmp_path / "none.xlsx", "import.file_missing"),
                        (tmp_path / "x.csv", "import.file_type")):
         if code == "import.file_type":
