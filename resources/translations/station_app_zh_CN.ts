@@ -259,7 +259,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>District target: %1; this station&apos;s part: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>全区目标 %1；本站完成 %2</translation>
     </message>
     <message>
         <source>Time</source>
@@ -862,12 +862,16 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>需要修改</translation>
     </message>
     <message>
+        <source>Warnings (check before importing)</source>
+        <translation>提示（导入前请核对）</translation>
+    </message>
+    <message>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <source>Save the rejected rows…</source>
-        <translation>保存未导入的行…</translation>
+        <source>Save the rejected rows and warnings…</source>
+        <translation>保存未导入的行和提示…</translation>
     </message>
     <message>
         <source>Choose the workbook</source>
@@ -892,6 +896,14 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already there.</source>
         <translation>%1 — 工作表“%2”，表头在第 %3 行：%4 行可导入，%5 行有错误，%6 行已存在。</translation>
+    </message>
+    <message>
+        <source>%1 of the ready rows have a warning: check them below (they are imported as they are).</source>
+        <translation>可导入的行中有 %1 行带有提示：请在下方核对（这些行会按原样导入）。</translation>
+    </message>
+    <message>
+        <source>%1 cells far to the right of the data (the farthest at %2) were not read.</source>
+        <translation>数据右侧远处的 %1 个单元格（最远在 %2）未读取。</translation>
     </message>
     <message>
         <source>(leave out)</source>
@@ -1020,15 +1032,15 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Hardship ledger…</source>
-        <translation type="unfinished"></translation>
+        <translation>困难职工帮扶台账…</translation>
     </message>
     <message>
         <source>Visit diary…</source>
-        <translation type="unfinished"></translation>
+        <translation>企业走访日志…</translation>
     </message>
     <message>
         <source>Events…</source>
-        <translation type="unfinished"></translation>
+        <translation>活动…</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -1386,23 +1398,23 @@ This is a fault of the app, not of your data. Please report it with the log file
     <name>PeriodDialog</name>
     <message>
         <source>Year</source>
-        <translation type="unfinished">年度</translation>
+        <translation>年度</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>起止日期</translation>
     </message>
     <message>
         <source>Last year (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>去年（%1）</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>至</translation>
     </message>
     <message>
         <source>The first day is after the last: choose a first day on or before %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>开始日期晚于结束日期：请选择 %1 或之前的开始日期。</translation>
     </message>
 </context>
 <context>
@@ -1479,23 +1491,23 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Targets</source>
-        <translation type="unfinished">年度目标</translation>
+        <translation>年度目标</translation>
     </message>
     <message>
         <source>Scope</source>
-        <translation type="unfinished">范围</translation>
+        <translation>范围</translation>
     </message>
     <message>
         <source>Target</source>
-        <translation type="unfinished"></translation>
+        <translation>目标值</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished">完成数</translation>
+        <translation>完成数</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished">完成率</translation>
+        <translation>完成率</translation>
     </message>
     <message>
         <source>Select a figure to see the records behind it.</source>
@@ -1503,19 +1515,19 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Targets of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 年度目标</translation>
     </message>
     <message>
         <source>No targets set for %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 年未设定目标。</translation>
     </message>
     <message>
         <source>District</source>
-        <translation type="unfinished">全区</translation>
+        <translation>全区</translation>
     </message>
     <message>
         <source>this station&apos;s part: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>本站完成 %1</translation>
     </message>
     <message>
         <source>%1: counted from the weekly visit quota, no list of its own.</source>
@@ -1523,7 +1535,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>%1: reading the records…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：正在读取记录…</translation>
     </message>
     <message>
         <source>%1 = %2: %3 records</source>

@@ -31,6 +31,7 @@ from station_app.domain.validation import (
     ValidationError,
     field_label,
     normalize_text,
+    parse_id_number,
     register_messages,
 )
 from station_app.exchange import import_cells as cells
@@ -151,6 +152,12 @@ class SheetImport:
         return self.with_status("duplicate")
 
     @property
+    def warned(self) -> list[RowResult]:
+        """Rows imported (or ready) with a warning: a sign to check them (an area code
+        that never existed, the sheet's 性别 or 出生日期 against the ID number …)."""
+        return [r for r in self.rows if r.warnings and r.status == "ok"]
+
+    @property
     def extra_counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.rows:
@@ -191,6 +198,10 @@ class SheetImport:
         if row.note is not None and row.status in ("duplicate", "ignored"):
             out.append(row.note.message(lang))
         return out
+
+    def warning_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        sep = ": " if lang.lower().startswith("en") else "："
+        return [f"{self.label(w.field, lang)}{sep}{w.message(lang)}" for w in row.warnings]
 
     def errors_by_field(self, row: RowResult, lang: str = "zh") -> dict[str, list[str]]:
         """{data field: [messages]} (the field a column maps to)."""
@@ -432,6 +443,29 @@ def _in_file_duplicates(sheet: SheetImport) -> None:
             first[key] = r.row
 
 
+def _add_warning(row: RowResult, warning: FieldError) -> None:
+    if all((w.field, w.code, w.params) != (warning.field, warning.code, warning.params)
+           for w in row.warnings):
+        row.warnings.append(warning)
+
+
+def _id_warnings(sheet: SheetImport, rows: list[RowResult] | None = None) -> None:
+    """The ID number's own warnings (an area code that never existed, or was retired
+    before the holder was born) on the rows of the kinds that register people."""
+    if sheet.kind.code not in ("members", "hardship"):
+        return
+    for r in sheet.rows if rows is None else rows:
+        if r.status != "ok":
+            continue
+        raw = (r.cleaned or {}).get("id_number") or r.values.get("id_number")
+        try:
+            found = parse_id_number(raw).warnings
+        except ValidationError:
+            continue
+        for w in found:
+            _add_warning(r, w)
+
+
 class _DryRun(Exception):
     pass
 
@@ -473,7 +507,10 @@ def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int 
             for r, p in zip(valid, probe, strict=True):
                 r.status, r.note, r.extra = p.status, p.note, p.extra
                 r.errors.extend(p.errors)
+                for w in p.warnings:
+                    _add_warning(r, w)
                 _explain(r)
+    _id_warnings(result)
     return result
 
 
@@ -524,7 +561,9 @@ def _record_export(session, result: SheetImport, path: Path, rows: int) -> None:
 
 
 def _error_rows(result: SheetImport) -> int:
-    return len(result.rejected)
+    """The rows an error workbook carries: the rejected, and those imported with a
+    warning (on a sheet of their own)."""
+    return len(result.rejected) + len(result.warned)
 
 
 def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
@@ -534,7 +573,8 @@ def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
     """Import the valid rows in one transaction through the services; rows already there
     are skipped (importing the same workbook twice adds nothing twice). With
     ``errors_path`` (checked before anything is imported), the rejected rows are written
-    there as a workbook to fix and import again (only when there are any): in the same
+    there as a workbook to fix and import again, with the warnings of the rows imported
+    on a sheet of their own (only when there are any): in the same
     transaction, to a temporary file beside it that takes its name once the rows are
     committed, so the import and its error workbook are there together or not at all.
     Once committed, nothing raises: a problem with the file's last step is told in
@@ -551,6 +591,8 @@ def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
             handler.write(s, result.valid)
             for r in result.rejected:
                 _explain(r)
+            if result.kind.code != "members":  # members: the bulk path gave them
+                _id_warnings(result)
             if target is not None and _error_rows(result):
                 temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
                 write_error_workbook(result, temporary, lang=lang)
@@ -691,8 +733,51 @@ def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "
                 out.append(cell(v, text=c in text_cols, fill=c in bad))
             else:
                 out.append(_writable(v))
-        reason = "\n".join(result.messages(r, "en" if en else "zh"))
+        lang = "en" if en else "zh"
+        reason = "\n".join(result.messages(r, lang) + [
+            ("Warning: " if en else "提示：") + m for m in result.warning_messages(r, lang)])
         ws.append(out + [r.row, cell(reason, alignment=wrap)])
+    _warnings_sheet(wb, result, en)
+    if not rejected and len(wb.worksheets) > 1:
+        wb.remove(ws)  # warnings only: no sheet of rejected rows to fix
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _warnings_sheet(wb, result: SheetImport, en: bool) -> None:
+    """The rows imported with a warning: the row, the column, what the sheet holds there,
+    the warning. Its own headers, which no import mistakes for data."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    warned = result.warned
+    if not warned:
+        return
+    lang = "en" if en else "zh"
+    ws = wb.create_sheet("Warnings" if en else "提示")
+    for letter, width in (("A", 10), ("B", 16), ("C", 24), ("D", 80)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heads = (["Row", "Column", "In the sheet", "Warning (imported; please check)"] if en
+             else ["原行号", "列", "表中内容", "提示（已导入，请核对）"])
+    cells_ = []
+    for h in heads:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = bold
+        cells_.append(c)
+    ws.append(cells_)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r in warned:
+        for w in r.warnings:
+            col = result.columns.get(result.field_of(w.field))
+            shown = r.cells[col] if col is not None and col < len(r.cells) else None
+            if isinstance(shown, float | int) and not isinstance(shown, bool):
+                shown = cells.carried_back(shown)
+            value = WriteOnlyCell(ws, value=_writable(shown if shown != "" else None))
+            if isinstance(value.value, str):
+                value.data_type = "s"
+            text = WriteOnlyCell(ws, value=_writable(w.message(lang)))
+            text.alignment = wrap
+            ws.append([r.row, result.label(w.field, lang), value, text])

@@ -88,12 +88,14 @@ class ImportDialog(QDialog):
         self.mapping.verticalHeader().setVisible(False)
         layout.addWidget(self.mapping, 1)
 
-        self.rows = QTableWidget(0, 3, self)
+        self.rows = QTableWidget(0, 4, self)
         self.rows.setObjectName("import-rows")
         self.rows.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Result"),
-                                             self.tr("What to fix")])
-        self.rows.horizontalHeader().setSectionResizeMode(
-            2, QHeaderView.ResizeMode.Stretch)
+                                             self.tr("What to fix"),
+                                             self.tr("Warnings (check before importing)")])
+        for column in (2, 3):
+            self.rows.horizontalHeader().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch)
         self.rows.verticalHeader().setVisible(False)
         self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         layout.addWidget(self.rows, 2)
@@ -104,7 +106,8 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(lambda: self.run_import())
         self.errors_button = self.buttons.addButton(
-            self.tr("Save the rejected rows…"), QDialogButtonBox.ButtonRole.ActionRole)
+            self.tr("Save the rejected rows and warnings…"),
+            QDialogButtonBox.ButtonRole.ActionRole)
         self.errors_button.setEnabled(False)
         self.errors_button.clicked.connect(self.save_errors_dialog)
         close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -162,15 +165,29 @@ class ImportDialog(QDialog):
         self._fill_mapping(result)
         self._fill_rows(result)
         kind = result.kind.label[0] if self.ctx.zh else result.kind.label[1]
-        self.summary.setText(self.tr(
+        text = self.tr(
             "%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already "
-            "there.").replace("%1", kind).replace("%2", result.sheet)
-            .replace("%3", str(result.header_row)).replace("%4", str(len(result.valid)))
-            .replace("%5", str(len(result.rejected))).replace("%6", str(len(result.skipped))))
+            "there.").replace("%1", kind).replace("%2", result.sheet)\
+            .replace("%3", str(result.header_row)).replace("%4", str(len(result.valid)))\
+            .replace("%5", str(len(result.rejected))).replace("%6", str(len(result.skipped)))
+        self.summary.setText(text + self._notes(result))
         self.import_button.setEnabled(bool(result.valid))
         index = self.kind.findData(result.kind.code)
         if index >= 0 and self.kind.currentData():
             self.kind.setCurrentIndex(index)
+
+    def _notes(self, result) -> str:
+        """What else the clerk should know before importing: warnings, far cells."""
+        notes = []
+        if result.warned:
+            notes.append(self.tr("%1 of the ready rows have a warning: check them below "
+                                 "(they are imported as they are).")
+                         .replace("%1", str(len(result.warned))))
+        if result.far is not None:
+            notes.append(self.tr("%1 cells far to the right of the data (the farthest at "
+                                 "%2) were not read.").replace("%1", str(result.far.count))
+                         .replace("%2", result.far.farthest))
+        return "".join(" " + n for n in notes)
 
     def _fill_mapping(self, result) -> None:
         from station_app.domain.validation import field_label
@@ -197,13 +214,16 @@ class ImportDialog(QDialog):
     def _fill_rows(self, result) -> None:
         texts = {"ok": self.tr("ready"), "error": self.tr("error"),
                  "duplicate": self.tr("already there"), "ignored": self.tr("left out")}
-        shown = [r for r in result.rows if r.status != "ok"][:PREVIEW_ROWS]
+        sep = "；" if self.ctx.zh else "; "
+        shown = [r for r in result.rows if r.status != "ok" or r.warnings][:PREVIEW_ROWS]
         self.rows.setRowCount(len(shown))
         for i, r in enumerate(shown):
             self.rows.setItem(i, 0, QTableWidgetItem(str(r.row)))
             self.rows.setItem(i, 1, QTableWidgetItem(texts.get(r.status, r.status)))
-            self.rows.setItem(i, 2, QTableWidgetItem("；".join(
+            self.rows.setItem(i, 2, QTableWidgetItem(sep.join(
                 result.messages(r, self.ctx.lang))))
+            self.rows.setItem(i, 3, QTableWidgetItem(sep.join(
+                result.warning_messages(r, self.ctx.lang))))
 
     def run_import(self) -> None:
         from station_app.exchange.xlsx_import import import_file
@@ -223,8 +243,8 @@ class ImportDialog(QDialog):
             self.summary.setText(self.tr(
                 "Imported %1 rows; %2 rejected, %3 already there.")
                 .replace("%1", str(result.imported)).replace("%2", str(len(result.rejected)))
-                .replace("%3", str(len(result.skipped))))
-            self.errors_button.setEnabled(bool(result.rejected))
+                .replace("%3", str(len(result.skipped))) + self._notes(result))
+            self.errors_button.setEnabled(bool(result.rejected or result.warned))
             tables = {"members": "members", "enterprises": "enterprises",
                       "hardship": "hardship_cases", "ledger": "ledger_entries",
                       "visits": "visits", "events": "events"}

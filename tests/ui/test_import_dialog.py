@@ -142,3 +142,22 @@ def test_a_database_held_by_another_writer_is_told_in_a_sentence(qtbot, window, 
     dialog.run_import()
     qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
     assert members_count(db) == before + 2
+
+
+def test_warnings_are_shown_before_importing(qtbot, window, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "性别", "公民身份号码"])
+    ws.append(["张三", "女", idn(1)])  # the ID number says male
+    ws.append(["李四", "男", idn(3)])
+    wb.save(tmp_path / "w.xlsx")
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "w.xlsx"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    assert "1 of the ready rows have a warning" in dialog.summary.text()
+    assert dialog.rows.rowCount() == 1
+    assert dialog.rows.item(0, 0).text() == "2" and dialog.rows.item(0, 1).text() == "ready"
+    assert "性别" in dialog.rows.item(0, 3).text() and "男" in dialog.rows.item(0, 3).text()
+    assert dialog.rows.horizontalHeaderItem(3).text().startswith("Warnings")
