@@ -9,7 +9,12 @@
 
 The district file is made once (cached under bench/.cache): a 20,000-member demo station
 cloned 25 times in SQL, each clone with its own station id and its own ids (a per-station
-prefix on every id and on every reference to a cloned row).
+prefix on every id and on every reference to a cloned row). Its members are made like a
+district's: each clone's people are its own (another area code), 2 % of them moved from
+the station before (their row there marked 转出 on the day of the move, so the district
+counts them once), and about 3 % left (退会), 1 % died (去世) and 2 % transferred out of
+the district (转出), on days spread over the years since they joined — the membership
+figures count persons over all of it.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ def district_db(cache: Path, demo_for) -> Path:
     from station_app.storage.database import open_database
     from sync.changeset import APPLY_ORDER
 
-    path = cache / f"district-{STATIONS}x{PER_STATION}.sqlite3"
+    path = cache / f"district-{STATIONS}x{PER_STATION}-members.sqlite3"
     if path.exists():
         return path
     source = demo_for(PER_STATION, 11)
@@ -134,12 +139,45 @@ def district_db(cache: Path, demo_for) -> Path:
             con.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) "
                         f"SELECT {', '.join(select)} FROM src.{table}")
         con.commit()
+    _district_members(con, codes, station_id_for)
     con.execute("DETACH DATABASE src")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     os.replace(tmp, path)
     print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
     return path
+
+
+def _district_members(con: sqlite3.Connection, codes: list[str], station_id_for) -> None:
+    """The cloned members made a district's (see the module doc): every station's people
+    its own but for the 2 % who moved there from the station before, and statuses."""
+    today = date.today().isoformat()
+    # the people who moved to an odd-numbered station from the one before (the clones of a
+    # source row share its sequence digits at every station)
+    mover = "CAST(substr(id_number, 15, 3) AS INTEGER) % 25 = 0"
+    for k, code in enumerate(codes):
+        sid = station_id_for(code)
+        area = f"{11 + k:02d}"  # a province code of the station's own
+        moved = mover if k % 2 else "0"
+        con.execute(f"UPDATE members SET id_number = CASE WHEN {moved} THEN ? ELSE ? END "
+                    "|| substr(id_number, 3) WHERE station_id = ?",
+                    (f"{10 + k:02d}", area, sid))
+        # leaving statuses, dated between the join date and today
+        con.execute(
+            "UPDATE members SET status = CASE rowid % 100 WHEN 1 THEN 'left' WHEN 2 THEN "
+            "'left' WHEN 3 THEN 'left' WHEN 4 THEN 'deceased' ELSE 'transferred' END, "
+            "status_date = min(?, date(coalesce(join_date, '2015-01-01'), "
+            "'+' || (rowid % 1500) || ' days')) "
+            f"WHERE station_id = ? AND rowid % 100 BETWEEN 1 AND 6 AND NOT ({moved})",
+            (today, sid))
+        if k % 2:  # the rows the movers left behind: 转出 on the day they moved
+            con.execute(
+                "UPDATE members SET status = 'transferred', status_date = min(?, "
+                "date(coalesce(join_date, '2015-01-01'), '+' || (rowid % 1500) || ' days')) "
+                "WHERE station_id = ? AND status = 'active' AND id_number IN "
+                f"(SELECT id_number FROM members WHERE station_id = ? AND {moved})",
+                (today, station_id_for(codes[k - 1]), sid))
+    con.commit()
 
 
 def bench_summary(table, cache: Path, demo_for) -> None:
@@ -172,8 +210,10 @@ def bench_summary(table, cache: Path, demo_for) -> None:
         floors.append(time.perf_counter() - t0)
     con.close()
     t, f = statistics.median(times), statistics.median(floors)
-    table.add(f"work summary, district of {STATIONS} stations ({members:,} members, "
-              f"{summary.values['enterprise_visits']:,} visits this year)",
+    on_roll = summary.values.get("members_on_roll")
+    persons = f", {on_roll:,} on the roll" if on_roll is not None else ""
+    table.add(f"work summary, district of {STATIONS} stations ({members:,} members"
+              f"{persons}, {summary.values['enterprise_visits']:,} visits this year)",
               f"{t * 1000:.0f} ms", f"{f * 1000:.1f} ms", t / f, "≤ 1 s")
 
 

@@ -17,14 +17,17 @@ from datetime import date
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import parse_args, skip_final_collection, stdout_closed
+from station_app.cliutil import (
+    EXIT_ERROR,
+    import_status,
+    parse_args,
+    skip_final_collection,
+    stdout_closed,
+)
 from station_app.logs import setup_logging
 from station_app.paths import default_db_path
 
 log = logging.getLogger("station_app.cli")
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 
 class CliError(Exception):
@@ -428,38 +431,6 @@ def cmd_sync_import(args) -> int:
     return 0
 
 
-def cmd_summary(args) -> int:
-    """Print the work-summary figures (the full report command comes with Excel export)."""
-    from station_app.domain.figures import FIGURES, METRICS_EXTRA, compute_summary
-
-    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
-    snap = _snapshot(_db_path(args))
-    if snap is not None:
-        from station_app.domain.services.metrics_sqlite import QUERIES
-
-        with snap:
-            summary = compute_summary(snap.run(QUERIES), as_of,
-                                      None if args.district else snap.station_id)
-    else:
-        from station_app.domain.services.metrics import compute_summary as on_session
-
-        db = _open(args, check=False)
-        with db.reader() as s:
-            summary = on_session(s, as_of, None if args.district else db.station_id)
-    if args.json:
-        print(json.dumps({"as_of": as_of.isoformat(), "values": summary.values,
-                          "paid_by_kind": summary.paid_by_kind,
-                          "targets": summary.targets}, ensure_ascii=False, indent=2))
-        return 0
-    lang = _lang()
-    for code, value in summary.values.items():
-        entry = FIGURES.get(code)
-        text = (entry[0] if lang == "zh" else entry[1]) if entry else \
-            METRICS_EXTRA[code][0 if lang == "zh" else 1]
-        print(f"{text:<30} {value:>10}")
-    return 0
-
-
 def _snapshot(target, *, check: bool = False):
     """A read-only look at a current SQLite file with the sqlite3 driver alone
     (``storage.fastread``), or None when the full path must open it."""
@@ -478,14 +449,40 @@ def _open_target(args):
     return db
 
 
-def _scope(db, code: str | None) -> str | None:
-    """The station a report is about: ``--station CODE``, else the file's own station
-    (the whole district on a district database)."""
-    from station_app.domain.ids import station_id_for
+def _say(zh: str, en: str) -> str:
+    """A message in the user's language (``_lang``)."""
+    return zh if _lang() == "zh" else en
 
-    if code:
-        return station_id_for(code.strip().upper())
-    return None if db.is_district else db.station_id
+
+def _scope(run, is_district: bool, own_station: str | None, code: str | None,
+           whole_district: bool = False) -> str | None:
+    """The station a report or export is about: ``--station CODE`` (a station the file
+    knows; anything else is refused with the codes there are), else the file's own
+    station — the whole district on a district database. ``--district`` (kept for
+    scripts of the former ``summary``) asks for the district, which only a district
+    database has."""
+    from station_app.domain.figures import station_codes
+
+    if whole_district:
+        if code:
+            raise CliError(_say("--district 与 --station 只能选一个",
+                                "--district or --station, not both"))
+        if not is_district:
+            raise CliError(_say(
+                "--district：这是一个站点的数据库，只有本站的记录；全区的数字请在区总工会数据库上统计",
+                "--district: this is a station's database, with its own records only; "
+                "the district's figures come from the district database"))
+        return None
+    if not code:
+        return None if is_district else own_station
+    wanted = code.strip().upper()
+    codes = station_codes(run)
+    if wanted in codes:
+        return codes[wanted]
+    known = ", ".join(sorted(codes)) or _say("（无）", "(none)")
+    raise CliError(_say(f"--station：本数据库中没有站点 {wanted}；现有站点：{known}",
+                        f"--station: no station {wanted} in this database; "
+                        f"the stations are: {known}"))
 
 
 def _date_arg(text: str | None, name: str) -> date:
@@ -497,8 +494,23 @@ def _date_arg(text: str | None, name: str) -> date:
         raise CliError(f"{name} must be a date YYYY-MM-DD, not {text!r}") from None
 
 
+def _print_report(report, lang: str) -> None:
+    from station_app.domain.figures import figure_text, target_lines
+
+    where = report.station_name or ("全区" if lang == "zh" else "district")
+    print(f"{where} — {report.summary.as_of.isoformat()}")
+    for code, text, value in report.figures(lang):
+        print(f"{text:<30} {figure_text(code, value):>14}")
+    lines = target_lines(report.summary, lang)
+    if lines:
+        print("年度目标" if lang == "zh" else f"targets of {report.summary.as_of.year}:")
+        for line in lines:
+            print(f"  {line}")
+
+
 def cmd_report(args) -> int:
-    """The work summary as of a date: printed, as JSON, or as an Excel workbook."""
+    """The work summary as of a date: printed, as JSON, or as an Excel workbook. Also
+    ``summary`` (an alias kept for scripts)."""
     lang = _lang()
     as_of = _date_arg(args.as_of, "--as-of")
     # the figures alone: on a current SQLite file without loading SQLAlchemy
@@ -508,14 +520,19 @@ def cmd_report(args) -> int:
         from station_app.domain.services.metrics_sqlite import QUERIES
 
         with snap:
-            report = summary_report(snap.run(QUERIES), as_of, _scope(snap, args.station))
+            run = snap.run(QUERIES)
+            scope = _scope(run, snap.is_district, snap.station_id, args.station,
+                           args.district)
+            report = summary_report(run, as_of, scope)
     else:
+        from station_app.domain.services.metrics import session_run
         from station_app.domain.services.reports import build_report
 
         db = _open_target(args)
         with db.reader() as s:
-            report = build_report(s, as_of, _scope(db, args.station),
-                                  with_lists=bool(args.xlsx), lang=lang)
+            scope = _scope(session_run(s), db.is_district, db.station_id, args.station,
+                           args.district)
+            report = build_report(s, as_of, scope, with_lists=bool(args.xlsx), lang=lang)
         if args.xlsx:
             from station_app.exchange.xlsx_export import export_report
 
@@ -524,34 +541,62 @@ def cmd_report(args) -> int:
         s = report.summary
         print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
                           "values": s.values, "paid_by_kind": s.paid_by_kind,
-                          "targets": [{"metric": m, "station_id": sid, "target": t,
-                                       "progress": p} for m, sid, t, p in s.targets]},
+                          "targets": [t.as_json() for t in s.targets]},
                          ensure_ascii=False, indent=2))
     else:
-        where = report.station_name or ("全区" if lang == "zh" else "district")
-        print(f"{where} — {as_of.isoformat()}")
-        for code, text, value in report.figures(lang):
-            print(f"{text:<30} {value:>12,}" if not code.endswith("_fen")
-                  else f"{text:<30} {value / 100:>12,.2f}")
+        _print_report(report, lang)
     if args.xlsx:
         print(f"written: {args.xlsx}")
     return 0
 
 
+PERIOD_KINDS = ("ledger", "visits", "events")
+
+
+def _export_period(args) -> tuple[date, date]:
+    """The period of a ledger, visit diary or events export: ``--year Y`` or ``--from D1
+    --to D2`` (one or the other; both ends of a range); neither: this year."""
+    given = args.year is not None or args.date_from or args.date_to
+    if args.kind not in PERIOD_KINDS:
+        if given:
+            raise CliError(_say("--year、--from、--to 只用于 ledger、visits、events",
+                                "--year, --from and --to are for ledger, visits and events"))
+        return date.today(), date.today()
+    if args.year is not None and (args.date_from or args.date_to):
+        raise CliError(_say("请给出 --year，或者 --from 与 --to，不要同时给出",
+                            "give --year, or --from and --to, not both"))
+    if args.date_from or args.date_to:
+        if not (args.date_from and args.date_to):
+            raise CliError(_say("日期范围需要同时给出 --from 和 --to（YYYY-MM-DD）",
+                                "a range needs both --from and --to (YYYY-MM-DD)"))
+        start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
+        if start > end:
+            raise CliError(_say(f"--from {start} 晚于 --to {end}",
+                                f"--from {start} is after --to {end}"))
+        return start, end
+    year = args.year if args.year is not None else date.today().year
+    if not 1900 <= year <= 2100:
+        raise CliError(_say(f"--year 应为 1900 到 2100 之间的年份，而不是 {year}",
+                            f"--year must be a year from 1900 to 2100, not {year}"))
+    return date(year, 1, 1), date(year, 12, 31)
+
+
 def cmd_export(args) -> int:
     """Excel sheets: roster, ledger, case files, visit diary, events."""
+    from station_app.domain.services.metrics import session_run
     from station_app.exchange import xlsx_export as xe
 
     lang = _lang()
+    start, end = _export_period(args)
     db = _open_target(args)
-    scope = _scope(db, args.station)
-    year = args.year or date.today().year
     with db.reader() as s:
+        scope = _scope(session_run(s), db.is_district, db.station_id, args.station)
+        period = xe.Period(start, end)
         if args.kind == "roster":
             n = xe.export_roster(s, args.file, scope, lang=lang,
                                  as_of=_date_arg(args.as_of, "--as-of"))
         elif args.kind == "ledger":
-            n = xe.export_ledger(s, args.file, scope, year, lang=lang)
+            n = xe.export_ledger(s, args.file, scope, period, lang=lang)
         elif args.kind == "casefiles":
             from sqlalchemy import false, select
 
@@ -564,11 +609,9 @@ def cmd_export(args) -> int:
             n = xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
                                      lang=lang)
         elif args.kind == "visits":
-            start = _date_arg(args.date_from or f"{year}-01-01", "--from")
-            end = _date_arg(args.date_to or f"{year}-12-31", "--to")
             n = xe.export_visits(s, args.file, scope, start, end, lang=lang)
         else:
-            n = xe.export_events(s, args.file, scope, year, lang=lang)
+            n = xe.export_events(s, args.file, scope, period, lang=lang)
     print(f"{n} row(s) written to {args.file}")
     return 0
 
@@ -592,7 +635,9 @@ def _acting_user(db, username: str | None):
 
 
 def cmd_import(args) -> int:
-    """Import a spreadsheet (members, enterprises, hardship files, ledger, visits, events)."""
+    """Import a spreadsheet (members, enterprises, hardship files, ledger, visits, events).
+    Exit status (``cliutil.import_status``): 0 every row imported, 2 some rows rejected and
+    the rest committed, 1 nothing committed."""
     from station_app.exchange.xlsx_import import import_file
 
     lang = _lang()
@@ -621,10 +666,43 @@ def cmd_import(args) -> int:
     if result.errors_path is not None:
         print(f"rejected rows written to {result.errors_path}: fix them there and import "
               "that file again")
-    return 0
+    status = import_status(result.imported, len(result.rejected))
+    if status == EXIT_ERROR:
+        print("error: " + _say("所有行都被拒绝，没有导入任何内容",
+                               "every row was rejected: nothing was imported"),
+              file=sys.stderr)
+    return status
 
 
 # --------------------------------------------------------------------------- parser
+
+REPORT_DESCRIPTION = (
+    "The figures of the work summary as of a date, for a station or the district, with "
+    "the targets of that date's year. On a station's file: that station's figures; on the "
+    "district's database: the district's (every station), or one station's with --station. "
+    "A target is measured over its own scope: the district's target against the "
+    "district's figure, a station's target against that station's figure; in one "
+    "station's report a district target shows only that station's part.")
+IMPORT_EPILOG = (
+    "Exit status: 0 every row imported (or already there); 2 some rows rejected, the rest "
+    "imported (the rejected rows are in the errors workbook); 1 nothing imported — an "
+    "error, or every row rejected.")
+
+
+def _report_arguments(rp: argparse.ArgumentParser) -> None:
+    rp.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    rp.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    rp.add_argument("--station", metavar="CODE",
+                    help="one station (default: the file's own; the whole district on a "
+                         "district database); a code the file does not know is refused")
+    rp.add_argument("--district", action="store_true",
+                    help="the whole district (the default on a district database; refused "
+                         "on a station's file)")
+    rp.add_argument("--xlsx", type=Path, metavar="FILE", help="also write an Excel workbook")
+    rp.add_argument("--json", action="store_true", help="print JSON")
+    rp.set_defaults(func=cmd_report)
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -771,7 +849,8 @@ def build_parser() -> argparse.ArgumentParser:
         b.set_defaults(func=func)
 
     im = sub.add_parser("import", help="import a spreadsheet (.xlsx, .xls, .ods): members, "
-                                       "enterprises, hardship files, ledger, visits, events")
+                                       "enterprises, hardship files, ledger, visits, events",
+                        epilog=IMPORT_EPILOG)
     _db_arg(im)
     im.add_argument("file", type=Path, help="the workbook")
     im.add_argument("--kind", choices=["members", "enterprises", "hardship", "ledger",
@@ -788,16 +867,9 @@ def build_parser() -> argparse.ArgumentParser:
     im.set_defaults(func=cmd_import)
 
     rp = sub.add_parser("report", help="the work summary as of a date (figures, targets; "
-                                       "--xlsx adds the records behind each figure)")
-    rp.add_argument("--db", default=None, help="a station or district database file, or a "
-                                               "district's postgresql+psycopg:// URL")
-    rp.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
-    rp.add_argument("--station", metavar="CODE",
-                    help="one station (default: the file's own; the whole district on a "
-                         "district database)")
-    rp.add_argument("--xlsx", type=Path, metavar="FILE", help="also write an Excel workbook")
-    rp.add_argument("--json", action="store_true", help="print JSON")
-    rp.set_defaults(func=cmd_report)
+                                       "--xlsx adds the records behind each figure)",
+                        description=REPORT_DESCRIPTION)
+    _report_arguments(rp)
 
     ex = sub.add_parser("export", help="write an Excel sheet: roster, ledger, casefiles, "
                                        "visits, events")
@@ -808,19 +880,21 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--station", metavar="CODE",
                     help="one station (default: the file's own; on a district database: "
                          "every station — the roster then has a sheet per station)")
-    ex.add_argument("--year", type=int, help="ledger, events, visits: the year (default: "
-                                             "this year)")
-    ex.add_argument("--from", dest="date_from", help="visits: first day YYYY-MM-DD")
-    ex.add_argument("--to", dest="date_to", help="visits: last day YYYY-MM-DD")
+    ex.add_argument("--year", type=int, help="ledger, visits, events: one calendar year "
+                                             "(default: this year)")
+    ex.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                    help="ledger, visits, events: the first day of a range (with --to; "
+                         "instead of --year)")
+    ex.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                    help="ledger, visits, events: the last day of the range")
     ex.add_argument("--as-of", help="roster: the date named in its title (default: today)")
     ex.set_defaults(func=cmd_export)
 
-    m = sub.add_parser("summary", help="the work-summary figures as of a date")
-    _db_arg(m)
-    m.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
-    m.add_argument("--district", action="store_true", help="every station in the file")
-    m.add_argument("--json", action="store_true")
-    m.set_defaults(func=cmd_summary)
+    m = sub.add_parser("summary", help="the same as report (an alias kept for scripts)",
+                       description="The same command as `report`, under its former name: "
+                                   "the same scope rules, options and output. "
+                                   + REPORT_DESCRIPTION)
+    _report_arguments(m)
     return p
 
 

@@ -15,8 +15,31 @@ INTRO = """# `station-admin` command reference
 `station-admin` administers a Station app database without the GUI (it does not need Qt).
 Every command takes `--db PATH`; without it, the database is `station.sqlite3` in the
 platform data folder (`STATION_APP_HOME=/some/dir` moves data to `/some/dir/data` and logs
-to `/some/dir/logs`). Errors print one line starting with `error:` and exit with status 1;
-a command that writes does it in one transaction, so a failure leaves nothing half-written.
+to `/some/dir/logs`). Errors print one line starting with `error:` and exit with status 1
+(a usage error too: a wrong or missing option); a command that writes does it in one
+transaction, so a failure leaves nothing half-written.
+
+**Exit status of an import.** Every import in the project (`station-admin import`, and
+`district-server`'s imports) ends the same way (`cliutil.import_status`): **0** every row
+imported (rows already there are skipped, not rejected); **2** some rows rejected, the
+rest committed (the rejected rows, with their reasons, are in the errors workbook);
+**1** nothing committed — an error, or every row rejected. A script tells the three
+apart without reading the output:
+
+```sh
+station-admin import --db station.sqlite3 roster.xlsx
+case $? in 0) echo "all in" ;; 2) echo "fix roster-errors.xlsx" ;; *) echo "nothing imported" ;; esac
+```
+
+**Reports.** `report` prints the figures as of a date (`--as-of`, any past date: the
+figures of that date's year) with the targets of that year; `summary` is the same command
+under its former name, kept for scripts. On a station's file the report is the station's;
+on the district's database it is the district's, or one station's with `--station CODE`
+(a code the database does not know is refused, with the codes it knows). A target is
+measured over its own scope — a district target against the district's figure, a
+station's target against that station's figure; in one station's report a district
+target shows only that station's part. `export ledger|visits|events` covers one year
+(`--year`) or a range (`--from … --to …`), this year when neither is given.
 Error messages are in English, or Chinese when `LANG` (or `STATION_LANG`) starts with
 `zh`; the rest of the output is English, the same for logs and scripts. When the reader of
 the output goes away (`station-admin report | head -1`), the command stops without a word

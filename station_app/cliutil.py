@@ -1,6 +1,7 @@
-"""What both command lines (``station-admin``, ``district-server``) share: a quiet stop
-when the reader of their output goes away, the check for an optional extra, and a quick
-exit. Only the standard library: imported before any command runs."""
+"""What both command lines (``station-admin``, ``district-server``) share: their exit
+statuses (an import's among them, ``import_status``), a quiet stop when the reader of
+their output goes away, the check for an optional extra, and a quick exit. Only the
+standard library: imported before any command runs."""
 
 from __future__ import annotations
 
@@ -27,16 +28,42 @@ def stdout_closed() -> int:
     return EXIT_PIPE
 
 
+# Exit statuses of both command lines: 0 done; 1 an error (one line starting with
+# "error:", nothing half-written), a usage error included (argparse's own 2 would read as
+# EXIT_PARTIAL); 141 the reader went away (above). An import adds EXIT_PARTIAL.
+EXIT_OK = 0
+EXIT_ERROR = 1
+# Every import of the project (`station-admin import`, `district-server import`) ends
+# with ``import_status``: 0 every row imported (or already there); 2 some rows rejected,
+# the rest committed; 1 nothing committed — an error, or every row rejected.
+EXIT_PARTIAL = 2
+
+
+def import_status(imported: int, rejected: int) -> int:
+    """The exit status of an import that committed ``imported`` rows and rejected
+    ``rejected`` (rows already there and ignored rows are neither): ``EXIT_OK`` when none
+    was rejected, ``EXIT_PARTIAL`` when some were and the rest were committed,
+    ``EXIT_ERROR`` when rows were rejected and nothing was committed. An import that
+    fails with an error exits ``EXIT_ERROR`` through the command line's error handling."""
+    if rejected <= 0:
+        return EXIT_OK
+    return EXIT_PARTIAL if imported > 0 else EXIT_ERROR
+
+
 def parse_args(parser, argv: list[str] | None):
     """``parser.parse_args(argv)``; when it printed (``--help``, ``--version``, a usage
-    error) and exits, a reader gone away ends it like a command's output (status 141)."""
+    error) and exits, a reader gone away ends it like a command's output (status 141).
+    A usage error exits ``EXIT_ERROR`` (1) like every other error, not argparse's 2,
+    which an import uses for "some rows rejected"."""
     try:
         return parser.parse_args(argv)
-    except SystemExit:
+    except SystemExit as exc:
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             raise SystemExit(stdout_closed()) from None
+        if exc.code == 2:  # argparse's usage error
+            raise SystemExit(EXIT_ERROR) from None
         raise
 
 

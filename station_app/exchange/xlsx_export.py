@@ -7,17 +7,23 @@ roster) use openpyxl's write-only mode and stream rows from one SQL query.
 
 - ``export_roster``: the member roster of a station (or, at the district, one sheet per
   station and a summary sheet);
-- ``export_ledger``: the hardship ledger (台账) of a year, reversals shown, with per-case
-  and per-kind totals that count as every other report does;
+- ``export_ledger``: the hardship ledger (台账) of a year or any period, reversals shown,
+  with per-case and per-kind totals that count as every other report does;
 - ``export_case_files``: the 困难职工档案表, one printable sheet per household;
-- ``export_visits`` / ``export_events``: the visit diary of a period, the events of a year;
+- ``export_visits`` / ``export_events``: the visit diary, the events of a year or period;
 - ``export_report``: the work summary as of a date with the records behind each figure.
+
+Money is written in yuan as numbers (exact decimals of the integer fen) with the number
+format ``0.00``, so Excel sums it; sheet names are short names made for their sheet
+(unique, at most Excel's 31 characters), never cut.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Date, false, select
+from sqlalchemy import Date, false, func, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import (
@@ -48,16 +54,59 @@ from station_app.domain.models import (
     Station,
     Visit,
 )
-from station_app.domain.validation import FIELD_LABELS, format_fen
+from station_app.domain.validation import FIELD_LABELS
 
 TITLE_FONT = Font(bold=True, size=14)
 HEADER_FONT = Font(bold=True)
 MAX_WIDTH = 48  # characters
 SAMPLE_ROWS = 200  # rows looked at to size the columns of a streamed sheet
+MONEY_FORMAT = "0.00"  # yuan, two decimals; a number Excel sums
+SHEET_NAME_MAX = 31  # Excel's limit
+SHEET_NAME_BAD = frozenset("[]:*?/\\")
+
+
+def yuan(fen: int | None) -> Decimal | None:
+    """Integer fen as an exact decimal of yuan (written as a number)."""
+    return None if fen is None else Decimal(int(fen)).scaleb(-2)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days an export covers, both included: a calendar year or any range."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @property
+    def is_year(self) -> bool:
+        return (self.start.year == self.end.year and (self.start.month, self.start.day) ==
+                (1, 1) and (self.end.month, self.end.day) == (12, 31))
+
+    def text(self, lang: str = "zh") -> str:
+        if self.is_year:
+            return f"{self.start.year} 年" if lang.startswith("zh") else str(self.start.year)
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+
+def _period(period: Period | int) -> Period:
+    return Period.year(period) if isinstance(period, int) else period
+
+
+def _what(period: Period, zh: str, en: str, lang: str) -> str:
+    """A sheet's title words with its period: "2025 年活动", "Events 2025"."""
+    text = period.text(lang)
+    if not lang.startswith("zh"):
+        return f"{en} {text}"
+    return f"{text}{zh}" if period.is_year else f"{text} {zh}"
 
 
 def _width(value: Any) -> int:
     """Display width in Excel's character units: CJK characters count double."""
+    value = getattr(value, "value", value)  # a cell made for its number format
     text = "" if value is None else str(value)
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
@@ -67,14 +116,37 @@ def _t(zh_en: tuple[str, str], lang: str) -> str:
 
 
 class SheetWriter:
-    """One write-only sheet: title row, frozen header, widths from the first rows."""
+    """One write-only sheet: title row, frozen header, widths from the first rows. The
+    columns in ``money`` hold yuan (``yuan(fen)``) and get the number format ``0.00``."""
 
-    def __init__(self, wb: Workbook, name: str, title: str, headers: Sequence[str]):
-        self.ws = wb.create_sheet(title=name[:31])
+    def __init__(self, wb: Workbook, name: str, title: str, headers: Sequence[str], *,
+                 money: Iterable[int] = ()):
+        if len(name) > SHEET_NAME_MAX or SHEET_NAME_BAD & set(name) or not name:
+            raise ValueError(f"not a sheet name Excel takes: {name!r}")
+        self.ws = wb.create_sheet(title=name)
         self.title, self.headers = title, list(headers)
+        self.money = frozenset(money)
         self._sample: list[Sequence[Any]] = []
         self._started = False
         self.rows = 0
+
+    def money_cell(self, value: Decimal | None) -> Any:
+        """One cell of yuan with the number format (for a row whose other cells are not
+        money)."""
+        cell = WriteOnlyCell(self.ws, value)
+        cell.number_format = MONEY_FORMAT
+        return cell
+
+    def _cells(self, row: Sequence[Any]) -> Sequence[Any]:
+        if not self.money:
+            return row
+        out = list(row)
+        for i in self.money:
+            if i < len(out) and out[i] is not None:
+                cell = WriteOnlyCell(self.ws, out[i])
+                cell.number_format = MONEY_FORMAT
+                out[i] = cell
+        return out
 
     def _start(self) -> None:
         widths = [_width(h) for h in self.headers]
@@ -96,13 +168,13 @@ class SheetWriter:
         self.ws.append(header)
         self._started = True
         for row in self._sample:
-            self.ws.append(row)
+            self.ws.append(self._cells(row))
         self._sample = []
 
     def append(self, row: Sequence[Any]) -> None:
         self.rows += 1
         if self._started:
-            self.ws.append(row)
+            self.ws.append(self._cells(row))
             return
         self._sample.append(row)
         if len(self._sample) >= SAMPLE_ROWS:
@@ -119,6 +191,25 @@ class SheetWriter:
 
 def _new_workbook() -> Workbook:
     return Workbook(write_only=True)
+
+
+def sheet_name_for(candidates: Iterable[str], used: set[str]) -> str:
+    """The first candidate Excel takes as a new sheet's name (at most 31 characters, none
+    of []:*?/\\, not yet used — Excel compares names without case); ``used`` gets it."""
+    last = ""
+    for candidate in candidates:
+        name = "".join(ch for ch in candidate if ch not in SHEET_NAME_BAD).strip()
+        last = name or last
+        if name and len(name) <= SHEET_NAME_MAX and name.casefold() not in used:
+            used.add(name.casefold())
+            return name
+    # none fits: a number after the last readable one keeps it unique (rare: codes are short)
+    base = (last or "Sheet")[:SHEET_NAME_MAX - 4]
+    n = 2
+    while f"{base} {n}".casefold() in used:
+        n += 1
+    used.add(f"{base} {n}".casefold())
+    return f"{base} {n}"
 
 
 def _station(session: Session, station_id: str | None) -> tuple[str, str]:
@@ -211,9 +302,10 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
                               [_t(("编码", "Code"), lang), _t(("站点", "Station"), lang),
                                _t(("会员人数", "Members"), lang)])
         counts = []
+        used = {summary.ws.title.casefold()}
         for st in stations:
-            sheet = SheetWriter(wb, f"{st.code} {st.name}", " ".join((st.name, what, period)),
-                                headers)
+            sheet = SheetWriter(wb, sheet_name_for((f"{st.code} {st.name}", st.code), used),
+                                " ".join((st.name, what, period)), headers)
             sheet.extend(roster_rows(session, st.id, lang))
             sheet.close()
             counts.append((st.code, st.name, sheet.rows))
@@ -230,19 +322,33 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
 # --------------------------------------------------------------------------- ledger
 
 
-def export_ledger(session: Session, path: str | Path, station_id: str | None, year: int, *,
-                  lang: str = "zh") -> int:
-    """台账 of a year: every entry (reversals shown and marked), then per-case and per-kind
-    totals of the entries that count. Returns the number of entries written."""
-    from station_app.domain.services import hardship
+def _ledger_totals(session: Session, key, station_id: str | None, period: Period
+                   ) -> list[tuple[Any, int, int]]:
+    """(key, entries, fen) of the entries that count (``hardship.counting``: a reversed
+    entry and its reversal are left out, as in every other total) dated in the period."""
+    from station_app.domain.services.hardship import counting
 
+    q = (select(key, func.count(), func.sum(LedgerEntry.amount_fen))
+         .where(counting(), LedgerEntry.entry_date >= period.start,
+                LedgerEntry.entry_date <= period.end)
+         .group_by(key))
+    if station_id:
+        q = q.where(LedgerEntry.station_id == station_id)
+    return [(k, int(n), int(total or 0)) for k, n, total in session.execute(q)]
+
+
+def export_ledger(session: Session, path: str | Path, station_id: str | None,
+                  period: Period | int, *, lang: str = "zh") -> int:
+    """台账 of a year (an int) or any period: every entry (reversals shown and marked),
+    then per-case and per-kind totals of the entries that count. Amounts are yuan as
+    numbers. Returns the number of entries written."""
     zh = lang.startswith("zh")
+    period = _period(period)
     kinds = {k: _t(v, lang) for k, v in LEDGER_KIND.items()}
-    start, end = date(year, 1, 1), date(year, 12, 31)
     q = (select(LedgerEntry, Member.name, Member.id_number)
          .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
          .join(Member, Member.id == HardshipCase.member_id)
-         .where(LedgerEntry.entry_date >= start, LedgerEntry.entry_date <= end,
+         .where(LedgerEntry.entry_date >= period.start, LedgerEntry.entry_date <= period.end,
                 LedgerEntry.deleted == false())
          .order_by(LedgerEntry.entry_date, Member.name, LedgerEntry.hlc))
     if station_id:
@@ -250,14 +356,14 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None, ye
     rows = session.execute(q).all()
     reversed_ids = {e.reverses_id for e, _n, _i in rows if e.reverses_id}
     wb = _new_workbook()
-    what = f"{year} 年困难职工帮扶台账" if zh else f"Hardship ledger {year}"
+    what = _what(period, "困难职工帮扶台账", "Hardship ledger", lang)
     entries = SheetWriter(wb, "台账" if zh else "Ledger", _title(session, station_id, what, ""),
                           [_t(h, lang) for h in (
                               ("日期", "Date"), ("姓名", "Name"), ("身份证号码", "ID number"),
                               ("类别", "Kind"), ("金额（元）", "Amount (yuan)"),
                               ("保障年度", "Cover year"), ("受益人", "Beneficiary"),
                               ("资金来源", "Funding"), ("经办人", "Handled by"),
-                              ("冲正", "Reversal"), ("备注", "Note"))])
+                              ("冲正", "Reversal"), ("备注", "Note"))], money={4})
     for e, name, idn in rows:
         mark = ""
         if e.reverses_id:
@@ -265,35 +371,30 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None, ye
         elif e.id in reversed_ids:
             mark = "已冲正" if zh else "reversed"
         entries.append((e.entry_date, name, idn, kinds.get(e.kind, e.kind),
-                        float(format_fen(e.amount_fen)), e.cover_year, e.beneficiary,
+                        yuan(e.amount_fen), e.cover_year, e.beneficiary,
                         e.funding_source, e.handled_by, mark, e.note))
     entries.close()
     names = dict(session.execute(select(HardshipCase.id, Member.name).join(
         Member, Member.id == HardshipCase.member_id)).all())
-    by_case = hardship.ledger_totals(session, group_by=("case",), station_id=station_id,
-                                     year=year)
     cases = SheetWriter(wb, "按困难户" if zh else "By household",
                         _title(session, station_id, what, "按困难户合计" if zh else "by household"),
                         [_t(("姓名", "Name"), lang), _t(("笔数", "Entries"), lang),
-                         _t(("金额（元）", "Amount (yuan)"), lang)])
-    for (case_id,), total in sorted(by_case.by_key.items(),
-                                    key=lambda kv: names.get(kv[0][0], "")):
-        cases.append((names.get(case_id, case_id), by_case.count_by_key[(case_id,)],
-                      float(format_fen(total))))
+                         _t(("金额（元）", "Amount (yuan)"), lang)], money={2})
+    by_case = _ledger_totals(session, LedgerEntry.case_id, station_id, period)
+    for case_id, n, total in sorted(by_case, key=lambda r: (names.get(r[0], ""), r[0])):
+        cases.append((names.get(case_id, case_id), n, yuan(total)))
     cases.close()
-    by_kind = hardship.ledger_totals(session, group_by=("kind",), station_id=station_id,
-                                     year=year)
     kinds_sheet = SheetWriter(wb, "按类别" if zh else "By kind",
                               _title(session, station_id, what, "按类别合计" if zh else "by kind"),
                               [_t(("类别", "Kind"), lang), _t(("笔数", "Entries"), lang),
-                               _t(("金额（元）", "Amount (yuan)"), lang)])
-    grand = 0
-    for (kind,), total in sorted(by_kind.by_key.items()):
-        kinds_sheet.append((kinds.get(kind, kind), by_kind.count_by_key[(kind,)],
-                            float(format_fen(total))))
+                               _t(("金额（元）", "Amount (yuan)"), lang)], money={2})
+    grand = count = 0
+    for kind, n, total in sorted(_ledger_totals(session, LedgerEntry.kind, station_id,
+                                                period)):
+        kinds_sheet.append((kinds.get(kind, kind), n, yuan(total)))
         grand += total
-    kinds_sheet.append((_t(("合计", "Total"), lang), sum(by_kind.count_by_key.values()),
-                        float(format_fen(grand))))
+        count += n
+    kinds_sheet.append((_t(("合计", "Total"), lang), count, yuan(grand)))
     kinds_sheet.close()
     wb.save(path)
     return len(rows)
@@ -310,9 +411,12 @@ def export_case_files(session: Session, path: str | Path, case_ids: Sequence[str
     zh = lang.startswith("zh")
     wb = Workbook()
     wb.remove(wb.active)
+    used: set[str] = set()
     for case_id in case_ids:
         cf = load_case_file(session, case_id)
-        ws = wb.create_sheet(title=(cf.name or case_id)[:28] + f"{len(wb.sheetnames) + 1:02d}")
+        number = f"{len(wb.sheetnames) + 1:02d}"
+        ws = wb.create_sheet(title=sheet_name_for(
+            (f"{number} {cf.name}", number), used))
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -352,9 +456,11 @@ def export_case_files(session: Session, path: str | Path, case_ids: Sequence[str
                 mark = (f"已由第 {e.reversed_by_no} 笔冲正" if zh
                         else f"reversed by no. {e.reversed_by_no}")
             ws.append([e.no, e.entry_date, _t(LEDGER_KIND.get(e.kind, (e.kind, e.kind)), lang),
-                       float(format_fen(e.amount_fen)), mark, e.note])
+                       yuan(e.amount_fen), mark, e.note])
+            ws.cell(ws.max_row, 4).number_format = MONEY_FORMAT
         ws.append([_t(("合计（元）", "Total (yuan)"), lang), None, None,
-                   float(format_fen(cf.total_fen))])
+                   yuan(cf.total_fen)])
+        ws.cell(ws.max_row, 4).number_format = MONEY_FORMAT
         for col, width in zip("ABCDEF", (14, 14, 22, 14, 22, 30), strict=True):
             ws.column_dimensions[col].width = width
         for row in ws.iter_rows():
@@ -398,21 +504,22 @@ def export_visits(session: Session, path: str | Path, station_id: str | None, st
     return sheet.rows
 
 
-def export_events(session: Session, path: str | Path, station_id: str | None, year: int, *,
-                  lang: str = "zh") -> int:
+def export_events(session: Session, path: str | Path, station_id: str | None,
+                  period: Period | int, *, lang: str = "zh") -> int:
+    """The events of a year (an int) or any period."""
     zh = lang.startswith("zh")
+    period = _period(period)
     kinds = {k: _t(v, lang) for k, v in EVENT_KIND.items()}
     q = (select(Event.event_date, Event.kind, Event.title, Event.place, Event.person_times,
                 Event.migrant_person_times)
-         .where(Event.deleted == false(), Event.event_date >= date(year, 1, 1),
-                Event.event_date <= date(year, 12, 31))
+         .where(Event.deleted == false(), Event.event_date >= period.start,
+                Event.event_date <= period.end)
          .order_by(Event.event_date, Event.title))
     if station_id:
         q = q.where(Event.station_id == station_id)
     wb = _new_workbook()
-    sheet = SheetWriter(wb, "活动" if zh else "Events",
-                        _title(session, station_id, f"{year} 年活动" if zh else f"Events {year}",
-                               ""),
+    what = _what(period, "活动", "Events", lang)
+    sheet = SheetWriter(wb, "活动" if zh else "Events", _title(session, station_id, what, ""),
                         [_t(h, lang) for h in (("日期", "Date"), ("类别", "Kind"),
                                                ("名称", "Title"), ("地点", "Place"),
                                                ("受惠人次", "Person-times"),
@@ -428,38 +535,51 @@ def export_events(session: Session, path: str | Path, station_id: str | None, ye
 
 
 def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
-    """The work summary as of a date: a sheet of figures and targets, then one sheet per
-    figure with the records behind it."""
-    from station_app.domain.services.metrics import METRICS
+    """The work summary as of a date: a sheet of figures, a sheet of the targets (when
+    there are any), then one sheet per figure with the records behind it, each named by
+    the figure's short sheet name. Money in yuan, as numbers."""
+    from station_app.domain.figures import (
+        SUMMARY_SHEET,
+        TARGETS_SHEET,
+        figure_label,
+        sheet_name,
+    )
 
     zh = lang.startswith("zh")
     as_of = report.summary.as_of.isoformat()
     where = report.station_name or ("区总工会" if zh else "District")
     period = f"截至 {as_of}" if zh else f"as of {as_of}"
     wb = _new_workbook()
-    figures = SheetWriter(wb, "工作汇总" if zh else "Summary",
+    used = {_t(SUMMARY_SHEET, lang).casefold()}
+    figures = SheetWriter(wb, _t(SUMMARY_SHEET, lang),
                           " ".join((where, "工作汇总" if zh else "Work summary", period)),
                           [_t(("指标", "Figure"), lang), _t(("数值", "Value"), lang)])
-    for code, text, value in report.figures(lang):
-        if code.endswith("_fen"):  # the label already names yuan
-            figures.append((text, float(format_fen(value))))
-        else:
-            figures.append((text, value))
-    if report.summary.targets:
-        figures.append(())
-        figures.append((_t(("年度目标", "Targets"), lang), _t(("目标值", "Target"), lang),
-                        _t(("完成数", "Progress"), lang)))
-        for metric, _scope, target, progress in report.summary.targets:
-            m = METRICS.get(metric)
-            figures.append(((m.zh if zh else m.en) if m else metric, target, progress))
+
+    def value(code: str, v: int | None):
+        return figures.money_cell(yuan(v)) if code.endswith("_fen") and v is not None else v
+
+    for code, text, v in report.figures(lang):
+        figures.append((text, value(code, v)))
     figures.close()
+    if report.summary.targets:
+        name = sheet_name_for((_t(TARGETS_SHEET, lang),), used)
+        year = report.summary.as_of.year
+        targets = SheetWriter(
+            wb, name, " ".join((where, f"{year} 年度目标" if zh else f"Targets {year}", period)),
+            [_t(h, lang) for h in (("指标", "Figure"), ("范围", "Scope"), ("目标值", "Target"),
+                                   ("完成数", "Progress"), ("完成率（%）", "Percent"),
+                                   ("本站完成（全区目标）", "This station's part (district "
+                                                          "target)"))])
+        for t in report.summary.targets:
+            scope = _t(("全区", "District"), lang) if t.station_id is None else t.scope
+            targets.append((figure_label(t.metric, lang) if t.metric in report.summary.values
+                            else t.metric, scope, value(t.metric, t.target),
+                            value(t.metric, t.progress), t.percent, value(t.metric, t.part)))
+        targets.close()
     for code, listed in report.lists.items():
-        m = METRICS[code]
-        name = (m.zh if zh else m.en)
-        for bad in "[]:*?/\\":
-            name = name.replace(bad, "")
-        sheet = SheetWriter(wb, name[:31], " ".join((where, name, period)),
-                            [_t(c, lang) for c in listed.columns])
+        name = sheet_name_for((sheet_name(code, lang), code), used)
+        sheet = SheetWriter(wb, name, " ".join((where, figure_label(code, lang), period)),
+                            [_t(c, lang) for c in listed.columns], money=listed.money)
         sheet.extend(listed.rows)
         sheet.close()
     wb.save(path)

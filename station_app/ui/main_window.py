@@ -112,9 +112,9 @@ class MainWindow(QMainWindow):
             file_menu.addAction(imp)
         export = file_menu.addMenu(self.tr("Export to Excel"))
         for kind, text in (("roster", self.tr("Member roster")),
-                           ("ledger", self.tr("Hardship ledger of this year")),
-                           ("visits", self.tr("Visit diary of this year")),
-                           ("events", self.tr("Events of this year"))):
+                           ("ledger", self.tr("Hardship ledger…")),
+                           ("visits", self.tr("Visit diary…")),
+                           ("events", self.tr("Events…"))):
             act = QAction(text, self)
             act.triggered.connect(lambda _=False, kind=kind: self.export_excel(kind))
             export.addAction(act)
@@ -267,17 +267,32 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def export_excel(self, kind: str, path=None) -> None:
+    def export_excel(self, kind: str, path=None, period=None) -> None:
         """Write one of the usual sheets (this station's, or every station's at the
-        district) off the UI thread."""
+        district) off the UI thread. The ledger, the visit diary and the events cover a
+        year or a range (``period``: first and last day), asked for when not given."""
         from datetime import date
         from pathlib import Path
 
         from station_app.ui.qt import QFileDialog
 
-        year = date.today().year
+        titles = {"ledger": self.tr("Hardship ledger"), "visits": self.tr("Visit diary"),
+                  "events": self.tr("Events")}
+        if kind in titles and period is None:
+            from station_app.ui.export_dialog import PeriodDialog
+
+            dialog = PeriodDialog(titles[kind], self)
+            if not dialog.exec():
+                return
+            period = dialog.period()
         if path is None:
-            suggested = f"{kind}-{date.today().isoformat()}.xlsx"
+            if period is None:
+                when = date.today().isoformat()
+            elif period == (date(period[0].year, 1, 1), date(period[0].year, 12, 31)):
+                when = str(period[0].year)
+            else:
+                when = f"{period[0].isoformat()}_{period[1].isoformat()}"
+            suggested = f"{kind}-{when}.xlsx"
             chosen, _f = QFileDialog.getSaveFileName(
                 self, self.tr("Export to Excel"), suggested,
                 self.tr("Excel workbook (*.xlsx)"))
@@ -293,12 +308,12 @@ class MainWindow(QMainWindow):
             with task.db.reader() as s:
                 if kind == "roster":
                     return xe.export_roster(s, path, scope, lang=lang)
+                start, end = period
                 if kind == "ledger":
-                    return xe.export_ledger(s, path, scope, year, lang=lang)
+                    return xe.export_ledger(s, path, scope, xe.Period(start, end), lang=lang)
                 if kind == "visits":
-                    return xe.export_visits(s, path, scope, date(year, 1, 1),
-                                            date(year, 12, 31), lang=lang)
-                return xe.export_events(s, path, scope, year, lang=lang)
+                    return xe.export_visits(s, path, scope, start, end, lang=lang)
+                return xe.export_events(s, path, scope, xe.Period(start, end), lang=lang)
 
         def done(n) -> None:
             self.statusBar().showMessage(self.tr("%1 rows written to %2")

@@ -40,7 +40,7 @@ def test_import_members_twice_with_an_error_workbook(db_path, tmp_path, capsys, 
     errors = tmp_path / "out" / "errors.xlsx"
     code, out, err = run(capsys, "import", "--db", str(db_path), str(sheet), "--errors",
                          str(errors))
-    assert code == 0, err
+    assert code == 2, err  # some rows rejected, the rest committed
     assert "member roster (members), header on row 2" in out
     assert "imported 2, rejected 1, skipped 0 already there, ignored 1" in out
     assert "row 5: 身份证号码: Excel stored this ID number as a number" in out
@@ -49,7 +49,8 @@ def test_import_members_twice_with_an_error_workbook(db_path, tmp_path, capsys, 
 
     code, out, err = run(capsys, "import", "--db", str(db_path), str(sheet), "--kind",
                          "members")
-    assert code == 0, err
+    assert code == 1  # nothing committed: the one new row was rejected
+    assert "every row was rejected" in err
     assert "imported 0, rejected 1, skipped 2 already there" in out
     assert (tmp_path / "roster-errors.xlsx").exists()  # the default place
     assert len(_members(db_path)) == 2
@@ -62,7 +63,7 @@ def test_import_in_chinese_as_a_clerk(db_path, tmp_path, capsys, monkeypatch):
                                                 ["葵涌制衣厂", code_a, "abc"],
                                                 ["大鹏酒楼", None, 12]])
     code, out, err = run(capsys, "import", "--db", str(db_path), str(sheet), "--as", "clerk")
-    assert code == 0, err
+    assert code == 2, err
     assert "企业名单 (enterprises)" in out
     assert "row 2: 职工人数：“abc”不是整数" in out
     con = sqlite3.connect(db_path)

@@ -125,5 +125,5 @@ def test_the_report_workbook_carries_the_figures_and_their_lists(db, world, tmp_
     figures = {r[0]: r[1] for r in wb.get_sheet_by_name("工作汇总").to_python()[2:] if r[0]}
     assert figures["累计走访企业（次）"] == report.summary.values["enterprise_visits"] == 9
     assert figures["帮扶金额合计（元）"] * 100 == report.summary.values["hardship_paid_fen"]
-    visits = wb.get_sheet_by_name("累计走访企业（次）").to_python()
+    visits = wb.get_sheet_by_name("走访企业").to_python()
     assert len(visits) - 2 == 9

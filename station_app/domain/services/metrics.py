@@ -25,7 +25,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, Select, String, and_, bindparam, false, func, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session, aliased
 
@@ -37,11 +49,13 @@ from station_app.domain.figures import (  # noqa: F401  (part of this module's A
     Summary,
     complete_weeks,
 )
+from station_app.domain.ids import DISTRICT_CODE
 from station_app.domain.models import (
     Enterprise,
     Event,
     HardshipCase,
     LedgerEntry,
+    Member,
     Station,
     Target,
     Visit,
@@ -66,7 +80,7 @@ class Metric:
     # the records behind the figure ("value" column for sums), station-scoped or not,
     # with the named parameters unbound
     build: Callable[[bool], Select]
-    reduce: str = "count"  # "count" or "sum"
+    reduce: str = "count"  # "count", "sum" or "persons" (distinct ``id_number``)
 
     def rows(self, scope: Scope) -> Select:
         """The records behind the figure for a scope (the parameters bound)."""
@@ -161,6 +175,90 @@ def _cases_with(kind: str, *, cover_year: bool = False):
     return rows
 
 
+# ----------------------------------------------------------------- membership (persons)
+#
+# A person is a distinct ID number. Each membership figure counts the distinct ID numbers
+# of the rows of its scope that qualify (``member_rows``: the rows; the figure's select
+# groups them by ID number), so a person with rows at two stations counts once at the
+# district. A row is on the roll on D when it joined on or before D (an unknown join date
+# counts) and has no leaving status (退会, 去世, 转出) dated on or before D (a leaving
+# status without a date: left before any date). Tombstoned rows count for nothing. The
+# selects read the covering index ``ix_members_person`` (ID number first), so counting
+# persons over a district is one index scan in ID-number order; a year's leavers are found
+# in the partial ``ix_members_leaving`` (the rows with a leaving status only).
+
+
+def _joined_by(m, day):
+    return or_(m.join_date.is_(None), m.join_date <= day)
+
+
+def _not_left_by(m, day):
+    return or_(m.status == "active", m.status_date > day)
+
+
+def _moved_inside(m):
+    """A 转出 row whose person has a row at another station of the district that joined
+    by D and had not left by the transfer's date: a move inside the district (the row at
+    the destination), not a transfer out for the district."""
+    other = aliased(Member)
+    return (select(other.id_number).where(
+        other.id_number == m.id_number, other.station_id != m.station_id,
+        other.deleted == false(), _joined_by(other, AS_OF), _not_left_by(other, m.status_date))
+        .exists())
+
+
+def _on_roll_elsewhere_before(m):
+    """A join at one station while the person was on the roll at another station of the
+    district the day before (joined earlier, not left before this join): the same person
+    registered again (a duplicate, a move), not a join for the district."""
+    other = aliased(Member)
+    return (select(other.id_number).where(
+        other.id_number == m.id_number, other.station_id != m.station_id,
+        other.deleted == false(), or_(other.join_date.is_(None), other.join_date < m.join_date),
+        or_(other.status == "active", other.status_date >= m.join_date))
+        .exists())
+
+
+def _member_conditions(code: str, station: bool) -> list:
+    m = Member
+    cond = [m.deleted == false()]
+    if code in ("members_on_roll", "members_migrant"):
+        cond += [_joined_by(m, AS_OF), _not_left_by(m, AS_OF)]
+        if code == "members_migrant":
+            cond.append(m.migrant_worker.is_(True))
+    elif code == "members_joined":
+        cond += [m.join_date >= YEAR_START, m.join_date <= AS_OF]
+        if not station:
+            cond.append(~_on_roll_elsewhere_before(m))
+    else:
+        status = {"members_left": "left", "members_deceased": "deceased",
+                  "members_transferred_out": "transferred"}[code]
+        # the literal term lets both databases read the partial ix_members_leaving
+        cond += [m.status != literal_column("'active'"), m.status == status,
+                 _in_year(m.status_date)]
+        if status == "transferred" and not station:
+            cond.append(~_moved_inside(m))
+    if station:
+        cond.append(m.station_id == STATION)
+    return cond
+
+
+MEMBER_FIGURES = ("members_on_roll", "members_joined", "members_left", "members_deceased",
+                  "members_transferred_out", "members_migrant")
+
+
+def member_rows(code: str, station: bool, *columns) -> Select:
+    """The member rows behind a membership figure (these columns, default the ID
+    number); the figure counts their distinct ID numbers (reduce "persons")."""
+    return select(*(columns or (Member.id_number,))).where(*_member_conditions(code, station))
+
+
+def _members(code: str):
+    def rows(station: bool) -> Select:
+        return member_rows(code, station)
+    return rows
+
+
 def _paid(kind: str | None):
     def rows(station: bool) -> Select:
         q = select(LedgerEntry.id, LedgerEntry.case_id, LedgerEntry.kind,
@@ -187,6 +285,7 @@ _BUILDERS: dict[str, Callable[[bool], Select]] = {
     "training_person_times": _events("training", Event.person_times),
     "inclusive_events": _events("inclusive"),
     "inclusive_person_times": _events("inclusive", Event.person_times),
+    **{code: _members(code) for code in MEMBER_FIGURES},
 }
 METRICS: dict[str, Metric] = {
     code: Metric(code, zh, en, _BUILDERS[code], reduce)
@@ -203,6 +302,8 @@ def _figure(code: str):
         sub = m.build(station).subquery()
         if m.reduce == "sum":
             return select(func.coalesce(func.sum(sub.c.value), 0))
+        if m.reduce == "persons":
+            return select(func.count(func.distinct(sub.c.id_number)))
         return select(func.count()).select_from(sub)
     return build
 
@@ -237,17 +338,26 @@ def _paid_by_kind(station: bool) -> Select:
 
 
 def _targets(station: bool) -> Select:
-    q = select(Target.metric, Target.scope_station_id, Target.value).where(
-        Target.year == YEAR, Target.deleted == false())
+    """The targets of D's year with the code of their station: the district's first.
+    A station's report: its own and the district's (the district's with the station's
+    part only, ``figures.TargetProgress``)."""
+    q = (select(Target.metric, Target.scope_station_id, Target.value, Station.code)
+         .outerjoin(Station, Station.id == Target.scope_station_id)
+         .where(Target.year == YEAR, Target.deleted == false()))
     if station:
-        # the station's own targets and the district's (whose progress, counted over the
-        # records at hand, is the station's share on a station's file)
         q = q.where(or_(Target.scope_station_id == STATION, Target.scope_station_id.is_(None)))
-    return q.order_by(Target.metric, Target.scope_station_id)
+    return q.order_by(Target.scope_station_id.is_not(None), Station.code, Target.metric)
 
 
 def _station_name(station: bool) -> Select:
     return select(Station.code, Station.name).where(Station.id == STATION)
+
+
+def _stations(station: bool) -> Select:
+    """The stations a report may be asked for (not the district's own row), by code."""
+    return (select(Station.id, Station.code, Station.name)
+            .where(Station.deleted == false(), Station.code != DISTRICT_CODE)
+            .order_by(Station.code))
 
 
 # Every select of the summary by name; each is built station-scoped (True) or not.
@@ -260,6 +370,7 @@ QUERIES: dict[str, Callable[[bool], Select]] = {
     "paid_by_kind": _paid_by_kind,
     "targets": _targets,
     "station_name": _station_name,
+    "stations": _stations,
 }
 
 

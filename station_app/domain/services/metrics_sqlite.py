@@ -276,6 +276,106 @@ QUERIES = {
         {'coalesce_2': 0, 'kind_1': 'inclusive'},
         (None,),
     ),
+    ('metric:members_on_roll', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of)) AS anon_1'),
+        {'status_1': 'active'},
+        (None,),
+    ),
+    ('metric:members_on_roll', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.station_id = :station_id) AS anon_1'),
+        {'status_1': 'active'},
+        (None,),
+    ),
+    ('metric:members_joined', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND members.join_date >= :year_start AND members.join_date <= :as_of AND NOT (EXISTS (SELECT members_1.id_number \n'
+         'FROM members AS members_1 \n'
+         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date < members.join_date) AND (members_1.status = :status_1 OR members_1.status_date >= members.join_date)))) AS anon_1'),
+        {'status_1': 'active'},
+        (None,),
+    ),
+    ('metric:members_joined', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND members.join_date >= :year_start AND members.join_date <= :as_of AND members.station_id = :station_id) AS anon_1'),
+        {},
+        (None,),
+    ),
+    ('metric:members_left', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_1"),
+        {'status_1': 'left'},
+        (None,),
+    ),
+    ('metric:members_left', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+        {'status_1': 'left'},
+        (None,),
+    ),
+    ('metric:members_deceased', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_1"),
+        {'status_1': 'deceased'},
+        (None,),
+    ),
+    ('metric:members_deceased', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+        {'status_1': 'deceased'},
+        (None,),
+    ),
+    ('metric:members_transferred_out', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND NOT (EXISTS (SELECT members_1.id_number \n"
+         'FROM members AS members_1 \n'
+         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date <= :as_of) AND (members_1.status = :status_2 OR members_1.status_date > members.status_date)))) AS anon_1'),
+        {'status_1': 'transferred', 'status_2': 'active'},
+        (None,),
+    ),
+    ('metric:members_transferred_out', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+        {'status_1': 'transferred'},
+        (None,),
+    ),
+    ('metric:members_migrant', False): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1) AS anon_1'),
+        {'status_1': 'active'},
+        (None,),
+    ),
+    ('metric:members_migrant', True): (
+        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+         'FROM (SELECT members.id_number AS id_number \n'
+         'FROM members \n'
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1 AND members.station_id = :station_id) AS anon_1'),
+        {'status_1': 'active'},
+        (None,),
+    ),
     ('quota_stations', False): (
         ('SELECT stations.id \n'
          'FROM stations \n'
@@ -353,18 +453,18 @@ QUERIES = {
         (None, None),
     ),
     ('targets', False): (
-        ('SELECT targets.metric, targets.scope_station_id, targets.value \n'
-         'FROM targets \n'
-         'WHERE targets.year = :year AND targets.deleted = 0 ORDER BY targets.metric, targets.scope_station_id'),
+        ('SELECT targets.metric, targets.scope_station_id, targets.value, stations.code \n'
+         'FROM targets LEFT OUTER JOIN stations ON stations.id = targets.scope_station_id \n'
+         'WHERE targets.year = :year AND targets.deleted = 0 ORDER BY targets.scope_station_id IS NOT NULL, stations.code, targets.metric'),
         {},
-        (None, None, None),
+        (None, None, None, None),
     ),
     ('targets', True): (
-        ('SELECT targets.metric, targets.scope_station_id, targets.value \n'
-         'FROM targets \n'
-         'WHERE targets.year = :year AND targets.deleted = 0 AND (targets.scope_station_id = :station_id OR targets.scope_station_id IS NULL) ORDER BY targets.metric, targets.scope_station_id'),
+        ('SELECT targets.metric, targets.scope_station_id, targets.value, stations.code \n'
+         'FROM targets LEFT OUTER JOIN stations ON stations.id = targets.scope_station_id \n'
+         'WHERE targets.year = :year AND targets.deleted = 0 AND (targets.scope_station_id = :station_id OR targets.scope_station_id IS NULL) ORDER BY targets.scope_station_id IS NOT NULL, stations.code, targets.metric'),
         {},
-        (None, None, None),
+        (None, None, None, None),
     ),
     ('station_name', False): (
         ('SELECT stations.code, stations.name \n'
@@ -379,5 +479,19 @@ QUERIES = {
          'WHERE stations.id = :station_id'),
         {},
         (None, None),
+    ),
+    ('stations', False): (
+        ('SELECT stations.id, stations.code, stations.name \n'
+         'FROM stations \n'
+         'WHERE stations.deleted = 0 AND stations.code != :code_1 ORDER BY stations.code'),
+        {'code_1': 'DISTRICT'},
+        (None, None, None),
+    ),
+    ('stations', True): (
+        ('SELECT stations.id, stations.code, stations.name \n'
+         'FROM stations \n'
+         'WHERE stations.deleted = 0 AND stations.code != :code_1 ORDER BY stations.code'),
+        {'code_1': 'DISTRICT'},
+        (None, None, None),
     ),
 }

@@ -10,6 +10,7 @@ rows whose ``value`` adds up to it).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from station_app.domain.choices import EVENT_KIND, HARDSHIP_CATEGORY, LEDGER_KIN
 from station_app.domain.figures import (  # noqa: F401  (part of this module's API)
     RecordList,
     Report,
+    figure_description,
     figure_label,
     figure_text,
     summary_report,
@@ -31,8 +33,13 @@ from station_app.domain.models import (
     Station,
     Visit,
 )
-from station_app.domain.services.metrics import METRICS, Scope, session_run
-from station_app.domain.validation import format_fen
+from station_app.domain.services.metrics import (
+    MEMBER_FIGURES,
+    METRICS,
+    Scope,
+    member_rows,
+    session_run,
+)
 
 # column titles (zh, en)
 _DATE = ("日期", "Date")
@@ -99,11 +106,54 @@ def record_list(session: Session, code: str, scope: Scope, lang: str = "zh") -> 
              .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
              .join(Member, Member.id == HardshipCase.member_id)
              .order_by(LedgerEntry.entry_date, Member.name))
-        rows = [(d, n, label(LEDGER_KIND, k, lang), format_fen(v), names.get(s, ""))
+        rows = [(d, n, label(LEDGER_KIND, k, lang), fen_to_yuan(v), names.get(s, ""))
                 for d, n, k, v, s in session.execute(q)]
         return RecordList(code, [_DATE, ("姓名", "Name"), ("类别", "Kind"),
-                                 ("金额（元）", "Amount (yuan)"), _STATION], rows)
+                                 ("金额（元）", "Amount (yuan)"), _STATION], rows, money=(3,))
+    if code in MEMBER_FIGURES:
+        return _member_list(session, code, scope, names, lang)
     raise KeyError(code)  # pragma: no cover - every catalogue figure is listed above
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen as an exact decimal of yuan ("60.00" when shown)."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
+# the date a membership list shows: when the person joined, or when the status took effect
+_MEMBER_DATE = {"members_on_roll": ("入会日期", "Joined"), "members_joined": ("入会日期", "Joined"),
+                "members_migrant": ("入会日期", "Joined"), "members_left": ("退会日期", "Left"),
+                "members_deceased": ("去世日期", "Deceased"),
+                "members_transferred_out": ("转出日期", "Transferred")}
+
+
+def _member_list(session: Session, code: str, scope: Scope, names: dict[str, str],
+                 lang: str) -> RecordList:
+    """One row per person (the figure counts distinct ID numbers): name, ID number, the
+    date, migrant worker, and every station where one of the person's rows qualifies."""
+    on_date = Member.join_date if _MEMBER_DATE[code][1] == "Joined" else Member.status_date
+    q = (member_rows(code, scope.station_id is not None, Member.id_number, Member.name,
+                     on_date, Member.migrant_worker, Member.station_id)
+         .order_by(Member.name, Member.id_number, Member.station_id)
+         .params(**scope.params()))
+    yes = "是" if lang.startswith("zh") else "yes"
+    people: dict[str, list] = {}
+    for idn, name, day, migrant, station_id in session.execute(q):
+        row = people.get(idn)
+        station = names.get(station_id, "")
+        if row is None:
+            people[idn] = [name, idn, day, yes if migrant else "", [station]]
+        else:  # the same person at another station: one row, every station named
+            if day is not None and (row[2] is None or day < row[2]):
+                row[2] = day
+            if migrant:
+                row[3] = yes
+            if station not in row[4]:
+                row[4].append(station)
+    rows = [(n, i, d, m, "、".join(sorted(s for s in st if s)))
+            for n, i, d, m, st in people.values()]
+    return RecordList(code, [("姓名", "Name"), ("公民身份号码", "ID number"), _MEMBER_DATE[code],
+                             ("农民工", "Migrant worker"), _STATION], rows)
 
 
 def build_report(session: Session, as_of: date, station_id: str | None = None, *,

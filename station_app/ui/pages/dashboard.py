@@ -35,7 +35,7 @@ class DashboardData:
     compliance: Any
     due_count: int
     due_first: list[tuple[str, str]]  # (case id, member name)
-    targets: list[tuple[str, str | None, int, int]]
+    targets: list  # figures.TargetProgress
     activity: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
@@ -219,15 +219,24 @@ class DashboardPage(Page):
             self.no_targets.show()
         else:
             self.no_targets.hide()
-        for row, (metric, scope, target, progress) in enumerate(data.targets):
+        for row, t in enumerate(data.targets):
+            metric, target, progress = t.metric, t.target, t.progress
             m = METRICS.get(metric)
             if m is not None:
                 name = m.zh if zh else m.en
             else:
                 pair = METRICS_EXTRA.get(metric, (metric, metric))
                 name = pair[0] if zh else pair[1]
-            if scope is None and self.ctx.db.station_id and not self.ctx.db.is_district:
-                name = self.tr("%1 (district target)").replace("%1", name)
+            if progress is None:
+                # the district's target on a station: the station's part, never passed
+                # off as the district's progress (figures.TargetProgress)
+                layout.addWidget(QLabel(self.tr("%1 (district target)").replace("%1", name)),
+                                 row, 0)
+                part = QLabel(self.tr("District target: %1; this station's part: %2")
+                              .replace("%1", f"{target:,}").replace("%2", f"{t.part or 0:,}"))
+                part.setObjectName(f"target-part-{metric}")
+                layout.addWidget(part, row, 1)
+                continue
             text = QLabel(name)
             bar = QProgressBar()
             bar.setObjectName(f"target-{metric}")
