@@ -409,14 +409,28 @@ def _complete(sheet: SheetImport, handler: Handler, row: RowResult) -> None:
         row.errors.extend(e for e in exc.errors if sheet.field_of(e.field) not in have)
 
 
-def _explain(row: RowResult) -> None:
-    """A check character that fails on 16-18 digits ending in 000: the number went
-    through a number cell, so say that rather than "typing mistake"."""
-    for i, e in enumerate(row.errors):
-        if e.field == "id_number" and e.code == "id.checksum" \
-                and cells.looks_cut_id(row.values.get("id_number")):
-            row.errors[i] = FieldError("id_number", "import.id_excel_number",
-                                       {"shown": normalize_text(row.values["id_number"])})
+def _explain(sheet: SheetImport) -> None:
+    """A check character that fails on text of 16-18 digits ending in 000, in a sheet
+    where Excel is seen cutting ID numbers (a number cell of more than 15 digits, or two
+    such texts): the number went through a number cell, so say that. A single such row
+    where nothing else was cut is more likely a typo in a number that really ends in 000:
+    it keeps the check character's message (check it against the card)."""
+    def failing(r: RowResult) -> int | None:
+        for i, e in enumerate(r.errors):
+            if e.field == "id_number" and e.code == "id.checksum" \
+                    and cells.looks_cut_id(r.values.get("id_number")):
+                return i
+        return None
+
+    zeros = [(r, i) for r in sheet.rows if (i := failing(r)) is not None]
+    if not zeros:
+        return
+    cut = any(e.code == "import.id_excel_number" for r in sheet.rows for e in r.errors)
+    if not cut and len(zeros) < 2:
+        return
+    for r, i in zeros:
+        r.errors[i] = FieldError("id_number", "import.id_excel_number",
+                                 {"shown": normalize_text(r.values["id_number"])})
 
 
 def _in_file_duplicates(sheet: SheetImport) -> None:
@@ -488,7 +502,7 @@ def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int 
                 r.cleaned = handler.clean(r.values)
             except ValidationError as exc:
                 r.status, r.errors = "error", list(exc.errors)
-        _explain(r)
+    _explain(result)
     _in_file_duplicates(result)
     if db is not None:
         valid = result.valid
@@ -509,7 +523,7 @@ def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int 
                 r.errors.extend(p.errors)
                 for w in p.warnings:
                     _add_warning(r, w)
-                _explain(r)
+            _explain(result)
     _id_warnings(result)
     return result
 
@@ -589,8 +603,7 @@ def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
     try:
         with db.session(actor) as s:
             handler.write(s, result.valid)
-            for r in result.rejected:
-                _explain(r)
+            _explain(result)
             if result.kind.code != "members":  # members: the bulk path gave them
                 _id_warnings(result)
             if target is not None and _error_rows(result):
@@ -686,8 +699,13 @@ def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "
     en = lang.lower().startswith("en")
     path = Path(path)
     wb = XlsxWorkbook(write_only=True)
-    ws = wb.create_sheet((result.sheet or "errors")[:31])
     rejected = result.rejected
+    if not rejected and result.warned:  # warnings only: no sheet of rejected rows to fix
+        _warnings_sheet(wb, result, en)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return path
+    ws = wb.create_sheet((result.sheet or "errors")[:31])
     width = max([len(result.headers)] + [len(r.cells) for r in rejected])
     text_cols = {c for c in _text_columns(result) if c < width}
     for c in text_cols:  # empty cells of those columns are text too, for the fix
@@ -738,8 +756,6 @@ def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "
             ("Warning: " if en else "提示：") + m for m in result.warning_messages(r, lang)])
         ws.append(out + [r.row, cell(reason, alignment=wrap)])
     _warnings_sheet(wb, result, en)
-    if not rejected and len(wb.worksheets) > 1:
-        wb.remove(ws)  # warnings only: no sheet of rejected rows to fix
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
