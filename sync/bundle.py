@@ -205,6 +205,10 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     cursor = max(int(payload["cursor"]), int(db.state().get("pull_cursor") or 0))
     # (an older file of the district's read again brings nothing newer than what is here:
     # its changes merge by stamp, its acknowledgements change nothing; the cursor stays)
+    with db.session() as s:
+        # this station's changes to other stations' enterprises, kept at the district for
+        # review, are done with first: the district's version, in the changes, then stands
+        outbox.acknowledge(s, [tuple(a) for a in payload.get("proposed", [])])
     try:
         cs = from_wire(payload["changeset"])
         result = apply_changeset(db, cs, pushing_station=None, from_district=True)
@@ -274,6 +278,9 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
         db.set_state(f"bundle_cursor:{station}", str(int(payload.get("pull_cursor") or 0)))
         db.set_state(f"bundle_refused:{station}", json.dumps(
             [list(r) for result in results for r in result.refused], ensure_ascii=False))
+        # its changes to other stations' enterprises, kept for review: acknowledged too
+        db.set_state(f"bundle_proposed:{station}", json.dumps(
+            [list(k) for result in results for k in result.proposed]))
     return results
 
 
@@ -306,9 +313,11 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
                 acks += [[table, i, h] for i, h in s.execute(
                     select(model.id, model.hlc).where(model.id.in_(changed),
                                                       model.station_id != station_id))]
-    refused = json.loads(db.state().get(f"bundle_refused:{station_id}") or "[]")
+    state = db.state()
+    proposed = json.loads(state.get(f"bundle_proposed:{station_id}") or "[]")
+    refused = json.loads(state.get(f"bundle_refused:{station_id}") or "[]")
     payload = {"direction": "down", "station_id": station_id, "created_at": utc_now_text(),
                "cursor": cursor, "changeset": to_wire(cs), "acks": acks,
-               "refused": refused}
+               "proposed": proposed, "refused": refused}
     write_bundle(path, payload, secret)
     return cs.count()

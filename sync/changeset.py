@@ -31,6 +31,9 @@ from station_app.domain.models import MODEL_BY_TABLE, Syncable
 VERSION = 1
 MAX_ROWS = 20_000  # per changeset (a client grows its batches up to this; see sync.client)
 MAX_TEXT = 20_000  # characters in one Text value
+# Whole numbers are stored in 32-bit columns (PostgreSQL's INTEGER): beyond these a value
+# could not be stored, so it is refused as malformed, naming its place
+MIN_INT, MAX_INT = -2**31, 2**31 - 1
 # Parents before children, so foreign keys hold while a batch applies.
 APPLY_ORDER = (
     "stations", "enterprises", "watch_list_entries", "targets", "members", "hardship_cases",
@@ -126,10 +129,13 @@ def _checker(col) -> Any:
             raise ChangesetError(where, "must be true or false")
     elif isinstance(t, Integer):
         def check(value: Any, where: str) -> Any:
-            if value.__class__ is int and -2**53 <= value <= 2**53:
+            if value.__class__ is int and MIN_INT <= value <= MAX_INT:
                 return value
             if value is None:
                 return missing(where)
+            if value.__class__ is int:
+                raise ChangesetError(where, f"{value} is out of range: a whole number from "
+                                            f"{MIN_INT} to {MAX_INT}")
             raise ChangesetError(where, "must be a whole number")
     elif isinstance(t, Date):
         def check(value: Any, where: str) -> Any:
@@ -211,7 +217,7 @@ def _quick_check(fast: tuple[tuple[str, int, int, bool], ...]):
             _STR: f"v.__class__ is not str or len(v) > {limit}",
             _DATE: "v.__class__ is not str",
             _BOOL: "v.__class__ is not bool",
-            _INT: "v.__class__ is not int or not -9007199254740992 <= v <= 9007199254740992",
+            _INT: f"v.__class__ is not int or not {MIN_INT} <= v <= {MAX_INT}",
         }[kind]
         lines.append(f"    v = d[{key!r}]")
         if nullable:
@@ -310,3 +316,50 @@ def from_wire(data: Any, *, max_rows: int = MAX_ROWS) -> Changeset:
             clean[table].append(value)
     return Changeset(station_id=data["station_id"], node=data["node"],
                      batch_id=data["batch_id"], rows=clean)
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def json_schema() -> dict[str, Any]:
+    """The changeset as a JSON Schema (2020-12, as OpenAPI 3.1 takes it), made from the
+    models: what ``from_wire`` accepts, for clients and fuzzers (the service's
+    ``/v1/openapi.json``). ``from_wire`` remains the judge (dates must be real ones, ids
+    unique within a table …)."""
+    uuid_s = {"type": "string", "pattern": UUID_RE.pattern}
+    hlc_s = {"type": "string", "pattern": HLC_RE.pattern, "maxLength": 40}
+    tables: dict[str, Any] = {}
+    for table in APPLY_ORDER:
+        props: dict[str, Any] = {}
+        for col in _columns(MODEL_BY_TABLE[table]):
+            t = col.type
+            if col.key in ("id", "station_id"):
+                schema: dict[str, Any] = dict(uuid_s)
+            elif col.key == "hlc":
+                schema = dict(hlc_s)
+            elif isinstance(t, Boolean):
+                schema = {"type": "boolean"}
+            elif isinstance(t, Integer):
+                schema = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
+            elif isinstance(t, Date):
+                schema = {"type": "string", "format": "date"}
+            else:
+                schema = {"type": "string", "maxLength": t.length or MAX_TEXT}
+            if col.nullable and col.key != "id":
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            props[col.key] = schema
+        props["_base"] = {"anyOf": [hlc_s, {"type": "null"}]}
+        tables[table] = {"type": "array", "maxItems": MAX_ROWS, "items": {
+            "type": "object", "properties": props, "additionalProperties": False,
+            "required": [c.key for c in _columns(MODEL_BY_TABLE[table])]}}
+    return {
+        "title": "Changeset", "type": "object", "additionalProperties": False,
+        "required": ["version", "station_id", "node", "batch_id", "rows"],
+        "properties": {
+            "version": {"const": VERSION},
+            "station_id": uuid_s,
+            "node": {"type": "string", "pattern": NODE_RE.pattern},
+            "batch_id": uuid_s,
+            "rows": {"type": "object", "properties": tables, "additionalProperties": False},
+        },
+    }

@@ -34,6 +34,7 @@ import orjson
 from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
 from station_app.storage.database import Database
+from sync import tls
 from sync.changeset import Changeset, from_wire, to_wire
 from sync.merge import apply_changeset, reason_text
 from sync.outbound import acknowledge, gather, held, keep_held, prune
@@ -94,6 +95,8 @@ class SyncReport:
     pulled: int = 0
     conflicts: int = 0
     held: list[str] = field(default_factory=list)  # refused (again) in this round
+    # changes to enterprises of other stations: the district keeps them for review
+    review: int = 0
     still_held: int = 0  # rows held after this round, from this round or before
     restamped: int = 0
 
@@ -104,11 +107,17 @@ def _is_json(response: httpx.Response) -> bool:
 
 
 def clean_server_url(text: str) -> str:
-    """The district's address as typed: ``http://`` is added when no scheme is given
-    (``district:8765``); anything that is not a web address is refused, saying so."""
+    """The district's address as typed: without a scheme (``district:8765``) it is
+    ``https://`` — ``http://`` only for this computer (``localhost:8765``); anything that
+    is not a web address is refused, saying so. (Whether the station may use it is
+    ``sync.tls.check_address``.)"""
     raw = text.strip()
     if "://" not in raw:
-        raw = "http://" + raw
+        try:
+            local = tls.is_loopback_host(httpx.URL("http://" + raw).host)
+        except (httpx.InvalidURL, ValueError):
+            local = False
+        raw = ("http://" if local else "https://") + raw
     try:
         url = httpx.URL(raw)
         ok = url.scheme in ("http", "https") and bool(url.host) and " " not in raw
@@ -116,10 +125,27 @@ def clean_server_url(text: str) -> str:
         ok = False
     if not ok:
         raise SyncError(f"“{text.strip()}” is not a web address; the district's looks like "
-                        "http://district:8765 (ask the district for it).",
+                        "https://district:8765 (ask the district for it).",
                         f"“{text.strip()}”不是有效的网址；区总工会服务器地址形如 "
-                        "http://district:8765（请向区总工会索取）。")
+                        "https://district:8765（请向区总工会索取）。")
     return raw.rstrip("/")
+
+
+def set_transport(db: Database, *, fingerprint: str | None = None, ca_pem: str | None = None,
+                  plain_lan: bool | None = None) -> None:
+    """Keep the station's transport settings (each checked first; ``""`` clears the
+    fingerprint or the CA): the district certificate's pinned fingerprint, the district's
+    CA (PEM text), whether plain HTTP may go to the local network."""
+    try:
+        if fingerprint is not None:
+            db.set_state("district_fingerprint",
+                         tls.clean_fingerprint(fingerprint) if fingerprint.strip() else "")
+        if ca_pem is not None:
+            db.set_state("district_ca", tls.clean_ca(ca_pem) if ca_pem.strip() else "")
+    except tls.TransportRefused as exc:
+        raise SyncError(exc.en, exc.zh) from None
+    if plain_lan is not None:
+        db.set_state("sync_plain_http", "1" if plain_lan else "")
 
 
 class SyncClient:
@@ -140,6 +166,10 @@ class SyncClient:
         if not self.server:
             raise SyncError("No district address yet: give --server URL once.",
                             "尚未设置区总工会服务器地址：请先用 --server 指定一次。")
+        try:
+            tls.check_address(self.server, bool(state.get("sync_plain_http")))
+        except tls.TransportRefused as exc:
+            raise SyncError(exc.en, exc.zh) from None
         self.token = state.get("sync_token")
         self.batch_rows = batch_rows  # the first batch of a push
         self.max_batch_rows = max_batch_rows  # None: grow up to what the district accepts
@@ -148,6 +178,7 @@ class SyncClient:
         self.cancelled = cancelled or (lambda: False)
         self.http = httpx.Client(base_url=self.server, timeout=timeout, transport=transport,
                                  headers={"Accept-Encoding": "gzip"},
+                                 verify=tls.verify_for(state),
                                  limits=httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE_S))
 
     def close(self) -> None:
@@ -170,6 +201,15 @@ class SyncClient:
                     continue
                 return response
             except httpx.TransportError as exc:
+                problem = tls.certificate_problem(exc)
+                if problem is not None:  # not the network: never tried again
+                    raise SyncError(
+                        f"The district at {self.server} did not prove it is the district "
+                        f"({problem}). Check the address, and the certificate fingerprint "
+                        "or CA file the district gave you.",
+                        f"区总工会服务器 {self.server} 的证书未通过验证（与区总工会提供的证书"
+                        "指纹或证书文件不符）。请核对服务器地址和证书设置，必要时联系区总工会。"
+                    ) from exc
                 if pause is None:
                     raise SyncError(
                         f"The district at {self.server} cannot be reached ({exc}). Check "
@@ -209,6 +249,12 @@ class SyncClient:
                             "code.",
                             "区总工会已不再接受本站点（访问权限已被撤销或更换）。"
                             "请向区总工会索取新的注册码。")
+        if response.status_code == 429:
+            wait = response.headers.get("retry-after", "")
+            raise SyncError(f"The district refuses this computer for a while after too many "
+                            f"failed attempts; try again in {wait or 'a few'} seconds.",
+                            f"失败次数过多，区总工会暂时拒绝本机的请求；请 {wait or '稍等'} 秒后"
+                            "再试。")
         if response.status_code == 426:
             raise SyncError(f"Update the app: {self._detail(response)}",
                             "请升级本软件后再同步。")
@@ -346,9 +392,17 @@ class SyncClient:
             acknowledge(self.db, keys)
         else:
             ack(keys)
-        report.pushed += cs.count()
+        refused = data.get("refused") or []
+        for table, row_id, hlc, reason in refused:
+            # the rows the district's checks refused, the rest applied: held, with why
+            held[f"{table}:{row_id}"] = f"{hlc} {reason}"
+            report.held.append(f"{table} {row_id}: {reason_text(reason, 'en')}")
+        if refused:
+            keep_held(self.db, held)
+        report.pushed += cs.count() - len(refused)
         report.batches += 1
         report.conflicts += int(data.get("conflicts", 0))
+        report.review += int(data.get("review", 0))
 
     @staticmethod
     def _clock_refusal(response: httpx.Response) -> bool:

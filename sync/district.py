@@ -98,12 +98,23 @@ class Enrollment:
     station_id: str
     code: str  # shown once; the station exchanges it for its token
     bundle_secret: str  # keys the integrity check of sync files
+    expires_at: str = ""  # UTC: the code stops working then
 
 
-def enroll(db: Database, station_code: str, actor: Actor | None = None) -> Enrollment:
-    """A new one-time enrollment code (and bundle key) for a station; replaces old ones.
-    ``actor``: the person asking (the district view), who must be a district admin; the
-    command line acts as the system."""
+CODE_DAYS = 7  # an enrollment code works this long (``enroll``'s default)
+
+
+def enroll(db: Database, station_code: str, actor: Actor | None = None, *,
+           valid_days: float = CODE_DAYS) -> Enrollment:
+    """A new one-time enrollment code (and bundle key) for a station; replaces old ones,
+    and stops working after ``valid_days``. ``actor``: the person asking (the district
+    view), who must be a district admin; the command line acts as the system."""
+    from datetime import UTC, datetime, timedelta
+
+    if not 0 < valid_days <= 366:
+        raise ValueError("an enrollment code is valid for 1 day to a year")
+    expires = (datetime.now(UTC) + timedelta(days=valid_days)).strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ")
     sid = station_id_for(station_code)
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
     with db.session(actor) as s:
@@ -119,9 +130,10 @@ def enroll(db: Database, station_code: str, actor: Actor | None = None) -> Enrol
             # or a key from before keys carried their check (a station could not type it)
             cred.bundle_secret = new_bundle_key(sid)
         cred.enrollment_hash = _hash(code)
+        cred.code_expires_at = expires
         cred.revoked_at = None
         secret = cred.bundle_secret
-    return Enrollment(sid, code, secret)
+    return Enrollment(sid, code, secret, expires)
 
 
 def clean_code(text: str) -> str:
@@ -135,11 +147,14 @@ def clean_code(text: str) -> str:
 
 
 def redeem(db: Database, station_id: str, code: str) -> tuple[str, str] | None:
-    """Exchange a valid enrollment code for a new token; (token, bundle secret) or None."""
+    """Exchange a valid enrollment code for a new token; (token, bundle secret) or None
+    (a wrong, used, replaced or expired code, a revoked station)."""
     with db.session() as s:
         cred = s.get(StationCredential, station_id)
         if cred is None or cred.revoked_at or not cred.enrollment_hash or \
                 not hmac.compare_digest(cred.enrollment_hash, _hash(clean_code(code))):
+            return None
+        if cred.code_expires_at and cred.code_expires_at < utc_now_text():
             return None
         token = secrets.token_urlsafe(32)
         cred.token_hash = _hash(token)
@@ -182,7 +197,7 @@ def _status_stations(_station: bool) -> Select:
 def _status_credentials(_station: bool) -> Select:
     return select(StationCredential.station_id, StationCredential.revoked_at,
                   StationCredential.token_hash, StationCredential.enrollment_hash,
-                  StationCredential.last_sync_at)
+                  StationCredential.last_sync_at, StationCredential.code_expires_at)
 
 
 def _status_conflicts(_station: bool) -> Select:

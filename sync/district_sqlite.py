@@ -21,16 +21,16 @@ QUERIES = {
         (None, None, None, None, 'bool'),
     ),
     ('status_credentials', False): (
-        ('SELECT station_credentials.station_id, station_credentials.revoked_at, station_credentials.token_hash, station_credentials.enrollment_hash, station_credentials.last_sync_at \n'
+        ('SELECT station_credentials.station_id, station_credentials.revoked_at, station_credentials.token_hash, station_credentials.enrollment_hash, station_credentials.last_sync_at, station_credentials.code_expires_at \n'
          'FROM station_credentials'),
         {},
-        (None, None, None, None, None),
+        (None, None, None, None, None, None),
     ),
     ('status_credentials', True): (
-        ('SELECT station_credentials.station_id, station_credentials.revoked_at, station_credentials.token_hash, station_credentials.enrollment_hash, station_credentials.last_sync_at \n'
+        ('SELECT station_credentials.station_id, station_credentials.revoked_at, station_credentials.token_hash, station_credentials.enrollment_hash, station_credentials.last_sync_at, station_credentials.code_expires_at \n'
          'FROM station_credentials'),
         {},
-        (None, None, None, None, None),
+        (None, None, None, None, None, None),
     ),
     ('status_conflicts', False): (
         ('SELECT sync_conflicts.station_id, sync_conflicts.winner \n'

@@ -23,16 +23,24 @@ class StationStatus:
     name: str
     street: str
     key: bool
-    enrollment: str  # not enrolled | code issued | enrolled | new code issued | by file | revoked
+    # not enrolled | code issued | code expired | enrolled | new code issued | by file |
+    # revoked
+    enrollment: str
     last_sync: str | None
     conflicts: int  # open sync conflicts of its rows
 
 
 def enrollment_state(revoked_at: str | None, token_hash: str | None,
-                     enrollment_hash: str | None, last_sync_at: str | None) -> str:
-    """A station's enrollment as one word, from its credential."""
+                     enrollment_hash: str | None, last_sync_at: str | None,
+                     code_expires_at: str | None = None, now: str | None = None) -> str:
+    """A station's enrollment as one word, from its credential (``now``: UTC text, to tell
+    an expired code)."""
     if revoked_at:
         return "revoked"
+    if enrollment_hash and code_expires_at and now and code_expires_at < now:
+        enrollment_hash = None  # (an expired code is no code)
+        if not token_hash and not last_sync_at:
+            return "code expired"
     if token_hash and enrollment_hash:
         return "new code issued"  # enrolled; a new code waits (a replaced laptop)
     if token_hash:
@@ -45,6 +53,9 @@ def enrollment_state(revoked_at: str | None, token_hash: str | None,
 def station_status(run: Run) -> list[StationStatus]:
     """Every station but the district itself, by code: enrollment, last sync and open
     conflicts."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     creds = {row[0]: row for row in run("status_credentials", False, {})}
     open_conflicts = Counter(conflict_station(station_id, json.loads(winner))
                              for station_id, winner in run("status_conflicts", False, {}))
@@ -54,8 +65,9 @@ def station_status(run: Run) -> list[StationStatus]:
         if cred is None:
             state, last_sync = "not enrolled", None
         else:
-            _sid, revoked_at, token_hash, enrollment_hash, last_sync = cred
-            state = enrollment_state(revoked_at, token_hash, enrollment_hash, last_sync)
+            _sid, revoked_at, token_hash, enrollment_hash, last_sync, expires = cred
+            state = enrollment_state(revoked_at, token_hash, enrollment_hash, last_sync,
+                                     expires, now)
         rows.append(StationStatus(sid, code, name, street or "", bool(is_key), state,
                                   last_sync, open_conflicts.get(sid, 0)))
     return rows

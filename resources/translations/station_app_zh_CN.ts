@@ -2035,6 +2035,30 @@ Give them to the station in person or by a safe channel.</source>
         <translation>注册码（仅首次需要）</translation>
     </message>
     <message>
+        <source>District certificate fingerprint</source>
+        <translation>区总工会证书指纹</translation>
+    </message>
+    <message>
+        <source>SHA-256, as the district printed it (when its certificate is its own)</source>
+        <translation>SHA-256，按区总工会打印的填写（区总工会使用自签证书时）</translation>
+    </message>
+    <message>
+        <source>District CA file…</source>
+        <translation>区总工会证书（CA）文件…</translation>
+    </message>
+    <message>
+        <source>District CA</source>
+        <translation>区总工会证书（CA）</translation>
+    </message>
+    <message>
+        <source>Allow plain HTTP to the district on the local network (not encrypted)</source>
+        <translation>允许在局域网内以明文 HTTP 连接区总工会（不加密）</translation>
+    </message>
+    <message>
+        <source>Warning: this station syncs without encryption (plain HTTP). Anyone on the local network can read its members&apos; data and its access token. Ask the district for an https:// address, and untick the plain HTTP setting.</source>
+        <translation>警告：本站点正在以不加密的明文 HTTP 同步，局域网内任何人都能读取会员数据和本站点的访问凭据。请向区总工会索取 https:// 地址，并取消勾选明文 HTTP 设置。</translation>
+    </message>
+    <message>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
@@ -2065,6 +2089,18 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Read the district&apos;s file…</source>
         <translation>读取区总工会回传的文件…</translation>
+    </message>
+    <message>
+        <source>a CA file chosen; kept at the next sync</source>
+        <translation>已选择证书文件，下次同步时保存</translation>
+    </message>
+    <message>
+        <source>the district&apos;s CA is kept</source>
+        <translation>已保存区总工会证书</translation>
+    </message>
+    <message>
+        <source>none (the system&apos;s certificate authorities)</source>
+        <translation>未设置（使用系统信任的证书机构）</translation>
     </message>
     <message>
         <source>enrolled; type a code only when the district gives you a new one</source>
@@ -2101,6 +2137,14 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Last round: sent %1, received %2.</source>
         <translation>上次同步：发送 %1 条，接收 %2 条。</translation>
+    </message>
+    <message>
+        <source>The district&apos;s CA file</source>
+        <translation>区总工会证书（CA）文件</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
     </message>
     <message>
         <source>%1 changes the district refused are held (Sync now tries them again):</source>

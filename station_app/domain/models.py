@@ -452,6 +452,11 @@ class SyncBatch(Base):
     node: Mapped[str] = mapped_column(String(40))
     applied_at: Mapped[str] = mapped_column(String(32))
     rows: Mapped[int] = mapped_column(Integer)
+    # what binds the id to its rows (``sync.merge.batch_digest``), and the rows refused
+    # then with their reasons (JSON): a batch sent again is answered as the first time
+    # (revision 0010; None for batches applied before)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    refused: Mapped[str | None] = mapped_column(Text)
 
 
 class ChangeLog(Base):
@@ -489,6 +494,9 @@ class StationCredential(Base):
     enrolled_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32))
     last_sync_at: Mapped[str | None] = mapped_column(String(32))
+    # the pending enrollment code stops working then (UTC; revision 0010; None: a code
+    # issued before codes expired)
+    code_expires_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class LocalState(Base):

@@ -201,6 +201,11 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
         return
     if ctx is None:
         raise RuntimeError("syncable rows are written only through Database.session()")
+    if ctx.district:
+        # one lock order at the district: the change log's lock before the stored clock's
+        # row (a push takes it first of all; a writer taking them the other way round
+        # would deadlock with it)
+        lock_change_log(session)
     _sync_stored_clock(session, ctx)
     from_sync = ctx.source == "sync"
     # The district defers the pinyin keys of members it receives by sync (see
@@ -338,6 +343,8 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
         raise RuntimeError("bulk_insert needs a session from Database.session()")
     if not rows:
         return []
+    if ctx.district:
+        lock_change_log(session)  # before the stored clock's row (see _before_flush)
     _sync_stored_clock(session, ctx)
     table = model.__tablename__
     if ctx.source == "sync":

@@ -1,20 +1,28 @@
 """The district's HTTP API (FastAPI), all under ``/v1``; see docs/SYNC.md for the contract.
 
 ``create_app(db)`` builds the application around one open district database. The app keeps
-no state between requests but the database handle: every request is one (or a few)
+no state between requests but the database handle (and, per process, the count of recent
+failed attempts and the helper process of the checks): every request is one (or a few)
 transactions of its own, so any number of workers can serve the same database.
 
 Errors are JSON ``{"detail": "…"}`` with the HTTP status the problem deserves; a refused
-push applies nothing.
+push applies nothing. Nothing a client sends gets a 5xx: what the service cannot read or
+store is a 4xx naming the field (the OpenAPI document, ``/v1/openapi.json``, holds the
+changeset's JSON Schema), a busy database a 503 with ``Retry-After``, and anything else —
+a fault of the service — is logged with its traceback in ``district-server.log``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import zlib
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -23,7 +31,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from station_app import __version__
@@ -32,23 +40,44 @@ from station_app.domain.models import StationCredential
 from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, Stamp, wall_ms
 from station_app.storage.database import Database, open_database
-from sync import district
-from sync.changeset import MAX_ROWS, VERSION, Changeset, ChangesetError, from_wire, to_wire
-from sync.merge import ROW_REFUSALS, apply_changeset, reason_text, refusal
+from sync import district, validate
+from sync.changeset import (
+    MAX_INT,
+    MAX_ROWS,
+    VERSION,
+    Changeset,
+    ChangesetError,
+    from_wire,
+    json_schema,
+    to_wire,
+)
+from sync.merge import ROW_REFUSALS, Refusals, apply_changeset, reason_text, refusal
+from sync.transient import is_busy, is_transient
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # bytes of changeset JSON, after decompression
 MAX_COMPRESSED = 16 * 1024 * 1024  # bytes of a gzip-compressed request body
 DB_ENV = "DISTRICT_SERVER_DB"  # the database of app_from_env (multi-worker serving)
+APPLY_TRIES = 4  # a push that met a deadlock (or a serialisation failure) is tried again
+# Failed attempts (a wrong token, a wrong enrollment code) from one address, or for one
+# station's code, within the window: beyond them every attempt is refused (429) until the
+# window has passed.
+MAX_FAILURES = 10
+FAILURE_WINDOW_S = 600
+# The checks of a batch this large run in a helper process while its rows apply (see
+# ``Checks``); smaller batches are checked here, at once.
+HELPER_ROWS = 2_000
+WARM_HELPER_ROWS = 500  # a push this large starts the helper, for the larger ones to come
 
 
 class ApiError(Exception):
     """An answer other than 200: status and JSON body."""
 
-    def __init__(self, status: int, detail: str, **extra: Any):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None,
+                 **extra: Any):
         super().__init__(detail)
-        self.status, self.body = status, {"detail": detail, **extra}
+        self.status, self.body, self.headers = status, {"detail": detail, **extra}, headers
 
 
 # --------------------------------------------------------------------------- request bodies
@@ -85,6 +114,10 @@ async def _read_body(request: Request) -> bytes:
                             "smaller batches")
     if not inflater.eof:
         raise ApiError(400, "the gzip body is truncated")
+    if inflater.unused_data:
+        # a second gzip member, or bytes after the first: one member, nothing after it
+        raise ApiError(400, "the gzip body has data after its end (a second member or "
+                            "trailing bytes); send one gzip member")
     return data
 
 
@@ -117,22 +150,134 @@ class SerialWrites:
             self.lock.release()
 
 
+class FailureLimit:
+    """Failed attempts by key (a client address, a station's code) in a sliding window;
+    a key with ``MAX_FAILURES`` of them is refused until the oldest leaves the window.
+    Per process (each worker counts its own)."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S):
+        self.limit, self.window_s = limit, window_s
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self.failures.get(key, ()) if now - t < self.window_s]
+        if times:
+            self.failures[key] = times
+        else:
+            self.failures.pop(key, None)
+        return times
+
+    def refuse_if_blocked(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            for key in keys:
+                times = self._recent(key, now)
+                if len(times) >= self.limit:
+                    wait = int(self.window_s - (now - times[0])) + 1
+                    raise ApiError(429, f"too many failed attempts; try again in {wait} s",
+                                   headers={"Retry-After": str(wait)})
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.failures) > 100_000:  # (never grows without bound)
+                for key in list(self.failures):
+                    self._recent(key, now)
+            for key in keys:
+                self.failures.setdefault(key, []).append(now)
+
+
+class Checks:
+    """The district's checks of a push (``sync.validate``). A large batch is checked in a
+    helper process while its rows apply here (``merge.apply_changeset`` applies them under
+    a savepoint, and again without the refused rows when some are refused): the checks
+    then cost the push hardly any time on a machine with a second core. The helper starts
+    with the first sizeable push; until it is ready, and whenever it fails, the checks run
+    here. Small batches are checked here at once."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.warm: Future | None = None
+        self.lock = threading.Lock()
+
+    def _helper(self, rows: int) -> ProcessPoolExecutor | None:
+        with self.lock:
+            if self.pool is None and rows >= WARM_HELPER_ROWS:
+                import multiprocessing
+
+                self.pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"))
+                self.warm = self.pool.submit(validate.ready)
+            if self.pool is None or rows < HELPER_ROWS or not self.warm.done():
+                return None
+            return self.pool
+
+    def start(self, cs: Changeset, body: bytes, controls: bool
+              ) -> Refusals | Callable[[], Refusals]:
+        """The refused rows of ``cs`` (whose JSON is ``body``), or a function that waits
+        for them."""
+        pool = self._helper(cs.count())
+        if pool is None:
+            return validate.refusals(cs, controls=controls)
+        try:
+            future = pool.submit(validate.refusals_of_body, body, controls)
+        except RuntimeError:  # the helper is gone (broken, or shutting down)
+            self._lost()
+            return validate.refusals(cs, controls=controls)
+
+        def wait() -> Refusals:
+            try:
+                return future.result()
+            except Exception:  # the helper died: the checks are done here
+                log.exception("the helper process of the checks failed; checking here")
+                self._lost()
+                return validate.refusals(cs, controls=controls)
+
+        return wait
+
+    def _lost(self) -> None:
+        with self.lock:
+            pool, self.pool, self.warm = self.pool, None, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self._lost()
+
+
 def create_app(db: Database) -> FastAPI:
     """The district API over ``db`` (a district database)."""
     if not db.is_district:
         raise ValueError("not a district database (run `district-server init` first)")
     writes = SerialWrites(db)
+    failures = FailureLimit()
+    checks = Checks()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        try:
+            yield
+        finally:
+            checks.close()
 
     app = FastAPI(title="Station app district sync", version=__version__,
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  description="The district's sync service: stations enroll, push their "
+                              "changes and pull the district's (docs/SYNC.md).",
+                  docs_url=None, redoc_url=None, openapi_url="/v1/openapi.json",
+                  lifespan=lifespan)
     # level 1: most of what level 9 saves, at a fraction of the time per answer
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=1)
     app.state.db = db
+    app.state.failures = failures
+    app.state.checks = checks
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(exc.body, status_code=exc.status, headers=headers)
+        headers = dict(exc.headers or {})
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse(exc.body, status_code=exc.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,6 +287,31 @@ def create_app(db: Database) -> FastAPI:
             for e in exc.errors())
         return JSONResponse({"detail": f"the request is not valid: {problems}",
                              "errors": jsonable_encoder(exc.errors())}, status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_busy(exc) or is_transient(exc):
+            # another writer held the database past the wait, or a deadlock outlived the
+            # tries: nothing was applied; the station tries again in a moment
+            log.warning("%s %s: database busy (%s)", request.method, request.url.path,
+                        type(exc.orig).__name__)
+            return JSONResponse({"detail": "the district database is busy; nothing was "
+                                           "applied, try again in a moment"},
+                                status_code=503, headers={"Retry-After": "2"})
+        return _fault(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _fault(request, exc)
+
+    def _fault(request: Request, exc: BaseException) -> JSONResponse:
+        # a fault of the service, never of what was sent: the traceback goes to the log
+        # (district-server.log), the answer says where to look
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "an unexpected problem in the district service "
+                                       f"({type(exc).__name__}); nothing was applied. The "
+                                       "details are in district-server.log"},
+                            status_code=500)
 
     codes: dict[str, str] = {}  # station id → code, for the log
 
@@ -154,15 +324,8 @@ def create_app(db: Database) -> FastAPI:
             codes[station] = row.code if row is not None else station
         return codes[station]
 
-    @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
-        if "locked" not in str(exc.orig):
-            raise exc
-        # another process holds SQLite's write lock past the busy timeout: nothing was
-        # applied; the station tries again in a moment
-        return JSONResponse({"detail": "the district database is busy; nothing was applied, "
-                                       "try again in a moment"},
-                            status_code=503, headers={"Retry-After": "2"})
+    def client_key(request: Request) -> str:
+        return "address:" + (request.client.host if request.client else "?")
 
     def authenticated(request: Request) -> str:
         header = request.headers.get("authorization", "")
@@ -172,53 +335,72 @@ def create_app(db: Database) -> FastAPI:
                                 "'Authorization: Bearer <token>' (enroll first)")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "the Authorization header must be 'Bearer <token>'")
+        key = client_key(request)
+        failures.refuse_if_blocked(key)
         station = district.station_for_token(db, token.strip())
         if station is None:
+            failures.failed(key)
             raise ApiError(401, "this station token is unknown or was revoked; ask the "
                                 "district for a new enrollment code")
         return station
 
-    @app.get("/v1/health")
+    @app.get("/v1/health", summary="The service's version, clock and limits")
     def health() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "changeset_version": VERSION,
                 "time_ms": wall_ms(), "max_rows": MAX_ROWS, "max_body": MAX_BODY}
 
-    @app.post("/v1/enroll")
+    @app.post("/v1/enroll", summary="Exchange a one-time enrollment code for a token",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": ENROLL_SCHEMA}}}},
+              responses={401: {"description": "wrong, used, expired or revoked code"},
+                         429: {"description": "too many failed attempts"}})
     async def enroll(request: Request) -> dict[str, Any]:
         data = _parse_json(await _read_body(request))
         if not isinstance(data, dict) or not isinstance(data.get("station_code"), str) \
                 or not isinstance(data.get("code"), str):
             raise ApiError(422, 'the body must be {"station_code": "…", "code": "…"}')
         station = station_id_for(data["station_code"])
+        keys = (client_key(request), "station:" + station)
+        failures.refuse_if_blocked(*keys)
+
         def redeem():
             with writes:
                 return district.redeem(db, station, data["code"])
 
         redeemed = await run_in_threadpool(redeem)
         if redeemed is None:
-            raise ApiError(401, "this enrollment code is wrong, already used or revoked; "
-                                "ask the district for a new one")
+            failures.failed(*keys)
+            raise ApiError(401, "this enrollment code is wrong, already used, expired or "
+                                "revoked; ask the district for a new one")
         token, secret = redeemed
         return {"station_id": station, "token": token, "bundle_secret": secret}
 
-    @app.post("/v1/push")
+    @app.post("/v1/push", summary="Apply one changeset of the station's changes",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": json_schema()}}}},
+              responses=PUSH_RESPONSES)
     async def push(request: Request, station: str = Depends(authenticated)) -> Response:
         t0 = time.perf_counter()
-        data = _parse_json(await _read_body(request))
+        body = await _read_body(request)
+        data = _parse_json(body)
         t1 = time.perf_counter()
-        result = await run_in_threadpool(_push, db, station, data, writes)
+        # a body as sent without any control character needs no look at its texts
+        controls = validate.CONTROL_IN_JSON.search(body) is not None
+        result = await run_in_threadpool(_push, db, station, data, body, controls, writes,
+                                         checks)
         t2 = time.perf_counter()
         answer = _json(result)
-        log.info("push %s from %s: %d new, %d updated, %d unchanged, %d conflicts; read "
-                 "%.0f ms, applied %.0f ms, answered %.0f ms", result["batch_id"],
-                 code_of(station),
-                 result["inserted"], result["updated"], result["unchanged"],
-                 result["conflicts"], (t1 - t0) * 1000, (t2 - t1) * 1000,
-                 (time.perf_counter() - t2) * 1000)
+        log.info("push %s from %s: %d new, %d updated, %d unchanged, %d conflicts, "
+                 "%d for review, %d refused; read %.0f ms, applied %.0f ms, answered "
+                 "%.0f ms", result["batch_id"], code_of(station), result["inserted"],
+                 result["updated"], result["unchanged"], result["conflicts"],
+                 result["review"], len(result["refused"]), (t1 - t0) * 1000,
+                 (t2 - t1) * 1000, (time.perf_counter() - t2) * 1000)
         return answer
 
-    @app.get("/v1/pull")
-    def pull(after: int = Query(0, ge=0),
+    @app.get("/v1/pull", summary="The district's changes after the station's cursor")
+    def pull(after: int = Query(0, ge=0, le=MAX_INT,
+                                description="the last change number the station applied"),
              limit: int = Query(district.PULL_ROWS, ge=1, le=district.PULL_ROWS),
              reseed: bool = Query(False),
              station: str = Depends(authenticated)) -> Response:
@@ -232,38 +414,77 @@ def create_app(db: Database) -> FastAPI:
     return app
 
 
+ENROLL_SCHEMA = {
+    "type": "object", "required": ["station_code", "code"], "additionalProperties": True,
+    "properties": {"station_code": {"type": "string"}, "code": {"type": "string"}},
+}
+PUSH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "applied (or applied before): the acknowledged rows (`acks`), "
+                         "the refused ones with their reasons (`refused`)"},
+    400: {"description": "not JSON, not UTF-8, broken gzip, data after the gzip member"},
+    401: {"description": "no token, or an unknown or revoked one"},
+    403: {"description": "the changeset writes what this station may not (docs/SYNC.md, "
+                         "*Who writes what*); nothing applied"},
+    409: {"description": "a stamp ahead of the district's clock (`server_time_ms`), a "
+                         "history row changed, or a batch id reused with other rows"},
+    413: {"description": "too large"},
+    415: {"description": "a Content-Encoding other than gzip"},
+    422: {"description": "a malformed changeset (`where` names the place)"},
+    426: {"description": "a changeset version this service does not speak"},
+    429: {"description": "too many failed attempts from this address"},
+    503: {"description": "the database is busy; nothing applied (`Retry-After`)"},
+}
+
+
 def _json(data: Any) -> Response:
     """A JSON answer encoded by orjson: a push's acknowledgement or a pull's changeset has
     thousands of rows, which FastAPI's own encoder walks value by value."""
     return Response(orjson.dumps(data), media_type="application/json")
 
 
-def _push(db: Database, station: str, data: Any,
-          writes: SerialWrites | None = None) -> dict[str, Any]:
+def _push(db: Database, station: str, data: Any, body: bytes = b"", controls: bool = True,
+          writes: SerialWrites | None = None, checks: Checks | None = None
+          ) -> dict[str, Any]:
     try:
         cs = from_wire(data)
     except ChangesetError as exc:
-        raise ApiError(exc.status, str(exc), where=exc.where) from None
+        raise ApiError(exc.status, f"{exc}; nothing of this batch was applied",
+                       where=exc.where) from None
     if cs.station_id != station:
         raise ApiError(403, "this changeset belongs to another station than the one this "
                             "token was issued to; nothing was applied")
     _check_clock(cs)
+    refused = (checks.start(cs, body, controls) if checks is not None
+               else validate.refusals(cs, controls=controls))
     with writes or SerialWrites(db):
-        return _apply(db, station, cs)
+        return _apply(db, station, cs, refused)
 
 
-def _apply(db: Database, station: str, cs: Changeset) -> dict[str, Any]:
-    try:
-        result = apply_changeset(db, cs, pushing_station=station)
-    except ROW_REFUSALS as exc:
-        status, reason = refusal(exc)
-        raise ApiError(status, f"{reason_text(reason, 'en')}; nothing of this batch was "
-                               "applied", reason=reason) from None
+def _apply(db: Database, station: str, cs: Changeset,
+           refused: Refusals | Callable[[], Refusals] | None = None) -> dict[str, Any]:
+    for attempt in range(APPLY_TRIES):
+        try:
+            result = apply_changeset(db, cs, pushing_station=station, refusals=refused)
+            break
+        except ROW_REFUSALS as exc:
+            status, reason = refusal(exc)
+            raise ApiError(status, f"{reason_text(reason, 'en')}; nothing of this batch was "
+                                   "applied", reason=reason) from None
+        except DBAPIError as exc:
+            # a deadlock or a serialisation failure (by SQLSTATE, never by the message,
+            # which a server in another language words otherwise): rolled back whole,
+            # tried again
+            if not is_transient(exc) or attempt == APPLY_TRIES - 1:
+                raise
+            log.info("push %s met %s; trying again", cs.batch_id, exc.orig.sqlstate)
+            time.sleep(0.05 * (attempt + 1))
     _touch(db, station)
     return {"batch_id": result.batch_id, "duplicate": result.duplicate,
             "inserted": result.inserted, "updated": result.updated,
             "unchanged": result.unchanged, "lost": result.lost,
-            "conflicts": result.conflicts, "acks": [list(a) for a in result.acks]}
+            "conflicts": result.conflicts, "review": result.review,
+            "acks": [list(a) for a in result.acks],
+            "refused": [list(r) for r in result.refused]}
 
 
 def _check_clock(cs: Changeset) -> None:
@@ -299,13 +520,19 @@ def _touch(db: Database, station: str) -> None:
             cred.last_sync_at = utc_now_text()
 
 
+_SAFE_DB = re.compile(r"//[^@/]*@")  # the password of a database URL, left out of logs
+
+
 def app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory`` / several workers: the database comes from the
-    environment variable ``DISTRICT_SERVER_DB`` (a path or a database URL)."""
+    environment variable ``DISTRICT_SERVER_DB`` (a path or a database URL). Each worker
+    logs to ``district-server.log`` as ``serve`` does."""
     target = os.environ.get(DB_ENV)
     if not target:
         raise RuntimeError(f"set {DB_ENV} to the district database")
+    from station_app.logs import setup_logging
     from sync.server.cli import SERVER_CACHE_MIB
 
+    setup_logging("district-server")
+    log.info("worker %d serving %s", os.getpid(), _SAFE_DB.sub("//…@", target))
     return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True))
-

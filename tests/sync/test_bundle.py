@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
-from station_app.domain.models import Member, OutboxEntry, Target
+from station_app.domain.models import Member, OutboxEntry, SyncConflict, Target
 from station_app.domain.services import members, stations
+from station_app.domain.services.conflicts import resolve_conflict
 from station_app.domain.validation import id_check_char
 from station_app.storage.database import open_database
 from sync.bundle import (
@@ -101,8 +102,10 @@ def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
 
 def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp_path):
     """DP02 registers an enterprise; KY01 receives it and corrects its address, both by
-    file. The district's file back acknowledges KY01's correction, though the row stays
-    DP02's: nothing is left pending to be sent in every later file."""
+    file. KY01's correction is a proposal the district keeps for review (the row stays
+    DP02's, as DP02 made it); the district's file back acknowledges it, so nothing is left
+    pending to be sent in every later file, and KY01's copy is the district's again. The
+    district accepts the proposal: every station receives it."""
     from station_app.domain.models import Enterprise
     from station_app.domain.services import enterprises
     from station_app.domain.services.setup import init_station
@@ -135,8 +138,23 @@ def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp
     assert count(dbs["KY01"], OutboxEntry) == 0
     with district.reader() as s:
         row = s.get(Enterprise, eid)
-        assert (row.address, row.station_id) == ("葵涌路 1 号", dbs["DP02"].station_id)
+        assert (row.address, row.station_id) == (None, dbs["DP02"].station_id)
+        proposal = s.execute(select(SyncConflict)).scalar_one()
+    assert (proposal.loser_source, proposal.station_id) == ("review",
+                                                             dbs["KY01"].station_id)
+    assert json.loads(proposal.loser)["address"] == "葵涌路 1 号"
+    with dbs["KY01"].reader() as s:  # KY01's copy is the district's again
+        assert s.get(Enterprise, eid).address is None
+    with district.session(DISTRICT) as s:
+        resolve_conflict(s, proposal.id, "loser")
+    by_file("KY01")
+    by_file("DP02")
+    for db in (district, *dbs.values()):
+        with db.reader() as s:
+            row = s.get(Enterprise, eid)
+            assert (row.address, row.station_id) == ("葵涌路 1 号", dbs["DP02"].station_id)
     for db in dbs.values():
+        assert count(db, OutboxEntry) == 0
         db.close()
 
 
@@ -193,14 +211,18 @@ def test_an_edit_sent_by_file_is_no_conflict(db, admin, district, tmp_path):
 
 def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin, district,
                                                                        tmp_path):
-    """A station's file with a visit to a station the district does not know: the rest
-    of the file is applied, the visit is refused on its own; the district's file back
-    holds it at the station with the reason. Once the district knows the station, the
-    next file (which carries every pending row) brings the visit in."""
+    """A station's file with a visit to an enterprise the district does not know (the
+    station has it from elsewhere): the rest of the file is applied, the visit is refused
+    on its own; the district's file back holds it at the station with the reason. Once the
+    district knows the enterprise, the next file (which carries every pending row) brings
+    the visit in."""
     from datetime import date
 
     from station_app.domain.actor import SYSTEM
-    from station_app.domain.models import Visit
+    from station_app.domain.ids import enterprise_id_for
+    from station_app.domain.models import Enterprise, Visit
+    from station_app.domain.services import enterprises, visits
+    from station_app.domain.validation import credit_code_check_char
     from sync.outbound import held
 
     db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
@@ -209,16 +231,15 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
             body = f"44030519800101{n:03d}"
             members.register_member(s, {"name": "会员" + "甲乙"[n - 1],
                                         "id_number": body + id_check_char(body)})
-    with db.session(SYSTEM) as s:
-        ghost = stations.upsert_station(s, "ZZ99", "不存在的工联会")
-        # a station's file no longer takes station visits (the services refuse them);
-        # one written by an older version of the app still travels and is refused so
-        visit = Visit(visit_date=date(2026, 11, 20), kind="station",
-                      target_station_id=ghost.id, visitors="调研组", workers_served=0,
-                      operating_status="normal")
-        s.add(visit)
-        s.flush()
-        visit_id = visit.id
+    code = "91440300MA5000001"
+    code += credit_code_check_char(code)
+    with db.session(SYSTEM, source="sync") as s:  # as if the district had sent it
+        s.add(Enterprise(id=enterprise_id_for(code), station_id=DISTRICT_OWNER_ID,
+                         hlc=db.clock.tick(), name="外区企业", credit_code=code))
+    with db.session(admin) as s:
+        visit_id = visits.record_visit(s, {"visit_date": date(2026, 11, 20),
+                                           "enterprise_id": enterprise_id_for(code),
+                                           "visitors": "王芳"}).visit.id
     up, down = tmp_path / "up.bundle", tmp_path / "down.bundle"
 
     def round_trip() -> list:
@@ -237,7 +258,7 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
     assert len(import_station_bundle(district, up)[0].refused) == 1  # again: the same
     assert count(district, Member) == 2
     with district.session(DISTRICT) as s:
-        stations.upsert_station(s, "ZZ99", "不存在的工联会")
+        enterprises.register_enterprise(s, {"name": "外区企业", "credit_code": code})
     assert round_trip() == []
     assert count(district, Visit) == 1
     assert count(db, OutboxEntry) == 0 and held(db) == {}

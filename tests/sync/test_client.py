@@ -87,8 +87,10 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     with the district's reason. Each round a person starts tries it again (the page's
     automatic tries do not); once the district knows what was missing it goes through."""
     from station_app.domain.actor import SYSTEM
-    from station_app.domain.models import Visit
-    from station_app.domain.services import visits
+    from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
+    from station_app.domain.models import Enterprise, Visit
+    from station_app.domain.services import enterprises, visits
+    from station_app.domain.validation import credit_code_check_char
     from sync.client import SyncClient
     from sync.district import enroll
 
@@ -96,12 +98,16 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     with db.session(admin) as s:
         members.register_member(s, {"name": "张三", "id_number": idn(1)})
         members.register_member(s, {"name": "李四", "id_number": idn(2)})
-    with db.session(SYSTEM) as s:
-        # a visit to a station the district has never heard of (a local copy gone astray)
-        ghost = stations.upsert_station(s, "ZZ99", "不存在的工联会")
-        visit = visits.record_visit(s, {"visit_date": "2026-11-20", "kind": "station",
-                                        "target_station_id": ghost.id,
-                                        "visitors": "调研组"}).visit
+    credit = "91440300MA5000001"
+    credit += credit_code_check_char(credit)
+    with db.session(SYSTEM, source="sync") as s:
+        # an enterprise the district has never heard of (a local copy gone astray)
+        s.add(Enterprise(id=enterprise_id_for(credit), station_id=DISTRICT_OWNER_ID,
+                         hlc=db.clock.tick(), name="外区企业", credit_code=credit))
+    with db.session(admin) as s:
+        visit = visits.record_visit(s, {"visit_date": "2026-11-20",
+                                        "enterprise_id": enterprise_id_for(credit),
+                                        "visitors": "王芳"}).visit
     client = SyncClient(db, server)
     report = client.sync(code)
     client.close()
@@ -116,8 +122,8 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     assert (quiet.held, quiet.still_held, quiet.pushed) == ([], 1, 0)
     tried = again.sync()  # a person's try: refused again, still held
     assert len(tried.held) == 1 and tried.still_held == 1
-    with district.session(DISTRICT) as s:  # the district learns of the station …
-        stations.upsert_station(s, "ZZ99", "不存在的工联会")
+    with district.session(DISTRICT) as s:  # the district learns of the enterprise …
+        enterprises.register_enterprise(s, {"name": "外区企业", "credit_code": credit})
     done = again.sync()  # … and the held visit goes through
     again.close()
     assert (done.held, done.still_held) == ([], 0)
@@ -307,14 +313,17 @@ def test_a_push_keeps_each_batch_under_the_districts_body_limit(db, admin, distr
 def test_a_mistyped_address_is_refused_and_the_one_kept_stays(db):
     from sync.client import SyncClient, SyncError
 
-    SyncClient(db, "district:8765").close()  # no scheme: http:// is meant
-    assert db.state()["district_server"] == "http://district:8765"
+    SyncClient(db, "district:8765").close()  # no scheme: https:// is meant
+    assert db.state()["district_server"] == "https://district:8765"
+    SyncClient(db, "localhost:8765").close()  # (this computer: http://)
+    assert db.state()["district_server"] == "http://localhost:8765"
+    SyncClient(db, "district:8765").close()
     for typo in ("ht!tp:/x y", "http://"):
         with pytest.raises(SyncError) as refused:
             SyncClient(db, typo)
         assert "not a web address" in refused.value.message("en")
         assert "不是有效的网址" in refused.value.message("zh")
-    assert db.state()["district_server"] == "http://district:8765"
+    assert db.state()["district_server"] == "https://district:8765"
 
 
 def test_a_web_server_that_is_not_the_district_says_so(db, tmp_path):

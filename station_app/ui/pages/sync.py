@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from station_app.ui.forms import ERROR_STYLE, Form
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
+    QCheckBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -39,9 +40,36 @@ class SyncPage(Page):
         self.last_error: str | None = None
         layout = QVBoxLayout(self)
         self.form = Form(ctx.lang, self)
-        self.form.line("server", self.tr("District address"), "http://district:8765")
+        self.form.line("server", self.tr("District address"), "https://district:8765")
         self.form.line("enrollment_code", self.tr("Enrollment code (first time only)"))
+        self.form.line("fingerprint", self.tr("District certificate fingerprint"),
+                       self.tr("SHA-256, as the district printed it (when its certificate "
+                               "is its own)"))
+        ca_row = QHBoxLayout()
+        self.ca_label = QLabel(self)
+        self.ca_label.setObjectName("district-ca")
+        self.ca_button = QPushButton(self.tr("District CA file…"), self)
+        self.ca_button.clicked.connect(lambda: self.choose_ca())
+        ca_row.addWidget(self.ca_label, 1)
+        ca_row.addWidget(self.ca_button)
+        ca_holder = QWidget(self)
+        ca_holder.setLayout(ca_row)
+        self.form.layout_.addRow(self.tr("District CA"), ca_holder)
+        self.form.add("plain_http", "", QCheckBox(
+            self.tr("Allow plain HTTP to the district on the local network (not encrypted)"),
+            self))
         layout.addWidget(self.form)
+        # plain HTTP beyond this computer: the station's data and token travel in clear
+        self.plain_warning = QLabel(self.tr(
+            "Warning: this station syncs without encryption (plain HTTP). Anyone on the "
+            "local network can read its members' data and its access token. Ask the "
+            "district for an https:// address, and untick the plain HTTP setting."), self)
+        self.plain_warning.setObjectName("plain-http-warning")
+        self.plain_warning.setWordWrap(True)
+        self.plain_warning.setStyleSheet(ERROR_STYLE)
+        self.plain_warning.hide()
+        layout.addWidget(self.plain_warning)
+        self._ca_pem: str | None = None  # a CA file chosen, kept at the next round
         row = QHBoxLayout()
         self.sync_button = QPushButton(self.tr("Sync now"), self)
         self.sync_button.setObjectName("sync-now")
@@ -110,7 +138,14 @@ class SyncPage(Page):
         from station_app.ui.pages.dashboard import local_time
 
         state = self.ctx.db.state()
-        self.form.set_values({"server": state.get("district_server", "")})
+        self.form.set_values({"server": state.get("district_server", ""),
+                              "fingerprint": state.get("district_fingerprint", ""),
+                              "plain_http": bool(state.get("sync_plain_http"))})
+        self.ca_label.setText(
+            self.tr("a CA file chosen; kept at the next sync") if self._ca_pem
+            else self.tr("the district's CA is kept") if state.get("district_ca")
+            else self.tr("none (the system's certificate authorities)"))
+        self.plain_warning.setVisible(self._in_clear(state))
         enrolled = bool(state.get("sync_token"))
         # open even once enrolled: a station the district revoked (or whose laptop was
         # replaced) is given a new code, and it goes here
@@ -146,6 +181,43 @@ class SyncPage(Page):
         self.status.setText("\n".join(lines))
         self.error.setText(self.last_error or "")
         self.error.setVisible(bool(self.last_error))
+
+    @staticmethod
+    def _in_clear(state: dict[str, str]) -> bool:
+        """Whether the address kept sends the station's data in clear beyond this
+        computer (plain HTTP to the local network, which the station allowed)."""
+        from sync.tls import is_loopback_host
+
+        address = state.get("district_server", "")
+        if not address.startswith("http://"):
+            return False
+        try:
+            import httpx
+
+            return not is_loopback_host(httpx.URL(address).host)
+        except (ValueError, httpx.InvalidURL):
+            return False
+
+    def choose_ca(self, path: Path | None = None) -> None:
+        """The district's CA file (PEM), kept with the next round."""
+        from sync.tls import TransportRefused, clean_ca
+
+        if path is None:
+            chosen, _f = QFileDialog.getOpenFileName(
+                self, self.tr("The district's CA file"), "",
+                self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"))
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            pem = clean_ca(path.read_text(encoding="ascii", errors="replace"))
+        except (OSError, TransportRefused) as exc:
+            self.form.show_error("fingerprint", getattr(exc, "zh" if self.ctx.zh else "en",
+                                                        str(exc)))
+            return
+        self.form.clear_errors()
+        self._ca_pem = pem
+        self.reload()
 
     def _show_conflicts(self, count: int) -> None:
         """The conflicts panel takes room only when there is something to review."""
@@ -188,6 +260,9 @@ class SyncPage(Page):
         # an automatic try never takes what is being typed in the fields
         server = None if auto else values["server"].strip() or None
         code = None if auto else values["enrollment_code"].strip() or None
+        transport = None if auto else {"fingerprint": values["fingerprint"],
+                                       "ca_pem": self._ca_pem,
+                                       "plain_lan": values["plain_http"]}
         # what the progress dialog says, per stage (made here, on the GUI thread)
         sending = self.tr("Sending this station's changes: %1 of %2")
         receiving = self.tr("Receiving the district's changes: %1")
@@ -200,8 +275,10 @@ class SyncPage(Page):
                 task.progress(0, 0, receiving.replace("%1", f"{done:,}"))
 
         def work(task) -> Any:
-            from sync.client import SyncClient
+            from sync.client import SyncClient, set_transport
 
+            if transport is not None:  # (checked before it replaces what is kept)
+                set_transport(task.db, **transport)
             client = SyncClient(task.db, server,
                                 progress=lambda stage, done, total: progress(
                                     task, stage, done, total),
@@ -219,6 +296,8 @@ class SyncPage(Page):
             self.running = None
             self._set_busy(False)
             self.last_report, self.last_error = report, None
+            if transport is not None and transport["ca_pem"] == self._ca_pem:
+                self._ca_pem = None  # kept now
             if code:  # used: cleared (a code typed meanwhile by hand stays)
                 self.form.set_values({"enrollment_code": ""})
             self.ctx.notify("members", "enterprises", "targets", "stations",
@@ -285,7 +364,7 @@ class SyncPage(Page):
     def _set_busy(self, busy: bool) -> None:
         # the fields too: what the running round took from them stays what they show
         for widget in (self.sync_button, self.export_button, self.import_button,
-                       self.form, self.file_form):
+                       self.ca_button, self.form, self.file_form):
             widget.setEnabled(not busy)
 
     def _file_ready(self, path: Path | None, save: bool) -> tuple[str, Path] | None:

@@ -1,0 +1,305 @@
+"""What the district checks in every row a station sends: the station's own validation.
+
+A row a station pushes (or carries in its file) passes the same hard rules the app applied
+when the row was saved — the services' ``clean_*`` functions, called here on the row as
+stored (check characters, dates not in the future, enumerations, required fields, money
+in whole fen, lengths) — and the values the app derives (a member's birth date and gender
+from the ID number) must be the derived ones. Warnings (an area code the app does not
+know …) never refuse a row. "Not in the future" is judged by the latest date anywhere
+(``validation.any_timezone_today``): a station's today is never after it.
+
+A row that fails is *refused*: set apart, with its reason (English, a tab, Chinese: the
+form ``merge.refusal`` gives every reason), while the rest of its batch applies; the
+station holds it and shows the reason (``sync.outbound.hold``). A row that refers to a row
+refused in the same batch (a hardship file of a refused member) is refused with it.
+
+Rules that change between releases: the district accepts what any supported release of
+the app accepted (docs/SYNC.md, *What the district checks*). A release that tightens a rule
+keeps the older form acceptable here — ``LEGACY`` lists such acceptances — for as long as
+the releases that stored it are supported; a release that loosens one needs nothing (the
+district is updated first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from station_app.domain.choices import CASE_STATUS, MEMBER_STATUS
+from station_app.domain.models import MODEL_BY_TABLE
+from station_app.domain.services.enterprises import clean_enterprise, clean_watch_entry
+from station_app.domain.services.events import clean_event
+from station_app.domain.services.hardship import (
+    CASE_MONEY_FIELDS,
+    check_closing,
+    clean_case,
+    clean_entry,
+    clean_household_member,
+    clean_signature,
+)
+from station_app.domain.services.members import clean_member
+from station_app.domain.services.visits import clean_visit
+from station_app.domain.validation import (
+    ErrorCollector,
+    FieldError,
+    Localized,
+    ValidationError,
+    any_timezone_today,
+    current_date,
+    parse_choice,
+    parse_date,
+    register_messages,
+)
+from sync.changeset import APPLY_ORDER, Changeset
+
+register_messages({
+    "sync.derived": (
+        "为 {value}，与身份证号码不符（按身份证号码应为 {expected}）",
+        "is {value}, which does not match the ID number (it gives {expected})",
+    ),
+    "sync.stored_form": (
+        "保存为“{value}”，本软件保存的形式应为“{expected}”",
+        "is stored as “{value}”; the app stores “{expected}”",
+    ),
+    "sync.refers_refused": (
+        "引用的{what}（{row}）在同一批中被拒收：请先更正该记录",
+        "refers to {what} {row}, which was refused in the same batch: correct that first",
+    ),
+    "sync.control_char": (
+        "含有控制字符 {char}（不可见，可能随复制粘贴带入）：请重新输入该项",
+        "contains the control character {char} (invisible, perhaps pasted along): type "
+        "the field again",
+    ),
+})
+
+# What a refusal names the table's rows as (zh, en), in the reason shown to the clerk.
+ROW_WORDS = {
+    "enterprises": ("企业", "the enterprise"),
+    "watch_list_entries": ("重点监管记录", "the watch-list entry"),
+    "members": ("会员", "the member"),
+    "hardship_cases": ("困难职工档案", "the hardship file"),
+    "household_members": ("家庭成员", "the household member"),
+    "ledger_entries": ("帮扶记录", "the ledger entry"),
+    "visits": ("走访记录", "the visit"),
+    "events": ("活动", "the event"),
+    "event_members": ("活动参与人", "the event participant"),
+    "stations": ("站点", "the station"),
+    "targets": ("年度目标", "the target"),
+}
+
+
+def _yuan(fen: int | None) -> Decimal | None:
+    """Fen as the yuan amount a person typed (the clean functions take yuan)."""
+    return None if fen is None else Decimal(fen).scaleb(-2)
+
+
+def _stored(c: ErrorCollector, field: str, stored: Any, cleaned: Any) -> None:
+    """A value the app stores only in its clean form (a code, a normalised number)."""
+    if cleaned is not None and stored != cleaned:
+        c.add(field, "sync.stored_form", value=stored, expected=cleaned)
+
+
+def _run(c: ErrorCollector, clean: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A clean function's result, its errors gathered into ``c`` (None when it refused)."""
+    try:
+        return clean(*args, **kwargs)
+    except ValidationError as exc:
+        c.extend(exc.errors)
+        return None
+
+
+def _members(row: dict[str, Any], c: ErrorCollector) -> None:
+    cleaned = _run(c, clean_member, row, on=current_date())
+    if cleaned is not None:
+        v = cleaned.values
+        _stored(c, "id_number", row["id_number"], v["id_number"])
+        for key in ("birth_date", "gender"):  # derived from the ID number
+            if row[key] != v[key]:
+                c.add(key, "sync.derived", value=row[key], expected=v[key])
+    _stored(c, "status", row["status"],
+            c.check("status", parse_choice, row["status"], field="status",
+                    choices=MEMBER_STATUS))
+    if row["status_date"] is not None:
+        c.check("status_date", parse_date, row["status_date"], field="status_date",
+                not_future=True)
+
+
+def _hardship_cases(row: dict[str, Any], c: ErrorCollector) -> None:
+    data = dict(row)
+    for key in CASE_MONEY_FIELDS:
+        data[key] = _yuan(row[key])
+    v = _run(c, clean_case, data)
+    if v is not None:
+        for key in ("category", "level"):
+            _stored(c, key, row[key], v[key])
+    status = c.check("status", parse_choice, row["status"], field="status",
+                     choices=CASE_STATUS)
+    _stored(c, "status", row["status"], status)
+    if status in ("exited", "cancelled") and row["exit_date"] is not None:
+        # (a closed file without its date or reason: see LEGACY)
+        _run(c, check_closing, status, row["exit_date"], row["exit_reason"],
+             row["registered_date"])
+    if row["grassroots_signed_by"] is not None or row["grassroots_signed_date"] is not None:
+        _run(c, clean_signature, row["grassroots_signed_by"], row["grassroots_signed_date"])
+
+
+def _household_members(row: dict[str, Any], c: ErrorCollector) -> None:
+    v = _run(c, clean_household_member, row)
+    if v is not None:
+        _stored(c, "relation", row["relation"], v["relation"])
+        _stored(c, "id_number", row["id_number"], v["id_number"])
+
+
+def _ledger_entries(row: dict[str, Any], c: ErrorCollector) -> None:
+    # a reversal (冲正) carries the negated amount of the entry it reverses
+    fen = row["amount_fen"] if row["reverses_id"] is None else -row["amount_fen"]
+    data = dict(row, amount=_yuan(fen))
+    v = _run(c, clean_entry, data)
+    if v is not None:
+        _stored(c, "kind", row["kind"], v["kind"])
+        if row["kind"] == "medical_mutual_aid" and row["cover_year"] is not None:
+            _stored(c, "cover_year", row["cover_year"], v["cover_year"])
+
+
+def _visits(row: dict[str, Any], c: ErrorCollector) -> None:
+    v = _run(c, clean_visit, row)
+    if v is not None:
+        for key in ("kind", "operating_status", "flags"):
+            _stored(c, key, row[key], v[key])
+    if row["closed_date"] is not None:
+        c.check("closed_date", parse_date, row["closed_date"], field="closed_date",
+                not_future=True)
+
+
+def _events(row: dict[str, Any], c: ErrorCollector) -> None:
+    v = _run(c, clean_event, row)
+    if v is not None:
+        _stored(c, "kind", row["kind"], v["kind"])
+
+
+def _enterprises(row: dict[str, Any], c: ErrorCollector) -> None:
+    v = _run(c, clean_enterprise, row)
+    if v is not None:
+        _stored(c, "credit_code", row["credit_code"], v["credit_code"])
+
+
+def _watch_list_entries(row: dict[str, Any], c: ErrorCollector) -> None:
+    _run(c, clean_watch_entry, row["reason"], row["entry_date"])
+
+
+def _nothing(_row: dict[str, Any], _c: ErrorCollector) -> None:
+    """Rows with nothing of their own to check (an event participant: two references)."""
+
+
+CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
+    "enterprises": _enterprises,
+    "watch_list_entries": _watch_list_entries,
+    "members": _members,
+    "hardship_cases": _hardship_cases,
+    "household_members": _household_members,
+    "ledger_entries": _ledger_entries,
+    "visits": _visits,
+    "events": _events,
+    "event_members": _nothing,
+    # stations and targets: the district's alone (sync.rules); a station's never get here
+    "stations": _nothing,
+    "targets": _nothing,
+}
+assert set(CHECKS) == set(APPLY_ORDER)
+
+# What older supported releases stored that the current rules would refuse, accepted here
+# so that no row an older release accepted is stranded (docs/SYNC.md). Each entry says
+# which release's form it accepts; it goes when that release is no longer supported.
+LEGACY = (
+    # 0.1: a hardship file closed (脱困) without its date or reason — the rule that a
+    # closing has both came with cancellations (注销); such files are accepted as they are
+    "hardship_cases: a closed file without a closing date (0.1)",
+)
+
+# A control character in a text (NUL above all: PostgreSQL cannot store it). Tab and line
+# breaks are white space, kept in multi-line notes.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The same in a JSON body as sent: orjson writes a control character as \u00XX (or \b,
+# \f), C1 characters as their UTF-8 bytes. A body without any needs no look at its texts.
+CONTROL_IN_JSON = re.compile(rb"\\u00[0-9a-fA-F]{2}|\\[bf]|\xc2[\x80-\x9f]")
+
+
+def _controls(table: str, row: dict[str, Any], c: ErrorCollector) -> None:
+    for key, value in row.items():
+        if value.__class__ is str and not value.isprintable() and CONTROL.search(value):
+            ch = CONTROL.search(value).group()
+            c.add(key, "sync.control_char", char=f"U+{ord(ch):04X}")
+
+
+def row_errors(table: str, row: dict[str, Any], *, controls: bool = True) -> list[FieldError]:
+    """What is wrong with one row as a station sent it (``[]``: nothing). ``controls``:
+    look for control characters in its texts too."""
+    c = ErrorCollector()
+    if controls:
+        _controls(table, row, c)
+    with any_timezone_today():
+        CHECKS[table](row, c)
+    return c.errors
+
+
+def reason(table: str, row_id: str, errors: list[FieldError]) -> str:
+    """A refusal's reason: English, a tab, Chinese (see ``merge.refusal``)."""
+    exc = ValidationError(errors)
+    zh_word, en_word = ROW_WORDS[table]
+    return (f"{en_word} {row_id} breaks the app's rules: {'; '.join(exc.messages('en'))}"
+            f"\t{zh_word}（{row_id}）不符合本软件的规则：{'；'.join(exc.messages('zh'))}")
+
+
+# foreign keys of each table: column -> referenced table (from the models)
+_REFERENCES = {
+    table: tuple((col.key, next(iter(col.foreign_keys)).column.table.name)
+                 for col in MODEL_BY_TABLE[table].__table__.columns if col.foreign_keys)
+    for table in APPLY_ORDER
+}
+
+
+def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], str]:
+    """(table, row id) → reason, for every row of the changeset the district refuses:
+    those that break the rules, and those that refer to a row refused in the same batch.
+    ``controls``: look for control characters in the texts (the HTTP service skips it when
+    the body as sent holds none)."""
+    refused: dict[tuple[str, str], str] = {}
+    with any_timezone_today():
+        for table in APPLY_ORDER:
+            rows = cs.rows.get(table)
+            if not rows:
+                continue
+            check = CHECKS[table]
+            refs = _REFERENCES[table]
+            for row in rows:
+                c = ErrorCollector()
+                if controls:
+                    _controls(table, row, c)
+                check(row, c)
+                if refused and refs:
+                    for col, parent in refs:
+                        ref = row[col]
+                        if ref is not None and (parent, ref) in refused:
+                            zh_word, en_word = ROW_WORDS[parent]
+                            c.add(col, "sync.refers_refused", what=Localized(zh_word, en_word),
+                                  row=ref)
+                if c.errors:
+                    refused[(table, row["id"])] = reason(table, row["id"], c.errors)
+    return refused
+
+
+def refusals_of_body(body: bytes, controls: bool) -> dict[tuple[str, str], str]:
+    """``refusals`` of a push body as sent (JSON): the service's helper process runs this
+    while the rows apply (``sync.server.app.Checks``)."""
+    import orjson
+
+    from sync.changeset import from_wire
+
+    return refusals(from_wire(orjson.loads(body)), controls=controls)
+
+
+def ready() -> bool:
+    """The helper process has imported what the checks need."""
+    return True
