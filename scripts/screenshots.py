@@ -115,6 +115,24 @@ def district_screenshots(app, station, tmp: Path) -> None:
     with station.session(Actor("admin", "station_admin")) as s:
         members.update_member(s, moved[1].id, {"notes": "本人来电更新"})
     push(station)
+    from datetime import date, timedelta
+
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.services import visits
+
+    with district.session(boss) as s:  # the district's own visits to its stations
+        today = date.today()
+        for days, code, findings in ((70, "KY01", "阵地建设规范，台账齐全"),
+                                     (45, "DP03", "会员发展滞后，已督促"),
+                                     (30, "DP05", "职工之家活动丰富"),
+                                     (12, "DP11", "新任专职人员，指导台账建立"),
+                                     (4, "DP20", "场地待落实，下月复查")):
+            when = max(date(today.year, 1, 1), today - timedelta(days=days))
+            visits.record_visit(s, {"visit_date": when, "kind": "station",
+                                    "target_station_id": station_id_for(code),
+                                    "visitors": "李科长、王干事", "findings": findings,
+                                    "actions": "季度回访",
+                                    "follow_up_due": when + timedelta(days=90)})
     settings = QSettings(str(tmp / "district.ini"), QSettings.Format.IniFormat)
     ctx = AppContext(db=district, actor=boss, lang="zh", tasks=TaskRunner(district),
                      settings=settings, district=True)

@@ -216,6 +216,209 @@ def cmd_station_set(args) -> int:
     return 0
 
 
+def cmd_station_add(args) -> int:
+    from station_app.domain.services import stations
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            st = stations.create_station(s, args.code, args.name, street=args.street,
+                                         is_key=args.key)
+            line = _station_line(st)
+    finally:
+        db.close()
+    print(f"station created: {line}")
+    return 0
+
+
+def _station_line(st) -> str:
+    return f"{st.code} {st.name}" + (f" ({st.street})" if st.street else "") \
+        + (" [key station]" if st.is_key else "")
+
+
+def cmd_station_list(args) -> int:
+    from station_app.domain.services import stations
+
+    db = _open(args)
+    try:
+        with db.reader() as s:
+            rows = [(st.code, st.name, st.street or "", st.is_key)
+                    for st in stations.stations(s, district=False)]
+    finally:
+        db.close()
+    print(f"{'station':<10} {_pad('name', 24)} {_pad('street office', 16)} key")
+    for code, name, street, key in rows:
+        print(f"{code:<10} {_pad(name, 24)} {_pad(street, 16)} {'yes' if key else ''}")
+    print(f"{len(rows)} station(s), {sum(1 for r in rows if r[3])} key station(s)")
+    return 0
+
+
+# --------------------------------------------------------------------------- station visits
+
+
+def _station_id(session, code: str) -> str:
+    """The id of the station with this code; an unknown code is a ValidationError."""
+    from station_app.domain.ids import station_id_for
+    from station_app.domain.models import Station
+    from station_app.domain.services import stations
+    from station_app.domain.validation import FieldError, ValidationError
+
+    clean = stations.clean_station_code(code)
+    station = session.get(Station, station_id_for(clean))
+    if station is None or station.deleted:
+        raise ValidationError([FieldError("station_code", "station.unknown",
+                                          {"station": clean})])
+    return station.id
+
+
+def _visit_line(row) -> str:
+    """One station visit (a ``visits.StationVisitRow``) on one line."""
+    findings = " ".join((row.findings or "").split())
+    return (f"{row.id}  {row.visit_date.isoformat()}  {row.station_code:<8} "
+            f"{_pad(row.station_name, 20)} {'key' if row.is_key else '   '}  {row.visitors}"
+            + (f"  | {findings}" if findings else ""))
+
+
+def _visit_row(session, visit_id: str):
+    from station_app.domain.services import visits
+
+    return next(r for r in visits.station_visits(session) if r.id == visit_id)
+
+
+def cmd_visit_add(args) -> int:
+    from station_app.domain.services import visits
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            visit = visits.record_visit(s, {
+                "visit_date": args.date, "kind": "station",
+                "target_station_id": _station_id(s, args.station), "visitors": args.visitors,
+                "findings": args.findings, "actions": args.actions,
+                "follow_up_due": args.follow_up})
+            line = _visit_line(_visit_row(s, visit.visit.id))
+    finally:
+        db.close()
+    print(f"visit recorded: {line}")
+    return 0
+
+
+def cmd_visit_list(args) -> int:
+    from datetime import date
+
+    from station_app.domain.services import visits
+    from station_app.domain.services.metrics import Scope, metric_value
+
+    year = args.year or date.today().year
+    as_of = date.today() if year == date.today().year else date(year, 12, 31)
+    db = _open(args)
+    try:
+        with db.reader() as s:
+            rows = visits.station_visits(
+                s, year=year, station_id=_station_id(s, args.station) if args.station else None)
+            scope = Scope(as_of, None)
+            visited = metric_value(s, "key_stations_visited", scope)
+            total = metric_value(s, "key_stations_total", scope)
+    finally:
+        db.close()
+    for row in rows:
+        print(_visit_line(row))
+    print(f"{len(rows)} station visit(s) in {year}; key stations visited in {year}: "
+          f"{visited} of {total}")
+    return 0
+
+
+def cmd_visit_edit(args) -> int:
+    from station_app.domain.services import visits
+
+    changes = {key: value for key, value in (
+        ("visit_date", args.date), ("visitors", args.visitors), ("findings", args.findings),
+        ("actions", args.actions), ("follow_up_due", args.follow_up)) if value is not None}
+    if not changes and not args.station:
+        raise CliError("nothing to change: give --station, --date, --visitors, --findings, "
+                       "--actions or --follow-up")
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            if args.station:
+                changes["target_station_id"] = _station_id(s, args.station)
+            visits.update_visit(s, args.visit_id, changes)
+            line = _visit_line(_visit_row(s, args.visit_id))
+    finally:
+        db.close()
+    print(f"visit corrected: {line}")
+    return 0
+
+
+def cmd_visit_delete(args) -> int:
+    from station_app.domain.services import visits
+
+    db = _open(args)
+    try:
+        with db.session(_actor()) as s:
+            visit = visits.get_visit(s, args.visit_id)
+            line = _visit_line(_visit_row(s, visit.id)) if visit.kind == "station" \
+                else visit.id
+            visits.delete_visit(s, args.visit_id)
+    finally:
+        db.close()
+    print(f"visit deleted: {line}")
+    return 0
+
+
+# --------------------------------------------------------------------------- import
+
+
+def cmd_import(args) -> int:
+    """Import one of the district's sheets: its station visits (站点调研) or its stations.
+    The exit status is every import's (``cliutil.import_status``)."""
+    from station_app.cliutil import import_status
+    from station_app.exchange import xlsx_import
+    from station_app.exchange.import_fields import DISTRICT_KINDS
+
+    lang = _lang()
+    kind = args.kind
+    if kind is None:  # told by the headers; a station's sheet is not for the district
+        found = xlsx_import.read_file(args.file, sheet=args.sheet).kind
+        if found.code not in DISTRICT_KINDS:
+            raise CliError(f"{args.file.name} looks like a station's sheet "
+                           f"({found.label[0 if lang == 'zh' else 1]}, {found.code}): import it "
+                           "at the station with station-admin import; the district imports "
+                           f"{' and '.join(sorted(DISTRICT_KINDS))} (--kind)")
+        kind = found.code
+    errors = args.errors or args.file.with_name(f"{args.file.stem}-errors.xlsx")
+    db = _open(args)
+    try:
+        result = xlsx_import.import_file(db, _actor(), args.file, kind=kind, sheet=args.sheet,
+                                         errors_path=errors, lang=lang)
+    finally:
+        db.close()
+    label = result.kind.label[0 if lang == "zh" else 1]
+    print(f"{args.file.name}: sheet '{result.sheet}', {label} ({result.kind.code}), header on "
+          f"row {result.header_row}")
+    print(f"imported {result.imported}, rejected {len(result.rejected)}, skipped "
+          f"{len(result.skipped)} already there, ignored {len(result.ignored)} "
+          f"(totals, notes)")
+    for name, n in result.extra_counts.items():
+        print(f"  {name.replace('_', ' ')}: {n}")
+    if result.unmapped:
+        print("columns not imported: " + ", ".join(h for _, h in result.unmapped))
+    for r in result.rejected[:args.show]:
+        for line in result.messages(r, lang):
+            print(f"  row {r.row}: {line}")
+    if len(result.rejected) > args.show:
+        print(f"  … and {len(result.rejected) - args.show} more rejected row(s)")
+    if result.errors_path is not None:
+        print(f"rejected rows written to {result.errors_path}: fix them there and import "
+              "that file again")
+    status = import_status(result.imported, len(result.rejected))
+    if status == EXIT_ERROR:
+        print("error: " + ("所有行都被拒绝，没有导入任何内容" if lang == "zh"
+                           else "every row was rejected: nothing was imported"),
+              file=sys.stderr)
+    return status
+
+
 def cmd_target_set(args) -> int:
     from station_app.domain.services import stations
 
@@ -486,6 +689,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--street")
     p.add_argument("--key", action=argparse.BooleanOptionalAction, default=None,
                    help="mark (or with --no-key unmark) a key station")
+    p = command("add", cmd_station_add,
+                "create a station (refused when the code exists: use set)", station)
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--street", help="its street office (办事处)")
+    p.add_argument("--key", action="store_true", help="a key station (重点推进)")
+    command("list", cmd_station_list, "the stations: code, name, street office, key flag",
+            station)
+
+    visit = sub.add_parser("visit", help="the district's visits to stations (站点调研)"
+                           ).add_subparsers(dest="visit_command", required=True)
+    p = command("add", cmd_visit_add, "record a visit to a station", visit)
+    p.add_argument("--station", required=True, help="the station's code")
+    p.add_argument("--date", required=True, help="the visit's date (YYYY-MM-DD)")
+    p.add_argument("--visitors", required=True, help="who visited")
+    p.add_argument("--findings")
+    p.add_argument("--actions")
+    p.add_argument("--follow-up", help="follow-up due date (YYYY-MM-DD)")
+    p = command("list", cmd_visit_list,
+                "the visits of a year (and key stations visited of all key stations)", visit)
+    p.add_argument("--year", type=int, help="default: this year")
+    p.add_argument("--station", help="only this station's visits (code)")
+    p = command("edit", cmd_visit_edit,
+                "correct a visit: the options given replace what is stored", visit)
+    p.add_argument("visit_id")
+    p.add_argument("--station", help="the station's code")
+    p.add_argument("--date", help="YYYY-MM-DD")
+    p.add_argument("--visitors")
+    p.add_argument("--findings", help="'' clears it")
+    p.add_argument("--actions", help="'' clears it")
+    p.add_argument("--follow-up", help="YYYY-MM-DD; '' clears it")
+    p = command("delete", cmd_visit_delete,
+                "delete a visit recorded by mistake (it no longer counts)", visit)
+    p.add_argument("visit_id")
 
     target = sub.add_parser("target", help="annual targets").add_subparsers(
         dest="target_command", required=True)
@@ -524,6 +761,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", required=True, choices=("winner", "loser"),
                    help="winner: the version that stands; loser: the one that lost "
                         "(written as a new change, which the stations pull)")
+
+    p = command("import", cmd_import, "import a district sheet: station visits (站点调研) "
+                                       "or the stations")
+    p.epilog = ("Exit status: 0 every row imported (or already there); 2 some rows "
+                "rejected, the rest imported (the rejected rows are in the errors "
+                "workbook); 1 nothing imported — an error, or every row rejected.")
+    p.add_argument("file", type=Path)
+    p.add_argument("--kind", choices=("station_visits", "stations"),
+                   help="what the sheet holds (default: told by its headers)")
+    p.add_argument("--sheet", help="the sheet's name (default: the one whose headers fit)")
+    p.add_argument("--errors", type=Path,
+                   help="where to write the rejected rows (default: FILE-errors.xlsx)")
+    p.add_argument("--show", type=int, default=20, help="rejected rows shown (default 20)")
 
     p = command("import-bundle", cmd_import_bundle, "apply a station's sync file")
     p.add_argument("file", type=Path)
