@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from station_app.domain.validation import (
@@ -85,13 +86,67 @@ def as_text(value: Any) -> Any:
     return str(value)
 
 
+# a number in a date cell that reads as a year (2023) or a year and month (2023.05): as an
+# Excel serial it would be a day of 1905
+_YEARS = (1900, 2101)
+
+
 def as_date(value: Any) -> Any:
     """Dates, datetimes and serial numbers go to ``parse_date`` as they are; a time or a
-    duration (a cell formatted as time) as text, which it then refuses."""
+    duration (a cell formatted as time) as text, which it then refuses. A number that
+    reads as a year (2023, 2023.05) is not taken for a serial (a day of 1905): it goes as
+    the text it shows, which a date refuses and a year-month field reads."""
     if isinstance(value, time | timedelta):
         return str(value)
     if isinstance(value, str):
         return _visible(value)
+    if isinstance(value, float | int) and not isinstance(value, bool) \
+            and _YEARS[0] <= value < _YEARS[1]:
+        return _number_text(value)
+    return value
+
+
+# 2023.05, 2023-5, 2023/05, 2023年5月, 2023年05月份, 202305: a year and a month
+_MONTH = re.compile(r"([0-9]{4}) ?(?:[-/.年] ?([0-9]{1,2}) ?(?:月份?)?|([0-9]{2}))")
+
+
+def as_month(value: Any) -> Any:
+    """A cell of a year-month field (入会年月): a year and a month ("2023.05",
+    "2023年05月", "202305") is the first of that month; a full date is that date; anything
+    else goes to ``parse_date``, which explains. 2023.1 in a number cell is not read:
+    Excel keeps 2023.10 as 2023.1, so January and October look the same."""
+    number = isinstance(value, float | int) and not isinstance(value, bool)
+    value = as_date(value)
+    if not isinstance(value, str):
+        return value
+    m = _MONTH.fullmatch(normalize_text(value))
+    if m is None:
+        return value
+    month = int(m.group(2) or m.group(3))
+    if not 1 <= month <= 12 or (number and m.group(2) is not None and len(m.group(2)) == 1):
+        return value
+    return date(int(m.group(1)), month, 1)
+
+
+def as_amount(value: Any) -> Any:
+    """A cell of an amount: a number within a millionth of a fen of a whole fen is that
+    amount — what a formula's binary arithmetic leaves (300.29999999999995 where Excel
+    shows 300.3) — as an exact Decimal; anything else goes to ``parse_amount_fen`` as it
+    is, which refuses a real third decimal."""
+    if isinstance(value, float) and math.isfinite(value):
+        fen = value * 100
+        whole = round(fen)
+        if whole != fen and abs(fen - whole) < 1e-6:
+            return Decimal(whole) / 100
+    return value
+
+
+def as_count(value: Any) -> Any:
+    """A cell of a whole number: a formula's 2.9999999999999996 is 3."""
+    if isinstance(value, float) and math.isfinite(value):
+        whole = round(value)
+        if whole != value and abs(value - whole) < 1e-9 * max(1.0, abs(value)):
+            return whole
     return value
 
 

@@ -20,6 +20,8 @@ from station_app.domain.validation import FIELD_LABELS
 # Cell types: how a raw cell is prepared before the service's parser sees it.
 TEXT, ID, CODE, PHONE, DATE, BOOL, INT, AMOUNT, CHOICE, IGNORE = (
     "text", "id", "code", "phone", "date", "bool", "int", "amount", "choice", "ignore")
+# a date the sheets often give as a year and a month (入会年月: 2023.05, 2023年05月)
+MONTH = "month"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ MEMBERS = KindSpec(
         SEQ, *_MEMBER_PERSON,
         F("employer_name", TEXT, "工作单位", "单位名称", "单位", "所在单位", "工作单位名称",
           "就业单位", "employer", "workplace"),
-        F("join_date", DATE, "入会时间", "入会日期", "入会年月", "join date", "date joined",
+        F("join_date", MONTH, "入会时间", "入会日期", "入会年月", "join date", "date joined",
           "joined"),
         F("card_no", TEXT, "会员卡号", "会员证号", "会员证号码", "会员证编号", "会员卡号码",
           "card no", "member card no", "membership card number", "card number"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -32,6 +33,7 @@ from station_app.domain.validation import (
     field_label,
     normalize_text,
     parse_id_number,
+    parse_phone,
     register_messages,
 )
 from station_app.exchange import import_cells as cells
@@ -78,6 +80,21 @@ register_messages({
         "cannot write the error workbook “{path}” ({reason}): choose a place that can be "
         "written to; nothing was imported",
     ),
+    "import.kept_in_notes": (
+        "“{value}”无法识别（{reason}）：这一栏留空导入，原文已记入备注，请核对",
+        "“{value}” cannot be read ({reason}): imported without it, the text kept in the "
+        "notes; please check",
+    ),
+    "import.phone_first": (
+        "“{value}”不止一个号码或带有附注：已导入 {phone}，原文已记入备注",
+        "“{value}” holds more than one number or a remark: {phone} imported, the text kept "
+        "in the notes",
+    ),
+    "import.phone_zero": (
+        "{value} 存成了数字，开头的 0 被 Excel 去掉了：已按 {phone} 导入，请核对",
+        "{value} was stored as a number and Excel dropped its leading 0: imported as "
+        "{phone}; please check",
+    ),
     "import.ignored_total": ("合计行，未导入", "a totals row; not imported"),
     "import.ignored_note": ("说明或签字行，未导入", "a note or signature row; not imported"),
     "import.ignored_header": ("重复的表头行，未导入", "a repeated header row; not imported"),
@@ -85,7 +102,8 @@ register_messages({
 
 _PREP = {
     fields.TEXT: cells.as_text, fields.PHONE: cells.as_text, fields.CHOICE: cells.as_text,
-    fields.DATE: cells.as_date,
+    fields.DATE: cells.as_date, fields.MONTH: cells.as_month, fields.AMOUNT: cells.as_amount,
+    fields.INT: cells.as_count,
 }
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "total")
 _NOTE_WORDS = ("填表人", "制表人", "审核人", "负责人", "经办人", "单位盖章", "盖章", "签字",
@@ -315,7 +333,7 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
             continue
         # text cells of plain types go straight through unless they hold invisible
         # characters (the common case, kept out of a function call)
-        plain = spec.type not in (fields.ID, fields.CODE)
+        plain = spec.type not in (fields.ID, fields.CODE, fields.MONTH)
         plan.append((col, name, _prep_fn(spec.type, name), plain))
     invisible = cells.HAS_INVISIBLE.search
     blank = cells.BLANK
@@ -397,6 +415,75 @@ def _not_data(line: list[Any], header_norm: list[str]) -> str | None:
 
 
 # --------------------------------------------------------------------------- checking
+
+
+#: optional fields that, when they cannot be read, are imported empty with what the
+#: sheet says kept in the notes (and a warning): the one exception to "invalid input is
+#: never saved" — the invalid value is never saved in its field, and nothing typed is lost
+KEEP_IN_NOTES: dict[str, frozenset[str]] = {
+    "members": frozenset(("phone", "ethnicity", "employer_name", "card_no", "join_date",
+                          "migrant_worker")),
+    "enterprises": frozenset(("address", "industry", "headcount", "union_established",
+                              "union_chair", "contact_phone")),
+}
+_PHONE_FIELDS = ("phone", "contact_phone")
+# what clerks write in an optional cell for "nothing"
+_NOTHING = frozenset(("无", "暂无", "没有", "空", "/", "-", "—", "--", "none", "n/a", "na"))
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+
+
+def _keep_in_notes(sheet: SheetImport, row: RowResult, errors: list[FieldError]) -> bool:
+    """A row refused only for optional fields it cannot read: those fields are left out
+    of ``row.values`` (a phone among other words is taken; a landline whose leading 0
+    Excel dropped gets it back), what the sheet says is added to the notes, a warning
+    says so. False (nothing changed) when any error is about something else."""
+    optional = KEEP_IN_NOTES.get(sheet.kind.code)
+    if not optional or not errors:
+        return False
+    failed: dict[str, FieldError] = {}
+    for e in errors:
+        f = sheet.field_of(e.field)
+        if f not in optional or f not in row.values:
+            return False
+        failed.setdefault(f, e)
+    notes: list[str] = []
+    for f, e in failed.items():
+        raw = row.values.pop(f)
+        col = sheet.columns.get(f)
+        cell = row.cells[col] if col is not None and col < len(row.cells) else raw
+        text = normalize_text(cells.as_text(cell))
+        if text.lower() in _NOTHING:
+            continue  # "无", "/": nothing to keep
+        label = sheet.label(f, "zh")
+        if f in _PHONE_FIELDS:
+            if isinstance(cell, float | int) and not isinstance(cell, bool):
+                try:  # 75512345678: a landline in a number cell, its 0 gone
+                    row.values[f] = parse_phone("0" + text)
+                except ValidationError:
+                    pass
+                else:
+                    row.warnings.append(FieldError(f, "import.phone_zero", {
+                        "value": text, "phone": row.values[f]}))
+                    continue
+            found = []
+            for candidate in _PHONE_IN_TEXT.findall(text):
+                try:
+                    found.append(parse_phone(candidate))
+                except ValidationError:
+                    continue
+            if found:
+                row.values[f] = found[0]
+                notes.append(f"{label}: {text}")
+                row.warnings.append(FieldError(f, "import.phone_first", {
+                    "value": text, "phone": found[0]}))
+                continue
+        notes.append(f"{label}: {text}")
+        row.warnings.append(FieldError(f, "import.kept_in_notes", {
+            "value": text, "reason": Localized(e.message("zh"), e.message("en"))}))
+    if notes:
+        before = normalize_text(row.values.get("notes"))
+        row.values["notes"] = "; ".join(([before] if before else []) + notes)
+    return True
 
 
 def _complete(sheet: SheetImport, handler: Handler, row: RowResult) -> None:
@@ -501,7 +588,13 @@ def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int 
             try:
                 r.cleaned = handler.clean(r.values)
             except ValidationError as exc:
-                r.status, r.errors = "error", list(exc.errors)
+                if _keep_in_notes(result, r, exc.errors):
+                    try:
+                        r.cleaned = handler.clean(r.values)
+                    except ValidationError as again:
+                        r.status, r.errors = "error", list(again.errors)
+                else:
+                    r.status, r.errors = "error", list(exc.errors)
     _explain(result)
     _in_file_duplicates(result)
     if db is not None:
@@ -603,6 +696,11 @@ def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
     try:
         with db.session(actor) as s:
             handler.write(s, result.valid)
+            again = [r for r in result.rejected if _keep_in_notes(result, r, r.errors)]
+            for r in again:  # refused only for optional fields: again, without them
+                r.status, r.errors = "ok", []
+            if again:
+                handler.write(s, again)
             _explain(result)
             if result.kind.code != "members":  # members: the bulk path gave them
                 _id_warnings(result)

@@ -51,3 +51,100 @@ def test_numbers_ending_in_000_where_excel_cut_others_are_explained(tmp_path):
     rows = preview_file(path).rows
     assert [[e.code for e in r.errors] for r in rows] == [["import.id_excel_number"]] * 2
     assert _zeros(1) in rows[0].errors[0].message("zh") and "文本" in rows[0].errors[0].message()
+
+
+# --------------------------------------------------------------------------- optional fields
+
+
+def test_optional_fields_that_cannot_be_read_are_kept_in_the_notes(db, db_path, admin,
+                                                                   tmp_path):
+    """A member is never refused for an optional field: a year and a month is a date,
+    two phones give the first, a remark beside a phone is kept, a landline Excel stored
+    as a number gets its 0 back, anything else is left empty with its text in the notes;
+    each with a warning."""
+    ids = [make_id(f"4403051990010{i}123") for i in range(1, 9)]
+    path = write_xlsx(tmp_path / "r.xlsx", [
+        ["姓名", "公民身份号码", "联系电话", "入会年月", "备注"],
+        ["张一", ids[0], "13800138000", "2023.05", None],
+        ["张二", ids[1], "13800138001/13900139001", "2023年05月", "调入"],
+        ["张三", ids[2], "13800138002（本人）", 2023.05, None],
+        ["张四", ids[3], 75512345678, 2023.1, None],  # 0755-12345678; Jan or Oct?
+        ["张五", ids[4], "打给他女儿", "2023年上半年", None],
+        ["张六", ids[5], "无", "/", None],
+        ["张七", ids[6], "12345", "2023-05-03", "老会员"],
+    ])
+    preview = preview_file(path)
+    assert [r.status for r in preview.rows] == ["ok"] * 7, [preview.messages(r)
+                                                           for r in preview.rows]
+    assert [[w.code for w in r.warnings] for r in preview.rows] == [
+        [], ["import.phone_first"], ["import.phone_first"],
+        ["import.phone_zero", "import.kept_in_notes"],
+        ["import.kept_in_notes", "import.kept_in_notes"], [], ["import.kept_in_notes"]]
+    msg = preview.warning_messages(preview.rows[4], "zh")[1]
+    assert msg.startswith("入会年月：“2023年上半年”无法识别") and "备注" in msg
+    result = import_file(db, admin, path)
+    assert result.imported == 7 and not result.rejected
+    from datetime import date
+
+    may = date(2023, 5, 1).isoformat()
+    assert _members(db_path) == [
+        ("张一", ids[0], "13800138000", may, None),
+        ("张七", ids[6], None, "2023-05-03", "老会员; 联系电话: 12345"),
+        ("张三", ids[2], "13800138002", may, "联系电话: 13800138002(本人)"),
+        ("张二", ids[1], "13800138001", may, "调入; 联系电话: 13800138001/13900139001"),
+        ("张五", ids[4], None, None, "联系电话: 打给他女儿; 入会年月: 2023年上半年"),
+        ("张六", ids[5], None, None, None),
+        ("张四", ids[3], "0755-12345678", None, "入会年月: 2023.1"),
+    ]
+    assert [[w.code for w in r.warnings] for r in result.rows] == \
+        [[w.code for w in r.warnings] for r in preview.rows]
+
+
+def test_a_required_field_is_still_refused(tmp_path):
+    path = write_xlsx(tmp_path / "r.xlsx", [["姓名", "公民身份号码", "联系电话"],
+                                            ["张3", ZHANG, "12345"]])
+    (row,) = preview_file(path).rows
+    assert row.status == "error"
+    assert sorted(e.code for e in row.errors) == ["name.chars", "phone.invalid"]
+    assert row.values["phone"] == "12345"  # nothing moved to the notes for a refused row
+
+
+def test_a_year_in_a_date_cell_is_not_a_day_of_1905(tmp_path):
+    path = write_xlsx(tmp_path / "e.xlsx", [["活动日期", "活动类型", "活动名称"],
+                                            [2023, "普惠", "送清凉"],
+                                            [2023.05, "普惠", "送温暖"]])
+    rows = preview_file(path).rows
+    assert [[(e.code, e.params.get("value")) for e in r.errors] for r in rows] == [
+        [("date.invalid", "2023")], [("date.invalid", "2023.05")]]
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+def test_amounts_from_formulas_are_rounded_a_real_third_decimal_is_refused(tmp_path):
+    head = ["姓名", "身份证号", "帮扶日期", "帮扶类型", "金额（元）", "家庭人口"]
+    path = write_xlsx(tmp_path / "l.xlsx", [
+        head[:5],
+        ["张三", ZHANG, "2024-03-01", "慰问金", 300.29999999999995],  # =100.1*3
+        ["张三", ZHANG, "2024-03-02", "慰问金", 0.1 + 0.2],
+        ["张三", ZHANG, "2024-03-03", "慰问金", 300.305],
+        ["张三", ZHANG, "2024-03-04", "慰问金", "300.305"],
+    ])
+    rows = preview_file(path, kind="ledger").rows
+    assert [r.cleaned["amount_fen"] if r.cleaned else None for r in rows] == [
+        30030, 30, None, None]
+    assert [[e.code for e in r.errors] for r in rows[2:]] == [["amount.precision"]] * 2
+
+
+def test_an_enterprise_keeps_what_it_cannot_read_in_its_notes(db, admin, tmp_path):
+    from station_app.domain.models import Enterprise
+
+    path = write_xlsx(tmp_path / "e.xlsx", [["企业名称", "职工人数", "是否建会", "联系电话"],
+                                            ["葵涌制衣厂", "约50人", "筹建中", "0755-1234"]])
+    result = import_file(db, admin, path)
+    assert result.imported == 1
+    assert [w.code for w in result.rows[0].warnings] == ["import.kept_in_notes"] * 3
+    with db.reader() as s:
+        (e,) = s.query(Enterprise).all()
+    assert (e.headcount, e.union_established, e.contact_phone) == (None, False, None)
+    assert e.notes == "职工人数: 约50人; 是否建会: 筹建中; 联系电话: 0755-1234"

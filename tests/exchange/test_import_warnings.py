@@ -23,7 +23,7 @@ def sheet(tmp_path, name="m.xlsx"):
         [1, "张三", "男", "1990-01-01", ZHANG, "13800138000"],
         [2, "李四", "男", "1991-02-02", LI, None],  # the sheet says male: the ID, female
         [3, "赵六", "男", None, NOWHERE, None],
-        [4, "王五", "男", "1985-03-16", WANG, "123"],  # rejected (phone), and a warning
+        [4, "王5", "男", "1985-03-16", WANG, None],  # rejected (name), and a warning
     ])
 
 
@@ -53,8 +53,8 @@ def test_the_import_keeps_them_and_the_error_workbook_shows_them(db, db_path, ad
     wb = load_workbook(out)
     assert wb.sheetnames == ["Sheet1", "提示"]
     errors = [[c.value for c in r] for r in wb["Sheet1"].iter_rows()]
-    assert errors[1][1] == "王五"
-    assert "联系电话" in errors[1][-1] and "提示：出生日期" in errors[1][-1]
+    assert errors[1][1] == "王5"
+    assert errors[1][-1].startswith("姓名：") and "提示：出生日期" in errors[1][-1]
     rows = [[c.value for c in r] for r in wb["提示"].iter_rows()]
     assert rows[0] == ["原行号", "列", "表中内容", "提示（已导入，请核对）"]
     assert rows[1][:3] == [3, "性别", "男"] and "身份证号码表明为“女”" in rows[1][3]

@@ -248,7 +248,7 @@ def test_error_workbook_is_ready_to_fix_and_import_again(db, db_path, admin, tmp
         ["序号", "姓名", "身份证号码", "联系电话", "入会时间"],
         [1, "张三", ZHANG, "13800138000", "2023-05-03"],
         [2, "王五", 4.40305e17, "13700137000", date(2023, 5, 4)],
-        [3, "李四", LI, "123", "2023-05-05"],
+        [3, "李4", LI, "13900139000", "2023-05-05"],
     ], title="名册", merge_title=5)
     out = tmp_path / "errors.xlsx"
     result = import_file(db, admin, path, errors_path=out)
@@ -259,13 +259,13 @@ def test_error_workbook_is_ready_to_fix_and_import_again(db, db_path, admin, tmp
     assert rows[0] == ["序号", "姓名", "身份证号码", "联系电话", "入会时间", "原行号", "错误原因"]
     assert [r[5] for r in rows[1:]] == [4, 5]
     assert "Excel" in rows[1][6] and "文本" in rows[1][6]
-    assert rows[2][6].startswith("联系电话：")
+    assert rows[2][6].startswith("姓名：")
     assert ws["C2"].data_type == "s" and ws["C2"].number_format == "@"
     assert ws["C3"].value == LI and ws["D2"].value == "13700137000"
     assert ws["E2"].value.date() == date(2023, 5, 4)
     # the clerk fixes the two rows and imports the error workbook
     ws["C2"].value = WANG
-    ws["D3"].value = "13900139000"
+    ws["B3"].value = "李四"
     ws.parent.save(out)
     again = import_file(db, admin, out)
     assert (again.imported, len(again.rejected)) == (2, 0)

@@ -24,7 +24,8 @@ def roster(path) -> None:
     ws.append([1, "张三", idn(1), "13800138000", "2023年5月3日"])
     ws.append([2, "李四 ", idn(2), "13800138001", "2023/5/4"])
     ws.append([3, "王五", 4.40305198501e17, "13800138002", "2023.5.5"])  # cut by Excel
-    ws.append([4, "赵六", idn(4), "13800138003", "明年"])
+    typo = idn(4)[:-1] + ("1" if idn(4)[-1] != "1" else "2")
+    ws.append([4, "赵六", typo, "13800138003", "2023-05-06"])  # a typo in the ID number
     wb.save(path)
 
 
