@@ -49,3 +49,32 @@ def test_the_lists_are_readable(db, admin, district_admin):
     assert kinds and not kinds & {"condolence", "medical_mutual_aid"}  # labels, not codes
     figures = dict((code, text) for code, text, _v in report.figures("en"))
     assert figures["enterprise_visits"] == "Enterprise visits"
+
+
+def test_every_figure_has_a_description_and_a_sheet_name_excel_takes():
+    from station_app.domain import figures
+    from station_app.exchange.xlsx_export import SHEET_NAME_BAD, SHEET_NAME_MAX
+
+    assert set(figures.DESCRIPTIONS) == set(figures.FIGURES) == set(figures.SHEET_NAMES)
+    for lang in ("zh", "en"):
+        names = [figures.sheet_name(code, lang) for code in figures.FIGURES]
+        names += [figures.SUMMARY_SHEET[lang == "en"], figures.TARGETS_SHEET[lang == "en"]]
+        assert len({n.casefold() for n in names}) == len(names), lang
+        for name in names:
+            assert 0 < len(name) <= SHEET_NAME_MAX and not SHEET_NAME_BAD & set(name), name
+        assert all(figures.figure_description(code, lang) for code in figures.FIGURES)
+    # money is named in yuan wherever it is named; its code keeps the unit of its value
+    assert figures.figure_label("hardship_paid_fen", "zh") == "帮扶金额合计（元）"
+    assert figures.figure_label("hardship_paid_fen", "en") == "Assistance paid (yuan)"
+
+
+def test_sheet_names_stay_unique_and_whole(tmp_path):
+    from station_app.exchange.xlsx_export import sheet_name_for
+
+    used: set[str] = set()
+    assert sheet_name_for(["KY01 葵涌社区工联会", "KY01"], used) == "KY01 葵涌社区工联会"
+    long = "KY02 " + "很长的名字" * 8
+    assert sheet_name_for([long, "KY02"], used) == "KY02"  # the code, not a cut name
+    assert sheet_name_for(["ky02", "x"], used) == "x"  # Excel compares without case
+    assert sheet_name_for(["a/b:c"], used) == "abc"
+    assert sheet_name_for(["abc"], used) == "abc 2"
