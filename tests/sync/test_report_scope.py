@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 
-from test_district_report import target_of
 from test_push import push_all, register
 
 from station_app.cli import main
+
+
+def target_of(district) -> str:
+    if district.engine.dialect.name == "sqlite":
+        return str(district.path)
+    return district.engine.url.render_as_string(hide_password=False)
 
 
 def test_report_scope_on_the_district(db, admin, district, capsys, monkeypatch):
