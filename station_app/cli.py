@@ -638,7 +638,8 @@ def cmd_import(args) -> int:
     """Import a spreadsheet (members, enterprises, hardship files, ledger, visits, events).
     Exit status (``cliutil.import_status``): 0 every row imported, 2 some rows rejected and
     the rest committed, 1 nothing committed."""
-    from station_app.exchange.xlsx_import import import_file
+    from station_app.exchange.xlsx_import import import_sheets
+    from station_app.storage.errors import busy_error
 
     lang = _lang()
     db = _open(args, writes=True)
@@ -646,27 +647,64 @@ def cmd_import(args) -> int:
     errors = args.errors
     if errors is None:
         errors = args.file.with_name(f"{args.file.stem}-errors.xlsx")
-    result = import_file(db, actor, args.file, kind=args.kind, sheet=args.sheet,
-                         errors_path=errors, lang=lang)
-    kind = result.kind.label[0 if lang == "zh" else 1]
-    print(f"{args.file.name}: sheet '{result.sheet}', {kind} ({result.kind.code}), header on "
-          f"row {result.header_row}")
-    print(f"imported {result.imported}, rejected {len(result.rejected)}, skipped "
-          f"{len(result.skipped)} already there, ignored {len(result.ignored)} "
+    try:
+        book = import_sheets(db, actor, args.file, kind=args.kind, sheets=args.sheet,
+                             errors_path=errors, lang=lang)
+    except Exception as exc:
+        busy = busy_error(exc)  # another program writing: a sentence, nothing written
+        if busy is not None:
+            raise busy from exc
+        raise
+    # committed: from here on only what happened is told, and never as a failure
+    kind = book.kind.label[0 if lang == "zh" else 1]
+    for sheet in book.sheets:
+        print(f"{args.file.name}: sheet '{sheet.sheet}', {kind} ({book.kind.code}), header "
+              f"on row {sheet.header_row}")
+    if book.others:
+        print(_say(f"其他看起来也是{kind}的工作表未导入：{'、'.join(book.others)}"
+                   "（--sheet all 导入全部，--sheet 名称 导入其中一个）",
+                   f"other sheets that look like the same data, not imported: "
+                   f"{', '.join(book.others)} (--sheet all imports every one, --sheet NAME "
+                   "one)"))
+    print(f"imported {book.imported}, rejected {len(book.rejected)}, skipped "
+          f"{len(book.skipped)} already there, ignored {len(book.ignored)} "
           f"(totals, notes)")
-    for name, n in result.extra_counts.items():
+    for name, n in book.extra_counts.items():
         print(f"  {name.replace('_', ' ')}: {n}")
-    if result.unmapped:
-        print("columns not imported: " + ", ".join(h for _, h in result.unmapped))
-    for r in result.rejected[:args.show]:
-        for line in result.messages(r, lang):
-            print(f"  row {r.row}: {line}")
-    if len(result.rejected) > args.show:
-        print(f"  … and {len(result.rejected) - args.show} more rejected row(s)")
-    if result.errors_path is not None:
-        print(f"rejected rows written to {result.errors_path}: fix them there and import "
-              "that file again")
-    status = import_status(result.imported, len(result.rejected))
+    for sheet in book.sheets:
+        if sheet.unmapped:
+            print("columns not imported: " + ", ".join(h for _, h in sheet.unmapped))
+        if sheet.far is not None:
+            print(_say(f"数据右侧远处的 {sheet.far.count} 个单元格（最远在 {sheet.far.farthest}）"
+                       "未读取", f"{sheet.far.count} cell(s) far right of the data (the "
+                       f"farthest at {sheet.far.farthest}) were not read"))
+    for r in book.rejected[:args.show]:
+        for line in book.messages(r, lang):
+            print(f"  row {book.where(r)}: {line}")
+    if len(book.rejected) > args.show:
+        print(f"  … and {len(book.rejected) - args.show} more rejected row(s)")
+    warned = book.warned
+    if warned:
+        print(_say(f"{len(warned)} 个已导入的行带有提示，请核对：",
+                   f"{len(warned)} imported row(s) with a warning, please check them:"))
+        for r in warned[:args.show]:
+            for line in book.warning_messages(r, lang):
+                print(f"  row {book.where(r)}: {line}")
+        if len(warned) > args.show:
+            print(f"  … and {len(warned) - args.show} more row(s) with a warning")
+    if book.errors_path is not None:
+        if book.errors_problem is not None:
+            print(_say(f"错误工作簿未能改名为 {errors}（{book.errors_problem}），它在 "
+                       f"{book.errors_path}",
+                       f"the error workbook could not be named {errors} "
+                       f"({book.errors_problem}); it is at {book.errors_path}"))
+        if book.rejected:
+            print(f"rejected rows written to {book.errors_path}: fix them there and import "
+                  "that file again")
+        if warned:
+            print(_say(f"提示见 {book.errors_path} 的“提示”工作表",
+                       f"the warnings are in {book.errors_path}, sheet 'Warnings'"))
+    status = import_status(book.imported, len(book.rejected))
     if status == EXIT_ERROR:
         print("error: " + _say("所有行都被拒绝，没有导入任何内容",
                                "every row was rejected: nothing was imported"),
@@ -856,14 +894,18 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--kind", choices=["members", "enterprises", "hardship", "ledger",
                                        "visits", "events"],
                     help="what the sheet holds (default: guessed from its headers)")
-    im.add_argument("--sheet", help="the sheet's name (default: the one whose headers fit)")
+    im.add_argument("--sheet", metavar="NAME|all",
+                    help="the sheet to import, or 'all': every sheet that holds the same "
+                         "data (default: the first that holds data; the others are named)")
     im.add_argument("--errors", type=Path, metavar="OUT.xlsx",
-                    help="where to write the rejected rows with their reasons (default: "
-                         "FILE-errors.xlsx beside the file, only when rows are rejected)")
+                    help="where to write the rejected rows with their reasons, and the "
+                         "warnings (default: FILE-errors.xlsx beside the file, only when "
+                         "there are any); checked before anything is imported")
     im.add_argument("--as", dest="as_user", metavar="USER",
                     help="act as this user of the database (default: the administrator)")
     im.add_argument("--show", type=int, default=20, metavar="N",
-                    help="print the reasons of the first N rejected rows (default 20)")
+                    help="print the reasons of the first N rejected rows, and the first N "
+                         "warnings (default 20)")
     im.set_defaults(func=cmd_import)
 
     rp = sub.add_parser("report", help="the work summary as of a date (figures, targets; "

@@ -834,8 +834,20 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>按表头自动识别</translation>
     </message>
     <message>
+        <source>Headers on row</source>
+        <translation>表头所在行</translation>
+    </message>
+    <message>
+        <source>find them</source>
+        <translation>自动查找</translation>
+    </message>
+    <message>
         <source>Preview</source>
         <translation>预览</translation>
+    </message>
+    <message>
+        <source>Sheets holding this data (tick the ones to import):</source>
+        <translation>含有这类数据的工作表（勾选要导入的）：</translation>
     </message>
     <message>
         <source>Columns (correct the mapping if a column was read wrong):</source>
@@ -886,6 +898,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>请先选择工作簿。</translation>
     </message>
     <message>
+        <source>Tick at least one sheet to import.</source>
+        <translation>请至少勾选一个要导入的工作表。</translation>
+    </message>
+    <message>
         <source>Reading and checking…</source>
         <translation>正在读取并检查…</translation>
     </message>
@@ -894,8 +910,20 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>正在检查工作簿…</translation>
     </message>
     <message>
+        <source>To set the columns by hand, choose what the sheet holds above (and the row of its headers), then Preview.</source>
+        <translation>如需手动指定各列，请在上方选择表格内容（以及表头所在行），再点“预览”。</translation>
+    </message>
+    <message>
+        <source>%1 — %2 sheets (%3): %4 rows ready, %5 with errors, %6 already there.</source>
+        <translation>%1 — %2 个工作表（%3）：%4 行可导入，%5 行有错误，%6 行已存在。</translation>
+    </message>
+    <message>
         <source>%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already there.</source>
         <translation>%1 — 工作表“%2”，表头在第 %3 行：%4 行可导入，%5 行有错误，%6 行已存在。</translation>
+    </message>
+    <message>
+        <source>No headers were found: set what each column holds below (each column is shown with its first value). If the sheet has a header row after all, give its number above.</source>
+        <translation>未找到表头：请在下方指定每一列的内容（每列显示其第一个值）。如果表格其实有表头行，请在上方填写它所在的行号。</translation>
     </message>
     <message>
         <source>%1 of the ready rows have a warning: check them below (they are imported as they are).</source>

@@ -19,7 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -42,16 +42,19 @@ from station_app.exchange.import_kinds import HANDLERS, Handler
 from station_app.exchange.sheet_scan import FarCells
 from station_app.exchange.xlsx_reading import Workbook
 
-__all__ = ["RowResult", "SheetImport", "read_file", "preview_file", "import_file",
+__all__ = ["RowResult", "SheetImport", "WorkbookImport", "read_file", "read_sheets",
+           "preview_file", "preview_sheets", "import_file", "import_sheets",
            "check_errors_path", "write_error_workbook", "save_error_workbook", "KINDS"]
 
 KINDS = fields.KINDS
 
 register_messages({
     "import.no_header": (
-        "在“{sheet}”的前 {rows} 行中找不到表头：需要有 {needed} 等列。请检查列名，或在导入向导中手动指定各列",
+        "在“{sheet}”的前 {rows} 行中找不到表头：需要有 {needed} 等列。请检查列名；或在导入向导中选择表格内容"
+        "（和表头所在行），再手动指定各列",
         "no header row in the first {rows} rows of “{sheet}”: it needs columns such as "
-        "{needed}. Check the column names, or choose the columns by hand in the import wizard",
+        "{needed}. Check the column names, or in the import wizard choose what the sheet "
+        "holds (and its header row) and set the columns by hand",
     ),
     "import.kind_unknown": (
         "不认识的导入类型“{kind}”，可选：{choices}", "unknown import kind “{kind}”; use one of: "
@@ -94,6 +97,10 @@ register_messages({
         "{value} 存成了数字，开头的 0 被 Excel 去掉了：已按 {phone} 导入，请核对",
         "{value} was stored as a number and Excel dropped its leading 0: imported as "
         "{phone}; please check",
+    ),
+    "import.duplicate_other_sheet": (
+        "与工作表“{sheet}”第 {row} 行是同一条记录，只导入一次",
+        "the same as row {row} of the sheet “{sheet}”; imported once",
     ),
     "import.ignored_total": ("合计行，未导入", "a totals row; not imported"),
     "import.ignored_note": ("说明或签字行，未导入", "a note or signature row; not imported"),
@@ -147,6 +154,10 @@ class SheetImport:
     errors_problem: str | None = None  # the error workbook could not take its name
     # cells far right of the data (beyond column AMJ) a row-by-row read left out
     far: FarCells | None = None
+    # other sheets of the workbook that look like the same data, not read
+    others: list[str] = field(default_factory=list)
+    # the first data row's cells (what each column holds, for setting columns by hand)
+    sample: list[Any] = field(default_factory=list)
 
     # -- what became of the rows
 
@@ -229,6 +240,106 @@ class SheetImport:
         return out
 
 
+@dataclass
+class WorkbookImport:
+    """The sheets of one workbook read (or imported) together: one, several or all of
+    those that look like the same data (``others``: the ones not read). Its rows, counts
+    and messages are the sheets' together; ``sheet_of(row)`` says whose a row is."""
+
+    path: Path
+    sheet_names: list[str]
+    sheets: list[SheetImport]
+    others: list[str] = field(default_factory=list)
+    written: bool = False
+    errors_path: Path | None = None
+    errors_problem: str | None = None
+
+    def __post_init__(self) -> None:
+        self._owner = {id(r): sh for sh in self.sheets for r in (*sh.rows, *sh.ignored)}
+
+    @property
+    def kind(self) -> fields.KindSpec:
+        return self.sheets[0].kind
+
+    @property
+    def sheet(self) -> str:
+        return "、".join(sh.sheet for sh in self.sheets)
+
+    # the first sheet's, for a caller that reads one
+    @property
+    def header_row(self) -> int:
+        return self.sheets[0].header_row
+
+    @property
+    def headers(self) -> list[str]:
+        return self.sheets[0].headers
+
+    @property
+    def mapping(self) -> dict[int, str]:
+        return self.sheets[0].mapping
+
+    def sheet_of(self, row: RowResult) -> SheetImport:
+        return self._owner[id(row)]
+
+    def _all(self, name: str) -> list[RowResult]:
+        return [r for sh in self.sheets for r in getattr(sh, name)]
+
+    @property
+    def rows(self) -> list[RowResult]:
+        return self._all("rows")
+
+    @property
+    def valid(self) -> list[RowResult]:
+        return self._all("valid")
+
+    @property
+    def rejected(self) -> list[RowResult]:
+        return self._all("rejected")
+
+    @property
+    def skipped(self) -> list[RowResult]:
+        return self._all("skipped")
+
+    @property
+    def warned(self) -> list[RowResult]:
+        return self._all("warned")
+
+    @property
+    def ignored(self) -> list[RowResult]:
+        return self._all("ignored")
+
+    @property
+    def imported(self) -> int:
+        return len(self.valid) if self.written else 0
+
+    @property
+    def extra_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for sh in self.sheets:
+            for k, n in sh.extra_counts.items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+    def where(self, row: RowResult) -> str:
+        """The row's place: its number, with its sheet's name when there are several."""
+        return f"{self.sheet_of(row).sheet}!{row.row}" if len(self.sheets) > 1 \
+            else str(row.row)
+
+    def messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        return self.sheet_of(row).messages(row, lang)
+
+    def warning_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        return self.sheet_of(row).warning_messages(row, lang)
+
+
+def _book(result: SheetImport | WorkbookImport) -> WorkbookImport:
+    if isinstance(result, WorkbookImport):
+        return result
+    book = WorkbookImport(result.path, result.sheet_names, [result], result.others,
+                          result.written, result.errors_path, result.errors_problem)
+    return book
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -257,43 +368,86 @@ def _header_text(value: Any) -> str:
     return normalize_text(cells.as_text(value)) if not cells.is_blank(value) else ""
 
 
-def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
-              mapping: Mapping[int, str] | None = None, header_row: int | None = None
-              ) -> SheetImport:
-    """Read a workbook's sheet and prepare its rows (nothing validated yet).
+Sheets = str | int | Sequence[str] | None  # a sheet, several, "all", or None: the first
 
-    Without ``sheet``, the visible sheet whose header maps best is taken. ``header_row``
-    (1-based) and ``mapping`` ({column index: field}) override what is found.
+
+def read_sheets(path: str | Path, *, kind: str | None = None, sheets: Sheets = None,
+                mapping: Mapping[int, str] | None = None, header_row: int | None = None
+                ) -> WorkbookImport:
+    """Read sheets of a workbook and prepare their rows (nothing validated yet).
+
+    The visible sheets whose headers map to the same kind (``kind``, or the first such
+    sheet's) are the workbook's data; ``sheets`` chooses among them: None the first
+    (``others`` names the rest), "all" every one, a name (or index) or a list of names
+    those. ``header_row`` (1-based) and ``mapping`` ({column index: field}) override what
+    is found, for one sheet.
     """
     kind = _kind(kind)
     path = Path(path)
     with Workbook(path) as wb:
-        names = [wb.sheet_name(sheet)] if sheet is not None else wb.visible_sheets
-        best: tuple[str, fields.HeaderGuess] | None = None
+        every = sheets is None or sheets == "all"
+        if every:
+            names = wb.visible_sheets
+        elif isinstance(sheets, str | int):
+            names = [wb.sheet_name(sheets)]
+        else:
+            names = list(dict.fromkeys(wb.sheet_name(n) for n in sheets))
+        heads: dict[str, list[list[Any]]] = {}
+        guesses: dict[str, fields.HeaderGuess] = {}
         for name in names:
             head = wb.rows(name, nrows=fields.HEADER_SCAN_ROWS if header_row is None
                            else header_row)
             if header_row is not None:
                 head = head[header_row - 1:header_row]
+            heads[name] = head
             guess = fields.find_header(head, kind)
-            if guess is not None and header_row is not None:
-                guess = fields.HeaderGuess(guess.kind, header_row - 1, guess.mapping,
-                                           guess.score)
-            if guess is not None and (best is None or guess.score > best[1].score):
-                if best is not None:
-                    wb.forget(best[0])
-                best = (name, guess)
+            if guess is not None:
+                if header_row is not None:
+                    guess = fields.HeaderGuess(guess.kind, header_row - 1, guess.mapping,
+                                               guess.score)
+                guesses[name] = guess
             else:
                 wb.forget(name)
-        if best is None and mapping is not None and kind is not None:
-            best = (names[0], fields.HeaderGuess(KINDS[kind], (header_row or 1) - 1, {}, 0))
-        if best is None:
+        # columns set by hand: for a sheet without headers found, the first one
+        manual = mapping is not None and kind is not None
+        if not guesses and not manual:
             raise _fail("import.no_header", sheet=names[0] if names else path.name,
                         rows=fields.HEADER_SCAN_ROWS, needed=_needed(kind))
-        name, guess = best
-        rows = wb.rows(name)
-        far = wb.far.get(name)
-    spec = guess.kind
+        spec = KINDS[kind] if kind else next(guesses[n] for n in names if n in guesses).kind
+        same: dict[str, fields.HeaderGuess] = {}
+        for name in names:
+            guess = guesses.get(name)
+            if guess is not None and guess.kind is not spec:
+                guess = fields.find_header(heads[name], spec.code)
+                if guess is not None and header_row is not None:
+                    guess = fields.HeaderGuess(guess.kind, header_row - 1, guess.mapping,
+                                               guess.score)
+            if guess is not None:
+                same[name] = guess
+            elif manual and not guesses:
+                if not same:  # no header row given: the data starts on row 1
+                    same[name] = fields.HeaderGuess(spec, (header_row or 0) - 1, {}, 0)
+            elif not every:  # a sheet named that does not hold this kind
+                raise _fail("import.no_header", sheet=name, rows=fields.HEADER_SCAN_ROWS,
+                            needed=_needed(spec.code))
+        chosen = list(same)[:1] if sheets is None else list(same)
+        others = [n for n in same if n not in chosen]
+        results = []
+        for name in chosen:
+            rows = wb.rows(name)
+            far = wb.far.get(name)
+            wb.forget(name)
+            results.append(_sheet(path, name, wb.sheet_names, spec, same[name], rows,
+                                  mapping if len(chosen) == 1 else None,
+                                  far if far is not None and far.count else None))
+        for sh in results:
+            sh.others = others
+        return WorkbookImport(path, list(wb.sheet_names), results, others)
+
+
+def _sheet(path: Path, name: str, sheet_names: list[str], spec: fields.KindSpec,
+           guess: fields.HeaderGuess, rows: list[list[Any]],
+           mapping: Mapping[int, str] | None, far: FarCells | None) -> SheetImport:
     if mapping is not None:
         allowed = set(spec.field_names)
         for col, f in mapping.items():
@@ -303,11 +457,22 @@ def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | N
         used = dict(mapping)
     else:
         used = dict(guess.mapping)
-    header_cells = rows[guess.row] if guess.row < len(rows) else []
+    header_cells = rows[guess.row] if 0 <= guess.row < len(rows) else []
     headers = [_header_text(c) for c in header_cells]
+    sample = next((list(r) for r in rows[guess.row + 1:guess.row + 1 + fields.HEADER_SCAN_ROWS]
+                   if any(not cells.is_blank(c) for c in r)), [])
     data_rows, ignored = _prepare(rows, guess.row, used, spec, HANDLERS[spec.code])
-    return SheetImport(path, name, wb.sheet_names, spec, guess.row + 1, headers, used,
-                       data_rows, ignored, far=far if far is not None and far.count else None)
+    return SheetImport(path, name, list(sheet_names), spec, guess.row + 1, headers, used,
+                       data_rows, ignored, far=far, sample=sample)
+
+
+def read_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
+              mapping: Mapping[int, str] | None = None, header_row: int | None = None
+              ) -> SheetImport:
+    """One sheet (``read_sheets``): the named one, or the first that holds data; its
+    ``others`` name the sheets that look like the same data."""
+    return read_sheets(path, kind=kind, sheets=sheet, mapping=mapping,
+                       header_row=header_row).sheets[0]
 
 
 def _prep_fn(type_: str, name: str):
@@ -338,7 +503,8 @@ def _prepare(rows: list[list[Any]], header: int, mapping: Mapping[int, str],
     invisible = cells.HAS_INVISIBLE.search
     blank = cells.BLANK
     blank_set = frozenset(blank)
-    header_norm = [fields.normalize_header(c) for c in rows[header]] if header < len(rows) else []
+    header_norm = [fields.normalize_header(c) for c in rows[header]] \
+        if 0 <= header < len(rows) else []
     required = kind.required
     # a repeated header row (a sheet printed page by page) has its header text in the
     # first required column: only then are the other cells compared
@@ -544,6 +710,43 @@ def _in_file_duplicates(sheet: SheetImport) -> None:
             first[key] = r.row
 
 
+def _key(kind: str, values: dict[str, Any]) -> Any:
+    """Who a member or enterprise row is (for duplicates across sheets): the ID number;
+    the credit code, else the name. None when it cannot be read."""
+    try:
+        if kind == "members":
+            return parse_id_number(values.get("id_number")).number
+        code = normalize_text(values.get("credit_code")).replace(" ", "").upper()
+        return ("code", code) if code else ("name", normalize_text(values.get("name")))
+    except ValidationError:
+        return None
+
+
+def _across_sheets(book: WorkbookImport, statuses: tuple[str, ...]) -> None:
+    """A member (enterprise) in two sheets read together is imported once: a later
+    sheet's row of one already in an earlier sheet is "already there", saying where."""
+    code = book.kind.code
+    if len(book.sheets) < 2 or code not in ("members", "enterprises"):
+        return
+    first: dict[Any, tuple[str, int]] = {}
+    for sheet in book.sheets:
+        here: dict[Any, tuple[str, int]] = {}
+        for r in sheet.rows:
+            if r.status not in statuses:
+                continue
+            key = _key(code, r.values)
+            if key is None:
+                continue
+            if key in first and first[key][0] != sheet.sheet:
+                r.status = "duplicate"
+                r.note = FieldError("row", "import.duplicate_other_sheet",
+                                    {"sheet": first[key][0], "row": first[key][1]})
+            elif r.status == "ok":
+                here.setdefault(key, (sheet.sheet, r.row))
+        for key, where in here.items():
+            first.setdefault(key, where)
+
+
 def _add_warning(row: RowResult, warning: FieldError) -> None:
     if all((w.field, w.code, w.params) != (warning.field, warning.code, warning.params)
            for w in row.warnings):
@@ -571,54 +774,76 @@ class _DryRun(Exception):
     pass
 
 
-def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
-                 mapping: Mapping[int, str] | None = None, header_row: int | None = None,
-                 db=None, actor: Actor | None = None) -> SheetImport:
-    """Parse, clean and validate without writing: every row with its cleaned values or its
-    errors. With ``db`` the rows are also checked against the database: for members a
-    look-up of the ID numbers already registered; for the other kinds the import is run
-    in a transaction that is rolled back (so references and duplicates are exact), which
-    needs the acting ``actor``."""
-    result = read_file(path, kind=kind, sheet=sheet, mapping=mapping, header_row=header_row)
-    handler = HANDLERS[result.kind.code]
-    for r in result.rows:
+def _clean_rows(sheet: SheetImport, handler: Handler) -> None:
+    """Preview: every row cleaned by the service's rules, or its errors (all of them);
+    optional fields it cannot read go to the notes."""
+    for r in sheet.rows:
         if r.status == "error":
-            _complete(result, handler, r)
-        else:
-            try:
-                r.cleaned = handler.clean(r.values)
-            except ValidationError as exc:
-                if _keep_in_notes(result, r, exc.errors):
-                    try:
-                        r.cleaned = handler.clean(r.values)
-                    except ValidationError as again:
-                        r.status, r.errors = "error", list(again.errors)
-                else:
-                    r.status, r.errors = "error", list(exc.errors)
-    _explain(result)
-    _in_file_duplicates(result)
+            _complete(sheet, handler, r)
+            continue
+        try:
+            r.cleaned = handler.clean(r.values)
+        except ValidationError as exc:
+            if _keep_in_notes(sheet, r, exc.errors):
+                try:
+                    r.cleaned = handler.clean(r.values)
+                except ValidationError as again:
+                    r.status, r.errors = "error", list(again.errors)
+            else:
+                r.status, r.errors = "error", list(exc.errors)
+
+
+def preview_sheets(path: str | Path, *, kind: str | None = None, sheets: Sheets = None,
+                   mapping: Mapping[int, str] | None = None, header_row: int | None = None,
+                   db=None, actor: Actor | None = None) -> WorkbookImport:
+    """Parse, clean and validate without writing: every row of the sheets
+    (``read_sheets``) with its cleaned values or its errors, and its warnings. With ``db``
+    the rows are also checked against the database: for members a look-up of the ID
+    numbers already registered; for the other kinds the import is run in a transaction
+    that is rolled back (so references and duplicates are exact), which needs the acting
+    ``actor``."""
+    book = read_sheets(path, kind=kind, sheets=sheets, mapping=mapping,
+                       header_row=header_row)
+    handler = HANDLERS[book.kind.code]
+    for sheet in book.sheets:
+        _clean_rows(sheet, handler)
+        _explain(sheet)
+        _in_file_duplicates(sheet)
+    _across_sheets(book, ("ok",))
     if db is not None:
-        valid = result.valid
-        if result.kind.code == "members":
+        valid = book.valid
+        if book.kind.code == "members":
             with db.reader() as s:
                 handler.existing(s, valid, db.station_id)
         elif valid:
             # the rows are checked again by the services, as the import would
-            probe = [RowResult(r.row, r.cells, r.values) for r in valid]
+            probes = [(sheet, [(r, RowResult(r.row, r.cells, r.values)) for r in sheet.valid])
+                      for sheet in book.sheets]
             try:
                 with db.session(actor) as s:
-                    handler.write(s, probe)
+                    for _, pairs in probes:
+                        handler.write(s, [p for _r, p in pairs])
                     raise _DryRun
             except _DryRun:
                 pass
-            for r, p in zip(valid, probe, strict=True):
-                r.status, r.note, r.extra = p.status, p.note, p.extra
-                r.errors.extend(p.errors)
-                for w in p.warnings:
-                    _add_warning(r, w)
-            _explain(result)
-    _id_warnings(result)
-    return result
+            for sheet, pairs in probes:
+                for r, p in pairs:
+                    r.status, r.note, r.extra = p.status, p.note, p.extra
+                    r.errors.extend(p.errors)
+                    for w in p.warnings:
+                        _add_warning(r, w)
+                _explain(sheet)
+    for sheet in book.sheets:
+        _id_warnings(sheet)
+    return book
+
+
+def preview_file(path: str | Path, *, kind: str | None = None, sheet: str | int | None = None,
+                 mapping: Mapping[int, str] | None = None, header_row: int | None = None,
+                 db=None, actor: Actor | None = None) -> SheetImport:
+    """``preview_sheets`` of one sheet: the named one, or the first that holds data."""
+    return preview_sheets(path, kind=kind, sheets=sheet, mapping=mapping,
+                          header_row=header_row, db=db, actor=actor).sheets[0]
 
 
 def check_errors_path(path: str | Path, source: str | Path | None = None) -> Path:
@@ -650,7 +875,8 @@ def check_errors_path(path: str | Path, source: str | Path | None = None) -> Pat
     return path
 
 
-def _record_export(session, result: SheetImport, path: Path, rows: int) -> None:
+def _record_export(session, result: SheetImport | WorkbookImport, path: Path,
+                   rows: int) -> None:
     """An error workbook carries the clerk's own input in full (ID numbers unmasked): it
     is recorded like an export (who, which file, how many rows), in the audit log."""
     import json
@@ -667,64 +893,81 @@ def _record_export(session, result: SheetImport, path: Path, rows: int) -> None:
                           ensure_ascii=False)))
 
 
-def _error_rows(result: SheetImport) -> int:
+def _error_rows(result: SheetImport | WorkbookImport) -> int:
     """The rows an error workbook carries: the rejected, and those imported with a
     warning (on a sheet of their own)."""
     return len(result.rejected) + len(result.warned)
+
+
+def import_sheets(db, actor: Actor, path: str | Path, *, kind: str | None = None,
+                  sheets: Sheets = None, mapping: Mapping[int, str] | None = None,
+                  header_row: int | None = None, errors_path: str | Path | None = None,
+                  lang: str = "zh") -> WorkbookImport:
+    """Import the valid rows of the sheets (``read_sheets``) in one transaction through
+    the services; rows already there are skipped (importing the same workbook twice adds
+    nothing twice; a member in two sheets is imported once). With ``errors_path``
+    (checked before anything is imported), the rejected rows are written there as a
+    workbook to fix and import again, with the warnings of the rows imported on a sheet of
+    their own (only when there are any): in the same transaction, to a temporary file
+    beside it that takes its name once the rows are committed, so the import and its
+    error workbook are there together or not at all. Once committed, nothing raises: a
+    problem with the file's last step is told in ``errors_problem``, with the workbook
+    left where it was written."""
+    book = read_sheets(path, kind=kind, sheets=sheets, mapping=mapping,
+                       header_row=header_row)
+    target = check_errors_path(errors_path, path) if errors_path is not None else None
+    handler = HANDLERS[book.kind.code]
+    for sheet in book.sheets:
+        for r in sheet.rows:
+            if r.status == "error":
+                _complete(sheet, handler, r)
+    temporary: Path | None = None
+    try:
+        with db.session(actor) as s:
+            for sheet in book.sheets:
+                handler.write(s, sheet.valid)
+                again = [r for r in sheet.rejected if _keep_in_notes(sheet, r, r.errors)]
+                for r in again:  # refused only for optional fields: again, without them
+                    r.status, r.errors = "ok", []
+                if again:
+                    handler.write(s, again)
+                _explain(sheet)
+                if book.kind.code != "members":  # members: the bulk path gave them
+                    _id_warnings(sheet)
+            _across_sheets(book, ("duplicate", "ok"))
+            if target is not None and _error_rows(book):
+                temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
+                write_error_workbook(book, temporary, lang=lang)
+                _record_export(s, book, target, _error_rows(book))
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
+    book.written = True
+    if temporary is not None:
+        try:
+            os.replace(temporary, target)
+            book.errors_path = target
+        except OSError as exc:  # committed: say where the workbook is instead
+            book.errors_path = temporary
+            book.errors_problem = exc.strerror or str(exc)
+    for sheet in book.sheets:
+        sheet.written = True
+        sheet.errors_path, sheet.errors_problem = book.errors_path, book.errors_problem
+    return book
 
 
 def import_file(db, actor: Actor, path: str | Path, *, kind: str | None = None,
                 sheet: str | int | None = None, mapping: Mapping[int, str] | None = None,
                 header_row: int | None = None, errors_path: str | Path | None = None,
                 lang: str = "zh") -> SheetImport:
-    """Import the valid rows in one transaction through the services; rows already there
-    are skipped (importing the same workbook twice adds nothing twice). With
-    ``errors_path`` (checked before anything is imported), the rejected rows are written
-    there as a workbook to fix and import again, with the warnings of the rows imported
-    on a sheet of their own (only when there are any): in the same
-    transaction, to a temporary file beside it that takes its name once the rows are
-    committed, so the import and its error workbook are there together or not at all.
-    Once committed, nothing raises: a problem with the file's last step is told in
-    ``errors_problem``, with the workbook left where it was written."""
-    result = read_file(path, kind=kind, sheet=sheet, mapping=mapping, header_row=header_row)
-    target = check_errors_path(errors_path, path) if errors_path is not None else None
-    handler = HANDLERS[result.kind.code]
-    for r in result.rows:
-        if r.status == "error":
-            _complete(result, handler, r)
-    temporary: Path | None = None
-    try:
-        with db.session(actor) as s:
-            handler.write(s, result.valid)
-            again = [r for r in result.rejected if _keep_in_notes(result, r, r.errors)]
-            for r in again:  # refused only for optional fields: again, without them
-                r.status, r.errors = "ok", []
-            if again:
-                handler.write(s, again)
-            _explain(result)
-            if result.kind.code != "members":  # members: the bulk path gave them
-                _id_warnings(result)
-            if target is not None and _error_rows(result):
-                temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
-                write_error_workbook(result, temporary, lang=lang)
-                _record_export(s, result, target, _error_rows(result))
-    except BaseException:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        raise
-    result.written = True
-    if temporary is not None:
-        try:
-            os.replace(temporary, target)
-            result.errors_path = target
-        except OSError as exc:  # committed: say where the workbook is instead
-            result.errors_path = temporary
-            result.errors_problem = exc.strerror or str(exc)
-    return result
+    """``import_sheets`` of one sheet: the named one, or the first that holds data."""
+    return import_sheets(db, actor, path, kind=kind, sheets=sheet, mapping=mapping,
+                         header_row=header_row, errors_path=errors_path, lang=lang).sheets[0]
 
 
-def save_error_workbook(db, actor: Actor, result: SheetImport, path: str | Path, *,
-                        lang: str = "zh") -> Path:
+def save_error_workbook(db, actor: Actor, result: SheetImport | WorkbookImport,
+                        path: str | Path, *, lang: str = "zh") -> Path:
     """The import wizard's "save the rejected rows": the path checked, the workbook
     written beside it, recorded as an export, then given its name."""
     target = check_errors_path(path, result.path)
@@ -782,28 +1025,40 @@ def _writable(value: Any) -> Any:
     return str(value)
 
 
-def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "zh") -> Path:
-    """The rejected rows with the sheet's own columns, plus the row they came from and the
-    reason, ready to fix and import again. The cells are what the clerk typed, in full
-    (ID numbers unmasked): ID numbers, codes and phones as text cells (so Excel cannot cut
-    them again), a number Excel had already cut in the form it shows, which the import
-    refuses again (``import_cells.carried_back``); text is never turned into a formula;
-    dates as dates. Written in openpyxl's write-only mode."""
+def write_error_workbook(result: SheetImport | WorkbookImport, path: str | Path, *,
+                         lang: str = "zh") -> Path:
+    """The rejected rows with their sheet's own columns, plus the row they came from and
+    the reason, ready to fix and import again: one sheet per sheet read (named as it
+    was), and the warnings of the rows imported on a sheet of their own. The cells are
+    what the clerk typed, in full (ID numbers unmasked): ID numbers, codes and phones as
+    text cells (so Excel cannot cut them again), a number Excel had already cut in the
+    form it shows, which the import refuses again (``import_cells.carried_back``); text
+    is never turned into a formula; dates as dates. Written in openpyxl's write-only
+    mode."""
     from openpyxl import Workbook as XlsxWorkbook
+
+    book = _book(result)
+    en = lang.lower().startswith("en")
+    path = Path(path)
+    wb = XlsxWorkbook(write_only=True)
+    with_errors = [sh for sh in book.sheets if sh.rejected]
+    if not with_errors and not book.warned:  # nothing to carry: the header, to fill in
+        with_errors = book.sheets[:1]
+    for sheet in with_errors:
+        _rejected_sheet(wb, sheet, en)
+    _warnings_sheet(wb, book, en)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _rejected_sheet(wb, result: SheetImport, en: bool) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    en = lang.lower().startswith("en")
-    path = Path(path)
-    wb = XlsxWorkbook(write_only=True)
-    rejected = result.rejected
-    if not rejected and result.warned:  # warnings only: no sheet of rejected rows to fix
-        _warnings_sheet(wb, result, en)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
-        return path
     ws = wb.create_sheet((result.sheet or "errors")[:31])
+    rejected = result.rejected
     width = max([len(result.headers)] + [len(r.cells) for r in rejected])
     text_cols = {c for c in _text_columns(result) if c < width}
     for c in text_cols:  # empty cells of those columns are text too, for the fix
@@ -836,6 +1091,7 @@ def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "
     headers = _reimport_headers(result, width)
     ws.append([cell(h or None, font=bold) for h in headers]
               + [cell(h, font=bold) for h in (["Row", "Reason"] if en else ["原行号", "错误原因"])])
+    lang = "en" if en else "zh"
     for r in rejected:
         bad = {result.columns.get(result.field_of(e.field)) for e in r.errors}
         values = list(r.cells[:width]) + [None] * (width - len(r.cells))
@@ -849,33 +1105,32 @@ def write_error_workbook(result: SheetImport, path: str | Path, *, lang: str = "
                 out.append(cell(v, text=c in text_cols, fill=c in bad))
             else:
                 out.append(_writable(v))
-        lang = "en" if en else "zh"
         reason = "\n".join(result.messages(r, lang) + [
             ("Warning: " if en else "提示：") + m for m in result.warning_messages(r, lang)])
         ws.append(out + [r.row, cell(reason, alignment=wrap)])
-    _warnings_sheet(wb, result, en)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
-def _warnings_sheet(wb, result: SheetImport, en: bool) -> None:
-    """The rows imported with a warning: the row, the column, what the sheet holds there,
-    the warning. Its own headers, which no import mistakes for data."""
+def _warnings_sheet(wb, book: WorkbookImport, en: bool) -> None:
+    """The rows imported with a warning: (the sheet,) the row, the column, what the sheet
+    holds there, the warning. Its own headers, which no import mistakes for data."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    warned = result.warned
+    warned = book.warned
     if not warned:
         return
     lang = "en" if en else "zh"
+    several = len(book.sheets) > 1
     ws = wb.create_sheet("Warnings" if en else "提示")
-    for letter, width in (("A", 10), ("B", 16), ("C", 24), ("D", 80)):
-        ws.column_dimensions[letter].width = width
+    widths = ([24] if several else []) + [10, 16, 24, 80]
+    for i, width in enumerate(widths):
+        ws.column_dimensions[chr(65 + i)].width = width
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     heads = (["Row", "Column", "In the sheet", "Warning (imported; please check)"] if en
              else ["原行号", "列", "表中内容", "提示（已导入，请核对）"])
+    if several:
+        heads = ["Sheet" if en else "工作表"] + heads
     cells_ = []
     for h in heads:
         c = WriteOnlyCell(ws, value=h)
@@ -884,8 +1139,9 @@ def _warnings_sheet(wb, result: SheetImport, en: bool) -> None:
     ws.append(cells_)
     wrap = Alignment(wrap_text=True, vertical="top")
     for r in warned:
+        sheet = book.sheet_of(r)
         for w in r.warnings:
-            col = result.columns.get(result.field_of(w.field))
+            col = sheet.columns.get(sheet.field_of(w.field))
             shown = r.cells[col] if col is not None and col < len(r.cells) else None
             if isinstance(shown, float | int) and not isinstance(shown, bool):
                 shown = cells.carried_back(shown)
@@ -894,4 +1150,5 @@ def _warnings_sheet(wb, result: SheetImport, en: bool) -> None:
                 value.data_type = "s"
             text = WriteOnlyCell(ws, value=_writable(w.message(lang)))
             text.alignment = wrap
-            ws.append([r.row, result.label(w.field, lang), value, text])
+            ws.append(([sheet.sheet] if several else [])
+                      + [r.row, sheet.label(w.field, lang), value, text])

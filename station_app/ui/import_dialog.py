@@ -24,7 +24,11 @@ from station_app.ui.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
+    QSpinBox,
+    Qt,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -44,6 +48,7 @@ class ImportDialog(QDialog):
         self.result = None  # the last preview (or the import's result)
         self.imported = None
         self.saved: Any = None  # the error workbook written (or why not)
+        self._by_hand = False  # the last preview offered the columns to set by hand
         self.kinds = KINDS
         self.setWindowTitle(self.tr("Import from Excel"))
         self.resize(900, 640)
@@ -67,11 +72,31 @@ class ImportDialog(QDialog):
                 continue  # the district's own sheets (district-server import)
             self.kind.addItem(spec.label[0] if ctx.zh else spec.label[1], code)
         row.addWidget(self.kind)
+        row.addWidget(QLabel(self.tr("Headers on row"), self))
+        self.header_row = QSpinBox(self)
+        self.header_row.setObjectName("import-header-row")
+        self.header_row.setRange(0, 1000)
+        self.header_row.setSpecialValueText(self.tr("find them"))
+        row.addWidget(self.header_row)
         self.preview_button = QPushButton(self.tr("Preview"), self)
         self.preview_button.clicked.connect(lambda: self.preview())
         row.addWidget(self.preview_button)
         row.addStretch(1)
         layout.addLayout(row)
+
+        self.sheets_label = QLabel(self.tr("Sheets holding this data (tick the ones to "
+                                           "import):"), self)
+        self.sheets = QListWidget(self)
+        self.sheets.setObjectName("import-sheets")
+        self.sheets.setMaximumHeight(90)
+        self.sheets.itemChanged.connect(lambda _item: self.preview())
+        self.sheets_label.hide()
+        self.sheets.hide()
+        layout.addWidget(self.sheets_label)
+        layout.addWidget(self.sheets)
+        # another file, or another kind of data: its own sheets
+        self.path.textChanged.connect(lambda _t: self._clear_sheets())
+        self.kind.currentIndexChanged.connect(lambda _i: self._clear_sheets())
 
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
@@ -124,6 +149,40 @@ class ImportDialog(QDialog):
             self.path.setText(path)
             self.preview()
 
+    def _clear_sheets(self) -> None:
+        self.sheets.blockSignals(True)
+        self.sheets.clear()
+        self.sheets.blockSignals(False)
+        self.sheets_label.hide()
+        self.sheets.hide()
+
+    def chosen_sheets(self) -> list[str] | None:
+        """The sheets ticked in the chooser (None before it is shown: the first that holds
+        data)."""
+        if self.sheets.count() == 0:
+            return None
+        return [self.sheets.item(i).text() for i in range(self.sheets.count())
+                if self.sheets.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _fill_sheets(self, result) -> None:
+        """The chooser: every sheet that looks like the same data, those read ticked;
+        shown when there are several."""
+        read = [sh.sheet for sh in result.sheets]
+        if self.sheets.count():  # chosen from the list already shown: it stays
+            return
+        names = [n for n in result.sheet_names if n in read or n in result.others]
+        self.sheets.blockSignals(True)
+        self.sheets.clear()
+        for name in names:
+            item = QListWidgetItem(name, self.sheets)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in read
+                               else Qt.CheckState.Unchecked)
+        self.sheets.blockSignals(False)
+        several = len(names) > 1
+        self.sheets_label.setVisible(several)
+        self.sheets.setVisible(several)
+
     def _mapping(self) -> dict[int, str] | None:
         """The mapping as the table shows it (None before a first preview)."""
         if self.result is None or self.mapping.rowCount() == 0:
@@ -136,40 +195,75 @@ class ImportDialog(QDialog):
                 out[column] = box.currentData()
         return out
 
-    def preview(self, *, keep_mapping: bool = False) -> None:
-        from station_app.exchange.xlsx_import import preview_file
+    def preview(self, *, keep_mapping: bool = False, by_hand: bool = False) -> None:
+        """Read and check the workbook off the GUI thread. ``keep_mapping``: with the
+        columns as the table now reads them; ``by_hand``: no header was found, so the
+        chosen row's cells are offered as the columns, to be set by hand."""
+        from station_app.exchange.xlsx_import import preview_sheets
 
         path = self.path.text().strip()
         if not path:
             self.summary.setText(self.tr("Choose a workbook first."))
             return
+        sheets = self.chosen_sheets()
+        if sheets == []:
+            self.summary.setText(self.tr("Tick at least one sheet to import."))
+            self.import_button.setEnabled(False)
+            return
         kind = self.kind.currentData() or None
-        mapping = self._mapping() if keep_mapping else None
+        mapping = {} if by_hand else (self._mapping() if keep_mapping else None)
+        if mapping is not None and sheets is not None and len(sheets) > 1:
+            mapping = None  # several sheets: each is read by its own headers
+        header_row = self.header_row.value() or None
         actor = self.ctx.actor
         self.import_button.setEnabled(False)
         self.summary.setText(self.tr("Reading and checking…"))
+        self._by_hand = by_hand
 
         def work(task):
-            return preview_file(path, kind=kind, mapping=mapping, db=task.db, actor=actor)
+            return preview_sheets(path, kind=kind, sheets=sheets, mapping=mapping,
+                                  header_row=header_row, db=task.db, actor=actor)
 
         self.ctx.tasks.run(work, on_done=self._show_preview, on_error=self._failed,
                            label=self.tr("Checking the workbook…"), parent=self, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
-        self.summary.setText(self.ctx.explain(exc))
+        from station_app.domain.validation import ValidationError
+
+        no_header = isinstance(exc, ValidationError) and exc.codes == ["import.no_header"]
+        if no_header and self.kind.currentData() and not self._by_hand \
+                and self.imported is None:
+            self.preview(by_hand=True)  # the columns, to be set by hand
+            return
+        text = self.ctx.explain(exc)
+        if no_header and not self.kind.currentData():
+            text += " " + self.tr("To set the columns by hand, choose what the sheet holds "
+                                  "above (and the row of its headers), then Preview.")
+        self.summary.setText(text)
         self.import_button.setEnabled(self.result is not None and self.imported is None
                                       and bool(self.result.valid))
 
     def _show_preview(self, result) -> None:
         self.result = result
+        self._fill_sheets(result)
         self._fill_mapping(result)
         self._fill_rows(result)
         kind = result.kind.label[0] if self.ctx.zh else result.kind.label[1]
-        text = self.tr(
-            "%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 already "
-            "there.").replace("%1", kind).replace("%2", result.sheet)\
-            .replace("%3", str(result.header_row)).replace("%4", str(len(result.valid)))\
+        if len(result.sheets) > 1:
+            text = self.tr("%1 — %2 sheets (%3): %4 rows ready, %5 with errors, %6 already "
+                           "there.").replace("%1", kind).replace("%2", str(len(result.sheets)))\
+                .replace("%3", result.sheet)
+        else:
+            text = self.tr(
+                "%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 "
+                "already there.").replace("%1", kind).replace("%2", result.sheet)\
+                .replace("%3", str(result.sheets[0].header_row))
+        text = text.replace("%4", str(len(result.valid)))\
             .replace("%5", str(len(result.rejected))).replace("%6", str(len(result.skipped)))
+        if self._by_hand and not result.sheets[0].mapping:
+            text = self.tr("No headers were found: set what each column holds below (each "
+                           "column is shown with its first value). If the sheet has a header "
+                           "row after all, give its number above.")
         self.summary.setText(text + self._notes(result))
         self.import_button.setEnabled(bool(result.valid))
         index = self.kind.findData(result.kind.code)
@@ -183,10 +277,12 @@ class ImportDialog(QDialog):
             notes.append(self.tr("%1 of the ready rows have a warning: check them below "
                                  "(they are imported as they are).")
                          .replace("%1", str(len(result.warned))))
-        if result.far is not None:
-            notes.append(self.tr("%1 cells far to the right of the data (the farthest at "
-                                 "%2) were not read.").replace("%1", str(result.far.count))
-                         .replace("%2", result.far.farthest))
+        for sheet in result.sheets:
+            if sheet.far is not None:
+                notes.append(self.tr("%1 cells far to the right of the data (the farthest "
+                                     "at %2) were not read.")
+                             .replace("%1", str(sheet.far.count))
+                             .replace("%2", sheet.far.farthest))
         return "".join(" " + n for n in notes)
 
     def _fill_mapping(self, result) -> None:
@@ -194,7 +290,19 @@ class ImportDialog(QDialog):
 
         self.mapping.setRowCount(0)
         names = [f.name for f in result.kind.fields if not f.name.startswith("_")]
-        for column, header in enumerate(result.headers):
+        from station_app.exchange.sheet_scan import column_name
+        from station_app.exchange.xlsx_import import cells
+
+        several = len(result.sheets) > 1  # each sheet read by its own headers
+        result = result.sheets[0]
+        headers = list(result.headers)
+        if self._by_hand or not any(headers):  # no header row: columns by their first value
+            sample = result.sample
+            headers += [""] * (len(sample) - len(headers))
+            headers = [h or (f"{column_name(c)}: {cells.as_text(sample[c])}"
+                             if c < len(sample) and not cells.is_blank(sample[c]) else "")
+                       for c, h in enumerate(headers)]
+        for column, header in enumerate(headers):
             if not header:
                 continue
             r = self.mapping.rowCount()
@@ -209,6 +317,7 @@ class ImportDialog(QDialog):
             current = result.mapping.get(column)
             box.setCurrentIndex(max(box.findData(current), 0) if current else 0)
             box.currentIndexChanged.connect(lambda _i: self.preview(keep_mapping=True))
+            box.setEnabled(not several)
             self.mapping.setCellWidget(r, 1, box)
 
     def _fill_rows(self, result) -> None:
@@ -218,7 +327,7 @@ class ImportDialog(QDialog):
         shown = [r for r in result.rows if r.status != "ok" or r.warnings][:PREVIEW_ROWS]
         self.rows.setRowCount(len(shown))
         for i, r in enumerate(shown):
-            self.rows.setItem(i, 0, QTableWidgetItem(str(r.row)))
+            self.rows.setItem(i, 0, QTableWidgetItem(result.where(r)))
             self.rows.setItem(i, 1, QTableWidgetItem(texts.get(r.status, r.status)))
             self.rows.setItem(i, 2, QTableWidgetItem(sep.join(
                 result.messages(r, self.ctx.lang))))
@@ -226,16 +335,20 @@ class ImportDialog(QDialog):
                 result.warning_messages(r, self.ctx.lang))))
 
     def run_import(self) -> None:
-        from station_app.exchange.xlsx_import import import_file
+        from station_app.exchange.xlsx_import import import_sheets
 
         if self.result is None:
             return
-        path, kind, mapping = self.result.path, self.result.kind.code, self._mapping()
+        path, kind = self.result.path, self.result.kind.code
+        sheets = [sh.sheet for sh in self.result.sheets]
+        mapping = self._mapping() if len(sheets) == 1 else None
+        header_row = self.result.sheets[0].header_row if len(sheets) == 1 else None
         actor, lang = self.ctx.actor, self.ctx.lang
         self.import_button.setEnabled(False)
 
         def work(task):
-            return import_file(task.db, actor, path, kind=kind, mapping=mapping, lang=lang)
+            return import_sheets(task.db, actor, path, kind=kind, sheets=sheets,
+                                 mapping=mapping, header_row=header_row, lang=lang)
 
         def done(result) -> None:
             self.result = self.imported = result

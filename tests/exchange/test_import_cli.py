@@ -59,13 +59,14 @@ def test_import_members_twice_with_an_error_workbook(db_path, tmp_path, capsys, 
 def test_import_in_chinese_as_a_clerk(db_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     code_a = make_credit("91440300MA5F00001")
+    typo = code_a[:-1] + ("0" if code_a[-1] != "0" else "1")
     sheet = write_xlsx(tmp_path / "企业.xlsx", [["企业名称", "统一社会信用代码", "职工人数"],
-                                                ["葵涌制衣厂", code_a, "abc"],
+                                                ["葵涌制衣厂", typo, 30],
                                                 ["大鹏酒楼", None, 12]])
     code, out, err = run(capsys, "import", "--db", str(db_path), str(sheet), "--as", "clerk")
     assert code == 2, err
     assert "企业名单 (enterprises)" in out
-    assert "row 2: 职工人数：“abc”不是整数" in out
+    assert "row 2: 统一社会信用代码：校验码" in out
     con = sqlite3.connect(db_path)
     actors = {a for (a,) in con.execute(
         "SELECT actor FROM audit_log WHERE table_name = 'enterprises'")}

@@ -162,3 +162,71 @@ def test_warnings_are_shown_before_importing(qtbot, window, tmp_path):
     assert dialog.rows.item(0, 0).text() == "2" and dialog.rows.item(0, 1).text() == "ready"
     assert "性别" in dialog.rows.item(0, 3).text() and "男" in dialog.rows.item(0, 3).text()
     assert dialog.rows.horizontalHeaderItem(3).text().startswith("Warnings")
+
+
+def test_a_workbook_with_two_rosters_offers_its_sheets(qtbot, window, db, tmp_path):
+    from station_app.ui.qt import Qt
+
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["填表说明"])
+    for title, rows in (("一月", [("张三", idn(1))]), ("二月", [("李四", idn(2)),
+                                                               ("王五", idn(3))])):
+        ws = wb.create_sheet(title)
+        ws.append(["姓名", "公民身份号码"])
+        for row in rows:
+            ws.append(list(row))
+    wb.save(tmp_path / "两月.xlsx")
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "两月.xlsx"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    assert dialog.sheets.isVisible() and dialog.sheets.count() == 2
+    assert [dialog.sheets.item(i).text() for i in range(2)] == ["一月", "二月"]
+    assert dialog.chosen_sheets() == ["一月"] and len(dialog.result.valid) == 1
+    first = dialog.result
+    dialog.sheets.item(1).setCheckState(Qt.CheckState.Checked)  # both
+    qtbot.waitUntil(lambda: dialog.result is not first, timeout=10_000)
+    assert len(dialog.result.valid) == 3 and "2 sheets (一月、二月)" in dialog.summary.text()
+    second = dialog.result
+    dialog.sheets.item(0).setCheckState(Qt.CheckState.Unchecked)  # only the second
+    qtbot.waitUntil(lambda: dialog.result is not second, timeout=10_000)
+    assert [sh.sheet for sh in dialog.result.sheets] == ["二月"]
+    dialog.sheets.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: len(dialog.result.sheets) == 2, timeout=10_000)
+    before = members_count(db)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    assert members_count(db) == before + 3
+
+
+def test_a_sheet_without_headers_gets_its_columns_set_by_hand(qtbot, window, db, tmp_path):
+    wb = Workbook()
+    wb.active.append(["张三", idn(1), "13800138000"])  # no header row at all
+    wb.active.append(["李四", idn(2), "13800138001"])
+    wb.save(tmp_path / "无表头.xlsx")
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "无表头.xlsx"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: "choose what the sheet holds" in dialog.summary.text(),
+                    timeout=10_000)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("members"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.mapping.rowCount() == 3, timeout=10_000)
+    assert "No headers were found" in dialog.summary.text()
+    assert [dialog.mapping.item(r, 0).text() for r in range(3)] == [
+        "A: 张三", f"B: {idn(1)}", "C: 13800138000"]
+    for r, field in enumerate(("name", "id_number", "phone")):
+        box = dialog.mapping.cellWidget(r, 1)
+        previous = dialog.result
+        box.setCurrentIndex(box.findData(field))
+        qtbot.waitUntil(lambda previous=previous: dialog.result is not previous,
+                        timeout=10_000)
+    assert dialog.result.mapping == {0: "name", 1: "id_number", 2: "phone"}
+    assert [(r.row, r.status) for r in dialog.result.rows] == [(1, "ok"), (2, "ok")]
+    before = members_count(db)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    assert members_count(db) == before + 2
