@@ -121,6 +121,17 @@ PLAN: dict[str, dict] = {
 }
 RECORD_STATIONS = list(PLAN)
 
+# Rows of a kind the end-to-end test names (expected.json: each file's "tagged" rows and,
+# for entries, the figures that depend on them: "depends")
+TAGS = {
+    "sign_off_row": "the sign-off block at the foot of a hardship sheet (基层工会意见 … 盖章 …)",
+    "entry_of_file_closed_by_sheet": "a ledger entry of a household whose file the hardship "
+                                     "sheet closes (脱困日期/注销日期), dated while it was open",
+    "warned_abnormal_without_flags": "an abnormal 经营状况 in a diary without 异常情况: "
+                                     "imported (as 其他) with a warning on the row",
+}
+ENTRY_TAGS = ("entry_of_file_closed_by_sheet",)
+
 SEED_FIGURES = {  # the seed report's figures as of D1 (district)
     "key_stations_visited": 7, "key_stations_total": 17, "enterprise_visits": 240,
     "dispute_workers_served": 270, "legal_events": 4, "legal_migrant_person_times": 420,
@@ -270,6 +281,7 @@ class Entry:
     cover_year: int | None = None  # written in 保障年度
     outcome: tuple = ("ok",)
     person: Person | None = None  # rows for someone without a file here
+    tag: str | None = None  # see TAGS
 
 
 @dataclass
@@ -287,6 +299,7 @@ class Visit:
     follow_up: date | None = None
     outcome: tuple = ("ok",)
     ent_name: str | None = None  # for an enterprise the station never registered
+    tag: str | None = None  # see TAGS
 
 
 @dataclass
@@ -675,6 +688,9 @@ def _hardship(w: World, code: str) -> None:
     for c in st.cases:
         if not c.person.in_roster and c.person not in st.members:
             st.members.append(c.person)
+    for e in st.entries:
+        if e.case.closed_by == "sheet" and e.person is None:
+            e.tag = "entry_of_file_closed_by_sheet"
     st.entries.sort(key=lambda e: (e.day, e.case.person.name))
 
 
@@ -707,7 +723,7 @@ def _visits(w: World, code: str) -> None:
                              findings="新招职工30人，宣传入会"))
     if code == "NA05":  # no 异常情况 column in this diary
         special.append(Visit(date(2023, 4, 13), ents[0], "日常走访", "刘洋", "异常", None, 12,
-                             findings="订单减少，部分停工"))
+                             findings="订单减少，部分停工", tag="warned_abnormal_without_flags"))
     if code == "KY01":  # the same visit twice in the diary
         dup = Visit(date(2023, 2, 9), ents[4], "日常走访", "张丽、王强", findings="走访车间")
         special += [dup, Visit(dup.day, dup.ent, dup.kind, dup.visitors, findings=dup.findings,
@@ -827,17 +843,18 @@ def on_record(c: Case, d: date) -> bool:
     return c.registered <= d and not (c.closed is not None and c.closed[1] <= d)
 
 
-def counts(e: Entry) -> bool:
-    return e.outcome == ("ok",) and e.person is None
+def counts(e: Entry, without: frozenset = frozenset()) -> bool:
+    """An entry of the ledger (not a rejected row; ``without``: leave out these tags)."""
+    return e.outcome == ("ok",) and e.person is None and e.tag not in without
 
 
-def visited(c: Case, entries: list[Entry], d: date) -> bool:
-    return any(counts(e) and e.case is c and e.kind == "入户走访"
+def visited(c: Case, entries: list[Entry], d: date, without: frozenset = frozenset()) -> bool:
+    return any(counts(e, without) and e.case is c and e.kind == "入户走访"
                and date(d.year, 1, 1) <= e.day <= d for e in entries)
 
 
-def insured(c: Case, entries: list[Entry], d: date) -> bool:
-    return any(counts(e) and e.case is c and e.kind == "医疗互助保障" and e.day <= d
+def insured(c: Case, entries: list[Entry], d: date, without: frozenset = frozenset()) -> bool:
+    return any(counts(e, without) and e.case is c and e.kind == "医疗互助保障" and e.day <= d
                and cover_year(e.day, e.cover_year) == d.year for e in entries)
 
 
@@ -871,8 +888,10 @@ def _on_roll(r: MemberRow, d: date) -> bool:
         r.status != "active" and r.status_date is not None and r.status_date <= d)
 
 
-def figures(w: World, d: date, scope: str | None) -> dict[str, int]:
-    """Every figure for a station (code) or the district (None) as of D, by SPEC."""
+def figures(w: World, d: date, scope: str | None,
+            without: frozenset = frozenset()) -> dict[str, int]:
+    """Every figure for a station (code) or the district (None) as of D, by SPEC
+    (``without``: as if the ledger entries of these tags were not there)."""
     y1 = date(d.year, 1, 1)
 
     def mine(code: str) -> bool:
@@ -909,8 +928,8 @@ def figures(w: World, d: date, scope: str | None) -> dict[str, int]:
     cases = [(c, st.entries) for code, st in w.stations.items() if mine(code)
              for c in st.cases if on_record(c, d)]
     out["hardship_cases_open"] = len(cases)
-    out["hardship_cases_visited"] = sum(1 for c, es in cases if visited(c, es, d))
-    out["hardship_cases_insured"] = sum(1 for c, es in cases if insured(c, es, d))
+    out["hardship_cases_visited"] = sum(1 for c, es in cases if visited(c, es, d, without))
+    out["hardship_cases_insured"] = sum(1 for c, es in cases if insured(c, es, d, without))
     # membership: persons (distinct ID numbers; across stations once at the district)
     rows = [r for r in member_rows(w) if mine(r.station)]
     all_rows = member_rows(w)
@@ -969,6 +988,7 @@ class Sheet:
         self.headers = headers
         self.rows: list[list] = []
         self.outcomes: dict[int, tuple] = {}
+        self.tags: dict[int, str] = {}
 
     def title(self, text: str) -> None:
         self.rows.append([Title(text, self.width)])
@@ -982,13 +1002,14 @@ class Sheet:
     def header(self) -> None:
         self.rows.append(list(self.headers))
 
-    def data(self, cells: list, outcome: tuple = ("ok",)) -> None:
+    def data(self, cells: list, outcome: tuple = ("ok",), tag: str | None = None) -> None:
         self.rows.append(cells)
         self.outcomes[len(self.rows)] = outcome
+        if tag:
+            self.tags[len(self.rows)] = tag
 
-    def ignored(self, cells: list) -> None:
-        self.rows.append(cells)
-        self.outcomes[len(self.rows)] = ("ignored",)
+    def ignored(self, cells: list, tag: str | None = None) -> None:
+        self.data(cells, ("ignored",), tag)
 
     def summary(self) -> dict:
         o = list(self.outcomes.values())
@@ -997,7 +1018,9 @@ class Sheet:
                 "skipped": sum(1 for x in o if x == ("skipped",)),
                 "ignored": sum(1 for x in o if x == ("ignored",)),
                 "rejected": [{"row": r, "reason": x[1]} for r, x in sorted(self.outcomes.items())
-                             if x[0] == "rejected"]}
+                             if x[0] == "rejected"],
+                "tagged": [{"row": r, "tag": t, "outcome": self.outcomes[r][0]}
+                           for r, t in sorted(self.tags.items())]}
 
 
 def _head(sheet: Sheet, code: str, what: str, *, second: bool, blank: bool) -> None:
@@ -1144,7 +1167,8 @@ def hardship_sheet(w: World, code: str, *, closings: bool) -> Sheet:
         elif closings and code == "KY05":
             outcome = ("skipped",)  # the second import: the file is there already
         s.data(row, outcome)
-    s.ignored(["基层工会意见：同意建档", None, None, None, "（盖章）", None, None, "2023年6月5日"])
+    s.ignored(["基层工会意见：同意建档", None, None, None, "（盖章）", None, None, "2023年6月5日"],
+              tag="sign_off_row")
     return s
 
 
@@ -1187,7 +1211,7 @@ def ledger_sheet(w: World, code: str, entries: list[Entry], year_title: str) -> 
                amount, e.funding, "王芳", e.note]
         if explicit:
             row = row[:7] + [e.cover_year] + row[7:]
-        s.data(row, e.outcome)
+        s.data(row, e.outcome, e.tag)
         if e.outcome == ("ok",):
             total += e.amount
     tail = ["合计", None, None, None, None, None, Money(total)]
@@ -1231,7 +1255,7 @@ def visit_sheet(w: World, code: str) -> Sheet:
         row[col["走访情况"]] = v.findings
         row[col["处理措施"]] = v.actions
         row[col["跟进期限"]] = _date(v.follow_up, style, i + 2)
-        s.data(row, v.outcome)
+        s.data(row, v.outcome, v.tag)
     s.ignored(["填表人：张丽", None, None, None, "审核人：王强"])
     return s
 
@@ -1359,6 +1383,12 @@ def expected(w: World) -> dict:
     for code in RECORD_STATIONS:
         files += [{"path": path, "kind": kind, "station": code, **summary}
                   for path, kind, _, summary in station_files(w, code)]
+    depends = {}
+    for tag in ENTRY_TAGS:
+        depends[tag] = [[d.isoformat(), s or "district", name]
+                        for d in AS_OF for s in scopes
+                        for name, value in figures(w, d, s, frozenset({tag})).items()
+                        if value != figs[d.isoformat()][s or "district"][name]]
     d1 = figs[D1.isoformat()]["district"]
     for k, v in SEED_FIGURES.items():
         assert d1[k] == v, (k, d1[k], v)
@@ -1384,7 +1414,10 @@ def expected(w: World) -> dict:
             "KY02's ledger (a negative amount)",
             "a member leaving (退会) or dying (去世): no command, no roster column",
         ],
+        "tags": TAGS,
         "figures": figs,
+        # the figures that count rows of these tags (they differ without those rows)
+        "depends": depends,
     }
 
 
