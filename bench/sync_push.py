@@ -86,9 +86,11 @@ def prepare_district(target: str, demo: Path, env: dict[str, str]) -> str:
 
 @contextmanager
 def serve(target: str, env: dict[str, str], log: Path, *, workers: int = 1,
-          ready_timeout: float = 60) -> Iterator[str]:
+          ready_timeout: float = 60, checks: bool = True) -> Iterator[str]:
     """``district-server serve`` in a process group of its own; yields its base URL once it
-    answers, and always stops the group (uvicorn's workers too) on the way out."""
+    answers, and always stops the group (uvicorn's workers too) on the way out.
+    ``checks=False``: the bench's own server without the district's checks of pushed rows
+    (``bench.unchecked_server``), to measure what they cost."""
     import httpx
 
     port = free_port()
@@ -97,6 +99,8 @@ def serve(target: str, env: dict[str, str], log: Path, *, workers: int = 1,
             "--no-daily-backup"]  # (a backup running beside the push would be timed too)
     if workers > 1:
         args += ["--workers", str(workers)]
+    if not checks:
+        args = [sys.executable, "-m", "bench.unchecked_server", target, str(port)]
     with open(log, "w") as log_file:
         server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
                                   start_new_session=True)
@@ -270,17 +274,18 @@ def sqlite_upsert_floor(floor_path: Path, data: dict[str, tuple[list[str], list[
     return elapsed
 
 
-def _push_and_rounds(demo: Path, tmp: Path, name: str, rounds: int
+def _push_and_rounds(demo: Path, tmp: Path, name: str, rounds: int, *, checks: bool = True
                      ) -> tuple[Path, int, float, dict[str, float],
                                 list[tuple[float, dict[str, float]]]]:
     """A copy of ``demo`` pushed whole into a fresh SQLite district, then ``rounds``
-    incremental rounds against it."""
+    incremental rounds against it (``checks=False``: by the bench's server without the
+    district's checks)."""
     env = bench_env(tmp)
     station_path = tmp / f"{name}-station.sqlite3"
     shutil.copy(demo, station_path)
     district_path = tmp / f"{name}-district.sqlite3"
     code = prepare_district(str(district_path), demo, env)
-    with serve(str(district_path), env, tmp / f"{name}-server.log") as url:
+    with serve(str(district_path), env, tmp / f"{name}-server.log", checks=checks) as url:
         rows, elapsed, spent = initial_push(station_path, url, code)
         times = incremental_rounds(station_path, rounds)
     return station_path, rows, elapsed, spent, times
@@ -289,7 +294,16 @@ def _push_and_rounds(demo: Path, tmp: Path, name: str, rounds: int
 def run(table, demo: Path, small_demo: Path | None = None, *, rounds: int = 5) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     try:
+        # the same push without the district's checks of the rows (sync.validate), first:
+        # what the checks cost the push, in the same run
+        _path, plain_rows, plain, _spent, _rounds = _push_and_rounds(
+            demo, tmp, "unchecked", 0, checks=False)
         station_path, rows, elapsed, spent, big = _push_and_rounds(demo, tmp, "big", rounds)
+        table.add(f"initial push, with the district's checks of every row vs without "
+                  f"({rows:,} rows)", f"{elapsed:.2f} s", f"{plain:.2f} s",
+                  elapsed / plain, "≤ 1.2×")
+        if plain_rows != rows:
+            raise RuntimeError(f"the pushes differ: {plain_rows} vs {rows} rows")
         # floor: the same rows, one executemany upsert per table into a fresh district
         floor_path = tmp / "floor.sqlite3"
         init_district(str(floor_path), bench_env(tmp))

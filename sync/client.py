@@ -156,13 +156,12 @@ class SyncClient:
                  cancelled: Callable[[], bool] | None = None):
         self.db = db
         state = db.state()
-        if server and server.strip():
-            # checked before it replaces the address kept (a typo must not lose it); kept
-            # even when the district does not answer now — it may just be down
-            self.server = clean_server_url(server)
-            db.set_state("district_server", self.server)
-        else:
-            self.server = (state.get("district_server") or "").rstrip("/")
+        given = bool(server and server.strip())
+        # checked before it replaces the address kept (a typo, an address the token must
+        # not go to, must not lose it); kept even when the district does not answer now —
+        # it may just be down
+        self.server = clean_server_url(server) if given else \
+            (state.get("district_server") or "").rstrip("/")
         if not self.server:
             raise SyncError("No district address yet: give --server URL once.",
                             "尚未设置区总工会服务器地址：请先用 --server 指定一次。")
@@ -170,6 +169,8 @@ class SyncClient:
             tls.check_address(self.server, bool(state.get("sync_plain_http")))
         except tls.TransportRefused as exc:
             raise SyncError(exc.en, exc.zh) from None
+        if given:
+            db.set_state("district_server", self.server)
         self.token = state.get("sync_token")
         self.batch_rows = batch_rows  # the first batch of a push
         self.max_batch_rows = max_batch_rows  # None: grow up to what the district accepts

@@ -122,13 +122,17 @@ def _bases(raw, table: str, ids: list[str]) -> dict[str, str | None]:
 
 def prune(db: Database) -> int:
     """Drop outbox entries this station must never send: local copies of rows another
-    owner decides (its own station row, targets …), queued by an older app version."""
+    owner decides (its own station row, targets, the district's removals from the watch
+    list …), queued by an older app version or made by the demo. Only a change to an
+    enterprise of another owner goes (a proposal, see ``sync.rules``)."""
     from sqlalchemy import delete, exists
+
+    from sync.rules import PROPOSAL_TABLES
 
     removed = 0
     with db.session() as s:
         for table, model in MODEL_BY_TABLE.items():
-            if model.__shared__:
+            if table in PROPOSAL_TABLES:
                 continue
             result = s.execute(delete(OutboxEntry).where(
                 OutboxEntry.table_name == table,

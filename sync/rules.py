@@ -39,6 +39,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 DISTRICT_TABLES = frozenset({"stations", "targets"})
+# the tables where a station's change to another owner's row is a proposal (all others:
+# a station sends its own rows only)
+PROPOSAL_TABLES = frozenset({"enterprises"})
 DISTRICT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "members": ("transferred_from_id",),
     "hardship_cases": ("upper_signed_by", "upper_signed_date"),

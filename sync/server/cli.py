@@ -140,6 +140,13 @@ def cmd_serve(args) -> int:
     if "://" not in target:  # the workers may not share this working directory
         target = str(Path(target).expanduser().resolve())
     db = _open(args)  # refuses a missing or wrong database before anything starts
+    tls = {}
+    if args.tls_cert or args.tls_key:  # the service speaks https itself
+        if not (args.tls_cert and args.tls_key):
+            db.close()
+            raise CliError("give both --tls-cert and --tls-key")
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+        _remember_cert(db, args.tls_cert)
     if args.daily_backup:  # in this process only, whatever the number of workers
         upkeep.start(target)
     if args.workers > 1:  # each worker opens the database itself
@@ -149,16 +156,33 @@ def cmd_serve(args) -> int:
         os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
                     port=args.port, workers=args.workers, log_level=args.log_level,
-                    timeout_keep_alive=KEEP_ALIVE_S)
+                    timeout_keep_alive=KEEP_ALIVE_S, **tls)
         return 0
     from sync.server.app import create_app
 
     try:
         uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level,
-                    timeout_keep_alive=KEEP_ALIVE_S)
+                    timeout_keep_alive=KEEP_ALIVE_S, **tls)
     finally:
         db.close()
     return 0
+
+
+CERT_STATE = "tls_cert"  # local_state: the certificate stations see, for ``enroll``
+
+
+def _remember_cert(db, path) -> str:
+    """The fingerprint of the certificate at ``path`` (the one stations see at the
+    district's https address), which ``enroll`` prints from now on."""
+    from sync.tls import fingerprint_of_pem
+
+    path = Path(path).expanduser().resolve()
+    try:
+        fingerprint = fingerprint_of_pem(path.read_text(encoding="ascii", errors="replace"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"{path}: not a certificate file ({exc})") from None
+    db.set_state(CERT_STATE, str(path))
+    return fingerprint
 
 
 def cmd_enroll(args) -> int:
@@ -175,12 +199,17 @@ def cmd_enroll(args) -> int:
                 raise CliError(f"station {code} does not exist yet: give its name with "
                                "--name")
             stations.upsert_station(s, code, args.name)
-        enrollment = district.enroll(db, code)
+        cert = args.cert or db.state().get(CERT_STATE)
+        fingerprint = _remember_cert(db, cert) if cert else None
+        enrollment = district.enroll(db, code, valid_days=args.valid_days)
     finally:
         db.close()
     print(f"station {code}: {enrollment.station_id}")
     print(f"bundle secret: {enrollment.bundle_secret}")
-    print("one-time enrollment code (give it to the station; it replaces earlier codes):")
+    if fingerprint:
+        print(f"district certificate fingerprint (SHA-256): {fingerprint}")
+    print(f"one-time enrollment code (give it to the station; it replaces earlier codes; "
+          f"valid until {enrollment.expires_at[:16].replace('T', ' ')} UTC):")
     print(enrollment.code)
     return 0
 
@@ -642,6 +671,13 @@ def _pad(text: str, width: int) -> str:
 # --------------------------------------------------------------------------- parser
 
 
+def _days(text: str) -> int:
+    days = int(text) if text.strip().isdigit() else 0
+    if not 1 <= days <= 366:
+        raise argparse.ArgumentTypeError("a whole number of days from 1 to 366")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="district-server", description="The district sync service of the Station app.")
@@ -673,10 +709,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-daily-backup", dest="daily_backup", action="store_false",
                    help="leave backups to you (by default the service keeps one a day, the "
                         "last 7: beside a SQLite file, pg_dump for PostgreSQL)")
+    p.add_argument("--tls-cert", type=Path, metavar="PEM",
+                   help="speak https with this certificate (with --tls-key); enroll prints "
+                        "its fingerprint from now on")
+    p.add_argument("--tls-key", type=Path, metavar="PEM", help="the certificate's key")
 
     p = command("enroll", cmd_enroll, "issue a one-time enrollment code for a station")
     p.add_argument("station_code")
     p.add_argument("--name", help="the station's name (required when it is new)")
+    p.add_argument("--valid-days", type=_days, default=7, metavar="DAYS",
+                   help="the code stops working after this many days (default 7)")
+    p.add_argument("--cert", type=Path, metavar="PEM",
+                   help="the certificate stations see at the district's https address (the "
+                        "service's, or its proxy's): its fingerprint is printed for the "
+                        "station to pin, now and at every later enroll")
 
     p = command("revoke", cmd_revoke, "revoke a station's token and enrollment code")
     p.add_argument("station_code")

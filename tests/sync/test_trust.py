@@ -508,3 +508,110 @@ def test_free_text_drops_control_characters_at_the_station(db, admin):
     with pytest.raises(Exception, match="U\\+0000"):
         with db.session(admin) as s:
             members.register_member(s, {"name": "李\u0000四", "id_number": idn(16)})
+
+
+# --------------------------------------------------------------------------- 5. deadlocks
+
+
+def test_admin_writes_and_pushes_take_the_locks_in_one_order(pg_url):
+    """A district administrator's writes (targets, stations) while stations push, on
+    PostgreSQL: each writer takes the change log's lock before the stored clock's row, so
+    none deadlocks (before, most admin writes failed with DeadlockDetected)."""
+    import threading
+
+    from station_app.domain.services import stations
+    from station_app.storage.database import open_database
+    from sync.changeset import from_wire
+    from sync.merge import apply_changeset
+
+    db = open_database(pg_url, create=True)
+    db.set_state("station_id", DISTRICT_OWNER_ID)
+    with db.session(DISTRICT) as s:
+        stations.upsert_station(s, "KY01", "葵涌社区工联会")
+        stations.upsert_station(s, "DP02", "大鹏社区工联会")
+    failures: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def admin() -> None:
+        start.wait()
+        for n in range(40):
+            try:
+                with db.session(DISTRICT) as s:
+                    stations.set_target(s, 2026, "training_events", n)
+                with db.session(DISTRICT) as s:
+                    stations.set_station(s, "DP02", name=f"大鹏{n}")
+            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                failures.append(exc)
+
+    def station(code: str, offset: int) -> None:
+        start.wait()
+        for n in range(40):
+            cs = changeset(KY01 if code == "KY01" else DP02, *[
+                ("members", row("members", KY01 if code == "KY01" else DP02,
+                                id_number=idn(offset + 10 * n + k))) for k in range(10)])
+            try:
+                apply_changeset(db, from_wire(cs), pushing_station=cs["station_id"])
+            except Exception as exc:  # noqa: BLE001
+                failures.append(exc)
+
+    threads = [threading.Thread(target=admin),
+               threading.Thread(target=station, args=("KY01", 0)),
+               threading.Thread(target=station, args=("DP02", 5_000))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    db.close()
+    assert failures == []
+
+
+def test_transient_database_errors_are_told_by_their_codes(pg_url, tmp_path):
+    """A real deadlock on PostgreSQL is recognised by its SQLSTATE (40P01), a locked
+    SQLite file by its result code — never by the words of the message."""
+    import sqlite3
+    import threading
+
+    import psycopg
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from sync.transient import is_busy, is_transient
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id int PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO t VALUES (1), (2)"))
+    caught: list[BaseException] = []
+    both = threading.Barrier(2)
+
+    def take(first: int, second: int) -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET lc_messages TO 'C'"))
+                conn.execute(text(f"UPDATE t SET id = id WHERE id = {first}"))
+                both.wait()
+                conn.execute(text(f"UPDATE t SET id = id WHERE id = {second}"))
+        except DBAPIError as exc:
+            caught.append(exc)
+
+    threads = [threading.Thread(target=take, args=(1, 2)),
+               threading.Thread(target=take, args=(2, 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    engine.dispose()
+    assert len(caught) == 1
+    assert isinstance(caught[0].orig, psycopg.errors.DeadlockDetected)
+    assert is_transient(caught[0]) and not is_busy(caught[0])
+
+    path = tmp_path / "busy.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (id INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        other.execute("BEGIN IMMEDIATE")
+    assert is_busy(locked.value) and not is_transient(locked.value)
+    holder.close()
+    other.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 
 def test_sync_page_says_what_to_do_and_reports_an_unreachable_district(qtbot, ctx, monkeypatch):
@@ -258,3 +259,58 @@ def test_held_rows_are_listed_as_a_person_knows_them_with_the_reason(qtbot, ctx,
     page.activate()
     assert "1 changes the district refused are held" in page.status.text()
     assert "Member 张三: 测试用的拒绝原因" in page.status.text()
+
+
+def test_the_sync_page_warns_of_plain_http(qtbot, ctx):
+    """Plain HTTP beyond this computer (the station allowed it for its local network):
+    the page says in red what that means."""
+    from station_app.ui.pages.sync import SyncPage
+
+    ctx.db.set_state("district_server", "http://192.168.1.20:8765")
+    ctx.db.set_state("sync_plain_http", "1")
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    assert page.plain_warning.isVisibleTo(page)
+    assert page.form.values()["plain_http"] is True
+    ctx.db.set_state("district_server", "https://district:8765")
+    page.reload()
+    assert not page.plain_warning.isVisibleTo(page)
+
+
+def test_the_districts_ca_and_fingerprint_are_kept_with_the_next_round(qtbot, ctx, tmp_path,
+                                                                        monkeypatch):
+    """A CA file chosen and a fingerprint typed on the page are kept (checked first) when
+    the clerk starts a round — whether or not the district answers then."""
+    import certifi
+
+    from station_app.ui.pages.sync import SyncPage
+    from sync import client as client_module
+
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello")
+    page.choose_ca(not_pem)
+    assert "证书" in page.form.error_text("fingerprint") and page._ca_pem is None
+    page.choose_ca(Path(certifi.where()))
+    assert page._ca_pem and "next sync" in page.ca_label.text()
+    page.form.widgets["server"].setText(f"https://127.0.0.1:{_free_port()}")
+    page.form.widgets["fingerprint"].setText("ab" * 32)
+    monkeypatch.setattr(client_module, "RETRIES", (0.01,))
+    page.sync_now(quiet=True)
+    qtbot.waitUntil(lambda: page.running is None, timeout=20_000)
+    state = ctx.db.state()
+    assert state["district_ca"] == Path(certifi.where()).read_text()
+    assert state["district_fingerprint"] == ":".join(["AB"] * 32)
+    assert page._ca_pem is None and "is kept" in page.ca_label.text()
+    assert page.error.isVisibleTo(page)  # (nothing answers there)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -198,6 +198,12 @@ class SyncPage(Page):
         except (ValueError, httpx.InvalidURL):
             return False
 
+    def _ca_kept(self) -> None:
+        """The CA file chosen is no longer pending once the station keeps it (the round
+        keeps it first, whether or not the district then answers)."""
+        if self._ca_pem and self.ctx.db.state().get("district_ca") == self._ca_pem:
+            self._ca_pem = None
+
     def choose_ca(self, path: Path | None = None) -> None:
         """The district's CA file (PEM), kept with the next round."""
         from sync.tls import TransportRefused, clean_ca
@@ -296,8 +302,7 @@ class SyncPage(Page):
             self.running = None
             self._set_busy(False)
             self.last_report, self.last_error = report, None
-            if transport is not None and transport["ca_pem"] == self._ca_pem:
-                self._ca_pem = None  # kept now
+            self._ca_kept()
             if code:  # used: cleared (a code typed meanwhile by hand stays)
                 self.form.set_values({"enrollment_code": ""})
             self.ctx.notify("members", "enterprises", "targets", "stations",
@@ -307,6 +312,7 @@ class SyncPage(Page):
         def failed(exc: BaseException) -> None:
             self.running = None
             self._set_busy(False)
+            self._ca_kept()
             self.last_error = self.ctx.explain(exc)
             self.last_report = None  # (the round before is no news any more)
             self.reload()
