@@ -292,10 +292,19 @@ def cmd_clock(args) -> int:
 
 def cmd_sync(args) -> int:
     """One sync round with the district (push, then pull)."""
-    from sync.client import SyncClient, SyncError
+    from sync.client import SyncClient, SyncError, set_transport
 
     db = _open(args, writes=True)
     try:
+        ca = None
+        if args.ca_file is not None:
+            try:
+                ca = Path(args.ca_file).read_text(encoding="ascii", errors="replace") \
+                    if args.ca_file.strip() else ""
+            except OSError as exc:
+                raise CliError(f"{args.ca_file}: {exc.strerror}") from None
+        set_transport(db, fingerprint=args.fingerprint, ca_pem=ca,
+                      plain_lan=args.plain_http_lan)
         client = SyncClient(db, args.server)
     except SyncError as exc:
         raise CliError(exc.message(_lang())) from exc
@@ -825,6 +834,16 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("--reseed", action="store_true",
                    help="after restoring a backup: a new node id, and this station's rows "
                         "pulled back from the district")
+    y.add_argument("--fingerprint", metavar="SHA256",
+                   help="trust the district's certificate with this fingerprint, as "
+                        "`district-server enroll` prints it (remembered; \"\" forgets it)")
+    y.add_argument("--ca-file", metavar="PEM",
+                   help="trust certificates of the district's own authority (remembered; "
+                        "\"\" forgets it)")
+    y.add_argument("--plain-http-lan", action=argparse.BooleanOptionalAction, default=None,
+                   help="allow plain http:// to an address on the local network, not "
+                        "encrypted (remembered; by default only https://, or http:// to this "
+                        "computer)")
     y.set_defaults(func=cmd_sync)
 
     c = sub.add_parser("conflicts", help="sync conflicts: versions that lost a merge, kept "
