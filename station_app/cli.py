@@ -701,6 +701,16 @@ def cmd_import(args) -> int:
                 print(f"  row {book.where(r)}: {line}")
         if len(warned) > args.show:
             print(f"  … and {len(warned) - args.show} more row(s) with a warning")
+    changed = book.changed
+    if changed:
+        print(_say(f"{len(changed)} 个已登记的行与表中不同（未改动，可在导入向导中应用）：",
+                   f"{len(changed)} row(s) already there differ from the sheet (left as they "
+                   "are; apply them in the import wizard):"))
+        for r in changed[:args.show]:
+            print(f"  row {book.where(r)}: " + ("；" if lang == "zh" else "; ").join(
+                book.change_messages(r, lang)))
+        if len(changed) > args.show:
+            print(f"  … and {len(changed) - args.show} more row(s) that differ")
     if book.errors_path is not None:
         if book.errors_problem is not None:
             print(_say(f"错误工作簿未能改名为 {errors}（{book.errors_problem}），它在 "

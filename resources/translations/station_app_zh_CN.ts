@@ -886,6 +886,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>保存未导入的行和提示…</translation>
     </message>
     <message>
+        <source>Apply the differences…</source>
+        <translation>应用表中的不同之处…</translation>
+    </message>
+    <message>
+        <source>Undo the last import…</source>
+        <translation>撤销最近一次导入…</translation>
+    </message>
+    <message>
         <source>Choose the workbook</source>
         <translation>选择工作簿</translation>
     </message>
@@ -930,6 +938,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>可导入的行中有 %1 行带有提示：请在下方核对（这些行会按原样导入）。</translation>
     </message>
     <message>
+        <source>%1 rows already there differ from the sheet: see below; nothing is changed unless you apply the differences.</source>
+        <translation>%1 个已登记的行与表中不同：见下方；除非应用这些不同之处，否则不会改动。</translation>
+    </message>
+    <message>
         <source>%1 cells far to the right of the data (the farthest at %2) were not read.</source>
         <translation>数据右侧远处的 %1 个单元格（最远在 %2）未读取。</translation>
     </message>
@@ -954,12 +966,48 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已跳过</translation>
     </message>
     <message>
+        <source>differs: %1</source>
+        <translation>表中不同：%1</translation>
+    </message>
+    <message>
         <source>Imported %1 rows; %2 rejected, %3 already there.</source>
         <translation>已导入 %1 行；%2 行未通过检查，%3 行已存在。</translation>
     </message>
     <message>
         <source>Importing…</source>
         <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Apply the differences</source>
+        <translation>应用表中的不同之处</translation>
+    </message>
+    <message>
+        <source>The sheet&apos;s values replace the registered ones for the ticked differences:</source>
+        <translation>对勾选的各项，用表中的值替换已登记的值：</translation>
+    </message>
+    <message>
+        <source>Row %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <source>Updated %1 records with the sheet&apos;s values.</source>
+        <translation>已用表中的值更新 %1 条记录。</translation>
+    </message>
+    <message>
+        <source>Undo the last import</source>
+        <translation>撤销最近一次导入</translation>
+    </message>
+    <message>
+        <source>Remove every row the last import added? This is possible while none of them has been changed or used since.</source>
+        <translation>删除最近一次导入新增的所有行吗？只有这些行之后没有被修改或使用过时才能撤销。</translation>
+    </message>
+    <message>
+        <source>The import of %1 was undone: %2 rows removed.</source>
+        <translation>已撤销 %1 的导入：删除了 %2 行。</translation>
+    </message>
+    <message>
+        <source>Undoing…</source>
+        <translation>正在撤销…</translation>
     </message>
     <message>
         <source>Save the rejected rows</source>

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from station_app.domain.actor import Actor
+from station_app.domain.services import imports
 from station_app.domain.validation import (
     FieldError,
     Localized,
@@ -44,7 +45,8 @@ from station_app.exchange.xlsx_reading import Workbook
 
 __all__ = ["RowResult", "SheetImport", "WorkbookImport", "read_file", "read_sheets",
            "preview_file", "preview_sheets", "import_file", "import_sheets",
-           "check_errors_path", "write_error_workbook", "save_error_workbook", "KINDS"]
+           "check_errors_path", "write_error_workbook", "save_error_workbook", "apply_changes",
+           "KINDS"]
 
 KINDS = fields.KINDS
 
@@ -136,6 +138,10 @@ class RowResult:
     cleaned: dict[str, Any] | None = None
     note: FieldError | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # a row already there: the record it is (its id), and where the sheet says otherwise
+    # (field, the record's value, the sheet's value)
+    record_id: str | None = None
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -231,6 +237,17 @@ class SheetImport:
     def warning_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
         sep = ": " if lang.lower().startswith("en") else "："
         return [f"{self.label(w.field, lang)}{sep}{w.message(lang)}" for w in row.warnings]
+
+    @property
+    def changed(self) -> list[RowResult]:
+        """Rows already there where the sheet says otherwise (a new phone, employer …)."""
+        return [r for r in self.rows if r.changes]
+
+    def change_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        """"联系电话：13800138000 → 13900139000": the record's value, then the sheet's."""
+        sep = ": " if lang.lower().startswith("en") else "："
+        return [f"{self.label(f, lang)}{sep}{shown(old, lang)} → {shown(new, lang)}"
+                for f, old, new in row.changes]
 
     def errors_by_field(self, row: RowResult, lang: str = "zh") -> dict[str, list[str]]:
         """{data field: [messages]} (the field a column maps to)."""
@@ -330,6 +347,30 @@ class WorkbookImport:
 
     def warning_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
         return self.sheet_of(row).warning_messages(row, lang)
+
+    @property
+    def changed(self) -> list[RowResult]:
+        return self._all("changed")
+
+    def change_messages(self, row: RowResult, lang: str = "zh") -> list[str]:
+        return self.sheet_of(row).change_messages(row, lang)
+
+    def label(self, row: RowResult, field_name: str, lang: str = "zh") -> str:
+        return self.sheet_of(row).label(field_name, lang)
+
+
+def shown(value: Any, lang: str = "zh") -> str:
+    """A stored or sheet value as a person reads it."""
+    en = lang.lower().startswith("en")
+    if value is None or value == "":
+        return "(empty)" if en else "（空）"
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if en else ("是" if value else "否")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _book(result: SheetImport | WorkbookImport) -> WorkbookImport:
@@ -770,6 +811,100 @@ def _id_warnings(sheet: SheetImport, rows: list[RowResult] | None = None) -> Non
             _add_warning(r, w)
 
 
+# the fields compared with the record already there (those the sheet fills in)
+_COMPARED = {
+    "members": ("name", "phone", "ethnicity", "employer_name", "card_no", "join_date",
+                "migrant_worker", "notes"),
+    "enterprises": ("name", "address", "industry", "headcount", "union_established",
+                    "union_chair", "contact_phone", "notes"),
+}
+
+
+def _differences(session, sheet: SheetImport, handler: Handler) -> None:
+    """Rows already there (skipped): the record they are, and the fields where the sheet
+    says otherwise — a cell left empty is no change (it never erases)."""
+    from sqlalchemy import false, or_, select
+
+    from station_app.domain.models import Enterprise, Member
+
+    compared = _COMPARED.get(sheet.kind.code)
+    if compared is None:
+        return
+    rows = []
+    for r in sheet.rows:
+        if r.status != "duplicate" or r.note is not None and r.note.code != "member.duplicate":
+            continue
+        if r.cleaned is None:
+            try:
+                r.cleaned = handler.clean(r.values)
+            except ValidationError:
+                continue
+        rows.append(r)
+    if not rows:
+        return
+    kind = sheet.kind.code
+    found: dict[Any, Any] = {}
+    if kind == "members":
+        station = session.info["ctx"].station_id if "ctx" in session.info else None
+        ids = sorted({r.cleaned["id_number"] for r in rows})
+        for i in range(0, len(ids), 900):
+            q = select(Member).where(Member.id_number.in_(ids[i:i + 900]),
+                                     Member.status == "active", Member.deleted == false())
+            if station:
+                q = q.where(Member.station_id == station)
+            found.update((m.id_number, m) for m in session.execute(q).scalars())
+    else:
+        codes = sorted({r.cleaned["credit_code"] for r in rows if r.cleaned["credit_code"]})
+        names = sorted({r.cleaned["name"] for r in rows})
+        for i in range(0, max(len(codes), len(names)), 900):
+            q = select(Enterprise).where(Enterprise.deleted == false(), or_(
+                Enterprise.credit_code.in_(codes[i:i + 900]),
+                Enterprise.name.in_(names[i:i + 900])))
+            for e in session.execute(q).scalars():
+                if e.credit_code:
+                    found.setdefault(("code", e.credit_code), e)
+                found.setdefault(("name", e.name), e)
+    for r in rows:
+        if kind == "members":
+            record = found.get(r.cleaned["id_number"])
+        else:
+            cc = r.cleaned["credit_code"]
+            record = found.get(("code", cc)) if cc else found.get(("name", r.cleaned["name"]))
+        if record is None:
+            continue
+        r.record_id = record.id
+        r.changes = [(f, getattr(record, f), r.cleaned[f]) for f in compared
+                     if f in r.values and r.cleaned.get(f) is not None
+                     and r.cleaned[f] != getattr(record, f)]
+
+
+def apply_changes(db, actor: Actor, result: SheetImport | WorkbookImport,
+                  picked: Sequence[tuple[RowResult, str]] | None = None) -> int:
+    """Write the sheet's values over the records already there (``picked``: (row, field)
+    pairs; None: every difference found), in one transaction through the services
+    (validated, audited, carried by sync). Returns how many records changed."""
+    from station_app.domain.services import enterprises as enterprise_service
+    from station_app.domain.services import members as member_service
+
+    book = _book(result)
+    wanted: dict[int, set[str]] | None = None
+    if picked is not None:
+        wanted = {}
+        for row, f in picked:
+            wanted.setdefault(id(row), set()).add(f)
+    update = (member_service.update_member if book.kind.code == "members"
+              else enterprise_service.update_enterprise)
+    count = 0
+    with db.session(actor) as s:
+        for r in book.changed:
+            data = {f: new for f, _old, new in r.changes
+                    if wanted is None or f in wanted.get(id(r), ())}
+            if data and r.record_id:
+                update(s, r.record_id, data)
+                count += 1
+    return count
+
+
 class _DryRun(Exception):
     pass
 
@@ -815,6 +950,8 @@ def preview_sheets(path: str | Path, *, kind: str | None = None, sheets: Sheets 
         if book.kind.code == "members":
             with db.reader() as s:
                 handler.existing(s, valid, db.station_id)
+                for sheet in book.sheets:
+                    _differences(s, sheet, handler)
         elif valid:
             # the rows are checked again by the services, as the import would
             probes = [(sheet, [(r, RowResult(r.row, r.cells, r.values)) for r in sheet.valid])
@@ -833,6 +970,10 @@ def preview_sheets(path: str | Path, *, kind: str | None = None, sheets: Sheets 
                     for w in p.warnings:
                         _add_warning(r, w)
                 _explain(sheet)
+            if book.kind.code == "enterprises":
+                with db.reader() as s:
+                    for sheet in book.sheets:
+                        _differences(s, sheet, handler)
     for sheet in book.sheets:
         _id_warnings(sheet)
     return book
@@ -924,6 +1065,7 @@ def import_sheets(db, actor: Actor, path: str | Path, *, kind: str | None = None
     temporary: Path | None = None
     try:
         with db.session(actor) as s:
+            since = imports.audit_mark(s)
             for sheet in book.sheets:
                 handler.write(s, sheet.valid)
                 again = [r for r in sheet.rejected if _keep_in_notes(sheet, r, r.errors)]
@@ -935,6 +1077,11 @@ def import_sheets(db, actor: Actor, path: str | Path, *, kind: str | None = None
                 if book.kind.code != "members":  # members: the bulk path gave them
                     _id_warnings(sheet)
             _across_sheets(book, ("duplicate", "ok"))
+            for sheet in book.sheets:
+                _differences(s, sheet, handler)
+            if book.valid:  # what it added, to be undone (services.imports)
+                imports.record_import(s, source=book.path.name, kind=book.kind.code,
+                                      since=since)
             if target is not None and _error_rows(book):
                 temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.xlsx")
                 write_error_workbook(book, temporary, lang=lang)

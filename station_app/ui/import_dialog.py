@@ -49,6 +49,8 @@ class ImportDialog(QDialog):
         self.imported = None
         self.saved: Any = None  # the error workbook written (or why not)
         self._by_hand = False  # the last preview offered the columns to set by hand
+        self.applied: Any = None  # records updated by "apply the differences" (or why not)
+        self.undone: Any = None  # the import undone (or why not)
         self.kinds = KINDS
         self.setWindowTitle(self.tr("Import from Excel"))
         self.resize(900, 640)
@@ -135,6 +137,13 @@ class ImportDialog(QDialog):
             QDialogButtonBox.ButtonRole.ActionRole)
         self.errors_button.setEnabled(False)
         self.errors_button.clicked.connect(self.save_errors_dialog)
+        self.changes_button = self.buttons.addButton(
+            self.tr("Apply the differences…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.changes_button.setEnabled(False)
+        self.changes_button.clicked.connect(self.apply_differences_dialog)
+        self.undo_button = self.buttons.addButton(
+            self.tr("Undo the last import…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.undo_button.clicked.connect(lambda: self.undo_import(confirm=True))
         close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -266,9 +275,13 @@ class ImportDialog(QDialog):
                            "row after all, give its number above.")
         self.summary.setText(text + self._notes(result))
         self.import_button.setEnabled(bool(result.valid))
+        self._show_changes(result)
         index = self.kind.findData(result.kind.code)
         if index >= 0 and self.kind.currentData():
             self.kind.setCurrentIndex(index)
+
+    def _show_changes(self, result) -> None:
+        self.changes_button.setEnabled(bool(getattr(result, "changed", None)))
 
     def _notes(self, result) -> str:
         """What else the clerk should know before importing: warnings, far cells."""
@@ -277,6 +290,10 @@ class ImportDialog(QDialog):
             notes.append(self.tr("%1 of the ready rows have a warning: check them below "
                                  "(they are imported as they are).")
                          .replace("%1", str(len(result.warned))))
+        if result.changed:
+            notes.append(self.tr("%1 rows already there differ from the sheet: see below; "
+                                 "nothing is changed unless you apply the differences.")
+                         .replace("%1", str(len(result.changed))))
         for sheet in result.sheets:
             if sheet.far is not None:
                 notes.append(self.tr("%1 cells far to the right of the data (the farthest "
@@ -329,8 +346,11 @@ class ImportDialog(QDialog):
         for i, r in enumerate(shown):
             self.rows.setItem(i, 0, QTableWidgetItem(result.where(r)))
             self.rows.setItem(i, 1, QTableWidgetItem(texts.get(r.status, r.status)))
-            self.rows.setItem(i, 2, QTableWidgetItem(sep.join(
-                result.messages(r, self.ctx.lang))))
+            fix = result.messages(r, self.ctx.lang)
+            if r.changes:
+                fix.append(self.tr("differs: %1").replace(
+                    "%1", sep.join(result.change_messages(r, self.ctx.lang))))
+            self.rows.setItem(i, 2, QTableWidgetItem(sep.join(fix)))
             self.rows.setItem(i, 3, QTableWidgetItem(sep.join(
                 result.warning_messages(r, self.ctx.lang))))
 
@@ -358,6 +378,7 @@ class ImportDialog(QDialog):
                 .replace("%1", str(result.imported)).replace("%2", str(len(result.rejected)))
                 .replace("%3", str(len(result.skipped))) + self._notes(result))
             self.errors_button.setEnabled(bool(result.rejected or result.warned))
+            self._show_changes(result)
             tables = {"members": "members", "enterprises": "enterprises",
                       "hardship": "hardship_cases", "ledger": "ledger_entries",
                       "visits": "visits", "events": "events"}
@@ -365,6 +386,109 @@ class ImportDialog(QDialog):
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._failed,
                            label=self.tr("Importing…"), parent=self, owner=self)
+
+    # -- rows already there that differ ------------------------------------------------
+
+    def changes_chooser(self) -> tuple[QDialog, QListWidget]:
+        """A list of every difference, each ticked to apply (a different name unticked: the
+        same ID number under another name may be a wrong ID number)."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Apply the differences"))
+        dialog.resize(640, 420)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(self.tr("The sheet's values replace the registered ones for "
+                                        "the ticked differences:"), dialog))
+        choices = QListWidget(dialog)
+        result = self.result
+        for r in result.changed:
+            sheet = result.sheet_of(r)
+            for (f, _old, _new), text in zip(r.changes, sheet.change_messages(
+                    r, self.ctx.lang), strict=True):
+                item = QListWidgetItem(self.tr("Row %1: %2").replace("%1", result.where(r))
+                                       .replace("%2", text), choices)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked if f == "name"
+                                   else Qt.CheckState.Checked)
+                item.setData(Qt.ItemDataRole.UserRole, (r, f))
+        layout.addWidget(choices, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, dialog)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        return dialog, choices
+
+    @staticmethod
+    def picked(choices: QListWidget) -> list[tuple[Any, str]]:
+        return [choices.item(i).data(Qt.ItemDataRole.UserRole) for i in range(choices.count())
+                if choices.item(i).checkState() == Qt.CheckState.Checked]
+
+    def apply_differences_dialog(self) -> None:
+        if self.result is None or not self.result.changed:
+            return
+        dialog, choices = self.changes_chooser()
+        if dialog.exec():
+            self.apply_differences(self.picked(choices))
+
+    def apply_differences(self, picked: list[tuple[Any, str]]) -> None:
+        """Write the sheet's values over the records already there (off the GUI thread,
+        through the services: validated, audited)."""
+        from station_app.exchange.xlsx_import import apply_changes
+
+        result, actor = self.result, self.ctx.actor
+        self.applied = None
+
+        def done(count: int) -> None:
+            self.applied = count
+            self.summary.setText(self.tr("Updated %1 records with the sheet's values.")
+                                 .replace("%1", str(count)))
+            self.ctx.notify("members" if result.kind.code == "members" else "enterprises")
+            if self.imported is None:
+                self.preview(keep_mapping=True)
+            else:
+                self.changes_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.applied = exc
+            self.summary.setText(self.ctx.explain(exc))
+
+        self.ctx.tasks.run(lambda task: apply_changes(task.db, actor, result, picked),
+                           on_done=done, on_error=failed, label=self.tr("Saving…"),
+                           parent=self, owner=self)
+
+    # -- undo -------------------------------------------------------------------------------
+
+    def undo_import(self, *, confirm: bool = False) -> None:
+        """Undo the last import (its rows removed, audited, carried by sync) while nothing
+        has been done with them since."""
+        from station_app.domain.services import imports
+        from station_app.ui.qt import QMessageBox
+
+        if confirm and QMessageBox.question(
+                self, self.tr("Undo the last import"),
+                self.tr("Remove every row the last import added? This is possible while "
+                        "none of them has been changed or used since.")) \
+                != QMessageBox.StandardButton.Yes:
+            return
+        actor = self.ctx.actor
+        self.undone = None
+
+        def work(task):
+            with task.db.session(actor) as s:
+                return imports.undo_last_import(s)
+
+        def done(last) -> None:
+            self.undone = last
+            self.summary.setText(self.tr("The import of %1 was undone: %2 rows removed.")
+                                 .replace("%1", last.source).replace("%2", str(last.rows)))
+            self.ctx.notify("members", "enterprises", "hardship_cases", "visits", "events")
+
+        def failed(exc: BaseException) -> None:
+            self.undone = exc
+            self.summary.setText(self.ctx.explain(exc))
+
+        self.ctx.tasks.run(work, on_done=done, on_error=failed, label=self.tr("Undoing…"),
+                           parent=self, owner=self)
 
     def save_errors_dialog(self) -> None:
         if self.imported is None:

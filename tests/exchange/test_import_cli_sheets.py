@@ -146,3 +146,20 @@ def test_far_cells_are_told(db_path, tmp_path, capsys, monkeypatch):
     code, out, err = run(capsys, "import", "--db", str(db_path), str(tmp_path / "m.xlsx"))
     assert code == 0, err
     assert "1 cell(s) far right of the data (the farthest at XFD1048576) were not read" in out
+
+
+def test_rows_already_there_that_differ_are_listed(db_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    wb = Workbook()
+    wb.active.append(["姓名", "身份证号", "联系电话"])
+    wb.active.append(["张一", IDS[0], "13800138000"])
+    wb.save(tmp_path / "a.xlsx")
+    assert run(capsys, "import", "--db", str(db_path), str(tmp_path / "a.xlsx"))[0] == 0
+    wb.active["A2"], wb.active["C2"] = "张壹", "13900139000"
+    wb.save(tmp_path / "b.xlsx")
+    code, out, err = run(capsys, "import", "--db", str(db_path), str(tmp_path / "b.xlsx"))
+    assert code == 0, err
+    assert "imported 0, rejected 0, skipped 1 already there" in out
+    assert "1 row(s) already there differ from the sheet" in out
+    assert "row 2: 姓名: 张一 → 张壹; 联系电话: 13800138000 → 13900139000" in out
+    assert _names(db_path) == ["张一"]  # nothing changed without the clerk

@@ -230,3 +230,70 @@ def test_a_sheet_without_headers_gets_its_columns_set_by_hand(qtbot, window, db,
     dialog.run_import()
     qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
     assert members_count(db) == before + 2
+
+
+def test_differences_are_shown_and_applied_when_the_clerk_says(qtbot, window, db, tmp_path):
+    from station_app.domain.services.members import find_active_by_id_number
+
+    wb = Workbook()
+    wb.active.append(["姓名", "公民身份号码", "手机"])
+    wb.active.append(["张三", idn(1), "13800138000"])
+    wb.save(tmp_path / "a.xlsx")
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "a.xlsx"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    wb.active["A2"], wb.active["C2"] = "张叁", "13900139000"
+    wb.save(tmp_path / "b.xlsx")
+    dialog.imported = dialog.result = None
+    dialog.path.setText(str(tmp_path / "b.xlsx"))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    assert "1 rows already there differ" in dialog.summary.text()
+    assert dialog.changes_button.isEnabled()
+    fix = dialog.rows.item(0, 2).text()
+    assert "differs:" in fix and "13800138000 → 13900139000" in fix and "张三 → 张叁" in fix
+    chooser, choices = dialog.changes_chooser()
+    qtbot.addWidget(chooser)
+    texts = [choices.item(i).text() for i in range(choices.count())]
+    assert texts == ["Row 2: 姓名：张三 → 张叁", "Row 2: 手机：13800138000 → 13900139000"]
+    assert [f for _r, f in dialog.picked(choices)] == ["phone"]  # the name left unticked
+    shown = dialog.result
+    dialog.apply_differences(dialog.picked(choices))
+    qtbot.waitUntil(lambda: dialog.applied is not None, timeout=10_000)
+    assert dialog.applied == 1
+    with db.reader() as s:
+        m = find_active_by_id_number(s, idn(1))
+        assert (m.name, m.phone) == ("张三", "13900139000")
+    # checked again: only the name still differs
+    qtbot.waitUntil(lambda: dialog.result is not shown and dialog.result is not None,
+                    timeout=10_000)
+    assert [r.changes for r in dialog.result.changed] == [[("name", "张三", "张叁")]]
+
+
+def test_the_last_import_undone_from_the_wizard(qtbot, window, db, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    roster(path)
+    before = members_count(db)
+    dialog = window.import_excel()
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    dialog.preview()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.imported is not None, timeout=10_000)
+    dialog.undo_import()
+    qtbot.waitUntil(lambda: dialog.undone is not None, timeout=10_000)
+    assert "was undone: 2 rows removed" in dialog.summary.text()
+    with db.reader() as s:
+        from station_app.domain.models import Member
+
+        alive = s.execute(select(func.count()).select_from(Member).where(
+            Member.deleted.is_(False))).scalar_one()
+    assert alive == before
+    dialog.undo_import()
+    qtbot.waitUntil(lambda: isinstance(dialog.undone, Exception), timeout=10_000)
+    assert "撤销过了" in dialog.summary.text()  # the app's language: Chinese
