@@ -40,6 +40,9 @@ class KindSpec:
     required: tuple[str, ...]
     # service error field -> the data key (column) it is about, where they differ
     error_fields: Mapping[str, str] = field(default_factory=dict)
+    # when the kind is guessed, one of these must be there too (a member roster with a
+    # 家庭人口 column is not a hardship file)
+    distinctive: tuple[str, ...] = ()
 
     def spec(self, name: str) -> FieldSpec | None:
         for f in self.fields:
@@ -160,6 +163,10 @@ HARDSHIP = KindSpec(
     ),
     required=("name", "id_number", "household_size"),
     error_fields={"entry_date": "registered_date"},
+    distinctive=("category", "level", "monthly_income_per_capita_fen",
+                 "own_monthly_income_fen", "household_annual_income_fen", "registered_date",
+                 "last_review_date", "primary_cause", "secondary_cause", "hukou_area",
+                 "zero_employment", "exit_date", "cancel_date"),
 )
 
 LEDGER = KindSpec(
@@ -412,6 +419,9 @@ def find_header(rows: Sequence[Sequence[Any]], kind: str | None = None,
         for k in kinds:
             mapping = map_headers(row, k)
             if not all(r in mapping.values() for r in k.required):
+                continue
+            if kind is None and k.distinctive and not any(
+                    f in mapping.values() for f in k.distinctive):
                 continue
             score = _score(mapping, k)
             if best is None or score > best.score:

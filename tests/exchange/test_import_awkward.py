@@ -148,3 +148,16 @@ def test_an_enterprise_keeps_what_it_cannot_read_in_its_notes(db, admin, tmp_pat
         (e,) = s.query(Enterprise).all()
     assert (e.headcount, e.union_established, e.contact_phone) == (None, False, None)
     assert e.notes == "职工人数: 约50人; 是否建会: 筹建中; 联系电话: 0755-1234"
+
+
+def test_a_roster_with_household_size_is_a_roster(tmp_path):
+    roster = write_xlsx(tmp_path / "r.xlsx", [
+        ["序号", "姓名", "性别", "公民身份号码", "联系电话", "工作单位", "家庭人口"],
+        [1, "张三", "男", ZHANG, "13800138000", "葵涌制衣厂", 3]])
+    result = preview_file(roster)
+    assert result.kind.code == "members" and result.valid
+    files = write_xlsx(tmp_path / "h.xlsx", [
+        ["困难类别", "姓名", "身份证号", "家庭人口", "人均收入"],
+        ["因病", "张三", ZHANG, 3, 800]])
+    assert preview_file(files).kind.code == "hardship"
+    assert preview_file(roster, kind="hardship").kind.code == "hardship"  # when told
