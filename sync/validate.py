@@ -137,8 +137,7 @@ def _hardship_cases(row: dict[str, Any], c: ErrorCollector) -> None:
     status = c.check("status", parse_choice, row["status"], field="status",
                      choices=CASE_STATUS)
     _stored(c, "status", row["status"], status)
-    if status in ("exited", "cancelled") and row["exit_date"] is not None:
-        # (a closed file without its date or reason: see LEGACY)
+    if status in ("exited", "cancelled"):  # (closed: on a date, for a reason)
         _run(c, check_closing, status, row["exit_date"], row["exit_reason"],
              row["registered_date"])
     if row["grassroots_signed_by"] is not None or row["grassroots_signed_date"] is not None:
@@ -210,13 +209,12 @@ CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
 assert set(CHECKS) == set(APPLY_ORDER)
 
 # What older supported releases stored that the current rules would refuse, accepted here
-# so that no row an older release accepted is stranded (docs/SYNC.md). Each entry says
-# which release's form it accepts; it goes when that release is no longer supported.
-LEGACY = (
-    # 0.1: a hardship file closed (脱困) without its date or reason — the rule that a
-    # closing has both came with cancellations (注销); such files are accepted as they are
-    "hardship_cases: a closed file without a closing date (0.1)",
-)
+# so that no row an older release accepted is stranded (docs/SYNC.md): table -> functions
+# ``(row, errors) -> errors`` that drop the errors of a form such a release stored, each
+# named with that release; an entry goes when its release is no longer supported. None
+# yet: every rule checked here is one every release so far applied when it saved a row.
+LEGACY: dict[str, tuple[Callable[[dict[str, Any], list[FieldError]], list[FieldError]],
+                        ...]] = {}
 
 # A control character in a text (NUL above all: PostgreSQL cannot store it). Tab and line
 # breaks are white space, kept in multi-line notes.
@@ -241,7 +239,10 @@ def row_errors(table: str, row: dict[str, Any], *, controls: bool = True) -> lis
         _controls(table, row, c)
     with any_timezone_today():
         CHECKS[table](row, c)
-    return c.errors
+    errors = c.errors
+    for accept in LEGACY.get(table, ()):
+        errors = accept(row, errors)
+    return errors
 
 
 def reason(table: str, row_id: str, errors: list[FieldError]) -> str:
@@ -285,8 +286,11 @@ def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], s
                             zh_word, en_word = ROW_WORDS[parent]
                             c.add(col, "sync.refers_refused", what=Localized(zh_word, en_word),
                                   row=ref)
-                if c.errors:
-                    refused[(table, row["id"])] = reason(table, row["id"], c.errors)
+                errors = c.errors
+                for accept in LEGACY.get(table, ()):
+                    errors = accept(row, errors)
+                if errors:
+                    refused[(table, row["id"])] = reason(table, row["id"], errors)
     return refused
 
 

@@ -615,3 +615,27 @@ def test_transient_database_errors_are_told_by_their_codes(pg_url, tmp_path):
     assert is_busy(locked.value) and not is_transient(locked.value)
     holder.close()
     other.close()
+
+
+def test_a_form_an_older_release_stored_is_accepted_by_the_legacy_list(monkeypatch):
+    """The policy for rules that change between releases: what an older supported release
+    stored is taken off the refusals by an entry of ``LEGACY`` (none today; here one made
+    up: a closed hardship file without its date)."""
+    from sync import validate
+    from sync.changeset import from_wire
+
+    member = row("members", KY01, id_number=idn(20))
+    closed = row("hardship_cases", KY01, member_id=member["id"], status="exited",
+                 exit_date=None, exit_reason=None)
+    cs = from_wire(changeset(KY01, ("members", member), ("hardship_cases", closed)))
+    refused = validate.refusals(cs)
+    assert list(refused) == [("hardship_cases", closed["id"])]
+    assert "Exit date" in refused[("hardship_cases", closed["id"])] or \
+        "exit_date" in refused[("hardship_cases", closed["id"])]
+
+    def closed_without_a_date(r, errors):  # (as release 0.0 might have stored it)
+        return [e for e in errors if r["exit_date"] is not None or
+                e.field not in ("exit_date", "reason")]
+
+    monkeypatch.setitem(validate.LEGACY, "hardship_cases", (closed_without_a_date,))
+    assert validate.refusals(cs) == {}
