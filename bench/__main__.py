@@ -247,10 +247,10 @@ def bench_bulk(table: Table, n: int) -> None:
 
 
 BENCHES = ("register", "search", "bulk", "startup", "members-page", "sync-push", "sync-pg",
-           "sync-clients", "import", "export", "summary", "cli")
+           "sync-clients", "import", "export", "summary", "summary-pg", "cli")
 GROUPS = {"station": ("register", "search", "bulk"), "ui": ("startup", "members-page"),
           "sync": ("sync-push", "sync-pg", "sync-clients"),
-          "exchange": ("import", "export", "summary"), "cli": ("cli",)}
+          "exchange": ("import", "export", "summary", "summary-pg"), "cli": ("cli",)}
 
 
 def _selected(only: str | None) -> list[str]:
@@ -357,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import exchange
 
         guarded("summary", exchange.bench_summary, CACHE, demo_db)
+    if "summary-pg" in benches:
+        from bench import summary_pg
+
+        guarded("summary-pg", summary_pg.run, reps=3 if args.quick else 5)
     if "cli" in benches:
         from bench import cli
 
