@@ -105,8 +105,9 @@ def refusal(exc: Exception) -> tuple[int, str]:
         return exc.status, (f"{exc}\t区总工会已有同一条内容不同的历史记录（台账、监管记录不能修改）")
     if isinstance(exc, BatchReused):
         return exc.status, f"{exc}\t该批次编号已用于另一批内容不同的记录，区总工会不接受"
-    return exc.status, (f"{exc}\t区总工会不接受本站点写入该记录（只有记录所属站点或区总工会"
-                        "可以修改；详见同步说明“谁可以写什么”）")
+    # (an ownership refusal: the row is named where the reason is shown)
+    return exc.status, (f"{getattr(exc, 'problem', exc)}\t区总工会不接受本站点写入该记录"
+                        "（只有记录所属站点或区总工会可以修改；详见同步说明“谁可以写什么”）")
 
 
 def reason_text(reason: str, lang: str = "zh") -> str:

@@ -62,7 +62,7 @@ class OwnershipError(PermissionError):
     status = 403
 
     def __init__(self, table: str, row_id: str, problem: str):
-        self.table, self.row_id = table, row_id
+        self.table, self.row_id, self.problem = table, row_id, problem
         super().__init__(f"{table} {row_id}: {problem}")
 
 

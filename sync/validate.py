@@ -245,12 +245,14 @@ def row_errors(table: str, row: dict[str, Any], *, controls: bool = True) -> lis
     return errors
 
 
-def reason(table: str, row_id: str, errors: list[FieldError]) -> str:
+def reason(table: str, errors: list[FieldError]) -> str:
     """A refusal's reason: English, a tab, Chinese (see ``merge.refusal``)."""
     exc = ValidationError(errors)
     zh_word, en_word = ROW_WORDS[table]
-    return (f"{en_word} {row_id} breaks the app's rules: {'; '.join(exc.messages('en'))}"
-            f"\t{zh_word}（{row_id}）不符合本软件的规则：{'；'.join(exc.messages('zh'))}")
+    # (the row is named where the reason is shown: the answer, the Sync page)
+    return (f"{en_word[0].upper()}{en_word[1:]} breaks the app's rules: "
+            f"{'; '.join(exc.messages('en'))}"
+            f"\t{zh_word}不符合本软件的规则：{'；'.join(exc.messages('zh'))}")
 
 
 # foreign keys of each table: column -> referenced table (from the models)
@@ -290,7 +292,7 @@ def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], s
                 for accept in LEGACY.get(table, ()):
                     errors = accept(row, errors)
                 if errors:
-                    refused[(table, row["id"])] = reason(table, row["id"], errors)
+                    refused[(table, row["id"])] = reason(table, errors)
     return refused
 
 

@@ -51,7 +51,14 @@ from sync.changeset import (
     json_schema,
     to_wire,
 )
-from sync.merge import ROW_REFUSALS, Refusals, apply_changeset, reason_text, refusal
+from sync.merge import (
+    ROW_REFUSALS,
+    OwnershipError,
+    Refusals,
+    apply_changeset,
+    reason_text,
+    refusal,
+)
 from sync.transient import is_busy, is_transient
 
 log = logging.getLogger(__name__)
@@ -468,8 +475,9 @@ def _apply(db: Database, station: str, cs: Changeset,
             break
         except ROW_REFUSALS as exc:
             status, reason = refusal(exc)
-            raise ApiError(status, f"{reason_text(reason, 'en')}; nothing of this batch was "
-                                   "applied", reason=reason) from None
+            said = str(exc) if isinstance(exc, OwnershipError) else reason_text(reason, "en")
+            raise ApiError(status, f"{said}; nothing of this batch was applied",
+                           reason=reason) from None
         except DBAPIError as exc:
             # a deadlock or a serialisation failure (by SQLSTATE, never by the message,
             # which a server in another language words otherwise): rolled back whole,
