@@ -1933,6 +1933,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>未处理冲突</translation>
     </message>
     <message>
+        <source>code expired</source>
+        <translation>注册码已过期</translation>
+    </message>
+    <message>
         <source>Issue an enrollment code…</source>
         <translation>发放注册码…</translation>
     </message>

@@ -60,6 +60,7 @@ class StationsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         states = {"not enrolled": self.tr("not enrolled"), "code issued": self.tr("code issued"),
+                  "code expired": self.tr("code expired"),
                   "enrolled": self.tr("enrolled"), "by file": self.tr("syncs by file"),
                   "new code issued": self.tr("enrolled, new code issued"),
                   "revoked": self.tr("revoked")}
