@@ -2219,6 +2219,10 @@ Give them to the station in person or by a safe channel.</source>
         <translation>上次同步：发送 %1 条，接收 %2 条。</translation>
     </message>
     <message>
+        <source>%1 changes to enterprises of other stations went to the district for review; until it accepts them, the district&apos;s version stands.</source>
+        <translation>对其他站点企业的 %1 处修改已提交区总工会审核；审核通过前，以区总工会的版本为准。</translation>
+    </message>
+    <message>
         <source>The district&apos;s CA file</source>
         <translation>区总工会证书（CA）文件</translation>
     </message>

@@ -314,3 +314,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_page_says_when_changes_went_to_the_district_for_review(qtbot, ctx):
+    from station_app.ui.pages.sync import SyncPage
+    from sync.client import SyncReport
+
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.activate()
+    page.last_report = SyncReport(pushed=3, review=2)
+    page.reload()
+    assert "2 changes to enterprises of other stations went to the district for review" \
+        in page.status.text()

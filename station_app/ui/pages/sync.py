@@ -177,6 +177,11 @@ class SyncPage(Page):
             rep = self.last_report
             lines.append(self.tr("Last round: sent %1, received %2.")
                          .replace("%1", str(rep.pushed)).replace("%2", str(rep.pulled)))
+            if rep.review:
+                lines.append(self.tr(
+                    "%1 changes to enterprises of other stations went to the district for "
+                    "review; until it accepts them, the district's version stands.")
+                    .replace("%1", str(rep.review)))
         lines += self._held_lines()
         self.status.setText("\n".join(lines))
         self.error.setText(self.last_error or "")
