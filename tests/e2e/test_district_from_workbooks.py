@@ -378,7 +378,8 @@ def test_every_station_reads_the_district_file_back(district):
 
 
 @pytest.mark.parametrize("tag", [pytest.param(tag, marks=pytest.mark.xfail(
-    strict=True, reason=f"product bug: {why}")) for tag, why in KNOWN_BUGS.items()])
+    strict=True, raises=AssertionError, reason=f"product bug: {why}"))
+    for tag, why in KNOWN_BUGS.items()])
 def test_known_bug(district, tag):
     """The rows of a known bug's tag do what the fixture means, and the figures that count
     them are the rules' figures (see KNOWN_BUGS)."""
