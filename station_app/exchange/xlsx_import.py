@@ -116,8 +116,13 @@ _PREP = {
 }
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "total")
 _NOTE_WORDS = ("填表人", "制表人", "审核人", "负责人", "经办人", "单位盖章", "盖章", "签字",
-               "签名", "注:", "注：", "说明:", "说明：", "备注:", "备注：", "填表说明",
-               "制表日期", "填报日期", "填表日期", "报送日期")
+               "签名", "签章", "注:", "注：", "说明:", "说明：", "备注:", "备注：", "填表说明",
+               "制表日期", "填报日期", "填表日期", "报送日期",
+               # the sign-off blocks at the foot of a 困难职工档案表
+               "基层工会意见", "上级工会意见", "工会意见", "单位意见", "审核意见", "审批意见")
+# a cell of a sign-off block anywhere in the row: （盖章） (签字)
+_SIGN_WORDS = ("盖章", "签字", "签名", "签章")
+_OPENING = "(（[【〔 "
 
 
 @dataclass
@@ -525,7 +530,7 @@ def _prep_fn(type_: str, name: str):
 
 
 def _starts(text: str, words: tuple[str, ...]) -> bool:
-    t = text.replace(" ", "").lower()
+    t = text.replace(" ", "").lower().lstrip(_OPENING)
     return any(t.startswith(w) for w in words)
 
 
@@ -614,7 +619,8 @@ def _not_data(line: list[Any], header_norm: list[str]) -> str | None:
     texts = [normalize_text(c) for c in line if isinstance(c, str) and c.strip()]
     if any(_starts(t, _TOTAL_WORDS) for t in texts):
         return "import.ignored_total"
-    if texts and _starts(texts[0], _NOTE_WORDS):
+    if texts and (_starts(texts[0], _NOTE_WORDS) or any(_starts(t, _SIGN_WORDS)
+                                                          for t in texts)):
         return "import.ignored_note"
     if header_norm and _same_header(line, header_norm):
         return "import.ignored_header"

@@ -47,11 +47,6 @@ REASONS = {
 # tests above and checked by test_known_bug, which fails until the bug is fixed; it is a
 # strict xfail, so once it passes, remove the bug from here.
 KNOWN_BUGS = {
-    "sign_off_row": (
-        "station-admin import takes the sign-off block at the foot of a hardship sheet "
-        "(基层工会意见：同意建档 | （盖章） | 2023年6月5日, as SPEC's 困难职工档案表 ends) for a "
-        "household and rejects it (姓名, 身份证号, 困难类别, 困难程度, 家庭人口 missing; exit "
-        "status 2) instead of ignoring it like the 填表人/审核人 rows"),
     "entry_of_file_closed_by_sheet": (
         "station-admin import of a ledger refuses the entries of a household whose file the "
         "hardship sheet closed (脱困日期/注销日期), though dated while the file was open: "

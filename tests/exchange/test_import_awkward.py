@@ -161,3 +161,17 @@ def test_a_roster_with_household_size_is_a_roster(tmp_path):
         ["因病", "张三", ZHANG, 3, 800]])
     assert preview_file(files).kind.code == "hardship"
     assert preview_file(roster, kind="hardship").kind.code == "hardship"  # when told
+
+
+def test_the_sign_off_block_at_the_foot_of_a_hardship_sheet_is_not_a_household(tmp_path):
+    path = write_xlsx(tmp_path / "h.xlsx", [
+        ["困难类别", "困难程度", "姓名", "身份证号", "家庭人口"],
+        ["因病", "深度困难", "张三", ZHANG, 3],
+        ["基层工会意见：同意建档", "（盖章）", "2023年6月5日"],
+        ["上级工会意见：", None, None, "（签字）"],
+        ["（盖章）", "2023年6月8日"],
+    ])
+    result = preview_file(path)
+    assert [r.row for r in result.rows] == [2]
+    assert [(r.row, r.note.code) for r in result.ignored] == [
+        (3, "import.ignored_note"), (4, "import.ignored_note"), (5, "import.ignored_note")]
