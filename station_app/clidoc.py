@@ -1,4 +1,5 @@
-"""Generate docs/CLI.md from the argparse parser, so the reference cannot drift.
+"""Generate docs/CLI.md from the two command lines' parsers, the figures' catalogue and the
+import kinds' header tables, so the reference cannot drift.
 
     python -m station_app.clidoc > docs/CLI.md
 
@@ -71,18 +72,46 @@ in step with the program.
 """
 
 
+DISTRICT_INTRO = """# `district-server` command reference
+
+`district-server` sets up, runs and administers the district's sync service and database
+(no Qt; the `serve` command needs the `server` extra: `pip install "station-app[server]"`,
+and says so in one line when it is missing). Every command takes `--db PATH_OR_URL`: the
+district database, a file path or a `postgresql+psycopg://…` URL; without it,
+`district.sqlite3` in the platform data folder. Errors print one line starting with
+`error:` and exit with status 1; usage errors exit 1 too; `import` exits 0, 2 or 1 as
+`station-admin import` does; a reader gone away (`| head -1`) ends a command quietly with
+status 141. The protocol, the merge rules and deployment are in docs/SYNC.md.
+"""
+
+FIGURES_INTRO = """# The figures of the work summary
+
+The metric names `report --json` prints, and the names `district-server target set
+--metric` takes (a target is set for the district, or for one station with `--station`;
+its progress is the figure counted over the target's own scope). How each is counted is
+in docs/ARCHITECTURE.md (Reports) and SPEC's counting table.
+"""
+
+IMPORT_INTRO = """# Import sheets: the recognised headers
+
+`station-admin import` (and the app's import wizard) takes the sheets below into a
+station's database; `district-server import` takes the district's own sheets (station
+visits, stations) into the district database. A header row is found within the first rows
+of the sheet (title rows above it are skipped); a header is recognised when, after
+dropping spaces, punctuation, `*` marks and bracketed notes, it equals one of the names
+below (case does not matter). The kind is guessed from the headers unless `--kind` says
+it. Columns that are not recognised are listed as not imported.
+"""
+
+
 def _subparsers(parser: argparse.ArgumentParser):
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             yield from action.choices.items()
 
 
-def render() -> str:
-    from station_app.cli import build_parser
-
-    os.environ["COLUMNS"] = "100"
-    parser = build_parser()
-    out = [INTRO, "## Usage\n", "```text", parser.format_help().rstrip(), "```\n"]
+def _commands(parser: argparse.ArgumentParser, prog: str, out: list[str]) -> None:
+    out.extend(["## Usage\n", "```text", parser.format_help().rstrip(), "```\n"])
 
     def walk(p: argparse.ArgumentParser, prefix: str) -> None:
         for name, sub in _subparsers(p):
@@ -93,7 +122,54 @@ def render() -> str:
             out.extend([f"## `{prefix} {name}`\n", "```text", sub.format_help().rstrip(),
                         "```\n"])
 
-    walk(parser, "station-admin")
+    walk(parser, prog)
+
+
+def _figures(out: list[str]) -> None:
+    from station_app.domain.figures import FIGURES, METRICS_EXTRA
+
+    out.extend([FIGURES_INTRO, "| metric | 中文 | English | counted as |",
+                "| --- | --- | --- | --- |"])
+    how = {"count": "a count of records", "sum": "a sum", "persons": "distinct persons "
+           "(ID numbers)"}
+    for code, (zh, en, reduce) in FIGURES.items():
+        counted = "a sum of money (yuan on screen, fen in the JSON)" if code.endswith(
+            "_fen") else how.get(reduce, reduce)
+        out.append(f"| `{code}` | {zh} | {en} | {counted} |")
+    for code, (zh, en) in METRICS_EXTRA.items():
+        out.append(f"| `{code}` | {zh} | {en} | weeks (report only, no target) |")
+    out.append("")
+
+
+def _import_headers(out: list[str]) -> None:
+    from station_app.exchange.import_fields import DISTRICT_KINDS, KINDS
+
+    out.append(IMPORT_INTRO)
+    for code, kind in KINDS.items():
+        where = "district-server import" if code in DISTRICT_KINDS else "station-admin import"
+        # a column is named by its first header, the one of the office layout
+        required = ", ".join(kind.spec(name).synonyms[0] for name in kind.required)
+        out.extend([f"## {kind.label[0]} ({kind.label[1]}): `--kind {code}`\n",
+                    f"Imported by `{where}`. Required columns: {required}.\n",
+                    "| column | field | recognised headers |", "| --- | --- | --- |"])
+        for spec in kind.fields:
+            headers = ", ".join(spec.synonyms).replace("|", "\\|")
+            field = "(ignored)" if spec.name.startswith("_") else f"`{spec.name}`"
+            out.append(f"| {spec.synonyms[0]} | {field} | {headers} |")
+        out.append("")
+
+
+def render() -> str:
+    from station_app.cli import build_parser
+    from sync.server.cli import build_parser as district_parser
+
+    os.environ["COLUMNS"] = "100"
+    out = [INTRO]
+    _commands(build_parser(), "station-admin", out)
+    out.append(DISTRICT_INTRO)
+    _commands(district_parser(), "district-server", out)
+    _figures(out)
+    _import_headers(out)
     return "\n".join(out)
 
 
