@@ -1,9 +1,8 @@
 """Compile a module's named selects for SQLite, into the module the command lines read
 with the sqlite3 driver alone (``storage.fastread``).
 
-    python -m station_app.storage.sqlgen station_app.domain.services.metrics \\
-        > station_app/domain/services/metrics_sqlite.py
-    python -m station_app.storage.sqlgen sync.district:STATUS_QUERIES > sync/district_sqlite.py
+    python -m station_app.storage.sqlgen          # every generated module, in place
+    python -m station_app.storage.sqlgen station_app.domain.services.metrics   # one, to stdout
 
 A module's ``QUERIES`` (or the named attribute) maps a name to a function building the
 select, station-scoped or not, with named parameters (``bindparam("as_of")`` …). Each is
@@ -82,7 +81,35 @@ def render(module: str, attribute: str = "QUERIES") -> str:
     return "\n".join(out) + "\n"
 
 
+# every generated module: (the module with the selects, its attribute, the file written)
+GENERATED = (
+    ("station_app.domain.services.metrics", "QUERIES",
+     "station_app/domain/services/metrics_sqlite.py"),
+    ("sync.district", "STATUS_QUERIES", "sync/district_sqlite.py"),
+)
+
+
+def write_all(root) -> list:
+    """Regenerate every generated module in place; the files that changed."""
+    from pathlib import Path
+
+    changed = []
+    for module, attribute, path in GENERATED:
+        target = Path(root) / path
+        text = render(module, attribute)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
 if __name__ == "__main__":
-    spec = sys.argv[1]
-    mod, _, attr = spec.partition(":")
-    print(render(mod, attr or "QUERIES"), end="")
+    if len(sys.argv) > 1:  # one module, to standard output
+        mod, _, attr = sys.argv[1].partition(":")
+        print(render(mod, attr or "QUERIES"), end="")
+    else:  # every generated module, in place
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        for path in write_all(root) or ["(all current)"]:
+            print(path)

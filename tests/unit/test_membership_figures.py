@@ -331,7 +331,9 @@ def test_the_district_count_of_persons_reads_the_indexes(district):
                 assert "SCAN members USING COVERING INDEX ix_members_person" in text, \
                     (code, text)
                 assert "TEMP B-TREE" not in text, (code, text)  # counted in index order
-            assert not any(p in ("SCAN members", "SCAN anon_1") for p in plan), (code, text)
+            assert "SCAN members" not in plan, (code, text)  # never the table itself
+            if "SCAN anon_1" in plan:  # only the distinct numbers streamed from the index
+                assert "CO-ROUTINE anon_1" in plan, (code, text)
     finally:
         con.close()
 

@@ -303,7 +303,11 @@ def _figure(code: str):
         if m.reduce == "sum":
             return select(func.coalesce(func.sum(sub.c.value), 0))
         if m.reduce == "persons":
-            return select(func.count(func.distinct(sub.c.id_number)))
+            # the distinct ID numbers as a subquery, counted: PostgreSQL plans a hash
+            # aggregate (or a walk of ix_members_person) for it, where count(DISTINCT …)
+            # always sorts — 2.3 million numbers spilled to disk in the 100-station bench
+            persons = select(sub.c.id_number).distinct().subquery()
+            return select(func.count()).select_from(persons)
         return select(func.count()).select_from(sub)
     return build
 

@@ -277,102 +277,114 @@ QUERIES = {
         (None,),
     ),
     ('metric:members_on_roll', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of)) AS anon_1'),
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of)) AS anon_2) AS anon_1'),
         {'status_1': 'active'},
         (None,),
     ),
     ('metric:members_on_roll', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.station_id = :station_id) AS anon_1'),
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.station_id = :station_id) AS anon_2) AS anon_1'),
         {'status_1': 'active'},
         (None,),
     ),
     ('metric:members_joined', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
          'WHERE members.deleted = 0 AND members.join_date >= :year_start AND members.join_date <= :as_of AND NOT (EXISTS (SELECT members_1.id_number \n'
          'FROM members AS members_1 \n'
-         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date < members.join_date) AND (members_1.status = :status_1 OR members_1.status_date >= members.join_date)))) AS anon_1'),
+         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date < members.join_date) AND (members_1.status = :status_1 OR members_1.status_date >= members.join_date)))) AS anon_2) AS anon_1'),
         {'status_1': 'active'},
         (None,),
     ),
     ('metric:members_joined', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         'WHERE members.deleted = 0 AND members.join_date >= :year_start AND members.join_date <= :as_of AND members.station_id = :station_id) AS anon_1'),
+         'WHERE members.deleted = 0 AND members.join_date >= :year_start AND members.join_date <= :as_of AND members.station_id = :station_id) AS anon_2) AS anon_1'),
         {},
         (None,),
     ),
     ('metric:members_left', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_1"),
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_2) AS anon_1"),
         {'status_1': 'left'},
         (None,),
     ),
     ('metric:members_left', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_2) AS anon_1"),
         {'status_1': 'left'},
         (None,),
     ),
     ('metric:members_deceased', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_1"),
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of) AS anon_2) AS anon_1"),
         {'status_1': 'deceased'},
         (None,),
     ),
     ('metric:members_deceased', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_2) AS anon_1"),
         {'status_1': 'deceased'},
         (None,),
     ),
     ('metric:members_transferred_out', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
          "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND NOT (EXISTS (SELECT members_1.id_number \n"
          'FROM members AS members_1 \n'
-         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date <= :as_of) AND (members_1.status = :status_2 OR members_1.status_date > members.status_date)))) AS anon_1'),
+         'WHERE members_1.id_number = members.id_number AND members_1.station_id != members.station_id AND members_1.deleted = 0 AND (members_1.join_date IS NULL OR members_1.join_date <= :as_of) AND (members_1.status = :status_2 OR members_1.status_date > members.status_date)))) AS anon_2) AS anon_1'),
         {'status_1': 'transferred', 'status_2': 'active'},
         (None,),
     ),
     ('metric:members_transferred_out', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_1"),
+         "WHERE members.deleted = 0 AND members.status != 'active' AND members.status = :status_1 AND members.status_date >= :year_start AND members.status_date <= :as_of AND members.station_id = :station_id) AS anon_2) AS anon_1"),
         {'status_1': 'transferred'},
         (None,),
     ),
     ('metric:members_migrant', False): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1) AS anon_1'),
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1) AS anon_2) AS anon_1'),
         {'status_1': 'active'},
         (None,),
     ),
     ('metric:members_migrant', True): (
-        ('SELECT count(distinct(anon_1.id_number)) AS count_1 \n'
+        ('SELECT count(*) AS count_1 \n'
+         'FROM (SELECT DISTINCT anon_2.id_number AS id_number \n'
          'FROM (SELECT members.id_number AS id_number \n'
          'FROM members \n'
-         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1 AND members.station_id = :station_id) AS anon_1'),
+         'WHERE members.deleted = 0 AND (members.join_date IS NULL OR members.join_date <= :as_of) AND (members.status = :status_1 OR members.status_date > :as_of) AND members.migrant_worker IS 1 AND members.station_id = :station_id) AS anon_2) AS anon_1'),
         {'status_1': 'active'},
         (None,),
     ),
