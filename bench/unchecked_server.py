@@ -20,8 +20,10 @@ def main(target: str, port: int) -> None:
 
     validate.refusals = lambda _cs, **_kw: {}
     app_module.Checks.start = lambda _self, _cs, _body, _controls: {}
+    from station_app.logs import setup_logging
     from station_app.storage.database import open_database
 
+    setup_logging("district-server")  # (as serve: its log line per push)
     db = open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True)
     try:
         uvicorn.run(app_module.create_app(db), host="127.0.0.1", port=port,

@@ -34,12 +34,15 @@ MAX_TEXT = 20_000  # characters in one Text value
 # Whole numbers are stored in 32-bit columns (PostgreSQL's INTEGER): beyond these a value
 # could not be stored, so it is refused as malformed, naming its place
 MIN_INT, MAX_INT = -2**31, 2**31 - 1
-# Parents before children, so foreign keys hold while a batch applies.
-APPLY_ORDER = (
+# Parents before children, so foreign keys hold while a batch applies; a syncable table not
+# named here (a new one) comes last.
+_ORDER = (
     "stations", "enterprises", "watch_list_entries", "targets", "members", "hardship_cases",
     "household_members", "ledger_entries", "visits", "events", "event_members",
+    "signed_reports",
 )
-assert set(APPLY_ORDER) == set(MODEL_BY_TABLE)
+APPLY_ORDER = tuple(t for t in _ORDER if t in MODEL_BY_TABLE) + tuple(
+    t for t in MODEL_BY_TABLE if t not in _ORDER)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 HLC_RE = re.compile(r"^\d{13}-\d{5}-[0-9A-Za-z]{1,24}$")

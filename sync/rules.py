@@ -72,6 +72,8 @@ def district_row(table: str, row: Mapping[str, Any]) -> str | None:
         return "station visits (站点调研) are the district's to record"
     if table == "watch_list_entries" and row["action"] != "listed":
         return "the district decides removals from the watch list"
+    if table == "signed_reports" and row.get("scope") != "station":
+        return "the district's own report is the district's to sign"
     return None
 
 

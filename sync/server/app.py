@@ -74,8 +74,8 @@ MAX_FAILURES = 10
 FAILURE_WINDOW_S = 600
 # The checks of a batch this large run in a helper process while its rows apply (see
 # ``Checks``); smaller batches are checked here, at once.
-HELPER_ROWS = 2_000
-WARM_HELPER_ROWS = 500  # a push this large starts the helper, for the larger ones to come
+HELPER_ROWS = 1_000
+WARM_HELPER_ROWS = 200  # a push this large starts the helper, for the larger ones to come
 
 
 class ApiError(Exception):
@@ -208,6 +208,11 @@ class Checks:
         self.warm: Future | None = None
         self.lock = threading.Lock()
 
+    def start_helper(self) -> None:
+        """Start the helper now (the service does as it starts), not at the first
+        sizeable push."""
+        self._helper(WARM_HELPER_ROWS)
+
     def _helper(self, rows: int) -> ProcessPoolExecutor | None:
         with self.lock:
             if self.pool is None and rows >= WARM_HELPER_ROWS:
@@ -235,7 +240,11 @@ class Checks:
 
         def wait() -> Refusals:
             try:
-                return future.result()
+                t0 = time.perf_counter()
+                found = future.result()
+                log.debug("checks of %d rows: waited %.0f ms for the helper", cs.count(),
+                          (time.perf_counter() - t0) * 1000)
+                return found
             except Exception:  # the helper died: the checks are done here
                 log.exception("the helper process of the checks failed; checking here")
                 self._lost()
@@ -253,8 +262,10 @@ class Checks:
         self._lost()
 
 
-def create_app(db: Database) -> FastAPI:
-    """The district API over ``db`` (a district database)."""
+def create_app(db: Database, *, helper: bool = False) -> FastAPI:
+    """The district API over ``db`` (a district database). ``helper``: start the helper
+    process of the checks as the service starts (``district-server serve``); else it
+    starts with the first sizeable push."""
     if not db.is_district:
         raise ValueError("not a district database (run `district-server init` first)")
     writes = SerialWrites(db)
@@ -263,6 +274,8 @@ def create_app(db: Database) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if helper:
+            checks.start_helper()
         try:
             yield
         finally:
@@ -392,7 +405,7 @@ def create_app(db: Database) -> FastAPI:
         data = _parse_json(body)
         t1 = time.perf_counter()
         # a body as sent without any control character needs no look at its texts
-        controls = validate.CONTROL_IN_JSON.search(body) is not None
+        controls = validate.may_hold_controls(body)
         result = await run_in_threadpool(_push, db, station, data, body, controls, writes,
                                          checks)
         t2 = time.perf_counter()
@@ -543,4 +556,5 @@ def app_from_env() -> FastAPI:
 
     setup_logging("district-server")
     log.info("worker %d serving %s", os.getpid(), _SAFE_DB.sub("//…@", target))
-    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True))
+    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True),
+                      helper=True)

@@ -161,8 +161,8 @@ def cmd_serve(args) -> int:
     from sync.server.app import create_app
 
     try:
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level,
-                    timeout_keep_alive=KEEP_ALIVE_S, **tls)
+        uvicorn.run(create_app(db, helper=True), host=args.host, port=args.port,
+                    log_level=args.log_level, timeout_keep_alive=KEEP_ALIVE_S, **tls)
     finally:
         db.close()
     return 0

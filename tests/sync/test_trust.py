@@ -479,10 +479,11 @@ def test_large_batches_are_checked_beside_their_apply(district, monkeypatch):
                             lambda *a, **k: here.append(1) or {})  # (not called here)
         rows = [("members", row("members", KY01, id_number=idn(1000 + n)))
                 for n in range(app_module.HELPER_ROWS)]
-        rows[1234][1]["gender"] = "Q"
+        odd = rows[app_module.HELPER_ROWS // 2][1]
+        odd["gender"] = "Q"
         answer = pushed(client, headers, KY01, *rows)
     assert here == []
-    assert [r[1] for r in answer["refused"]] == [rows[1234][1]["id"]]
+    assert [r[1] for r in answer["refused"]] == [odd["id"]]
     assert answer["inserted"] == app_module.HELPER_ROWS - 1
     assert count(district, Member) == app_module.WARM_HELPER_ROWS + app_module.HELPER_ROWS - 1
 
@@ -639,3 +640,16 @@ def test_a_form_an_older_release_stored_is_accepted_by_the_legacy_list(monkeypat
 
     monkeypatch.setitem(validate.LEGACY, "hardship_cases", (closed_without_a_date,))
     assert validate.refusals(cs) == {}
+
+
+def test_every_syncable_table_has_its_rules():
+    """A new syncable table needs the district's checks (``sync.validate.CHECKS``), a
+    place in the apply order and its words in refusals — and, in ``sync.rules``, who may
+    write it (docs/SYNC.md, *Who writes what*)."""
+    from sync import validate
+    from sync.changeset import APPLY_ORDER
+
+    assert set(APPLY_ORDER) == set(MODEL_BY_TABLE)
+    assert set(validate.CHECKS) >= set(MODEL_BY_TABLE), \
+        set(MODEL_BY_TABLE) - set(validate.CHECKS)
+    assert set(validate.ROW_WORDS) >= set(MODEL_BY_TABLE)
