@@ -41,7 +41,11 @@ def demo_db(members: int, seed: int) -> Path:
     from station_app.storage.database import open_database
 
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"demo-{members}-{seed}.sqlite3"
+    from station_app.storage.schema import SCHEMA_HEAD
+
+    # named by schema revision: a demo of an older schema is built again (the benches
+    # measure today's file, and a clone of an old one may lack today's tables)
+    path = CACHE / f"demo-{members}-{seed}-{SCHEMA_HEAD}.sqlite3"
     if path.exists():
         return path
     tmp = path.with_suffix(".building")

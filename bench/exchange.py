@@ -72,7 +72,10 @@ def _clone_columns(model) -> tuple[list[str], list[str], list[str]]:
     ids, owners, other_stations = [], [], []
     for col in model.__table__.columns:
         refs = {fk.column.table.name for fk in col.foreign_keys}
-        if col.key == "id" or (refs and "stations" not in refs):
+        # (an enterprise's credit code is unique: each clone gets its own, or INSERT OR
+        # IGNORE would keep the first station's enterprises only and leave the others'
+        # visits pointing nowhere)
+        if col.key == "id" or (refs and "stations" not in refs) or col.key == "credit_code":
             ids.append(col.name)
         elif col.key == "station_id":
             owners.append(col.name)
@@ -90,7 +93,10 @@ def district_db(cache: Path, demo_for) -> Path:
     from station_app.storage.database import open_database
     from sync.changeset import APPLY_ORDER
 
-    path = cache / f"district-{STATIONS}x{PER_STATION}-members.sqlite3"
+    from station_app.storage.schema import SCHEMA_HEAD
+
+    # named by schema revision: a file cloned at an older one is built again, not migrated
+    path = cache / f"district-{STATIONS}x{PER_STATION}-members-{SCHEMA_HEAD}.sqlite3"
     if path.exists():
         return path
     source = demo_for(PER_STATION, 11)
