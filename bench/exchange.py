@@ -91,9 +91,8 @@ def district_db(cache: Path, demo_for) -> Path:
     from station_app.domain.models import MODEL_BY_TABLE
     from station_app.domain.services import stations
     from station_app.storage.database import open_database
-    from sync.changeset import APPLY_ORDER
-
     from station_app.storage.schema import SCHEMA_HEAD
+    from sync.changeset import APPLY_ORDER
 
     # named by schema revision: a file cloned at an older one is built again, not migrated
     path = cache / f"district-{STATIONS}x{PER_STATION}-members-{SCHEMA_HEAD}.sqlite3"
