@@ -1267,7 +1267,7 @@ def _warnings_sheet(wb, book: WorkbookImport, en: bool) -> None:
     """The rows imported with a warning: (the sheet,) the row, the column, what the sheet
     holds there, the warning. Its own headers, which no import mistakes for data."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     warned = book.warned
     if not warned:
@@ -1290,7 +1290,6 @@ def _warnings_sheet(wb, book: WorkbookImport, en: bool) -> None:
         c.font = bold
         cells_.append(c)
     ws.append(cells_)
-    wrap = Alignment(wrap_text=True, vertical="top")
     for r in warned:
         sheet = book.sheet_of(r)
         for w in r.warnings:
@@ -1298,10 +1297,9 @@ def _warnings_sheet(wb, book: WorkbookImport, en: bool) -> None:
             shown = r.cells[col] if col is not None and col < len(r.cells) else None
             if isinstance(shown, float | int) and not isinstance(shown, bool):
                 shown = cells.carried_back(shown)
-            value = WriteOnlyCell(ws, value=_writable(shown if shown != "" else None))
-            if isinstance(value.value, str):
+            value = _writable(shown if shown != "" else None)
+            if isinstance(value, str) and value.startswith("="):  # text, never a formula
+                value = WriteOnlyCell(ws, value=value)
                 value.data_type = "s"
-            text = WriteOnlyCell(ws, value=_writable(w.message(lang)))
-            text.alignment = wrap
             ws.append(([sheet.sheet] if several else [])
-                      + [r.row, sheet.label(w.field, lang), value, text])
+                      + [r.row, sheet.label(w.field, lang), value, _writable(w.message(lang))])

@@ -304,12 +304,11 @@ class ImportDialog(QDialog):
 
     def _fill_mapping(self, result) -> None:
         from station_app.domain.validation import field_label
+        from station_app.exchange import import_cells as cells
+        from station_app.exchange.sheet_scan import column_name
 
         self.mapping.setRowCount(0)
         names = [f.name for f in result.kind.fields if not f.name.startswith("_")]
-        from station_app.exchange.sheet_scan import column_name
-        from station_app.exchange.xlsx_import import cells
-
         several = len(result.sheets) > 1  # each sheet read by its own headers
         result = result.sheets[0]
         headers = list(result.headers)
