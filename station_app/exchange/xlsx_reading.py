@@ -62,6 +62,11 @@ register_messages({
     "import.file_missing": (
         "找不到文件“{name}”", "the file “{name}” does not exist",
     ),
+    "import.file_unopenable": (
+        "无法读取文件“{name}”（{reason}）：请检查文件是否存在、能否打开，或先复制到本机再导入",
+        "cannot read the file “{name}” ({reason}): check that it is there and can be "
+        "opened, or copy it to this computer first",
+    ),
     "import.sheet_missing": (
         "工作簿中没有名为“{sheet}”的工作表，现有：{sheets}",
         "the workbook has no sheet named “{sheet}”; it has: {sheets}",
@@ -80,6 +85,13 @@ def _fail(code: str, **params: Any) -> ValidationError:
     return ValidationError([FieldError("file", code, params)])
 
 
+def _broken(exc: BaseException) -> bool:
+    """An error of reading a damaged file: anything but an interruption or running out
+    of memory — calamine's Rust panics included (pyo3's PanicException is no
+    Exception)."""
+    return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError)
+
+
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -87,13 +99,17 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def sniff(path: Path) -> str:
     """What the file is, from its bytes: "xlsx", "xlsb", "ods", "xls", or raises the
     message for a password-protected workbook, a web page, anything else."""
-    with path.open("rb") as f:
-        head = f.read(512)
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise _fail("import.file_unopenable", name=path.name,
+                    reason=exc.strerror or str(exc)) from None
     if head.startswith(_ZIP):
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
-        except zipfile.BadZipFile:
+        except Exception:  # a damaged zip: BadZipFile, an unknown compression …
             raise _fail("import.file_damaged", name=path.name) from None
         if "xl/workbook.xml" in names:
             return "xlsx"
@@ -129,6 +145,8 @@ class Workbook:
         self.path = Path(path)
         if not self.path.exists():
             raise _fail("import.file_missing", name=self.path.name)
+        if not self.path.is_file():
+            raise _fail("import.file_unopenable", name=self.path.name, reason="not a file")
         if self.path.suffix.lower() not in SUFFIXES:
             raise _fail("import.file_type", name=self.path.name)
         self.format = sniff(self.path)
@@ -147,7 +165,9 @@ class Workbook:
         except PasswordError:
             self._close_file()
             raise _fail("import.file_password", name=self.path.name) from None
-        except Exception as exc:  # calamine's errors: zip, xml, unknown format
+        except BaseException as exc:  # calamine's errors (zip, xml, format) and panics
+            if not _broken(exc):
+                raise
             self._close_file()
             log.info("calamine could not open %s: %r", self.path, exc)
             if "limit" in str(exc).lower():  # calamine's own guard against huge sheets
@@ -214,7 +234,7 @@ class Workbook:
             if self._extents is None:
                 self._extents = sheet_scan.xls_extents(self.path.read_bytes())
             return self._extents.get(sheet)
-        except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
+        except Exception as exc:  # damaged: the sheet's own reading says so
             log.info("the extent of %s in %s is unknown: %r", sheet, self.path, exc)
             return None
 
@@ -222,7 +242,7 @@ class Workbook:
         if self._extents is None:
             try:
                 self._extents = sheet_scan.ods_extents(self._zipfile()) or {}
-            except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
+            except Exception as exc:
                 log.info("the extents of %s are unknown: %r", self.path, exc)
                 self._extents = {}
         return self._extents
@@ -241,13 +261,18 @@ class Workbook:
         if self.format == "xlsx" and (too_large or (extent is None
                                                     and self._part(sheet) is not None)):
             if self._xlsx is None:
-                self._xlsx = sheet_scan.XlsxBook.open(self._zipfile())
+                try:
+                    self._xlsx = sheet_scan.XlsxBook.open(self._zipfile())
+                except Exception as exc:
+                    raise self._damaged(exc) from exc
             self._sheets[sheet] = "rows"
             return "rows"
         self._refuse_too_large(sheet, extent)
         try:
             loaded = self._wb.get_sheet_by_name(sheet)
-        except Exception as exc:
+        except BaseException as exc:
+            if not _broken(exc):
+                raise
             if "limit" in str(exc).lower():  # calamine's own guard against huge sheets
                 raise _fail("import.sheet_too_large", sheet=sheet, cell="?", rows="?",
                             cols="?") from exc
@@ -264,12 +289,16 @@ class Workbook:
         if loaded == "rows":
             far = self.far[sheet] = sheet_scan.FarCells()
             at = 1
-            for number, cells in sheet_scan.xlsx_rows(self._xlsx, self._part(sheet), far):
-                while at < number:
-                    yield []
+            try:
+                for number, cells in sheet_scan.xlsx_rows(self._xlsx, self._part(sheet),
+                                                          far):
+                    while at < number:
+                        yield []
+                        at += 1
+                    yield cells
                     at += 1
-                yield cells
-                at += 1
+            except Exception as exc:  # broken XML, a missing part, bad compression
+                raise self._damaged(exc) from exc
             return
         start = loaded.start
         if start is None:
@@ -281,8 +310,14 @@ class Workbook:
                     yield pad + row
             else:
                 yield from loaded.iter_rows()
-        except Exception as exc:
-            raise _fail("import.file_damaged", name=self.path.name) from exc
+        except BaseException as exc:
+            if not _broken(exc):
+                raise
+            raise self._damaged(exc) from exc
+
+    def _damaged(self, exc: BaseException) -> ValidationError:
+        log.info("%s is damaged: %r", self.path, exc)
+        return _fail("import.file_damaged", name=self.path.name)
 
     def rows(self, sheet: str, nrows: int | None = None) -> list[list[Any]]:
         """The rows of a sheet from row 1 (``rows[i]`` is sheet row ``i + 1``); the first

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook as XlsxWorkbook
 from openpyxl.styles import Font
 from xlsx_helpers import make_id, write_xlsx
@@ -256,3 +258,67 @@ def test_a_workbook_with_the_wrong_extension_is_read_as_what_it_is(tmp_path):
     renamed.write_bytes(real.read_bytes())
     (row,) = preview_file(renamed).rows
     assert row.status == "ok" and row.cleaned["id_number"] == ZHANG
+
+
+# --------------------------------------------------------------------------- damaged files
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+@pytest.fixture(scope="module")
+def sound(tmp_path_factory) -> Path:
+    return roster(tmp_path_factory.mktemp("sound") / "r.xlsx", rows=30)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_damaged_workbook_is_refused_with_a_sentence_never_a_crash(sound, tmp_path, data):
+    """Bytes flipped, the file cut short, its XML broken, a part missing — in an .xlsx and
+    an .xls (calamine's Rust panics included): read, or refused with file_damaged (or
+    another ValidationError), never any other error."""
+    import io
+
+    kind = data.draw(st.sampled_from(["bytes", "cut", "xml", "drop", "xls"]))
+    raw = (DATA / "stray-IV65536.xls" if kind == "xls" else sound).read_bytes()
+    if kind in ("bytes", "xls"):
+        spots = data.draw(st.lists(st.tuples(st.integers(0, len(raw) - 1),
+                                             st.integers(0, 255)), min_size=1, max_size=30))
+        b = bytearray(raw)
+        for at, value in spots:
+            b[at] = value
+        blob = bytes(b)
+    elif kind == "cut":
+        blob = raw[:data.draw(st.integers(0, len(raw) - 1))]
+    else:
+        parts = _parts(sound)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, content in parts.items():
+                if kind == "drop" and data.draw(st.booleans()):
+                    continue
+                if kind == "xml" and name.endswith(".xml") and data.draw(st.booleans()):
+                    c = bytearray(content)
+                    for at in data.draw(st.lists(st.integers(0, len(c) - 1), min_size=1,
+                                                 max_size=10)):
+                        c[at] = data.draw(st.sampled_from(b'<>"/=&x0'))
+                    content = bytes(c)
+                zf.writestr(name, content)
+        blob = out.getvalue()
+    path = tmp_path / ("damaged.xls" if kind == "xls" else "damaged.xlsx")
+    path.write_bytes(blob)
+    try:
+        read_file(path)
+    except ValidationError as exc:
+        text = exc.messages("en")[0]
+        assert "Error" not in text and "Exception" not in text
+
+
+def test_a_folder_named_like_a_workbook(tmp_path):
+    (tmp_path / "名册.xlsx").mkdir()
+    with pytest.raises(ValidationError) as exc:
+        read_file(tmp_path / "名册.xlsx")
+    assert exc.value.codes == ["import.file_unopenable"]
