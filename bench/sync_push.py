@@ -291,19 +291,32 @@ def _push_and_rounds(demo: Path, tmp: Path, name: str, rounds: int, *, checks: b
     return station_path, rows, elapsed, spent, times
 
 
+CHECK_TURNS = 3  # pushes with and without the district's checks, in turns
+
+
 def run(table, demo: Path, small_demo: Path | None = None, *, rounds: int = 5) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     try:
-        # the same push without the district's checks of the rows (sync.validate), first:
-        # what the checks cost the push, in the same run
-        _path, plain_rows, plain, _spent, _rounds = _push_and_rounds(
-            demo, tmp, "unchecked", 0, checks=False)
+        # what the district's checks of the rows (sync.validate) cost the push, in the
+        # same run: the same push by the bench's server without them, in turns with the
+        # product's (the best of each: other work on the machine only ever adds time)
+        plain_times, checked_times = [], []
+        for turn in range(CHECK_TURNS):
+            _path, plain_rows, plain, _spent, _rounds = _push_and_rounds(
+                demo, tmp, f"unchecked{turn}", 0, checks=False)
+            plain_times.append(plain)
+            if turn < CHECK_TURNS - 1:
+                checked_times.append(_push_and_rounds(demo, tmp, f"checked{turn}", 0)[2])
         station_path, rows, elapsed, spent, big = _push_and_rounds(demo, tmp, "big", rounds)
-        table.add(f"initial push, with the district's checks of every row vs without "
-                  f"({rows:,} rows)", f"{elapsed:.2f} s", f"{plain:.2f} s",
-                  elapsed / plain, "≤ 1.2×")
+        checked_times.append(elapsed)
         if plain_rows != rows:
             raise RuntimeError(f"the pushes differ: {plain_rows} vs {rows} rows")
+        table.add(f"initial push, with the district's checks of every row vs without "
+                  f"({rows:,} rows, best of {CHECK_TURNS} each)",
+                  f"{min(checked_times):.2f} s "
+                  f"({', '.join(f'{t:.2f}' for t in checked_times)})",
+                  f"{min(plain_times):.2f} s ({', '.join(f'{t:.2f}' for t in plain_times)})",
+                  min(checked_times) / min(plain_times), "≤ 1.2×")
         # floor: the same rows, one executemany upsert per table into a fresh district
         floor_path = tmp / "floor.sqlite3"
         init_district(str(floor_path), bench_env(tmp))

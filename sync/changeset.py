@@ -202,6 +202,11 @@ def _spec(table: str) -> _TableSpec:
     return spec
 
 
+def date_columns(table: str) -> tuple[str, ...]:
+    """The columns of ``table`` that hold dates (``YYYY-MM-DD`` on the wire)."""
+    return _spec(table).dates
+
+
 def _values_look_right(spec: _TableSpec, data: dict[str, Any]) -> bool:
     """The common case without a call per value: every value has its column's JSON type
     (and texts their length). False sends the row to the exact checkers, which convert it

@@ -40,6 +40,7 @@ from station_app.domain.services.hardship import (
     clean_signature,
 )
 from station_app.domain.services.members import clean_member
+from station_app.domain.services.signoffs import clean_signed_report
 from station_app.domain.services.visits import clean_visit
 from station_app.domain.validation import (
     ErrorCollector,
@@ -189,6 +190,10 @@ def _watch_list_entries(row: dict[str, Any], c: ErrorCollector) -> None:
     _run(c, clean_watch_entry, row["reason"], row["entry_date"])
 
 
+def _signed_reports(row: dict[str, Any], c: ErrorCollector) -> None:
+    _run(c, clean_signed_report, row)
+
+
 def _nothing(_row: dict[str, Any], _c: ErrorCollector) -> None:
     """Rows with nothing of their own to check (an event participant: two references)."""
 
@@ -206,9 +211,8 @@ CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
     # stations and targets: the district's alone (sync.rules); a station's never get here
     "stations": _nothing,
     "targets": _nothing,
-    # a station's signed work report (history): its scope is the rules' (sync.rules); its
-    # content is the signing service's to check when it has a clean function
-    "signed_reports": _nothing,
+    # a station's signed work report (history): its scope is the rules' (sync.rules)
+    "signed_reports": _signed_reports,
 }
 # (a syncable table must have its entry here: tests/sync/test_trust.py checks that every
 # one has; ``refusals`` checks a table without one for control characters only)
@@ -312,12 +316,27 @@ def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], s
 
 def refusals_of_body(body: bytes, controls: bool) -> dict[tuple[str, str], str]:
     """``refusals`` of a push body as sent (JSON): the service's helper process runs this
-    while the rows apply (``sync.server.app.Checks``)."""
+    while the rows apply (``sync.server.app.Checks``). The service read the same body
+    with ``from_wire`` already (a body it refused never comes here), so the rows only get
+    their dates as dates here."""
+    from datetime import date
+
     import orjson
 
-    from sync.changeset import from_wire
+    from sync.changeset import date_columns
 
-    return refusals(from_wire(orjson.loads(body)), controls=controls)
+    data = orjson.loads(body)
+    fromiso = date.fromisoformat
+    for table, rows in data["rows"].items():
+        dates = date_columns(table)
+        if dates:
+            for row in rows:
+                for key in dates:
+                    value = row[key]
+                    if value is not None:
+                        row[key] = fromiso(value)
+    return refusals(Changeset(data["station_id"], data["node"], data["batch_id"],
+                              data["rows"]), controls=controls)
 
 
 def ready() -> bool:
