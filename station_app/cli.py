@@ -731,6 +731,162 @@ def cmd_import(args) -> int:
     return status
 
 
+# --------------------------------------------------------------------------- members,
+# enterprises, the ledger: the ids other commands take, leavings, reversals
+
+
+def _station_code_of(session) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from station_app.domain.models import Station
+
+    return dict(session.execute(select(Station.id, Station.code)).all())
+
+
+def _find_scope(session, db, code: str | None) -> str | None:
+    """``--station CODE`` of a find: one station of a district database (a station's
+    file holds its own rows only)."""
+    from station_app.domain.services.metrics import session_run
+
+    scope = _scope(session_run(session), db.is_district, db.station_id, code)
+    return scope if db.is_district else None
+
+
+def _member_line(m, codes: dict[str, str], lang: str) -> str:
+    from station_app.domain.choices import MEMBER_STATUS, label
+    from station_app.domain.validation import mask_id_number
+
+    status = label(MEMBER_STATUS, m.status, lang)
+    if m.status != "active" and m.status_date:
+        status += f" {m.status_date.isoformat()}"
+    return (f"{m.id}  {mask_id_number(m.id_number)}  {_pad(m.name, 10)} "
+            f"{codes.get(m.station_id, '?'):<8} {status}")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
+def cmd_member_find(args) -> int:
+    """Members by name, pinyin initials, ID-number digits or phone (the app's search),
+    with their ids and masked ID numbers."""
+    from sqlalchemy import select
+
+    from station_app.domain.models import Member
+    from station_app.domain.services import members
+
+    lang = _lang()
+    db = _open_target(args)
+    with db.reader() as s:
+        scope = _find_scope(s, db, args.station)
+        hits = members.search_members(s, args.query, limit=args.limit, station_id=scope)
+        rows = {m.id: m for m in s.execute(select(Member).where(
+            Member.id.in_([h.id for h in hits]))).scalars()}
+        codes = _station_code_of(s)
+        lines = [_member_line(rows[h.id], codes, lang) for h in hits]
+    for line in lines:
+        print(line)
+    more = " (the first ones: --limit shows more)" if len(lines) == args.limit else ""
+    print(f"{len(lines)} member(s){more}")
+    return 0
+
+
+def cmd_member_status(args) -> int:
+    """退会 (left), 去世 (deceased), 转出 (moved away), or 在会 (active) again, with the
+    date."""
+    from station_app.domain.services import members
+
+    lang = _lang()
+    db = _open(args, writes=True)
+    actor = _acting_user(db, args.as_user)
+    with db.session(actor) as s:
+        member = members.find_member(s, args.member, active=args.status != "active")
+        members.change_status(s, member.id, args.status, args.date, args.reason)
+        line = _member_line(member, _station_code_of(s), lang)
+    print(f"member {line}")
+    return 0
+
+
+def cmd_enterprise_find(args) -> int:
+    """Enterprises by name or credit code, with their ids."""
+    from station_app.domain.services import enterprises
+
+    db = _open_target(args)
+    with db.reader() as s:
+        found = enterprises.search_enterprises(s, args.query, limit=args.limit)
+        listed = {e.id: d for e, d, _r in enterprises.watch_list(s)}
+        codes = _station_code_of(s)
+        lines = [f"{e.id}  {e.credit_code or '-' * 18}  {_pad(e.name, 30)} "
+                 f"{codes.get(e.area_station_id or '', '-'):<8}"
+                 + (f" watch-listed since {listed[e.id].isoformat()}" if e.id in listed
+                    else "") for e in found]
+    for line in lines:
+        print(line)
+    more = " (the first ones: --limit shows more)" if len(lines) == args.limit else ""
+    print(f"{len(lines)} enterprise(s){more}")
+    return 0
+
+
+def cmd_ledger_list(args) -> int:
+    """A household's files and their ledger entries with ids; reversals marked."""
+    from station_app.domain.choices import LEDGER_KIND, label
+    from station_app.domain.services import hardship
+    from station_app.domain.validation import format_fen
+
+    lang = _lang()
+    db = _open_target(args)
+    out: list[str] = []
+    with db.reader() as s:
+        for case in hardship.files_of(s, args.case):
+            out.append(_case_line(case, lang))
+            entries = hardship.case_entries(s, case.id)
+            if args.year is not None:
+                entries = [e for e in entries if e.entry_date.year == args.year]
+            reversals = hardship.reversals_of(s, [e.id for e in entries])
+            counted, total = 0, 0
+            for e in entries:
+                line = (f"  {e.id}  {e.entry_date.isoformat()}  "
+                        f"{_pad(label(LEDGER_KIND, e.kind, lang), 20)}"
+                        f"{format_fen(e.amount_fen):>10}")
+                if e.reverses_id:
+                    line += f"  reversal of {e.reverses_id}: {e.note or ''}".rstrip()
+                elif e.id in reversals:
+                    r = reversals[e.id]
+                    line += f"  reversed by {r.id} on {r.entry_date.isoformat()}"
+                else:
+                    counted, total = counted + 1, total + e.amount_fen
+                out.append(line)
+            out.append(f"  {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+                       + (f" in {args.year}" if args.year is not None else "")
+                       + f"; {counted} count (not reversed), {format_fen(total)} yuan")
+    for line in out:
+        print(line)
+    return 0
+
+
+def cmd_ledger_reverse(args) -> int:
+    """冲正: a reversal entry that cancels an entry (the ledger is append-only)."""
+    from station_app.domain.choices import LEDGER_KIND, label
+    from station_app.domain.services import hardship
+    from station_app.domain.validation import format_fen
+
+    lang = _lang()
+    db = _open(args, writes=True)
+    actor = _acting_user(db, args.as_user)
+    with db.session(actor) as s:
+        original = hardship.find_entry(s, args.entry_id)
+        reversal = hardship.reverse_entry(s, original.id, args.reason, args.date)
+        line = (f"entry {original.id} ({original.entry_date.isoformat()} "
+                f"{label(LEDGER_KIND, original.kind, lang)} {format_fen(original.amount_fen)})"
+                f" reversed by {reversal.id} on {reversal.entry_date.isoformat()}")
+    print(line)
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 REPORT_DESCRIPTION = (
@@ -903,6 +1059,95 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--as", dest="as_user", metavar="USER",
                     help="act as this user of the database (default: the administrator)")
     co.set_defaults(func=cmd_case_reopen)
+
+    mb = sub.add_parser("member", help="members: find (their ids), status (退会, 去世, "
+                                       "在会 again)")
+    mbsub = mb.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    mf = mbsub.add_parser("find", help="members by name, pinyin initials, ID-number digits or "
+                                       "phone, with their ids",
+                          description="The app's search: every word must match; digits match "
+                                      "ID-number digits (4 or more anywhere) and phone "
+                                      "prefixes, Latin letters pinyin initials or syllables, "
+                                      "anything else the name. Each line: the member's id "
+                                      "(what other commands take), the masked ID number, "
+                                      "the name, the station's code and the status.")
+    mf.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    mf.add_argument("query", help="e.g. 张三, zs, 1234 (ID digits), 138 (a phone prefix)")
+    mf.add_argument("--station", metavar="CODE",
+                    help="on a district database: one station's members")
+    mf.add_argument("--limit", type=int, default=50, metavar="N",
+                    help="at most N members, best first (default 50)")
+    mf.set_defaults(func=cmd_member_find)
+    ms = mbsub.add_parser("status", help="a member left (退会), died (去世) or moved away "
+                                         "(转出), or is active (在会) again",
+                          description="Records the member's status with the date it took "
+                                      "effect (not in the future, not before joining), as "
+                                      "the app's status dialog does; the figures count the "
+                                      "leaving from that date. A move to another station of "
+                                      "the district is the district's `district-server "
+                                      "transfer`, which also registers the member there.")
+    _db_arg(ms)
+    ms.add_argument("member", metavar="ID_OR_ID_NUMBER",
+                    help="the member's id (member find prints it) or 身份证号 (the one "
+                         "active row with it; for --status active, the one row that left)")
+    ms.add_argument("--status", required=True,
+                    choices=("left", "deceased", "transferred", "active"),
+                    help="left: 退会; deceased: 去世; transferred: 转出 (moved away); active: "
+                         "在会 again (a leaving recorded in error, or the member joined "
+                         "again)")
+    ms.add_argument("--date", required=True,
+                    help="when it took effect, e.g. 2025-05-06 or 2025年5月6日")
+    ms.add_argument("--reason", help="why (added to the member's notes)")
+    ms.add_argument("--as", dest="as_user", metavar="USER",
+                    help="act as this user of the database (default: the administrator)")
+    ms.set_defaults(func=cmd_member_status)
+
+    en = sub.add_parser("enterprise", help="enterprises: find (their ids)")
+    ensub = en.add_subparsers(dest="enterprise_command", required=True, metavar="ACTION")
+    ef = ensub.add_parser("find", help="enterprises by name or credit code, with their ids",
+                          description="Enterprises whose name or 统一社会信用代码 contains "
+                                      "the text (as the enterprises page filters), exact "
+                                      "matches first. Each line: the id (what other commands "
+                                      "take), the credit code, the name, the station of its "
+                                      "area, and since when it is on the watch list.")
+    ef.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    ef.add_argument("query", help="part of the name or of the credit code")
+    ef.add_argument("--limit", type=int, default=50, metavar="N",
+                    help="at most N enterprises (default 50)")
+    ef.set_defaults(func=cmd_enterprise_find)
+
+    lg = sub.add_parser("ledger", help="the assistance ledger: list a household's entries, "
+                                       "reverse one (冲正)")
+    lgsub = lg.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    ll = lgsub.add_parser("list", help="a household's files and ledger entries, with ids",
+                          description="Every file of the household head (open or closed) "
+                                      "with its entries in date order: id, date, kind, "
+                                      "amount in yuan; a reversal names the entry it "
+                                      "reverses, a reversed entry its reversal; then what "
+                                      "counts.")
+    ll.add_argument("--db", default=None, help="a station or district database file, or a "
+                                               "district's postgresql+psycopg:// URL")
+    ll.add_argument("case", metavar="ID_OR_ID_NUMBER",
+                    help="a file's id, or the household head's 身份证号 (all their files)")
+    ll.add_argument("--year", type=int, help="only the entries dated in this year")
+    ll.set_defaults(func=cmd_ledger_list)
+    lr = lgsub.add_parser("reverse", help="冲正: cancel an entry by a reversal entry",
+                          description="The ledger is append-only: the entry stays, and a "
+                                      "reversal with the negated amount, referencing it, "
+                                      "cancels it (at most once; a reversal is final). Both "
+                                      "count for nothing from the reversal's date on. Needs a "
+                                      "station admin, as in the app.")
+    _db_arg(lr)
+    lr.add_argument("entry_id", metavar="ENTRY_ID", help="the entry's id (ledger list "
+                                                         "prints it)")
+    lr.add_argument("--reason", help="why (required)")
+    lr.add_argument("--date", help="the reversal's date (default: today); not before the "
+                                   "entry's")
+    lr.add_argument("--as", dest="as_user", metavar="USER",
+                    help="act as this user of the database (default: the administrator)")
+    lr.set_defaults(func=cmd_ledger_reverse)
 
     for name, func, text in (
         ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),

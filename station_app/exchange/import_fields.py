@@ -88,6 +88,15 @@ MEMBERS = KindSpec(
         F("migrant_worker", BOOL, "是否农民工", "农民工", "是否为农民工", "migrant worker",
           "migrant"),
         F("notes", TEXT, "备注", "说明", "notes", "note", "remarks", "remark"),
+        # leaving (optional): the status and its date, or a date column of its own
+        F("status", CHOICE, "会员状态", "状态", "会籍状态", "在会状态", "member status",
+          "status"),
+        F("status_date", DATE, "状态日期", "状态变更日期", "离会日期", "离会时间",
+          "status date"),
+        F("left_date", DATE, "退会日期", "退会时间", "date left"),
+        F("deceased_date", DATE, "去世日期", "去世时间", "死亡日期", "逝世日期",
+          "date of death"),
+        F("transferred_date", DATE, "转出日期", "转出时间", "date transferred"),
     ),
     required=("name", "id_number"),
 )
@@ -326,6 +335,9 @@ _EXTRA_LABELS = {
     "actions": ("处理措施", "Actions"),
     "follow_up_due": ("跟进期限", "Follow-up due"),
     "headcount": ("职工人数", "Number of employees"),
+    "left_date": ("退会日期", "Date left"),
+    "deceased_date": ("去世日期", "Date of death"),
+    "transferred_date": ("转出日期", "Date transferred"),
     "_seq": ("序号", "No."),
 }
 for _k, _v in _EXTRA_LABELS.items():

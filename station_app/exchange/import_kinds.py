@@ -17,6 +17,7 @@ workbook twice adds nothing twice). Keys for "already there":
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from station_app.domain.choices import (
     HARDSHIP_CATEGORY,
     HARDSHIP_LEVEL,
     LEDGER_KIND,
+    MEMBER_STATUS,
     OPERATING_STATUS,
     VISIT_FLAG,
     VISIT_KIND,
@@ -55,9 +57,11 @@ from station_app.domain.validation import (
     Localized,
     ValidationError,
     normalize_text,
+    parse_amount_fen,
     parse_choice,
     parse_date,
     parse_id_number,
+    parse_text,
     register_messages,
 )
 from station_app.exchange import import_fields as fields
@@ -122,6 +126,30 @@ register_messages({
         "表中出生日期为 {sheet}，身份证号码表明为 {derived}；以身份证号码为准",
         "the sheet's date of birth is {sheet} but the ID number says {derived}; the ID "
         "number's is kept",
+    ),
+    "import.status_both_dates": (
+        "同一行有两种离会日期（退会、去世、转出）：请只保留其中一项",
+        "the row has the dates of two ways of leaving (退会, 去世, 转出): keep one of them",
+    ),
+    "import.status_needs_date": (
+        "“{status}”需要日期：请填写{date}",
+        "“{status}” needs its date: fill in the {date}",
+    ),
+    "import.status_date_without_status": (
+        "有日期但没有会员状态：请在{status}一栏填写“退会”“去世”或“转出”",
+        "a date without a status: write “退会” (left), “去世” (deceased) or “转出” "
+        "(transferred) in the {status}",
+    ),
+    "import.status_conflict": (
+        "会员状态为“{status}”，与{date}不符：请只保留一种",
+        "the status says “{status}”, which does not go with the {date}: keep one of them",
+    ),
+    "import.member_not_active": (
+        "{name} 已于 {date} {status}，未重新登记。如已重新入会，请填写晚于该日期的入会时间；"
+        "如状态有误，请用 station-admin member status 更正",
+        "{name} is {status} since {date}; not registered again. If they joined again, give "
+        "a join date after that day; if the status is wrong, correct it with "
+        "station-admin member status",
     ),
 })
 
@@ -220,18 +248,175 @@ def person_warnings(values: dict[str, Any]) -> list[FieldError]:
 _PERSON_CHECKS = ("gender", "birth_date")
 
 
+# A roster's status columns (all optional): 会员状态 (在会/退会/去世/转出) with 状态日期,
+# or a date column of the leaving's own (退会日期, 去世日期, 转出日期), which alone says
+# the status. 转出 is recorded as the app's status dialog records it (the member moved
+# away); a move to another station of the district is the district's transfer, which
+# also registers the member there.
+_STATUS_DATE_COLUMNS = {"left": "left_date", "deceased": "deceased_date",
+                        "transferred": "transferred_date"}
+_STATUS_FIELDS = ("status", "status_date", *_STATUS_DATE_COLUMNS.values())
+_STATUS_WORDS = {"正常": "在会", "在册": "在会", "在籍": "在会", "离会": "退会",
+                 "已离会": "退会", "死亡": "去世", "已死亡": "去世", "已故": "去世",
+                 "病故": "去世", "身故": "去世", "调出": "转出", "转会": "转出"}
+
+
+def member_status(values: dict[str, Any], join: Any = None) -> tuple[str, date] | None:
+    """The leaving a roster row records — (left, deceased or transferred, its date) —
+    checked: a status, its date (not in the future, not before the row's 入会时间), one
+    way only. None when the row says nothing or 在会."""
+    if all(values.get(k) is None for k in _STATUS_FIELDS):
+        return None
+    c = ErrorCollector()
+    raw = values.get("status")
+    status = None
+    if raw is not None and normalize_text(raw):
+        text = normalize_text(raw)
+        status = c.check("status", parse_choice,
+                         loose_choice(_STATUS_WORDS.get(text, text), MEMBER_STATUS),
+                         field="status", choices=MEMBER_STATUS)
+    dates = {}
+    for st, col in _STATUS_DATE_COLUMNS.items():
+        if values.get(col) is not None:
+            dates[st] = c.check(col, parse_date, values[col], field=col, not_future=True)
+    given = None if values.get("status_date") is None else c.check(
+        "status_date", parse_date, values["status_date"], field="status_date",
+        not_future=True)
+    c.raise_if_any()
+    if len(dates) > 1:
+        for st in dates:
+            c.add(_STATUS_DATE_COLUMNS[st], "import.status_both_dates")
+        c.raise_if_any()
+    if status is None:
+        if not dates:
+            if given is not None:
+                c.add("status", "import.status_date_without_status",
+                      status=Localized(*FIELD_LABELS["status"]))
+                c.raise_if_any()
+            return None
+        status = next(iter(dates))
+    for st in dates:
+        if st != status:
+            c.add(_STATUS_DATE_COLUMNS[st], "import.status_conflict",
+                  status=Localized(*MEMBER_STATUS[status]),
+                  date=Localized(*FIELD_LABELS[_STATUS_DATE_COLUMNS[st]]))
+    c.raise_if_any()
+    if status == "active":
+        return None
+    when = dates.get(status) or given
+    where = _STATUS_DATE_COLUMNS[status] if status in dates else "status_date"
+    if when is None:
+        c.add("status_date", "import.status_needs_date",
+              status=Localized(*MEMBER_STATUS[status]),
+              date=Localized(*FIELD_LABELS["status_date"]))
+        c.raise_if_any()
+    if join is not None and when < join:
+        c.add(where, "member.status_date_before_join", join=join.isoformat())
+        c.raise_if_any()
+    return status, when
+
+
 class Members(Handler):
+    """Members of the roster, registered through the bulk path (already there: an
+    active member with the ID number). A row with a leaving status (退会, 去世 or 转出
+    and its date) registers the member with it, or records it on the active member already
+    there; a person whose row here left is not registered again unless the row's 入会时间
+    is after that leaving (they joined again)."""
+
     kind = fields.MEMBERS
 
     def data(self, values):
         return {k: v for k, v in values.items()
-                if not k.startswith("_") and k not in _PERSON_CHECKS}
+                if not k.startswith("_") and k not in _PERSON_CHECKS
+                and k not in _STATUS_FIELDS}
 
     def warnings(self, values):
         return person_warnings(values)
 
     def clean(self, values):
-        return member_service.clean_member(self.data(values)).values
+        errors: list[FieldError] = []
+        out: dict[str, Any] = {}
+        try:
+            out.update(member_service.clean_member(self.data(values)).values)
+        except ValidationError as exc:
+            errors += exc.errors
+        try:
+            leaving = member_status(values, out.get("join_date"))
+        except ValidationError as exc:
+            errors += exc.errors
+        else:
+            if leaving is not None:
+                out["status"], out["status_date"] = leaving
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+    def _sort(self, session: Session, rows: list[RowResult], station: str | None
+              ) -> tuple[list[RowResult], list[tuple[RowResult, Member, tuple[str, date]]]]:
+        """Which rows go to the bulk registration, which record a leaving on the member
+        already there (with that member and the leaving); the rest are marked here (an
+        error, already there)."""
+        parsed: list[tuple[RowResult, str | None, tuple[str, date] | None]] = []
+        for r in rows:
+            try:
+                join = None if r.values.get("join_date") is None else parse_date(
+                    r.values["join_date"], field="join_date")
+            except ValidationError:
+                join = None  # the registration says why
+            try:
+                leaving = member_status(r.values, join)
+            except ValidationError as exc:
+                _reject(r, exc)
+                continue
+            try:
+                idn = parse_id_number(r.values.get("id_number")).number
+            except ValidationError:
+                idn = None  # the registration says why
+            parsed.append((r, idn, leaving))
+        ids = sorted({idn for _, idn, _ in parsed if idn})
+        here: dict[str, list[Member]] = {}
+        for chunk in _chunks(ids):
+            q = select(Member).where(Member.id_number.in_(chunk), Member.deleted == false())
+            if station:
+                q = q.where(Member.station_id == station)
+            for m in session.execute(q).scalars():
+                here.setdefault(m.id_number, []).append(m)
+        bulk: list[RowResult] = []
+        leave: list[tuple[RowResult, Member, tuple[str, date]]] = []
+        for r, idn, leaving in parsed:
+            rows_here = here.get(idn, []) if idn else []
+            active = next((m for m in rows_here if m.status == "active"), None)
+            if active is not None:
+                if leaving is None:
+                    bulk.append(r)  # already there: the bulk path skips it
+                    continue
+                sheet_name = normalize_text(r.values.get("name")).replace(" ", "")
+                if sheet_name and sheet_name != active.name.replace(" ", ""):
+                    _reject(r, _fail("name", "import.name_mismatch", sheet=sheet_name,
+                                     member=active.name))
+                    continue
+                leave.append((r, active, leaving))
+                continue
+            if rows_here:  # only rows that left: already there, unless joined again
+                last = max(rows_here, key=lambda m: (m.status_date or date.min, m.id))
+                join = None
+                try:
+                    if r.values.get("join_date") is not None:
+                        join = parse_date(r.values["join_date"], field="join_date")
+                except ValidationError:
+                    pass
+                if leaving is None and join is not None and last.status_date is not None \
+                        and join > last.status_date:
+                    bulk.append(r)  # joined again
+                    continue
+                r.status = "duplicate"
+                r.note = FieldError("row", "import.member_not_active", {
+                    "name": last.name, "status": Localized(*MEMBER_STATUS[last.status]),
+                    "date": last.status_date.isoformat() if last.status_date
+                    else Localized("（日期不详）", "(date unknown)")})
+                continue
+            bulk.append(r)
+        return bulk, leave
 
     def _link_employers(self, session: Session, data: list[dict[str, Any]]) -> None:
         """A 工作单位 that is exactly a registered enterprise's name links to it."""
@@ -250,7 +435,11 @@ class Members(Handler):
 
     def existing(self, session: Session, rows: list[RowResult], station: str | None
                  ) -> None:
-        """Preview: mark rows whose ID number is already an active member here."""
+        """Preview: mark rows whose ID number is already an active member here (a row
+        recording a leaving on such a member is not: it would be recorded), and rows of
+        a person whose row here left."""
+        bulk, _leave = self._sort(session, rows, station)
+        rows = bulk
         ids = sorted({r.cleaned["id_number"] for r in rows if r.cleaned})
         found: dict[str, str] = {}
         for chunk in _chunks(ids):
@@ -267,6 +456,8 @@ class Members(Handler):
                                     {"name": found[r.cleaned["id_number"]]})
 
     def write(self, session, rows):
+        station = _station(session)
+        rows, leave = self._sort(session, rows, station)
         # clean_member reads only the fields it knows, so the values go as they are
         data = [r.values for r in rows]
         self._link_employers(session, data)
@@ -274,6 +465,25 @@ class Members(Handler):
         _apply_bulk(rows, result, "member.duplicate_in_file")
         for idx, w in result.warnings:
             rows[idx].warnings.append(w)
+        # the leavings of members registered just now, then of those already there
+        fresh = [r for r in rows if r.status == "ok" and member_status(r.values)]
+        registered: dict[str, Member] = {}
+        for chunk in _chunks(sorted({parse_id_number(r.values["id_number"]).number
+                                     for r in fresh})):
+            registered.update((m.id_number, m) for m in session.execute(select(Member).where(
+                Member.station_id == station, Member.id_number.in_(chunk),
+                Member.status == "active", Member.deleted == false())).scalars())
+        for r in fresh:
+            m = registered[parse_id_number(r.values["id_number"]).number]
+            leave.append((r, m, member_status(r.values, m.join_date)))
+        for r, m, (status, when) in leave:
+            try:
+                with session.begin_nested():
+                    member_service.change_status(session, m.id, status, when)
+            except ValidationError as exc:
+                _reject(r, exc)
+                continue
+            r.extra[f"members_{status}"] = True
 
 
 def _apply_bulk(rows: list[RowResult], result: member_service.BulkResult,
@@ -543,15 +753,110 @@ class Hardship(Handler):
 # --------------------------------------------------------------------------- ledger
 
 
+# A 冲正 (reversal) row of a ledger sheet: a negative amount, or 冲正 / 红冲 in 帮扶类型
+# ("慰问金（冲正）", "冲正") or at the head of 备注 ("冲正：1月18日误录") or bracketed in it.
+_MARK = r"(?:冲正|红冲)"
+_MARK_IN_KIND = re.compile(r"[（(【\[]?\s*" + _MARK + r"\s*[)）】\]]?")
+_MARK_NOTE_HEAD = re.compile(r"^\s*[（(【\[]?\s*" + _MARK
+                             + r"(?:\s*[)）】\]]|[\s:：,，.。;；、\-—]|$)")
+_MARK_NOTE_BRACKETED = re.compile(r"[（(【\[]\s*" + _MARK + r"\s*[)）】\]]")
+_SEPARATORS = re.compile(r"^[\s:：,，.。;；、\-—/]+|[\s:：,，.。;；、\-—/]+$")
+# dates a 冲正 row's 备注 may name (the entry it corrects): 2023-01-18, 2023年1月18日,
+# 2023.1.18, 2023/1/18, or 1月18日
+_NOTE_FULL_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_NOTE_DAY = re.compile(r"(?<![\d年./-])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+register_messages({
+    "import.reversal_no_original": (
+        "{name} 没有可冲正的记录（{kind}，{amount} 元，{date} 或之前，尚未冲正）：请核对类型、金额和日期；"
+        "或在程序的困难职工页面冲正，或用 station-admin ledger reverse 记录编号 --reason 原因",
+        "{name} has no entry this reversal (冲正) can correct ({kind}, {amount} yuan, on or "
+        "before {date}, not reversed yet): check the kind, amount and date; or reverse the "
+        "entry on the app's hardship page, or with station-admin ledger reverse ENTRY_ID "
+        "--reason …",
+    ),
+    "import.reversal_ambiguous": (
+        "{name} 有 {count} 条记录都可能是这条冲正所更正的（{dates}），导入不代为选择：请在备注中写明原记录的"
+        "日期（如“冲正：{example}误录”），或在程序中冲正，或用 station-admin ledger list {id} "
+        "查看记录编号后用 station-admin ledger reverse 记录编号 --reason 原因",
+        "{count} entries of {name} could be the one this reversal (冲正) corrects "
+        "({dates}); the import does not choose: name the original's date in 备注 (e.g. "
+        "“冲正：{example}误录”), or reverse it in the app, or find its id with "
+        "station-admin ledger list {id} and use station-admin ledger reverse ENTRY_ID "
+        "--reason …",
+    ),
+})
+_ANY_KIND = Localized("任何类型", "any kind")
+_SAME_REVERSAL = Localized("同一冲正：身份证号、日期、类型和金额都相同",
+                           "the same reversal: ID number, date, kind and amount")
+
+
+def _marked(text: Any) -> bool:
+    return isinstance(text, str) and bool(re.search(_MARK, text))
+
+
+def is_reversal_row(values: dict[str, Any]) -> bool:
+    """Whether a ledger row is a 冲正 (reversal): a negative amount, 冲正/红冲 in
+    帮扶类型, or at the head of 备注 (or bracketed in it)."""
+    raw = values.get("amount")
+    if raw is not None:
+        try:
+            if parse_amount_fen(raw, allow_negative=True, allow_zero=True) < 0:
+                return True
+        except ValidationError:
+            pass
+    if _marked(values.get("kind")):
+        return True
+    note = values.get("note")
+    return isinstance(note, str) and bool(_MARK_NOTE_HEAD.search(note)
+                                          or _MARK_NOTE_BRACKETED.search(note))
+
+
+def _kind_of_reversal(raw: Any) -> Any:
+    """帮扶类型 of a 冲正 row without the mark ("慰问金（冲正）" → "慰问金"); None when it
+    names no kind ("冲正")."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        return raw
+    text = _SEPARATORS.sub("", _MARK_IN_KIND.sub("", normalize_text(raw)))
+    return text or None
+
+
+def _dates_named(note: Any, candidates: list[date]) -> set[date]:
+    """The candidates' dates a 冲正 row's 备注 names (2023年1月18日, 1月18日 …)."""
+    if not isinstance(note, str):
+        return set()
+    named: set[date] = set()
+    for y, m, d in _NOTE_FULL_DATE.findall(note):
+        try:
+            named.add(date(int(y), int(m), int(d)))
+        except ValueError:
+            pass
+    days = {(int(m), int(d)) for m, d in _NOTE_DAY.findall(note)}
+    return {c for c in candidates if c in named or (c.month, c.day) in days}
+
+
 class Ledger(Handler):
-    """Entries of the assistance ledger, each on the open file of the member with the
-    row's ID number (the name, when given, must be that member's)."""
+    """Entries of the assistance ledger, each on the file of the member with the row's
+    ID number (the name, when given, must be that member's): the open file, or — for an
+    entry dated while it was open — a file closed since (the hardship sheet read before
+    the ledger may have closed it: that entry is the file's history).
+
+    A 冲正 row (``is_reversal_row``) is recorded as the reversal of the one entry it
+    corrects: the household's entry of the same kind (any, when 帮扶类型 says only
+    冲正) and amount (the absolute value), dated on or before the row, not reversed yet.
+    Never a guess: with several such entries, the one whose date 备注 names; else the
+    row is refused naming the candidates' dates (reverse it in the app or with
+    ``station-admin ledger reverse``), as is a row with none."""
 
     kind = fields.LEDGER
 
     def data(self, values):
         d = {k: v for k, v in values.items()
              if not k.startswith("_") and k not in ("name", "id_number")}
+        if is_reversal_row(values):
+            d["kind"] = _kind_of_reversal(d.get("kind"))
         if d.get("kind") is not None:
             d["kind"] = loose_choice(d["kind"], LEDGER_KIND)
         return d
@@ -564,12 +869,31 @@ class Ledger(Handler):
         except ValidationError as exc:
             errors += exc.errors
         try:
-            out.update(hardship_service.clean_entry(self.data(values)))
+            if is_reversal_row(values):
+                out.update(self._clean_reversal(self.data(values)))
+            else:
+                out.update(hardship_service.clean_entry(self.data(values)))
         except ValidationError as exc:
             errors += exc.errors
         if errors:
             raise ValidationError(errors)
         return out
+
+    @staticmethod
+    def _clean_reversal(data: dict[str, Any]) -> dict[str, Any]:
+        """A 冲正 row's own fields: the kind (optional), the date, the amount reversed
+        (its absolute value), the note (the reversal's reason)."""
+        c = ErrorCollector()
+        kind = None if data.get("kind") is None else c.check(
+            "kind", parse_choice, data["kind"], field="kind", choices=LEDGER_KIND)
+        when = c.check("entry_date", parse_date, data.get("entry_date"), field="entry_date",
+                       not_future=True)
+        amount = 0 if data.get("amount") is None else c.check(
+            "amount", parse_amount_fen, data["amount"], allow_negative=True, allow_zero=True)
+        note = c.check("note", parse_text, data.get("note"), field="note", max_len=500)
+        c.raise_if_any()
+        return {"reversal": True, "kind": kind, "entry_date": when,
+                "amount_fen": abs(amount), "note": note}
 
     def write(self, session, rows):
         require(session, "clerk", "登记帮扶记录", "add ledger entries")
@@ -582,27 +906,35 @@ class Ledger(Handler):
                 _reject(r, exc)
         ids = sorted({v["id_number"] for _, v in cleaned})
         members: dict[str, tuple[str, str]] = {}
-        cases: dict[str, str] = {}
+        rows_of: dict[str, list[str]] = {}  # every member row of the ID number here
+        files: dict[str, list[HardshipCase]] = {}
         existing: set[tuple[str, date, str, int]] = set()
+        reversed_: set[tuple[str, date, str | None, int]] = set()
         for chunk in _chunks(ids):
-            for idn, mid, name in session.execute(select(
-                    Member.id_number, Member.id, Member.name).where(
+            for idn, mid, name, status in session.execute(select(
+                    Member.id_number, Member.id, Member.name, Member.status).where(
                     Member.station_id == station, Member.id_number.in_(chunk),
-                    Member.status == "active", Member.deleted == false())):
-                members[idn] = (mid, name)
-            for idn, cid in session.execute(
-                    select(Member.id_number, HardshipCase.id)
+                    Member.deleted == false())):
+                rows_of.setdefault(idn, []).append(mid)
+                if status == "active":
+                    members[idn] = (mid, name)
+            for idn, case in session.execute(
+                    select(Member.id_number, HardshipCase)
                     .join(HardshipCase, HardshipCase.member_id == Member.id)
                     .where(Member.station_id == station, Member.id_number.in_(chunk),
-                           HardshipCase.status == "open", HardshipCase.deleted == false())):
-                cases[idn] = cid
-            existing.update(session.execute(
-                select(Member.id_number, LedgerEntry.entry_date, LedgerEntry.kind,
-                       LedgerEntry.amount_fen)
-                .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
-                .join(Member, Member.id == HardshipCase.member_id)
-                .where(Member.id_number.in_(chunk), LedgerEntry.deleted == false(),
-                       LedgerEntry.reverses_id.is_(None))).all())
+                           Member.status == "active", Member.deleted == false(),
+                           HardshipCase.deleted == false())):
+                files.setdefault(idn, []).append(case)
+            for idn, day, kind, fen, rev in session.execute(
+                    select(Member.id_number, LedgerEntry.entry_date, LedgerEntry.kind,
+                           LedgerEntry.amount_fen, LedgerEntry.reverses_id)
+                    .join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
+                    .join(Member, Member.id == HardshipCase.member_id)
+                    .where(Member.id_number.in_(chunk), LedgerEntry.deleted == false())):
+                if rev is None:
+                    existing.add((idn, day, kind, fen))
+                else:
+                    reversed_.update({(idn, day, kind, -fen), (idn, day, None, -fen)})
         first_row: dict[tuple, int] = {}
         for r, v in cleaned:
             idn = v["id_number"]
@@ -615,7 +947,20 @@ class Ledger(Handler):
                 _reject(r, _fail("name", "import.name_mismatch", sheet=sheet_name,
                                  member=member_name))
                 continue
-            if idn not in cases:
+            if v.get("reversal"):
+                key = (idn, v["entry_date"], v["kind"], v["amount_fen"])
+                if key in reversed_:
+                    r.status = "duplicate"
+                    if key in first_row:
+                        r.note = FieldError("row", "import.duplicate_in_file",
+                                            {"row": first_row[key], "what": _SAME_REVERSAL})
+                    continue
+                if self._reverse(session, r, v, member_name, rows_of[idn]):
+                    reversed_.update({key, (idn, v["entry_date"], None, v["amount_fen"])})
+                    first_row[key] = r.row
+                continue
+            case = self._file_for(files.get(idn, []), v["entry_date"])
+            if case is None:
                 _reject(r, _fail("id_number", "import.no_open_case", name=member_name))
                 continue
             key = (idn, v["entry_date"], v["kind"], v["amount_fen"])
@@ -626,12 +971,67 @@ class Ledger(Handler):
                                         {"row": first_row[key], "what": _SAME["ledger"]})
                 continue
             try:
-                hardship_service.add_entry(session, cases[idn], self.data(r.values))
+                hardship_service.add_entry(session, case.id, self.data(r.values),
+                                           history=case.status != "open")
             except ValidationError as exc:
                 _reject(r, exc)
                 continue
+            if case.status != "open":
+                r.extra["entries_of_closed_files"] = True
             existing.add(key)
             first_row[key] = r.row
+
+    @staticmethod
+    def _file_for(files: list[HardshipCase], day: date) -> HardshipCase | None:
+        """The file an entry dated ``day`` goes on: the open file (from its registration
+        on; also, as always, when no closed file was open that day); else the closed file
+        open that day; else the most recently closed (whose closing the service names)."""
+        open_file = next((f for f in files if f.status == "open"), None)
+        closed = sorted((f for f in files if f.status != "open" and f.exit_date),
+                        key=lambda f: (f.exit_date, f.registered_date), reverse=True)
+        if open_file is not None and day >= open_file.registered_date:
+            return open_file
+        during = next((f for f in closed if f.registered_date <= day <= f.exit_date), None)
+        if during is not None:
+            return during
+        return open_file or (closed[0] if closed else None)
+
+    @staticmethod
+    def _reverse(session: Session, r: RowResult, v: dict[str, Any], name: str,
+                 member_ids: list[str]) -> bool:
+        """Record a 冲正 row as the reversal of the one entry it corrects (see the
+        class); False when the row is refused."""
+        from station_app.domain.validation import format_fen
+
+        found = hardship_service.reversal_candidates(session, member_ids, v["kind"],
+                                                     v["amount_fen"], v["entry_date"])
+        days = sorted({e.entry_date for e in found})
+        if len(days) > 1:
+            named = _dates_named(r.values.get("note"), days)
+            if len(named) == 1:
+                found = [e for e in found if e.entry_date in named]
+                days = sorted(named)
+        kind = Localized(*LEDGER_KIND[v["kind"]]) if v["kind"] else _ANY_KIND
+        if not found:
+            _reject(r, _fail("amount", "import.reversal_no_original", name=name, kind=kind,
+                             amount=format_fen(v["amount_fen"]),
+                             date=v["entry_date"].isoformat()))
+            return False
+        if len(days) > 1:
+            _reject(r, _fail("amount", "import.reversal_ambiguous", name=name,
+                             count=len(found), dates="、".join(d.isoformat() for d in days),
+                             example=f"{days[-1].month}月{days[-1].day}日",
+                             id=v["id_number"]))
+            return False
+        original = min(found, key=lambda e: e.hlc)  # the same day's twins are alike
+        reason = v["note"] or f"冲正（台账导入第 {r.row} 行）"
+        try:
+            hardship_service.reverse_entry(session, original.id, reason, v["entry_date"])
+        except ValidationError as exc:
+            _reject(r, exc)
+            return False
+        r.extra["entries_reversed"] = True
+        return True
 
 
 # --------------------------------------------------------------------------- visits
@@ -883,7 +1283,8 @@ class _StationFinder:
         return ka == kb or _name_base(ka) == _name_base(kb)
 
     def find(self, values: dict[str, Any]) -> str:
-        """The station id a row names (by code, else by name); ValidationError if none."""
+        """The station id a row names (by code, else by name — a known station's code
+        in the name column is that station); ValidationError if none."""
         from station_app.domain.services.stations import clean_station_code
 
         raw_code = values.get("station_code")
@@ -903,6 +1304,9 @@ class _StationFinder:
             return sid
         if not sheet_name:
             raise _fail("station_name", "import.station_missing")
+        as_code = sheet_name.replace(" ", "").upper()
+        if as_code in self.by_code:  # a station's code written in the name column
+            return self.by_code[as_code][0]
         key = _name_key(sheet_name)
         hits = self.by_name.get(key) or self.by_base.get(_name_base(key)) or []
         if not hits:

@@ -469,14 +469,17 @@ def cmd_watch(args) -> int:
     db = _open(args)
     try:
         with db.session(_actor()) as s:
+            ent = enterprises.find_enterprise(s, args.enterprise_id)
             if args.watch_command == "list":
-                enterprises.list_on_watch(s, args.enterprise_id, args.reason)
+                entry = enterprises.list_on_watch(s, ent.id, args.reason, args.date)
             else:
-                enterprises.unlist_from_watch(s, args.enterprise_id, args.reason)
+                entry = enterprises.unlist_from_watch(s, ent.id, args.reason, args.date)
+            line = (f"enterprise {ent.id} ({ent.name}) "
+                    f"{'put on' if args.watch_command == 'list' else 'taken off'} the watch "
+                    f"list on {entry.entry_date.isoformat()}")
     finally:
         db.close()
-    print(f"enterprise {args.enterprise_id} "
-          f"{'put on' if args.watch_command == 'list' else 'taken off'} the watch list")
+    print(line)
     return 0
 
 
@@ -488,9 +491,10 @@ def cmd_transfer(args) -> int:
     db = _open(args)
     try:
         with db.session(_actor()) as s:
-            moved = members.transfer_member(s, args.member_id, args.to,
+            source = members.find_member(s, args.member_id, active=True)
+            moved = members.transfer_member(s, source.id, args.to,
                                             args.date or date.today())
-            line = f"member {args.member_id} transferred to {args.to.upper()} as {moved.id}"
+            line = f"member {source.id} transferred to {args.to.upper()} as {moved.id}"
     finally:
         db.close()
     print(line)
@@ -783,11 +787,19 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("list", "put an enterprise on the watch list"),
                             ("unlist", "take an enterprise off the watch list")):
         p = command(name, cmd_watch, help_text, watch)
-        p.add_argument("enterprise_id")
+        p.add_argument("enterprise_id", metavar="ID_OR_CREDIT_CODE",
+                       help="the enterprise's id (station-admin enterprise find prints it) "
+                            "or its 统一社会信用代码")
         p.add_argument("--reason", required=True)
+        p.add_argument("--date", help="the day it happened, YYYY-MM-DD (default: today); not "
+                                      "in the future, not before the enterprise's latest "
+                                      "listing or removal")
 
     p = command("transfer", cmd_transfer, "move a member to another station")
-    p.add_argument("member_id")
+    p.add_argument("member_id", metavar="ID_OR_ID_NUMBER",
+                   help="the member's id (station-admin member find prints it) or 身份证号 "
+                        "(the one active row with it; a person active at two stations needs "
+                        "the row's id)")
     p.add_argument("--to", required=True, help="the destination station's code")
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
 

@@ -153,7 +153,9 @@ def test_ledger_entries_on_the_files_and_not_twice(db, db_path, admin, two_files
                       9: "error", 10: "duplicate"}
     codes = {r.row: [e.code for e in r.errors] for r in result.rejected}
     assert codes == {6: ["import.name_mismatch"], 7: ["import.no_open_case"],
-                     8: ["import.member_unknown"], 9: ["amount.negative"]}
+                     8: ["import.member_unknown"],
+                     # a negative amount is a 冲正 row: nothing of 50 yuan to reverse
+                     9: ["import.reversal_no_original"]}
     with db.reader() as s:
         entries = {(e.kind, e.amount_fen, e.entry_date, e.handled_by)
                    for e in s.query(LedgerEntry)}

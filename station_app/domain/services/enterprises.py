@@ -6,26 +6,49 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from station_app.domain.choices import WATCH_ACTION
 from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
 from station_app.domain.models import Enterprise, WatchListEntry
-from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.common import NotFound, get_or_404, require, today
 from station_app.domain.services.members import BulkResult
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
+    Localized,
     ValidationError,
     is_blank,
+    normalize_text,
     parse_bool,
     parse_credit_code,
     parse_date,
     parse_int,
     parse_phone,
     parse_text,
+    register_messages,
 )
 from station_app.storage.capture import bulk_insert
+
+register_messages({
+    "enterprise.none_for_code": (
+        "本数据库中没有统一社会信用代码为 {code} 的企业：请核对代码，或用 station-admin "
+        "enterprise find 查找",
+        "no enterprise with the credit code {code} in this database: check the code, or "
+        "look for it with station-admin enterprise find",
+    ),
+    "enterprise.several_for_code": (
+        "统一社会信用代码 {code} 有 {count} 家企业：{rows}。请改用其中一家的编号",
+        "the credit code {code} has {count} enterprises: {rows}. Give the id of one of "
+        "them instead",
+    ),
+    "watch.before_latest": (
+        "日期不能早于该企业在名单上的最近一次变动（{date} {action}）：名单按日期记录先后",
+        "The date cannot be before the enterprise's latest watch-list change ({date}, "
+        "{action}): the list is a history in date order",
+    ),
+})
 
 EDITABLE = (
     "name", "credit_code", "address", "industry", "headcount", "union_established",
@@ -159,6 +182,55 @@ def bulk_register_enterprises(
     return result
 
 
+def find_enterprise(session: Session, key: Any) -> Enterprise:
+    """An enterprise a command names: by its id, or by its 统一社会信用代码 (a malformed
+    code gets the code's own message; one no enterprise here has, a sentence saying how
+    to look)."""
+    text = normalize_text(key)
+    if len(text) == 36 and text.count("-") == 4:
+        return get_or_404(session, Enterprise, text, "enterprise")
+    code = parse_credit_code(text)
+    rows = list(session.execute(select(Enterprise).where(
+        Enterprise.credit_code == code, Enterprise.deleted == false())
+        .order_by(Enterprise.id)).scalars())
+    if not rows:
+        raise NotFound([FieldError("credit_code", "enterprise.none_for_code", {"code": code})])
+    if len(rows) > 1:  # (one row per code is the rule; a list, never a guess)
+        raise ValidationError([FieldError("credit_code", "enterprise.several_for_code", {
+            "code": code, "count": len(rows),
+            "rows": "; ".join(f"{e.name} {e.id}" for e in rows)})])
+    return rows[0]
+
+
+def search_enterprises(session: Session, query: str, *, limit: int = 50
+                       ) -> list[Enterprise]:
+    """Enterprises whose name or credit code contains the typed text (the enterprises
+    page's filter: letters of a code in any case), best first: an exact name or code,
+    then those that start with it, then the rest; ties by name."""
+    text = normalize_text(query)
+    if not text:
+        return []
+    code = text.replace(" ", "").upper()
+    if session.bind.dialect.name == "postgresql":
+        def contains(col, t):
+            return func.strpos(col, t) > 0
+    else:
+        def contains(col, t):
+            return func.instr(col, t) > 0
+    name_rank = case((Enterprise.name == text, 0),
+                     (contains(Enterprise.name, text) & (func.substr(
+                         Enterprise.name, 1, len(text)) == text), 1), else_=2)
+    code_rank = case((Enterprise.credit_code == code, 0),
+                     (func.substr(Enterprise.credit_code, 1, len(code)) == code, 1), else_=2)
+    rank = case((name_rank < code_rank, name_rank), else_=code_rank)
+    q = (select(Enterprise).where(
+        Enterprise.deleted == false(),
+        or_(contains(Enterprise.name, text),
+            contains(func.coalesce(Enterprise.credit_code, ""), code)))
+        .order_by(rank, Enterprise.name, Enterprise.id).limit(limit))
+    return list(session.execute(q).scalars())
+
+
 def update_enterprise(session: Session, enterprise_id: str, data: Mapping[str, Any]) -> Enterprise:
     require(session, "clerk", "修改企业", "edit enterprises")
     ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
@@ -238,6 +310,13 @@ def _watch_entry(session: Session, enterprise_id: str, action: str, reason: Any,
         raise ValidationError([FieldError("enterprise", "watch.already_listed")])
     if action == "unlisted" and not listed:
         raise ValidationError([FieldError("enterprise", "watch.not_listed")])
+    history = watch_history(session, ent.id)
+    if history and when < history[-1].entry_date:  # a change dated before the last one
+        # would not be the enterprise's status on any day from then on
+        last = history[-1]
+        raise ValidationError([FieldError("entry_date", "watch.before_latest", {
+            "date": last.entry_date.isoformat(),
+            "action": Localized(*WATCH_ACTION[last.action])})])
     entry = WatchListEntry(
         # Removals are the district's decision and its rows; listings belong to the
         # station (or district) that made them.

@@ -89,6 +89,21 @@ register_messages({
         "{id} has {count} {which} files (at different stations): give the file's id "
         "instead, one of {ids}",
     ),
+    "case.entry_after_closing": (
+        "档案已于 {date} {status}：此后日期的帮扶不能登记在该档案上，请核对帮扶日期，或重新建档",
+        "The file was closed ({status}) on {date}: an entry dated after that cannot go on "
+        "it; check the date, or open a new file",
+    ),
+    "case.entry_before_registered": (
+        "帮扶日期早于建档日期 {registered}：已关闭档案的历史记录只能登记在档期间的帮扶",
+        "The entry is dated before the file was registered ({registered}): a closed file's "
+        "history takes only entries dated while it was open",
+    ),
+    "ledger.entry_none": (
+        "没有编号为 {id} 的帮扶记录：请用 station-admin ledger list 身份证号 查看记录编号",
+        "There is no ledger entry {id}: station-admin ledger list ID_NUMBER shows the "
+        "entries' ids",
+    ),
 })
 
 
@@ -425,15 +440,32 @@ def clean_entry(data: Mapping[str, Any]) -> dict[str, Any]:
     return v
 
 
-def add_entry(session: Session, case_id: str, data: Mapping[str, Any]) -> LedgerEntry:
-    """Append an assistance entry (帮扶记录) to an open file."""
+def add_entry(session: Session, case_id: str, data: Mapping[str, Any], *,
+              history: bool = False) -> LedgerEntry:
+    """Append an assistance entry (帮扶记录) to an open file.
+
+    A closed file (脱困 or 注销) takes no new entries. With ``history`` (the ledger
+    import: a year's ledger read after the hardship sheet that closed the file) a closed
+    file takes an entry dated while it was open — on or after its registration, on or
+    before its closing — as the record of what was done then; one dated after the
+    closing is refused naming the closing's date."""
     require(session, "clerk", "登记帮扶记录", "add ledger entries")
     case = get_or_404(session, HardshipCase, case_id, "case")
     c = ErrorCollector()
-    if case.status != "open":
+    closed = case.status != "open"
+    if closed and (not history or case.exit_date is None):
         c.add("case", "case.not_open", status=label(CASE_STATUS, case.status))
+        closed = False  # said
     v = _check_entry(c, data)
     kind, when, beneficiary = v["kind"], v["entry_date"], v["beneficiary"]
+    if closed:
+        if when and when > case.exit_date:
+            c.add("entry_date", "case.entry_after_closing",
+                  status=Localized(*CASE_STATUS[case.status]),
+                  date=case.exit_date.isoformat())
+        elif when and when < case.registered_date:
+            c.add("entry_date", "case.entry_before_registered",
+                  registered=case.registered_date.isoformat())
     if kind == "education_aid" and beneficiary and when:
         twice = session.execute(
             effective_entries()
@@ -497,6 +529,63 @@ def reverse_entry(session: Session, entry_id: str, reason: Any, on: Any = None) 
     session.add(reversal)
     session.flush()
     return reversal
+
+
+def files_of(session: Session, key: Any) -> list[HardshipCase]:
+    """The files a command names: one file by its id, or every file (open or closed) of
+    the household head with this 身份证号 in the database, the newest first."""
+    text = normalize_text(key)
+    if len(text) == 36 and text.count("-") == 4:
+        return [get_or_404(session, HardshipCase, text, "case")]
+    idn = parse_id_number(text).number
+    found = list(session.execute(
+        select(HardshipCase).join(Member, Member.id == HardshipCase.member_id)
+        .where(Member.id_number == idn, Member.deleted == false(),
+               HardshipCase.deleted == false())
+        .order_by(HardshipCase.registered_date.desc(), HardshipCase.id)
+    ).scalars())
+    if not found:
+        raise NotFound([FieldError("id_number", "case.none_for_id", {
+            "id": idn, "which": Localized("（在档或已关闭）", "open or closed")})])
+    return found
+
+
+def find_entry(session: Session, entry_id: Any) -> LedgerEntry:
+    """A ledger entry by its id (``station-admin ledger list`` prints them)."""
+    text = normalize_text(entry_id)
+    entry = session.get(LedgerEntry, text) if text else None
+    if entry is None or entry.deleted:
+        raise NotFound([FieldError("entry", "ledger.entry_none", {"id": text})])
+    return entry
+
+
+def reversals_of(session: Session, entry_ids: list[str]) -> dict[str, LedgerEntry]:
+    """{original's id: its reversal} for those of ``entry_ids`` that were reversed."""
+    out: dict[str, LedgerEntry] = {}
+    for i in range(0, len(entry_ids), 900):
+        for r in session.execute(select(LedgerEntry).where(
+                LedgerEntry.reverses_id.in_(entry_ids[i:i + 900]),
+                LedgerEntry.deleted == false())).scalars():
+            out[r.reverses_id] = r
+    return out
+
+
+def reversal_candidates(session: Session, member_ids: list[str], kind: str | None,
+                        amount_fen: int, on: date) -> list[LedgerEntry]:
+    """The entries a reversal (冲正) of ``amount_fen`` dated ``on`` may correct, newest
+    first: on the files of these member rows (one household head), of ``kind`` (any
+    when None), of that amount, dated on or before ``on``, neither a reversal nor
+    reversed already."""
+    r = aliased(LedgerEntry)
+    q = (select(LedgerEntry).join(HardshipCase, HardshipCase.id == LedgerEntry.case_id)
+         .where(HardshipCase.member_id.in_(member_ids), HardshipCase.deleted == false(),
+                LedgerEntry.deleted == false(), LedgerEntry.reverses_id.is_(None),
+                LedgerEntry.amount_fen == amount_fen, LedgerEntry.entry_date <= on,
+                ~exists().where(r.reverses_id == LedgerEntry.id, r.deleted == false()))
+         .order_by(LedgerEntry.entry_date.desc(), LedgerEntry.hlc))
+    if kind is not None:
+        q = q.where(LedgerEntry.kind == kind)
+    return list(session.execute(q).scalars())
 
 
 def case_entries(session: Session, case_id: str) -> list[LedgerEntry]:

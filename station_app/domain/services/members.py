@@ -15,11 +15,12 @@ from station_app.domain.choices import MEMBER_STATUS, label
 from station_app.domain.ids import DISTRICT_CODE, station_id_for
 from station_app.domain.models import Enterprise, Member, MemberNameKey, Station
 from station_app.domain.pinyin import normalize_query, prefix_upper_bound
-from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.services.common import NotFound, get_or_404, require, today
 from station_app.domain.services.stations import clean_station_code
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
+    Localized,
     ValidationError,
     is_blank,
     mask_id_number,
@@ -31,8 +32,23 @@ from station_app.domain.validation import (
     parse_name,
     parse_phone,
     parse_text,
+    register_messages,
 )
 from station_app.storage.capture import bulk_insert, bulk_keying
+
+register_messages({
+    "member.none_for_id": (
+        "本数据库中没有身份证号为 {id} 的{which}会员：请核对号码，或用 station-admin member find "
+        "查找",
+        "no {which}member with the ID number {id} in this database: check the number, or "
+        "look for them with station-admin member find",
+    ),
+    "member.several_for_id": (
+        "身份证号 {id} 有 {count} 条会员记录：{rows}。请改用其中一条记录的编号",
+        "the ID number {id} has {count} member rows: {rows}. Give the id of one of them "
+        "instead",
+    ),
+})
 
 EDITABLE = (
     "name", "id_number", "ethnicity", "phone", "employer_id", "employer_name", "card_no",
@@ -146,13 +162,17 @@ def update_member(session: Session, member_id: str, data: Mapping[str, Any]) -> 
     return member
 
 
-def change_status(session: Session, member_id: str, status: str, on: Any) -> Member:
-    """在会/转出/退会/去世 with the date it took effect."""
+def change_status(session: Session, member_id: str, status: str, on: Any,
+                  reason: Any = None) -> Member:
+    """在会/转出/退会/去世 with the date it took effect. A ``reason``, when given, is
+    added to the member's notes ("退会 2023-05-10：…"; the members table has no column
+    of its own for it), so the change and its reason are audited together."""
     require(session, "clerk", "变更会员状态", "change a member's status")
     member = get_or_404(session, Member, member_id, "member")
     c = ErrorCollector()
     new = c.check("status", parse_choice, status, field="status", choices=MEMBER_STATUS)
     when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
+    why = c.check("reason", parse_text, reason, field="reason", max_len=500)
     c.raise_if_any()
     if new == member.status:
         raise ValidationError(
@@ -170,8 +190,50 @@ def change_status(session: Session, member_id: str, status: str, on: Any) -> Mem
                 [FieldError("status", "member.reactivate_duplicate", {"name": other.name})]
             )
     member.status, member.status_date = new, when
+    if why:
+        line = f"{MEMBER_STATUS[new][0]} {when.isoformat()}：{why}"
+        notes = f"{member.notes}\n{line}" if member.notes else line
+        member.notes = c.check("notes", parse_text, notes, field="notes", max_len=2000)
+        c.raise_if_any()
     session.flush()
     return member
+
+
+def find_member(session: Session, key: Any, *, active: bool | None = None) -> Member:
+    """A member a command names: by the row's id, or by 身份证号 — the one row with that
+    ID number in this database (``active``: True only active rows, False only rows that
+    left; None any, an active row before the others). Several rows (the same person at
+    two stations of a district, or registered again after leaving) are an error listing
+    them, so the command is given the row's id instead."""
+    text = normalize_text(key)
+    if len(text) == 36 and text.count("-") == 4:
+        return get_or_404(session, Member, text, "member")
+    idn = parse_id_number(text).number
+    q = select(Member).where(Member.id_number == idn, Member.deleted == false())
+    if active is True:
+        q = q.where(Member.status == "active")
+    elif active is False:
+        q = q.where(Member.status != "active")
+    rows = list(session.execute(q.order_by(Member.station_id, Member.id)).scalars())
+    if active is None and len(rows) > 1:
+        live = [m for m in rows if m.status == "active"]
+        rows = live if len(live) == 1 else rows
+    which = (Localized("在会", "active ") if active is True else
+             Localized("已离会", "former ") if active is False else Localized("", ""))
+    if not rows:
+        raise NotFound([FieldError("id_number", "member.none_for_id",
+                                   {"id": idn, "which": which})])
+    if len(rows) > 1:
+        codes = dict(session.execute(select(Station.id, Station.code).where(
+            Station.id.in_({m.station_id for m in rows}))).all())
+        rows.sort(key=lambda m: (codes.get(m.station_id, ""), m.status != "active", m.id))
+        raise ValidationError([FieldError("id_number", "member.several_for_id", {
+            "id": mask_id_number(idn), "count": len(rows),
+            "rows": Localized(*("; ".join(
+                f"{codes.get(m.station_id, '?')} {m.name} "
+                f"{label(MEMBER_STATUS, m.status, lang)} {m.id}" for m in rows)
+                for lang in ("zh", "en")))})])
+    return rows[0]
 
 
 def find_active_by_id_number(session: Session, id_number: str) -> Member | None:
