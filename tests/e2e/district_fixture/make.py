@@ -40,9 +40,6 @@ from office import CutNumber, DateCell, Money, Title, date_text  # noqa: E402
 SEED = 20230531
 D1, D2, D3 = date(2023, 5, 31), date(2023, 3, 31), date(2022, 12, 31)
 AS_OF = (D1, D2, D3)
-# the district lists enterprises on the watch list on the day the test runs (the command
-# takes no date): after every as-of date
-LISTED_ON = date(2100, 1, 1)
 
 DISTRICT_ADMIN = "boss"
 TRAINING_TARGET = 40
@@ -155,9 +152,13 @@ TRAPS = """\
   unknown; migrant workers (是/√/否/blank); an ID number typed into a number cell (lost
   digits: rejected); the same person twice in one roster (the second rejected); the same
   person (ID number) active at KY03 and NA01 (once at the district); a member of KY02
-  moved to DP03 by `district-server transfer` (not a leaving for the district; KY02's
-  转出); two household heads not on their station's roster (registered by the hardship
-  import, join date unknown)
+  moved to DP03 by `district-server transfer`, the member's id found by `station-admin
+  member find` (not a leaving for the district; KY02's 转出); two household heads not on
+  their station's roster (registered by the hardship import, join date unknown); leavings
+  in the rosters' status columns (KY01: 会员状态 + 状态日期, 退会 in 2023 and 去世 in 2022;
+  DP01: 退会日期 / 去世日期, one after D1; NA05: 状态 + 转出日期, a move out of the district)
+  and one 退会 without its date (rejected); leavings by `station-admin member status`
+  (去世 and 退会 on D1 by 身份证号 or by the id `member find NAME` prints, 退会 after D1)
 - hardship files: registered on D1, after D1; exited and cancelled by the sheet's
   脱困日期/注销日期 before D2, between D2 and D1, after D1, in 2022; one exited on D1 by
   `station-admin case exit` (not on file on D1), one cancelled by `station-admin case
@@ -167,14 +168,19 @@ TRAPS = """\
   October-December window (covering next year), in 2023 for 2023, with an explicit
   保障年度; entries of households whose files were closed later; a totals row (合计) and a
   signature row; amounts as numbers, ￥ text and 元 text; KY08's ledger in two files (2022,
-  2023); a 冲正 row with a negative amount (rejected: no import or command reverses an
-  entry, see the report); a row for a person who is not a member of the station (rejected)
+  2023); 冲正 rows: a negative amount reversing the one entry of that kind and amount
+  (KY02), a 入户走访 reversed by a row whose 备注 names which of two (DP02: not visited
+  in 2023), one that could reverse either of two purchases (NA01: rejected); a 2023 visit
+  reversed by `station-admin ledger reverse` on 2023-03-20 (KY01: not visited on D2,
+  visited again in April); a row for a person who is not a member of the station
+  (rejected)
 - visit diaries: 劳资纠纷处置 visits whose 涉及职工人数 are the workers served, one sheet with
   an explicit 服务职工人数 column; disputes in 2022 and June 2023; 涉及职工人数 on a routine
   visit; an abnormal 经营状况 in a sheet without 异常情况; the same visit twice in one
   diary (skipped); a visit to an enterprise the station never registered (rejected);
   enterprises shared by two stations (one credit code); two enterprises watch-listed by
-  the district (dated the day the test runs: no 2023 visit was to a listed enterprise)
+  the district with `watch list --date` (March and April 2023; one named by its credit
+  code, one by the id `station-admin enterprise find` prints), visited as such from then
 - events: 法律服务 with migrant person-times, one on D1, one in 2022, one after D1; 提素
   written 提素活动 / 职工提素, one listed twice (skipped); 普惠, 两送, 其他; an event whose
   migrant person-times exceed its person-times (rejected)
@@ -239,6 +245,13 @@ class Person:
     migrant: bool
     notes: str | None = None
     in_roster: bool = True
+    # a leaving (left | deceased | transferred) with its date, recorded by the roster's
+    # status columns ("roster") or by `station-admin member status` ("command")
+    status: str | None = None
+    status_date: date | None = None
+    status_by: str | None = None
+    status_reason: str | None = None
+    found_by: str | None = None  # the command finds the member by "id_number" or "name"
 
 
 @dataclass
@@ -252,7 +265,9 @@ class Enterprise:
     chair: str | None
     contact: str
     phone: str
-    watch: bool = False
+    watch: date | None = None  # listed by the district (`watch list --date`) on this day
+    watch_by: str = "credit_code"  # the command names it by its credit code, or by the id
+    # `station-admin enterprise find NAME` prints ("name")
 
 
 @dataclass
@@ -282,6 +297,12 @@ class Entry:
     outcome: tuple = ("ok",)
     person: Person | None = None  # rows for someone without a file here
     tag: str | None = None  # see TAGS
+    reverses: Entry | None = None  # a 冲正 row of the sheet: the entry it reverses
+    # reversed: on this date, by the sheet's 冲正 row ("sheet") or `station-admin ledger
+    # reverse` ("command", with its reason)
+    reversed_on: date | None = None
+    reversed_by: str | None = None
+    reverse_reason: str | None = None
 
 
 @dataclass
@@ -449,8 +470,9 @@ def build() -> World:
     shared_dp = w.stations["DP01"].enterprises[1]
     w.stations["DP02"].enterprises.append(shared_dp)
     w.shared = [shared, shared_dp]
-    w.stations["KY01"].enterprises[2].watch = True
-    w.stations["DP02"].enterprises[0].watch = True
+    w.stations["KY01"].enterprises[2].watch = date(2023, 3, 6)
+    w.stations["DP02"].enterprises[0].watch = date(2023, 4, 17)
+    w.stations["DP02"].enterprises[0].watch_by = "name"
 
     for code in RECORD_STATIONS:
         _members(w, code)
@@ -505,6 +527,19 @@ def _special_members(w: World) -> None:
     t.join, t.migrant = date(2019, 3, 1), False
     w.transfer = {"id_number": t.id_number, "name": t.name, "from": "KY02", "to": "DP03",
                   "date": date(2023, 2, 20)}
+    # leavings: by the roster's status columns (STATUS_COLUMNS), and by `station-admin
+    # member status` at the station, the member named by 身份证号 or by the id `member find
+    # NAME` prints
+    for code, i, status, day, by, reason, found in LEAVINGS:
+        p = w.stations[code].members[i]
+        p.join = date(2018, 9, 1)
+        p.status, p.status_date, p.status_by = status, day, by
+        p.status_reason, p.found_by = reason, found
+    # KY01's roster: 退会 without its date (rejected)
+    undated = w.person("KY01", join=date(2017, 3, 1))
+    undated.status, undated.status_by = "left", "roster"
+    w.stations["KY01"].roster_bad.append((12, [undated], ("rejected",
+                                                          "import.status_needs_date")))
     # KY03's roster: an ID number typed into a number cell (lost digits)
     cut = w.person("KY03", join=date(2022, 4, 1))
     w.names.discard(cut.name)
@@ -513,6 +548,23 @@ def _special_members(w: World) -> None:
     # KY08's roster: the same person twice (the second row rejected)
     st8 = w.stations["KY08"]
     st8.roster_bad.append((9, [st8.members[2]], ("rejected", "member.duplicate_in_file")))
+
+
+# station, roster index, status, date, recorded by, reason, the member found by
+LEAVINGS = [
+    ("KY01", 3, "left", date(2023, 3, 15), "roster", None, None),
+    ("KY01", 4, "deceased", date(2022, 8, 2), "roster", None, None),
+    ("DP01", 3, "left", date(2023, 4, 20), "roster", None, None),
+    ("DP01", 4, "deceased", date(2023, 6, 10), "roster", None, None),
+    ("NA05", 3, "transferred", date(2023, 1, 12), "roster", None, None),
+    ("NA02", 3, "deceased", date(2023, 4, 8), "command", "病故", "id_number"),
+    ("KY05", 3, "left", D1, "command", "本人申请退会", "name"),
+    ("DP07", 3, "left", date(2023, 6, 20), "command", "调离本市", "id_number"),
+]
+# the roster's status columns of the stations that keep them (the others have none)
+STATUS_COLUMNS = {"KY01": ("会员状态", "状态日期"), "DP01": ("退会日期", "去世日期"),
+                  "NA05": ("状态", "转出日期")}
+STATUS_WORD = {"left": "退会", "deceased": "去世", "transferred": "转出"}
 
 
 def _case(w: World, code: str, person: Person, registered: date, **kw) -> Case:
@@ -534,7 +586,7 @@ def _hardship(w: World, code: str) -> None:
     st = w.stations[code]
     members = [m for m in st.members if m.join is None or m.join <= date(2023, 5, 1)]
     rng.shuffle(members)
-    heads = iter(m for m in members if m.id_number not in
+    heads = iter(m for m in members if m.status is None and m.id_number not in
                  {w.transfer["id_number"], w.stations["KY03"].members[7].id_number})
 
     def ordinary(registered: date) -> Case:
@@ -559,6 +611,14 @@ def _hardship(w: World, code: str) -> None:
         c = ordinary(date(2020, 9, 1))
         insure(c, date(2022, 11, 9))
         home(c, date(2023, 6, 8))
+        specials.append(c)
+        # a visit recorded on the wrong household, reversed by `station-admin ledger
+        # reverse` on 2023-03-20 (not visited on D2), visited again in April
+        c = ordinary(date(2019, 5, 20))
+        insure(c, date(2022, 11, 10))
+        E.append(Entry(c, date(2023, 2, 10), "入户走访", 0, reversed_on=date(2023, 3, 20),
+                       reversed_by="command", reverse_reason="误录：当日走访的是另一户"))
+        home(c, date(2023, 4, 15))
         specials.append(c)
     if code == "KY02":  # registered on D1, insured that day
         c = ordinary(D1)
@@ -604,6 +664,13 @@ def _hardship(w: World, code: str) -> None:
         c = ordinary(date(2021, 3, 3))
         insure(c, date(2022, 11, 21))
         home(c, date(2022, 7, 7))
+        # a visit of January recorded in error and reversed by the sheet's 冲正 row, which
+        # names it (two visits of the household could be the one)
+        wrong = Entry(c, date(2023, 1, 16), "入户走访", 0, reversed_on=date(2023, 2, 1),
+                      reversed_by="sheet")
+        E.append(wrong)
+        E.append(Entry(c, date(2023, 2, 1), "入户走访", 0, note="冲正：1月16日误录，当日未入户",
+                       reverses=wrong))
         specials.append(c)
     if code == "DP03":  # exited in 2022 in the sheet
         c = ordinary(date(2019, 10, 10))
@@ -618,6 +685,13 @@ def _hardship(w: World, code: str) -> None:
         c = _case(w, code, outsider, date(2022, 9, 9))
         insure(c, date(2022, 10, 28))
         home(c, date(2023, 5, 5))
+        specials.append(c)
+    if code == "NA01":  # a 冲正 row that could reverse either of two purchases: rejected
+        c = ordinary(date(2020, 6, 1))
+        insure(c, date(2021, 11, 10))
+        insure(c, date(2022, 11, 10))
+        E.append(Entry(c, date(2023, 1, 5), "医疗互助保障", -120, note="重复购买",
+                       outcome=("rejected", "import.reversal_ambiguous")))
         specials.append(c)
     if code == "NA02":  # closed in the sheet with entries from while the file was open
         c = ordinary(date(2020, 4, 4))
@@ -667,14 +741,14 @@ def _hardship(w: World, code: str) -> None:
         if rng.random() < 0.5 and registered < date(2023, 1, 10):
             E.append(Entry(c, _rand_day(rng, date(2023, 1, 10), date(2023, 1, 20)), "送温暖",
                            rng.choice((300, 500, 800)), "区总工会春节慰问"))
-    # one entry twice on the same day in the sheet: the import keeps one; a condolence
-    # payment reversed in the sheet (the 冲正 row is refused: see TRAPS)
+    # a condolence payment reversed in the sheet: a 冲正 row with the negative amount
     if code == "KY02":
         c = st.cases[-1]
-        E.append(Entry(c, date(2023, 1, 18), "慰问金", 800, "区总工会帮扶资金", "春节慰问"))
+        wrong = Entry(c, date(2023, 1, 18), "慰问金", 800, "区总工会帮扶资金", "春节慰问",
+                      reversed_on=date(2023, 2, 3), reversed_by="sheet")
+        E.append(wrong)
         E.append(Entry(c, date(2023, 2, 3), "慰问金", -800, "区总工会帮扶资金",
-                       "冲正：1月18日误录，应为500元",
-                       outcome=("rejected", "amount.negative")))
+                       "冲正：1月18日误录，应为500元", reverses=wrong))
         E.append(Entry(c, date(2023, 2, 3), "慰问金", 500, "区总工会帮扶资金", "春节慰问（更正）"))
     if code == "DP01":  # the same entry written twice: the import keeps one
         first = next(e for e in E if e.kind == "医疗互助保障" and e.day.year == 2022)
@@ -736,9 +810,10 @@ def _visits(w: World, code: str) -> None:
     def add(start: date, end: date, k: int) -> None:
         while k:
             ent = rng.choice(ents)
-            kind = "重点监管走访" if ent.watch and rng.random() < 0.5 else rng.choice(
-                ("日常走访", "日常走访", "日常走访", "工伤探视"))
             day = _weekday(rng, start, end)
+            # a watch-list visit once the enterprise is on the list
+            kind = "重点监管走访" if ent.watch and ent.watch <= day and rng.random() < 0.5 \
+                else rng.choice(("日常走访", "日常走访", "日常走访", "工伤探视"))
             if (ent.name, day, kind) in taken:
                 continue
             taken.add((ent.name, day, kind))
@@ -843,18 +918,21 @@ def on_record(c: Case, d: date) -> bool:
     return c.registered <= d and not (c.closed is not None and c.closed[1] <= d)
 
 
-def counts(e: Entry, without: frozenset = frozenset()) -> bool:
-    """An entry of the ledger (not a rejected row; ``without``: leave out these tags)."""
-    return e.outcome == ("ok",) and e.person is None and e.tag not in without
+def counts(e: Entry, d: date, without: frozenset = frozenset()) -> bool:
+    """An entry of the ledger that counts on D (not a rejected row; SPEC: a reversed entry
+    and its reversal count for nothing — from the reversal's date on; ``without``: leave
+    out these tags)."""
+    return (e.outcome == ("ok",) and e.person is None and e.tag not in without
+            and e.reverses is None and not (e.reversed_on is not None and e.reversed_on <= d))
 
 
 def visited(c: Case, entries: list[Entry], d: date, without: frozenset = frozenset()) -> bool:
-    return any(counts(e, without) and e.case is c and e.kind == "入户走访"
+    return any(counts(e, d, without) and e.case is c and e.kind == "入户走访"
                and date(d.year, 1, 1) <= e.day <= d for e in entries)
 
 
 def insured(c: Case, entries: list[Entry], d: date, without: frozenset = frozenset()) -> bool:
-    return any(counts(e, without) and e.case is c and e.kind == "医疗互助保障" and e.day <= d
+    return any(counts(e, d, without) and e.case is c and e.kind == "医疗互助保障" and e.day <= d
                and cover_year(e.day, e.cover_year) == d.year for e in entries)
 
 
@@ -875,7 +953,8 @@ def member_rows(w: World) -> list[MemberRow]:
     rows = []
     for st in w.stations.values():
         for p in st.members:
-            rows.append(MemberRow(st.code, p.id_number, p.join, "active", None, p.migrant))
+            rows.append(MemberRow(st.code, p.id_number, p.join, p.status or "active",
+                                  p.status_date, p.migrant))
     t = w.transfer
     src = next(r for r in rows if r.id_number == t["id_number"] and r.station == t["from"])
     src.status, src.status_date = "transferred", t["date"]
@@ -909,7 +988,7 @@ def figures(w: World, d: date, scope: str | None,
               for v in st.visits if v.outcome == ("ok",) and in_year(v.day)]
     out["enterprise_visits"] = len(visits)
     out["enterprise_visits_watchlisted"] = sum(
-        1 for _, v in visits if v.ent.watch and LISTED_ON <= v.day)
+        1 for _, v in visits if v.ent.watch is not None and v.ent.watch <= v.day)
     out["dispute_workers_served"] = sum(
         (v.served if v.served is not None else v.involved or 0)
         for _, v in visits if v.kind == "劳资纠纷处置")
@@ -1046,7 +1125,7 @@ def roster_sheet(w: World, code: str) -> Sheet:
          "会员证号", "农民工", "备注"],
         ["序号", "*姓名", "性别", "民族", "*身份证号", "出生日期", "手机号码", "所在单位", "入会时间",
          "会员卡号", "是否农民工", "备注"],
-    ][v]
+    ][v] + list(STATUS_COLUMNS.get(code, ()))
     s = Sheet("会员花名册", headers)
     _head(s, code, "会员花名册（截至2023年6月）", second=v == 1, blank=v == 2)
     style = PLAN[code]["dates"]
@@ -1080,7 +1159,21 @@ def _roster_cells(p: Person, n: int, idn, style: str, code: str, i: int, phone=N
         migrant = "是" if p.migrant else "否"
     return [n, p.name, p.gender, p.ethnicity, idn, _date(p.birth, style, i),
             p.phone if phone is None else phone, p.employer, _date(p.join, style, i + 1),
-            p.card_no, migrant, p.notes]
+            p.card_no, migrant, p.notes] + _status_cells(p, code, style, i)
+
+
+def _status_cells(p: Person, code: str, style: str, i: int) -> list:
+    """The roster's status columns (STATUS_COLUMNS) of a person: a leaving the roster
+    records; a leaving by command is not in the roster (the member is 在会 there)."""
+    columns = STATUS_COLUMNS.get(code)
+    if columns is None:
+        return []
+    status = p.status if p.status_by == "roster" else None
+    day = _date(p.status_date, style, i + 2) if status else None
+    if columns[0] in ("会员状态", "状态"):  # the status, and its date in the other column
+        word = STATUS_WORD[status] if status else ("在会" if columns[0] == "会员状态" else "正常")
+        return [word, day]
+    return [day if status == "left" else None, day if status == "deceased" else None]
 
 
 def enterprise_sheet(w: World, code: str) -> Sheet:
@@ -1342,8 +1435,8 @@ def district_files(w: World) -> list[tuple[str, str, list, dict]]:
 
 
 def corrections(w: World) -> list[dict]:
-    """The corrections the test makes through the command lines after the imports, and
-    the ones no command makes."""
+    """The corrections the test makes through the command lines after the imports, in
+    this order (the stations' own first: their next sync file carries them)."""
     out: list[dict] = []
     for sv in w.station_visits:
         if sv.fix and sv.fix.get("delete"):
@@ -1361,14 +1454,30 @@ def corrections(w: World) -> list[dict]:
                             "by": f"station-admin case {'exit' if what == 'exited' else 'cancel'}",
                             "station": code, "id_number": c.person.id_number,
                             "date": day.isoformat(), "reason": why})
+    for code, st in w.stations.items():
+        for p in st.members:
+            if p.status_by == "command":
+                out.append({"what": "member status", "by": "station-admin member status",
+                            "station": code, "id_number": p.id_number, "name": p.name,
+                            "found_by": p.found_by, "status": p.status,
+                            "date": p.status_date.isoformat(), "reason": p.status_reason})
+        for e in st.entries:
+            if e.reversed_by == "command":
+                out.append({"what": "ledger reverse", "by": "station-admin ledger reverse",
+                            "station": code, "id_number": e.case.person.id_number,
+                            "entry_date": e.day.isoformat(), "kind": e.kind,
+                            "date": e.reversed_on.isoformat(), "reason": e.reverse_reason})
     t = w.transfer
     out.append({"what": "transfer", "by": "district-server transfer", "station": t["from"],
-                "to": t["to"], "id_number": t["id_number"], "date": t["date"].isoformat()})
+                "to": t["to"], "id_number": t["id_number"], "date": t["date"].isoformat(),
+                "found_by": "station-admin member find"})
     for st in w.stations.values():
         for e in st.enterprises:
             if e.watch:
                 out.append({"what": "watch list", "by": "district-server watch list",
                             "station": st.code, "credit_code": e.credit_code,
+                            "name": e.name, "found_by": e.watch_by,
+                            "date": e.watch.isoformat(),
                             "reason": "生产经营异常，列入劳资隐患重点监管"})
     return out
 
@@ -1409,11 +1518,6 @@ def expected(w: World) -> dict:
         ],
         "files": files,
         "corrections": corrections(w),
-        "not_by_command": [
-            "reverse a ledger entry (冲正): no command; the ledger import refuses the 冲正 row of "
-            "KY02's ledger (a negative amount)",
-            "a member leaving (退会) or dying (去世): no command, no roster column",
-        ],
         "tags": TAGS,
         "figures": figs,
         # the figures that count rows of these tags (they differ without those rows)
