@@ -517,45 +517,287 @@ def _print_report(report, lang: str) -> None:
             print(f"  {line}")
 
 
-def cmd_report(args) -> int:
-    """The work summary as of a date: printed, as JSON, or as an Excel workbook. Also
-    ``summary`` (an alias kept for scripts)."""
-    lang = _lang()
-    as_of = _date_arg(args.as_of, "--as-of")
-    # the figures alone: on a current SQLite file without loading SQLAlchemy
-    snap = None if args.xlsx else _snapshot(args.db if args.db else str(default_db_path()))
-    if snap is not None:
-        from station_app.domain.figures import summary_report
-        from station_app.domain.services.metrics_sqlite import QUERIES
+class _ReportReader:
+    """What ``report`` reads through: a snapshot of a current SQLite file (the sqlite3
+    driver alone), or a read-only session (``full``: the workbook's lists; a server URL,
+    an older file). ``run`` runs the figures' and the signed reports' selects."""
 
-        with snap:
-            run = snap.run(QUERIES)
-            scope = _scope(run, snap.is_district, snap.station_id, args.station,
-                           args.district)
-            report = summary_report(run, as_of, scope)
-    else:
-        from station_app.domain.services.metrics import session_run
-        from station_app.domain.services.reports import build_report
+    def __init__(self, args, *, full: bool):
+        self.args, self.full = args, full
+        self.snap = self.session = None
+
+    def __enter__(self):
+        args = self.args
+        self.snap = None if self.full else _snapshot(args.db if args.db else
+                                                     str(default_db_path()))
+        if self.snap is not None:
+            from station_app.domain.services import metrics_sqlite, signoffs_sqlite
+
+            self.run = self.snap.run({**metrics_sqlite.QUERIES, **signoffs_sqlite.QUERIES})
+            self.is_district, self.own = self.snap.is_district, self.snap.station_id
+            return self
+        from station_app.domain.services.signoffs import session_run
 
         db = _open_target(args)
-        with db.reader() as s:
-            scope = _scope(session_run(s), db.is_district, db.station_id, args.station,
-                           args.district)
-            report = build_report(s, as_of, scope, with_lists=bool(args.xlsx), lang=lang)
-        if args.xlsx:
-            from station_app.exchange.xlsx_export import export_report
+        self._reader = db.reader()
+        self.session = self._reader.__enter__()
+        self.run = session_run(self.session)
+        self.is_district, self.own = db.is_district, db.station_id
+        return self
 
-            export_report(report, args.xlsx, lang=lang)
+    def __exit__(self, *exc) -> None:
+        if self.snap is not None:
+            self.snap.close()
+        elif self.session is not None:
+            self._reader.__exit__(*exc)
+
+
+def _report_options(args) -> None:
+    """Options of ``report`` that do not go together, refused in one line."""
+    signing = [o for o, on in (("--sign", args.sign), ("--signed", args.signed is not None),
+                               ("--compare", args.compare is not None)) if on]
+    if len(signing) > 1:
+        raise CliError(_say(f"{' 与 '.join(signing)} 只能选一个",
+                            f"{' or '.join(signing)}: one at a time"))
+    if args.note is not None and not args.sign:
+        raise CliError(_say("--note 只用于 --sign", "--note goes with --sign"))
+    if args.password_stdin and not args.sign:
+        raise CliError(_say("--password-stdin 只用于 --sign", "--password-stdin goes with --sign"))
+    if args.as_user and not args.sign:
+        raise CliError(_say("--as 只用于 --sign", "--as goes with --sign"))
+    if args.xlsx and signing:
+        raise CliError(_say(f"--xlsx 不能与 {signing[0]} 同用", f"--xlsx does not go with "
+                                                             f"{signing[0]}"))
+
+
+def _print_sync(note, report, lang: str) -> None:
+    """Each station's last sync: the stations not synced since D, or a station's own."""
+    warning = note.warning(lang)
+    if warning:
+        print(("注意：" if lang == "zh" else "warning: ") + warning)
+    elif note.at_district and note.stations:
+        d = report.summary.as_of.isoformat()
+        print(f"各站点均已在 {d} 或之后同步" if lang == "zh"
+              else f"every station synced on {d} or later")
+    own = note.own_line(lang)
+    if own:
+        print(own)
+
+
+def _print_signature(view, diffs, lang: str) -> None:
+    from station_app.domain.signoff import differences_heading
+
+    print(("已签署：" if lang == "zh" else "Signed: ") + view.who(lang) + f" [{view.id}]"
+          + ("" if view.intact else (
+              "；校验码与内容不符：签署后被改动过" if lang == "zh"
+              else "; THE DIGEST DOES NOT MATCH: changed after signing")))
+    if view.note:
+        print(("  备注：" if lang == "zh" else "  note: ") + view.note)
+    if diffs is not None:
+        print("  " + differences_heading(diffs, lang))
+        for d in diffs:
+            print(f"    {d.text(lang)}")
+
+
+def _write_html(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(_say(f"无法写入 {path}：{exc.strerror or exc}",
+                            f"cannot write {path}: {exc.strerror or exc}")) from None
+    print(f"written: {path}")
+
+
+def _signed_json(view, diffs) -> dict:
+    out = view.as_json()
+    if diffs is not None:
+        out["differences"] = [d.as_json() for d in diffs]
+    return out
+
+
+def cmd_report(args) -> int:
+    """The work summary as of a date: printed, as JSON, as an Excel workbook or as a
+    printable HTML document; each station's last sync beside it; signed (``--sign``), the
+    signed reports listed or shown as signed (``--signed``) and compared with today
+    (``--compare``). Also ``summary`` (an alias kept for scripts)."""
+    _report_options(args)
+    lang = _lang()
+    if args.sign:
+        return _sign_report(args, lang)
+    from station_app.domain import signoff
+    from station_app.domain.figures import summary_report
+
+    with _ReportReader(args, full=bool(args.xlsx)) as rd:
+        scope = _scope(rd.run, rd.is_district, rd.own, args.station, args.district)
+        if args.signed is not None or args.compare is not None:
+            return _report_signed(args, lang, rd, scope)
+        as_of = _date_arg(args.as_of, "--as-of")
+        if rd.session is not None:
+            from station_app.domain.services.reports import build_report
+
+            report = build_report(rd.session, as_of, scope, with_lists=bool(args.xlsx),
+                                  lang=lang)
+        else:
+            report = summary_report(rd.run, as_of, scope)
+        note = signoff.report_sync(rd.run, as_of, scope, at_district=rd.is_district)
+        now = signoff.report_content(report, note)
+        signed = [(v, signoff.differences(v.content, now))
+                  for v in signoff.signed_for(rd.run, as_of, scope)]
+    if args.xlsx:
+        from station_app.exchange.xlsx_export import export_report
+
+        export_report(report, args.xlsx, lang=lang, sync=note)
     if args.json:
         s = report.summary
         print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
                           "values": s.values, "paid_by_kind": s.paid_by_kind,
-                          "targets": [t.as_json() for t in s.targets]},
+                          "targets": [t.as_json() for t in s.targets],
+                          "sync": note.as_json(),
+                          "signed": [_signed_json(v, d) | {"content": None}
+                                     for v, d in signed]},
                          ensure_ascii=False, indent=2))
     else:
         _print_report(report, lang)
+        _print_sync(note, report, lang)
+        for view, diffs in signed:
+            _print_signature(view, diffs, lang)
     if args.xlsx:
         print(f"written: {args.xlsx}")
+    if args.html:
+        from station_app.exchange.report_print import report_html
+
+        view, diffs = signed[0] if signed else (None, None)
+        _write_html(args.html, report_html(report, note, lang=lang, signed=view,
+                                           differences=diffs))
+    return 0
+
+
+def _report_signed(args, lang: str, rd, scope: str | None) -> int:
+    """``--signed``: the signed reports listed (of the scope; of D with ``--as-of``), or
+    one shown as it was signed; ``--compare``: a signed report (the newest of D, or the
+    one named) beside the same report counted now."""
+    from station_app.domain import signoff
+
+    wanted = args.signed if args.signed is not None else args.compare
+    if args.signed == "":  # the list
+        views = signoff.signed_list(rd.run)
+        if args.as_of:
+            day = _date_arg(args.as_of, "--as-of")
+            views = [v for v in views if v.as_of == day]
+        if scope is not None or args.district or not rd.is_district:
+            owner = signoff.owner_of(scope)
+            views = [v for v in views if v.owner_id == owner]
+        if args.json:
+            print(json.dumps([v.as_json() for v in views], ensure_ascii=False, indent=2))
+            return 0
+        if not views:
+            print("（没有已签署的报告）" if lang == "zh" else "(no signed reports)")
+        for v in views:
+            where = v.scope_code or ("全区" if lang == "zh" else "district")
+            flag = "" if v.intact else ("  校验码不符！" if lang == "zh" else "  DIGEST MISMATCH")
+            print(f"{v.id}  {v.as_of.isoformat()}  {where:<10} "
+                  f"{v.signed_by_name} ({v.signed_by})  "
+                  f"{signoff.local_text(v.signed_at)}  {v.note or ''}{flag}".rstrip())
+        return 0
+    if wanted:
+        view = signoff.get_signed(rd.run, wanted)
+    else:  # --compare: the newest signed report of D for the scope
+        day = _date_arg(args.as_of, "--as-of")
+        found = signoff.signed_for(rd.run, day, scope)
+        if not found:
+            where = _say("全区" if scope is None else "该站点",
+                         "the district" if scope is None else "this station")
+            raise CliError(_say(f"{where}截至 {day} 的报告尚未签署（签署：report --as-of {day} "
+                                "--sign --as 用户名）",
+                                f"the report of {where} as of {day} has not been signed "
+                                f"(to sign it: report --as-of {day} --sign --as USER)"))
+        view = found[0]
+    comparison = signoff.compare(rd.run, view, at_district=rd.is_district)
+    diffs = comparison.differences
+    if args.signed is not None:  # shown as it was signed
+        report, note = view.report, view.sync_note()
+        if args.json:
+            print(json.dumps(_signed_json(view, diffs), ensure_ascii=False, indent=2))
+        else:
+            _print_report(report, lang)
+            _print_sync(note, report, lang)
+            _print_signature(view, diffs, lang)
+        if args.html:
+            from station_app.exchange.report_print import report_html
+
+            _write_html(args.html, report_html(report, note, lang=lang, signed=view,
+                                               as_signed=True, differences=diffs))
+        return 0
+    # --compare
+    if args.json:
+        now = comparison.now.summary
+        print(json.dumps({**_signed_json(view, diffs), "content": None,
+                          "now": {"values": now.values, "paid_by_kind": now.paid_by_kind,
+                                  "targets": [t.as_json() for t in now.targets],
+                                  "sync": comparison.now_sync.as_json()}},
+                         ensure_ascii=False, indent=2))
+    else:
+        where = view.scope_name if view.scope == "station" else _say("全区", "district")
+        print(f"{where} — {view.as_of.isoformat()}")
+        _print_signature(view, diffs, lang)
+        warning = comparison.now_sync.warning(lang)
+        if warning:
+            print(("现在：" if lang == "zh" else "now: ") + warning)
+    if args.html:
+        from station_app.exchange.report_print import report_html
+
+        _write_html(args.html, report_html(comparison.now, comparison.now_sync, lang=lang,
+                                           signed=view, differences=diffs))
+    return 0
+
+
+def _read_one_password(args, username: str) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no password on standard input")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for the password: use --password-stdin")
+    return getpass.getpass(f"Password for {username}: ")
+
+
+def _sign_report(args, lang: str) -> int:
+    """``--sign``: the report of this database's own scope as of D, signed by the user
+    named (``--as USER``, whose password is asked: a signature is a person's), kept as
+    it is now."""
+    from station_app.domain.services import users
+    from station_app.domain.services.signoffs import sign_report
+
+    if not args.as_user:
+        raise CliError(_say("--sign 需要 --as 用户名：签署人是本数据库的一个用户（会询问其密码）",
+                            "--sign needs --as USER: the signer is a user of this database "
+                            "(whose password is asked)"))
+    if args.station or args.district:
+        raise CliError(_say(
+            "--sign 签署本数据库自己的报告：区总工会数据库上是全区的报告，站点的报告由站点管理员在站点的数据库上签署",
+            "--sign signs this database's own report: the district's on the district "
+            "database; a station's report is signed by its station admin on the station's "
+            "file"))
+    as_of = _date_arg(args.as_of, "--as-of")
+    db = _open(args, writes=True)
+    password = _read_one_password(args, args.as_user)
+    with db.session() as s:
+        actor = users.authenticate(s, args.as_user.strip().lower(), password)
+    with db.session(actor) as s:
+        view = sign_report(s, as_of, args.note)
+    if args.json:
+        print(json.dumps(view.as_json(), ensure_ascii=False, indent=2))
+    else:
+        report, note = view.report, view.sync_note()
+        _print_report(report, lang)
+        _print_sync(note, report, lang)
+        _print_signature(view, None, lang)
+    if args.html:
+        from station_app.exchange.report_print import report_html
+
+        _write_html(args.html, report_html(view.report, view.sync_note(), lang=lang,
+                                           signed=view, as_signed=True, differences=[]))
     return 0
 
 
@@ -913,7 +1155,30 @@ def _report_arguments(rp: argparse.ArgumentParser) -> None:
                     help="the whole district (the default on a district database; refused "
                          "on a station's file)")
     rp.add_argument("--xlsx", type=Path, metavar="FILE", help="also write an Excel workbook")
+    rp.add_argument("--html", type=Path, metavar="FILE",
+                    help="also write the printable summary (figures, targets, each "
+                         "station's last sync, a sign-off block) as HTML, to print or save "
+                         "as PDF from a browser (the app's Reports page prints the PDF)")
     rp.add_argument("--json", action="store_true", help="print JSON")
+    rp.add_argument("--sign", action="store_true",
+                    help="sign the report as of --as-of (default today) as it is counted "
+                         "now: the district's on the district database (a district admin), "
+                         "the station's own on its file (a station admin); kept as signed, "
+                         "never changed")
+    rp.add_argument("--as", dest="as_user", metavar="USER",
+                    help="--sign: the user who signs (a user of this database; the "
+                         "password is asked)")
+    rp.add_argument("--password-stdin", action="store_true",
+                    help="--sign: read the signer's password from standard input")
+    rp.add_argument("--note", help="--sign: a note kept with the signature")
+    rp.add_argument("--signed", nargs="?", const="", metavar="ID",
+                    help="the signed reports (of --as-of when given; at the district every "
+                         "one, or those of --station / --district); with ID, that one as it "
+                         "was signed and what differs now")
+    rp.add_argument("--compare", nargs="?", const="", metavar="ID",
+                    help="the newest signed report as of --as-of (or the one ID names) beside "
+                         "the same report counted now: every figure that differs, "
+                         "'signed N, now M'")
     rp.set_defaults(func=cmd_report)
 
 

@@ -39,13 +39,34 @@ on the district's database it is the district's, or one station's with `--statio
 (a code the database does not know is refused, with the codes it knows). A target is
 measured over its own scope — a district target against the district's figure, a
 station's target against that station's figure; in one station's report a district
-target shows only that station's part. `export ledger|visits|events` covers one year
+target shows only that station's part. Beside the figures, each station's last sync: on
+the district's database the stations not synced since the as-of date are named (their
+figures may be incomplete: "3 stations not synced since 2023-05-31: …"), on a station's
+file its own last sync; the JSON has them under `sync`. `--html FILE` writes the printable
+summary with a sign-off block (编制人, 审核人, 负责人) for a browser to print; the app's
+Reports page prints it to PDF. `--sign --as USER` (the user's password is asked, or read
+with `--password-stdin`) keeps the report as it is counted now — the district's by a
+district admin on the district's database, a station's own by its station admin on its
+file — never changed; `--signed` lists the signed reports (`--signed ID`: one as it was
+signed), `--compare` sets the newest signed report of `--as-of` beside the same report
+counted now, each figure that differs as "signed N, now M" (a record dated on or before
+the date entered after signing). `export ledger|visits|events` covers one year
 (`--year`) or a range (`--from … --to …`), this year when neither is given.
 Error messages are in English, or Chinese when `LANG` (or `STATION_LANG`) starts with
 `zh`; the rest of the output is English, the same for logs and scripts. When the reader of
 the output goes away (`station-admin report | head -1`), the command stops without a word
 and exits with status 141 (128 + SIGPIPE, what a shell shows for a Unix tool stopped that
 way); whatever it wrote to the database was committed before it printed.
+
+**Ids.** A command that acts on one record takes its id or, in its place, what offices
+write: a member's 身份证号 (`member status`, `district-server transfer`), an enterprise's
+统一社会信用代码 (`district-server watch list|unlist`), a household head's 身份证号 (`case`,
+`ledger list`). When that names more than one record in the database (one person active
+at two stations of a district), the command lists them — station, name, status, id — and
+takes the id. `member find` (the app's search: a name, pinyin initials, ID-number digits,
+a phone) and `enterprise find` (a name or a credit code) print the ids, ID numbers masked
+to their first and last four characters; `ledger list` prints a household's entries with
+theirs, for `ledger reverse`.
 
 **Extras.** Every command here comes with the core install (`pip install station-app`, or
 `pip install -e ".[gui]"` for the app). A district database on PostgreSQL

@@ -12,6 +12,10 @@ A station sends its own rows; the district writes everything else. Per table:
   an entry of its own …).
 - **district-only rows** of those tables (``district_row``): a station visit (站点调研)
   is the district's work; a removal from the watch list is the district's decision.
+- **signed reports** (history, like the ledger): a station sends the reports its station
+  admin signed — its own, ``scope`` "station", never deleted; the same id with other
+  content is refused by the merge (409). The district's own signed reports (``scope``
+  "district") are the district's alone and never leave it.
 - **district-only columns** (``DISTRICT_COLUMNS``): a member's ``transferred_from_id``
   (set by a transfer), the upper union's sign-off on a hardship file. A station's new row
   leaves them empty; on a row the district holds, the district's values stand (a station's
@@ -112,6 +116,8 @@ def check(s: Session, table: str, rows: Sequence[Mapping[str, Any]],
         if why:
             raise OwnershipError(table, row_id, why)
         current = existing.get(row_id)
+        if table == "signed_reports" and row["deleted"]:
+            raise OwnershipError(table, row_id, "a signed report is never deleted")
         if table == "enterprises":
             _check_enterprise(row, current, station)
         elif row["station_id"] != station:

@@ -1554,6 +1554,34 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>截至</translation>
     </message>
     <message>
+        <source>Sign…</source>
+        <translation>签署…</translation>
+    </message>
+    <message>
+        <source>A district administrator signs the district&apos;s report.</source>
+        <translation>全区的报告由区总工会管理员签署。</translation>
+    </message>
+    <message>
+        <source>A station administrator signs the station&apos;s report.</source>
+        <translation>本站的报告由站点管理员签署。</translation>
+    </message>
+    <message>
+        <source>Signed reports…</source>
+        <translation>已签署的报告…</translation>
+    </message>
+    <message>
+        <source>Print / PDF…</source>
+        <translation>打印 / PDF…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存为 PDF…</translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
         <source>Export to Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
@@ -1564,6 +1592,10 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Value</source>
         <translation>数值</translation>
+    </message>
+    <message>
+        <source>As signed</source>
+        <translation>签署时</translation>
     </message>
     <message>
         <source>Targets</source>
@@ -1606,6 +1638,26 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>本站完成 %1</translation>
     </message>
     <message>
+        <source>signed %1</source>
+        <translation>签署时 %1</translation>
+    </message>
+    <message>
+        <source>Every station synced on %1 or later.</source>
+        <translation>各站点均已在 %1 或之后同步。</translation>
+    </message>
+    <message>
+        <source>Signed: %1</source>
+        <translation>已签署：%1</translation>
+    </message>
+    <message>
+        <source>(signed %1 times for this date; the newest is shown)</source>
+        <translation>（该日期共签署 %1 次，显示最近一次）</translation>
+    </message>
+    <message>
+        <source>The stored signature does not match its figures: the record was changed after signing.</source>
+        <translation>保存的签署与其数字不符：该记录在签署后被改动过。</translation>
+    </message>
+    <message>
         <source>%1: counted from the weekly visit quota, no list of its own.</source>
         <translation>%1：按每周走访要求统计，没有单独的记录列表。</translation>
     </message>
@@ -1636,6 +1688,38 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Writing the workbook…</source>
         <translation>正在写入工作簿…</translation>
+    </message>
+    <message>
+        <source>Could not make the document: %1</source>
+        <translation>无法生成文档：%1</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Work summary report</source>
+        <translation>工作汇总报告</translation>
+    </message>
+    <message>
+        <source>Could not write the PDF: %1</source>
+        <translation>无法写入 PDF：%1</translation>
+    </message>
+    <message>
+        <source>Print the report</source>
+        <translation>打印报告</translation>
+    </message>
+    <message>
+        <source>Not signed: %1</source>
+        <translation>未签署：%1</translation>
+    </message>
+    <message>
+        <source>Signing the report…</source>
+        <translation>正在签署报告…</translation>
     </message>
 </context>
 <context>
@@ -1741,6 +1825,120 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Set up this station</source>
         <translation>站点初始设置</translation>
+    </message>
+</context>
+<context>
+    <name>SignDialog</name>
+    <message>
+        <source>Sign the report</source>
+        <translation>签署报告</translation>
+    </message>
+    <message>
+        <source>Sign the report as of %1 as %2? The figures as counted now are kept as signed, with your name and the time, and never change. A record entered later for a date up to %1 shows as a difference from what was signed.</source>
+        <translation>以 %2 的身份签署截至 %1 的报告？现在统计的数字将连同您的姓名和签署时间保存为签署版本，此后不再改变。以后补录的 %1 及之前日期的记录，将显示为与签署时的差异。</translation>
+    </message>
+    <message>
+        <source>Note (optional):</source>
+        <translation>备注（可选）：</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>签署</translation>
+    </message>
+</context>
+<context>
+    <name>SignedReportsDialog</name>
+    <message>
+        <source>Signed reports</source>
+        <translation>已签署的报告</translation>
+    </message>
+    <message>
+        <source>As of</source>
+        <translation>截至日期</translation>
+    </message>
+    <message>
+        <source>Report of</source>
+        <translation>报告范围</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>全区</translation>
+    </message>
+    <message>
+        <source>Signed by</source>
+        <translation>签署人</translation>
+    </message>
+    <message>
+        <source>Signed at</source>
+        <translation>签署时间</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Select a signed report to open it as it was signed.</source>
+        <translation>选择一份已签署的报告，查看签署时的内容。</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>As signed</source>
+        <translation>签署时</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>现在</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存为 PDF…</translation>
+    </message>
+    <message>
+        <source>No report has been signed yet.</source>
+        <translation>尚无已签署的报告。</translation>
+    </message>
+    <message>
+        <source>Counting the same report now…</source>
+        <translation>正在按现在的数据统计同一报告…</translation>
+    </message>
+    <message>
+        <source>%1 as of %2, signed: %3</source>
+        <translation>%1 截至 %2，已签署：%3</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>备注：%1</translation>
+    </message>
+    <message>
+        <source>The stored signature does not match its figures: the record was changed after signing.</source>
+        <translation>保存的签署与其数字不符：该记录在签署后被改动过。</translation>
+    </message>
+    <message>
+        <source>When signed: %1</source>
+        <translation>签署时：%1</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Signed report</source>
+        <translation>已签署的报告</translation>
+    </message>
+    <message>
+        <source>Could not write the PDF: %1</source>
+        <translation>无法写入 PDF：%1</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
     </message>
 </context>
 <context>

@@ -361,6 +361,40 @@ class EventMember(Syncable, Base):
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
 
 
+# --------------------------------------------------------------------------- reports
+
+
+class SignedReport(Syncable, Base):
+    """A work report as it was signed: the figures and targets as of a date, who signed
+    (user and display name) and when (UTC), a note. Append-only (database triggers, like
+    the ledger): a signed report is never changed or deleted; signing again adds another.
+
+    ``station_id`` is the owner, which is the report's scope: a station's own report
+    (``scope`` "station", signed by its station admin, synced to the district) or the
+    district's (``scope`` "district", owner the district, kept at the district only).
+    ``content`` is the report as signed (JSON, ``domain.signoff.SignedContent``);
+    ``digest`` its SHA-256 (revision 0011)."""
+
+    __tablename__ = "signed_reports"
+    __append_only__ = True
+
+    as_of: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(10))  # district / station
+    scope_code: Mapped[str | None] = mapped_column(String(32))  # the station's code
+    scope_name: Mapped[str] = mapped_column(String(100))  # as the report named it
+    content: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[str] = mapped_column(String(50))  # user name
+    signed_by_name: Mapped[str] = mapped_column(String(100))  # display name
+    signed_at: Mapped[str] = mapped_column(String(32))  # UTC
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("scope IN ('district', 'station')", name="scope"),
+        Index("ix_signed_reports_scope_as_of", "station_id", "as_of"),
+    )
+
+
 # --------------------------------------------------------------------------- local only
 
 
@@ -520,6 +554,7 @@ SYNCABLE_MODELS: tuple[type[Syncable], ...] = (
     Visit,
     Event,
     EventMember,
+    SignedReport,
 )
 
 MODEL_BY_TABLE: dict[str, type[Syncable]] = {m.__tablename__: m for m in SYNCABLE_MODELS}
@@ -541,4 +576,5 @@ event.listen(Base.metadata, "before_create",
              lambda _metadata, connection, **_kw: use_dialect(connection.dialect.name))
 
 # Tables whose rows are never updated or deleted, enforced by triggers (see migrations).
-APPEND_ONLY_TABLES = ("ledger_entries", "watch_list_entries", "audit_log")
+APPEND_ONLY_TABLES = ("ledger_entries", "watch_list_entries", "audit_log",
+                      "signed_reports")

@@ -534,10 +534,34 @@ def export_events(session: Session, path: str | Path, station_id: str | None,
 # --------------------------------------------------------------------------- report
 
 
-def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
+SYNC_SHEET = ("同步情况", "Sync")
+
+
+def _sync_lines(sync, lang: str) -> list[str]:
+    """The report's sync note as rows under the figures: the stations not synced since D
+    (their figures may be incomplete), every station synced, or a station's last sync."""
+    if sync is None:
+        return []
+    own = sync.own_line(lang)
+    if own:
+        return ["", own]
+    warning = sync.warning(lang)
+    if warning:
+        return ["", warning]
+    if sync.stations:
+        d = sync.as_of.isoformat()
+        return ["", _t((f"各站点均已在 {d} 或之后同步", f"Every station synced on {d} or later"),
+                       lang)]
+    return []
+
+
+def export_report(report, path: str | Path, *, lang: str = "zh", sync=None) -> None:
     """The work summary as of a date: a sheet of figures, a sheet of the targets (when
     there are any), then one sheet per figure with the records behind it, each named by
-    the figure's short sheet name. Money in yuan, as numbers."""
+    the figure's short sheet name. Money in yuan, as numbers. ``sync``
+    (``domain.signoff.SyncNote``): under the figures, the stations not synced since D
+    (their figures may be incomplete) or a station's own last sync, and at the district
+    a sheet of every station's last sync."""
     from station_app.domain.figures import (
         SUMMARY_SHEET,
         TARGETS_SHEET,
@@ -560,6 +584,8 @@ def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
 
     for code, text, v in report.figures(lang):
         figures.append((text, value(code, v)))
+    for line in _sync_lines(sync, lang):
+        figures.append((line, None))
     figures.close()
     if report.summary.targets:
         name = sheet_name_for((_t(TARGETS_SHEET, lang),), used)
@@ -576,6 +602,23 @@ def export_report(report, path: str | Path, *, lang: str = "zh") -> None:
                             else t.metric, scope, value(t.metric, t.target),
                             value(t.metric, t.progress), t.percent, value(t.metric, t.part)))
         targets.close()
+    if sync is not None and sync.at_district and sync.stations:
+        from station_app.domain.signoff import local_text
+
+        late = {st.station_id for st in sync.not_synced}
+        name = sheet_name_for((_t(SYNC_SHEET, lang),), used)
+        sheet = SheetWriter(
+            wb, name, " ".join((where, _t(("数据同步情况", "Sync with the stations"), lang),
+                                period)),
+            [_t(h, lang) for h in (("编码", "Code"), ("站点", "Station"),
+                                   ("最近同步", "Last sync"),
+                                   ("截至日期后是否已同步", "Synced since the as-of date"))])
+        for st in sync.stations:
+            sheet.append((st.code, st.name, local_text(st.last_sync) if st.last_sync
+                          else _t(("从未同步", "never"), lang),
+                          _t(("否：数字可能不完整", "no: figures may be incomplete"), lang)
+                          if st.station_id in late else _t(("是", "yes"), lang)))
+        sheet.close()
     for code, listed in report.lists.items():
         name = sheet_name_for((sheet_name(code, lang), code), used)
         sheet = SheetWriter(wb, name, " ".join((where, figure_label(code, lang), period)),

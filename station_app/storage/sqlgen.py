@@ -86,6 +86,8 @@ GENERATED = (
     ("station_app.domain.services.metrics", "QUERIES",
      "station_app/domain/services/metrics_sqlite.py"),
     ("sync.district", "STATUS_QUERIES", "sync/district_sqlite.py"),
+    ("station_app.domain.services.signoffs", "QUERIES",
+     "station_app/domain/services/signoffs_sqlite.py"),
 )
 
 

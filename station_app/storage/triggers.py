@@ -1,9 +1,10 @@
 """Database triggers that make history tables append-only, on SQLite and PostgreSQL.
 
-The ledger (台账), the watch-list history and the audit log refuse UPDATE and DELETE at
-the database level, so not even a raw SQL tool can rewrite history. The one exception is
-the sync stamp (``hlc``) of ledger and watch-list rows, which a clock correction may
-re-stamp while the row waits to be sent; the content of the row never changes.
+The ledger (台账), the watch-list history, the audit log and signed reports refuse UPDATE
+and DELETE at the database level, so not even a raw SQL tool can rewrite history. The one
+exception is the sync stamp (``hlc``) of ledger, watch-list and signed-report rows, which a
+clock correction may re-stamp while the row waits to be sent; the content of the row never
+changes.
 
 SQLite batch migrations recreate tables and lose their triggers, so a migration that
 alters one of these tables calls ``create_append_only_triggers`` again with the columns of
@@ -27,6 +28,14 @@ PROTECTED_0001: dict[str, tuple[str, ...] | None] = {
         "recorded_by",
     ),
     "audit_log": None,  # None: every update is refused
+}
+# Revision 0011: signed reports (a report as it was signed), the same rule — only the sync
+# stamp may be re-written (clock correction).
+PROTECTED_0011: dict[str, tuple[str, ...] | None] = {
+    "signed_reports": (
+        "id", "station_id", "deleted", "as_of", "scope", "scope_code", "scope_name",
+        "content", "digest", "signed_by", "signed_by_name", "signed_at", "note",
+    ),
 }
 
 

@@ -49,7 +49,27 @@ VALID: dict[str, dict[str, Any]] = {
     "events": {"kind": "legal", "event_date": "2026-02-01", "title": "普法讲座",
                "person_times": 10, "migrant_person_times": 2},
     "event_members": {},
+    "signed_reports": {},  # (signed_report: a whole one, its digest right)
 }
+
+
+def signed_report(scope: str = "station", **values: Any) -> dict[str, Any]:
+    """The columns of a station's signed report as the app signs it, its digest right
+    (``values`` change the content's figures, or the signature's fields)."""
+    from station_app.domain.signoff import canonical, signature_digest
+
+    content = {"version": 1, "as_of": "2026-01-05", "scope": scope, "station": "KY01",
+               "name": "葵涌社区工联会", "values": {"training_events": 1, **values.pop("figures", {})},
+               "paid_by_kind": {}, "targets": [], "sync": {"last_sync": None}}
+    signature = {"signed_by": "admin", "signed_by_name": "站长",
+                 "signed_at": "2026-01-05T02:00:00.000000Z", "note": None}
+    signature.update(values)
+    return {"as_of": "2026-01-05", "scope": scope, "scope_code": "KY01",
+            "scope_name": "葵涌社区工联会", "content": canonical(content),
+            "digest": signature_digest(content, **signature), **signature}
+
+
+VALID["signed_reports"] = signed_report()
 
 
 def row(table: str, station: str = KY01, **values: Any) -> dict[str, Any]:

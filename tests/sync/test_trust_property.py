@@ -52,7 +52,8 @@ def _seed(db) -> dict[str, list[str]]:
                        ("hardship_cases", case), ("ledger_entries", entry),
                        ("watch_list_entries", listing), ("events", event),
                        ("event_members", row("event_members", station, event_id=event["id"],
-                                             member_id=member["id"])))
+                                             member_id=member["id"])),
+                       ("signed_reports", row("signed_reports", station)))
         result = apply_changeset(db, from_wire(cs), pushing_station=station)
         assert not result.refused, result.refused
     pool = {}

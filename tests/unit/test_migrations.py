@@ -191,7 +191,8 @@ def _assert_triggers_fire(path: Path) -> None:
 def _assert_triggers_exist(engine) -> None:
     with engine.connect() as conn:
         present = existing_triggers(conn)
-    for table in APPEND_ONLY_TABLES:
+    tables = user_tables(engine)  # (a table a later revision makes is checked from then on)
+    for table in (t for t in APPEND_ONLY_TABLES if t in tables):
         for name in trigger_names(table):
             assert name in present, (name, present)
 

@@ -2,7 +2,16 @@
 it (read when it is opened, off the GUI thread: a district's roll is hundreds of
 thousands of people); the targets of the date's year sit under the figures, each against
 the figure over its own scope; the whole report (figures, targets, lists) goes to an
-Excel workbook. On the district database the figures are the district's."""
+Excel workbook. On the district database the figures are the district's.
+
+Beside the figures: each station's last sync (the stations not synced since the date
+flagged: their figures may be incomplete; a station's own last sync on its file). The
+report prints, or goes to PDF, as the document an office signs (``exchange.report_print``:
+HTML built off the GUI thread, painted by ``QPrinter`` on it). A district administrator
+(the district's report) or a station administrator (the station's own) signs it: kept as
+signed (``services.signoffs``); a date with a signed report says so above the figures,
+with every figure that differs now ("signed N, now M"), and the signed reports open as
+they were signed beside today's count."""
 
 from __future__ import annotations
 
@@ -11,11 +20,19 @@ from pathlib import Path
 
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
+    QColor,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPrintDialog,
+    QPrinter,
     QPushButton,
     QSplitter,
     Qt,
+    QTextDocument,
     QVBoxLayout,
     QWidget,
 )
@@ -30,15 +47,51 @@ class ReportsPage(Page):
         super().__init__(ctx, parent)
         self.report = None
         layout = QVBoxLayout(self)
+        self.sync = None  # domain.signoff.SyncNote of the report shown
+        self.signed: list = []  # (SignedView, [Difference]) of its date, the newest first
         bar, self.as_of = as_of_bar(self, self.tr("As of"), self.reload)
+        self.sign_button = QPushButton(self.tr("Sign…"), self)
+        self.sign_button.setObjectName("report-sign")
+        self.sign_button.clicked.connect(self.sign_dialog)
+        if not self.may_sign:
+            self.sign_button.setEnabled(False)
+            self.sign_button.setToolTip(
+                self.tr("A district administrator signs the district's report.")
+                if ctx.district else
+                self.tr("A station administrator signs the station's report."))
+        bar.addWidget(self.sign_button)
+        self.signed_button = QPushButton(self.tr("Signed reports…"), self)
+        self.signed_button.clicked.connect(self.open_signed)
+        bar.addWidget(self.signed_button)
+        self.print_button = QPushButton(self.tr("Print / PDF…"), self)
+        menu = QMenu(self.print_button)
+        menu.addAction(self.tr("Save as PDF…"), self.ask_pdf)
+        menu.addAction(self.tr("Print…"), self.print_report)
+        self.print_button.setMenu(menu)
+        bar.addWidget(self.print_button)
         self.export_button = QPushButton(self.tr("Export to Excel…"), self)
         self.export_button.clicked.connect(self.export_dialog)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
-        self.figures = RowsModel(self)
+        # a signed date: who signed, when, and what differs now — above the figures
+        self.signed_label = QLabel(self)
+        self.signed_label.setObjectName("report-signed")
+        self.signed_label.setWordWrap(True)
+        self.signed_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signed_label.hide()
+        layout.addWidget(self.signed_label)
+        # each station's last sync: the stations not synced since the date flagged
+        self.sync_label = QLabel(self)
+        self.sync_label.setObjectName("report-sync")
+        self.sync_label.setWordWrap(True)
+        self.sync_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sync_label.hide()
+        layout.addWidget(self.sync_label)
+        self.figures = FiguresModel(self)
         self.figures.columns = [(self.tr("Figure"), lambda r: r[1]),
-                                (self.tr("Value"), lambda r: r[2])]
-        self.figures.numeric = {1}
+                                (self.tr("Value"), lambda r: r[2]),
+                                (self.tr("As signed"), lambda r: r[4])]
+        self.figures.numeric = {1, 2}
         self.records = RowsModel(self)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         left = QSplitter(Qt.Orientation.Vertical, split)
@@ -88,17 +141,32 @@ class ReportsPage(Page):
     def scope(self) -> str | None:
         return None if self.ctx.district else self.ctx.db.station_id
 
+    @property
+    def may_sign(self) -> bool:
+        """The district's report: a district administrator; a station's: its admin."""
+        return self.ctx.actor.at_least("district_admin" if self.ctx.district
+                                       else "station_admin")
+
     def reload(self) -> None:
         as_of, scope, lang = self.as_of.date().toPython(), self.scope, self.ctx.lang
+        district = self.ctx.district
         self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
 
         def work(task):
+            from station_app.domain import signoff
             from station_app.domain.services.reports import build_report
+            from station_app.domain.services.signoffs import session_run
 
             with task.db.reader() as s:
-                return build_report(s, as_of, scope, with_lists=False, lang=lang)
+                report = build_report(s, as_of, scope, with_lists=False, lang=lang)
+                run = session_run(s)
+                note = signoff.report_sync(run, as_of, scope, at_district=district)
+                now = signoff.report_content(report, note)
+                signed = [(v, signoff.differences(v.content, now))
+                          for v in signoff.signed_for(run, as_of, scope)]
+            return report, note, signed
 
-        def done(report) -> None:
+        def done(result) -> None:
             from station_app.domain.services.reports import (
                 figure_description,
                 figure_text,
@@ -106,10 +174,16 @@ class ReportsPage(Page):
 
             if seq != self._seq:
                 return  # the date changed meanwhile: a newer report is on its way
+            report, self.sync, self.signed = result
             self.report = report
-            self.figures.set_rows([(code, text, figure_text(code, value),
-                                    figure_description(code, self.ctx.lang))
-                                   for code, text, value in report.figures(self.ctx.lang)])
+            differs = ({d.metric: d for d in self.signed[0][1] if d.what == "figure"}
+                       if self.signed else {})
+            self.figures.set_rows([
+                (code, text, figure_text(code, value), figure_description(code, self.ctx.lang),
+                 self._signed_text(differs[code]) if code in differs else "")
+                for code, text, value in report.figures(self.ctx.lang)])
+            self._show_sync()
+            self._show_signed()
             self.targets.set_rows(self._target_rows(report))
             self.targets_title.setText(self.tr("Targets of %1").replace(
                 "%1", str(report.summary.as_of.year)) if report.summary.targets
@@ -146,12 +220,70 @@ class ReportsPage(Page):
             rows.append((name, scope, figure_text(t.metric, t.target), progress, done))
         return rows
 
+    def _signed_text(self, diff) -> str:
+        from station_app.domain.figures import figure_text
+
+        return self.tr("signed %1").replace(
+            "%1", "—" if diff.signed is None else figure_text(diff.metric, diff.signed))
+
+    def _show_sync(self) -> None:
+        """The stations not synced since the date (red), or a station's own last sync."""
+        note, lang = self.sync, self.ctx.lang
+        warning = note.warning(lang) if note is not None else None
+        own = note.own_line(lang) if note is not None else None
+        if warning:
+            self.sync_label.setText(warning)
+            self.sync_label.setStyleSheet(
+                "QLabel { color: #b00020; font-weight: bold; border: 1px solid #b00020; "
+                "padding: 4px; }")
+        elif own:
+            self.sync_label.setText(own)
+            self.sync_label.setStyleSheet("")
+        elif note is not None and note.stations:
+            self.sync_label.setText(self.tr("Every station synced on %1 or later.").replace(
+                "%1", note.as_of.isoformat()))
+            self.sync_label.setStyleSheet("")
+        else:
+            self.sync_label.clear()
+        self.sync_label.setVisible(bool(self.sync_label.text()))
+
+    def _show_signed(self) -> None:
+        """A signed date, prominently: who signed and when, and every figure that differs
+        now (red), or that the figures are as signed (green)."""
+        if not self.signed:
+            self.signed_label.clear()
+            self.signed_label.hide()
+            return
+        from station_app.domain.signoff import differences_heading
+
+        view, diffs = self.signed[0]
+        lang = self.ctx.lang
+        lines = [self.tr("Signed: %1").replace("%1", view.who(lang))]
+        if view.note:
+            lines[0] += " — " + view.note
+        if len(self.signed) > 1:
+            lines.append(self.tr("(signed %1 times for this date; the newest is shown)")
+                         .replace("%1", str(len(self.signed))))
+        if not view.intact:
+            lines.append(self.tr("The stored signature does not match its figures: the "
+                                 "record was changed after signing."))
+        lines.append(differences_heading(diffs, lang) + ("：" if self.ctx.zh and diffs
+                                                         else ": " if diffs else ""))
+        lines += [f"  • {d.text(lang)}" for d in diffs]
+        self.signed_label.setText("\n".join(lines))
+        bad = diffs or not view.intact
+        colour, back = ("#b00020", "#fdecea") if bad else ("#1b5e20", "#e8f5e9")
+        self.signed_label.setStyleSheet(
+            f"QLabel {{ color: {colour}; background: {back}; border: 2px solid {colour}; "
+            "padding: 6px; font-weight: bold; }")
+        self.signed_label.show()
+
     def show_records(self) -> None:
         index = self.figures_view.currentIndex()
         row = self.figures.row_at(index.row()) if index.isValid() else None
         if row is None or self.report is None:
             return
-        code, text, shown, about = row
+        code, text, shown, about, _signed = row
         from station_app.domain.services.metrics import METRICS
 
         if code not in METRICS:
@@ -230,3 +362,339 @@ class ReportsPage(Page):
 
         self.ctx.tasks.run(work, on_done=done, on_error=failed,
                            label=self.tr("Writing the workbook…"), parent=self, owner=self)
+
+    # -- print / PDF ---------------------------------------------------------------------
+
+    def _html_task(self, then) -> None:
+        """The printable document of the report shown, built off the GUI thread; ``then``
+        (on the GUI thread) paints it."""
+        if self.report is None:
+            return
+        report, note, lang = self.report, self.sync, self.ctx.lang
+        view, diffs = self.signed[0] if self.signed else (None, None)
+
+        def work(_task):
+            from station_app.exchange.report_print import report_html
+
+            return report_html(report, note, lang=lang, signed=view, differences=diffs)
+
+        def failed(exc: BaseException) -> None:
+            self.message.setText(self.tr("Could not make the document: %1")
+                                 .replace("%1", self.ctx.explain(exc)))
+
+        self.ctx.tasks.run(work, on_done=then, on_error=failed, owner=self)
+
+    def ask_pdf(self) -> None:
+        if self.report is None:
+            return
+        suggested = f"work-summary-{self.report.summary.as_of.isoformat()}.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
+                                              self.tr("PDF files (*.pdf)"))
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.save_pdf(Path(path))
+
+    def save_pdf(self, path: Path) -> None:
+        """Write the report shown as a PDF (no dialogs); the message says when done."""
+        self._html_task(lambda text: self._write_pdf(text, Path(path)))
+
+    def _write_pdf(self, text: str, path: Path) -> None:
+        try:
+            print_html(self, text, path, self.tr("Work summary report"))
+        except OSError as exc:
+            self.message.setText(self.tr("Could not write the PDF: %1").replace("%1", str(exc)))
+            return
+        self.message.setText(self.tr("Written: %1").replace("%1", str(path)))
+
+    def print_report(self) -> None:
+        def paint(text: str) -> None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle(self.tr("Print the report"))
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                doc = QTextDocument(self)
+                doc.setHtml(text)
+                doc.print_(printer)
+
+        self._html_task(paint)
+
+    # -- signing -------------------------------------------------------------------------
+
+    def sign_dialog(self) -> QDialog | None:
+        """Ask before signing: the figures shown are kept as signed, with the note."""
+        if self.report is None or not self.may_sign:
+            return None
+        dialog = SignDialog(self, self.report.summary.as_of, self.sync, self.ctx)
+        dialog.accepted.connect(lambda: self.sign(dialog.note.toPlainText()))
+        dialog.open()
+        self._dialog = dialog
+        return dialog
+
+    def sign(self, note: str = "") -> None:
+        """Sign the report shown (off the GUI thread): the service counts it again and
+        refuses when the figures changed since they were shown."""
+        if self.report is None:
+            return
+        as_of, actor = self.report.summary.as_of, self.ctx.actor
+        shown = dict(self.report.summary.values)
+
+        def work(task):
+            from station_app.domain.services.signoffs import sign_report
+
+            with task.db.session(actor) as s:
+                return sign_report(s, as_of, note, expected=shown)
+
+        def done(view) -> None:
+            self.message.setText(self.tr("Signed: %1").replace(
+                "%1", view.who(self.ctx.lang)))
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.message.setText(self.tr("Not signed: %1").replace(
+                "%1", self.ctx.explain(exc)))
+            self.reload()
+
+        self.ctx.tasks.run(work, on_done=done, on_error=failed,
+                           label=self.tr("Signing the report…"), parent=self, owner=self)
+
+    def open_signed(self) -> QDialog:
+        dialog = SignedReportsDialog(self.ctx, self)
+        dialog.show()
+        self._signed_dialog = dialog
+        return dialog
+
+
+class FiguresModel(RowsModel):
+    """The figures; a figure that differs from what was signed shows in red."""
+
+    def foreground(self, row):
+        return QColor("#b00020") if row[4] else None
+
+
+def print_html(parent: QWidget, text: str, path: Path, title: str) -> None:
+    """Paint an HTML document into a PDF file (on the GUI thread: Qt's painting)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    printer.setDocName(title)
+    doc = QTextDocument(parent)
+    doc.setHtml(text)
+    doc.print_(printer)
+    if not path.exists():
+        raise OSError(str(path))
+
+
+class SignDialog(QDialog):
+    """Signing the report as of D: what signing means, the stations not synced since D,
+    a note."""
+
+    def __init__(self, page: ReportsPage, as_of, sync, ctx):
+        super().__init__(page)
+        self.setWindowTitle(self.tr("Sign the report"))
+        layout = QVBoxLayout(self)
+        who = ctx.actor.display_name or ctx.actor.username
+        text = QLabel(self.tr(
+            "Sign the report as of %1 as %2? The figures as counted now are kept as "
+            "signed, with your name and the time, and never change. A record entered "
+            "later for a date up to %1 shows as a difference from what was signed.")
+            .replace("%1", as_of.isoformat()).replace("%2", who), self)
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        warning = sync.warning(ctx.lang) if sync is not None else None
+        if warning:
+            late = QLabel(warning, self)
+            late.setObjectName("sign-warning")
+            late.setWordWrap(True)
+            late.setStyleSheet("color: #b00020; font-weight: bold;")
+            layout.addWidget(late)
+        layout.addWidget(QLabel(self.tr("Note (optional):"), self))
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("sign-note")
+        self.note.setFixedHeight(70)
+        layout.addWidget(self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.sign_button = buttons.addButton(self.tr("Sign"),
+                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class SignedReportsDialog(QDialog):
+    """The signed reports (at the district its own and those the stations sent): one
+    opens as it was signed, each figure beside today's count for the same date and
+    scope, those that differ in red; it prints or goes to PDF as signed."""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.views: list = []
+        self.comparison = None
+        self.setWindowTitle(self.tr("Signed reports"))
+        self.resize(900, 640)
+        layout = QVBoxLayout(self)
+        self.list = RowsModel(self)
+        self.list.columns = [
+            (self.tr("As of"), lambda v: v.as_of.isoformat()),
+            (self.tr("Report of"), lambda v: v.scope_name if v.scope == "station"
+             else self.tr("District")),
+            (self.tr("Signed by"), lambda v: f"{v.signed_by_name} ({v.signed_by})"),
+            (self.tr("Signed at"), lambda v: _local(v.signed_at)),
+            (self.tr("Note"), lambda v: v.note or ""),
+        ]
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.list_view = read_only_table(split, self.list)
+        self.list_view.setObjectName("signed-list")
+        detail = QWidget(split)
+        inner = QVBoxLayout(detail)
+        inner.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(self.tr("Select a signed report to open it as it was signed."),
+                            detail)
+        self.title.setObjectName("signed-title")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self.title)
+        self.figures = FiguresModel(self)
+        self.figures.columns = [(self.tr("Figure"), lambda r: r[1]),
+                                (self.tr("As signed"), lambda r: r[2]),
+                                (self.tr("Now"), lambda r: r[3])]
+        self.figures.numeric = {1, 2}
+        self.figures_view = read_only_table(detail, self.figures)
+        self.figures_view.setObjectName("signed-figures")
+        inner.addWidget(self.figures_view, 1)
+        split.addWidget(self.list_view)
+        split.addWidget(detail)
+        split.setSizes([200, 440])
+        layout.addWidget(split, 1)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.pdf_button = buttons.addButton(self.tr("Save as PDF…"),
+                                            QDialogButtonBox.ButtonRole.ActionRole)
+        self.pdf_button.setEnabled(False)
+        self.pdf_button.clicked.connect(self.ask_pdf)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.list_view.selectionModel().currentRowChanged.connect(
+            lambda *_a: self.open_selected())
+        self.load()
+
+    def load(self) -> None:
+        own = None if self.ctx.district else self.ctx.db.station_id
+
+        def work(task):
+            from station_app.domain import signoff
+            from station_app.domain.services.signoffs import session_run
+
+            with task.db.reader() as s:
+                views = signoff.signed_list(session_run(s))
+            return [v for v in views if own is None or v.owner_id == own]
+
+        def done(views) -> None:
+            self.views = views
+            self.list.set_rows(views)
+            if not views:
+                self.title.setText(self.tr("No report has been signed yet."))
+
+        self.ctx.tasks.run(work, on_done=done, owner=self)
+
+    def open_selected(self) -> None:
+        index = self.list_view.currentIndex()
+        view = self.list.row_at(index.row()) if index.isValid() else None
+        if view is None:
+            return
+        district = self.ctx.district
+        self.comparison = None
+        self.pdf_button.setEnabled(False)
+        self.title.setText(self.tr("Counting the same report now…"))
+
+        def work(task):
+            from station_app.domain import signoff
+            from station_app.domain.services.signoffs import session_run
+
+            with task.db.reader() as s:
+                return signoff.compare(session_run(s), view, at_district=district)
+
+        def done(comparison) -> None:
+            current = self.list_view.currentIndex()
+            if self.list.row_at(current.row()) is not view:
+                return  # another one was selected meanwhile
+            self.show_comparison(comparison)
+
+        self.ctx.tasks.run(work, on_done=done, owner=self)
+
+    def show_comparison(self, comparison) -> None:
+        from station_app.domain.figures import figure_text
+        from station_app.domain.signoff import differences_heading
+
+        self.comparison = comparison
+        view, lang = comparison.signed, self.ctx.lang
+        differs = {d.metric for d in comparison.differences if d.what == "figure"}
+        now = comparison.now.summary.values
+        rows = []
+        for code, text, value in view.report.figures(lang):
+            later = now.get(code)
+            rows.append((code, text, figure_text(code, value),
+                         "" if later is None else figure_text(code, later),
+                         code in differs))
+        self.figures.set_rows(rows)
+        where = view.scope_name if view.scope == "station" else self.tr("District")
+        lines = [self.tr("%1 as of %2, signed: %3").replace("%1", where)
+                 .replace("%2", view.as_of.isoformat()).replace("%3", view.who(lang))]
+        if view.note:
+            lines.append(self.tr("Note: %1").replace("%1", view.note))
+        if not view.intact:
+            lines.append(self.tr("The stored signature does not match its figures: the "
+                                 "record was changed after signing."))
+        warning = view.sync_note().warning(lang)
+        if warning:
+            lines.append(self.tr("When signed: %1").replace("%1", warning))
+        lines.append(differences_heading(comparison.differences, lang))
+        lines += [f"  • {d.text(lang)}" for d in comparison.differences
+                  if d.what != "figure"]
+        self.title.setText("\n".join(lines))
+        self.pdf_button.setEnabled(True)
+
+    def ask_pdf(self) -> None:
+        if self.comparison is None:
+            return
+        view = self.comparison.signed
+        suggested = f"work-summary-{view.as_of.isoformat()}-signed.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
+                                              self.tr("PDF files (*.pdf)"))
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.save_pdf(Path(path))
+
+    def save_pdf(self, path: Path) -> None:
+        """The signed report as it was signed (and what differs now) as a PDF."""
+        comparison, lang = self.comparison, self.ctx.lang
+        if comparison is None:
+            return
+
+        def work(_task):
+            from station_app.exchange.report_print import report_html
+
+            view = comparison.signed
+            return report_html(view.report, view.sync_note(), lang=lang, signed=view,
+                               as_signed=True, differences=comparison.differences)
+
+        def done(text: str) -> None:
+            try:
+                print_html(self, text, Path(path), self.tr("Signed report"))
+            except OSError as exc:
+                self.message.setText(self.tr("Could not write the PDF: %1")
+                                     .replace("%1", str(exc)))
+                return
+            self.message.setText(self.tr("Written: %1").replace("%1", str(path)))
+
+        self.ctx.tasks.run(work, on_done=done, owner=self)
+
+
+def _local(text: str | None) -> str:
+    from station_app.domain.signoff import local_text
+
+    return local_text(text)
