@@ -5,12 +5,13 @@ A handler marks each row it is given: ``ok`` (imported, or importable in a previ
 ``error`` (with field errors), ``duplicate`` (already there: skipped, so importing the same
 workbook twice adds nothing twice). Keys for "already there":
 
-* members — ID number (active in this station);
+* members — ID number (active in this station; a person whose row here left is there too,
+  unless the row's join date is after that leaving);
 * enterprises — credit code, or else name;
 * hardship files — the member's open file (one per household head); a row that closes
   the file (脱困日期 or 注销日期) closes that open file; a file already closed is there
   unless the row's 建档日期 is after its closing (a new file);
-* ledger entries — ID number + date + kind + amount;
+* ledger entries — ID number + date + kind + amount (a 冲正 row: a reversal of these);
 * visits — enterprise + date + kind;
 * events — date + kind + title.
 """
