@@ -18,7 +18,11 @@ from station_app.cli import main as station_admin
 from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
 from station_app.domain.services import enterprises, hardship, members, metrics, stations
-from station_app.domain.validation import credit_code_check_char, id_check_char
+from station_app.domain.validation import (
+    ValidationError,
+    credit_code_check_char,
+    id_check_char,
+)
 from station_app.storage.database import open_database
 from sync.server.cli import main as district_server
 
@@ -299,3 +303,51 @@ def test_an_unknown_credit_code_is_said(district, capsys):
     code, out, err = run(capsys, district_server, "watch", "list", other, "--reason", "x",
                          "--db", str(district))
     assert code == 1 and f"no enterprise with the credit code {other}" in err
+
+
+def test_the_lookups_on_postgres(pg_url, district_admin, capsys):
+    """find_member, the enterprise search, the reversal's candidates: the same answers on
+    the district's PostgreSQL (strpos for instr, the NOT EXISTS of reversed entries)."""
+    db = open_database(pg_url, create=True)
+    db.set_state("station_id", DISTRICT_OWNER_ID)
+    try:
+        with db.session(district_admin) as s:
+            for code in ("KY01", "KY02"):
+                stations.upsert_station(s, code, f"{code}社区工联会")
+        ids = {}
+        for code in ("KY01", "KY02"):
+            db._station_id = station_id_for(code)
+            with db.session(CLERK) as s:
+                ids[code] = members.register_member(s, {"name": "张三", "id_number": ZHANG}).id
+        db._station_id = DISTRICT_OWNER_ID
+        with db.session(district_admin) as s:
+            s.info["ctx"].station_id = station_id_for("KY01")
+            enterprises.register_enterprise(s, {"name": "葵涌制衣厂", "credit_code": CODE})
+            case = hardship.open_case(s, ids["KY01"], {
+                "category": "因病", "level": "深度困难", "household_size": 2,
+                "registered_date": f"{LAST - 1}-01-01"})
+            first = hardship.add_entry(s, case.id, {"kind": "慰问金", "amount": 300,
+                                                    "entry_date": f"{LAST}-01-10"})
+            second = hardship.add_entry(s, case.id, {"kind": "慰问金", "amount": 300,
+                                                     "entry_date": f"{LAST}-02-10"})
+            hardship.reverse_entry(s, second.id, "误录", f"{LAST}-02-11")
+        with db.reader() as s:
+            with pytest.raises(ValidationError) as err:
+                members.find_member(s, ZHANG, active=True)
+            assert "has 2 member rows: KY01 张三 Active" in err.value.messages("en")[0]
+            assert enterprises.find_enterprise(s, CODE.lower()).name == "葵涌制衣厂"
+            assert [e.name for e in enterprises.search_enterprises(s, "制衣")] == ["葵涌制衣厂"]
+            assert [e.name for e in enterprises.search_enterprises(s, CODE[2:8].lower())] \
+                == ["葵涌制衣厂"]
+            found = hardship.reversal_candidates(s, [ids["KY01"]], "condolence", 30000,
+                                                 date(LAST, 3, 1))
+            assert [e.id for e in found] == [first.id]  # the reversed one is not a candidate
+    finally:
+        db.close()
+    code, out, err = run(capsys, station_admin, "member", "find", "zs", "--db", pg_url,
+                         "--station", "KY02")
+    assert code == 0, err
+    assert out.splitlines()[0].split()[0] == ids["KY02"]
+    code, out, err = run(capsys, station_admin, "ledger", "list", ZHANG, "--db", pg_url)
+    assert code == 0, err
+    assert "reversed by " in out and out.splitlines()[-1].endswith("300.00 yuan")
