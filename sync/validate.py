@@ -342,3 +342,19 @@ def refusals_of_body(body: bytes, controls: bool) -> dict[tuple[str, str], str]:
 def ready() -> bool:
     """The helper process has imported what the checks need."""
     return True
+
+
+def helper_started(parent: int) -> None:
+    """In the helper process, first: it ends when the service that started it (process
+    ``parent``) is gone — a service killed with kill -9 leaves no process behind, even one
+    killed while its helper was still starting."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -219,7 +219,8 @@ class Checks:
                 import multiprocessing
 
                 self.pool = ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"))
+                    1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=validate.helper_started, initargs=(os.getpid(),))
                 self.warm = self.pool.submit(validate.ready)
             if self.pool is None or rows < HELPER_ROWS or not self.warm.done():
                 return None

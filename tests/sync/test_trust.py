@@ -653,3 +653,59 @@ def test_every_syncable_table_has_its_rules():
     assert set(validate.CHECKS) >= set(MODEL_BY_TABLE), \
         set(MODEL_BY_TABLE) - set(validate.CHECKS)
     assert set(validate.ROW_WORDS) >= set(MODEL_BY_TABLE)
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc").is_dir(), reason="reads /proc")
+def test_the_helper_process_ends_with_a_service_killed_with_kill_9(tmp_path):
+    """``district-server serve`` starts the helper process of its checks; killed with
+    kill -9, it leaves no process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from loopback import free_port
+
+    def children(pid: int) -> set[int]:
+        found = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+        return found
+
+    env = {**os.environ, "STATION_APP_HOME": str(tmp_path / "home")}
+    target = str(tmp_path / "district.sqlite3")
+    subprocess.run([sys.executable, "-m", "sync.server.cli", "init", "--db", target,
+                    "--admin", "boss", "--password-stdin"], input="district-pass-1\n",
+                   text=True, env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db", target,
+                               "--port", str(port), "--no-daily-backup", "--log-level",
+                               "warning"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(children(server.pid)) < 2:  # (the helper and multiprocessing's tracker)
+            assert time.monotonic() < deadline, "no helper process"
+            time.sleep(0.05)
+        helpers = children(server.pid)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(300):
+                try:
+                    if client.get("/v1/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in
+              Path(f"/proc/{pid}/status").read_text().lower() for pid in helpers):
+        assert time.monotonic() < deadline, f"processes left behind: {helpers}"
+        time.sleep(0.2)
