@@ -242,8 +242,12 @@ def report_from_content(content: Mapping[str, Any]) -> Report:
                for t in content.get("targets", ())]
     station_id = None if content.get("scope") == "district" else (content.get("station")
                                                                     or "")
-    summary = Summary(as_of, station_id, dict(content.get("values", {})),
-                      dict(content.get("paid_by_kind", {})), targets)
+    # (kept as canonical JSON, keys sorted: the figures back in the catalogue's order)
+    values = dict(content.get("values", {}))
+    order = [c for c in (*FIGURES, *METRICS_EXTRA) if c in values]
+    values = {c: values[c] for c in order + sorted(set(values) - set(order))}
+    summary = Summary(as_of, station_id, values, dict(content.get("paid_by_kind", {})),
+                      targets)
     return Report(summary, content.get("station"), content.get("name"))
 
 

@@ -77,7 +77,7 @@ T: dict[str, tuple[str, str]] = {
     "reviewed": ("审核人", "Reviewed by"),
     "head": ("负责人", "Head of office"),
     "sign_here": ("签字：________________", "Signature: ________________"),
-    "date_line": ("日期：________年_____月_____日", "Date: ______________________"),
+    "date_line": ("日期：______年____月____日", "Date: ________________"),
     "seal": ("（单位盖章）", "(seal of the union)"),
     "e_signed": ("电子签署：{who}", "Signed in the app: {who}"),
     "generated": ("生成时间：{t}　　Station app {v}", "Generated {t}   Station app {v}"),

@@ -172,6 +172,9 @@ def test_sign_then_a_back_dated_record_shows_as_a_difference(district_db):
         assert stored.signed_at.endswith("Z") and stored.as_of == D
         counted = metrics.compute_summary(s, D, None)
     assert view.content["values"] == counted.values  # what was signed is what was counted
+    # read back, in the catalogue's order (the report as signed prints as it was shown)
+    assert list(signoff.report_from_content(json.loads(before[0])).summary.values) == \
+        list(counted.values)
     assert [t["progress"] for t in view.content["targets"]] == [3]
 
     # DP02 syncs a training event of May, entered after the signing: a back-dated record
