@@ -10,6 +10,8 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from xlsx_helpers import make_id, write_xlsx
 
 from station_app.domain.actor import Actor
@@ -359,3 +361,81 @@ def test_a_station_code_in_the_name_column_is_that_station(tmp_path):
                 path, "SELECT target_station_id FROM visits")}
     finally:
         db.close()
+
+
+# --------------------------------------------------------------------------- for all ledgers
+
+
+class _Rollback(Exception):
+    pass
+
+
+KINDS = {"condolence": "慰问金", "home_visit": "入户走访", "winter": "送温暖"}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(entries=st.lists(st.tuples(st.sampled_from(sorted(KINDS)), st.sampled_from([0, 300, 500]),
+                                  st.integers(0, 40), st.booleans()), max_size=6),
+       kind=st.sampled_from([None, *sorted(KINDS)]), amount=st.sampled_from([0, 300, 500]),
+       day=st.integers(0, 40), named=st.one_of(st.none(), st.integers(0, 40)))
+def test_a_reversal_row_reverses_one_matching_entry_or_none(db, admin, files, entries, kind,
+                                                            amount, day, named):
+    """Whatever the household's ledger, a 冲正 row reverses exactly one entry of its kind
+    (any, when it names none) and amount, dated on or before it and not reversed before —
+    the only one such, or the one its 备注 names — or it is refused and nothing changes
+    (or it is already there: a reversal of that day, kind and amount)."""
+    from station_app.exchange.import_kinds import HANDLERS
+    from station_app.exchange.xlsx_import import RowResult
+
+    start = date(LAST, 1, 1)
+    try:
+        with db.session(admin) as s:
+            case_id = hardship.files_of(s, ZHANG)[0].id
+            made = []
+            for k, fen, offset, reverse in entries:
+                if k != "home_visit" and fen == 0:
+                    fen = 300  # a payment has an amount
+                if k == "home_visit":
+                    fen = 0
+                e = hardship.add_entry(s, case_id, {"kind": k, "amount": fen // 1 or None,
+                                                    "entry_date": start + timedelta(offset)})
+                if reverse:
+                    hardship.reverse_entry(s, e.id, "误录", start + timedelta(offset))
+                made.append(e)
+            when = start + timedelta(day)
+            note = "冲正" if named is None else \
+                f"冲正：{(start + timedelta(named)).month}月{(start + timedelta(named)).day}日误录"
+            row = RowResult(2, [], {"name": "张三", "id_number": ZHANG, "entry_date": when,
+                                    "kind": KINDS[kind] if kind else "冲正",
+                                    "amount": -amount if amount else None, "note": note})
+            fen = amount * 100
+            before = {e.id for e in made if e.reverses_id is None and not s.query(
+                LedgerEntry).filter(LedgerEntry.reverses_id == e.id).count()}
+            candidates = [e for e in made if e.id in before and e.amount_fen == fen
+                          and (kind is None or e.kind == kind) and e.entry_date <= when]
+            same = [r for r in s.query(LedgerEntry).filter(LedgerEntry.reverses_id.is_not(None))
+                    if r.entry_date == when and r.amount_fen == -fen
+                    and (kind is None or r.kind == kind)]
+            HANDLERS["ledger"].write(s, [row])
+            if row.status == "duplicate":  # a reversal of that day, kind and amount: there
+                assert same
+                raise _Rollback
+            reversals = s.query(LedgerEntry).filter(LedgerEntry.entry_date == when,
+                                                    LedgerEntry.note == normalize_text(note),
+                                                    LedgerEntry.reverses_id.is_not(None)).all()
+            days = {e.entry_date for e in candidates}
+            if row.status == "ok":
+                assert len(reversals) == 1
+                original = s.get(LedgerEntry, reversals[0].reverses_id)
+                assert original in candidates
+                assert len(days) == 1 or (named is not None and original.entry_date
+                                          == start + timedelta(named))
+            else:
+                assert reversals == []
+                assert [e.code for e in row.errors] in (
+                    ["import.reversal_no_original"], ["import.reversal_ambiguous"])
+                assert not candidates or len(days) > 1
+            assert hardship.reconcile(s) == []
+            raise _Rollback
+    except _Rollback:
+        pass
