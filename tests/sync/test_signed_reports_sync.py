@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from forge import KY01, changeset, row, signed_report
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from test_pull import pull_all
 from test_push import push_all, wire
 
@@ -118,3 +118,12 @@ def test_the_districts_own_signed_report_stays_at_the_district(db, admin, distri
     assert [r["station_id"] for r in cs.rows["signed_reports"]] == [KY01]
     result = apply_changeset(db, wire(cs), pushing_station=None, from_district=True)
     assert result.refused == [] and signed_rows(db) == 1
+    # at the district too, no SQL rewrites a signed report (PostgreSQL: nor TRUNCATE)
+    statements = ["UPDATE signed_reports SET note = 'x'", "DELETE FROM signed_reports"]
+    if district.engine.dialect.name == "postgresql":
+        statements.append("TRUNCATE signed_reports")
+    for sql in statements:
+        with pytest.raises(Exception, match="append-only"):
+            with district.engine.begin() as conn:
+                conn.execute(text(sql))
+    assert signed_rows(district) == 2
