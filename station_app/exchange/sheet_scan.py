@@ -524,6 +524,12 @@ def xls_extents(data: bytes) -> dict[str, Extent]:
                 depth -= 1
                 if depth <= 0:
                     break
+            elif rt == 0x0200 and depth == 1 and len(body) >= 12:  # DIMENSIONS, declared
+                first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body, 0)
+                # calamine sizes the sheet from it: an inverted or impossible one made it
+                # ask for terabytes and abort
+                if not (first_row <= last_row <= 65536 and first_col <= last_col <= 256):
+                    raise ValueError(f"impossible DIMENSIONS {first_row, last_row, first_col, last_col}")
             elif depth == 1 and len(body) >= 6:
                 if rt in _BIFF_CELLS:
                     r, c = struct.unpack_from("<HH", body, 0)

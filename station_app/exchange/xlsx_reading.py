@@ -153,8 +153,17 @@ class Workbook:
         self._file = None
         self._zip: zipfile.ZipFile | None = None
         self._extents: dict[str, sheet_scan.Extent] | None = None
-        if self.format == "ods":  # calamine reads every sheet of an .ods when it opens
+        # calamine reads every sheet of an .ods or .xls when it opens the file: each is
+        # checked first (an .xls whose records cannot be walked is damaged)
+        if self.format == "ods":
             for name, extent in (self._ods_extents() or {}).items():
+                self._refuse_too_large(name, extent)
+        elif self.format == "xls":
+            try:
+                self._extents = sheet_scan.xls_extents(self.path.read_bytes())
+            except Exception as exc:
+                raise self._damaged(exc) from exc
+            for name, extent in self._extents.items():
                 self._refuse_too_large(name, extent)
         try:
             if self.path.suffix.lower() in _NATURAL[self.format]:
@@ -221,7 +230,14 @@ class Workbook:
 
     def _extent(self, sheet: str) -> sheet_scan.Extent | None:
         """The sheet's extent, or None when it cannot be told (an .xlsx sheet is then read
-        row by row; a sheet of another format is left to calamine)."""
+        row by row; an .xlsb or .ods sheet is left to calamine). An .xls whose records
+        cannot be walked is damaged: calamine, more lenient, was seen to ask for 14 GB on
+        one such file and abort."""
+        if self.format == "xls":  # walked when the file was opened
+            if sheet in self._extents:
+                return self._extents[sheet]
+            # a name read otherwise than calamine reads it: the largest sheet bounds it
+            return max(self._extents.values(), key=lambda e: e.cells, default=None)
         try:
             if self.format == "xlsx":
                 part = self._part(sheet)
@@ -229,11 +245,7 @@ class Workbook:
             if self.format == "xlsb":
                 part = self._part(sheet)
                 return None if part is None else sheet_scan.xlsb_extent(self._zipfile(), part)
-            if self.format == "ods":
-                return (self._ods_extents() or {}).get(sheet)
-            if self._extents is None:
-                self._extents = sheet_scan.xls_extents(self.path.read_bytes())
-            return self._extents.get(sheet)
+            return (self._ods_extents() or {}).get(sheet)
         except Exception as exc:  # damaged: the sheet's own reading says so
             log.info("the extent of %s in %s is unknown: %r", sheet, self.path, exc)
             return None

@@ -283,7 +283,8 @@ def test_a_damaged_workbook_is_refused_with_a_sentence_never_a_crash(sound, tmp_
     import io
 
     kind = data.draw(st.sampled_from(["bytes", "cut", "xml", "drop", "xls"]))
-    raw = (DATA / "stray-IV65536.xls" if kind == "xls" else sound).read_bytes()
+    # an .xls of 20 rows written by LibreOffice: small enough for calamine to open
+    raw = (DATA / "roster-20.xls" if kind == "xls" else sound).read_bytes()
     if kind in ("bytes", "xls"):
         spots = data.draw(st.lists(st.tuples(st.integers(0, len(raw) - 1),
                                              st.integers(0, 255)), min_size=1, max_size=30))
@@ -322,3 +323,23 @@ def test_a_folder_named_like_a_workbook(tmp_path):
     with pytest.raises(ValidationError) as exc:
         read_file(tmp_path / "名册.xlsx")
     assert exc.value.codes == ["import.file_unopenable"]
+
+
+def test_an_xls_calamine_would_abort_on_is_refused_first(tmp_path):
+    """calamine sizes an .xls sheet from its DIMENSIONS record and reads every sheet when
+    it opens the file: an inverted one (first row after the last) made it ask for 1.7 TB
+    and abort the process; one whose container cannot be walked, 14 GB. Both are refused
+    as damaged before calamine sees them."""
+    raw = bytearray((DATA / "roster-20.xls").read_bytes())
+    at = raw.find(struct.pack("<HHIIHH", 0x0200, 14, 0, 21, 0, 2))
+    assert at > 0
+    struct.pack_into("<I", raw, at + 4, 4063232)  # the first row after the last
+    (tmp_path / "inverted.xls").write_bytes(bytes(raw))
+    broken = bytearray((DATA / "roster-20.xls").read_bytes())
+    struct.pack_into("<I", broken, 0x30, 0xFFFFFF)  # the directory's sector: nowhere
+    (tmp_path / "broken.xls").write_bytes(bytes(broken))
+    for name in ("inverted.xls", "broken.xls"):
+        with pytest.raises(ValidationError) as exc:
+            read_file(tmp_path / name)
+        assert exc.value.codes == ["import.file_damaged"], name
+    assert len(read_file(DATA / "roster-20.xls").rows) == 20
