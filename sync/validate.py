@@ -123,7 +123,8 @@ def _members(row: dict[str, Any], c: ErrorCollector) -> None:
     _stored(c, "status", row["status"],
             c.check("status", parse_choice, row["status"], field="status",
                     choices=MEMBER_STATUS))
-    if row["status_date"] is not None:
+    if row["status_date"] is not None and row["status_date"] != row["join_date"]:
+        # (the date of the status as registered is the join date, checked above)
         c.check("status_date", parse_date, row["status_date"], field="status_date",
                 not_future=True)
 
