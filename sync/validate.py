@@ -295,8 +295,9 @@ def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], s
                 continue
             check = CHECKS.get(table, _nothing)
             refs = _REFERENCES[table]
+            legacy = LEGACY.get(table, ())
+            c = ErrorCollector()  # (one for the table: emptied after a refused row)
             for row in rows:
-                c = ErrorCollector()
                 if controls:
                     _controls(table, row, c)
                 check(row, c)
@@ -308,7 +309,10 @@ def refusals(cs: Changeset, *, controls: bool = True) -> dict[tuple[str, str], s
                             c.add(col, "sync.refers_refused", what=Localized(zh_word, en_word),
                                   row=ref)
                 errors = c.errors
-                for accept in LEGACY.get(table, ()):
+                if not errors:
+                    continue
+                c.errors, c.warnings = [], []
+                for accept in legacy:
                     errors = accept(row, errors)
                 if errors:
                     refused[(table, row["id"])] = reason(table, errors)
