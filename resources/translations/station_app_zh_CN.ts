@@ -1646,6 +1646,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>各站点均已在 %1 或之后同步。</translation>
     </message>
     <message>
+        <source>never synced</source>
+        <translation>从未同步</translation>
+    </message>
+    <message>
         <source>Signed: %1</source>
         <translation>已签署：%1</translation>
     </message>

@@ -98,6 +98,8 @@ def test_sign_from_the_page_then_a_back_dated_record_shows_in_red(qtbot, distric
     assert page.sync_label.text().startswith("1 个站点自 2025-06-30 起未同步，数字可能不完整：")
     assert "DP02 南澳社区工联会（从未同步）" in page.sync_label.text()
     assert "DP01" not in page.sync_label.text()
+    assert page.sync_label.toolTip().splitlines() == [  # every station's, on hovering
+        f"DP01 大鹏社区工联会: {_local('2025-07-03T04:00:00.000000Z')}", "DP02 南澳社区工联会: 从未同步"]
     assert not page.signed_label.isVisible() and page.sign_button.isEnabled()
 
     dialog = page.sign_dialog()  # what signing means, and the stations not synced
@@ -196,6 +198,12 @@ def test_a_stations_own_report_shows_its_last_sync(qtbot, window, db):
     shown(qtbot, page, QDate(2025, 6, 30))
     assert page.sync_label.text().startswith("本站最近同步：2025-07-01")  # (its own clock)
     assert "未同步" not in page.sync_label.text()
+
+
+def _local(text: str) -> str:
+    from station_app.domain.signoff import local_text
+
+    return local_text(text)
 
 
 def _shot(name: str) -> Path:

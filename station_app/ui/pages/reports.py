@@ -245,6 +245,13 @@ class ReportsPage(Page):
             self.sync_label.setStyleSheet("")
         else:
             self.sync_label.clear()
+        # every station's last sync, on hovering (the printout and the workbook list them)
+        from station_app.domain.signoff import local_text
+
+        never = self.tr("never synced")
+        self.sync_label.setToolTip("\n".join(
+            f"{st.code} {st.name}: {local_text(st.last_sync) or never}"
+            for st in (note.stations if note is not None else ())))
         self.sync_label.setVisible(bool(self.sync_label.text()))
 
     def _show_signed(self) -> None:
