@@ -24,7 +24,6 @@ from station_app.storage.database import open_database  # noqa: E402
 from station_app.ui.qt import QDate  # noqa: E402
 
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def training(db, code: str, when: date, title: str) -> None:
@@ -124,7 +123,7 @@ def test_sign_from_the_page_then_a_back_dated_record_shows_in_red(qtbot, distric
     row = next(r for r in page.figures.rows if r[0] == "training_events")
     assert (row[2], row[4]) == ("3", "签署时 2")
     assert page.figures.foreground(row) is not None  # in red
-    district_window.grab().save(str(_shot("reports-signed-differs.png")))
+    district_window.grab().save(str(tmp_path / "reports-signed-differs.png"))
 
     # the printable summary: a PDF of pages, its fonts embedded, the text in Chinese
     out = tmp_path / "report.pdf"
@@ -148,7 +147,7 @@ def test_sign_from_the_page_then_a_back_dated_record_shows_in_red(qtbot, distric
     assert figures["training_events"][2:] == ("2", "3", True)
     assert figures["key_stations_total"][2:] == ("1", "1", False)
     assert "签署时：1 个站点" in signed_dialog.title.text()
-    signed_dialog.grab().save(str(_shot("signed-reports.png")))
+    signed_dialog.grab().save(str(tmp_path / "signed-reports.png"))
     as_signed = tmp_path / "signed.pdf"
     signed_dialog.save_pdf(as_signed)
     qtbot.waitUntil(lambda: "已写入" in signed_dialog.message.text(), timeout=10_000)
@@ -204,8 +203,3 @@ def _local(text: str) -> str:
     from station_app.domain.signoff import local_text
 
     return local_text(text)
-
-
-def _shot(name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS / name
