@@ -2,11 +2,13 @@
 
 A station sends its own rows; the district writes everything else. Per table:
 
-- **stations, targets** (and any table of the district's decisions: ``DISTRICT_TABLES``;
-  the upper union's sign-off of a hardship file, when it becomes a record of its own,
-  joins them): the district's alone. A station never sends them.
+- **stations, targets, the upper union's sign-offs of hardship files** (and any table of
+  the district's decisions: ``DISTRICT_TABLES``): the district's alone. A station never
+  sends them (the upper sign-off of a station's file is pulled by that station,
+  ``sync.district.pull``).
 - **members, hardship files, household members, ledger entries, visits, events, event
-  participants**: the owning station's. A row names its station (``station_id``), which
+  participants, sign-offs** (a station head's, of a file or a week's visits): the owning
+  station's. A row names its station (``station_id``), which
   is the pushing station, and never changes; a row refers only to rows of the same
   station (``OWN_PARENTS``: a ledger entry to a file of the station's own, a reversal to
   an entry of its own …).
@@ -16,8 +18,11 @@ A station sends its own rows; the district writes everything else. Per table:
   admin signed — its own, ``scope`` "station", never deleted; the same id with other
   content is refused by the merge (409). The district's own signed reports (``scope``
   "district") are the district's alone and never leave it.
+- **sign-offs** (``signoffs``): a station's own, of its own files (``OWN_PARENTS``);
+  voided when the record changes, never deleted.
 - **district-only columns** (``DISTRICT_COLUMNS``): a member's ``transferred_from_id``
-  (set by a transfer), the upper union's sign-off on a hardship file. A station's new row
+  (set by a transfer), the upper union's sign-off as older releases kept it on a hardship
+  file (``upper_signed_*``, no longer written since revision 0012). A station's new row
   leaves them empty; on a row the district holds, the district's values stand (a station's
   version is applied with them, and the row goes back to the station).
 - **enterprises** (shared): a station registers an enterprise as its own (``station_id``
@@ -42,7 +47,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-DISTRICT_TABLES = frozenset({"stations", "targets"})
+DISTRICT_TABLES = frozenset({"stations", "targets", "case_upper_signoffs"})
 # the tables where a station's change to another owner's row is a proposal (all others:
 # a station sends its own rows only)
 PROPOSAL_TABLES = frozenset({"enterprises"})
@@ -56,6 +61,7 @@ OWN_PARENTS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "household_members": (("case_id", "hardship_cases"),),
     "ledger_entries": (("case_id", "hardship_cases"), ("reverses_id", "ledger_entries")),
     "event_members": (("event_id", "events"), ("member_id", "members")),
+    "signoffs": (("case_id", "hardship_cases"),),
 }
 CHUNK = 900  # ids per look-up (below SQLite's parameter limit)
 
@@ -118,6 +124,8 @@ def check(s: Session, table: str, rows: Sequence[Mapping[str, Any]],
         current = existing.get(row_id)
         if table == "signed_reports" and row["deleted"]:
             raise OwnershipError(table, row_id, "a signed report is never deleted")
+        if table == "signoffs" and row["deleted"]:
+            raise OwnershipError(table, row_id, "a sign-off is voided, never deleted")
         if table == "enterprises":
             _check_enterprise(row, current, station)
         elif row["station_id"] != station:

@@ -29,6 +29,7 @@ from typing import Any
 
 from station_app.domain.choices import CASE_STATUS, MEMBER_STATUS
 from station_app.domain.models import MODEL_BY_TABLE
+from station_app.domain.services.corrections import clean_signoff_row
 from station_app.domain.services.enterprises import clean_enterprise, clean_watch_entry
 from station_app.domain.services.events import clean_event
 from station_app.domain.services.hardship import (
@@ -89,6 +90,8 @@ ROW_WORDS: dict[str, tuple[str, str]] = {
     "stations": ("站点", "the station"),
     "targets": ("年度目标", "the target"),
     "signed_reports": ("签署的工作报告", "the signed report"),
+    "signoffs": ("审核签署", "the sign-off"),
+    "case_upper_signoffs": ("上级工会审核签署", "the upper union's sign-off"),
 }
 
 
@@ -195,6 +198,10 @@ def _signed_reports(row: dict[str, Any], c: ErrorCollector) -> None:
     _run(c, clean_signed_report, row)
 
 
+def _signoffs(row: dict[str, Any], c: ErrorCollector) -> None:
+    _run(c, clean_signoff_row, row)
+
+
 def _nothing(_row: dict[str, Any], _c: ErrorCollector) -> None:
     """Rows with nothing of their own to check (an event participant: two references)."""
 
@@ -214,6 +221,10 @@ CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
     "targets": _nothing,
     # a station's signed work report (history): its scope is the rules' (sync.rules)
     "signed_reports": _signed_reports,
+    # a station head's sign-off of a file or a week's visits (revision 0012)
+    "signoffs": _signoffs,
+    # the upper union's sign-offs: the district's alone (sync.rules); never a station's
+    "case_upper_signoffs": _nothing,
 }
 # (a syncable table must have its entry here: tests/sync/test_trust.py checks that every
 # one has; ``refusals`` checks a table without one for control characters only)

@@ -247,6 +247,10 @@ class HardshipCase(Syncable, Base):
     filed_by: Mapped[str | None] = mapped_column(String(50))  # 建档人
     reviewed_by: Mapped[str | None] = mapped_column(String(50))  # 审核人
     entered_by: Mapped[str | None] = mapped_column(String(50))  # 录入人
+    # No longer written (revision 0012): the sign-offs are rows of their own (``SignOff``,
+    # the station's; ``CaseUpperSignOff``, the district's), their data moved there. Kept
+    # in the schema because older stations' rows still carry them (sync refuses a row
+    # with an unknown column).
     grassroots_signed_by: Mapped[str | None] = mapped_column(String(50))
     grassroots_signed_date: Mapped[date | None] = mapped_column(Date)
     upper_signed_by: Mapped[str | None] = mapped_column(String(50))
@@ -393,6 +397,68 @@ class SignedReport(Syncable, Base):
         CheckConstraint("scope IN ('district', 'station')", name="scope"),
         Index("ix_signed_reports_scope_as_of", "station_id", "as_of"),
     )
+
+
+# --------------------------------------------------------------------------- sign-offs
+
+
+class SignOff(Syncable, Base):
+    """A station head's sign-off (审核签署) of a record: the grassroots union's block of a
+    hardship file (``kind`` "case", ``case_id``), or a week's visit diary (``kind``
+    "visit_week", ``iso_year`` and ``iso_week``). Who (user and display name), the date
+    the block shows, when (UTC), a note, and ``content``: what was signed, as canonical
+    JSON (``services.corrections``), so a change since shows what changed.
+
+    A change to a signed record voids its sign-off: the row stays, with ``void_at``
+    (UTC), ``void_by`` (user and display name) and ``void_reason`` (what changed); signing
+    again adds a new row. The station's own rows, synced to the district (revision 0012).
+    """
+
+    __tablename__ = "signoffs"
+
+    kind: Mapped[str] = mapped_column(String(12))  # case / visit_week
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("hardship_cases.id"), index=True)
+    iso_year: Mapped[int | None] = mapped_column(Integer)
+    iso_week: Mapped[int | None] = mapped_column(Integer)
+    signed_by: Mapped[str] = mapped_column(String(50))  # user name
+    signed_by_name: Mapped[str] = mapped_column(String(100))  # display name
+    signed_date: Mapped[date] = mapped_column(Date)  # the date the block shows
+    signed_at: Mapped[str] = mapped_column(String(32))  # UTC
+    note: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)  # None: signed before revision 0012
+    void_at: Mapped[str | None] = mapped_column(String(32))  # UTC
+    void_by: Mapped[str | None] = mapped_column(String(50))
+    void_by_name: Mapped[str | None] = mapped_column(String(100))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('case', 'visit_week')", name="kind"),
+        Index("ix_signoffs_week", "station_id", "iso_year", "iso_week"),
+    )
+
+
+class CaseUpperSignOff(Syncable, Base):
+    """The upper union's sign-off (上级工会审核意见) of a hardship file: the district's own
+    record (owner the district), never a field of the station's row, so no station's
+    edit can overwrite it; the station whose file it is pulls it, and never writes it
+    (``sync.rules.DISTRICT_TABLES``). The same columns as a station's sign-off: who,
+    when, a note, ``content`` (the file as the district held it when signing: a change
+    since shows as such), and ``void_*`` when the district withdraws it (revision 0012;
+    the former columns ``hardship_cases.upper_signed_by/_date`` are no longer used)."""
+
+    __tablename__ = "case_upper_signoffs"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("hardship_cases.id"), index=True)
+    signed_by: Mapped[str] = mapped_column(String(50))
+    signed_by_name: Mapped[str] = mapped_column(String(100))
+    signed_date: Mapped[date] = mapped_column(Date)
+    signed_at: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    void_at: Mapped[str | None] = mapped_column(String(32))
+    void_by: Mapped[str | None] = mapped_column(String(50))
+    void_by_name: Mapped[str | None] = mapped_column(String(100))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 # --------------------------------------------------------------------------- local only
@@ -555,6 +621,8 @@ SYNCABLE_MODELS: tuple[type[Syncable], ...] = (
     Event,
     EventMember,
     SignedReport,
+    SignOff,
+    CaseUpperSignOff,
 )
 
 MODEL_BY_TABLE: dict[str, type[Syncable]] = {m.__tablename__: m for m in SYNCABLE_MODELS}

@@ -50,6 +50,12 @@ VALID: dict[str, dict[str, Any]] = {
                "person_times": 10, "migrant_person_times": 2},
     "event_members": {},
     "signed_reports": {},  # (signed_report: a whole one, its digest right)
+    "signoffs": {"kind": "visit_week", "iso_year": 2026, "iso_week": 5, "signed_by": "admin",
+                 "signed_by_name": "站长", "signed_date": "2026-02-01",
+                 "signed_at": "2026-02-01T02:00:00.000000Z"},
+    "case_upper_signoffs": {"signed_by": "qu", "signed_by_name": "李主席",
+                            "signed_date": "2026-02-01",
+                            "signed_at": "2026-02-01T02:00:00.000000Z"},
 }
 
 
