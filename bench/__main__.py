@@ -151,11 +151,19 @@ SEARCH_FLOORS = {
     "ID digits (4+)": "SELECT id FROM members WHERE deleted = 0 AND instr(id_number, ?) > 0",
     "phone prefix": "SELECT id, name FROM members WHERE deleted = 0 AND phone >= ? "
                     "AND phone < ? ORDER BY name LIMIT 50",
+    # the last digits: a range of the reversed number's index
+    "phone tail": "SELECT id, name FROM members WHERE deleted = 0 AND phone_tail >= ? "
+                  "AND phone_tail < ? LIMIT 50",
+    "given-name pinyin": "SELECT m.id, m.name FROM member_name_keys k JOIN members m "
+                         "ON m.name = k.name WHERE k.key >= ? AND k.key < ? AND k.rank = 1 "
+                         "AND m.deleted = 0 LIMIT 50",
 }
+# the kinds whose floor reads a range [q, q_next) of a key (the tail's reversed)
+RANGE_FLOORS = {"pinyin initials", "phone prefix", "given-name pinyin"}
 
 
 def bench_search(path: Path, table: Table, n: int) -> None:
-    from station_app.domain.pinyin import prefix_upper_bound, search_keys
+    from station_app.domain.pinyin import GIVEN, prefix_upper_bound, ranked_keys, search_keys
     from station_app.domain.services.members import search_members
     from station_app.storage.database import open_database
 
@@ -169,6 +177,11 @@ def bench_search(path: Path, table: Table, n: int) -> None:
         "pinyin initials": [min(search_keys(name), key=len) for name, _, _ in sample],
         "ID digits (4+)": [idn[-rng.choice([4, 6, 8]):] for _, idn, _ in sample],
         "phone prefix": [phone[: rng.choice([4, 5, 7])] for _, _, phone in sample],
+        "phone tail": [phone[-rng.choice([4, 5, 6]):] for _, _, phone in sample],
+        # the given name's full spelling ("xiaoming" for 王小明)
+        "given-name pinyin": [max((k for k, r in ranked_keys(name) if r == GIVEN), key=len,
+                                  default=min(search_keys(name), key=len))
+                              for name, _, _ in sample],
     }
     db = open_database(path, check=False)
     for kind, qs in queries.items():
@@ -184,8 +197,10 @@ def bench_search(path: Path, table: Table, n: int) -> None:
         sql = SEARCH_FLOORS[kind]
         floor = []
         for q in qs:
-            if kind in ("pinyin initials", "phone prefix"):
+            if kind in RANGE_FLOORS:
                 params = (q, prefix_upper_bound(q))
+            elif kind == "phone tail":
+                params = (q[::-1], prefix_upper_bound(q[::-1]))
             else:
                 params = (q,)
             t0 = time.perf_counter()

@@ -95,8 +95,13 @@ class Changeset:
 # --------------------------------------------------------------------------- rows
 
 
-def _columns(model: type[Syncable]):
-    return model.__table__.columns
+def wire_columns(model: type[Syncable]) -> list:
+    """The columns a row carries on the wire: all but those derived from the row
+    (``models.DERIVED``: a sort key, a reversed phone number), which each side computes."""
+    return [c for c in model.__table__.columns if not c.info.get("derived")]
+
+
+_columns = wire_columns
 
 
 def row_to_wire(model: type[Syncable], values: Any, base: str | None = None) -> dict[str, Any]:

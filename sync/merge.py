@@ -52,7 +52,7 @@ from station_app.domain.models import (
 from station_app.storage.capture import bulk_insert, insert_many, lock_change_log, utc_now_text
 from station_app.storage.database import Database
 from sync import rules
-from sync.changeset import APPLY_ORDER, Changeset
+from sync.changeset import APPLY_ORDER, Changeset, wire_columns
 from sync.rules import OwnershipError
 
 __all__ = ["OwnershipError", "ImmutableConflict", "BatchReused", "MergeResult",
@@ -152,7 +152,7 @@ def _jsonable(values: dict[str, Any]) -> str:
 
 
 def _row_values(obj) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+    return {c.key: getattr(obj, c.key) for c in wire_columns(type(obj))}
 
 
 def _record_conflict(s: Session, table: str, row_id: str, winner: dict, loser: dict,

@@ -24,7 +24,7 @@ from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
 from station_app.storage import outbox
 from station_app.storage.database import Database
-from sync.changeset import APPLY_ORDER, Changeset, row_to_wire
+from sync.changeset import APPLY_ORDER, Changeset, row_to_wire, wire_columns
 
 BATCH_ROWS = 1_000
 CHUNK = 500  # ids per IN (…) query
@@ -71,7 +71,7 @@ def wire_rows(conn, table: str, ids: list[str]) -> list[dict[str, Any]]:
     and ORM objects (or SQLAlchemy's per-value processing) would cost more than the rest
     of the batch."""
     model = MODEL_BY_TABLE[table]
-    cols = list(model.__table__.columns)
+    cols = wire_columns(model)
     if conn.dialect.name != "sqlite":  # stations are SQLite; this serves other callers
         out = []
         bases = {}

@@ -50,6 +50,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# ``info`` of a column derived from its row's other columns (a sort key, a reversed phone
+# number): each database computes it (``storage.capture``), sync never carries it.
+DERIVED = {"derived": True}
+
+
 class Syncable:
     """Mixin: the sync shape. ``__append_only__`` tables refuse updates and deletes."""
 
@@ -173,6 +178,10 @@ class Member(Syncable, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # A transfer creates a new row at the destination; it points at the source row.
     transferred_from_id: Mapped[str | None] = mapped_column(ID)
+    # Derived from the row, never synced (``DERIVED``; ``domain.derived``, revision 0013):
+    # the name's pinyin sort key and the phone's digits reversed.
+    name_sort: Mapped[str | None] = mapped_column(String(700), info=DERIVED)
+    phone_tail: Mapped[str | None] = mapped_column(String(30), info=DERIVED)
 
     __table_args__ = (
         CheckConstraint(
@@ -183,6 +192,10 @@ class Member(Syncable, Base):
         Index("ix_members_name", "name", "id", "deleted"),
         Index("ix_members_id_number", "id_number", "id", "deleted"),
         Index("ix_members_phone", "phone", "id", "deleted"),
+        # pinyin order (the name beside its key: a search by the name's first characters
+        # reads it here) and a phone's last digits (revision 0013)
+        Index("ix_members_name_sort", "name_sort", "name", "id", "deleted"),
+        Index("ix_members_phone_tail", "phone_tail", "id", "deleted"),
         ACTIVE_ID_NUMBER,
         # the membership figures count persons (distinct ID numbers) over a district:
         # one scan of this covering index in ID-number order (revision 0009)
@@ -201,6 +214,9 @@ class MemberNameKey(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    # pinyin.COMMON (the usual reading), GIVEN (the given name alone) or OTHER (a rarer
+    # reading): a search lists better ranks first (revision 0013)
+    rank: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 

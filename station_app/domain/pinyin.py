@@ -63,10 +63,17 @@ from functools import lru_cache
 from itertools import product
 
 __all__ = [
+    "COMMON",
+    "GIVEN",
     "MAX_COMBINATIONS",
+    "OTHER",
     "normalize_query",
     "prefix_upper_bound",
+    "ranked_keys",
     "search_keys",
+    "sort_key",
+    "sort_prefixes",
+    "surname_length",
 ]
 
 #: Upper bound on reading combinations considered per name.
@@ -388,17 +395,9 @@ def _context_readings(run: str) -> tuple[str, ...] | None:
     return tuple(result)
 
 
-def _syllables(name: str, with_context: bool) -> list[tuple[str, ...]]:
-    """Split a name into syllables, each a tuple of candidate readings.
-
-    With ``with_context`` pypinyin's phrase-aware reading of each Han run is
-    moved to the front of each character's readings (after surname
-    readings).  It only changes the order, which matters only when the number
-    of combinations exceeds the cap, so callers skip it otherwise (it is the
-    expensive part).
-    """
-    # Tokens in order: (is_han, text).  Anything neither Han nor Latin ends
-    # the current run and is otherwise dropped.
+def _tokens(name: str) -> list[tuple[bool, str]]:
+    """A name's runs in order: (is_han, text). Anything neither Han nor Latin ends the
+    current run and is otherwise dropped; Latin runs are folded to lower-case ASCII."""
     tokens: list[tuple[bool, str]] = []
     run: list[str] = []
     run_is_han = False
@@ -416,28 +415,48 @@ def _syllables(name: str, with_context: bool) -> list[tuple[str, ...]]:
             run_is_han = is_han
     if run:
         tokens.append((run_is_han, "".join(run)))
+    return tokens
 
+
+def _surname_readings(text: str) -> list[tuple[str, ...]]:
+    """For the Han run a name starts with: the surname readings of each of its characters
+    (a compound surname's, then a single surname's special reading; () for the others)."""
+    surname: list[tuple[str, ...]] = [()] * len(text)
+    for length in range(min(_COMPOUND_MAX_LEN, len(text)), 1, -1):
+        compound = _COMPOUND_SURNAMES.get(text[:length])
+        if compound is not None:
+            for i, r in enumerate(compound):
+                surname[i] = (r,)
+            break
+    single = _SURNAME_READINGS.get(text[0])
+    if single is not None:
+        surname[0] = surname[0] + single
+    return surname
+
+
+def _syllables(name: str, with_context: bool, *, surname: bool = True
+               ) -> list[tuple[str, ...]]:
+    """Split a name into syllables, each a tuple of candidate readings.
+
+    With ``with_context`` pypinyin's phrase-aware reading of each Han run is
+    moved to the front of each character's readings (after surname
+    readings).  It only changes the order, which matters only when the number
+    of combinations exceeds the cap, so callers skip it otherwise (it is the
+    expensive part). ``surname=False``: the text is not read as starting with a
+    surname (a given name on its own).
+    """
     syllables: list[tuple[str, ...]] = []
-    for index, (is_han, text) in enumerate(tokens):
+    for index, (is_han, text) in enumerate(_tokens(name)):
         if not is_han:
             syllables.append((text,))
             continue
         context = _context_readings(text) if with_context else None
         # Surname readings apply only when the name starts with this run.
-        surname: list[tuple[str, ...]] = [()] * len(text)
-        if index == 0:
-            for length in range(min(_COMPOUND_MAX_LEN, len(text)), 1, -1):
-                compound = _COMPOUND_SURNAMES.get(text[:length])
-                if compound is not None:
-                    for i, r in enumerate(compound):
-                        surname[i] = (r,)
-                    break
-            single = _SURNAME_READINGS.get(text[0])
-            if single is not None:
-                surname[0] = surname[0] + single
+        first: list[tuple[str, ...]] = (
+            _surname_readings(text) if index == 0 and surname else [()] * len(text))
         for i, ch in enumerate(text):
             readings: list[str] = []
-            for r in surname[i]:
+            for r in first[i]:
                 _add(readings, r)
             if context is not None and context[i]:
                 _add(readings, context[i])
@@ -508,6 +527,164 @@ def _search_keys(name: str) -> tuple[str, ...]:
         keys.add("".join(s[0] for s in combo))
         keys.add("".join(s[:2] if s.startswith(_RETROFLEX) else s[0] for s in combo))
     return tuple(sorted(keys))
+
+
+def _combo_keys(combo: tuple[str, ...], *, initials: bool = True) -> set[str]:
+    """The full spelling of one reading combination, and (``initials``) its initials with
+    and without zh/ch/sh written out."""
+    keys = {"".join(combo)}
+    if initials:
+        keys.add("".join(s[0] for s in combo))
+        keys.add("".join(s[:2] if s.startswith(_RETROFLEX) else s[0] for s in combo))
+    return keys
+
+
+#: Key ranks (``member_name_keys.rank``), best first: a search lists the members whose
+#: name matches by a better rank first.
+COMMON, GIVEN, OTHER = 0, 1, 2
+
+
+def surname_length(name: str) -> int:
+    """How many characters of ``name`` are its surname: a compound surname's (欧阳, 爱新觉罗
+    …) or 1, for a name that starts with a Chinese character; 0 otherwise."""
+    if not name or not _is_han(name[0]):
+        return 0
+    for length in range(min(_COMPOUND_MAX_LEN, len(name)), 1, -1):
+        if name[:length] in _COMPOUND_SURNAMES:
+            return length
+    return 1
+
+
+def ranked_keys(name: str | None) -> list[tuple[str, int]]:
+    """The search keys of a name, each with its rank, sorted by key:
+
+    - ``COMMON``: the usual reading — each character's first reading in pypinyin's table,
+      a surname's own first (曾 zeng, 单 shan): full spelling and initials ("zhangsan",
+      "zs", "zhs" for 张三);
+    - ``GIVEN``: the given name alone (the name without its surname), in the usual
+      reading: full spelling, and the initials when it has two syllables or more
+      ("xiaoming", "xm" for 王小明);
+    - ``OTHER``: every other key of ``search_keys`` (rarer readings: 曾 ceng, 俊 shun …).
+
+    A key both ways keeps its better rank.
+    """
+    if not name:
+        return []
+    return list(_ranked_keys(name))
+
+
+@lru_cache(maxsize=16384)
+def _ranked_keys(name: str) -> tuple[tuple[str, int], ...]:
+    syllables = _syllables(name, with_context=False)
+    if not syllables:
+        return ()
+    ranks = dict.fromkeys(_combo_keys(tuple(s[0] for s in syllables)), COMMON)
+    cut = surname_length(name)
+    if cut and len(name) > cut:
+        given = _syllables(name[cut:], with_context=False, surname=False)
+        if given:
+            for key in _combo_keys(tuple(s[0] for s in given), initials=len(given) > 1):
+                ranks.setdefault(key, GIVEN)
+    for key in _search_keys(name):
+        ranks.setdefault(key, OTHER)
+    return tuple(sorted(ranks.items()))
+
+
+# --------------------------------------------------------------------------- sort keys
+
+# combining tone marks (after NFD) -> tone number; no mark: the neutral tone, 5
+_TONE_OF_MARK = {"\u0304": "1", "\u0301": "2", "\u030c": "3", "\u0300": "4"}
+LATIN_TONE = "6"  # a run of Latin letters sorts after the same spelling in Chinese
+SORT_END = "0"  # ends the pinyin part of a sort key (before every letter and tone)
+
+
+def _tone(marked: str) -> str:
+    for ch in unicodedata.normalize("NFD", marked):
+        tone = _TONE_OF_MARK.get(ch)
+        if tone:
+            return tone
+    return "5"
+
+
+@lru_cache(maxsize=32768)
+def _toned_readings(ch: str) -> tuple[tuple[str, str], ...]:
+    """(toneless reading, tone digit) of each reading of one character, usual first."""
+    table = _char_table()
+    if table is not None:
+        marked = table.readings(ch) or []
+    else:
+        from pypinyin import Style, pinyin
+
+        marked = [r for group in pinyin(ch, style=Style.TONE, heteronym=True,
+                                        errors=lambda _: None) for r in group]
+    out = []
+    for r in marked:
+        plain = _ascii_reading(r.translate(_U_UMLAUT))
+        if plain:
+            out.append((plain, _tone(r)))
+    return tuple(out)
+
+
+def sort_key(name: str | None) -> str:
+    """The key a list of names sorts by: pinyin order (安 before 丁 before 张), then
+    tone, then the characters themselves.
+
+    Each syllable is its usual reading (the first reading of ``ranked_keys``'s
+    ``COMMON`` keys, a surname's own) followed by its tone digit 1–5 (a run of Latin
+    letters: the run and ``LATIN_TONE``), so a shorter syllable sorts first (an before
+    ang); then ``SORT_END`` and the name's code points, six hex digits each, so that
+    names sounding alike keep apart and each name has one key of its own. Only ASCII
+    letters and digits: the same order under SQLite's binary collation and PostgreSQL's
+    usual ones. ``sort_key("张三")`` is ``"zhang1san10005f20004e09"``.
+    """
+    if not name:
+        return SORT_END
+    return _sort_key(name)
+
+
+@lru_cache(maxsize=16384)
+def _sort_key(name: str) -> str:
+    parts: list[str] = []
+    for index, (is_han, text) in enumerate(_tokens(name)):
+        if not is_han:
+            parts.append(text + LATIN_TONE)
+            continue
+        first = _surname_readings(text) if index == 0 else [()] * len(text)
+        for i, ch in enumerate(text):
+            toned = _toned_readings(ch)
+            if first[i]:
+                reading = _ascii_reading(first[i][0])
+                tone = next((t for r, t in toned if r == reading), "5")
+            elif toned:
+                reading, tone = toned[0]
+            else:
+                continue  # a character pypinyin cannot read: its code point decides
+            parts.append(reading + tone)
+    parts.append(SORT_END)
+    parts.extend(f"{ord(ch):06x}" for ch in name)
+    return "".join(parts)
+
+
+def sort_prefixes(text: str) -> list[str] | None:
+    """The sort-key prefixes of every name that starts with ``text`` (a few: a compound
+    surname such as 万俟 reads its first character otherwise than 万 alone), or None when
+    ``text`` holds anything but Chinese characters pypinyin reads (then no prefix is
+    known)."""
+    if not text or not all(_is_han(ch) and _toned_readings(ch) for ch in text):
+        return None
+    found = {_sort_key(text).partition(SORT_END)[0]}
+    for compound in _COMPOUND_SURNAMES:
+        if compound != text and compound.startswith(text):
+            found.add(_sort_key(compound).partition(SORT_END)[0][:_pinyin_len(compound,
+                                                                               len(text))])
+    return sorted(found)
+
+
+def _pinyin_len(compound: str, chars: int) -> int:
+    """The length of the pinyin part of ``compound``'s sort key for its first ``chars``
+    characters."""
+    readings = _COMPOUND_SURNAMES[compound][:chars]
+    return sum(len(r) + 1 for r in readings)
 
 
 _APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u2032\uff07`")

@@ -238,8 +238,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             if _sends(obj, ctx):
                 _queue(session, table, obj.id, obj.hlc, None)
             _audit(session, ctx, "insert", table, obj.id, None)
-        if isinstance(obj, Member) and not district_sync:
-            rekey.add(obj.name)
+        if isinstance(obj, Member):
+            _derive_member(obj)  # everywhere, rows received by sync included
+            if not district_sync:
+                rekey.add(obj.name)
 
     for obj in dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -264,10 +266,22 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             action = "delete" if changes.get("deleted") == [False, True] else "update"
             _audit(session, ctx, action, table, obj.id, changes or None)
         _log_change(session, ctx, table, obj.id, obj.station_id, obj.hlc)
-        if isinstance(obj, Member) and "name" in changes and not district_sync:
-            rekey.add(obj.name)  # the old name's keys stay: they find nobody by it now
+        if isinstance(obj, Member):
+            if "name" in changes or "phone" in changes or obj.name_sort is None:
+                _derive_member(obj)  # (after the audit's changes: derived, not recorded)
+            if "name" in changes and not district_sync:
+                rekey.add(obj.name)  # the old name's keys stay: they find nobody by it now
 
     _persist_clock(session, ctx)
+
+
+def _derive_member(obj: Member) -> None:
+    """Set a member's derived columns (``domain.derived``) from its name and phone."""
+    from station_app.domain.derived import member_derived
+
+    for key, value in member_derived(obj.name, obj.phone).items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
 
 
 def _after_flush(session: Session, _flush_context) -> None:
@@ -310,7 +324,7 @@ def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
 
     Keys belong to names, not members (``member_name_keys``): a roster of 100,000 has some
     75,000 distinct names, and a name keyed once serves every member who carries it."""
-    from station_app.domain.pinyin import search_keys
+    from station_app.domain.pinyin import ranked_keys
 
     fresh = {name for name in names if name}
     keyed: set[str] | None = session.info.get(KEYED_NAMES)
@@ -318,19 +332,19 @@ def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
         fresh -= keyed
         keyed |= fresh
     # in key order, so the B-tree is filled front to back rather than at random places
-    pairs = sorted({(key, name) for name in fresh for key in search_keys(name)})
+    pairs = sorted({(key, name, rank) for name in fresh for key, rank in ranked_keys(name)})
     if not pairs:
         return
     conn = session.connection()
     table = MemberNameKey.__table__
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
-            f"INSERT OR IGNORE INTO {table.name} (key, name) VALUES (?, ?)", pairs)
+            f"INSERT OR IGNORE INTO {table.name} (key, name, rank) VALUES (?, ?, ?)", pairs)
     else:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         conn.execute(pg_insert(table).on_conflict_do_nothing(),
-                     [{"key": k, "name": n} for k, n in pairs])
+                     [{"key": k, "name": n, "rank": r} for k, n, r in pairs])
 
 
 def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, Any]]) -> list[str]:
@@ -361,6 +375,11 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
     else:
         for values in rows:
             stamp_new(values, ctx)
+    if model is Member:  # its derived columns, at a station and at the district alike
+        from station_app.domain.derived import member_derived
+
+        for values in rows:
+            values.update(member_derived(values["name"], values.get("phone")))
     conn = session.connection()
     insert_many(conn, model.__table__, rows)
     at = utc_now_text()

@@ -11,6 +11,7 @@ from station_app.domain.ids import enterprise_id_for, station_id_for, uuid7
 from station_app.domain.models import MODEL_BY_TABLE
 from station_app.domain.validation import credit_code_check_char, id_check_char
 from station_app.storage.clock import Stamp, wall_ms
+from sync.changeset import wire_columns
 
 KY01, DP02 = station_id_for("KY01"), station_id_for("DP02")
 _counter = itertools.count(1)
@@ -81,7 +82,7 @@ VALID["signed_reports"] = signed_report()
 def row(table: str, station: str = KY01, **values: Any) -> dict[str, Any]:
     """A whole wire row of ``table`` owned by ``station``: valid unless ``values`` say
     otherwise (dates as text, as on the wire)."""
-    out: dict[str, Any] = {c.key: None for c in MODEL_BY_TABLE[table].__table__.columns}
+    out: dict[str, Any] = {c.key: None for c in wire_columns(MODEL_BY_TABLE[table])}
     out.update(id=uuid7(), station_id=station, hlc=stamp(), deleted=False, _base=None)
     out.update(VALID[table])
     if table == "members" and "id_number" in values and "gender" not in values:

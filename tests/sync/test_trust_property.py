@@ -24,7 +24,7 @@ from station_app.domain.ids import DISTRICT_OWNER_ID, uuid7
 from station_app.domain.models import MODEL_BY_TABLE
 from station_app.domain.services import enterprises, stations
 from station_app.storage.database import open_database
-from sync.changeset import APPLY_ORDER, ChangesetError, from_wire
+from sync.changeset import APPLY_ORDER, ChangesetError, from_wire, wire_columns
 from sync.merge import ROW_REFUSALS, apply_changeset
 
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
@@ -124,11 +124,11 @@ def pushed_row(draw, pool: dict[str, list[str]]):
         r["id"] = draw(st.sampled_from(pool[table]))  # a row the district holds
     if draw(st.booleans()):
         r["hlc"] = "1000000000000-00000-old"  # older than anything there
-    for col in MODEL_BY_TABLE[table].__table__.columns:
+    for col in wire_columns(MODEL_BY_TABLE[table]):
         if col.foreign_keys and r[col.key] is None and not col.nullable:
             parent = next(iter(col.foreign_keys)).column.table.name
             r[col.key] = draw(st.sampled_from(pool[parent]))  # any owner's
-    columns = [c for c in MODEL_BY_TABLE[table].__table__.columns
+    columns = [c for c in wire_columns(MODEL_BY_TABLE[table])
                if c.key not in ("id", "hlc")]
     for col in draw(st.lists(st.sampled_from(columns), max_size=3, unique_by=lambda c: c.key)):
         r[col.key] = draw(_value(col, pool))

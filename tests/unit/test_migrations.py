@@ -129,14 +129,20 @@ def test_an_old_database_upgrades_with_its_members(tmp_path):
     con.commit()
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "member_search_keys" not in tables
-    before = con.execute("SELECT * FROM members ORDER BY id").fetchall()
+    columns = ", ".join(f'"{r[1]}"' for r in con.execute("PRAGMA table_info(members)"))
+    before = con.execute(f"SELECT {columns} FROM members ORDER BY id").fetchall()
     con.close()
 
     db = open_database(path)
     try:
         assert revision_of(db.engine) == SCHEMA_HEAD
         con = sqlite3.connect(path)
-        assert con.execute("SELECT * FROM members ORDER BY id").fetchall() == before
+        # every column the file had is as it was; the derived ones (revision 0013) filled
+        assert con.execute(f"SELECT {columns} FROM members ORDER BY id").fetchall() == before
+        derived = dict(con.execute("SELECT id, name_sort || ' ' || ifnull(phone_tail, '-') "
+                                   "FROM members").fetchall())
+        assert derived[ids["张三"]] == "zhang1san10005f20004e09 00083100831"
+        assert derived[ids["李四"]].endswith(" -")
         keyed = con.execute("SELECT key, name FROM member_name_keys ORDER BY 1, 2").fetchall()
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
         con.close()

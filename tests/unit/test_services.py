@@ -268,7 +268,9 @@ def test_keyset_paging_has_no_overlap_and_no_gap(db, clerk):
 
     with db.reader() as s:
         everything = members.search_members(s, "zh", limit=1000)
-        assert len(everything) == 41  # pinyin matches from the start of the name
+        # pinyin matches from the start of the name (41), then by the given name (王张)
+        assert len(everything) == 42
+        assert [h.name for h in everything if h.rank > 1] == ["王张"]
         pages = paged(s, "zh", 7)
         assert len(pages) == 6
         flat = [h.id for page in pages for h in page]

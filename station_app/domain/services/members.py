@@ -8,13 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import false, func, literal, or_, select, text, tuple_
+from sqlalchemy import false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import MEMBER_STATUS, label
 from station_app.domain.ids import DISTRICT_CODE, station_id_for
 from station_app.domain.models import Enterprise, Member, MemberNameKey, Station
-from station_app.domain.pinyin import normalize_query, prefix_upper_bound
+from station_app.domain.pinyin import (
+    COMMON,
+    GIVEN,
+    OTHER,
+    normalize_query,
+    prefix_upper_bound,
+    sort_prefixes,
+)
 from station_app.domain.services.common import NotFound, get_or_404, require, today
 from station_app.domain.services.stations import clean_station_code
 from station_app.domain.validation import (
@@ -352,6 +359,7 @@ class MemberHit:
     phone: str | None
     status: str
     rank: int
+    sort_key: str | None = None  # the name's pinyin sort key (``members.name_sort``)
 
     @property
     def id_number_masked(self) -> str:
@@ -359,10 +367,13 @@ class MemberHit:
 
     @property
     def cursor(self) -> tuple[int, str, str]:
-        return (self.rank, self.name, self.id)
+        """Where the next page starts (``search_members(after=…)``): the tier, the sort
+        key and the id of this hit."""
+        return (self.rank, self.sort_key or "", self.id)
 
 
 _DIGITS = re.compile(r"^[0-9]+[xX]?$")
+TAIL_DIGITS = 4  # a phone's last digits are looked for from this many
 
 
 def _contains(session: Session, column, text: str):
@@ -377,10 +388,28 @@ def _starts(column, text: str):
     return (column >= text) & (column < prefix_upper_bound(text))
 
 
+def _name_starts(word: str):
+    """Names starting with ``word``, as ranges of the sort index where it is known which
+    sort keys such names have (``pinyin.sort_prefixes``): the hits come out in pinyin
+    order from ``ix_members_name_sort`` without reading the others."""
+    condition = _starts(Member.name, word)
+    prefixes = sort_prefixes(word)
+    if prefixes:
+        condition = condition & or_(*(_starts(Member.name_sort, p) for p in prefixes))
+    return condition
+
+
+def _keyed(q: str, rank: int, *, exact: bool):
+    """The names with a pinyin key of this rank equal to (``exact``) or starting with
+    ``q``."""
+    key = MemberNameKey.key == q if exact else _starts(MemberNameKey.key, q)
+    return select(MemberNameKey.name).where(key, MemberNameKey.rank == rank)
+
+
 def _tiers(session: Session, word: str) -> list:
     """Disjoint conditions on Member, best first, for one typed word.
 
-    Tier by tier, the search reads an index in name order and stops when the page is
+    Tier by tier, the search reads an index in pinyin order and stops when the page is
     full, so a common query ("王", "zs") never sorts thousands of rows, and only a page not
     filled by the better tiers falls through to a substring scan — which reads a covering
     index, never the members table.
@@ -395,20 +424,36 @@ def _tiers(session: Session, word: str) -> list:
             _starts(Member.id_number, w) & (Member.id_number != w),
             Member.id.in_(by_phone) & ~_starts(Member.id_number, w),
         ]
-        if len(w) >= 4:  # 4+ digits: anywhere in the ID number (the last 4, a birth date)
+        if len(w) >= TAIL_DIGITS:
+            # the last digits of a phone: a prefix of the reversed number (an index range)
+            by_tail = select(Member.id).where(_starts(Member.phone_tail, w[::-1]))
+            if w.isdigit():
+                tiers.append(Member.id.in_(by_tail) & ~_starts(Member.id_number, w)
+                             & Member.id.not_in(by_phone))
+            # 4+ digits anywhere in the ID number (the last 4, a birth date): a scan
             inside = select(Member.id).where(_contains(session, Member.id_number, w),
                                              Member.deleted == false())
             tiers.append(Member.id.in_(inside) & ~_starts(Member.id_number, w)
-                         & Member.id.not_in(by_phone))
+                         & Member.id.not_in(by_phone) & Member.id.not_in(by_tail))
         return tiers
     if pinyin:
-        # names by their keys, then members by name (ix_members_name)
-        exact = select(MemberNameKey.name).where(MemberNameKey.key == pinyin)
-        prefix = select(MemberNameKey.name).where(_starts(MemberNameKey.key, pinyin))
-        return [Member.name.in_(exact), Member.name.in_(prefix) & Member.name.not_in(exact)]
+        # names by their keys, the usual reading first, then the given name alone, then
+        # rarer readings; members by name (in pinyin order: ix_members_name_sort)
+        exact, common = _keyed(pinyin, COMMON, exact=True), _keyed(pinyin, COMMON, exact=False)
+        given_exact, given = (_keyed(pinyin, GIVEN, exact=True),
+                              _keyed(pinyin, GIVEN, exact=False))
+        other = _keyed(pinyin, OTHER, exact=False)
+        name = Member.name
+        return [
+            name.in_(exact),
+            name.in_(common) & name.not_in(exact),
+            name.in_(given_exact) & name.not_in(common),
+            name.in_(given) & name.not_in(common) & name.not_in(given_exact),
+            name.in_(other) & name.not_in(common) & name.not_in(given),
+        ]
     return [
         Member.name == word,
-        _starts(Member.name, word) & (Member.name != word),
+        _name_starts(word) & (Member.name != word),
         _contains(session, Member.name, word) & ~_starts(Member.name, word),
     ]
 
@@ -416,7 +461,9 @@ def _tiers(session: Session, word: str) -> list:
 def _index_tiers(word: str) -> int:
     """How many of a word's tiers read an index range (the rest scan an index)."""
     if _DIGITS.match(word):
-        return 3
+        return 4 if len(word) >= TAIL_DIGITS and word.isdigit() else 3
+    if normalize_query(word):
+        return 5
     return 2
 
 
@@ -427,7 +474,18 @@ def has_scan_tier(query: str) -> bool:
     if not typed or normalize_query(typed):
         return False
     first = typed.split(" ")[0]
-    return not _DIGITS.match(first) or len(first) >= 4
+    return not _DIGITS.match(first) or len(first) >= TAIL_DIGITS
+
+
+def _after_key(after_sort: str, after_id: str):
+    """Rows after (sort key, id) in the order (name_sort, name, id) — the sort key decides
+    the name, so the name needs no place in the cursor; written as a range on the sort
+    key (the index reads from there) and a test of the rest."""
+    return (Member.name_sort >= after_sort) & or_(
+        Member.name_sort > after_sort, Member.id > after_id)
+
+
+IN_PINYIN_ORDER = (Member.name_sort, Member.name, Member.id)
 
 
 def search_members(
@@ -443,9 +501,11 @@ def search_members(
     """Members matching every typed word, best first, keyset-paged.
 
     A word of digits matches ID-number digits (exact, prefix, then anywhere from 4
-    digits) and phone prefixes; a word in Latin letters matches pinyin (full or initials,
-    surname readings, heteronyms) through the stored keys; anything else matches the name
-    (exact, prefix, then substring; ``%`` and ``_`` are plain characters). Ties by name.
+    digits) and phones (first digits, then from 4 digits the last ones); a word in Latin
+    letters matches pinyin through the stored keys — the usual reading (full or
+    initials) first, then the given name alone ("xiaoming" for 王小明), then rarer
+    readings; anything else matches the name (exact, prefix, then substring; ``%`` and
+    ``_`` are plain characters). Within a tier, pinyin order (``members.name_sort``).
     Pass the last hit's ``cursor`` as ``after`` for the next page. ``index_only`` skips
     the substring tiers (the only ones that scan): the search box shows those first hits
     at once and completes them with a second, full search (see ``has_scan_tier``).
@@ -466,17 +526,65 @@ def search_members(
         filters.append(Member.status == status)
     hits: list[MemberHit] = []
     for rank in range(after[0] if after else 0, len(tiers)):
-        q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status
-                   ).where(tiers[rank], *filters)
+        q = select(Member.id, Member.name, Member.id_number, Member.phone, Member.status,
+                   Member.name_sort).where(tiers[rank], *filters)
         if after is not None and rank == after[0]:
-            q = q.where(tuple_(Member.name, Member.id) > tuple_(literal(after[1]),
-                                                                literal(after[2])))
-        q = q.order_by(Member.name, Member.id).limit(limit - len(hits))
-        hits.extend(MemberHit(r.id, r.name, r.id_number, r.phone, r.status, rank)
+            q = q.where(_after_key(after[1], after[2]))
+        q = q.order_by(*IN_PINYIN_ORDER).limit(limit - len(hits))
+        hits.extend(MemberHit(r.id, r.name, r.id_number, r.phone, r.status, rank, r.name_sort)
                     for r in session.execute(q))
         if len(hits) >= limit:
             break
     return hits
+
+
+# the columns a members list sorts by ("name": pinyin order); NULLs first
+LIST_ORDERS = {"name": Member.name_sort, "id_number": Member.id_number,
+               "phone": Member.phone, "join_date": Member.join_date,
+               "status": Member.status}
+
+
+def list_members_page(session: Session, *, order: str = "name", descending: bool = False,
+                      after: tuple[Any, str] | None = None, limit: int | None = 500,
+                      until: tuple[Any, str] | None = None, status: str | None = None,
+                      station_id: str | None = None) -> list[tuple[Any, str]]:
+    """One keyset page of the members list: the next ``limit`` (sort key, member id)
+    pairs after ``after`` (None: from the start) — or all of them up to and including
+    ``until`` — in the order of ``order`` (a key of ``LIST_ORDERS``; "name" is pinyin
+    order, 安 before 丁, through ``ix_members_name_sort``), ties by id. Pass the last
+    pair as ``after`` for the next page. Tombstoned members are left out."""
+    col = LIST_ORDERS[order]
+    filters = [Member.deleted == false()]
+    if station_id:
+        filters.append(Member.station_id == station_id)
+    if status:
+        filters.append(Member.status == status)
+    q = select(col, Member.id).where(*filters)
+    if after is not None:
+        q = q.where(_list_after(col, after, descending))
+    if until is not None:
+        q = q.where(~_list_after(col, until, descending))
+    if descending:
+        q = q.order_by(col.desc().nulls_last(),
+                       *([Member.name.desc()] if order == "name" else []), Member.id.desc())
+    else:
+        q = q.order_by(col.asc().nulls_first(),
+                       *([Member.name] if order == "name" else []), Member.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [(k, i) for k, i in session.execute(q)]
+
+
+def _list_after(col, cursor: tuple[Any, str], descending: bool):
+    """Rows after ``cursor`` (key, id) in the order ``col`` (NULL smallest), ``id``."""
+    key, last_id = cursor
+    if not descending:
+        if key is None:
+            return or_((col.is_(None)) & (Member.id > last_id), col.is_not(None))
+        return (col >= key) & or_(col > key, Member.id > last_id)
+    if key is None:
+        return col.is_(None) & (Member.id < last_id)
+    return or_((col <= key) & or_(col < key, Member.id < last_id), col.is_(None))
 
 
 def transfer_member(session: Session, member_id: str, to_station_code: str, on: Any
@@ -555,18 +663,38 @@ def cross_station_duplicates(session: Session) -> list[tuple[str, list[Member]]]
 
 def member_ids_in_order(session: Session, *, station_id: str | None = None,
                         status: str | None = None) -> list[str]:
-    """All member ids in name order (the list view loads rows lazily by these ids)."""
+    """All member ids in pinyin order (the list view loads rows lazily by these ids)."""
     q = select(Member.id).where(Member.deleted == false())
     if station_id:
         q = q.where(Member.station_id == station_id)
     if status:
         q = q.where(Member.status == status)
-    return list(session.execute(q.order_by(Member.name, Member.id)).scalars())
+    return list(session.execute(q.order_by(*IN_PINYIN_ORDER)).scalars())
 
 
 __all__ = [
     "BulkResult", "DuplicateMember", "MemberHit", "bulk_register_members", "change_status",
     "clean_member", "find_active_by_id_number", "member_ids_in_order", "register_member",
     "search_members", "update_member", "has_scan_tier", "transfer_member",
+    "list_members_page",
     "cross_station_duplicates",
 ]
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def delete_member(session: Session, member_id: str) -> Member:
+    """Delete a member registered in error: a tombstone (kept, audited, carried by sync),
+    only while nothing refers to the member — no hardship file, ledger entry or event
+    attendance; otherwise refused naming what does (a member who left is recorded with
+    ``change_status`` instead). The permission table's ``member.delete``: the clerk who
+    registered them, the same ISO week, or a station admin."""
+    from station_app.domain.services.corrections import facts_of, permit
+
+    permit(session, "member.delete")
+    member = get_or_404(session, Member, member_id, "member")
+    permit(session, "member.delete", facts_of(session, "members", member))
+    session.delete(member)
+    session.flush()
+    return member
