@@ -409,6 +409,81 @@ def cmd_case_reopen(args) -> int:
     return 0
 
 
+def cmd_case_show(args) -> int:
+    """A hardship file as kept: its fields, its household and its sign-offs (who, when,
+    in force or voided / changed since)."""
+    from station_app.domain.choices import (
+        CASE_CHOICES,
+        HARDSHIP_CATEGORY,
+        HARDSHIP_LEVEL,
+        HOUSEHOLD_RELATION,
+        label,
+    )
+    from station_app.domain.services import hardship
+    from station_app.domain.validation import field_label
+
+    lang = _lang()
+    db = _open(args)
+    choices = {"category": HARDSHIP_CATEGORY, "level": HARDSHIP_LEVEL, **CASE_CHOICES}
+    with db.reader() as s:
+        case = hardship.find_case(s, args.case, closed=args.closed)
+        values = hardship.case_values(case)
+        household = hardship.household(s, case.id)
+        signed = hardship.case_signoffs(s, case.id)
+        lines = [_case_line(case, lang)]
+    for key, value in values.items():
+        if value is None or value == "":
+            continue
+        if key in choices:
+            value = label(choices[key], value, lang)
+        elif isinstance(value, bool):
+            value = _say("是" if value else "否", "yes" if value else "no")
+        lines.append(f"  {field_label(key, lang)}: {value}")
+    lines.append(_say(f"家庭成员（{len(household)}）:", f"household members ({len(household)}):"))
+    for h in household:
+        lines.append(f"  {h.name}, {label(HOUSEHOLD_RELATION, h.relation, lang)}"
+                     + (f", {h.age}" if h.age is not None else "")
+                     + (f", {h.health}" if h.health else "")
+                     + (f", {h.school_or_work}" if h.school_or_work else ""))
+    for level, views in (("grassroots", signed.grassroots), ("upper", signed.upper)):
+        name = {"grassroots": _say("基层工会审核", "grassroots union's sign-off"),
+                "upper": _say("上级工会审核", "upper union's sign-off")}[level]
+        if not views:
+            lines.append(f"{name}: " + _say("未签署", "not signed"))
+        for n, view in enumerate(views):
+            lines.append(f"{name}{'' if n == 0 else _say('（此前）', ' (earlier)')}: "
+                         f"{view.status(lang)}" + (f" — {view.note}" if view.note else ""))
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_case_sign(args) -> int:
+    """Sign a hardship file off by the user named (``--as USER``, password asked): on a
+    station's file the grassroots union's block (a station admin), on the district's
+    database the upper union's (a district admin), as ``report --sign`` signs the
+    database's own report."""
+    from station_app.domain.services import hardship, users
+
+    if not args.as_user:
+        raise CliError(_say("case sign 需要 --as 用户名：签署人是本数据库的一个用户（会询问其密码）",
+                            "case sign needs --as USER: the signer is a user of this "
+                            "database (whose password is asked)"))
+    lang = _lang()
+    db = _open(args, writes=True)
+    password = _read_one_password(args, args.as_user)
+    from station_app.domain.actor import SYSTEM_LOGIN
+
+    with db.session(SYSTEM_LOGIN) as s:
+        actor = users.authenticate(s, args.as_user.strip().lower(), password)
+    sign = hardship.sign_case_upper if db.is_district else hardship.sign_case
+    with db.session(actor) as s:
+        case = hardship.find_case(s, args.case)
+        view = sign(s, case.id, on=args.date, note=args.note)
+        line = _case_line(case, lang)
+    print(f"{line}: {view.status(lang)}")
+    return 0
+
+
 def cmd_sync_export(args) -> int:
     """Pending changes into a signed file for the district (no network needed)."""
     from sync.bundle import BundleError, export_station_bundle
@@ -1293,7 +1368,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "as a new change, which the next sync sends)")
     cr.set_defaults(func=cmd_conflict_resolve)
 
-    cs = sub.add_parser("case", help="hardship files: exit (脱困), cancel (注销), re-open")
+    cs = sub.add_parser("case", help="hardship files: exit (脱困), cancel (注销), re-open, "
+                                     "show, sign off")
     cssub = cs.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     for name, text in (
         ("exit", "脱困: the household no longer needs help; the file is closed"),
@@ -1324,6 +1400,39 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--as", dest="as_user", metavar="USER",
                     help="act as this user of the database (default: the administrator)")
     co.set_defaults(func=cmd_case_reopen)
+    cw = cssub.add_parser("show", help="a file's fields, household and sign-offs",
+                          description="The 困难职工档案表 as kept: every field filled in, the "
+                                      "household members, and each sign-off block — who "
+                                      "signed and when, and whether it is still in force "
+                                      "(voided by a later change, with who, when and why; "
+                                      "or changed since signing, with what changed).")
+    _db_arg(cw)
+    cw.add_argument("case", metavar="ID_OR_ID_NUMBER",
+                    help="the file's id, or the household head's 身份证号 (their open file)")
+    cw.add_argument("--closed", action="store_true",
+                    help="with a 身份证号: the head's most recently closed file")
+    cw.set_defaults(func=cmd_case_show)
+    cg = cssub.add_parser(
+        "sign", help="sign a file off: the grassroots block at a station, the upper block "
+                     "at the district",
+        description="Signs the file off as it is now, by the user named (a person: the "
+                    "password is asked). On a station's file: the grassroots union's block "
+                    "(基层工会审核意见), by a station admin. On the district's database: the "
+                    "upper union's block (上级工会审核意见), by a district admin — a record "
+                    "of the district's own, which the station pulls. A later change to the "
+                    "file, a station admin's, voids the station's sign-off (kept, marked "
+                    "void) and shows as a change since signing on the upper one. A file "
+                    "signed and unchanged since is refused.")
+    _db_arg(cg)
+    cg.add_argument("case", metavar="ID_OR_ID_NUMBER",
+                    help="the file's id, or the household head's 身份证号 (their open file)")
+    cg.add_argument("--as", dest="as_user", metavar="USER", help="the signer (required)")
+    cg.add_argument("--date", help="the date the block shows (default: today); not in the "
+                                   "future, not before the file was registered")
+    cg.add_argument("--note", help="the sign-off's opinion (审核意见), optional")
+    cg.add_argument("--password-stdin", action="store_true",
+                    help="read the signer's password from standard input")
+    cg.set_defaults(func=cmd_case_sign)
 
     mb = sub.add_parser("member", help="members: find (their ids), status (退会, 去世, "
                                        "在会 again)")

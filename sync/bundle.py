@@ -185,9 +185,17 @@ def export_station_bundle(db: Database, path: Path) -> int:
             rows = {table: wire_rows(conn, table, by_table[table])
                     for table in APPLY_ORDER if by_table.get(table)}
             changesets.append(to_wire(Changeset(db.station_id, db.node_id, uuid7(), rows)))
+    from sync.district import LATER_TABLES, PULL_READS
+
+    state = db.state()
+    pulled = (state.get(PULL_READS) or "").split(",")
+    cursor = int(state.get("pull_cursor") or 0)
     payload = {"direction": "up", "station_id": db.station_id, "created_at": utc_now_text(),
-               "pull_cursor": int(db.state().get("pull_cursor") or 0),
-               "changesets": changesets}
+               "pull_cursor": cursor, "changesets": changesets,
+               # the later tables this station reads, and those it never had from the
+               # start (the district's file back catches up on them)
+               "reads": list(LATER_TABLES),
+               "catch_up": [t for t in LATER_TABLES if t not in pulled] if cursor else []}
     write_bundle(path, payload, secret)
     return len(pending)
 
@@ -203,6 +211,7 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
         raise BundleError(f"{path} is not a district file for this station",
                           f"{path} 不是区总工会发给本站点的同步文件")
     cursor = max(int(payload["cursor"]), int(db.state().get("pull_cursor") or 0))
+    reads = payload.get("reads")
     # (an older file of the district's read again brings nothing newer than what is here:
     # its changes merge by stamp, its acknowledgements change nothing; the cursor stays)
     with db.session() as s:
@@ -223,6 +232,10 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     result.refused = [tuple(r) for r in payload.get("refused", [])]
     hold(db, result.refused)
     db.set_state("pull_cursor", str(cursor))
+    if reads is not None:  # (the later tables the file was made for, caught up on)
+        from sync.district import PULL_READS
+
+        db.set_state(PULL_READS, ",".join(reads))
     db.set_state("last_sync", utc_now_text())
     return result
 
@@ -276,6 +289,10 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
         db.set_state(f"bundle_made:{station}", made)
         # where the station's pulls stand: the district's file back starts there
         db.set_state(f"bundle_cursor:{station}", str(int(payload.get("pull_cursor") or 0)))
+        # the later tables it reads (an older release's file says none) and those to
+        # catch up on from the start
+        db.set_state(f"bundle_reads:{station}", json.dumps(
+            {"reads": payload.get("reads") or [], "catch_up": payload.get("catch_up") or []}))
         db.set_state(f"bundle_refused:{station}", json.dumps(
             [list(r) for result in results for r in result.refused], ensure_ascii=False))
         # its changes to other stations' enterprises, kept for review: acknowledged too
@@ -297,7 +314,15 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
         raise BundleError("this station is not enrolled (or it was revoked): "
                           "`district-server enroll` it first",
                           "该站点尚未注册（或已被撤销）：请先用 district-server enroll 注册该站点")
-    cs, cursor = pull(db, station_id, after, limit=10**9)
+    tables = json.loads(db.state().get(f"bundle_reads:{station_id}") or "{}")
+    reads = tuple(tables.get("reads") or ())
+    cs, cursor = pull(db, station_id, after, limit=10**9, reads=reads)
+    catch_up = tuple(tables.get("catch_up") or ())
+    if catch_up and after:
+        earlier, _cursor = pull(db, station_id, 0, limit=10**9, reads=reads, only=catch_up)
+        for table, rows in earlier.rows.items():
+            have = {r["id"] for r in cs.rows.get(table, ())}
+            cs.rows.setdefault(table, []).extend(r for r in rows if r["id"] not in have)
     acks = []
     with db.reader() as s:
         for table in APPLY_ORDER:
@@ -319,5 +344,7 @@ def export_district_bundle(db: Database, station_id: str, path: Path,
     payload = {"direction": "down", "station_id": station_id, "created_at": utc_now_text(),
                "cursor": cursor, "changeset": to_wire(cs), "acks": acks,
                "proposed": proposed, "refused": refused}
+    if reads:  # (a file for an older release says nothing of tables it does not read)
+        payload["reads"] = list(reads)
     write_bundle(path, payload, secret)
     return cs.count()

@@ -429,17 +429,35 @@ class SyncClient:
             self._send(Changeset(cs.station_id, cs.node, uuid7(), rows), report, held)
 
     def pull(self, report: SyncReport, *, reseed: bool = False) -> None:
-        cursor = 0 if reseed else int(self.db.state().get("pull_cursor") or 0)
+        from sync.district import LATER_TABLES, PULL_READS
+
+        state = self.db.state()
+        cursor = 0 if reseed else int(state.get("pull_cursor") or 0)
+        reads = ",".join(LATER_TABLES)
+        # tables this station reads now and never pulled from the start (an older release
+        # did not read them, and the district left them out): caught up on first
+        new = [t for t in LATER_TABLES if t not in (state.get(PULL_READS) or "").split(",")]
+        if new and cursor and not reseed:
+            self._pull_pages(report, 0, {"reads": reads, "only": ",".join(new)},
+                             keep_cursor=False)
+        self._pull_pages(report, cursor, {"reads": reads, **({"reseed": "true"} if reseed
+                                                             else {})})
+        if new:
+            self.db.set_state(PULL_READS, reads)
+
+    def _pull_pages(self, report: SyncReport, cursor: int, params: dict[str, Any], *,
+                    keep_cursor: bool = True) -> None:
         while True:
-            params = {"after": cursor, "reseed": "true"} if reseed else {"after": cursor}
-            data = self._check(self._request("GET", "/v1/pull", params=params))
+            data = self._check(self._request("GET", "/v1/pull",
+                                             params={"after": cursor, **params}))
             cs = from_wire(data["changeset"])
             if cs.count():
                 result = apply_changeset(self.db, cs, pushing_station=None, from_district=True)
                 report.pulled += cs.count()
                 report.conflicts += result.conflicts
             cursor = int(data["cursor"])
-            self.db.set_state("pull_cursor", str(cursor))
+            if keep_cursor:
+                self.db.set_state("pull_cursor", str(cursor))
             self.progress("pull", report.pulled, report.pulled)
             if not data.get("more"):
                 return

@@ -37,18 +37,48 @@ from sync.status import StationStatus  # noqa: F401  (part of this module's API)
 
 REFERENCE_TABLES = ("stations", "targets", "enterprises", "watch_list_entries")
 PULL_ROWS = 1_000
+# Tables added to the sync format after its first release: a pull sends their rows only
+# to a station that says it reads them (``reads``) — an older release refuses a whole
+# changeset with a table it does not know. A station that starts reading one catches up
+# on it from the start (``only``): ``sync.client``, ``sync.bundle``.
+LATER_TABLES = ("case_upper_signoffs",)
+# a station's local_state: the later tables it has pulled from the start
+PULL_READS = "pull_reads"
+
+
+def _concerning(station_id: str) -> list:
+    """The district's own rows that concern one station and go to it alone: the upper
+    union's sign-offs of its hardship files (revision 0012)."""
+    from sqlalchemy import and_
+
+    from station_app.domain.models import CaseUpperSignOff, HardshipCase
+
+    upper = (select(CaseUpperSignOff.id)
+             .join(HardshipCase, HardshipCase.id == CaseUpperSignOff.case_id)
+             .where(HardshipCase.station_id == station_id))
+    return [and_(ChangeLog.table_name == "case_upper_signoffs", ChangeLog.row_id.in_(upper))]
 
 
 def pull(db: Database, station_id: str, after: int, *, limit: int = PULL_ROWS,
-         include_own: bool = False) -> tuple[Changeset, int]:
+         include_own: bool = False, reads: tuple[str, ...] | frozenset[str] = (),
+         only: tuple[str, ...] | frozenset[str] | None = None) -> tuple[Changeset, int]:
     """Rows a station needs that changed after its cursor; and the new cursor.
 
     What the station sent itself is never sent back — except with ``include_own`` (a
-    re-seed after the station restored a backup: then its own rows come back too)."""
+    re-seed after the station restored a backup: then its own rows come back too).
+    ``reads``: the ``LATER_TABLES`` the station reads (the others are left out, and the
+    cursor moves past them); ``only``: just these tables (a station catching up on a table
+    it has begun to read, from ``after`` 0)."""
     scope = [ChangeLog.seq > after,
-             or_(ChangeLog.table_name.in_(REFERENCE_TABLES), ChangeLog.owner_id == station_id)]
+             or_(ChangeLog.table_name.in_(REFERENCE_TABLES), ChangeLog.owner_id == station_id,
+                 *_concerning(station_id))]
     if not include_own:
         scope.append(ChangeLog.origin_id != station_id)
+    hidden = [t for t in LATER_TABLES if t not in reads]
+    if hidden:
+        scope.append(ChangeLog.table_name.not_in(hidden))
+    if only is not None:
+        scope.append(ChangeLog.table_name.in_(sorted(only)))
     with db.reader() as s:
         # The newest number first: every change up to it has committed (writers number
         # their changes under one lock held to their commit), so when the scope holds

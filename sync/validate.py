@@ -27,7 +27,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from station_app.domain.choices import CASE_STATUS, MEMBER_STATUS
+from station_app.domain.choices import CASE_CHOICES, CASE_STATUS, MEMBER_STATUS
 from station_app.domain.models import MODEL_BY_TABLE
 from station_app.domain.services.corrections import clean_signoff_row
 from station_app.domain.services.enterprises import clean_enterprise, clean_watch_entry
@@ -232,10 +232,18 @@ CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
 # What older supported releases stored that the current rules would refuse, accepted here
 # so that no row an older release accepted is stranded (docs/SYNC.md): table -> functions
 # ``(row, errors) -> errors`` that drop the errors of a form such a release stored, each
-# named with that release; an entry goes when its release is no longer supported. None
-# yet: every rule checked here is one every release so far applied when it saved a row.
+# named with that release; an entry goes when its release is no longer supported.
+def _case_lists_were_free_text(_row: dict[str, Any], errors: list[FieldError]
+                               ) -> list[FieldError]:
+    """Releases before revision 0012 kept the 档案表's fields that now have a fixed list
+    (政治面貌, 残疾类别, 劳模类型, 住房类型, 单位性质, 企业状况, 医保状况) as free text: a
+    wording the list does not know is not refused (the app asks for a listed one when the
+    file is next edited)."""
+    return [e for e in errors if e.field not in CASE_CHOICES]
+
+
 LEGACY: dict[str, tuple[Callable[[dict[str, Any], list[FieldError]], list[FieldError]],
-                        ...]] = {}
+                        ...]] = {"hardship_cases": (_case_lists_were_free_text,)}
 
 # A control character in a text (NUL above all: PostgreSQL cannot store it). Tab and line
 # breaks are white space, kept in multi-line notes.

@@ -620,7 +620,9 @@ class LocalState(Base):
 
     __tablename__ = "local_state"
 
-    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # 80: the district keeps keys per station ("bundle_cursor:<station id>", 50
+    # characters), which PostgreSQL refused at 40 (revision 0012 widened it)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
 

@@ -122,7 +122,7 @@ def _r(least: str, zh: str, en: str, **conditions) -> Rule:
 # The one table. Keys are "record.action"; the order is the documentation's.
 RULES: dict[str, Rule] = {
     # members
-    "member.create": _r(CLERK, "登记会员", "register members", where=STATION),
+    "member.create": _r(CLERK, "登记会员", "register members"),
     "member.edit": _r(CLERK, "修改会员", "edit members"),
     "member.status": _r(CLERK, "变更会员状态", "change a member's status"),
     "member.delete": _r(CLERK, "删除会员", "delete members", where=STATION, own=True,
@@ -139,19 +139,23 @@ RULES: dict[str, Rule] = {
                        "remove enterprises from the watch list"),
     # hardship files
     "case.open": _r(CLERK, "建立困难职工档案", "open hardship files"),
-    "case.edit": _r(CLERK, "修改困难职工档案", "edit hardship files", signed=ADMIN_VOIDS),
+    "case.edit": _r(CLERK, "修改困难职工档案", "edit hardship files", where=STATION, own=True,
+                    signed=ADMIN_VOIDS),
     "case.review": _r(CLERK, "登记年审", "record reviews"),
-    "case.close": _r(STATION_ADMIN, "办理脱困或注销", "close hardship files"),
+    "case.exit": _r(STATION_ADMIN, "办理脱困", "close hardship files (exit)"),
+    "case.cancel": _r(STATION_ADMIN, "注销档案", "cancel hardship files"),
     "case.reopen": _r(STATION_ADMIN, "撤销脱困或注销", "re-open closed files"),
     "case.sign": _r(STATION_ADMIN, "签署档案（基层工会审核意见）",
-                    "sign files off (the grassroots union's block)", where=STATION),
+                    "sign files off (the grassroots union's block)", where=STATION,
+                    own=True),
     "case.sign_upper": _r(DISTRICT_ADMIN, "签署档案（上级工会审核意见）",
                           "sign files off (the upper union's block)", where=DISTRICT),
-    "household.add": _r(CLERK, "登记家庭成员", "add household members", signed=ADMIN_VOIDS),
-    "household.edit": _r(CLERK, "修改家庭成员", "edit household members",
-                         signed=ADMIN_VOIDS),
+    "household.add": _r(CLERK, "登记家庭成员", "add household members", where=STATION,
+                        own=True, signed=ADMIN_VOIDS),
+    "household.edit": _r(CLERK, "修改家庭成员", "edit household members", where=STATION,
+                         own=True, signed=ADMIN_VOIDS),
     "household.delete": _r(CLERK, "删除家庭成员", "remove household members",
-                           signed=ADMIN_VOIDS),
+                           where=STATION, own=True, signed=ADMIN_VOIDS),
     # the ledger (append-only: a mistake is reversed, never edited or deleted)
     "ledger.add": _r(CLERK, "登记帮扶记录", "add ledger entries"),
     "ledger.reverse": _r(STATION_ADMIN, "冲正帮扶记录", "reverse ledger entries"),
@@ -178,11 +182,14 @@ RULES: dict[str, Rule] = {
                        entered=True),
     # imports
     "import.undo": _r(CLERK, "撤销导入", "undo an import"),
+    "import.station_visits": _r(DISTRICT_ADMIN, "导入站点调研记录", "import station visits"),
+    "import.stations": _r(DISTRICT_ADMIN, "导入社区工联会名单", "import stations"),
     # users
     "user.manage": _r(STATION_ADMIN, "管理用户", "manage users"),
     "user.reset_password": _r(STATION_ADMIN, "重置密码", "reset passwords"),
     # the district's reference data
-    "station.manage": _r(DISTRICT_ADMIN, "新建或修改站点", "create or change stations"),
+    "station.create": _r(DISTRICT_ADMIN, "新建站点", "create stations"),
+    "station.edit": _r(DISTRICT_ADMIN, "修改站点信息", "change stations"),
     "target.set": _r(DISTRICT_ADMIN, "设定年度目标", "set targets"),
     # reports and sync
     "report.sign_station": _r(STATION_ADMIN, "签署本站工作报告", "sign the station's report",

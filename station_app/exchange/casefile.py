@@ -20,6 +20,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import (
+    CASE_CHOICES,
     CASE_STATUS,
     GENDER,
     HARDSHIP_CATEGORY,
@@ -88,6 +89,9 @@ class CaseFile:
     entries: list[EntryRow] = field(default_factory=list)
     totals_by_kind: dict[str, int] = field(default_factory=dict)
     counts_by_kind: dict[str, int] = field(default_factory=dict)
+    # the newest sign-off of each block ("grassroots", "upper"), if any
+    # (``services.corrections.SignoffView``: who, when, in force or not)
+    signoffs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total_fen(self) -> int:
@@ -124,7 +128,7 @@ def load_case_file(session: Session, case_id: str) -> CaseFile:
         for h in session.execute(
             select(HouseholdMember)
             .where(HouseholdMember.case_id == case.id, HouseholdMember.deleted == false())
-            .order_by(HouseholdMember.hlc)
+            .order_by(HouseholdMember.id)  # (in the order added: an edit keeps its place)
         ).scalars()
     ]
     raw = hardship.case_entries(session, case.id)
@@ -141,12 +145,16 @@ def load_case_file(session: Session, case_id: str) -> CaseFile:
         for e in raw
     ]
     totals = hardship.ledger_totals(session, group_by=("kind",), case_id=case.id)
+    signed = hardship.case_signoffs(session, case.id)
+    signoffs = {level: views[0] for level, views in (("grassroots", signed.grassroots),
+                                                      ("upper", signed.upper)) if views}
     return CaseFile(
         id=case.id, member_id=case.member_id, status=case.status,
         values={c: getattr(case, c) for c in CASE_COLUMNS}, member=member,
         household=household, entries=entries,
         totals_by_kind={k[0]: v for k, v in totals.by_key.items()},
         counts_by_kind={k[0]: v for k, v in totals.count_by_key.items()},
+        signoffs=signoffs,
     )
 
 
@@ -222,6 +230,7 @@ T: dict[str, tuple[str, str]] = {
     "signed_by": ("签字", "Signed by"),
     "signed_date": ("日期", "Date"),
     "seal": ("（盖章）", "(seal)"),
+    "signoff_void": ("签署后档案已修改，签署作废：", "Void — the file changed after signing: "),
     "yes": ("是", "Yes"),
     "no_": ("否", "No"),
 }
@@ -252,6 +261,8 @@ def _value(key: str, value: Any, lang: str) -> str:
         return label(CASE_STATUS, value, lang)
     if key == "gender":
         return label(GENDER, value, lang)
+    if key in CASE_CHOICES:
+        return label(CASE_CHOICES[key], value, lang)
     if key.endswith("_fen"):
         return _money(value)
     if isinstance(value, bool):
@@ -390,12 +401,23 @@ def render_case_file(cf: CaseFile, lang: str = "zh", *, station: str | None = No
     # sign-off blocks
     out.append(f"<h2>{c('signoff')}</h2><table width='100%' cellspacing='0'><tr>")
     for level in ("grassroots", "upper"):
-        who = cf.values.get(f"{level}_signed_by")
-        when = cf.values.get(f"{level}_signed_date")
+        view = cf.signoffs.get(level)
+        who = view.signed_by_name if view is not None else None
+        when = view.signed_date if view is not None else None
+        void = ""
+        if view is not None and not view.in_force:
+            # a sign-off the file changed after: shown, struck out, with why
+            zh = lang.startswith("zh")
+            why = view.why_void(lang) or ("；" if zh else "; ").join(
+                x.zh if zh else x.en for x in view.changes)
+            void = f'<br><span class="muted">{c("signoff_void")}{_e(why)}</span>'
+            who = f"<s>{_e(who)}</s>"
+        else:
+            who = _e(who)
         out.append(
             f'<td style="width:50%; vertical-align:top; height:90px"><b>{c(level)}</b><br><br>'
-            f"{c('signed_by')}：{_e(who)}<br>{c('signed_date')}：{_e(_value('d', when, lang))}"
-            f"<br><br>{c('seal')}</td>"
+            f"{c('signed_by')}：{who}<br>{c('signed_date')}：{_e(_value('d', when, lang))}"
+            f"{void}<br><br>{c('seal')}</td>"
         )
     out.append("</tr></table></body></html>")
     return "\n".join(out)

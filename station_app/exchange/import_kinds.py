@@ -50,7 +50,7 @@ from station_app.domain.services import events as event_service
 from station_app.domain.services import hardship as hardship_service
 from station_app.domain.services import members as member_service
 from station_app.domain.services import visits as visit_service
-from station_app.domain.services.common import require
+from station_app.domain.services.corrections import permit
 from station_app.domain.validation import (
     FIELD_LABELS,
     ErrorCollector,
@@ -663,7 +663,7 @@ class Hardship(Handler):
         r.extra["file_closed"] = True
 
     def write(self, session, rows):
-        require(session, "clerk", "建立困难职工档案", "open hardship files")
+        permit(session, "case.open")
         station = _station(session)
         for r in rows:
             # everything the row can be checked for alone; a row that only closes the
@@ -897,7 +897,7 @@ class Ledger(Handler):
                 "amount_fen": abs(amount), "note": note}
 
     def write(self, session, rows):
-        require(session, "clerk", "登记帮扶记录", "add ledger entries")
+        permit(session, "ledger.add")
         station = _station(session)
         cleaned: list[tuple[RowResult, dict[str, Any]]] = []
         for r in rows:
@@ -1098,7 +1098,7 @@ class Visits(Handler):
         return v
 
     def write(self, session, rows):
-        require(session, "clerk", "登记走访", "record visits")
+        permit(session, "visit.create")
         by_code: dict[str, str] = {}
         by_name: dict[str, str] = {}
         for eid, name, code in session.execute(select(
@@ -1162,7 +1162,7 @@ class Events(Handler):
         return event_service.clean_event(self.data(values))
 
     def write(self, session, rows):
-        require(session, "clerk", "登记活动", "record events")
+        permit(session, "event.create")
         station = _station(session)
         existing = set(session.execute(select(Event.event_date, Event.kind, Event.title).where(
             Event.station_id == station, Event.deleted == false())).all())
@@ -1364,7 +1364,7 @@ class StationVisits(Handler):
 
     def write(self, session, rows):
         _district_only(session, self.kind)
-        require(session, "district_admin", "导入站点调研记录", "import station visits")
+        permit(session, "import.station_visits")
         finder = _StationFinder(session)
         existing = set(session.execute(select(Visit.target_station_id, Visit.visit_date).where(
             Visit.kind == "station", Visit.deleted == false())).all())
@@ -1425,7 +1425,7 @@ class Stations(Handler):
         from station_app.domain.services import stations as station_service
 
         _district_only(session, self.kind)
-        require(session, "district_admin", "导入社区工联会名单", "import stations")
+        permit(session, "import.stations")
         first_row: dict[str, int] = {}
         for r in rows:
             try:

@@ -638,6 +638,11 @@ KEEP_IN_NOTES: dict[str, frozenset[str]] = {
                           "migrant_worker")),
     "enterprises": frozenset(("address", "industry", "headcount", "union_established",
                               "union_chair", "contact_phone")),
+    # the 档案表's fields with a fixed list (政治面貌, 住房类型 …): a wording the list does
+    # not know is kept in the notes
+    "hardship": frozenset(("political_status", "disability_category", "model_worker_type",
+                           "housing_type", "employer_nature", "enterprise_status",
+                           "medical_insurance")),
 }
 _PHONE_FIELDS = ("phone", "contact_phone")
 # what clerks write in an optional cell for "nothing"

@@ -424,10 +424,18 @@ def create_app(db: Database, *, helper: bool = False) -> FastAPI:
                                 description="the last change number the station applied"),
              limit: int = Query(district.PULL_ROWS, ge=1, le=district.PULL_ROWS),
              reseed: bool = Query(False),
+             reads: str = Query("", pattern=TABLE_LIST, description=(
+                 "the later tables the station reads, comma-separated "
+                 f"({', '.join(district.LATER_TABLES)}); an older station sends none")),
+             only: str | None = Query(None, pattern=TABLE_LIST, description=(
+                 "just these later tables (a station catching up on one it begins to "
+                 "read, from after=0)")),
              station: str = Depends(authenticated)) -> Response:
         # reseed: after the station restored a backup, its own rows come back too
-        cs, cursor = district.pull(db, station, after, limit=limit, include_own=reseed)
-        more = _has_more(db, station, cursor, include_own=reseed)
+        scope = {"include_own": reseed, "reads": _tables(reads),
+                 "only": None if only is None else _tables(only)}
+        cs, cursor = district.pull(db, station, after, limit=limit, **scope)
+        more = _has_more(db, station, cursor, **scope)
         with writes:
             _touch(db, station)
         return _json({"changeset": to_wire(cs), "cursor": cursor, "more": more})
@@ -529,14 +537,25 @@ def _check_clock(cs: Changeset) -> None:
                 server_time_ms=now)
 
 
-def _has_more(db: Database, station: str, cursor: int, *, include_own: bool = False) -> bool:
+def _has_more(db: Database, station: str, cursor: int, **scope: Any) -> bool:
     """Whether the station's pull scope holds changes after ``cursor`` (asked of
     ``district.pull`` itself, so the scope is defined in one place)."""
-    return district.pull(db, station, cursor, limit=1, include_own=include_own)[0].count() > 0
+    return district.pull(db, station, cursor, limit=1, **scope)[0].count() > 0
+
+
+# a pull's ``reads`` / ``only``: names of later tables, comma-separated
+TABLE_LIST = "^(" + "|".join(district.LATER_TABLES) + ")?(,(" + "|".join(
+    district.LATER_TABLES) + "))*$"
+
+
+def _tables(text: str) -> frozenset[str]:
+    return frozenset(t for t in text.split(",") if t)
 
 
 def _touch(db: Database, station: str) -> None:
-    with db.session() as s:
+    from station_app.domain.actor import SYSTEM_SYNC
+
+    with db.session(SYSTEM_SYNC) as s:
         cred = s.get(StationCredential, station)
         if cred is not None:
             cred.last_sync_at = utc_now_text()

@@ -256,7 +256,7 @@ def test_another_stations_visit_is_not_this_stations_to_correct(db, clerk, distr
             with pytest.raises(ValidationError) as err:
                 with db.session(actor) as s:
                     work(s)
-            assert codes(err) == ["visit.not_owner"]
+            assert codes(err) == ["perm.not_own"]  # (the permission table)
             assert "DP02" in err.value.messages("en")[0]
 
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from station_app.domain.conflict_rules import conflict_station
 from station_app.domain.models import MODEL_BY_TABLE, SyncConflict
-from station_app.domain.services.common import actor_of, require
+from station_app.domain.services.common import actor_of
+from station_app.domain.services.corrections import permit
 from station_app.domain.validation import FieldError, ValidationError, register_messages
 from station_app.storage.capture import utc_now_text
 
@@ -152,8 +153,8 @@ def resolve_conflict(session: Session, conflict_id: int, keep: str) -> ConflictV
     """Close a conflict keeping the standing version (``winner``) or bringing the losing
     one back (``loser``: its content becomes a new change of the row)."""
     at_district = session.info["ctx"].district
-    require(session, "district_admin" if at_district else "station_admin",
-            "处理同步冲突", "settle sync conflicts")
+    permit(session, "conflict.resolve_district" if at_district
+           else "conflict.resolve_station")
     conflict = session.get(SyncConflict, conflict_id)
     if conflict is None:
         raise ValidationError([FieldError("conflict", "not_found",

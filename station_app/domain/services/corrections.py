@@ -135,6 +135,18 @@ def at_district(session: Session) -> bool:
     return bool(ctx is not None and ctx.district)
 
 
+def own_station(session: Session) -> str | None:
+    """This database's station (the district's pseudo-owner at the district), in a unit
+    of work or a reader."""
+    ctx = session.info.get("ctx")
+    if ctx is not None:
+        return ctx.station_id
+    from station_app.domain.models import LocalState
+
+    return session.execute(select(LocalState.value).where(
+        LocalState.key == "station_id")).scalar_one_or_none()
+
+
 def may(session: Session, action: str, record: Record | None = None,
         on: date | None = None) -> Decision:
     """The table's answer for the acting user, here, today (never raises)."""
@@ -174,8 +186,7 @@ def entered(session: Session, table: str, row_id: str
 
 def _owner(session: Session, station_id: str) -> str | None:
     """None for this database's own station; else the owner as people name it."""
-    ctx = session.info.get("ctx")
-    if ctx is not None and station_id == ctx.station_id:
+    if station_id == own_station(session):
         return None
     from station_app.domain.services.stations import station_names
 
@@ -579,12 +590,14 @@ def utc_now() -> str:
 
 def void_signoffs(session: Session, views: Iterable[SignoffView | None],
                   reason: Localized) -> list[SignOff]:
-    """Mark these sign-offs (those of this station's, in force) void, by the acting
-    user, now, for ``reason``; the rows stay (audited as an update, synced)."""
+    """Mark these sign-offs void — views taken before the change, those then in force
+    and of the station's own (an upper union's is the district's: it shows the change
+    instead) — by the acting user, now, for ``reason``; the rows stay (audited as an
+    update, synced)."""
     actor = actor_of(session)
     out = []
     for view in views:
-        if view is None or view.void or view.level == "upper":
+        if view is None or not view.in_force or view.level == "upper":
             continue
         row = session.get(SignOff, view.id)
         if row is None or row.void_at is not None:

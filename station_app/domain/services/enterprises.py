@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, aliased
 from station_app.domain.choices import WATCH_ACTION
 from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
 from station_app.domain.models import Enterprise, WatchListEntry
-from station_app.domain.services.common import NotFound, get_or_404, require, today
+from station_app.domain.services.common import NotFound, get_or_404, today
+from station_app.domain.services.corrections import permit
 from station_app.domain.services.members import BulkResult
 from station_app.domain.validation import (
     ErrorCollector,
@@ -92,7 +93,7 @@ def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
 def register_enterprise(session: Session, data: Mapping[str, Any]) -> Enterprise:
     """Register an enterprise. With a credit code its id is derived from the code, so two
     stations registering it offline make one row; a code already here is an error."""
-    require(session, "clerk", "登记企业", "register enterprises")
+    permit(session, "enterprise.create")
     v = clean_enterprise(data)
     if v["credit_code"]:
         existing = session.get(Enterprise, enterprise_id_for(v["credit_code"]))
@@ -123,7 +124,7 @@ def bulk_register_enterprises(
     ``skip_existing`` left out silently and listed in ``skipped`` (a re-import of the
     same sheet adds nothing twice). Twice in ``rows`` is always an error.
     """
-    require(session, "clerk", "登记企业", "register enterprises")
+    permit(session, "enterprise.create")
     station_id = session.info["ctx"].station_id
     result = BulkResult()
     cleaned: list[tuple[int, dict[str, Any]]] = []
@@ -232,7 +233,7 @@ def search_enterprises(session: Session, query: str, *, limit: int = 50
 
 
 def update_enterprise(session: Session, enterprise_id: str, data: Mapping[str, Any]) -> Enterprise:
-    require(session, "clerk", "修改企业", "edit enterprises")
+    permit(session, "enterprise.edit")
     ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
     merged = {k: getattr(ent, k) for k in EDITABLE}
     merged.update({k: v for k, v in data.items() if k in EDITABLE})
@@ -332,14 +333,14 @@ def _watch_entry(session: Session, enterprise_id: str, action: str, reason: Any,
 def list_on_watch(session: Session, enterprise_id: str, reason: Any, on: Any = None
                   ) -> WatchListEntry:
     """Put an enterprise on the watch list (stations may list)."""
-    require(session, "clerk", "列入重点监管名单", "put enterprises on the watch list")
+    permit(session, "watch.list")
     return _watch_entry(session, enterprise_id, "listed", reason, on)
 
 
 def unlist_from_watch(session: Session, enterprise_id: str, reason: Any, on: Any = None
                       ) -> WatchListEntry:
     """Take an enterprise off the watch list: the district decides removals."""
-    require(session, "district_admin", "移出重点监管名单", "remove enterprises from the watch list")
+    permit(session, "watch.unlist")
     return _watch_entry(session, enterprise_id, "unlisted", reason, on)
 
 
@@ -364,3 +365,23 @@ def watch_list(session: Session, as_of: date | None = None) -> list[tuple[Enterp
         .order_by(Enterprise.name)
     ).all()
     return [(e, d, r) for e, d, r in rows]
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def delete_enterprise(session: Session, enterprise_id: str) -> Enterprise:
+    """Delete an enterprise registered in error: a tombstone (kept, audited, carried by
+    sync), only while nothing refers to it — no visit, no member working there, no
+    watch-list history; otherwise refused naming what does. The station that registered
+    it only (another station's enterprise is the district's to settle); the permission
+    table's ``enterprise.delete``: the clerk who registered it, the same ISO week, or a
+    station admin."""
+    from station_app.domain.services.corrections import facts_of, permit
+
+    permit(session, "enterprise.delete")
+    ent = get_or_404(session, Enterprise, enterprise_id, "enterprise")
+    permit(session, "enterprise.delete", facts_of(session, "enterprises", ent))
+    session.delete(ent)
+    session.flush()
+    return ent

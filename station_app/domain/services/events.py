@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from station_app.domain.choices import EVENT_KIND
 from station_app.domain.models import Event, EventMember, Member
-from station_app.domain.services.common import get_or_404, require
+from station_app.domain.services.common import get_or_404
+from station_app.domain.services.corrections import facts_of, permit
 from station_app.domain.validation import (
     ErrorCollector,
     is_blank,
@@ -47,7 +49,7 @@ def clean_event(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def record_event(session: Session, data: Mapping[str, Any],
                  member_ids: Iterable[str] = ()) -> Event:
-    require(session, "clerk", "登记活动", "record events")
+    permit(session, "event.create")
     event = Event(**clean_event(data))
     session.add(event)
     session.flush()
@@ -58,12 +60,31 @@ def record_event(session: Session, data: Mapping[str, Any],
     return event
 
 
-def update_event(session: Session, event_id: str, data: Mapping[str, Any]) -> Event:
-    require(session, "clerk", "修改活动", "edit events")
+EDITABLE = ("kind", "event_date", "title", "place", "person_times", "migrant_person_times",
+            "notes")
+
+
+def event_values(event: Event) -> dict[str, Any]:
+    """An event as the data of its form (what ``update_event`` takes)."""
+    return {k: getattr(event, k) for k in EDITABLE}
+
+
+def _editable(session: Session, event_id: str, action: str) -> Event:
+    """The event, once the acting user may correct or delete it (the permission table:
+    the station's own, by the clerk who entered it the same ISO week, or a station
+    admin any time)."""
+    permit(session, action)
     event = get_or_404(session, Event, event_id, "event")
-    merged = {k: getattr(event, k) for k in ("kind", "event_date", "title", "place",
-                                             "person_times", "migrant_person_times", "notes")}
-    merged.update(data)
+    permit(session, action, facts_of(session, "events", event))
+    return event
+
+
+def update_event(session: Session, event_id: str, data: Mapping[str, Any]) -> Event:
+    """Correct an event: the fields given replace the stored ones and the whole event is
+    validated again; only what differs is written (and audited)."""
+    event = _editable(session, event_id, "event.edit")
+    merged = event_values(event)
+    merged.update({k: v for k, v in data.items() if k in EDITABLE})
     for k, val in clean_event(merged).items():
         if getattr(event, k) != val:
             setattr(event, k, val)
@@ -71,8 +92,13 @@ def update_event(session: Session, event_id: str, data: Mapping[str, Any]) -> Ev
     return event
 
 
-def delete_event(session: Session, event_id: str) -> None:
-    """Tombstone an event entered by mistake (it then counts for nothing)."""
-    require(session, "station_admin", "删除活动", "delete events")
-    session.delete(get_or_404(session, Event, event_id, "event"))
+def delete_event(session: Session, event_id: str) -> Event:
+    """Tombstone an event entered by mistake (kept, audited, carried by sync; it then
+    counts for nothing), with its participants."""
+    event = _editable(session, event_id, "event.delete")
+    for link in session.execute(select(EventMember).where(
+            EventMember.event_id == event.id, EventMember.deleted == false())).scalars():
+        session.delete(link)
+    session.delete(event)
     session.flush()
+    return event

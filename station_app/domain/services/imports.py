@@ -32,7 +32,8 @@ from station_app.domain.models import (
     Visit,
     WatchListEntry,
 )
-from station_app.domain.services.common import actor_of, require
+from station_app.domain.services.common import actor_of
+from station_app.domain.services.corrections import permit
 from station_app.domain.validation import FieldError, Localized, ValidationError, register_messages
 from station_app.storage.capture import utc_now_text
 
@@ -175,7 +176,8 @@ def _chunks(ids: list[str], n: int = 900):
 def undo_last_import(session: Session) -> LastImport:
     """Remove the rows the last import added (tombstones, audited, carried by sync), if
     nothing has been done with them since; refused with the reason otherwise."""
-    actor = require(session, "clerk", "撤销导入", "undo an import")
+    permit(session, "import.undo")
+    actor = actor_of(session)
     last = last_import(session)
     if last is None:
         raise _fail("import.undo_none")

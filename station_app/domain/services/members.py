@@ -22,7 +22,8 @@ from station_app.domain.pinyin import (
     prefix_upper_bound,
     sort_prefixes,
 )
-from station_app.domain.services.common import NotFound, get_or_404, require, today
+from station_app.domain.services.common import NotFound, get_or_404, today
+from station_app.domain.services.corrections import permit
 from station_app.domain.services.stations import clean_station_code
 from station_app.domain.validation import (
     ErrorCollector,
@@ -134,7 +135,7 @@ def _check_employer(session: Session, employer_id: str | None) -> None:
 
 def register_member(session: Session, data: Mapping[str, Any]) -> Member:
     """Register a member of this station. A duplicate active ID → ``DuplicateMember``."""
-    require(session, "clerk", "登记会员", "register members")
+    permit(session, "member.create")
     cleaned = clean_member(data)
     station_id = session.info["ctx"].station_id
     existing = _active_with_id(session, station_id, cleaned.values["id_number"])
@@ -150,7 +151,7 @@ def register_member(session: Session, data: Mapping[str, Any]) -> Member:
 
 def update_member(session: Session, member_id: str, data: Mapping[str, Any]) -> Member:
     """Change a member's fields; fields absent from ``data`` keep their values."""
-    require(session, "clerk", "修改会员", "edit members")
+    permit(session, "member.edit")
     member = get_or_404(session, Member, member_id, "member")
     merged = {k: getattr(member, k) for k in EDITABLE}
     merged.update({k: v for k, v in data.items() if k in EDITABLE})
@@ -174,7 +175,7 @@ def change_status(session: Session, member_id: str, status: str, on: Any,
     """在会/转出/退会/去世 with the date it took effect. A ``reason``, when given, is
     added to the member's notes ("退会 2023-05-10：…"; the members table has no column
     of its own for it), so the change and its reason are audited together."""
-    require(session, "clerk", "变更会员状态", "change a member's status")
+    permit(session, "member.status")
     member = get_or_404(session, Member, member_id, "member")
     c = ErrorCollector()
     new = c.check("status", parse_choice, status, field="status", choices=MEMBER_STATUS)
@@ -277,7 +278,7 @@ def bulk_register_members(
     ``skip_existing`` an ID number already active in the station is skipped silently (a
     re-import of the same sheet adds nothing twice).
     """
-    require(session, "clerk", "登记会员", "register members")
+    permit(session, "member.create")
     station_id = session.info["ctx"].station_id
     result = BulkResult()
     on = today()
@@ -593,7 +594,7 @@ def transfer_member(session: Session, member_id: str, to_station_code: str, on: 
     changes: the source row is marked 转出 with the date (the source pulls it back) and
     the destination gets a new row of its own, pointing at the source row (the
     destination pulls it)."""
-    require(session, "district_admin", "办理会员转移", "transfer members")
+    permit(session, "member.transfer")
     source = get_or_404(session, Member, member_id, "member")
     c = ErrorCollector()
     when = c.check("status_date", parse_date, on, field="status_date", not_future=True)
@@ -625,7 +626,7 @@ def retire_duplicate(session: Session, member_id: str, keep_id: str, on: Any) ->
     The row at the station they left is marked 转出 with the date, pointing nowhere new —
     the row they were registered with at the new station stays and now records where the
     member came from. Both stations pull the change of their own row."""
-    require(session, "district_admin", "处理重复会员", "settle duplicate members")
+    permit(session, "member.retire_duplicate")
     retire = get_or_404(session, Member, member_id, "member")
     keep = get_or_404(session, Member, keep_id, "member")
     c = ErrorCollector()

@@ -27,7 +27,8 @@ from station_app.domain import signoff
 from station_app.domain.figures import Run, summary_report
 from station_app.domain.models import LocalState, SignedReport, Station, StationCredential, User
 from station_app.domain.services import metrics
-from station_app.domain.services.common import actor_of, require
+from station_app.domain.services.common import actor_of
+from station_app.domain.services.corrections import permit
 from station_app.domain.services.stations import stations_select
 from station_app.domain.signoff import (  # noqa: F401  (part of this module's API)
     Comparison,
@@ -150,9 +151,9 @@ def sign_report(session: Session, as_of: Any, note: Any = None, *,
     ctx = session.info["ctx"]
     at_district = bool(ctx.district)
     if at_district:
-        require(session, "district_admin", "签署全区工作报告", "sign the district's report")
+        permit(session, "report.sign_district")
     else:
-        require(session, "station_admin", "签署本站工作报告", "sign the station's report")
+        permit(session, "report.sign_station")
     actor = actor_of(session)
     c = ErrorCollector()
     day = c.check("as_of", parse_date, as_of, field="as_of", not_future=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from station_app.domain.ids import DISTRICT_CODE, DISTRICT_OWNER_ID, station_id_for, target_id_for
 from station_app.domain.models import Station, Target
-from station_app.domain.services.common import require
+from station_app.domain.services.corrections import permit
 from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
@@ -67,7 +67,7 @@ def create_station(session: Session, code: Any, name: Any, *, street: Any = None
                    is_key: bool = False) -> Station:
     """District decision: a new station (code, name, street office, key-station flag);
     refused when the code is taken (``set_station`` changes an existing one)."""
-    require(session, "district_admin", "新建站点", "create stations")
+    permit(session, "station.create")
     c = ErrorCollector()
     clean = c.check("station_code", clean_station_code, code)
     c.raise_if_any()
@@ -84,7 +84,7 @@ def create_station(session: Session, code: Any, name: Any, *, street: Any = None
 
 def set_station(session: Session, code: Any, **changes: Any) -> Station:
     """District decision: a station's name, street office, key-station flag."""
-    require(session, "district_admin", "修改站点信息", "change stations")
+    permit(session, "station.edit")
     return upsert_station(session, code, **changes)
 
 
@@ -114,7 +114,7 @@ def set_target(session: Session, year: Any, metric: str, value: Any,
     """年度目标 for the district (no station) or one station; the district decides."""
     from station_app.domain.services.metrics import METRICS
 
-    require(session, "district_admin", "设定年度目标", "set targets")
+    permit(session, "target.set")
     c = ErrorCollector()
     y = c.check("year", parse_int, year, field="year", min_value=2000, max_value=2100)
     v = c.check("value", parse_int, value, field="value", min_value=0, max_value=10_000_000)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from station_app.domain.actor import Actor
 from station_app.domain.choices import ROLE
 from station_app.domain.models import AuditRecord, User
-from station_app.domain.services.common import require
+from station_app.domain.services.common import actor_of
+from station_app.domain.services.corrections import permit
 from station_app.domain.validation import (
     FIELD_LABELS,
     ErrorCollector,
@@ -193,7 +194,8 @@ def create_user(session: Session, username: str, password: str, role: str,
                 display_name: str | None = None, *, bootstrap: bool = False) -> User:
     """Create a user. Station admins create users; ``bootstrap`` is the first admin."""
     if not bootstrap:
-        actor = require(session, "station_admin", "管理用户", "manage users")
+        permit(session, "user.manage")
+        actor = actor_of(session)
     c = ErrorCollector()
     name = _username(c, username)
     code = c.check("role", parse_choice, role, field="role", choices=ROLE)
@@ -220,7 +222,7 @@ def create_user(session: Session, username: str, password: str, role: str,
 def reset_password(session: Session, username: str, password: str, *,
                    bootstrap: bool = False) -> User:
     if not bootstrap:
-        require(session, "station_admin", "重置密码", "reset passwords")
+        permit(session, "user.reset_password")
     user = _get(session, username)
     c = ErrorCollector()
     _check_password(c, password, user.username)
@@ -265,7 +267,7 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str,
 
 
 def set_active(session: Session, username: str, active: bool) -> User:
-    require(session, "station_admin", "管理用户", "manage users")
+    permit(session, "user.manage")
     user = _get(session, username)
     user.active = active
     session.flush()

@@ -28,13 +28,16 @@ from sqlalchemy.orm import Session
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND
 from station_app.domain.figures import WEEKLY_QUOTA
-from station_app.domain.models import Enterprise, Station, Visit
-from station_app.domain.services.common import get_or_404, require, today
+from station_app.domain.models import Enterprise, SignOff, Station, Visit
+from station_app.domain.services import corrections
+from station_app.domain.services.common import get_or_404, today
+from station_app.domain.services.corrections import SignoffView, facts_of, permit
 from station_app.domain.services.enterprises import is_watch_listed, watch_listed_ids
 from station_app.domain.validation import (
     FIELD_LABELS,
     ErrorCollector,
     FieldError,
+    Localized,
     ValidationError,
     is_blank,
     normalize_text,
@@ -149,11 +152,11 @@ def at_district(session: Session) -> bool:
     return bool(ctx is not None and ctx.district)
 
 
-def _require_district(session: Session, action_zh: str, action_en: str) -> None:
+def _require_district(session: Session, action: str) -> None:
     """Station visits: the district database, and a district administrator."""
     if not at_district(session):
         raise ValidationError([FieldError("kind", "visit.station_at_district")])
-    require(session, "district_admin", action_zh, action_en)
+    permit(session, action)
 
 
 def _check_target(session: Session, v: Mapping[str, Any]) -> None:
@@ -177,30 +180,44 @@ def record_visit(session: Session, data: Mapping[str, Any]) -> VisitResult:
     """Record a visit. Station visits (站点调研) are district work, at the district."""
     v = clean_visit(data)
     if v["kind"] == "station":
-        _require_district(session, "登记站点调研", "record station visits")
+        _require_district(session, "station_visit.record")
     else:
-        require(session, "clerk", "登记走访", "record visits")
+        permit(session, "visit.create")
     _check_target(session, v)
+    signed = [] if v["kind"] == "station" or at_district(session) else _signed_weeks(
+        session, session.info["ctx"].station_id, [v["visit_date"]])
     visit = Visit(**v)
     session.add(visit)
     session.flush()
+    # a visit added to a week signed off: the week is no longer as signed
+    corrections.void_signoffs(session, signed, Localized(
+        f"签署后补录了 {visit.visit_date.isoformat()} 的走访",
+        f"a visit of {visit.visit_date.isoformat()} was added after signing"))
     return VisitResult(visit, _proposal(session, visit))
 
 
-def _editable(session: Session, visit_id: str, action_zh: str, action_en: str) -> Visit:
-    """The visit, once the acting user may correct or delete it (see the module doc)."""
+def _signed_weeks(session: Session, station_id: str, days: list[date | None]
+                  ) -> list[SignoffView]:
+    """The sign-offs in force over the ISO weeks of these days (a station's), before a
+    change: the change then voids them (``corrections.void_signoffs``)."""
+    weeks = sorted({d.isocalendar()[:2] for d in days if d is not None})
+    views = [corrections.week_signoff_in_force(session, station_id, y, w) for y, w in weeks]
+    return [v for v in views if v is not None]
+
+
+def _editable(session: Session, visit_id: str, action: str) -> tuple[Visit, bool]:
+    """The visit, once the acting user may correct or delete it (the permission table:
+    ``visit.edit`` / ``visit.delete`` — the station's own, by the clerk who entered it
+    the same week or a station admin, after the week's sign-off a station admin only —
+    or, for a station visit, ``station_visit.*``); and whether the change voids the
+    week's sign-off."""
     visit = get_or_404(session, Visit, visit_id, "visit")
     if visit.kind == "station":
-        _require_district(session, action_zh + "（站点调研）", action_en + " (station visits)")
-        return visit
-    require(session, "clerk", action_zh, action_en)
-    ctx = session.info.get("ctx")
-    if ctx is None or visit.station_id != ctx.station_id:
-        from station_app.domain.services.stations import station_names
-
-        code = station_names(session).get(visit.station_id, (visit.station_id, ""))[0]
-        raise ValidationError([FieldError("visit", "visit.not_owner", {"station": code})])
-    return visit
+        _require_district(session, f"station_{action}")
+        return visit, False
+    permit(session, action)
+    decision = permit(session, action, facts_of(session, "visits", visit))
+    return visit, decision.voids
 
 
 def visit_values(visit: Visit) -> dict[str, Any]:
@@ -215,27 +232,116 @@ def update_visit(session: Session, visit_id: str, data: Mapping[str, Any]) -> Vi
     stored ones, and the whole visit is validated as on creation; only what differs is
     written (and audited). Station visits stay station visits, enterprise visits stay
     enterprise visits."""
-    visit = _editable(session, visit_id, "修改走访记录", "correct visits")
+    visit, voids = _editable(session, visit_id, "visit.edit")
     merged = visit_values(visit)
     merged.update({k: v for k, v in data.items() if k in FORM_FIELDS})
     v = clean_visit(merged)
     if (v["kind"] == "station") != (visit.kind == "station"):
         raise ValidationError([FieldError("kind", "visit.target_kind_change")])
     _check_target(session, v)
-    for key, value in v.items():
-        if getattr(visit, key) != value:
-            setattr(visit, key, value)
+    changed = [key for key, value in v.items() if getattr(visit, key) != value]
+    before = visit.visit_date
+    # a signed week changed (an admin's correction, ``voids``): its sign-off is void —
+    # both weeks when the visit moved from one to another
+    signed = _signed_weeks(session, visit.station_id, [before, v["visit_date"]]) \
+        if changed and visit.kind != "station" else []
+    for key in changed:
+        setattr(visit, key, v[key])
     session.flush()
+    fields = corrections.changed_fields(changed)
+    corrections.void_signoffs(session, signed, Localized(
+        f"修改了 {before.isoformat()} 的走访：{fields.zh}",
+        f"the visit of {before.isoformat()} was corrected: {fields.en}"))
     return VisitResult(visit, _proposal(session, visit))
 
 
 def delete_visit(session: Session, visit_id: str) -> Visit:
     """Delete a visit recorded by mistake: a tombstone (``deleted``), which sync carries;
     it then counts for nothing (quota, figures, warnings)."""
-    visit = _editable(session, visit_id, "删除走访记录", "delete visits")
+    visit, _voids = _editable(session, visit_id, "visit.delete")
+    signed = [] if visit.kind == "station" else _signed_weeks(
+        session, visit.station_id, [visit.visit_date])
     session.delete(visit)
     session.flush()
+    corrections.void_signoffs(session, signed, Localized(
+        f"删除了 {visit.visit_date.isoformat()} 的走访",
+        f"the visit of {visit.visit_date.isoformat()} was deleted"))
     return visit
+
+
+# --------------------------------------------------------------------------- week sign-off
+
+
+def sign_week(session: Session, iso_year: Any, iso_week: Any, *, on: Any = None,
+              note: Any = None) -> SignoffView:
+    """The station head signs off a week's visit diary (ISO year and week): a sign-off of
+    the station's enterprise visits of that week as they are now, by the acting user (a
+    station admin, logged in), dated ``on`` (default today; not in the future, not before
+    the week began). A later change to one of those visits (a station admin's), or a
+    visit added to that week, voids it; a week signed and unchanged is refused."""
+    permit(session, "visit_week.sign")
+    who, name = corrections.signer(session)
+    year, week, monday = clean_week(iso_year, iso_week)
+    day = corrections.clean_sign_date(on)
+    text = corrections.clean_note(note)
+    if day < monday:
+        raise ValidationError([FieldError("signed_date", "signoff.before_week",
+                                          {"monday": monday.isoformat()})])
+    station_id = session.info["ctx"].station_id
+    current = corrections.week_signoffs(session, station_id, year, week)
+    if current and current[0].in_force:
+        raise ValidationError([FieldError("signoff", "signoff.already", {
+            "signed_by": current[0].signed_by_name,
+            "signed_on": current[0].signed_date.isoformat()})])
+    session.add(SignOff(kind="visit_week", iso_year=year, iso_week=week, signed_by=who,
+                        signed_by_name=name, signed_date=day,
+                        signed_at=corrections.utc_now(), note=text,
+                        content=corrections.canonical(
+                            corrections.week_content(session, station_id, year, week))))
+    session.flush()
+    return corrections.week_signoffs(session, station_id, year, week)[0]
+
+
+def clean_week(iso_year: Any, iso_week: Any) -> tuple[int, int, date]:
+    """An ISO year and week that exist and have begun: (year, week, its Monday)."""
+    c = ErrorCollector()
+    year = c.check("iso_year", parse_int, iso_year, field="iso_year", min_value=2000,
+                   max_value=2100)
+    week = c.check("iso_week", parse_int, iso_week, field="iso_week", min_value=1,
+                   max_value=53)
+    c.raise_if_any()
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValidationError([FieldError("iso_week", "signoff.week_invalid",
+                                          {"year": year, "week": week})]) from None
+    if monday > today():
+        raise ValidationError([FieldError("iso_week", "signoff.week_future",
+                                          {"year": year, "week": week})])
+    return year, week, monday
+
+
+def week_signoffs(session: Session, iso_year: int, iso_week: int,
+                  station_id: str | None = None) -> tuple[SignoffView, ...]:
+    """The sign-offs of a week's visits (this station's, or ``station_id``'s), newest
+    first, each with who, when and whether it is in force (voided with who, when and
+    why; or changed since: what changed)."""
+    station = station_id or corrections.own_station(session)
+    return corrections.week_signoffs(session, station, iso_year, iso_week)
+
+
+def signed_weeks(session: Session, *, year: int | None = None,
+                 station_id: str | None = None) -> list[SignoffView]:
+    """The newest sign-off of every week signed (of an ISO year, or all), newest week
+    first: what a list of the weeks shows."""
+    station = station_id or corrections.own_station(session)
+    q = (select(SignOff.iso_year, SignOff.iso_week).distinct()
+         .where(SignOff.kind == "visit_week", SignOff.station_id == station,
+                SignOff.deleted == false()))
+    if year is not None:
+        q = q.where(SignOff.iso_year == year)
+    weeks = sorted(session.execute(q).all(), reverse=True)
+    return [corrections.week_signoffs(session, station, y, w)[0] for y, w in weeks]
 
 
 # --------------------------------------------------------------------------- station visits
@@ -279,7 +385,7 @@ def get_visit(session: Session, visit_id: str) -> Visit:
 
 
 def close_follow_up(session: Session, visit_id: str, on: Any = None) -> Visit:
-    require(session, "clerk", "关闭跟进", "close follow-ups")
+    permit(session, "visit.close_follow_up")
     visit = get_or_404(session, Visit, visit_id, "visit")
     c = ErrorCollector()
     when = c.check("closed_date", parse_date, today() if on is None else on,

@@ -9,7 +9,8 @@ meet in sync) and the file's stamp; what was signed was not recorded then (``con
 empty). The columns stay in the schema, no longer written: older stations' rows still
 carry them. At a station its own copied rows are queued for the district; at the district
 the upper union's copied rows join the change log, so each station pulls those of its
-files.
+files. ``local_state.key`` is widened to 80 characters (the district's keys per station
+did not fit PostgreSQL's 40).
 
 Revision ID: 0012
 Revises: 0011
@@ -86,6 +87,11 @@ def upgrade() -> None:
     op.create_index("ix_case_upper_signoffs_station_id", "case_upper_signoffs",
                     ["station_id"])
     op.create_index("ix_case_upper_signoffs_case_id", "case_upper_signoffs", ["case_id"])
+    # the district's per-station keys ("bundle_cursor:<station id>", 50 characters) did
+    # not fit PostgreSQL's varchar(40): sync by file failed at a PostgreSQL district
+    with op.batch_alter_table("local_state") as batch:
+        batch.alter_column("key", existing_type=sa.String(length=40),
+                           type_=sa.String(length=80), existing_nullable=False)
     _copy_signatures(op.get_bind())
 
 
@@ -107,12 +113,14 @@ def _copy_signatures(conn) -> None:
     here = conn.execute(sa.text(
         "SELECT value FROM local_state WHERE key = 'station_id'")).scalar()
     at_district = here == DISTRICT_OWNER_ID
-    columns = [sa.column(n) for n in ("id", "station_id", "hlc", "deleted", "signed_by",
-                                      "signed_by_name", "signed_at", "note", "content")]
-    signoffs = sa.table("signoffs", *columns, sa.column("kind"), sa.column("case_id"),
-                        sa.column("signed_date", sa.Date))
-    upper = sa.table("case_upper_signoffs", *columns, sa.column("case_id"),
-                     sa.column("signed_date", sa.Date))
+    def columns() -> list:
+        return [sa.column(n) for n in ("id", "station_id", "hlc", "signed_by",
+                                       "signed_by_name", "signed_at", "note", "content")] + [
+            sa.column("deleted", sa.Boolean), sa.column("case_id"),
+            sa.column("signed_date", sa.Date)]
+
+    signoffs = sa.table("signoffs", *columns(), sa.column("kind"))
+    upper = sa.table("case_upper_signoffs", *columns())
     grassroots_rows, upper_rows = [], []
     for case in found:
         for who, when, rows, owner, prefix in (
@@ -160,6 +168,9 @@ def _copy_signatures(conn) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("local_state") as batch:
+        batch.alter_column("key", existing_type=sa.String(length=80),
+                           type_=sa.String(length=40), existing_nullable=False)
     op.drop_index("ix_case_upper_signoffs_case_id", table_name="case_upper_signoffs")
     op.drop_index("ix_case_upper_signoffs_station_id", table_name="case_upper_signoffs")
     op.drop_table("case_upper_signoffs")
