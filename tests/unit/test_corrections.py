@@ -538,3 +538,22 @@ def test_the_district_accepts_an_older_releases_free_text_in_the_files_lists():
     assert list(refused) == [("hardship_cases", broken["id"])]
     assert "Household size" in refused[("hardship_cases", broken["id"])]
     assert "Political status" not in refused[("hardship_cases", broken["id"])]
+
+
+def test_the_buttons_ask_the_same_table_with_the_records_facts(db, clerk, clerk2, admin):
+    ent = new_enterprise(db, clerk)
+    mine = new_visit(db, clerk, ent)
+    with db.session(clerk) as s:
+        assert corrections.decide(s, "visit.create").ok  # a "New" button
+        assert corrections.decide(s, "visit.edit", "visits", mine.id).ok
+        assert not corrections.decide(s, "visit_week.sign").ok
+    with db.session(clerk2) as s:
+        refused = corrections.decide(s, "visit.delete", "visits", mine.id)
+    assert not refused and refused.reason.code == "perm.not_entered_by_you"
+    assert "专职工作者" in refused.text("zh")  # the clerk who entered it, by display name
+    y, w, _ = mine.visit_date.isocalendar()
+    with db.session(admin) as s:
+        visits.sign_week(s, y, w)
+    with db.session(admin) as s:
+        decision = corrections.decide(s, "visit.edit", "visits", mine.id)
+    assert decision.ok and decision.voids  # the page warns before the change

@@ -162,6 +162,22 @@ def permit(session: Session, action: str, record: Record | None = None) -> Decis
     return decision
 
 
+def decide(session: Session, action: str, table: str | None = None,
+           row_id: str | None = None) -> Decision:
+    """The table's answer for a button: ``action`` on the row ``row_id`` of ``table``
+    (its facts gathered: who entered it and when, what refers to it, the sign-off in
+    force, its owner), or — without a row — whether the acting user may do it at all. A
+    row that is gone answers as without a row (the service then says it is gone)."""
+    if table is None or row_id is None:
+        return may(session, action)
+    from station_app.domain.models import MODEL_BY_TABLE
+
+    row = session.get(MODEL_BY_TABLE[table], row_id)
+    if row is None or row.deleted:
+        return may(session, action)
+    return may(session, action, facts_of(session, table, row))
+
+
 def _local_day(utc_text: str) -> date:
     return datetime.fromisoformat(utc_text.replace("Z", "+00:00")).astimezone().date()
 

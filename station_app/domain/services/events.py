@@ -13,6 +13,7 @@ from station_app.domain.models import Event, EventMember, Member
 from station_app.domain.services.common import get_or_404
 from station_app.domain.services.corrections import facts_of, permit
 from station_app.domain.validation import (
+    FIELD_LABELS,
     ErrorCollector,
     is_blank,
     parse_choice,
@@ -20,6 +21,8 @@ from station_app.domain.validation import (
     parse_int,
     parse_text,
 )
+
+FIELD_LABELS.setdefault("event", ("活动", "Event"))
 
 
 def clean_event(data: Mapping[str, Any]) -> dict[str, Any]:
