@@ -339,3 +339,29 @@ def test_an_older_stations_file_back_leaves_the_new_table_out(db, admin, distric
     assert db.state()[PULL_READS] == ",".join(LATER_TABLES)
     with db.reader() as s:  # (the file's own changes came too)
         assert s.get(HardshipCase, case_id) is not None
+
+
+def test_the_districts_list_of_files_shows_each_blocks_sign_off(db, admin, district):
+    pull_all(db, district)
+    case_id = a_file(db, admin)
+    with db.session(admin) as s:
+        other = members.register_member(s, {"name": "李四", "id_number": idn(2)})
+        unsigned = hardship.open_case(s, other.id, {"category": "失业", "level": "相对困难",
+                                                    "household_size": 2}).id
+        hardship.sign_case(s, case_id)
+    push_all(db, district)
+    with district.session(boss(district)) as s:
+        hardship.sign_case_upper(s, case_id)
+    with db.session(admin) as s:  # changed after both: void here, changed there
+        hardship.add_household_member(s, case_id, {"name": "王芳", "relation": "配偶"})
+    push_all(db, district)
+    with district.reader() as s:
+        rows = {r.case_id: r for r in hardship.signoff_rows(s)}
+        one = hardship.signoff_rows(s, station_id=DP02)
+    assert one == []
+    signed, plain = rows[case_id], rows[unsigned]
+    assert (signed.station_code, signed.head_name, signed.status) == ("KY01", "王秀英", "open")
+    assert signed.grassroots.void and "王芳" in signed.grassroots.why_void("zh")
+    assert signed.upper.signed_by_name == "李主席" and not signed.upper.in_force
+    assert [c.zh for c in signed.upper.changes] == ["家庭成员 王芳：签署后添加"]
+    assert (plain.grassroots, plain.upper, plain.head_name) == (None, None, "李四")

@@ -443,6 +443,51 @@ def case_signoffs(session: Session, case_id: str) -> CaseSignoffs:
     return corrections.case_signoffs(session, case)
 
 
+@dataclass(frozen=True)
+class SignoffRow:
+    """One file as a list of files with their sign-offs shows it (the district's
+    hardship-files page: read-only, signing the upper block its one write)."""
+
+    case_id: str
+    station_id: str
+    station_code: str
+    station_name: str
+    head_name: str
+    head_id_number: str  # (the list masks it: validation.mask_id_number)
+    category: str
+    level: str
+    registered_date: date
+    status: str
+    grassroots: SignoffView | None  # the newest of each block, if any
+    upper: SignoffView | None
+
+
+def signoff_rows(session: Session, *, station_id: str | None = None,
+                 status: str | None = "open") -> list[SignoffRow]:
+    """Files (open ones by default; ``status`` None: all) with the newest sign-off of each
+    block — who, when, in force or voided / changed since —, of one station or every
+    station the database holds, by station and the head's name."""
+    from station_app.domain.models import Station
+
+    q = (select(HardshipCase, Member.name, Member.id_number, Station.code, Station.name)
+         .join(Member, Member.id == HardshipCase.member_id)
+         .outerjoin(Station, Station.id == HardshipCase.station_id)
+         .where(HardshipCase.deleted == false()))
+    if station_id is not None:
+        q = q.where(HardshipCase.station_id == station_id)
+    if status is not None:
+        q = q.where(HardshipCase.status == status)
+    rows = session.execute(q.order_by(Station.code, Member.name, HardshipCase.id)).all()
+    signed = corrections.case_signoffs_of(session, [r[0] for r in rows])
+    out = []
+    for case, name, idn, code, station_name in rows:
+        views = signed[case.id]
+        out.append(SignoffRow(case.id, case.station_id, code or "", station_name or "",
+                              name, idn, case.category, case.level, case.registered_date,
+                              case.status, views.grassroots_current, views.upper_current))
+    return out
+
+
 def sign_case(session: Session, case_id: str, *, on: Any = None, note: Any = None
               ) -> SignoffView:
     """The station head signs the file off (the grassroots union's block, 基层工会审核意见):
