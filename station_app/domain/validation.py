@@ -511,6 +511,12 @@ _WIDTH_TABLE[0x00A0] = 0x20  # no-break space
 
 # the characters _WIDTH_TABLE changes: most text has none, and translate() is the slow part
 _NEEDS_WIDTH = re.compile("[\uff01-\uff5e\u3000\u00a0]")
+# Free text (findings, notes, reasons) keeps Chinese punctuation as the clerk wrote it —
+# "子女就业，家庭收入好转" stays so, "（补录）" too: only full-width letters, digits and
+# spaces become half-width there
+_FREE_WIDTH_TABLE = {cp: to for cp, to in _WIDTH_TABLE.items()
+                     if chr(to).isalnum() or to == 0x20}
+_FREE_NEEDS_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]")
 
 
 # --------------------------------------------------------------------------------------
@@ -561,6 +567,17 @@ def normalize_text(value: Any) -> str:
         text = text.translate(_WIDTH_TABLE)
     # str.split() with no argument splits on every Unicode whitespace run and drops the
     # ends, which is exactly "strip and collapse".
+    return " ".join(text.split())
+
+
+def normalize_free_text(value: Any) -> str:
+    """As ``normalize_text``, but Chinese (full-width) punctuation is kept: free text is
+    stored as it was written."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii() and _FREE_NEEDS_WIDTH.search(text) is not None:
+        text = text.translate(_FREE_WIDTH_TABLE)
     return " ".join(text.split())
 
 
@@ -1060,8 +1077,11 @@ def parse_text(
     required: bool = False,
     max_len: int = 500,
     multiline: bool = False,
+    half_width: bool = False,
 ) -> str | None:
-    """Free text, normalised; "" becomes None unless ``required``.
+    """Free text, normalised; "" becomes None unless ``required``. Chinese punctuation is
+    kept as written, unless ``half_width`` (a name other records are matched by, such as
+    an enterprise's: its brackets and commas made half-width like the rest).
 
     With ``multiline=True`` each line is normalised on its own and line breaks are kept
     (runs of blank lines collapse to one). Control characters (pasted along with the
@@ -1070,14 +1090,14 @@ def parse_text(
     if isinstance(value, str) and not value.isprintable() and _CONTROL.search(value):
         value = _CONTROL.sub("", value)
     if multiline and value is not None:
-        lines = [normalize_text(line) for line in str(value).splitlines()]
+        lines = [normalize_free_text(line) for line in str(value).splitlines()]
         kept: list[str] = []
         for line in lines:
             if line or (kept and kept[-1]):
                 kept.append(line)
         s = "\n".join(kept).strip("\n")
     else:
-        s = normalize_text(value)
+        s = normalize_text(value) if half_width else normalize_free_text(value)
     if not s:
         if required:
             raise _fail(field, "text.required")

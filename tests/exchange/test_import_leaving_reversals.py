@@ -19,7 +19,7 @@ from station_app.domain.ids import station_id_for
 from station_app.domain.models import LedgerEntry, Member
 from station_app.domain.services import hardship, members, metrics, stations
 from station_app.domain.services.setup import init_district
-from station_app.domain.validation import ValidationError, normalize_text
+from station_app.domain.validation import ValidationError, normalize_free_text
 from station_app.exchange.xlsx_import import import_file, preview_file
 from station_app.storage.database import open_database
 
@@ -125,7 +125,7 @@ def test_a_leaving_on_a_member_already_there_and_a_person_who_joined_again(db, d
     assert sorted(q(db_path, "SELECT status, join_date FROM members WHERE name = '李四'")) == [
         ("active", f"{LAST}-09-01"), ("left", f"{LAST - 3}-01-01")]
     assert q(db_path, "SELECT notes FROM members WHERE name = '李四' AND status = 'left'") \
-        == [(normalize_text(f"退会 {LAST}-03-01：调离"),)]  # (stored text is NFKC)
+        == [(f"退会 {LAST}-03-01：调离",)]  # (free text keeps its Chinese punctuation)
 
 
 def test_a_status_the_roster_cannot_record_is_refused_naming_its_column(db, db_path, admin,
@@ -205,7 +205,7 @@ def test_a_reversal_row_reverses_the_one_entry_it_corrects(db, db_path, admin, f
     result = import_file(db, admin, path)
     assert (result.imported, len(result.rejected)) == (7, 0)
     assert result.extra_counts == {"entries_reversed": 3}
-    assert entries(db_path) == [(d, k, a, o, None if n is None else normalize_text(n))
+    assert entries(db_path) == [(d, k, a, o, None if n is None else normalize_free_text(n))
                                 for d, k, a, o, n in [
         (f"{LAST}-01-18", "condolence", 80000, None, "春节慰问"),
         (f"{LAST}-02-03", "condolence", -80000, f"{LAST}-01-18", "1月18日误录，应为500元"),
@@ -421,7 +421,7 @@ def test_a_reversal_row_reverses_one_matching_entry_or_none(db, admin, files, en
                 assert same
                 raise _Rollback
             reversals = s.query(LedgerEntry).filter(LedgerEntry.entry_date == when,
-                                                    LedgerEntry.note == normalize_text(note),
+                                                    LedgerEntry.note == normalize_free_text(note),
                                                     LedgerEntry.reverses_id.is_not(None)).all()
             days = {e.entry_date for e in candidates}
             if row.status == "ok":

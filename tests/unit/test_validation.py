@@ -1124,3 +1124,18 @@ def test_register_messages():
         v.register_messages({"id.checksum": ("别的", "other")})
     with pytest.raises(ValueError):
         v.register_messages({"tmp.code": ("只有中文",)})
+
+
+def test_free_text_keeps_chinese_punctuation_names_do_not():
+    """A reason, a finding, a note is stored as the clerk wrote it (a clerk's walk found
+    "子女就业，家庭收入好转" printed as "子女就业,家庭收入好转"); full-width letters, digits
+    and spaces still become half-width. An enterprise's name, which other sheets match
+    it by, keeps being made half-width."""
+    from station_app.domain.validation import parse_text
+
+    assert parse_text("子女就业，家庭收入好转（补录）。", field="reason") == \
+        "子女就业，家庭收入好转（补录）。"
+    assert parse_text("ＡＢＣ１２３\u3000第二行", field="note") == "ABC123 第二行"
+    assert parse_text("第一行；\n第二行：好", field="note", multiline=True) == "第一行；\n第二行：好"
+    assert parse_text("葵涌制衣厂（深圳）有限公司", field="enterprise_name",
+                      half_width=True) == "葵涌制衣厂(深圳)有限公司"

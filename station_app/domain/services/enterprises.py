@@ -63,7 +63,7 @@ def clean_enterprise(data: Mapping[str, Any]) -> dict[str, Any]:
     v: dict[str, Any] = {}
     v["name"] = c.check(
         "enterprise_name", parse_text, data.get("name"), field="enterprise_name",
-        required=True, max_len=200,
+        required=True, max_len=200, half_width=True,
     )
     v["credit_code"] = None if is_blank(data.get("credit_code")) else c.check(
         "credit_code", parse_credit_code, data.get("credit_code")

@@ -46,14 +46,15 @@ def upsert_station(session: Session, code: Any, name: Any = None, *, street: Any
     c.raise_if_any()
     station = session.get(Station, station_id_for(code))
     if station is None:
-        c.check("station_name", parse_text, name, field="station_name", required=True)
+        c.check("station_name", parse_text, name, field="station_name", required=True,
+                half_width=True)
         c.raise_if_any()
         station = Station(id=station_id_for(code), station_id=DISTRICT_OWNER_ID, code=code,
                           name=normalize_text(name), is_key=bool(is_key))
         session.add(station)
     if name is not None:
         station.name = c.check("station_name", parse_text, name, field="station_name",
-                               required=True, max_len=100)
+                               required=True, max_len=100, half_width=True)
     if street is not None:
         station.street = c.check("street", parse_text, street, field="street", max_len=100)
     if is_key is not None:
