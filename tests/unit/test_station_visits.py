@@ -370,3 +370,22 @@ def test_only_a_district_admin_writes_stations(district, role):
         assert con.execute("SELECT is_key FROM stations WHERE code = 'KY01'").fetchone() == (1,)
     finally:
         con.close()
+
+
+def test_a_dispute_visit_serves_the_workers_it_involves():
+    """SPEC: on a 劳资纠纷处置 visit the diary's 涉及职工人数 is the workers served — from
+    the app's form as from the import (a clerk's walk found 0 served for a dispute visit
+    entered in the app with 30 involved)."""
+    from datetime import date
+
+    from station_app.domain.services.visits import clean_visit
+
+    base = {"visit_date": date(2023, 5, 3), "kind": "dispute", "enterprise_id": "e1",
+            "visitors": "小王"}
+    assert clean_visit({**base, "workers_involved": 30})["workers_served"] == 30
+    assert clean_visit({**base, "workers_involved": 30, "workers_served": 0})[
+        "workers_served"] == 30
+    assert clean_visit({**base, "workers_involved": 30, "workers_served": 12})[
+        "workers_served"] == 12  # a number typed as served wins
+    routine = clean_visit({**base, "kind": "routine", "workers_involved": 30})
+    assert routine["workers_served"] == 0 and routine["workers_involved"] == 30

@@ -136,6 +136,10 @@ def clean_visit(data: Mapping[str, Any]) -> dict[str, Any]:
     v["workers_involved"] = None if is_blank(data.get("workers_involved")) else c.check(
         "workers_involved", parse_int, data.get("workers_involved"), field="workers_involved",
         min_value=0, max_value=1_000_000)
+    if v["kind"] == "dispute" and not v["workers_served"] and v["workers_involved"]:
+        # SPEC: on a 劳资纠纷处置 visit the diary's 涉及职工人数 is the workers served
+        # (the form, the import and the figure agree; a number typed as served wins)
+        v["workers_served"] = v["workers_involved"]
     for key in ("findings", "actions"):
         v[key] = c.check(key, parse_text, data.get(key), field=key, max_len=4000)
     v["follow_up_due"] = None if is_blank(data.get("follow_up_due")) else c.check(
