@@ -324,12 +324,14 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
 
 def _ledger_totals(session: Session, key, station_id: str | None, period: Period
                    ) -> list[tuple[Any, int, int]]:
-    """(key, entries, fen) of the entries that count (``hardship.counting``: a reversed
-    entry and its reversal are left out, as in every other total) dated in the period."""
+    """(key, entries, fen) of the entries that count at the period's end
+    (``hardship.counting``: a reversed entry and its reversal are left out, as in every
+    other total; a reversal dated after the period does not yet reverse, as in the report
+    as of that day) dated in the period."""
     from station_app.domain.services.hardship import counting
 
     q = (select(key, func.count(), func.sum(LedgerEntry.amount_fen))
-         .where(counting(), LedgerEntry.entry_date >= period.start,
+         .where(counting(period.end), LedgerEntry.entry_date >= period.start,
                 LedgerEntry.entry_date <= period.end)
          .group_by(key))
     if station_id:
@@ -373,6 +375,11 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None,
         entries.append((e.entry_date, name, idn, kinds.get(e.kind, e.kind),
                         yuan(e.amount_fen), e.cover_year, e.beneficiary,
                         e.funding_source, e.handled_by, mark, e.note))
+    by_kind = _ledger_totals(session, LedgerEntry.kind, station_id, period)
+    entries.append((_t(("合计（不含已冲正和冲正）", "Total (reversed entries and reversals "
+                        "left out)"), lang), None, None, None,
+                    yuan(sum(total for _k, _n, total in by_kind)), None, None, None, None,
+                    None, None))
     entries.close()
     names = dict(session.execute(select(HardshipCase.id, Member.name).join(
         Member, Member.id == HardshipCase.member_id)).all())
@@ -389,8 +396,7 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None,
                               [_t(("类别", "Kind"), lang), _t(("笔数", "Entries"), lang),
                                _t(("金额（元）", "Amount (yuan)"), lang)], money={2})
     grand = count = 0
-    for kind, n, total in sorted(_ledger_totals(session, LedgerEntry.kind, station_id,
-                                                period)):
+    for kind, n, total in sorted(by_kind):
         kinds_sheet.append((kinds.get(kind, kind), n, yuan(total)))
         grand += total
         count += n

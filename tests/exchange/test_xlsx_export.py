@@ -75,17 +75,46 @@ def test_the_ledger_shows_reversals_and_totals_that_count(db, world, tmp_path):
         written = xe.export_ledger(s, out, KY01, 2025, lang="en")
         counted = hardship.ledger_totals(s, group_by=(), station_id=KY01, year=2025)
     rows = cells(out, "Ledger")
-    assert written == len(rows) - 2
-    marks = [r[9] for r in rows[2:]]
+    assert written == len(rows) - 3  # title, header, the entries, the totals row
+    marks = [r[9] for r in rows[2:-1]]
     assert marks.count("reversal") == 2 and marks.count("reversed") == 2
     by_kind = cells(out, "By kind")
     total = by_kind[-1]
     assert total[0] == "Total"
     assert Decimal(str(total[2])) * 100 == sum(counted.by_key.values())
-    # the lines of the ledger add up to the same money (a reversal cancels its original)
-    assert round(Decimal(str(sum(r[4] for r in rows[2:]))), 2) == Decimal(str(total[2]))
+    # the lines of the ledger add up to the same money (a reversal cancels its original),
+    # and its own totals row says so
+    assert round(Decimal(str(sum(r[4] for r in rows[2:-1]))), 2) == Decimal(str(total[2]))
+    assert rows[-1][0].startswith("Total") and Decimal(str(rows[-1][4])) == Decimal(
+        str(total[2]))
     by_case = cells(out, "By household")
     assert Decimal(str(sum(r[2] for r in by_case[2:]))) == Decimal(str(total[2]))
+
+
+def test_a_ledger_of_a_period_counts_as_the_report_does_at_its_end(db, admin, world,
+                                                                   tmp_path):
+    """An entry of the first half-year reversed in the second: the half-year's ledger
+    counts it, as the report as of 30 June does (a clerk's walk found the detail adding to
+    620.50 while the totals said 120.00 and the Reports page 620.50)."""
+    from station_app.domain.services.metrics import compute_summary
+    from station_app.exchange.xlsx_export import Period
+
+    with db.session(admin) as s:
+        case = s.query(HardshipCase).filter(HardshipCase.station_id == KY01).first()
+        entry = hardship.add_entry(s, case.id, {"entry_date": "2026-03-05",
+                                                "kind": "condolence", "amount": "500.50"})
+        hardship.reverse_entry(s, entry.id, "录错", on=date(2026, 8, 1))
+    half = Period(date(2026, 1, 1), date(2026, 6, 30))
+    out = tmp_path / "half.xlsx"
+    with db.reader() as s:
+        xe.export_ledger(s, out, KY01, half, lang="en")
+        paid = compute_summary(s, date(2026, 6, 30), KY01).values["hardship_paid_fen"]
+    rows = cells(out, "Ledger")
+    line = next(r for r in rows[2:-1] if r[4] == 500.5)
+    assert line[9] == ""  # not yet reversed on 30 June
+    totals = Decimal(str(cells(out, "By kind")[-1][2]))
+    assert Decimal(str(rows[-1][4])) == totals == round(
+        Decimal(str(sum(r[4] for r in rows[2:-1]))), 2) == Decimal(paid) / 100
 
 
 def test_case_files_one_printable_sheet_per_household(db, world, tmp_path):
