@@ -155,6 +155,11 @@ def _row_values(obj) -> dict[str, Any]:
     return {c.key: getattr(obj, c.key) for c in wire_columns(type(obj))}
 
 
+def _node(stamp: str | None) -> str | None:
+    """The node (the database that made it) of a stamp ``{wall}-{counter}-{node}``."""
+    return stamp.split("-", 2)[2] if stamp and stamp.count("-") >= 2 else None
+
+
 def _record_conflict(s: Session, table: str, row_id: str, winner: dict, loser: dict,
                      loser_source: str) -> None:
     s.add(SyncConflict(
@@ -407,7 +412,11 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
         if from_district:
             concurrent = row["id"] in pending
         else:
-            concurrent = row.get("_base") != here["hlc"]
+            # a station's later edit of a version it wrote itself is no conflict, even when
+            # it edited again before the acknowledgement reached it (a file not yet read
+            # back): both stamps carry its node, and the later one saw the earlier
+            concurrent = (row.get("_base") != here["hlc"]
+                          and _node(here["hlc"]) != _node(values["hlc"]))
         if values["hlc"] > here["hlc"]:
             if concurrent:
                 _record_conflict(s, table, row["id"], values, here, "local")
