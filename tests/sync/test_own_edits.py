@@ -39,7 +39,7 @@ def conflicts(db) -> int:
 
 def test_a_second_file_before_the_first_answer_is_no_conflict(db, admin, district,
                                                               tmp_path):
-    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    db.set_state("bundle_secret", enroll(district, "KY01", DISTRICT).bundle_secret)
     body = "44030519800101001"
     with db.session(admin) as s:
         mid = members.register_member(s, {"name": "张三",
