@@ -26,6 +26,8 @@ def phone_tail(phone: str | None) -> str | None:
     "7654321". None for no phone."""
     if not phone:
         return None
+    if phone.isdigit():  # a mobile, a local number: the common case
+        return phone[::-1]
     groups = phone.split("-")
     if len(groups) >= 2 and groups[0].startswith("0"):
         digits = groups[0] + groups[1]  # area code and number, the extension left out
@@ -37,6 +39,17 @@ def phone_tail(phone: str | None) -> str | None:
 
 def member_derived(name: str | None, phone: str | None) -> dict[str, str | None]:
     """The derived columns of a member with this name and phone."""
-    from station_app.domain.pinyin import sort_key
+    return {"name_sort": _sort_key()(name), "phone_tail": phone_tail(phone)}
 
-    return {"name_sort": sort_key(name), "phone_tail": phone_tail(phone)}
+
+def _sort_key():
+    """``pinyin.sort_key``, imported when first needed (the bulk path calls this per row)."""
+    global _SORT_KEY
+    if _SORT_KEY is None:
+        from station_app.domain.pinyin import sort_key
+
+        _SORT_KEY = sort_key
+    return _SORT_KEY
+
+
+_SORT_KEY = None

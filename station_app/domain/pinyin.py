@@ -58,6 +58,7 @@ substring, so keys are plain ``[a-z]+`` strings only.
 from __future__ import annotations
 
 import heapq
+import re
 import unicodedata
 from functools import lru_cache
 from itertools import product
@@ -455,6 +456,11 @@ def _syllables(name: str, with_context: bool, *, surname: bool = True
         first: list[tuple[str, ...]] = (
             _surname_readings(text) if index == 0 and surname else [()] * len(text))
         for i, ch in enumerate(text):
+            if not first[i] and context is None:  # the common case: the table's readings
+                base = _char_readings(ch)
+                if base:
+                    syllables.append(base)
+                continue
             readings: list[str] = []
             for r in first[i]:
                 _add(readings, r)
@@ -516,7 +522,11 @@ def search_keys(name: str | None) -> list[str]:
 def _search_keys(name: str) -> tuple[str, ...]:
     # names repeat (a roster of 100,000 has ~40,000 distinct ones): an import or a sync
     # batch computes each once
-    syllables = _syllables(name, with_context=False)
+    return _all_keys(name, _syllables(name, with_context=False))
+
+
+def _all_keys(name: str, syllables: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """``search_keys`` of a name whose syllables (without phrase context) are given."""
     if not syllables:
         return ()
     if _combination_count(syllables) > MAX_COMBINATIONS:
@@ -581,11 +591,14 @@ def _ranked_keys(name: str) -> tuple[tuple[str, int], ...]:
     ranks = dict.fromkeys(_combo_keys(tuple(s[0] for s in syllables)), COMMON)
     cut = surname_length(name)
     if cut and len(name) > cut:
-        given = _syllables(name[cut:], with_context=False, surname=False)
+        if len(syllables) == len(name) and _ALL_HAN.fullmatch(name):
+            given = syllables[cut:]  # (surname readings only ever apply before ``cut``)
+        else:
+            given = _syllables(name[cut:], with_context=False, surname=False)
         if given:
             for key in _combo_keys(tuple(s[0] for s in given), initials=len(given) > 1):
                 ranks.setdefault(key, GIVEN)
-    for key in _search_keys(name):
+    for key in _all_keys(name, syllables):
         ranks.setdefault(key, OTHER)
     return tuple(sorted(ranks.items()))
 
@@ -642,8 +655,40 @@ def sort_key(name: str | None) -> str:
     return _sort_key(name)
 
 
-@lru_cache(maxsize=16384)
+_ALL_HAN = re.compile(
+    "[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+    "\U0002f800-\U0002fa1f]+")
+
+
+@lru_cache(maxsize=32768)
+def _char_sort(ch: str) -> tuple[str, str]:
+    """One Chinese character's part of a sort key (its usual reading and tone, "" when
+    pypinyin cannot read it) and its code point's."""
+    toned = _toned_readings(ch)
+    return (toned[0][0] + toned[0][1] if toned else ""), f"{ord(ch):06x}"
+
+
+def _surname_syllable(ch: str, reading: str) -> str:
+    """A surname character read ``reading`` (toneless), with the tone of that reading."""
+    reading = _ascii_reading(reading)
+    return reading + next((t for r, t in _toned_readings(ch) if r == reading), "5")
+
+
+@lru_cache(maxsize=65536)
 def _sort_key(name: str) -> str:
+    if _ALL_HAN.fullmatch(name):  # most names: every character read on its own
+        chars = [_char_sort(ch) for ch in name]
+        syllables = [c[0] for c in chars]
+        for i, readings in enumerate(_surname_readings(name)):
+            if readings:
+                syllables[i] = _surname_syllable(name[i], readings[0])
+        return "".join(syllables) + SORT_END + "".join(c[1] for c in chars)
+    return _sort_key_general(name)
+
+
+def _sort_key_general(name: str) -> str:
+    """``sort_key`` for any name (Latin letters, punctuation, digits among the
+    characters)."""
     parts: list[str] = []
     for index, (is_han, text) in enumerate(_tokens(name)):
         if not is_han:
@@ -651,15 +696,10 @@ def _sort_key(name: str) -> str:
             continue
         first = _surname_readings(text) if index == 0 else [()] * len(text)
         for i, ch in enumerate(text):
-            toned = _toned_readings(ch)
-            if first[i]:
-                reading = _ascii_reading(first[i][0])
-                tone = next((t for r, t in toned if r == reading), "5")
-            elif toned:
-                reading, tone = toned[0]
-            else:
-                continue  # a character pypinyin cannot read: its code point decides
-            parts.append(reading + tone)
+            syllable = (_surname_syllable(ch, first[i][0]) if first[i]
+                        else _char_sort(ch)[0])
+            if syllable:  # (a character pypinyin cannot read: its code point decides)
+                parts.append(syllable)
     parts.append(SORT_END)
     parts.extend(f"{ord(ch):06x}" for ch in name)
     return "".join(parts)

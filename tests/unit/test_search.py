@@ -117,6 +117,23 @@ def test_a_name_starting_with_text_has_one_of_its_sort_prefixes(names_):
                 assert any(sort_key(name).startswith(p) for p in prefixes), (name, cut)
 
 
+@given(st.text(st.sampled_from("张王曾单万俟欧阳尉迟乐覃长行伟明俊思娜〇㐀𠀀"), min_size=1,
+               max_size=5))
+def test_the_quick_ways_give_the_general_answers(name):
+    """Names of Chinese characters only take short cuts (the sort key from a per-character
+    table, the given name's syllables from the whole name's): the same results as the
+    general way."""
+    from station_app.domain import pinyin
+
+    assert pinyin._sort_key(name) == pinyin._sort_key_general(name)
+    cut = surname_length(name)
+    if cut and len(name) > cut:
+        given = pinyin._syllables(name[cut:], with_context=False, surname=False)
+        whole = pinyin._syllables(name, with_context=False)
+        if len(whole) == len(name):
+            assert whole[cut:] == given
+
+
 def test_a_compound_surname_reads_its_first_character_otherwise():
     assert sort_key("万俟卨").startswith("mo4")  # 万俟 mo qi
     assert any(sort_key("万俟卨").startswith(p) for p in sort_prefixes("万"))
