@@ -86,7 +86,7 @@ def _clone_columns(model) -> tuple[list[str], list[str], list[str]]:
 
 def district_db(cache: Path, demo_for) -> Path:
     """The cached 25-station district file (built on first use)."""
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SETUP
     from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
     from station_app.domain.models import MODEL_BY_TABLE
     from station_app.domain.services import stations
@@ -107,7 +107,7 @@ def district_db(cache: Path, demo_for) -> Path:
     db = open_database(tmp, create=True)
     db.set_state("station_id", DISTRICT_OWNER_ID)
     codes = [f"S{k:02d}" for k in range(STATIONS)]
-    with db.session(SYSTEM) as s:
+    with db.session(SYSTEM_SETUP) as s:
         for k, code in enumerate(codes):
             stations.upsert_station(s, code, f"第{k + 1}社区工联会", is_key=k % 3 == 0)
     db.close()

@@ -300,7 +300,7 @@ def build(cluster, url: str, log=print) -> dict[str, float]:
     stations and targets through the services, the rest in SQL. Returns seconds per step."""
     import psycopg
 
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SETUP
     from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
     from station_app.domain.services import stations
     from station_app.domain.services.setup import init_district
@@ -311,7 +311,7 @@ def build(cluster, url: str, log=print) -> dict[str, float]:
     db = open_database(url, create=True)
     try:
         init_district(db, "boss", "bench-district-pass-1")
-        with db.session(SYSTEM) as s:
+        with db.session(SYSTEM_SETUP) as s:
             for k, code in enumerate(_codes()):
                 stations.upsert_station(s, code, f"第{k + 1}社区工联会",
                                         street=("葵涌办事处", "大鹏办事处", "南澳办事处")[k % 3],

@@ -269,7 +269,7 @@ def run(table, *, stations: int = 50, rows: int = 1_000, workers: int = 1) -> No
 def _run(table, tmp: Path, stations: int, rows: int, workers: int) -> None:
     import multiprocessing
 
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import CLI_ADMIN, SYSTEM_SETUP
     from station_app.domain.services import stations as station_service
     from station_app.storage.database import open_database
     from sync.district import enroll
@@ -282,10 +282,10 @@ def _run(table, tmp: Path, stations: int, rows: int, workers: int) -> None:
     init_district(str(district_path), env)
     district = open_database(district_path)
     try:
-        with district.session(SYSTEM) as s:
+        with district.session(SYSTEM_SETUP) as s:
             for code in codes:
                 station_service.upsert_station(s, code, f"基准站点{code}")
-        enrollment = {code: enroll(district, code).code for code in codes}
+        enrollment = {code: enroll(district, code, CLI_ADMIN).code for code in codes}
     finally:
         district.close()
 

@@ -54,7 +54,7 @@ def init_district(target: str, env: dict[str, str]) -> None:
 
 def copy_stations(target: str, demo: Path) -> None:
     """The district owns the stations; the demo station holds local copies of them."""
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SETUP
     from station_app.domain.services import stations as station_service
     from station_app.storage.database import open_database
 
@@ -63,7 +63,7 @@ def copy_stations(target: str, demo: Path) -> None:
     src.close()
     district = open_database(target)
     try:
-        with district.session(SYSTEM) as s:
+        with district.session(SYSTEM_SETUP) as s:
             for code, name, street, key in rows:
                 station_service.upsert_station(s, code, name, street=street, is_key=bool(key))
     finally:
@@ -72,6 +72,7 @@ def copy_stations(target: str, demo: Path) -> None:
 
 def prepare_district(target: str, demo: Path, env: dict[str, str]) -> str:
     """A fresh district knowing the demo's stations; returns KY01's enrollment code."""
+    from station_app.domain.actor import CLI_ADMIN
     from station_app.storage.database import open_database
     from sync.district import enroll
 
@@ -79,7 +80,7 @@ def prepare_district(target: str, demo: Path, env: dict[str, str]) -> str:
     copy_stations(target, demo)
     district = open_database(target)
     try:
-        return enroll(district, "KY01").code
+        return enroll(district, "KY01", CLI_ADMIN).code
     finally:
         district.close()
 

@@ -36,7 +36,9 @@ def main() -> int:
     db = open_database(tmp / "demo.sqlite3", create=True)
     init_station(db, "KY01", "葵涌社区工联会", "admin", "admin123", display_name="王芳")
     build_demo(db, members_count=5000, seed=3)
-    with db.session() as s:
+    from station_app.domain.actor import SYSTEM_LOGIN
+
+    with db.session(SYSTEM_LOGIN) as s:
         actor = authenticate(s, "admin", "admin123")
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     ctx = AppContext(db=db, actor=actor, lang="zh", tasks=TaskRunner(db), settings=settings)

@@ -79,9 +79,9 @@ def _open(args, *, check: bool = True, writes: bool = False):
 
 
 def _cli_actor():
-    from station_app.domain.actor import Actor
+    from station_app.domain.actor import cli_admin
 
-    return Actor(f"cli:{getpass.getuser()}", "district_admin", None, "station-admin")
+    return cli_admin("station-admin")
 
 
 def _read_password(args, prompt: str = "Password: ") -> str:
@@ -857,7 +857,9 @@ def _sign_report(args, lang: str) -> int:
     as_of = _date_arg(args.as_of, "--as-of")
     db = _open(args, writes=True)
     password = _read_one_password(args, args.as_user)
-    with db.session() as s:
+    from station_app.domain.actor import SYSTEM_LOGIN
+
+    with db.session(SYSTEM_LOGIN) as s:
         actor = users.authenticate(s, args.as_user.strip().lower(), password)
     with db.session(actor) as s:
         view = sign_report(s, as_of, args.note)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from station_app.domain.actor import SYSTEM, Actor
+from station_app.domain.actor import SYSTEM_DEMO, Actor
 from station_app.domain.ids import enterprise_id_for
 from station_app.domain.models import Enterprise
 from station_app.domain.services import enterprises, events, hardship, members, stations, visits
@@ -87,7 +87,7 @@ def build_demo(
     today = today or date.today()
     year_ago = today - timedelta(days=364)
     actor = Actor("demo", "station_admin", None, "演示数据")
-    district = SYSTEM
+    district = SYSTEM_DEMO  # the district's reference data, as a pull brings it
 
     # Enterprises (bulk path, same validation)
     n_ent = min(20_000, max(20, members_count // 50))

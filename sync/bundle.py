@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from station_app.domain.actor import SYSTEM_SYNC
 from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredential
 from station_app.storage import outbox
@@ -214,7 +215,7 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     reads = payload.get("reads")
     # (an older file of the district's read again brings nothing newer than what is here:
     # its changes merge by stamp, its acknowledgements change nothing; the cursor stays)
-    with db.session() as s:
+    with db.session(SYSTEM_SYNC) as s:
         # this station's changes to other stations' enterprises, kept at the district for
         # review, are done with first: the district's version, in the changes, then stands
         outbox.acknowledge(s, [tuple(a) for a in payload.get("proposed", [])])
@@ -224,7 +225,7 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     except (ChangesetError, ImmutableConflict) as exc:
         raise BundleError(f"{path} was refused: {exc}; nothing of it was imported",
                           f"{path} 被拒绝：{exc}；未导入任何内容") from exc
-    with db.session() as s:
+    with db.session(SYSTEM_SYNC) as s:
         outbox.acknowledge(s, [tuple(a) for a in payload["acks"]])
     if key:  # the file proved the key typed right: it is this station's from now on
         db.set_state("bundle_secret", secret)
@@ -280,7 +281,7 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
                 f"{path} 中第 {n} 批（共 {len(payload['changesets'])} 批）无法读取：{exc}；"
                 f"此前的 {n - 1} 批已导入（再次导入不会重复）") from exc
         results.append(apply_isolating(db, cs, pushing_station=station))
-    with db.session() as s:
+    with db.session(SYSTEM_SYNC) as s:
         cred = s.get(StationCredential, station)
         cred.last_sync_at = utc_now_text()
     state = db.state()

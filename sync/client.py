@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import orjson
 
+from station_app.domain.actor import SYSTEM_SYNC
 from station_app.storage.capture import utc_now_text
 from station_app.storage.clock import MAX_REMOTE_AHEAD_MS, wall_ms
 from station_app.storage.database import Database
@@ -299,7 +300,7 @@ class SyncClient:
                 "请先校正电脑的日期和时间，再同步。")
         if self.db.clock_ahead_ms() > MAX_REMOTE_AHEAD_MS // 2:
             # the clock is right now, but stamps from a wrong clock are still ahead
-            report.restamped = self.db.correct_clock()
+            report.restamped = self.db.correct_clock(SYSTEM_SYNC)
 
     def push(self, report: SyncReport, *, retry_held: bool = True) -> None:
         """Send the outbox batch by batch, in order, each acknowledged before the next is

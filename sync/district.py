@@ -109,10 +109,10 @@ def refresh_search_keys(db: Database) -> int:
     """The pinyin search keys of members received by sync since the last refresh (the
     push path leaves them out: see ``capture.refresh_search_keys``). The district's member
     searches call this first; it returns how many members it keyed."""
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SYNC
     from station_app.storage.capture import refresh_search_keys as refresh
 
-    with db.session(SYSTEM) as s:
+    with db.session(SYSTEM_SYNC) as s:
         return refresh(s)
 
 
@@ -134,11 +134,11 @@ class Enrollment:
 CODE_DAYS = 7  # an enrollment code works this long (``enroll``'s default)
 
 
-def enroll(db: Database, station_code: str, actor: Actor | None = None, *,
+def enroll(db: Database, station_code: str, actor: Actor, *,
            valid_days: float = CODE_DAYS) -> Enrollment:
     """A new one-time enrollment code (and bundle key) for a station; replaces old ones,
-    and stops working after ``valid_days``. ``actor``: the person asking (the district
-    view), who must be a district admin; the command line acts as the system."""
+    and stops working after ``valid_days``. ``actor``: who asks (the district view's
+    user, the command line's ``CLI_ADMIN``), a district admin."""
     from datetime import UTC, datetime, timedelta
 
     if not 0 < valid_days <= 366:
@@ -179,7 +179,9 @@ def clean_code(text: str) -> str:
 def redeem(db: Database, station_id: str, code: str) -> tuple[str, str] | None:
     """Exchange a valid enrollment code for a new token; (token, bundle secret) or None
     (a wrong, used, replaced or expired code, a revoked station)."""
-    with db.session() as s:
+    from station_app.domain.actor import SYSTEM_SYNC
+
+    with db.session(SYSTEM_SYNC) as s:
         cred = s.get(StationCredential, station_id)
         if cred is None or cred.revoked_at or not cred.enrollment_hash or \
                 not hmac.compare_digest(cred.enrollment_hash, _hash(clean_code(code))):
@@ -204,7 +206,7 @@ def station_for_token(db: Database, token: str) -> str | None:
         return cred.station_id
 
 
-def revoke(db: Database, station_code: str, actor: Actor | None = None) -> bool:
+def revoke(db: Database, station_code: str, actor: Actor) -> bool:
     """The station's token and pending code stop working at once (``actor`` as for
     ``enroll``); False when it was never enrolled."""
     with db.session(actor) as s:

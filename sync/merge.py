@@ -41,7 +41,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from station_app.domain.actor import SYNC
+from station_app.domain.actor import SYSTEM_SYNC
 from station_app.domain.models import (
     MODEL_BY_TABLE,
     ChangeLog,
@@ -49,7 +49,13 @@ from station_app.domain.models import (
     SyncBatch,
     SyncConflict,
 )
-from station_app.storage.capture import bulk_insert, insert_many, lock_change_log, utc_now_text
+from station_app.storage.capture import (
+    bulk_insert,
+    insert_many,
+    lock_change_log,
+    mark_changed,
+    utc_now_text,
+)
 from station_app.storage.database import Database
 from sync import rules
 from sync.changeset import APPLY_ORDER, Changeset, wire_columns
@@ -192,7 +198,7 @@ def apply_changeset(db: Database, cs: Changeset, *, pushing_station: str | None,
         refusals = validate.refusals(cs)
     result = MergeResult(batch_id=cs.batch_id, station_id=cs.station_id, acks=cs.keys())
     digest = batch_digest(cs)
-    with db.session(SYNC, source="sync") as s:
+    with db.session(SYSTEM_SYNC, source="sync") as s:
         s.info["ctx"].origin = cs.station_id
         s.info["batch_id"] = cs.batch_id
         if db.is_district:
@@ -438,6 +444,7 @@ def _apply_table(s: Session, table: str, rows: list[dict[str, Any]],
     sent_back = s.info.pop("_sent_back", None)
     if sent_back:
         insert_many(s.connection(), ChangeLog.__table__, sent_back)
+        mark_changed(s, ChangeLog.__tablename__)
     if fresh:
         # the capture bulk path: stamps kept (sync), clock advanced, audited, change-logged
         bulk_insert(s, model, fresh)

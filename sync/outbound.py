@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, func, select
 
+from station_app.domain.actor import SYSTEM_SYNC
 from station_app.domain.ids import uuid7
 from station_app.domain.models import MODEL_BY_TABLE, OutboxEntry
 from station_app.storage import outbox
@@ -130,7 +131,7 @@ def prune(db: Database) -> int:
     from sync.rules import PROPOSAL_TABLES
 
     removed = 0
-    with db.session() as s:
+    with db.session(SYSTEM_SYNC) as s:
         for table, model in MODEL_BY_TABLE.items():
             if table in PROPOSAL_TABLES:
                 continue
@@ -144,7 +145,7 @@ def prune(db: Database) -> int:
 
 def acknowledge(db: Database, acks: list[tuple[str, str, str]]) -> int:
     """Clear the outbox entries an acknowledgement covers; returns how many."""
-    with db.session() as s:
+    with db.session(SYSTEM_SYNC) as s:
         return outbox.acknowledge(s, acks)
 
 

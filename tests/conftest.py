@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from station_app.domain.actor import SYSTEM_LOGIN, SYSTEM_SETUP
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 settings.register_profile(
@@ -43,7 +45,7 @@ def template_db(tmp_path_factory) -> Path:
     init_station(db, STATION_CODE, STATION_NAME, "admin", ADMIN_PASSWORD, display_name="站长")
     from station_app.domain.services import users
 
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         users.create_user(s, "clerk", CLERK_PASSWORD, "clerk", "专职工作者", bootstrap=True)
     db.close()
     return path
@@ -69,7 +71,7 @@ def db(db_path):
 def admin(db):
     from station_app.domain.services import users
 
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         return users.authenticate(s, "admin", ADMIN_PASSWORD)
 
 
@@ -77,7 +79,7 @@ def admin(db):
 def clerk(db):
     from station_app.domain.services import users
 
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         return users.authenticate(s, "clerk", CLERK_PASSWORD)
 
 

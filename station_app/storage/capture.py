@@ -50,6 +50,32 @@ CHANGE_LOG_LOCK = 0x5354_4E31  # the PostgreSQL advisory lock that orders the ch
 # session.info key: audit rows (dicts of AuditRecord columns) that must be written even
 # when the unit of work fails and rolls back, e.g. a failed login ("login-failed").
 AUDIT_ON_ROLLBACK = "audit_on_rollback"
+# session.info key: the names of the tables this unit of work wrote, from every write path
+# (the flush hook, the bulk path, DML through ``session.execute``, the sync merge's own
+# inserts). ``Database.session`` hands them on when the unit of work commits; the client
+# refreshes the pages that show those tables (never a list made by hand).
+CHANGED_TABLES = "changed_tables"
+# session.info key: set by ``Database.session()`` opened without an actor — such a unit of
+# work may read but never write (no implicit actor: see ``domain.actor``)
+NO_ACTOR = "no_actor"
+
+
+class NoActorError(PermissionError):
+    """A write in a unit of work that names no actor."""
+
+    def __init__(self, what: str = "this unit of work"):
+        super().__init__(f"{what} writes without an actor: open the session with the acting "
+                         "user or a named system actor (station_app.domain.actor)")
+
+
+def mark_changed(session: Session, *tables: str) -> None:
+    """Record that this unit of work wrote these tables (``CHANGED_TABLES``)."""
+    session.info.setdefault(CHANGED_TABLES, set()).update(tables)
+
+
+def changed_tables(session: Session) -> frozenset[str]:
+    """The tables this unit of work wrote so far."""
+    return frozenset(session.info.get(CHANGED_TABLES, ()))
 
 
 class AppendOnlyError(PermissionError):
@@ -97,7 +123,7 @@ def _sync_stored_clock(session: Session, ctx: WriteContext) -> None:
 def _persist_clock(session: Session, ctx: WriteContext) -> None:
     session.execute(
         update(LocalState).where(LocalState.key == "hlc").values(value=ctx.clock.last())
-    )
+    )  # (marked changed by the execute hook)
 
 
 def stamp_new(values: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
@@ -172,6 +198,7 @@ def _append_change_log(session: Session, rows: list[dict[str, Any]]) -> None:
     they commit, so a number becomes visible only after every lower one."""
     lock_change_log(session)
     insert_many(session.connection(), ChangeLog.__table__, rows)
+    mark_changed(session, ChangeLog.__tablename__)
 
 
 def _sends(obj: Syncable, ctx: WriteContext) -> bool:
@@ -194,6 +221,12 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     for stale in ("_outbox", "_audit", "_rekey", "_changes"):
         session.info.pop(stale, None)
     ctx = _ctx(session)
+    touched = [*session.new, *session.deleted,
+               *(o for o in session.dirty if session.is_modified(o, include_collections=False))]
+    if touched:
+        if session.info.get(NO_ACTOR):
+            raise NoActorError()
+        mark_changed(session, *{o.__tablename__ for o in touched})
     new = [o for o in session.new if isinstance(o, Syncable)]
     dirty = [o for o in session.dirty if isinstance(o, Syncable)]
     gone = [o for o in session.deleted if isinstance(o, Syncable)]
@@ -291,10 +324,12 @@ def _after_flush(session: Session, _flush_context) -> None:
     if outbox:
         conn = session.connection()
         insert_many(conn, OutboxEntry.__table__, outbox)
+        mark_changed(session, OutboxEntry.__tablename__)
     audit = session.info.pop("_audit", None)
     if audit:
         conn = conn or session.connection()
         insert_many(conn, AuditRecord.__table__, audit)
+        mark_changed(session, AuditRecord.__tablename__)
     changes = session.info.pop("_changes", None)
     if changes:
         _append_change_log(session, changes)
@@ -337,6 +372,7 @@ def write_search_keys(session: Session, names: Iterable[str | None]) -> None:
         return
     conn = session.connection()
     table = MemberNameKey.__table__
+    mark_changed(session, table.name)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
             f"INSERT OR IGNORE INTO {table.name} (key, name, rank) VALUES (?, ?, ?)", pairs)
@@ -352,6 +388,8 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
 
     The rows must already be validated (the services do that). Returns the new ids.
     """
+    if session.info.get(NO_ACTOR):
+        raise NoActorError("a bulk insert")
     ctx = _ctx(session)
     if ctx is None:
         raise RuntimeError("bulk_insert needs a session from Database.session()")
@@ -382,8 +420,10 @@ def bulk_insert(session: Session, model: type[Syncable], rows: list[dict[str, An
             values.update(member_derived(values["name"], values.get("phone")))
     conn = session.connection()
     insert_many(conn, model.__table__, rows)
+    mark_changed(session, table, AuditRecord.__tablename__)
     at = utc_now_text()
     if ctx.source != "sync":
+        mark_changed(session, OutboxEntry.__tablename__)
         insert_many(conn, OutboxEntry.__table__,
                     [{"table_name": table, "row_id": r["id"], "hlc": r["hlc"], "base_hlc": None}
                      for r in rows
@@ -462,9 +502,19 @@ def _copy_rows(conn, table, rows: list[dict[str, Any]]) -> None:
 
 
 def _guard_bulk_dml(orm_execute_state) -> None:
-    """Refuse ``session.execute(update(Model)…)`` / ``delete`` of syncable rows: such
-    statements skip stamping, the outbox and the audit. Storage code that must (clock
-    correction) sets ``session.info["raw_sync_dml"]``."""
+    """DML through ``session.execute``: the table is marked changed; a unit of work
+    without an actor is refused; ``update(Model)…`` / ``delete`` of syncable rows is
+    refused, as such statements skip stamping, the outbox and the audit. Storage code that
+    must (clock correction) sets ``session.info["raw_sync_dml"]``."""
+    state = orm_execute_state
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    session = state.session
+    if session.info.get(NO_ACTOR):
+        raise NoActorError()
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None):
+        mark_changed(session, table.name)
     if not (orm_execute_state.is_update or orm_execute_state.is_delete):
         return
     mapper = orm_execute_state.bind_mapper

@@ -11,7 +11,7 @@ stamps as strings compares (wall ms, counter, node). The clock
   file stay ordered.
 
 When the laptop clock ran fast, stamps from that time lie in the future and the clock
-keeps issuing them. ``Database.correct_clock()`` resets the clock to the (now fixed) wall
+keeps issuing them. ``Database.correct_clock(actor)`` resets the clock to the (now fixed) wall
 time and re-stamps the rows still waiting in the outbox; see docs/ARCHITECTURE.md.
 """
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station_app.domain.actor import SYSTEM, Actor
+from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID
 from station_app.domain.models import MODEL_BY_TABLE, AuditRecord, LocalState, OutboxEntry
 from station_app.storage import backup as backups
@@ -58,6 +59,17 @@ class StationSession(Session):
 
 
 capture.install(StationSession)
+
+# Per thread, the sets collecting the tables changed by every unit of work committed on
+# it (``Database.collect_changes``): the client's operations run a piece of work on a
+# worker thread — one service call, or a whole import or sync round — and learn which
+# tables it changed, whichever sessions it opened.
+_collecting = threading.local()
+
+
+def _publish(tables) -> None:
+    for collector in getattr(_collecting, "stack", ()):
+        collector.update(tables)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -198,6 +210,7 @@ class Database:
             return
         with self.engine.begin() as conn:
             write(conn)
+        _publish({LocalState.__tablename__})
         if key == "station_id":
             self._station_id = value
 
@@ -218,8 +231,18 @@ class Database:
 
     @contextmanager
     def session(self, actor: Actor | None = None, *, source: str = "local") -> Iterator[Session]:
-        """One unit of work in one transaction: commits at the end, rolls back on error."""
-        actor = actor or SYSTEM
+        """One unit of work in one transaction: commits at the end, rolls back on error.
+
+        ``actor``: who acts — a person (the logged-in user) or a named system actor
+        (``domain.actor``: the sync apply, the demo, the command lines …). There is no
+        implicit actor: a session opened without one may read but not write (a write is
+        refused with ``capture.NoActorError``). When the unit of work commits, the tables
+        it wrote are in ``session.info[capture.CHANGED_TABLES]`` (and reach every
+        ``collect_changes`` block of this thread)."""
+        if actor is None:
+            with self._read_session(no_actor=True) as session:
+                yield session
+            return
         ctx = WriteContext(
             actor=actor.username,
             station_id=self._station_id or DISTRICT_OWNER_ID,
@@ -243,13 +266,40 @@ class Database:
                 if kept:
                     with self.engine.begin() as conn:
                         conn.execute(insert(AuditRecord), kept)
+                    _publish({AuditRecord.__tablename__})
                 raise
+            _publish(session.info.get(capture.CHANGED_TABLES, ()))
 
     @contextmanager
-    def reader(self) -> Iterator[Session]:
-        """A read-only unit of work (a snapshot); a write through it is refused."""
+    def collect_changes(self) -> Iterator[set[str]]:
+        """The names of the tables changed by every unit of work this thread commits
+        within the block (sessions, the bulk path, sync merges, local state)."""
+        changed: set[str] = set()
+        stack = getattr(_collecting, "stack", None)
+        if stack is None:
+            stack = _collecting.stack = []
+        stack.append(changed)
+        try:
+            yield changed
+        finally:
+            stack.remove(changed)
+
+    @contextmanager
+    def reader(self, actor: Actor | None = None) -> Iterator[Session]:
+        """A read-only unit of work (a snapshot); a write through it is refused.
+        ``actor``: who reads (what services that answer by role see); none is needed."""
+        with self._read_session(actor=actor) as session:
+            yield session
+
+    @contextmanager
+    def _read_session(self, *, actor: Actor | None = None,
+                      no_actor: bool = False) -> Iterator[Session]:
         with self._sessions() as session:
             session.info["read_only"] = True
+            if actor is not None:
+                session.info["actor"] = actor
+            if no_actor:
+                session.info[capture.NO_ACTOR] = True
             with session.begin():
                 # Refuse raw SQL and non-syncable ORM writes too, at the database level.
                 driver = None
@@ -261,6 +311,8 @@ class Database:
                 try:
                     yield session
                     if session.new or session.dirty or session.deleted:
+                        if no_actor:
+                            raise capture.NoActorError()
                         raise RuntimeError(
                             "reader sessions do not write; use Database.session()"
                         )
@@ -312,7 +364,7 @@ class Database:
             self.clock.observe(stored)
         return self.clock.ahead_ms()
 
-    def correct_clock(self, actor: Actor | None = None) -> int:
+    def correct_clock(self, actor: Actor) -> int:
         """After the laptop clock ran fast and was fixed: follow the wall clock again and
         re-stamp every row waiting in the outbox. Returns how many rows were re-stamped."""
         with self.session(actor) as s:
@@ -339,7 +391,7 @@ class Database:
             s.add(
                 AuditRecord(
                     at=utc_now_text(),
-                    actor=(actor or SYSTEM).username,
+                    actor=actor.username,
                     action="clock",
                     detail=f'{{"before": "{before}", "after": "{self.clock.last()}", '
                     f'"restamped": {len(pending)}}}',

@@ -148,11 +148,12 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
 
     def try_login(self) -> None:
+        from station_app.domain.actor import SYSTEM_LOGIN
         from station_app.domain.services.users import authenticate
 
         v = self.form.values()
         try:
-            with self.database.session() as s:
+            with self.database.session(SYSTEM_LOGIN) as s:
                 self.actor = authenticate(s, v["username"], v["password"])
         except ValidationError as exc:
             self.form.show_errors(exc)

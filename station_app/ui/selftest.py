@@ -119,11 +119,12 @@ def _run(app, tmp: Path, errors: _Errors, say: Callable[[str], None]) -> None:
         say(f"demo station: {result.members} members, {result.cases} hardship files, "
             f"{result.visits} visits, {result.events} events")
         init_district(dist, "district", PASSWORD)
+        from station_app.domain.actor import SYSTEM_SETUP, cli_admin
         from station_app.domain.services import stations
 
-        with dist.session() as s:
+        with dist.session(SYSTEM_SETUP) as s:
             stations.upsert_station(s, "TEST", "自检社区工联会")
-        enrollment = district.enroll(dist, "TEST")
+        enrollment = district.enroll(dist, "TEST", cli_admin("self-test"))
         bundle.set_station_key(station, enrollment.bundle_secret)
         up, down = tmp / "up.bundle", tmp / "down.bundle"
         rows = bundle.export_station_bundle(station, up)
@@ -162,12 +163,13 @@ def _frozen_refuses_postgres(say: Callable[[str], None]) -> None:
 
 def _open_every_page(app, db, username: str, pages, errors: _Errors,
                      say: Callable[[str], None], *, district_view: bool) -> None:
+    from station_app.domain.actor import SYSTEM_LOGIN
     from station_app.domain.services.users import authenticate
     from station_app.ui.context import AppContext
     from station_app.ui.main_window import MainWindow
     from station_app.ui.qt import QSettings, QTimer
 
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         actor = authenticate(s, username, PASSWORD)
     settings = QSettings(str(Path(db.path).with_suffix(".ini")), QSettings.Format.IniFormat)
     ctx = AppContext(db=None, actor=actor, lang="zh", tasks=None, settings=settings,

@@ -72,9 +72,9 @@ def _snapshot(args):
 
 
 def _actor():
-    from station_app.domain.actor import Actor
+    from station_app.domain.actor import cli_admin
 
-    return Actor(f"cli:{getpass.getuser()}", "district_admin", None, "district-server")
+    return cli_admin("district-server")
 
 
 def _read_password(args, user: str) -> str:
@@ -201,7 +201,7 @@ def cmd_enroll(args) -> int:
             stations.upsert_station(s, code, args.name)
         cert = args.cert or db.state().get(CERT_STATE)
         fingerprint = _remember_cert(db, cert) if cert else None
-        enrollment = district.enroll(db, code, valid_days=args.valid_days)
+        enrollment = district.enroll(db, code, _actor(), valid_days=args.valid_days)
     finally:
         db.close()
     print(f"station {code}: {enrollment.station_id}")
@@ -221,7 +221,7 @@ def cmd_revoke(args) -> int:
     db = _open(args)
     try:
         code = stations.clean_station_code(args.station_code)
-        if not district.revoke(db, code):
+        if not district.revoke(db, code, _actor()):
             raise CliError(f"station {code} was never enrolled")
     finally:
         db.close()

@@ -17,7 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from station_app.cli import main
-from station_app.domain.actor import Actor
+from station_app.domain.actor import SYSTEM_SETUP, Actor
 from station_app.domain.ids import station_id_for
 from station_app.domain.models import SignedReport, StationCredential
 from station_app.domain.services import events, stations, users
@@ -50,7 +50,7 @@ def district_file(tmp_path) -> Path:
         stations.upsert_station(s, "DP01", "大鹏社区工联会")
         stations.upsert_station(s, "DP02", "南澳社区工联会")
         stations.set_target(s, 2025, "training_events", 10)
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         users.create_user(s, "staff", "staff-pass-1", "station_admin", "工作人员",
                           bootstrap=True)
         s.add(StationCredential(station_id=station_id_for("DP01"), bundle_secret="0" * 64,
@@ -191,7 +191,7 @@ def test_a_stations_admin_signs_its_own_report_and_a_clerk_may_not(tmp_path, cap
     path = tmp_path / "ky01.sqlite3"
     db = open_database(path, create=True)
     init_station(db, "KY01", "葵涌社区工联会", "admin", "admin-pass-1", display_name="王站长")
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         users.create_user(s, "clerk", "clerk-pass-1", "clerk", "小李", bootstrap=True)
     db.close()
     proc = station_admin(tmp_path, "report", "--db", str(path), "--as-of", D, "--sign",

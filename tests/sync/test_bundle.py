@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, SYSTEM_SYNC, Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
 from station_app.domain.models import Member, OutboxEntry, SyncConflict, Target
 from station_app.domain.services import members, stations
@@ -43,7 +43,7 @@ def count(db, model):
 
 
 def test_round_trip_by_file(db, admin, district, tmp_path):
-    secret = enroll(district, "KY01").bundle_secret
+    secret = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     with db.session(admin) as s:
         for n in range(1, 4):
             body = f"44030519800101{n:03d}"
@@ -69,7 +69,7 @@ def test_round_trip_by_file(db, admin, district, tmp_path):
 
 
 def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
-    secret = enroll(district, "KY01").bundle_secret
+    secret = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     db.set_state("bundle_secret", secret)
     with db.session(admin) as s:
         body = "44030519800101001"
@@ -91,8 +91,8 @@ def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
     import_station_bundle(district, up)
     with district.reader() as s:  # never online: it syncs by file
         assert [r.enrollment for r in station_status(s)] == ["by file"]
-    enroll(district, "KY01")  # a new enrollment keeps the key; a revoked station has none
-    revoke(district, "KY01")
+    enroll(district, "KY01", CLI_ADMIN)  # a new enrollment keeps the key; a revoked station has none
+    revoke(district, "KY01", CLI_ADMIN)
     with pytest.raises(BundleError, match="revoked") as refused:
         import_station_bundle(district, up)
     assert "撤销" in refused.value.message("zh")
@@ -117,7 +117,7 @@ def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp
     for code in ("KY01", "DP02"):
         dbs[code] = open_database(tmp_path / f"{code}.sqlite3", create=True)
         init_station(dbs[code], code, code, "boss", "boss-pass-1")
-        dbs[code].set_state("bundle_secret", enroll(district, code).bundle_secret)
+        dbs[code].set_state("bundle_secret", enroll(district, code, CLI_ADMIN).bundle_secret)
 
     def by_file(code: str) -> None:
         db, up, down = dbs[code], tmp_path / f"{code}.up", tmp_path / f"{code}.down"
@@ -164,7 +164,7 @@ def test_a_shared_row_another_station_owns_is_acknowledged_by_file(district, tmp
 def test_the_bundle_key_may_be_pasted_with_spaces_dashes_or_capitals(db, district, typed):
     from sync.bundle import set_station_key
 
-    key = enroll(district, "KY01").bundle_secret
+    key = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     text = typed.format(key=key, key_upper=key.upper(),
                         key_dashed="-".join(key[i:i + 8] for i in range(0, 64, 8)))
     set_station_key(db, text)
@@ -174,7 +174,7 @@ def test_the_bundle_key_may_be_pasted_with_spaces_dashes_or_capitals(db, distric
 def test_a_mistyped_bundle_key_is_refused_with_what_is_wrong(db, district):
     from sync.bundle import set_station_key
 
-    key = enroll(district, "KY01").bundle_secret
+    key = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     with pytest.raises(BundleError, match="not station KY01's"):  # one digit wrong
         set_station_key(db, key[:10] + ("0" if key[10] != "0" else "1") + key[11:])
     with pytest.raises(BundleError) as short:
@@ -192,7 +192,7 @@ def test_an_edit_sent_by_file_is_no_conflict(db, admin, district, tmp_path):
     so the district does not mistake it for a concurrent edit."""
     from station_app.domain.models import SyncConflict
 
-    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    db.set_state("bundle_secret", enroll(district, "KY01", CLI_ADMIN).bundle_secret)
     with db.session(admin) as s:
         m = members.register_member(s, {"name": "张三", "id_number": "11010519491231002X"})
     up, down = tmp_path / "up.bundle", tmp_path / "down.bundle"
@@ -218,14 +218,14 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
     the visit in."""
     from datetime import date
 
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SYNC
     from station_app.domain.ids import enterprise_id_for
     from station_app.domain.models import Enterprise, Visit
     from station_app.domain.services import enterprises, visits
     from station_app.domain.validation import credit_code_check_char
     from sync.outbound import held
 
-    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    db.set_state("bundle_secret", enroll(district, "KY01", CLI_ADMIN).bundle_secret)
     with db.session(admin) as s:
         for n in (1, 2):
             body = f"44030519800101{n:03d}"
@@ -233,7 +233,7 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
                                         "id_number": body + id_check_char(body)})
     code = "91440300MA5000001"
     code += credit_code_check_char(code)
-    with db.session(SYSTEM, source="sync") as s:  # as if the district had sent it
+    with db.session(SYSTEM_SYNC, source="sync") as s:  # as if the district had sent it
         s.add(Enterprise(id=enterprise_id_for(code), station_id=DISTRICT_OWNER_ID,
                          hlc=db.clock.tick(), name="外区企业", credit_code=code))
     with db.session(admin) as s:
@@ -266,7 +266,7 @@ def test_a_refused_row_in_a_file_is_set_apart_and_held_at_the_station(db, admin,
 
 def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
         db, admin, district, tmp_path):
-    key = enroll(district, "KY01").bundle_secret
+    key = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     db.set_state("bundle_secret", key)
     down = tmp_path / "down.bundle"
     export_district_bundle(district, db.station_id, down)
@@ -292,7 +292,7 @@ def test_a_wrong_key_given_with_the_districts_file_never_replaces_the_good_one(
 
 def test_an_older_district_file_read_again_does_not_move_the_cursor_back(db, district,
                                                                            tmp_path):
-    db.set_state("bundle_secret", enroll(district, "KY01").bundle_secret)
+    db.set_state("bundle_secret", enroll(district, "KY01", CLI_ADMIN).bundle_secret)
     older, newer = tmp_path / "older.bundle", tmp_path / "newer.bundle"
     export_district_bundle(district, db.station_id, older)
     with district.session(DISTRICT) as s:
@@ -314,13 +314,13 @@ def test_enrolling_again_gives_a_new_key_after_a_revocation_or_an_old_style_key(
     from sync.bundle import clean_bundle_key
     from sync.district import revoke
 
-    first = enroll(district, "KY01").bundle_secret
-    assert enroll(district, "KY01").bundle_secret == first  # a new code, the same key
-    revoke(district, "KY01")
-    after_revoke = enroll(district, "KY01").bundle_secret
+    first = enroll(district, "KY01", CLI_ADMIN).bundle_secret
+    assert enroll(district, "KY01", CLI_ADMIN).bundle_secret == first  # a new code, the same key
+    revoke(district, "KY01", CLI_ADMIN)
+    after_revoke = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     assert after_revoke != first
-    with district.session() as s:
+    with district.session(SYSTEM_SYNC) as s:
         s.get(StationCredential, station_id_for("KY01")).bundle_secret = "ab" * 32
-    renewed = enroll(district, "KY01").bundle_secret
+    renewed = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     assert renewed != "ab" * 32
     assert clean_bundle_key(renewed, (station_id_for("KY01"), "KY01")) == renewed

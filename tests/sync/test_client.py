@@ -6,7 +6,7 @@ import pytest
 from loopback import free_port, serve
 from sqlalchemy import func, select
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, Actor
 from station_app.domain.models import Member, OutboxEntry, Target
 from station_app.domain.services import members, stations
 from station_app.domain.validation import id_check_char
@@ -47,7 +47,7 @@ def test_two_stations_and_the_district(db, admin, district, server, tmp_path, te
     from sync.client import SyncClient, SyncError
     from sync.district import enroll
 
-    code = enroll(district, "KY01").code
+    code = enroll(district, "KY01", CLI_ADMIN).code
     with db.session(admin) as s:
         for n in range(1, 6):
             members.register_member(s, {"name": "会员" + "甲乙丙丁戊"[n - 1],
@@ -67,7 +67,7 @@ def test_two_stations_and_the_district(db, admin, district, server, tmp_path, te
     with district.session(DISTRICT) as s:
         stations.set_target(s, 2026, "training_events", 40)
     other = second_station(template_db, tmp_path)
-    other_code = enroll(district, "DP02").code
+    other_code = enroll(district, "DP02", CLI_ADMIN).code
     with other.session(Actor("boss", "station_admin")) as s:
         members.register_member(s, {"name": "李四", "id_number": idn(9)})
     c2 = SyncClient(other, server)
@@ -86,7 +86,7 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     """A row the district refuses does not block the queue: it is held for the clerk,
     with the district's reason. Each round a person starts tries it again (the page's
     automatic tries do not); once the district knows what was missing it goes through."""
-    from station_app.domain.actor import SYSTEM
+    from station_app.domain.actor import SYSTEM_SYNC
     from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for
     from station_app.domain.models import Enterprise, Visit
     from station_app.domain.services import enterprises, visits
@@ -94,13 +94,13 @@ def test_a_refused_row_is_held_and_the_rest_goes_on(db, admin, district, server)
     from sync.client import SyncClient
     from sync.district import enroll
 
-    code = enroll(district, "KY01").code
+    code = enroll(district, "KY01", CLI_ADMIN).code
     with db.session(admin) as s:
         members.register_member(s, {"name": "张三", "id_number": idn(1)})
         members.register_member(s, {"name": "李四", "id_number": idn(2)})
     credit = "91440300MA5000001"
     credit += credit_code_check_char(credit)
-    with db.session(SYSTEM, source="sync") as s:
+    with db.session(SYSTEM_SYNC, source="sync") as s:
         # an enterprise the district has never heard of (a local copy gone astray)
         s.add(Enterprise(id=enterprise_id_for(credit), station_id=DISTRICT_OWNER_ID,
                          hlc=db.clock.tick(), name="外区企业", credit_code=credit))
@@ -146,7 +146,7 @@ def test_station_admin_sync_command(db_path, district, server, capsys):
     from station_app.cli import main
     from sync.district import enroll
 
-    code = enroll(district, "KY01").code
+    code = enroll(district, "KY01", CLI_ADMIN).code
     assert main(["sync", "--db", str(db_path), "--server", server,
                  "--enrollment-code", code]) == 0
     assert "sent" in capsys.readouterr().out
@@ -161,7 +161,7 @@ def test_reseed_after_restoring_a_backup_loses_nothing(db_path, admin, district,
     from sync.client import SyncClient, SyncError
     from sync.district import enroll
 
-    code = enroll(district, "KY01").code
+    code = enroll(district, "KY01", CLI_ADMIN).code
     db = open_database(db_path)
     with db.session(admin) as s:
         members.register_member(s, {"name": "张三", "id_number": idn(1)})
@@ -212,7 +212,7 @@ def test_a_busy_district_answers_503_and_the_client_tries_again(db, admin, tmp_p
     district.set_state("station_id", DISTRICT_OWNER_ID)
     with district.session(DISTRICT) as s:
         stations.upsert_station(s, "KY01", "葵涌社区工联会")
-    code = enroll(district, "KY01").code
+    code = enroll(district, "KY01", CLI_ADMIN).code
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
     district.engine.dispose()  # new connections, with the short timeout
     with db.session(admin) as s:
@@ -268,7 +268,7 @@ def test_a_push_grows_its_batches_while_the_district_keeps_up(db, admin, distric
         return send(cs, *args, **kwargs)
 
     client._send = counted
-    report = client.sync(enroll(district, "KY01").code)
+    report = client.sync(enroll(district, "KY01", CLI_ADMIN).code)
     client.close()
     # the progress shown counts against everything queued, not the batch on its way
     assert [done for done, _ in shown] == [sum(sizes[:i]) for i in range(len(sizes))]
@@ -303,7 +303,7 @@ def test_a_push_keeps_each_batch_under_the_districts_body_limit(db, admin, distr
             return send(cs, *args, **kwargs)
 
         client._send = measured
-        report = client.sync(enroll(district, "KY01").code)
+        report = client.sync(enroll(district, "KY01", CLI_ADMIN).code)
         client.close()
     assert report.pushed == 120 and report.held == []
     assert len(bodies) >= 10 and max(bodies) <= 48 * 1024
@@ -359,7 +359,7 @@ def test_a_wrong_enrollment_code_is_named_as_such(db, district, server):
     from sync.client import SyncClient, SyncError
     from sync.district import enroll
 
-    enroll(district, "KY01")
+    enroll(district, "KY01", CLI_ADMIN)
     client = SyncClient(db, server)
     with pytest.raises(SyncError) as refused:
         client.sync("AAAA-BBBB-CCCC-DDDD")

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from loopback import serve
 from schemathesis import GenerationMode
 
+from station_app.domain.actor import CLI_ADMIN
 from sync import district as district_service
 from sync.server.app import create_app
 
@@ -31,7 +32,7 @@ def api(district):
     """The service over ``district`` (SQLite or PostgreSQL: the fixture's parameter), and
     the headers of an enrolled station."""
     with serve(create_app(district)) as url:
-        code = district_service.enroll(district, "KY01").code
+        code = district_service.enroll(district, "KY01", CLI_ADMIN).code
         token = httpx.post(url + "/v1/enroll", json={"station_code": "KY01", "code": code}
                            ).json()["token"]
         yield url, {"Authorization": f"Bearer {token}"}

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, Actor
 from station_app.domain.ids import station_id_for
 from station_app.domain.models import Member, OutboxEntry, Station, SyncConflict, Target
 from station_app.domain.services import members, stations
@@ -107,7 +107,7 @@ def test_a_pending_local_change_is_not_overwritten_silently(db, admin, district)
 
 
 def test_enrollment_tokens(district):
-    e = enroll(district, "KY01")
+    e = enroll(district, "KY01", CLI_ADMIN)
     assert e.station_id == station_id_for("KY01")
     assert redeem(district, e.station_id, "WRONG-CODE") is None
     # as a clerk may type it: lower case, spaces instead of dashes, around it blanks
@@ -117,7 +117,7 @@ def test_enrollment_tokens(district):
     assert station_for_token(district, token) == e.station_id
     assert redeem(district, e.station_id, e.code) is None  # one time only
     assert station_for_token(district, "nonsense") is None
-    assert revoke(district, "KY01")
+    assert revoke(district, "KY01", CLI_ADMIN)
     assert station_for_token(district, token) is None
 
 

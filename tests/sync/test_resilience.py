@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from test_convergence import credit_code, new_id_number
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, Actor
 from station_app.domain.models import (
     MODEL_BY_TABLE,
     Enterprise,
@@ -120,7 +120,7 @@ def test_a_push_killed_between_batches_resumes_without_loss_or_duplicates(
     assert not result.rejected and len(result.inserted) == N_MEMBERS
     assert count(db, OutboxEntry) == N_MEMBERS
     client = SyncClient(db, server, batch_rows=BATCH_ROWS, max_batch_rows=BATCH_ROWS)
-    client.enroll(enroll(district, "KY01").code)  # the token is kept in the station file
+    client.enroll(enroll(district, "KY01", CLI_ADMIN).code)  # the token is kept in the station file
     client.close()
 
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -224,13 +224,13 @@ def test_pulls_during_concurrent_pushes_never_skip_a_row(district, server, tmp_p
         db = open_database(tmp_path / f"{code}.sqlite3", create=True)
         init_station(db, code, f"{code}社区工联会", "admin", "admin-pass-1")
         client = SyncClient(db, server)
-        client.enroll(enroll(district, code).code)
+        client.enroll(enroll(district, code, CLI_ADMIN).code)
         client.close()
         dbs.append(db)
     puller = open_database(tmp_path / "PL05.sqlite3", create=True)
     init_station(puller, "PL05", "PL05社区工联会", "admin", "admin-pass-1")
     client = SyncClient(puller, server)
-    client.enroll(enroll(district, "PL05").code)
+    client.enroll(enroll(district, "PL05", CLI_ADMIN).code)
     client.close()
     token = puller.state()["sync_token"]
 

@@ -16,6 +16,7 @@ from test_pull import pull_all
 from test_push import push_all, wire
 
 from station_app.domain import signoff
+from station_app.domain.actor import SYSTEM_LOGIN
 from station_app.domain.ids import DISTRICT_OWNER_ID
 from station_app.domain.models import SignedReport
 from station_app.domain.services import events, signoffs, users
@@ -100,7 +101,7 @@ def test_a_content_changed_after_signing_is_refused_with_its_reason(district):
 
 
 def test_the_districts_own_signed_report_stays_at_the_district(db, admin, district):
-    with district.session() as s:
+    with district.session(SYSTEM_LOGIN) as s:
         users.create_user(s, "qu", "district-pass-1", "district_admin", "李主席",
                           bootstrap=True)
         boss = users.authenticate(s, "qu", "district-pass-1")

@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from loopback import free_port
 
+from station_app.domain.actor import CLI_ADMIN
 from station_app.domain.models import Member
 from station_app.domain.services import members
 from sync import district as district_service
@@ -85,7 +86,7 @@ def test_https_with_a_pinned_certificate_or_the_districts_ca(db, admin, district
         # the system's authorities do not know a district's own certificate: stopped
         client = SyncClient(db, url)
         with pytest.raises(SyncError) as refused:
-            client.sync(district_service.enroll(district, "KY01").code)
+            client.sync(district_service.enroll(district, "KY01", CLI_ADMIN).code)
         client.close()
         assert "did not prove it is the district" in refused.value.message("en")
         assert "证书" in refused.value.message("zh")
@@ -94,14 +95,14 @@ def test_https_with_a_pinned_certificate_or_the_districts_ca(db, admin, district
         set_transport(db, fingerprint="AB" * 32)
         client = SyncClient(db, url)
         with pytest.raises(SyncError, match="did not prove"):
-            client.sync(district_service.enroll(district, "KY01").code)
+            client.sync(district_service.enroll(district, "KY01", CLI_ADMIN).code)
         client.close()
         assert app.requests == 0
         # the fingerprint the district prints
         set_transport(db, fingerprint=fingerprint_of_pem(pem).lower().replace(":", " "))
         assert db.state()["district_fingerprint"] == fingerprint_of_pem(pem)
         client = SyncClient(db, url)
-        report = client.sync(district_service.enroll(district, "KY01").code)
+        report = client.sync(district_service.enroll(district, "KY01", CLI_ADMIN).code)
         client.close()
         assert report.pushed == 1
         # or the district's CA file instead

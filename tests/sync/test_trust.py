@@ -15,7 +15,7 @@ from forge import DP02, KY01, changeset, enterprise, idn, row
 from loopback import serve
 from sqlalchemy import func, select
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, SYSTEM_SYNC, Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, uuid7
 from station_app.domain.models import (
     MODEL_BY_TABLE,
@@ -55,7 +55,7 @@ def http(server):
 
 def enrolled(http: httpx.Client, district, code: str) -> dict[str, str]:
     """The headers of a station enrolled now."""
-    one_time = district_service.enroll(district, code).code
+    one_time = district_service.enroll(district, code, CLI_ADMIN).code
     answer = http.post("/v1/enroll", json={"station_code": code, "code": one_time})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
@@ -261,7 +261,7 @@ def test_a_proposal_comes_back_to_the_station_over_http(db, admin, district, ser
         eid = enterprises.register_enterprise(s, {"name": "区里的企业"}).id
     client = SyncClient(db, server)
     try:
-        client.sync(district_service.enroll(district, "KY01").code)
+        client.sync(district_service.enroll(district, "KY01", CLI_ADMIN).code)
         with db.session(admin) as s:
             enterprises.update_enterprise(s, eid, {"name": "站点改的名字"})
         report = client.sync()
@@ -322,7 +322,7 @@ def test_the_station_holds_a_refused_row_with_its_reason(db, admin, district, se
         conn.exec_driver_sql("UPDATE members SET gender = 'Q' WHERE id = ?", (odd.id,))
     client = SyncClient(db, server)
     try:
-        report = client.sync(district_service.enroll(district, "KY01").code)
+        report = client.sync(district_service.enroll(district, "KY01", CLI_ADMIN).code)
     finally:
         client.close()
     assert report.pushed == 1 and len(report.held) == 1 and report.still_held == 1
@@ -419,8 +419,8 @@ def test_enrollment_codes_expire_and_failed_attempts_are_limited(http, district,
                                                                   monkeypatch):
     from sync.server import app as app_module
 
-    one_time = district_service.enroll(district, "KY01", valid_days=1).code
-    with district.session() as s:
+    one_time = district_service.enroll(district, "KY01", CLI_ADMIN, valid_days=1).code
+    with district.session(SYSTEM_SYNC) as s:
         from station_app.domain.models import StationCredential
 
         s.get(StationCredential, KY01).code_expires_at = "2000-01-01T00:00:00.000000Z"
@@ -430,8 +430,8 @@ def test_enrollment_codes_expire_and_failed_attempts_are_limited(http, district,
         status = {st.code: st.enrollment for st in district_service.station_status(s)}
     assert status["KY01"] == "code expired"
     with pytest.raises(ValueError):
-        district_service.enroll(district, "KY01", valid_days=0)
-    one_time = district_service.enroll(district, "KY01").code
+        district_service.enroll(district, "KY01", CLI_ADMIN, valid_days=0)
+    one_time = district_service.enroll(district, "KY01", CLI_ADMIN).code
     for _ in range(app_module.MAX_FAILURES - 1):  # (the expired code was the first)
         assert http.post("/v1/enroll", json={"station_code": "KY01",
                                              "code": "0000-0000-0000-0000"}).status_code == 401

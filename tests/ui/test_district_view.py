@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID
 from station_app.domain.models import Member, StationCredential, SyncConflict, Target
 from station_app.domain.services import members, stations
@@ -59,9 +59,9 @@ def world(tmp_path):
     init_station(ky, "KY01", "葵涌社区工联会", "admin", "admin-pass-1")
     dp = open_database(tmp_path / "dp02.sqlite3", create=True)
     init_station(dp, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
-    e = enroll(district, "KY01")
+    e = enroll(district, "KY01", CLI_ADMIN)
     redeem(district, ky.station_id, e.code)  # KY01 has synced; DP02 only has a code
-    enroll(district, "DP02")
+    enroll(district, "DP02", CLI_ADMIN)
     ky_admin, dp_admin = Actor("admin", "station_admin"), Actor("boss", "station_admin")
     with ky.session(ky_admin) as s:
         moved = members.register_member(s, {"name": "张三", "id_number": idn(1)})

@@ -15,7 +15,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from pdftext import read_pdf  # noqa: E402
 
-from station_app.domain.actor import Actor  # noqa: E402
+from station_app.domain.actor import (
+    SYSTEM_LOGIN,
+    SYSTEM_SETUP,
+    Actor,  # noqa: E402
+)
 from station_app.domain.ids import station_id_for  # noqa: E402
 from station_app.domain.models import SignedReport, StationCredential  # noqa: E402
 from station_app.domain.services import events, stations, users  # noqa: E402
@@ -45,7 +49,7 @@ def district_db(tmp_path):
         stations.upsert_station(s, "DP01", "大鹏社区工联会", is_key=True)
         stations.upsert_station(s, "DP02", "南澳社区工联会")
         stations.set_target(s, 2025, "training_events", 10)
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         users.create_user(s, "staff", "staff-pass-1", "station_admin", "区里的工作人员",
                           bootstrap=True)
         s.add(StationCredential(station_id=station_id_for("DP01"), bundle_secret="0" * 64,
@@ -65,7 +69,7 @@ def district_window(qtbot, qapp, district_db, settings):
     from station_app.ui.main_window import MainWindow
     from station_app.ui.tasks import TaskRunner
 
-    with district_db.session() as s:
+    with district_db.session(SYSTEM_LOGIN) as s:
         boss = users.authenticate(s, "qu", "district-pass-1")
     install_language(qapp, "zh")
     ctx = AppContext(db=district_db, actor=boss, lang="zh", tasks=TaskRunner(district_db),
@@ -172,7 +176,7 @@ def test_who_may_sign(qtbot, make_ctx, db, clerk, admin, district_db, settings):
     from station_app.ui.context import AppContext
     from station_app.ui.tasks import TaskRunner
 
-    with district_db.session() as s:
+    with district_db.session(SYSTEM_LOGIN) as s:
         staff = users.authenticate(s, "staff", "staff-pass-1")
     ctx = AppContext(db=district_db, actor=staff, lang="en", tasks=TaskRunner(district_db),
                      settings=settings, district=True)

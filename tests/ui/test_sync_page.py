@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+from station_app.domain.actor import CLI_ADMIN
+
 
 def test_sync_page_says_what_to_do_and_reports_an_unreachable_district(qtbot, ctx, monkeypatch):
     from station_app.ui.pages.sync import SyncPage
@@ -65,7 +67,8 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
     with district.session(boss) as s:
         stations.upsert_station(s, "KY01", "葵涌社区工联会")
         stations.upsert_station(s, "DP02", "大鹏社区工联会")
-    ky_code, dp_code = enroll(district, "KY01").code, enroll(district, "DP02").code
+    ky_code = enroll(district, "KY01", CLI_ADMIN).code
+    dp_code = enroll(district, "DP02", CLI_ADMIN).code
     dp = open_database(tmp_path / "dp02.sqlite3", create=True)
     init_station(dp, "DP02", "大鹏社区工联会", "boss", "boss-pass-1")
     dp_ctx = AppContext(db=dp, actor=Actor("boss", "station_admin"), lang="en",
@@ -163,7 +166,7 @@ def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, ad
     district.set_state("station_id", DISTRICT_OWNER_ID)
     with district.session(boss) as s:
         stations.upsert_station(s, "KY01", "葵涌社区工联会")
-    key = enroll(district, "KY01").bundle_secret
+    key = enroll(district, "KY01", CLI_ADMIN).bundle_secret
     d_ctx = AppContext(db=district, actor=boss, lang="en", tasks=TaskRunner(district),
                        settings=settings, district=True)
     with db.session(admin) as s:

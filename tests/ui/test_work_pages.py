@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from station_app.domain.actor import SYSTEM_LOGIN
 from station_app.ui.qt import QMessageBox, Qt
 
 
@@ -476,7 +477,7 @@ def test_settings_add_user_and_reset_password(qtbot, ctx, db, monkeypatch):
     assert not reset.save()
     reset.form.widgets["password_again"].setText("another-pass-2")
     assert reset.save()
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         assert users.authenticate(s, "wang", "another-pass-2").username == "wang"
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from station_app.domain.actor import SYNC
+from station_app.domain.actor import SYSTEM_SYNC
 from station_app.domain.ids import station_id_for, uuid7
 from station_app.domain.models import (
     AuditRecord,
@@ -247,7 +247,7 @@ def test_rows_applied_by_sync_keep_their_stamp_and_owner(db, db_path):
     remote_hlc = str(Stamp(wall_ms() + 120_000, 3, "feedfacefeedface"))  # 2 minutes ahead
     row_id = uuid7()
     before = counts(db_path)
-    with db.session(SYNC, source="sync") as s:
+    with db.session(SYSTEM_SYNC, source="sync") as s:
         s.add(Member(id=row_id, station_id=OTHER_STATION, hlc=remote_hlc, name="远程会员",
                      id_number=make_id(900), gender="M", birth_date=date(1980, 1, 3),
                      status="active"))
@@ -267,7 +267,7 @@ def test_rows_applied_by_sync_keep_their_stamp_and_owner(db, db_path):
     with db.reader() as s:
         assert [h.id for h in members.search_members(s, "远程")] == [row_id]
     # a local change made afterwards sorts after the remote one
-    with db.session(SYNC) as s:
+    with db.session(SYSTEM_SYNC) as s:
         s.get(Member, row_id).notes = "本地修改"
     local_hlc = q(db_path, "SELECT hlc FROM members WHERE id = ?", row_id)[0][0]
     assert local_hlc > remote_hlc
@@ -282,7 +282,7 @@ def test_sync_refuses_stamps_far_in_the_future(db, db_path):
     clock_before = db.clock.last()
     far = str(Stamp(wall_ms() + 10 * 60_000, 0, "feedfacefeedface"))  # 10 minutes ahead
     with pytest.raises(ClockDriftError, match="ahead"):
-        with db.session(SYNC, source="sync") as s:
+        with db.session(SYSTEM_SYNC, source="sync") as s:
             s.add(Member(id=uuid7(), station_id=OTHER_STATION, hlc=far, name="远程会员",
                          id_number=make_id(901), gender="M", birth_date=date(1980, 1, 3),
                          status="active"))
@@ -308,7 +308,7 @@ def test_sync_update_keeps_the_remote_stamp(db, admin, db_path):
     m = register(db, admin)
     remote_hlc = str(Stamp(wall_ms() + 60_000, 0, "feedfacefeedface"))
     before = counts(db_path)
-    with db.session(SYNC, source="sync") as s:
+    with db.session(SYSTEM_SYNC, source="sync") as s:
         row = s.get(Member, m.id)
         row.phone, row.hlc = "13700000000", remote_hlc
     assert q(db_path, "SELECT phone, hlc FROM members WHERE id = ?", m.id) == [
@@ -322,7 +322,7 @@ def test_sync_update_keeps_the_remote_stamp(db, admin, db_path):
 def test_sync_rows_without_a_stamp_are_refused(db, db_path):
     before = counts(db_path)
     with pytest.raises(ValueError):
-        with db.session(SYNC, source="sync") as s:
+        with db.session(SYSTEM_SYNC, source="sync") as s:
             s.add(Member(id=uuid7(), station_id=OTHER_STATION, name="无戳", gender="M",
                          id_number=make_id(901), birth_date=date(1980, 1, 3), status="active"))
     assert counts(db_path) == before

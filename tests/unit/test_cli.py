@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from station_app.cli import main
+from station_app.domain.actor import CLI_ADMIN, SYSTEM_LOGIN
 
 
 def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
@@ -70,7 +71,7 @@ def test_users(station, capsys, monkeypatch):
     from station_app.storage.database import open_database
 
     db = open_database(station)
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         assert authenticate(s, "wang", "new-pass-123").role == "clerk"
     db.close()
 
@@ -115,7 +116,7 @@ def test_backup_and_restore(station, capsys):
     assert code == 0 and Path(out.strip()).exists()
     db = open_database(station)
     body = "44030519800101123"
-    with db.session() as s:
+    with db.session(CLI_ADMIN) as s:
         members.register_member(s, {"name": "张三", "id_number": body + id_check_char(body)})
     db.close()
     code, out, err = run(capsys, "restore", "--db", str(station))

@@ -17,6 +17,7 @@ import pytest
 from test_services import KY01, build_world
 
 from station_app.domain import figures
+from station_app.domain.actor import CLI_ADMIN
 from station_app.domain.ids import station_id_for
 from station_app.domain.services import metrics, metrics_sqlite, stations
 from station_app.storage.fastread import Snapshot
@@ -94,8 +95,8 @@ def test_both_paths_give_the_same_station_status(tmp_path, district_admin):
         for code in ("KY01", "DP02", "LG03", "PS04", "NA05"):
             stations.upsert_station(s, code, f"{code} 社区工联会", is_key=code == "KY01")
     for code in ("KY01", "DP02", "LG03", "PS04"):
-        district.enroll(db, code)
-    district.revoke(db, "PS04")
+        district.enroll(db, code, CLI_ADMIN)
+    district.revoke(db, "PS04", CLI_ADMIN)
     db.close()
     con = sqlite3.connect(path)
     ky01, dp02, lg03 = (station_id_for(c) for c in ("KY01", "DP02", "LG03"))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from station_app.domain.actor import CLI_ADMIN
+
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
@@ -41,7 +43,7 @@ def test_golden_database_upgrades(name, tmp_path):
     from station_app.domain.validation import id_check_char
 
     body = "44030519950505123"
-    with db.session() as s:
+    with db.session(CLI_ADMIN) as s:
         m = register_member(s, {"name": "李四", "id_number": body + id_check_char(body)})
     assert m.hlc > "1760000000099"
     db.close()

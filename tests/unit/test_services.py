@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from station_app.domain.actor import SYNC, Actor
+from station_app.domain.actor import SYSTEM_LOGIN, SYSTEM_SYNC, Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, enterprise_id_for, station_id_for, uuid7
 from station_app.domain.models import HardshipCase, Member, Visit
 from station_app.domain.services import (
@@ -697,7 +697,7 @@ def test_not_updated_for_a_year(db, clerk):
     m_ids = [register(db, clerk, n, f"户主{'甲乙丙'[n - 1]}").id for n in (1, 2, 3)]
     case_ids = [uuid7() for _ in m_ids]
     registered = TODAY - timedelta(days=700)
-    with db.session(SYNC, source="sync") as s:  # files last changed two years ago
+    with db.session(SYSTEM_SYNC, source="sync") as s:  # files last changed two years ago
         for cid, mid, review in zip(case_ids, m_ids,
                                     (registered, registered, TODAY - timedelta(days=30)),
                                     strict=True):
@@ -1135,20 +1135,20 @@ def test_passwords_are_scrypt_hashes():
 
 
 def test_login(db, db_path):
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         actor = users.authenticate(s, "ADMIN ", "admin-pass-1")
     assert (actor.username, actor.role, actor.display_name) == ("admin", "station_admin", "站长")
     before = q(db_path, "SELECT count(*) FROM audit_log WHERE action = 'login-failed'")[0][0]
     for name, pw in (("admin", "wrong-password"), ("nobody", "whatever-1")):
         with pytest.raises(ValidationError) as err:
-            with db.session() as s:
+            with db.session(SYSTEM_LOGIN) as s:
                 users.authenticate(s, name, pw)
         assert codes(err) == ["user.login_failed"]
     failed = q(db_path, "SELECT detail FROM audit_log WHERE action = 'login-failed' ORDER BY id")
     assert len(failed) == before + 2
     assert '"admin"' in failed[-2][0] and '"nobody"' in failed[-1][0]
     # a caller that handles the error inside the unit of work records it once too
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         with pytest.raises(ValidationError):
             users.authenticate(s, "admin", "wrong-again")
     assert q(db_path, "SELECT count(*) FROM audit_log WHERE action = 'login-failed'")[0][0] == \
@@ -1161,7 +1161,7 @@ def test_inactive_users_and_short_passwords(db, admin, db_path):
     with db.session(admin) as s:
         users.set_active(s, "clerk2", False)
     with pytest.raises(ValidationError) as err:
-        with db.session() as s:
+        with db.session(SYSTEM_LOGIN) as s:
             users.authenticate(s, "clerk2", "long-enough")
     assert codes(err) == ["user.inactive"]
     with pytest.raises(ValidationError) as err:
@@ -1180,7 +1180,7 @@ def test_inactive_users_and_short_passwords(db, admin, db_path):
     with db.session(admin) as s:
         users.set_active(s, "clerk2", True)
         users.reset_password(s, "clerk2", "new-password")
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         assert users.authenticate(s, "clerk2", "new-password").role == "clerk"
 
 

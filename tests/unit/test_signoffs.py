@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from station_app.domain import signoff
-from station_app.domain.actor import Actor
+from station_app.domain.actor import CLI_ADMIN, SYSTEM_LOGIN, SYSTEM_SETUP, Actor
 from station_app.domain.figures import FIGURES
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
 from station_app.domain.models import OutboxEntry, SignedReport, StationCredential
@@ -85,7 +85,7 @@ def district_db(tmp_path):
                            ("DP03", "葵涌社区工联会")):
             stations.upsert_station(s, code, name)
         stations.set_target(s, 2025, "training_events", 10)
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         users.create_user(s, "shen", "shen-pass-1", "station_admin", "沈站长", bootstrap=True)
     training(db, DISTRICT, date(2025, 3, 1), "提素课堂1", "DP01")
     training(db, DISTRICT, date(2025, 4, 1), "提素课堂2", "DP01")
@@ -98,7 +98,7 @@ def district_db(tmp_path):
 
 
 def login(db, username: str, password: str) -> Actor:
-    with db.session() as s:
+    with db.session(SYSTEM_LOGIN) as s:
         return users.authenticate(s, username, password)
 
 
@@ -237,7 +237,7 @@ def test_signing_is_for_the_right_role_and_a_real_user(district_db):
         with district_db.session(boss) as s:
             signoffs.sign_report(s, date.today() + timedelta(days=2), "x" * 501)
     assert sorted(codes(exc)) == ["date.future", "text.too_long"]
-    with district_db.session() as s:
+    with district_db.session(CLI_ADMIN) as s:
         users.set_active(s, "qu", False)
     with pytest.raises(ValidationError) as exc:  # a disabled user signs nothing
         with district_db.session(boss) as s:
@@ -252,7 +252,7 @@ def test_a_station_admin_signs_the_stations_own_report_and_a_clerk_may_not(tmp_p
     try:
         init_station(db, "KY01", "葵涌社区工联会", "admin", "admin-pass-1",
                      display_name="王站长")
-        with db.session() as s:
+        with db.session(SYSTEM_SETUP) as s:
             users.create_user(s, "clerk", "clerk-pass-1", "clerk", "小李", bootstrap=True)
         clerk = login(db, "clerk", "clerk-pass-1")
         training(db, clerk, date(2025, 3, 1), "提素课堂")

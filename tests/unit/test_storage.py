@@ -513,9 +513,11 @@ def test_correct_clock_with_nothing_pending(db_path):
     con.execute("DELETE FROM outbox")
     con.commit()
     con.close()
+    from station_app.domain.actor import CLI_ADMIN
+
     db = open_database(db_path)
     try:
-        assert db.correct_clock() == 0
+        assert db.correct_clock(CLI_ADMIN) == 0
         assert scalar(db_path, "SELECT count(*) FROM audit_log WHERE action = 'clock'") == 1
     finally:
         db.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from station_app.domain.actor import SYSTEM, Actor
+from station_app.domain.actor import SYSTEM_ROLE, Actor
 from station_app.domain.validation import (
     FieldError,
     ValidationError,
@@ -141,8 +141,13 @@ class NotFound(ValidationError):
     pass
 
 
+# Who a unit of work opened without an actor acts as: nobody, who passes no role check
+# (and whose unit of work writes nothing: ``Database.session``).
+NOBODY = Actor("", SYSTEM_ROLE)
+
+
 def actor_of(session: Session) -> Actor:
-    return session.info.get("actor") or SYSTEM
+    return session.info.get("actor") or NOBODY
 
 
 def require(session: Session, role: str, action_zh: str, action_en: str) -> Actor:

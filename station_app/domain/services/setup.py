@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from station_app.domain.actor import SYSTEM_SETUP
 from station_app.domain.ids import station_id_for
 from station_app.domain.services import stations, users
 from station_app.domain.services.stations import clean_station_code
@@ -22,7 +23,7 @@ def init_station(db: Database, code: str, name: str, admin_username: str, admin_
         raise ValidationError([FieldError("station_code", "station.already_initialised",
                                           {"code": db.state().get("station_code", "?")})])
     sid = station_id_for(code)
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         db.set_state("station_id", sid, session=s)
         db.set_state("station_code", code, session=s)
         s.info["ctx"].station_id = sid
@@ -44,7 +45,7 @@ def init_district(db: Database, admin_username: str, admin_password: str,
     if db.station_id:
         raise ValidationError([FieldError("station_code", "station.already_initialised",
                                           {"code": db.state().get("station_code", "?")})])
-    with db.session() as s:
+    with db.session(SYSTEM_SETUP) as s:
         db.set_state("station_id", DISTRICT_OWNER_ID, session=s)
         db.set_state("station_code", DISTRICT_CODE, session=s)
         s.info["ctx"].station_id = DISTRICT_OWNER_ID
