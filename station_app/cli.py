@@ -344,7 +344,12 @@ def _bundle_secret(db, args) -> None:
 
 def cmd_conflicts(args) -> int:
     """This station's sync conflicts: versions that lost a merge, kept for review."""
-    from station_app.domain.services.conflicts import conflict_lines, describe, list_conflicts
+    from station_app.domain.services.conflicts import (
+        conflict_lines,
+        describe,
+        differences,
+        list_conflicts,
+    )
 
     db = _open(args, check=False)
     with db.reader() as s:

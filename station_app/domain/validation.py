@@ -336,6 +336,56 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "row": ("行", "Row"),
 }
 
+# More fields the services, the import and the sync review name (kept beside the
+# others, so every message and every conflict names its field in the user's language)
+_MORE_LABELS = {
+    "employer_name": ("工作单位", "Employer"),
+    "migrant_worker": ("是否农民工", "Migrant worker"),
+    "union_established": ("是否建会", "Union established"),
+    "union_chair": ("工会主席", "Union chair"),
+    "contact_person": ("联系人", "Contact person"),
+    "monthly_income_per_capita_fen": ("人均收入", "Income per capita"),
+    "own_monthly_income_fen": ("本人月收入", "Own monthly income"),
+    "household_annual_income_fen": ("家庭年总收入", "Household annual income"),
+    "registered_date": ("建档日期", "Date registered"),
+    "last_review_date": ("年审日期", "Last review"),
+    "health": ("健康状况", "Health"),
+    "disability_category": ("残疾类别", "Disability"),
+    "model_worker_type": ("劳模类型", "Model-worker type"),
+    "housing_type": ("住房类型", "Housing"),
+    "employer_nature": ("单位性质", "Employer type"),
+    "enterprise_status": ("企业状况", "Enterprise status"),
+    "single_parent": ("是否单亲", "Single parent"),
+    "hukou_area": ("户口所在地", "Household registration area"),
+    "medical_insurance": ("医保状况", "Medical insurance"),
+    "zero_employment": ("是否零就业家庭", "Zero-employment household"),
+    "primary_cause": ("主要致困原因", "Main cause"),
+    "secondary_cause": ("次要致困原因", "Secondary cause"),
+    "bank_name": ("开户银行", "Bank"),
+    "filed_by": ("建档人", "Filed by"),
+    "reviewed_by": ("审核人", "Reviewed by"),
+    "entered_by": ("录入人", "Entered by"),
+    "funding_source": ("资金来源", "Funding source"),
+    "handled_by": ("经办人", "Handled by"),
+    "beneficiary": ("受助学生", "Student"),
+    "cover_year": ("保障年度", "Cover year"),
+    "place": ("地点", "Place"),
+    "operating_status": ("经营状况", "Operating status"),
+    "flags": ("异常情况", "Abnormal findings"),
+    "workers_involved": ("涉及职工人数", "Workers involved"),
+    "findings": ("走访情况", "Findings"),
+    "actions": ("处理措施", "Actions"),
+    "follow_up_due": ("跟进期限", "Follow-up due"),
+    "headcount": ("职工人数", "Number of employees"),
+    "left_date": ("退会日期", "Date left"),
+    "deceased_date": ("去世日期", "Date of death"),
+    "transferred_date": ("转出日期", "Date transferred"),
+    "_seq": ("序号", "No."),
+}
+for _k, _v in _MORE_LABELS.items():
+    FIELD_LABELS.setdefault(_k, _v)
+FIELD_LABELS.setdefault("area_station_id", ("所属站点", "Station area"))
+
 
 def _lang_index(lang: str | None) -> int:
     """0 for Chinese (the default), 1 for English ("en", "en_US", "en-GB", ...)."""

@@ -506,7 +506,12 @@ def cmd_conflicts(args) -> int:
 
     from station_app.domain.ids import station_id_for
     from station_app.domain.models import Station
-    from station_app.domain.services.conflicts import conflict_lines, describe, list_conflicts
+    from station_app.domain.services.conflicts import (
+        conflict_lines,
+        describe,
+        differences,
+        list_conflicts,
+    )
 
     db = _open(args)
     try:

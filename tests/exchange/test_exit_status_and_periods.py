@@ -113,8 +113,10 @@ def diary(db, admin):
 
 
 def rows(path: Path) -> list[tuple]:
+    """The dated rows of an export's first sheet (not a totals row)."""
     ws = load_workbook(path).worksheets[0]
-    return [r for r in ws.iter_rows(min_row=3, values_only=True)]
+    return [r for r in ws.iter_rows(min_row=3, values_only=True)
+            if not (isinstance(r[0], str) and r[0].startswith("合计"))]
 
 
 def test_exports_of_a_year_or_a_range(diary, tmp_path, capsys, monkeypatch):

@@ -273,7 +273,9 @@ def test_the_ledger_workbook_has_money_as_numbers(money_world, tmp_path, capsys,
     entries = [r for r in wb["台账"].iter_rows(min_row=3)]
     cells = [r[4] for r in entries]
     assert all(isinstance(c.value, int | float) and c.number_format == "0.00" for c in cells)
-    assert sum(Decimal(str(c.value)) for c in cells) == Decimal("1294.56")  # with the reversal
+    assert entries[-1][0].value.startswith("合计")  # the sheet's own totals row
+    assert sum(Decimal(str(c.value)) for c in cells[:-1]) == Decimal("1294.56") == Decimal(
+        str(cells[-1].value))  # with the reversal
     by_kind = [r for r in wb["按类别"].iter_rows(min_row=3)]
     total = by_kind[-1]
     assert total[0].value == "合计" and Decimal(str(total[2].value)) == Decimal("1294.56")

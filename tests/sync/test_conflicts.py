@@ -93,7 +93,7 @@ def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsy
     out = capsys.readouterr().out
     first = out.splitlines()[0].split("\t")
     assert first[1:3] == ["KY01", "members"] and first[-1] == "open"
-    assert "phone: standing None | lost '13900000000'" in out
+    assert "Phone: standing '' | lost '13900000000'" in out  # (labels, as read)
     assert main(["conflicts", "resolve", first[0], "--keep", "loser", "--db", target]) == 0
     assert "settled: kept loser" in capsys.readouterr().out
     assert main(["conflicts", "list", "--db", target]) == 0
@@ -183,7 +183,7 @@ def test_station_admin_lists_and_settles_the_stations_conflicts(db, db_path, adm
     out = capsys.readouterr().out
     first = out.splitlines()[0].split("\t")
     assert first[1:3] == ["members", "张三"] and first[-1] == "open"
-    assert "notes: standing None | lost '站点修改'" in out
+    assert "Notes: standing '' | lost '站点修改'" in out  # (labels, as read)
     assert main(["conflicts", "resolve", first[0], "--keep", "loser", "--db", str(db_path)]) == 0
     assert "next sync sends" in capsys.readouterr().out
     with db.reader() as s:

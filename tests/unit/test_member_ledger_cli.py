@@ -117,7 +117,7 @@ def test_member_status_by_id_number_and_back(station, db_path, capsys):
     finally:
         db.close()
     assert q(db_path, "SELECT status, status_date, notes FROM members WHERE name = '李四'") \
-        == [("left", f"{LAST}-04-01", f"退会 {LAST}-04-01:调离本市")]
+        == [("left", f"{LAST}-04-01", f"退会 {LAST}-04-01：调离本市")]
     # recorded in error: active again (the one row that left)
     code, out, err = run(capsys, station_admin, "member", "status", LI, "--status", "active",
                          "--date", f"{LAST}-04-02", "--db", str(db_path))

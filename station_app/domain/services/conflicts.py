@@ -127,8 +127,77 @@ def record_labels(session: Session, rows: list[tuple[str, str, dict[str, Any] | 
     return out
 
 
+# per (table, column) — or column alone — the coded values a person reads as labels
+def _choices_for(table: str, key: str):
+    from station_app.domain import choices as ch
+
+    by_table = {("members", "status"): ch.MEMBER_STATUS, ("members", "gender"): ch.GENDER,
+                ("hardship_cases", "status"): ch.CASE_STATUS,
+                ("hardship_cases", "category"): ch.HARDSHIP_CATEGORY,
+                ("hardship_cases", "level"): ch.HARDSHIP_LEVEL,
+                ("ledger_entries", "kind"): ch.LEDGER_KIND, ("visits", "kind"): ch.VISIT_KIND,
+                ("visits", "operating_status"): ch.OPERATING_STATUS,
+                ("events", "kind"): ch.EVENT_KIND, ("watch_list_entries", "action"):
+                ch.WATCH_ACTION, ("household_members", "relation"): ch.HOUSEHOLD_RELATION,
+                ("users", "role"): ch.ROLE}
+    found = by_table.get((table, key))
+    if found is None and table == "hardship_cases":
+        found = ch.CASE_CHOICES.get(key)
+    return found
+
+
+# a closing's date and reason, named by how the file was closed (an exit or a cancellation)
+_CLOSING_LABELS = {"exit_date": ("注销日期", "Cancelled on"),
+                   "exit_reason": ("注销原因", "Reason for cancelling")}
+
+
+def differences(session: Session, view: ConflictView, lang: str = "zh"
+                ) -> list[tuple[str, str, str]]:
+    """The differing fields of a conflict as a person reads them: (field, standing,
+    overwritten) — the field by its label, a station by its code and name, a coded value
+    (a status, a kind …) by its label, money in yuan, yes/no for a flag; a cancelled
+    file's closing date and reason named as a cancellation's."""
+    from station_app.domain import choices as ch
+    from station_app.domain.models import Station
+    from station_app.domain.validation import FIELD_LABELS, format_fen
+
+    zh = lang.startswith("zh")
+    station_ids = {value for side in (view.winner, view.loser) for key, value in side.items()
+                   if key in view.differing and isinstance(value, str)
+                   and (key == "station_id" or key.endswith("station_id"))}
+    stations = {sid: f"{code} {name}" for sid, code, name in session.execute(
+        select(Station.id, Station.code, Station.name).where(Station.id.in_(station_ids)))
+    } if station_ids else {}
+
+    def text(key: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if key.endswith("station_id"):
+            return stations.get(value, value)
+        if isinstance(value, bool):
+            return ("是" if value else "否") if zh else ("yes" if value else "no")
+        if key.endswith("_fen") and isinstance(value, int):
+            return format_fen(value)
+        if key == "flags" and isinstance(value, str):
+            return "、".join(ch.label(ch.VISIT_FLAG, f, lang) for f in value.split(",") if f)
+        found = _choices_for(view.table, key)
+        if found is not None and isinstance(value, str):
+            return ch.label(found, value, lang)
+        return str(value)
+
+    cancelled = view.table == "hardship_cases" and "cancelled" in (
+        view.winner.get("status"), view.loser.get("status"))
+    out = []
+    for key in view.differing:
+        pair = (_CLOSING_LABELS.get(key) if cancelled else None) or FIELD_LABELS.get(key)
+        name = (pair[0] if zh else pair[1]) if pair else key
+        out.append((name, text(key, view.winner.get(key)), text(key, view.loser.get(key))))
+    return out
+
+
 def conflict_lines(views: list[ConflictView], labels: dict[int, str],
-                   codes: dict[str, str] | None = None) -> list[str]:
+                   codes: dict[str, str] | None = None,
+                   shown: dict[int, list[tuple[str, str, str]]] | None = None) -> list[str]:
     """Conflicts as the command lines print them: one line each (id, [station,] table,
     the record as a person knows it, id, detected, state), then a line per differing
     field with both versions."""
@@ -137,8 +206,12 @@ def conflict_lines(views: list[ConflictView], labels: dict[int, str],
         where = f"{codes.get(v.station_id, v.station_id)}\t" if codes is not None else ""
         lines.append(f"{v.id}\t{where}{v.table}\t{labels.get(v.id, '')}\t{v.row_id}\t"
                      f"{v.detected_at}\t{v.resolution or 'open'}")
-        lines += [f"\t{key}: standing {v.winner.get(key)!r} | lost {v.loser.get(key)!r}"
-                  for key in v.differing]
+        if shown is not None:  # as a person reads them (``differences``)
+            lines += [f"\t{name}: standing {now!r} | lost {lost!r}"
+                      for name, now, lost in shown[v.id]]
+        else:
+            lines += [f"\t{key}: standing {v.winner.get(key)!r} | lost {v.loser.get(key)!r}"
+                      for key in v.differing]
     return lines
 
 
