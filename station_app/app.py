@@ -152,6 +152,7 @@ def run_district(app, target, lang: str, settings) -> int:
     window = MainWindow(ctx, deferred=True)
     window.show()
     window.start(db)
+    after_first_paint(ctx, window)  # a district file too: its integrity, its daily backup
     code = app.exec()
     ctx.tasks.wait()
     db.close()
