@@ -1026,10 +1026,20 @@ def cmd_import(args) -> int:
         if len(warned) > args.show:
             print(f"  … and {len(warned) - args.show} more row(s) with a warning")
     changed = book.changed
-    if changed:
-        print(_say(f"{len(changed)} 个已登记的行与表中不同（未改动，可在导入向导中应用）：",
+    if changed and args.update:
+        from station_app.exchange.xlsx_import import apply_changes
+
+        for r in changed[:args.show]:
+            print(f"  row {book.where(r)}: " + ("；" if lang == "zh" else "; ").join(
+                book.change_messages(r, lang)))
+        n = apply_changes(db, actor, book)  # one more transaction, through the services
+        print(_say(f"已按表中内容更新 {n} 个已登记的记录（--update）",
+                   f"{n} record(s) already there updated from the sheet (--update)"))
+    elif changed:
+        print(_say(f"{len(changed)} 个已登记的行与表中不同（未改动；--update 或在导入向导中"
+                   "应用）：",
                    f"{len(changed)} row(s) already there differ from the sheet (left as they "
-                   "are; apply them in the import wizard):"))
+                   "are; apply them with --update or in the import wizard):"))
         for r in changed[:args.show]:
             print(f"  row {book.where(r)}: " + ("；" if lang == "zh" else "; ").join(
                 book.change_messages(r, lang)))
@@ -1558,6 +1568,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "there are any); checked before anything is imported")
     im.add_argument("--as", dest="as_user", metavar="USER",
                     help="act as this user of the database (default: the administrator)")
+    im.add_argument("--update", action="store_true",
+                    help="members and enterprises already there: write the sheet's values "
+                         "where they differ (a phone, an employer, a join date …), through "
+                         "the services, audited (default: list the differences only)")
     im.add_argument("--show", type=int, default=20, metavar="N",
                     help="print the reasons of the first N rejected rows, and the first N "
                          "warnings (default 20)")

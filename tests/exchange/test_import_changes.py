@@ -74,3 +74,37 @@ def test_enterprise_differences(db, admin, tmp_path):
     assert [r.changes for r in preview.changed] == [[("headcount", 30, 45)]]
     assert apply_changes(db, admin, preview) == 1
     assert not preview_file(again, db=db, actor=admin).changed
+
+
+def test_the_command_line_applies_the_differences_with_update(db, db_path, admin, tmp_path,
+                                                              capsys):
+    """A district building a station from its workbooks in any order: a hardship sheet
+    registers its households' heads (no join date), the roster then differs; `--update`
+    writes the roster's values, without it they are listed (a district's walk found the
+    join dates and migrant flags lost, with no way on the command line to apply them)."""
+    from station_app.cli import main
+
+    db.close()
+    first = write_xlsx(tmp_path / "first.xlsx", [
+        ["姓名", "身份证号", "联系电话"], ["张一", IDS[0], "13800138000"],
+        ["张二", IDS[1], None]])
+    assert main(["import", str(first), "--db", str(db_path)]) == 0
+    roster = write_xlsx(tmp_path / "roster.xlsx", [
+        ["姓名", "身份证号", "入会时间", "是否农民工"],
+        ["张一", IDS[0], "2019-03-01", "是"], ["张二", IDS[1], "2020-05-01", "否"]])
+    assert main(["import", str(roster), "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 row(s) already there differ" in out and "--update" in out
+    assert [r[3] for r in _members(db_path)] == [None, None]  # listed, not applied
+    assert main(["import", str(roster), "--db", str(db_path), "--update"]) == 0
+    out = capsys.readouterr().out
+    assert "2 record(s) already there updated from the sheet (--update)" in out
+    assert [r[3] for r in _members(db_path)] == ["2019-03-01", "2020-05-01"]
+    con = sqlite3.connect(db_path)
+    try:
+        assert con.execute("SELECT migrant_worker FROM members ORDER BY id_number"
+                           ).fetchall() == [(1,), (0,)]
+        assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'update' AND "
+                           "table_name = 'members'").fetchone()[0] >= 2
+    finally:
+        con.close()
