@@ -328,10 +328,17 @@ def figure_label(code: str, lang: str = "zh") -> str:
     return (entry[0] if zh else entry[1]) if entry else METRICS_EXTRA[code][0 if zh else 1]
 
 
-def figure_description(code: str, lang: str = "zh") -> str:
-    """How a figure counts, in a sentence ("" for the quota's weeks)."""
+def figure_description(code: str, lang: str = "zh", as_of: date | None = None) -> str:
+    """How a figure counts, in a sentence ("" for the quota's weeks); with ``as_of`` the
+    date stands where the rule says D."""
+    import re
+
     entry = DESCRIPTIONS.get(code)
-    return (entry[0] if lang.startswith("zh") else entry[1]) if entry else ""
+    text = (entry[0] if lang.startswith("zh") else entry[1]) if entry else ""
+    if as_of is not None:
+        day = as_of.isoformat()
+        text = re.sub(r"(?<![A-Za-z])D(?![A-Za-z])", day, text.replace("D 日", day))
+    return text
 
 
 def sheet_name(code: str, lang: str = "zh") -> str:

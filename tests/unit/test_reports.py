@@ -78,3 +78,17 @@ def test_sheet_names_stay_unique_and_whole(tmp_path):
     assert sheet_name_for(["ky02", "x"], used) == "x"  # Excel compares without case
     assert sheet_name_for(["a/b:c"], used) == "abc"
     assert sheet_name_for(["abc"], used) == "abc 2"
+
+
+def test_a_figures_rule_names_the_report_date_not_d():
+    """The Reports page shows how each figure counts; the rule's D is the report's date
+    (a walk found '本年截至 D' with a literal D beside every figure)."""
+    from station_app.domain.figures import DESCRIPTIONS, figure_description
+
+    for code in DESCRIPTIONS:
+        for lang in ("zh", "en"):
+            text = figure_description(code, lang, date(2023, 5, 31))
+            assert " D " not in f" {text} " and "D 日" not in text and "截至 D" not in text
+    assert "截至 2023-05-31" in figure_description("enterprise_visits", "zh", date(2023, 5, 31))
+    assert figure_description("hardship_cases_open", "zh", date(2023, 5, 31)).startswith(
+        "2023-05-31在档")

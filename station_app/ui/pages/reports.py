@@ -179,7 +179,8 @@ class ReportsPage(Page):
             differs = ({d.metric: d for d in self.signed[0][1] if d.what == "figure"}
                        if self.signed else {})
             self.figures.set_rows([
-                (code, text, figure_text(code, value), figure_description(code, self.ctx.lang),
+                (code, text, figure_text(code, value),
+                 figure_description(code, self.ctx.lang, report.summary.as_of),
                  self._signed_text(differs[code]) if code in differs else "")
                 for code, text, value in report.figures(self.ctx.lang)])
             self._show_sync()
