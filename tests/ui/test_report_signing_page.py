@@ -104,6 +104,17 @@ def test_sign_from_the_page_then_a_back_dated_record_shows_in_red(qtbot, distric
     assert page.sync_label.toolTip().splitlines() == [  # every station's, on hovering
         f"DP01 大鹏社区工联会: {_local('2025-07-03T04:00:00.000000Z')}", "DP02 南澳社区工联会: 从未同步"]
     assert not page.signed_label.isVisible() and page.sign_button.isEnabled()
+    # the page's workbook carries the stations' syncs too, as the command line's does
+    book = tmp_path / "report.xlsx"
+    page.export_to(book)
+    qtbot.waitUntil(lambda: book.exists() and "report.xlsx" in page.message.text(),
+                    timeout=20_000)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book, read_only=True)
+    assert "同步情况" in wb.sheetnames
+    assert any("DP02" in str(c) for row in wb["同步情况"].iter_rows(values_only=True)
+               for c in row)
 
     dialog = page.sign_dialog()  # what signing means, and the stations not synced
     assert "DP02" in dialog.findChild(type(page.sync_label), "sign-warning").text()

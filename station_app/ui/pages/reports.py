@@ -346,7 +346,7 @@ class ReportsPage(Page):
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:
-        report, lang = self.report, self.ctx.lang
+        report, lang, sync = self.report, self.ctx.lang, self.sync
 
         def work(task):
             from station_app.domain.services.metrics import METRICS
@@ -358,7 +358,8 @@ class ReportsPage(Page):
             with task.db.reader() as s:
                 lists = {code: known.get(code) or record_list(s, code, scope, lang)
                          for code in METRICS}
-            export_report(replace(report, lists=lists), path, lang=lang)
+            # with the stations' last syncs, as the command line writes it
+            export_report(replace(report, lists=lists), path, lang=lang, sync=sync)
             return path
 
         def done(written) -> None:
