@@ -1,6 +1,7 @@
 """Write a golden database at an old schema revision, for the upgrade tests.
 
     python tests/golden/make_golden.py 0001 tests/golden/station-0001.sqlite3
+    python tests/golden/make_golden.py 0012 tests/golden/station-0012.sqlite3
 
 The file is committed and never regenerated: it stands for a station laptop that last ran
 an app of that revision. When a new revision lands, add a golden file of the revision
@@ -64,6 +65,13 @@ def build(revision: str, path: Path) -> None:
           (stamp(10),))
         x("INSERT INTO audit_log (at, actor, action, table_name, row_id) "
           "VALUES ('2025-03-03T00:00:00Z', 'boss', 'insert', 'members', 'm1')")
+        tables = {r[0] for r in x("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "member_name_keys" in tables:  # revisions 0006–0012 kept the names' pinyin keys
+            from station_app.domain.pinyin import search_keys
+
+            for _mid, name, *_rest in people:
+                for key in search_keys(name):
+                    x("INSERT INTO member_name_keys (key, name) VALUES (?, ?)", (key, name))
     engine.dispose()
     con = sqlite3.connect(path)  # one self-contained file, no -wal beside it
     con.execute("PRAGMA journal_mode=DELETE")

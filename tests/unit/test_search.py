@@ -358,3 +358,29 @@ def test_every_tier_reads_an_index_or_says_it_scans(db, clerk, query):
             sql = str(stmt.compile(s.bind, compile_kwargs={"literal_binds": True}))
             plans += [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     assert plans and not [p for p in plans if p.startswith("SCAN")], plans
+
+
+def test_the_golden_file_of_revision_0012_upgrades_to_pinyin_order(tmp_path):
+    """A station file as revision 0012 left it (tests/golden/station-0012.sqlite3, its names
+    keyed without ranks): after the upgrade its members list in pinyin order and are
+    found by their given names."""
+    import shutil
+    from pathlib import Path
+
+    from station_app.storage.database import open_database
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / "station-0012.sqlite3"
+    path = tmp_path / "station.sqlite3"
+    shutil.copy(golden, path)
+    db = open_database(path)
+    try:
+        with db.reader() as s:
+            assert [s.get(Member, i).name for _k, i in members.list_members_page(s)] == [
+                "欧阳娜娜", "曾小明", "张三"]
+            assert names(members.search_members(s, "xiaoming")) == ["曾小明"]
+            assert names(members.search_members(s, "nana")) == ["欧阳娜娜"]
+            assert names(members.search_members(s, "zs")) == ["张三"]
+        ranks = set(stored(path, "SELECT rank FROM member_name_keys"))
+        assert ranks == {(COMMON,), (GIVEN,), (OTHER,)}
+    finally:
+        db.close()
