@@ -41,7 +41,6 @@ from station_app.domain.choices import (
     HARDSHIP_CATEGORY,
     HARDSHIP_LEVEL,
     LEDGER_KIND,
-    MEMBER_STATUS,
     VISIT_KIND,
     label,
 )
@@ -226,31 +225,38 @@ def _title(session: Session, station_id: str | None, what: str, period: str) -> 
 
 # --------------------------------------------------------------------------- roster
 
-ROSTER_HEADERS = (("姓名", "Name"), ("性别", "Gender"), ("身份证号码", "ID number"),
-                  ("出生日期", "Birth date"), ("民族", "Ethnicity"), ("联系电话", "Phone"),
-                  ("工作单位", "Employer"), ("入会时间", "Join date"), ("会员卡号", "Card no."),
-                  ("状态", "Status"), ("农民工", "Migrant worker"), ("备注", "Notes"))
+# The office's 会员花名册 (SPEC's layout, the one the import reads back)
+ROSTER_HEADERS = (("序号", "No."), ("姓名", "Name"), ("性别", "Gender"), ("民族", "Ethnicity"),
+                  ("公民身份号码", "ID number"), ("出生日期", "Birth date"),
+                  ("联系电话", "Phone"), ("工作单位", "Employer"), ("入会时间", "Join date"),
+                  ("会员证号", "Card no."), ("是否农民工", "Migrant worker"), ("备注", "Notes"))
 
 
 def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
-                status: str | None = None) -> Iterator[tuple]:
-    """The roster's rows in name order, streamed (dates as dates, codes as text)."""
-    yes, no = ("是", "") if lang.startswith("zh") else ("yes", "")
+                as_of: date | None = None) -> Iterator[tuple]:
+    """The roster's rows, numbered, in pinyin order of the names, streamed (dates as
+    dates, codes as text): with ``as_of``, the members on the roll that day (joined on or
+    before it — an unknown join date counts — with no leaving status dated on or before
+    it: the rule of the report's figure); without, every member."""
+    from sqlalchemy import or_
+
+    yes, no = ("是", "否") if lang.startswith("zh") else ("yes", "no")
     genders = {k: _t(v, lang) for k, v in GENDER.items()}
-    statuses = {k: _t(v, lang) for k, v in MEMBER_STATUS.items()}
-    q = (select(Member.name, Member.gender, Member.id_number, Member.birth_date,
-                Member.ethnicity, Member.phone, Member.employer_name, Member.join_date,
-                Member.card_no, Member.status, Member.migrant_worker, Member.notes)
-         .where(Member.deleted == false()).order_by(Member.name, Member.id)
+    q = (select(Member.name, Member.gender, Member.ethnicity, Member.id_number,
+                Member.birth_date, Member.phone, Member.employer_name, Member.join_date,
+                Member.card_no, Member.migrant_worker, Member.notes)
+         .where(Member.deleted == false())
+         .order_by(Member.name_sort, Member.name, Member.id)
          .execution_options(yield_per=5_000))
     if station_id:
         q = q.where(Member.station_id == station_id)
-    if status:
-        q = q.where(Member.status == status)
-    for (name, gender, idn, birth, eth, phone, employer, join, card, st, migrant,
-         notes) in _plain_rows(session, q):
-        yield (name, genders.get(gender, gender), idn, birth, eth, phone, employer, join,
-               card, statuses.get(st, st), yes if migrant else no, notes)
+    if as_of is not None:
+        q = q.where(or_(Member.join_date.is_(None), Member.join_date <= as_of),
+                    or_(Member.status == "active", Member.status_date > as_of))
+    for n, (name, gender, eth, idn, birth, phone, employer, join, card, migrant,
+            notes) in enumerate(_plain_rows(session, q), 1):
+        yield (n, name, genders.get(gender, gender), eth, idn, birth, phone, employer, join,
+               card, yes if migrant else no, notes)
 
 
 def _plain_rows(session: Session, q) -> Iterator[tuple]:
@@ -279,8 +285,9 @@ def _plain_rows(session: Session, q) -> Iterator[tuple]:
 
 def export_roster(session: Session, path: str | Path, station_id: str | None, *,
                   lang: str = "zh", as_of: date | None = None) -> int:
-    """The member roster of a station; with ``station_id=None`` (the district) one sheet
-    per station and a summary sheet. Returns the number of members written."""
+    """The member roster of a station as of a date (the members on the roll that day, in
+    the office's 会员花名册 layout); with ``station_id=None`` (the district) one sheet per
+    station and a summary sheet. Returns the number of members written."""
     as_of = as_of or date.today()
     headers = [_t(h, lang) for h in ROSTER_HEADERS]
     what = "会员名册" if lang.startswith("zh") else "Member roster"
@@ -290,7 +297,7 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
     total = 0
     if station_id:
         sheet = SheetWriter(wb, what, _title(session, station_id, what, period), headers)
-        sheet.extend(roster_rows(session, station_id, lang))
+        sheet.extend(roster_rows(session, station_id, lang, as_of))
         sheet.close()
         total = sheet.rows
     else:
@@ -306,7 +313,7 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
         for st in stations:
             sheet = SheetWriter(wb, sheet_name_for((f"{st.code} {st.name}", st.code), used),
                                 " ".join((st.name, what, period)), headers)
-            sheet.extend(roster_rows(session, st.id, lang))
+            sheet.extend(roster_rows(session, st.id, lang, as_of))
             sheet.close()
             counts.append((st.code, st.name, sheet.rows))
             total += sheet.rows

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "unit"))
-from test_services import KY01, build_world  # noqa: E402
+from test_services import KY01, build_world, make_id  # noqa: E402
 
 from station_app.domain.ids import station_id_for  # noqa: E402
 from station_app.domain.models import HardshipCase  # noqa: E402
@@ -42,17 +42,44 @@ def test_the_roster_keeps_ids_as_text_under_a_title_and_a_frozen_header(db, admi
     out = tmp_path / "roster.xlsx"
     with db.reader() as s:
         n = xe.export_roster(s, out, KY01, as_of=date(2025, 12, 31))
-        expected = len(list(xe.roster_rows(s, KY01)))
+        expected = len(list(xe.roster_rows(s, KY01, as_of=date(2025, 12, 31))))
     rows = cells(out)
     assert n == expected == len(rows) - 2
     assert "会员名册" in rows[0][0] and "2025-12-31" in rows[0][0]
-    assert rows[1][:3] == ["姓名", "性别", "身份证号码"]
-    wang = next(r for r in rows[2:] if r[0] == "王五")
-    assert wang[2] == "11010519491231002X" and wang[5] == "13800138000"  # text, whole
+    # the office's 会员花名册 layout, which the import reads back
+    assert rows[1] == ["序号", "姓名", "性别", "民族", "公民身份号码", "出生日期", "联系电话",
+                       "工作单位", "入会时间", "会员证号", "是否农民工", "备注"]
+    assert [r[0] for r in rows[2:]] == list(range(1, n + 1))
+    wang = next(r for r in rows[2:] if r[1] == "王五")
+    assert wang[4] == "11010519491231002X" and wang[6] == "13800138000"  # text, whole
     ws = load_workbook(out).active
     assert ws.freeze_panes == "A3"
-    assert ws["C3"].data_type == "s"  # stored as text: Excel keeps every digit
-    assert ws.column_dimensions["C"].width >= 18
+    assert ws["E3"].data_type == "s"  # stored as text: Excel keeps every digit
+    assert ws.column_dimensions["E"].width >= 18
+
+
+def test_the_roster_as_of_a_date_lists_the_members_on_the_roll_that_day(db, admin, world,
+                                                                        tmp_path):
+    """Joined after the date, or left on or before it: not on that day's roster (a walk
+    found left and deceased members on a roster 'as of' a date)."""
+    from station_app.exchange.xlsx_import import import_file
+
+    with db.session(admin) as s:
+        late = members.register_member(s, {"name": "晚入会", "id_number": make_id(901),
+                                            "join_date": "2026-03-01"})
+        gone = members.register_member(s, {"name": "已退会", "id_number": make_id(902),
+                                            "join_date": "2020-01-01"})
+        members.change_status(s, gone.id, "left", date(2025, 6, 1))
+    out = tmp_path / "roster.xlsx"
+    with db.reader() as s:
+        xe.export_roster(s, out, KY01, as_of=date(2025, 12, 31))
+        everyone = {r[1] for r in xe.roster_rows(s, KY01)}
+    names = {r[1] for r in cells(out)[2:]}
+    assert {"晚入会", "已退会"} <= everyone and not names & {"晚入会", "已退会"}
+    # and the file reads back as a roster (every row already there)
+    back = import_file(db, admin, out)
+    assert back.kind.code == "members" and not back.rejected and back.imported == 0
+    assert late.id
 
 
 def test_the_district_roster_has_a_sheet_per_station_and_a_summary(db, world, tmp_path):
