@@ -34,12 +34,12 @@ def main() -> int:
     setup_fonts(app)
     tmp = Path(tempfile.mkdtemp())
     db = open_database(tmp / "demo.sqlite3", create=True)
-    init_station(db, "KY01", "葵涌社区工联会", "admin", "admin123", display_name="王芳")
+    init_station(db, "KY01", "葵涌社区工联会", "admin", "screens-ky01-pw", display_name="王芳")
     build_demo(db, members_count=5000, seed=3)
     from station_app.domain.actor import SYSTEM_LOGIN
 
     with db.session(SYSTEM_LOGIN) as s:
-        actor = authenticate(s, "admin", "admin123")
+        actor = authenticate(s, "admin", "screens-ky01-pw")
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     ctx = AppContext(db=db, actor=actor, lang="zh", tasks=TaskRunner(db), settings=settings)
     window = MainWindow(ctx)

@@ -157,6 +157,14 @@ def cmd_user_list(args) -> int:
     return 0
 
 
+def _generated_password() -> str:
+    """A demo password that passes the password rules and is easy to copy: 4 groups of 4."""
+    import secrets
+
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
 def cmd_demo(args) -> int:
     from station_app.demo import build_demo
     from station_app.domain.services.setup import init_station
@@ -165,9 +173,12 @@ def cmd_demo(args) -> int:
     path = _db_path(args)
     db = open_database(path, create=True)
     if not db.station_id:
-        init_station(db, args.station_code, args.station_name, "admin", args.admin_password,
+        password = args.admin_password or _generated_password()
+        init_station(db, args.station_code, args.station_name, "admin", password,
                      display_name="站长")
         print(f"station {args.station_code} set up; admin user 'admin'")
+        if not args.admin_password:
+            print(f"admin password (generated, shown once): {password}")
     t0 = time.perf_counter()
     result = build_demo(db, members_count=args.members, seed=args.seed,
                         progress=lambda m: print(f"  … {m}", flush=True))
@@ -354,8 +365,9 @@ def cmd_conflicts(args) -> int:
     db = _open(args, check=False)
     with db.reader() as s:
         views = list_conflicts(s, open_only=not args.all)
-        labels = describe(s, views)
-    for line in conflict_lines(views, labels):
+        labels = describe(s, views, _lang())
+        shown = {v.id: differences(s, v, _lang()) for v in views}
+    for line in conflict_lines(views, labels, shown=shown):
         print(line)
     if not views:
         print("no open conflicts" if not args.all else "no conflicts")
@@ -1321,8 +1333,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--station-code", default="KY01",
                    help="when the database is new: the demo station's code")
     d.add_argument("--station-name", default="葵涌社区工联会")
-    d.add_argument("--admin-password", default="admin123",
-                   help="when the database is new: password of user 'admin'")
+    d.add_argument("--admin-password", default=None,
+                   help="when the database is new: password of user 'admin' "
+                        "(by default one is generated and printed)")
     d.set_defaults(func=cmd_demo)
 
     c = sub.add_parser("check", help="integrity, append-only triggers, ledger reconciliation")

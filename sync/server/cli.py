@@ -520,10 +520,11 @@ def cmd_conflicts(args) -> int:
             views = list_conflicts(s, open_only=not args.all,
                                    station_id=station_id_for(args.station)
                                    if args.station else None)
-            labels = describe(s, views)
+            labels = describe(s, views, _lang())
+            shown = {v.id: differences(s, v, _lang()) for v in views}
     finally:
         db.close()
-    for line in conflict_lines(views, labels, codes):
+    for line in conflict_lines(views, labels, codes, shown=shown):
         print(line)
     if not views:
         print("no open conflicts" if not args.all else "no conflicts")
