@@ -49,7 +49,7 @@ run: install
 	$(VENV)/bin/station-app $(if $(DB),--db $(DB),)
 
 test: install-dev
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -rs
 
 bench: install-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench --members $(BENCH_MEMBERS)

@@ -42,6 +42,8 @@ run        libcups2
 # PySide6-Essentials does not ship, and is never loaded.
 # PostgreSQL 15 server binaries for the tests (tests/pgserver.py finds /usr/lib/postgresql/*/bin)
 test       postgresql-15|postgresql
+# openssl: the TLS tests make a self-signed certificate with it
+test       openssl
 # Xvfb and xauth (xvfb-run needs both): the UI tests, the frozen app self-test (QT_QPA_PLATFORM=xcb)
 test,dist  xvfb xauth
 # PyInstaller (make dist) on Linux: objdump (binutils) to find the libraries of each binary,

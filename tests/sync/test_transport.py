@@ -6,6 +6,7 @@ station's token is sent."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
@@ -30,6 +31,8 @@ from sync.tls import fingerprint_of_pem, is_lan_host
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (its own CA) and its key."""
     if shutil.which("openssl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("openssl is required in CI (scripts/ensure-system-deps.sh test)")
         pytest.skip("openssl is not installed")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "district.pem", folder / "district.key"
