@@ -265,9 +265,10 @@ def bench_bulk(table: Table, n: int) -> None:
               f"{n / floor:,.0f} rows/s", (n / floor) / (n / elapsed), "reported")
 
 
-BENCHES = ("register", "search", "bulk", "startup", "members-page", "sync-push", "sync-pg",
-           "sync-clients", "import", "export", "summary", "summary-pg", "cli")
-GROUPS = {"station": ("register", "search", "bulk"), "ui": ("startup", "members-page"),
+BENCHES = ("register", "search", "bulk", "startup", "members-page", "gui-stall", "sync-push",
+           "sync-pg", "sync-clients", "import", "export", "summary", "summary-pg", "cli")
+GROUPS = {"station": ("register", "search", "bulk"),
+          "ui": ("startup", "members-page", "gui-stall"),
           "sync": ("sync-push", "sync-pg", "sync-clients"),
           "exchange": ("import", "export", "summary", "summary-pg"), "cli": ("cli",)}
 
@@ -349,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
             table.add(f"{name}: FAILED", f"{type(exc).__name__}: {exc}"[:200], "", None, "")
         print(f"  ({name}: {time.perf_counter() - t0:.0f} s)", flush=True)
 
+    if "gui-stall" in benches:
+        from bench import gui_stall
+
+        guarded("gui-stall", gui_stall.run, path, args.members, args.seed)
     if "sync-push" in benches:
         from bench import sync_push
 

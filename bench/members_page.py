@@ -93,10 +93,14 @@ def run(table, db_path: Path, reps: int = 100) -> None:
     table.add("members page: first rows painted", f"{first * 1000:.0f} ms",
               f"{floor_first * 1000:.0f} ms", first / floor_first, "≤ 150 ms")
 
-    # scrolling to the end
+    # scrolling to the end; each keyset page is read on the GUI thread (the one
+    # exception to "reads off the GUI thread"): the longest must stay under a frame
+    pages_ms: list[float] = []
     t0 = time.perf_counter()
     while page.model.canFetchMore():
+        t1 = time.perf_counter()
         page.model.fetchMore()
+        pages_ms.append((time.perf_counter() - t1) * 1000)
         page.table.scrollToBottom()
         app.processEvents()
     page.table.scrollToBottom()
@@ -112,6 +116,24 @@ def run(table, db_path: Path, reps: int = 100) -> None:
     table.add(f"members page: scroll to the end ({n:,})", f"{scroll * 1000:.0f} ms",
               f"{floor_scroll * 1000:.0f} ms", scroll / floor_scroll, "≤ 1 s")
     table.add("members page: memory growth", f"{growth:.0f} MiB", "", None, "≤ 80 MiB")
+    # the other reads of the GUI thread: the first page with the count, a chunk of rows
+    first_ms = []
+    for _ in range(5):
+        t1 = time.perf_counter()
+        page.model.reload()
+        first_ms.append((time.perf_counter() - t1) * 1000)
+    chunk_ms = []
+    for start in range(0, min(page.model.rowCount(), 5000), 1000):
+        page.model.refresh_rows()
+        t1 = time.perf_counter()
+        page.model.row_data(start)
+        chunk_ms.append((time.perf_counter() - t1) * 1000)
+    table.add(f"members page: longest keyset page on the GUI thread ({len(pages_ms)} pages)",
+              f"{max(pages_ms):.1f} ms", "", None, "≤ 16 ms")
+    table.add("members page: first page and count on the GUI thread, longest of 5",
+              f"{max(first_ms):.1f} ms", "", None, "≤ 16 ms")
+    table.add("members page: a chunk of rows on the GUI thread, longest",
+              f"{max(chunk_ms):.1f} ms", "", None, "≤ 16 ms")
 
     # search: from the debounce firing to the results painted
     sample = con.execute("SELECT name, id_number, phone FROM members WHERE phone IS NOT NULL "

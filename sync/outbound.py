@@ -170,6 +170,26 @@ def held(db: Database, *, tidy: bool = True) -> dict[str, str]:
     return current
 
 
+def held_records(db: Database, lang: str = "zh", shown: int = 10
+                 ) -> tuple[int, list[tuple[str, str, str]]]:
+    """The rows the district refused and the station holds, as a clerk knows them: how
+    many, and of the first ``shown`` (table, the record's name, the district's reason in
+    ``lang``). For the Sync page; a few indexed reads."""
+    from station_app.domain.services.conflicts import record_labels
+    from sync.merge import reason_text
+
+    waiting = list(held(db, tidy=False).items())
+    if not waiting:
+        return 0, []
+    first = waiting[:shown]
+    keys = [key.split(":", 1) for key, _value in first]
+    with db.reader() as s:
+        labels = record_labels(s, [(t, r, None) for t, r in keys], lang)
+    return len(waiting), [(t, label, reason_text(value.split(" ", 1)[1], lang))
+                          for (t, _r), label, (_k, value) in zip(keys, labels, first,
+                                                                 strict=True)]
+
+
 def _newest_stamps(db: Database, keys: list[str]) -> dict[str, str]:
     """"table:id" → the newest stamp queued for it, for the rows still in the outbox."""
     by_table: dict[str, list[str]] = {}

@@ -686,32 +686,16 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>帮扶台账</translation>
     </message>
     <message>
-        <source>Only a station admin can exit a file.</source>
-        <translation>只有站点管理员才能办理脱困。</translation>
-    </message>
-    <message>
         <source>For a file opened in error or withdrawn.</source>
         <translation>用于误建或撤回的档案。</translation>
-    </message>
-    <message>
-        <source>Only a station admin can cancel a file.</source>
-        <translation>只有站点管理员可以注销档案。</translation>
     </message>
     <message>
         <source>Undo an exit or a cancellation recorded in error.</source>
         <translation>撤销误办的脱困或注销。</translation>
     </message>
     <message>
-        <source>Only a station admin can re-open a file.</source>
-        <translation>只有站点管理员可以撤销关闭。</translation>
-    </message>
-    <message>
         <source>Entries are never edited: a mistake is corrected by a reversal (冲正).</source>
         <translation>台账记录不能修改，登记有误请冲正。</translation>
-    </message>
-    <message>
-        <source>Only a station admin can reverse an entry.</source>
-        <translation>只有站点管理员才能冲正记录。</translation>
     </message>
     <message>
         <source>Could not load: %1</source>

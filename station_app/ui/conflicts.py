@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from station_app.domain.validation import FIELD_LABELS, ValidationError
+from station_app.domain.validation import FIELD_LABELS
 from station_app.ui.pages.dashboard import local_time
 from station_app.ui.qt import (
     QT_TRANSLATE_NOOP,
@@ -105,16 +105,17 @@ class ConflictsPanel(QWidget):
     # -- data --------------------------------------------------------------------------
 
     def reload(self) -> None:
+        from station_app.ui.operations import QueryOp
+
         district, lang = self.district, self.ctx.lang
 
-        def work(task):
+        def read(s):
             from station_app.domain.services.conflicts import describe, list_conflicts
             from station_app.domain.services.stations import station_names
 
-            with task.db.reader() as s:
-                views = list_conflicts(s)
-                names = station_names(s) if district else {}
-                return names, describe(s, views, lang), views
+            views = list_conflicts(s)
+            names = station_names(s) if district else {}
+            return names, describe(s, views, lang), views
 
         def done(result) -> None:
             self.names, self.labels, views = result
@@ -125,7 +126,7 @@ class ConflictsPanel(QWidget):
                 self.table.selectRow(0)
             self.loaded.emit(len(views))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        QueryOp(self.ctx, self, read, key="conflicts").success(done).run()
 
     def count(self) -> int:
         return self.model.rowCount()
@@ -147,10 +148,11 @@ class ConflictsPanel(QWidget):
             else self.tr("this station's")
 
     def _buttons(self) -> None:
-        role = "district_admin" if self.district else "station_admin"
-        may = self.ctx.actor.at_least(role) and self.selected() is not None
-        self.keep_winner.setEnabled(may)
-        self.keep_loser.setEnabled(may)
+        from station_app.ui.permissions import offer
+
+        action = "conflict.resolve_district" if self.district else "conflict.resolve_station"
+        for button in (self.keep_winner, self.keep_loser):
+            offer(button, self.ctx, action, also=self.selected() is not None)
 
     def _show_sides(self) -> None:
         view = self.selected()
@@ -167,15 +169,17 @@ class ConflictsPanel(QWidget):
 
     # -- settling ----------------------------------------------------------------------
 
-    def resolve(self, keep: str, *, confirm: bool = False) -> bool:
-        """Settle the selected conflict; False (with the reason shown) when nothing was.
-        ``confirm``: ask first, naming the record and what happens to it."""
+    def resolve(self, keep: str, *, confirm: bool = False):
+        """Settle the selected conflict (off the GUI thread); returns the ``Op`` (refused,
+        with the reason shown, when nothing was asked). ``confirm``: ask first, naming the
+        record and what happens to it."""
         from station_app.domain.services.conflicts import resolve_conflict
+        from station_app.ui.operations import Op, WriteOp
 
         view = self.selected()
         if view is None:
             self.message.setText(self.tr("Select a conflict first."))
-            return False
+            return Op.refused()
         if confirm:
             name = f"{table_label(view.table)} {self.labels.get(view.id, '')}"
             question = (self.tr("Keep the current version of %1? The overwritten version "
@@ -185,20 +189,19 @@ class ConflictsPanel(QWidget):
             if QMessageBox.question(self, self.tr("Settle the conflict"),
                                     question.replace("%1", name)) \
                     != QMessageBox.StandardButton.Yes:
-                return False
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                resolve_conflict(s, view.id, keep)
-        except ValidationError as exc:  # it names what to fix; nothing was written
-            self.message.setText(self.ctx.explain(exc))
-            return False
-        if keep == "winner":
-            self.message.setText(self.tr("Settled."))
-        elif self.district:
-            self.message.setText(self.tr("Settled: the overwritten version is written back; "
-                                         "the station pulls it at its next sync."))
-        else:
-            self.message.setText(self.tr("Settled: the overwritten version is written back; "
-                                         "the next sync sends it."))
-        self.settled.emit(view.table)
-        return True
+                return Op.refused()
+
+        def settled(_result) -> None:
+            if keep == "winner":
+                self.message.setText(self.tr("Settled."))
+            elif self.district:
+                self.message.setText(self.tr("Settled: the overwritten version is written "
+                                             "back; the station pulls it at its next sync."))
+            else:
+                self.message.setText(self.tr("Settled: the overwritten version is written "
+                                             "back; the next sync sends it."))
+            self.settled.emit(view.table)
+
+        return WriteOp(self.ctx, self, lambda s: resolve_conflict(s, view.id, keep)) \
+            .success(settled).failure(lambda exc: self.message.setText(self.ctx.explain(exc))) \
+            .busy(self.keep_winner, self.keep_loser).run()

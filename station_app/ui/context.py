@@ -1,11 +1,14 @@
 """What every page is given: the database, the user, the language, the task runner.
 
-Passed in explicitly (no global main window); pages tell each other about writes through
-``AppContext.changed`` with the names of the tables they changed.
+Passed in explicitly (no global main window). After every write the operations layer
+(``ui.operations``) publishes the names of the tables the unit of work changed —
+collected by the storage layer, never listed by hand — and the pages that show one of
+them refresh.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,5 +56,17 @@ class AppContext:
         message = getattr(exc, "message", None)
         return message(self.lang) if callable(message) else str(exc)
 
-    def notify(self, *tables: str) -> None:
-        self.signals.changed.emit(set(tables))
+    def publish(self, changed: Iterable[str]) -> None:
+        """Tell the pages which tables a unit of work changed (the operations layer does
+        this with the set the storage layer collected; a page never names them)."""
+        tables = set(changed)
+        if tables:
+            self.signals.changed.emit(tables)
+
+    def may(self, action: str, record=None):
+        """Whether the acting user may do ``action`` (``domain.permissions``), in this
+        database, to ``record`` (its facts) or at all: a ``Decision`` (``ok``, and the
+        reason as a sentence, ``text(lang)``)."""
+        from station_app.domain.permissions import allowed
+
+        return allowed(self.actor, action, record, at_district=self.district)

@@ -59,6 +59,7 @@ class Form(QWidget):
         self.lang = lang
         self.widgets: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self.saving = None  # the Op of the save under way (``submit``)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.general = QLabel(self)
@@ -167,18 +168,39 @@ class Form(QWidget):
         self.widgets[field].setFocus()
 
     def submit(self, ctx, work: Callable[[Any], Any], *,
-               rename: dict[str, str] | None = None) -> tuple[bool, Any]:
-        """Run ``work(session)`` as one unit of work of the acting user; on a
-        ValidationError show it in place (keeping the input) and report (False, None).
-        ``rename`` maps a service's field names to this form's where they differ."""
-        self.clear_errors()
-        try:
-            with ctx.db.session(ctx.actor) as session:
-                result = work(session)
-        except ValidationError as exc:
+               rename: dict[str, str] | None = None,
+               saved: Callable[[Any], None] | None = None,
+               failed: Callable[[BaseException], None] | None = None,
+               busy: tuple[QWidget, ...] = ()):
+        """Run ``work(session)`` as one unit of work of the acting user, off the GUI
+        thread (``ui.operations.WriteOp``); ``saved(result)`` after it committed (the
+        pages showing what changed refresh first). A refusal shows in place, anything
+        else (a busy database …) as a sentence at the top; everything typed is kept, and
+        ``failed(exc)`` follows. ``rename`` maps a service's field names to this form's
+        where they differ; ``busy``: widgets disabled meanwhile. Returns the ``Op``.
+        While a save runs, another submit of the same form is not started."""
+        from station_app.ui.operations import Op, WriteOp
+
+        if self.saving is not None and not self.saving.done:
+            return Op.refused()
+        op = WriteOp(ctx, self, work).form(self, rename).busy(*busy)
+        if saved is not None:
+            op.success(saved)
+        if failed is not None:
+            op.failure(failed)
+        self.saving = op.run()
+        return self.saving
+
+    def show_failure(self, ctx, exc: BaseException, rename: dict[str, str] | None = None
+                     ) -> None:
+        """A failed save: a refusal under its fields, another error as a sentence at the
+        top (``AppContext.explain``: "the database is busy …"). Keeps every input."""
+        if isinstance(exc, ValidationError):
             self.show_errors(rename_fields(exc, rename) if rename else exc)
-            return False, None
-        return True, result
+            return
+        self.clear_errors()
+        self.general.setText(ctx.explain(exc))
+        self.general.show()
 
     def error_text(self, field: str) -> str:
         label = self.errors.get(field)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from station_app.ui.operations import QueryOp, WriteOp
 from station_app.ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +37,25 @@ from station_app.ui.qt import (
 )
 
 PREVIEW_ROWS = 500  # rows listed in the preview (all are checked)
+
+
+class Digest:
+    """What the wizard shows of a preview or an import, counted and worded on the worker
+    thread: a result's lists are computed over every row (100,000 of them), too long for
+    the GUI thread."""
+
+    def __init__(self, result, lang: str) -> None:
+        self.valid = len(result.valid)
+        self.rejected = len(result.rejected)
+        self.skipped = len(result.skipped)
+        self.warned = len(result.warned)
+        self.changed = len(getattr(result, "changed", None) or ())
+        # (where, status, the errors, the differences, the warnings) of the rows listed
+        self.rows = [(result.where(r), r.status, result.messages(r, lang),
+                      result.change_messages(r, lang) if r.changes else [],
+                      result.warning_messages(r, lang))
+                     for r in [r for r in result.rows if r.status != "ok" or r.warnings]
+                     [:PREVIEW_ROWS]]
 IGNORE = "_ignore"
 
 
@@ -46,6 +66,7 @@ class ImportDialog(QDialog):
 
         self.ctx = ctx
         self.result = None  # the last preview (or the import's result)
+        self.digest: Digest | None = None  # what is shown of it (counted off the GUI thread)
         self.imported = None
         self.saved: Any = None  # the error workbook written (or why not)
         self._by_hand = False  # the last preview offered the columns to set by hand
@@ -229,12 +250,16 @@ class ImportDialog(QDialog):
         self.summary.setText(self.tr("Reading and checking…"))
         self._by_hand = by_hand
 
-        def work(task):
-            return preview_sheets(path, kind=kind, sheets=sheets, mapping=mapping,
-                                  header_row=header_row, db=task.db, actor=actor)
+        lang = self.ctx.lang
 
-        self.ctx.tasks.run(work, on_done=self._show_preview, on_error=self._failed,
-                           label=self.tr("Checking the workbook…"), parent=self, owner=self)
+        def read(db):
+            result = preview_sheets(path, kind=kind, sheets=sheets, mapping=mapping,
+                                    header_row=header_row, db=db, actor=actor)
+            return result, Digest(result, lang)
+
+        self.previewing = QueryOp.on_db(self.ctx, self, read, key="preview") \
+            .success(self._show_preview).failure(self._failed) \
+            .with_progress(self.tr("Checking the workbook…"), self).run()
 
     def _failed(self, exc: BaseException) -> None:
         from station_app.domain.validation import ValidationError
@@ -250,13 +275,14 @@ class ImportDialog(QDialog):
                                   "above (and the row of its headers), then Preview.")
         self.summary.setText(text)
         self.import_button.setEnabled(self.result is not None and self.imported is None
-                                      and bool(self.result.valid))
+                                      and bool(self.digest is not None and self.digest.valid))
 
-    def _show_preview(self, result) -> None:
-        self.result = result
+    def _show_preview(self, answer) -> None:
+        result, digest = answer
+        self.result, self.digest = result, digest
         self._fill_sheets(result)
         self._fill_mapping(result)
-        self._fill_rows(result)
+        self._fill_rows(digest)
         kind = result.kind.label[0] if self.ctx.zh else result.kind.label[1]
         if len(result.sheets) > 1:
             text = self.tr("%1 — %2 sheets (%3): %4 rows ready, %5 with errors, %6 already "
@@ -267,33 +293,33 @@ class ImportDialog(QDialog):
                 "%1 — sheet “%2”, headers on row %3: %4 rows ready, %5 with errors, %6 "
                 "already there.").replace("%1", kind).replace("%2", result.sheet)\
                 .replace("%3", str(result.sheets[0].header_row))
-        text = text.replace("%4", str(len(result.valid)))\
-            .replace("%5", str(len(result.rejected))).replace("%6", str(len(result.skipped)))
+        text = text.replace("%4", str(digest.valid))\
+            .replace("%5", str(digest.rejected)).replace("%6", str(digest.skipped))
         if self._by_hand and not result.sheets[0].mapping:
             text = self.tr("No headers were found: set what each column holds below (each "
                            "column is shown with its first value). If the sheet has a header "
                            "row after all, give its number above.")
-        self.summary.setText(text + self._notes(result))
-        self.import_button.setEnabled(bool(result.valid))
-        self._show_changes(result)
+        self.summary.setText(text + self._notes(result, digest))
+        self.import_button.setEnabled(bool(digest.valid))
+        self._show_changes(digest)
         index = self.kind.findData(result.kind.code)
         if index >= 0 and self.kind.currentData():
             self.kind.setCurrentIndex(index)
 
-    def _show_changes(self, result) -> None:
-        self.changes_button.setEnabled(bool(getattr(result, "changed", None)))
+    def _show_changes(self, digest: Digest) -> None:
+        self.changes_button.setEnabled(bool(digest.changed))
 
-    def _notes(self, result) -> str:
+    def _notes(self, result, digest: Digest) -> str:
         """What else the clerk should know before importing: warnings, far cells."""
         notes = []
-        if result.warned:
+        if digest.warned:
             notes.append(self.tr("%1 of the ready rows have a warning: check them below "
                                  "(they are imported as they are).")
-                         .replace("%1", str(len(result.warned))))
-        if result.changed:
+                         .replace("%1", str(digest.warned)))
+        if digest.changed:
             notes.append(self.tr("%1 rows already there differ from the sheet: see below; "
                                  "nothing is changed unless you apply the differences.")
-                         .replace("%1", str(len(result.changed))))
+                         .replace("%1", str(digest.changed)))
         for sheet in result.sheets:
             if sheet.far is not None:
                 notes.append(self.tr("%1 cells far to the right of the data (the farthest "
@@ -336,22 +362,19 @@ class ImportDialog(QDialog):
             box.setEnabled(not several)
             self.mapping.setCellWidget(r, 1, box)
 
-    def _fill_rows(self, result) -> None:
+    def _fill_rows(self, digest: Digest) -> None:
         texts = {"ok": self.tr("ready"), "error": self.tr("error"),
                  "duplicate": self.tr("already there"), "ignored": self.tr("left out")}
         sep = "；" if self.ctx.zh else "; "
-        shown = [r for r in result.rows if r.status != "ok" or r.warnings][:PREVIEW_ROWS]
-        self.rows.setRowCount(len(shown))
-        for i, r in enumerate(shown):
-            self.rows.setItem(i, 0, QTableWidgetItem(result.where(r)))
-            self.rows.setItem(i, 1, QTableWidgetItem(texts.get(r.status, r.status)))
-            fix = result.messages(r, self.ctx.lang)
-            if r.changes:
-                fix.append(self.tr("differs: %1").replace(
-                    "%1", sep.join(result.change_messages(r, self.ctx.lang))))
+        self.rows.setRowCount(len(digest.rows))
+        for i, (where, status, errors, changes, warnings) in enumerate(digest.rows):
+            self.rows.setItem(i, 0, QTableWidgetItem(where))
+            self.rows.setItem(i, 1, QTableWidgetItem(texts.get(status, status)))
+            fix = list(errors)
+            if changes:
+                fix.append(self.tr("differs: %1").replace("%1", sep.join(changes)))
             self.rows.setItem(i, 2, QTableWidgetItem(sep.join(fix)))
-            self.rows.setItem(i, 3, QTableWidgetItem(sep.join(
-                result.warning_messages(r, self.ctx.lang))))
+            self.rows.setItem(i, 3, QTableWidgetItem(sep.join(warnings)))
 
     def run_import(self) -> None:
         from station_app.exchange.xlsx_import import import_sheets
@@ -366,25 +389,26 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
 
         def work(task):
-            return import_sheets(task.db, actor, path, kind=kind, sheets=sheets,
-                                 mapping=mapping, header_row=header_row, lang=lang)
+            result = import_sheets(task.db, actor, path, kind=kind, sheets=sheets,
+                                   mapping=mapping, header_row=header_row, lang=lang)
+            return result, Digest(result, lang)
 
-        def done(result) -> None:
+        def done(answer) -> None:
+            result, digest = answer
             self.result = self.imported = result
-            self._fill_rows(result)
+            self.digest = digest
+            self._fill_rows(digest)
             self.summary.setText(self.tr(
                 "Imported %1 rows; %2 rejected, %3 already there.")
-                .replace("%1", str(result.imported)).replace("%2", str(len(result.rejected)))
-                .replace("%3", str(len(result.skipped))) + self._notes(result))
-            self.errors_button.setEnabled(bool(result.rejected or result.warned))
-            self._show_changes(result)
-            tables = {"members": "members", "enterprises": "enterprises",
-                      "hardship": "hardship_cases", "ledger": "ledger_entries",
-                      "visits": "visits", "events": "events"}
-            self.ctx.notify(tables.get(result.kind.code, result.kind.code))
+                .replace("%1", str(result.imported)).replace("%2", str(digest.rejected))
+                .replace("%3", str(digest.skipped)) + self._notes(result, digest))
+            self.errors_button.setEnabled(bool(digest.rejected or digest.warned))
+            self._show_changes(digest)
+            # (the pages showing what the import changed — members an import of hardship
+            # files registered too — refresh: the changed tables are published)
 
-        self.ctx.tasks.run(work, on_done=done, on_error=self._failed,
-                           label=self.tr("Importing…"), parent=self, owner=self)
+        self.importing = WriteOp.work(self.ctx, self, work).success(done) \
+            .failure(self._failed).with_progress(self.tr("Importing…"), self).run()
 
     # -- rows already there that differ ------------------------------------------------
 
@@ -441,7 +465,6 @@ class ImportDialog(QDialog):
             self.applied = count
             self.summary.setText(self.tr("Updated %1 records with the sheet's values.")
                                  .replace("%1", str(count)))
-            self.ctx.notify("members" if result.kind.code == "members" else "enterprises")
             if self.imported is None:
                 self.preview(keep_mapping=True)
             else:
@@ -451,9 +474,9 @@ class ImportDialog(QDialog):
             self.applied = exc
             self.summary.setText(self.ctx.explain(exc))
 
-        self.ctx.tasks.run(lambda task: apply_changes(task.db, actor, result, picked),
-                           on_done=done, on_error=failed, label=self.tr("Saving…"),
-                           parent=self, owner=self)
+        WriteOp.work(self.ctx, self, lambda task: apply_changes(task.db, actor, result, picked)
+                     ).success(done).failure(failed) \
+            .with_progress(self.tr("Saving…"), self).run()
 
     # -- undo -------------------------------------------------------------------------------
 
@@ -469,25 +492,19 @@ class ImportDialog(QDialog):
                         "none of them has been changed or used since.")) \
                 != QMessageBox.StandardButton.Yes:
             return
-        actor = self.ctx.actor
         self.undone = None
-
-        def work(task):
-            with task.db.session(actor) as s:
-                return imports.undo_last_import(s)
 
         def done(last) -> None:
             self.undone = last
             self.summary.setText(self.tr("The import of %1 was undone: %2 rows removed.")
                                  .replace("%1", last.source).replace("%2", str(last.rows)))
-            self.ctx.notify("members", "enterprises", "hardship_cases", "visits", "events")
 
         def failed(exc: BaseException) -> None:
             self.undone = exc
             self.summary.setText(self.ctx.explain(exc))
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed, label=self.tr("Undoing…"),
-                           parent=self, owner=self)
+        WriteOp(self.ctx, self, imports.undo_last_import).success(done).failure(failed) \
+            .with_progress(self.tr("Undoing…"), self).run()
 
     def save_errors_dialog(self) -> None:
         if self.imported is None:
@@ -516,7 +533,7 @@ class ImportDialog(QDialog):
             self.saved = exc
             self.summary.setText(self.summary.text() + " " + self.ctx.explain(exc))
 
-        self.ctx.tasks.run(lambda task: save_error_workbook(task.db, actor, result, path,
-                                                            lang=lang),
-                           on_done=done, on_error=failed, label=self.tr("Saving…"),
-                           parent=self, owner=self)
+        WriteOp.work(self.ctx, self, lambda task: save_error_workbook(task.db, actor, result,
+                                                                      path, lang=lang)
+                     ).success(done).failure(failed).with_progress(self.tr("Saving…"), self) \
+            .run()

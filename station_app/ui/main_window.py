@@ -186,48 +186,47 @@ class MainWindow(QMainWindow):
     # -- status bar --------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        """User and station now; the count of unsent changes from a background read."""
+        """User and station, the count of unsent changes and the last sync, from a read
+        off the GUI thread."""
+        from station_app.domain.services.reads import sync_overview
+        from station_app.ui.operations import QueryOp
+
         ctx = self.ctx
         if ctx.db is None:
             return
         if self.district:
             self._refresh_district_status()
             return
-        state = ctx.db.state()
-        station = state.get("station_code", "")
-        self._status_user.setText(
-            self.tr("%1 · station %2").replace("%1", ctx.actor.display_name or ctx.actor.username)
-            .replace("%2", station))
-        from station_app.ui.pages.dashboard import local_time
+        who = ctx.actor.display_name or ctx.actor.username
 
-        last = state.get("last_sync")
-        self._status_sync.setText(self.tr("Last sync: %1").replace("%1", local_time(last))
-                                  if last else self.tr("Sync not set up"))
+        def show(overview) -> None:
+            from station_app.ui.pages.dashboard import local_time
 
-        def show(count: int) -> None:
+            state = overview.state
+            self._status_user.setText(self.tr("%1 · station %2").replace("%1", who)
+                                      .replace("%2", state.get("station_code", "")))
+            last = state.get("last_sync")
+            self._status_sync.setText(self.tr("Last sync: %1").replace("%1", local_time(last))
+                                      if last else self.tr("Sync not set up"))
             self._status_pending.setText(
-                self.tr("%1 changes not yet sent").replace("%1", str(count)))
+                self.tr("%1 changes not yet sent").replace("%1", str(overview.pending)))
 
-        ctx.tasks.run(lambda task: task.db.pending_count(), on_done=show,
-                      owner=self._status_pending)
+        QueryOp.on_db(ctx, self, sync_overview, key="status").success(show).run()
 
     def _refresh_district_status(self) -> None:
+        from station_app.domain.services.reads import open_conflict_count
+        from station_app.ui.operations import QueryOp
+
         ctx = self.ctx
         self._status_user.setText(self.tr("%1 · district").replace(
             "%1", ctx.actor.display_name or ctx.actor.username))
         self._status_sync.setText("")
 
-        def work(task):
-            from station_app.domain.services.conflicts import list_conflicts
-
-            with task.db.reader() as s:
-                return len(list_conflicts(s))
-
         def show(count: int) -> None:
             self._status_pending.setText(
                 self.tr("%1 open sync conflicts").replace("%1", str(count)))
 
-        ctx.tasks.run(work, on_done=show, owner=self)
+        QueryOp(ctx, self, open_conflict_count, key="status").success(show).run()
 
     # -- actions -----------------------------------------------------------------------
 
@@ -250,15 +249,16 @@ class MainWindow(QMainWindow):
         self._call_page(None, "save")
 
     def backup_now(self) -> None:
-        def work(task):
-            return task.db.backup("manual")
+        from station_app.ui.operations import QueryOp
 
         def done(path) -> None:
             self.statusBar().showMessage(self.tr("Backup written: %1").replace("%1", str(path)),
                                          8000)
 
-        self.ctx.tasks.run(work, on_done=done, on_error=self._error,
-                           label=self.tr("Backing up…"), parent=self, owner=self)
+        # (a copy of the file: it changes no table)
+        QueryOp.on_db(self.ctx, self, lambda db: db.backup("manual"), key="backup") \
+            .success(done).failure(self._error) \
+            .with_progress(self.tr("Backing up…"), self).run()
 
     def import_excel(self):
         from station_app.ui.import_dialog import ImportDialog
@@ -302,25 +302,26 @@ class MainWindow(QMainWindow):
         scope = None if self.district else self.ctx.db.station_id
         lang = self.ctx.lang
 
-        def work(task):
+        def read(s):
             from station_app.exchange import xlsx_export as xe
 
-            with task.db.reader() as s:
-                if kind == "roster":
-                    return xe.export_roster(s, path, scope, lang=lang)
-                start, end = period
-                if kind == "ledger":
-                    return xe.export_ledger(s, path, scope, xe.Period(start, end), lang=lang)
-                if kind == "visits":
-                    return xe.export_visits(s, path, scope, start, end, lang=lang)
-                return xe.export_events(s, path, scope, xe.Period(start, end), lang=lang)
+            if kind == "roster":
+                return xe.export_roster(s, path, scope, lang=lang)
+            start, end = period
+            if kind == "ledger":
+                return xe.export_ledger(s, path, scope, xe.Period(start, end), lang=lang)
+            if kind == "visits":
+                return xe.export_visits(s, path, scope, start, end, lang=lang)
+            return xe.export_events(s, path, scope, xe.Period(start, end), lang=lang)
 
         def done(n) -> None:
             self.statusBar().showMessage(self.tr("%1 rows written to %2")
                                          .replace("%1", str(n)).replace("%2", str(path)), 10000)
 
-        self.ctx.tasks.run(work, on_done=done, on_error=self._error,
-                           label=self.tr("Writing the workbook…"), parent=self, owner=self)
+        from station_app.ui.operations import QueryOp
+
+        self.exporting = QueryOp(self.ctx, self, read, key="export").success(done) \
+            .failure(self._error).with_progress(self.tr("Writing the workbook…"), self).run()
 
     def restore_from_backup(self) -> None:
         from station_app.ui.dialogs import RestoreDialog
@@ -362,7 +363,7 @@ class MainWindow(QMainWindow):
                 else self.tr("Station app"))
 
     def _error(self, exc: BaseException) -> None:
-        QMessageBox.warning(self, self.tr("Station app"), str(exc))
+        QMessageBox.warning(self, self.tr("Station app"), self.ctx.explain(exc))
 
     # -- state -------------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     type_into(qtbot, members.form.widgets["name"], "张三")
     type_into(qtbot, members.form.widgets["id_number"], "4403051985061523")  # one short
     members.save_button.click()
+    qtbot.waitUntil(lambda: members.form.saving.done, timeout=10_000)
     assert members.form.error_text("id_number")  # in place, nothing saved
     with db.reader() as s:
         assert s.execute(__import__("sqlalchemy").text("SELECT count(*) FROM members")
@@ -84,7 +85,8 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     type_into(qtbot, members.form.widgets["id_number"], body + id_check_char(body))
     type_into(qtbot, members.form.widgets["phone"], "13912345678")
     members.save_button.click()
-    assert members.current_id is not None
+    qtbot.waitUntil(lambda: members.form.saving.done, timeout=10_000)
+    assert members.form.saving.ok and members.current_id is not None
     type_into(qtbot, members.search, "zs")
     qtbot.waitUntil(lambda: members.model.query == "zs", timeout=5000)
     assert [members.model.index(r, 0).data() for r in range(members.model.rowCount())] == \
@@ -96,19 +98,20 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     qtbot.waitUntil(lambda: not hardship_page.loading)
     dialog = hardship_page.new_case()
     qtbot.keyClicks(dialog.search, "zs")
-    assert dialog.hits.count() == 1
+    qtbot.waitUntil(lambda: dialog.hits.count() == 1, timeout=5000)
     from station_app.ui.forms import set_combo_code
 
     set_combo_code(dialog.form.widgets["category"], "illness")
     set_combo_code(dialog.form.widgets["level"], "deep")
     dialog.form.widgets["household_size"].setText("3")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    assert dialog.case_id is not None
+    qtbot.waitUntil(lambda: dialog.case_id is not None, timeout=10_000)
     qtbot.waitUntil(lambda: hardship_page.file is not None and not hardship_page.loading)
     form = hardship_page.entry_form
     set_combo_code(form.widgets["kind"], "condolence")
     form.widgets["amount"].setText("500")
     hardship_page.add_entry_button.click()
+    qtbot.waitUntil(lambda: not hardship_page.loading)
     set_combo_code(form.widgets["kind"], "home_visit")
     form.widgets["amount"].setText("")
     hardship_page.add_entry_button.click()
@@ -136,7 +139,7 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
             ent = enterprises.register_enterprise(
                 s, {"name": name, "credit_code": body17 + credit_code_check_char(body17)})
             codes.append(ent.id)
-    ctx.notify("enterprises")
+    ctx.publish({"enterprises"})  # (written here directly, as another window would)
     window.open_page("visits")
     visits_page = window.page("visits")
     qtbot.waitUntil(lambda: visits_page.loaded)
@@ -146,7 +149,7 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
         fields = visits_page.form.widgets
         fields["visit_date"].setText(date.today().isoformat())
         fields["visitors"].setText("王芳")
-        assert visits_page.save()
+        assert visits_page.save().wait()
     qtbot.waitUntil(lambda: visits_page.loaded and visits_page.compliance.visits == 2)
     assert visits_page.compliance.met
     window.close()

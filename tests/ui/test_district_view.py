@@ -146,11 +146,11 @@ def test_a_duplicate_member_is_settled_by_retiring_the_row_they_left(qtbot,
     assert len(page.model.rows) == 2
     assert all("*" in page.model.data(page.model.index(r, 0)) for r in range(2))  # masked
     assert "1 people" in page.summary.text()
-    assert page.retire_selected(confirm=False) is False  # nothing selected: told what to do
+    assert not page.retire_selected(confirm=False).wait()  # nothing selected: told what to do
     assert "Select the row" in page.message.text()
     row = next(i for i, r in enumerate(page.model.rows) if r.id == moved.id)
     page.table.selectRow(row)
-    assert page.retire_selected(confirm=False)
+    assert page.retire_selected(confirm=False).wait()
     settle(qtbot, win)
     assert page.model.rows == []
     with district.reader() as s:
@@ -175,7 +175,7 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
 
     with district.session(DISTRICT) as s:  # settled elsewhere while the page showed it
         resolve_conflict(s, page.model.rows[0].id, "winner")
-    assert not page.resolve("loser")  # told in place, nothing written
+    assert not page.resolve("loser").wait()  # told in place, nothing written
     assert "settled" in page.message.text()
     with district.session(DISTRICT) as s:  # (undone for the rest of the test)
         c = s.get(SyncConflict, page.model.rows[0].id)
@@ -185,11 +185,11 @@ def test_a_conflict_shows_both_versions_and_the_lost_one_comes_back(qtbot, distr
     asked = []
     monkeypatch.setattr(panel_module.QMessageBox, "question", lambda _parent, _title, text:
                         asked.append(text) or panel_module.QMessageBox.StandardButton.No)
-    assert not page.resolve("loser", confirm=True)  # the button asks first: "no" settles
+    assert not page.resolve("loser", confirm=True).wait()  # the button asks first: "no" settles
     assert "Member 李四" in asked[0]  # nothing, and names the record
     with district.reader() as s:
         assert s.get(SyncConflict, page.model.rows[0].id).resolved_at is None
-    assert page.resolve("loser")
+    assert page.resolve("loser").wait()
     settle(qtbot, win)
     assert page.model.rows == []
     with district.reader() as s:
@@ -206,10 +206,10 @@ def test_a_target_set_here_is_pulled_by_the_station(qtbot, district_window, worl
     page.scope.setCurrentIndex(page.scope.findData("KY01"))
     page.metric.setCurrentIndex(page.metric.findData("enterprise_visits"))
     page.value.setText("abc")
-    assert not page.save()  # the error shows at the field, nothing saved
+    assert not page.save().wait()  # the error shows at the field, nothing saved
     assert page.form.error_text("value")
     page.value.setText("104")
-    assert page.save()
+    assert page.save().wait()
     settle(qtbot, win)
     assert [(t[0], t[2]) for t in page.model.rows] == [("enterprise_visits", 104)]
     cs, _cursor = pull(district, ky.station_id, 0)
@@ -243,10 +243,10 @@ def test_codes_are_issued_and_access_revoked_from_the_stations_page(qtbot, distr
     win.open_page("stations")
     settle(qtbot, win)
     page = win.page("stations")
-    assert not page.issue_code(show=False)  # nothing selected: said
+    assert not page.issue_code(show=False).wait()  # nothing selected: said
     assert "Select a station" in page.file_status.text()
     page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "DP02"))
-    assert page.issue_code(show=False)
+    assert page.issue_code(show=False).wait()
     settle(qtbot, win)
     issued = page.last_issued
     assert "DP02" in page.file_status.text()
@@ -257,7 +257,7 @@ def test_codes_are_issued_and_access_revoked_from_the_stations_page(qtbot, distr
         ky_token_holder = s.get(StationCredential, ky.station_id)
         assert ky_token_holder.token_hash is not None
     page.table.selectRow(next(i for i, r in enumerate(page.model.rows) if r.code == "KY01"))
-    assert page.revoke_selected(confirm=False)
+    assert page.revoke_selected(confirm=False).wait()
     settle(qtbot, win)
     assert "revoked" in page.file_status.text()
     assert {r.code: r.enrollment for r in page.model.rows}["KY01"] == "revoked"

@@ -72,19 +72,19 @@ def open_zhang(qtbot, page):
 
     dialog = page.new_case()
     qtbot.keyClicks(dialog.search, "zs")  # pinyin initials of 张三
-    assert dialog.hits.count() == 1 and dialog.member_id() is not None
+    qtbot.waitUntil(lambda: dialog.hits.count() == 1 and dialog.member_id() is not None)
     set_combo_code(dialog.form.widgets["category"], "illness")
     set_combo_code(dialog.form.widgets["level"], "deep")
     dialog.form.widgets["household_size"].setText("很多")
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     ok.click()
     # bad household size: error in place, the dialog stays with what was typed
-    assert dialog.form.error_text("household_size")
+    qtbot.waitUntil(lambda: dialog.form.error_text("household_size") != "")
     assert dialog.form.widgets["household_size"].text() == "很多"
     assert dialog.case_id is None and dialog.isVisible()
     dialog.form.widgets["household_size"].setText("3")
     ok.click()
-    assert dialog.case_id is not None
+    qtbot.waitUntil(lambda: dialog.case_id is not None)
     qtbot.waitUntil(lambda: page.file is not None and page.file.id == dialog.case_id)
     return dialog.case_id
 
@@ -99,6 +99,7 @@ def test_ledger_flow(qtbot, qtmodeltester, db, ctx, make_ctx, clerk, people, tmp
     # a 慰问金 of 500 and a household visit, through the form
     fill_entry(page, "condolence", "500", "中秋慰问")
     page.add_entry_button.click()
+    qtbot.waitUntil(lambda: not page.loading)
     assert not page.entry_form.error_text("amount")
     fill_entry(page, "home_visit")
     page.add_entry_button.click()
@@ -139,21 +140,21 @@ def test_ledger_flow(qtbot, qtmodeltester, db, ctx, make_ctx, clerk, people, tmp
     select_entry(clerk_page, lambda e: e.kind == "home_visit")
     assert not clerk_page.reverse_button.isEnabled()
     before = ledger_count(db)
-    assert clerk_page.reverse_selected("误录") is False
+    assert not clerk_page.reverse_selected("误录").wait()
     assert "无权" in clerk_page.last_message and clerk_page.message.isVisible()
     assert ledger_count(db) == before
 
     # an invalid amount: the error in place, input kept, nothing saved
     fill_entry(page, "condolence", "五百块", "重阳节")
     page.add_entry_button.click()
-    assert page.entry_form.error_text("amount")
+    qtbot.waitUntil(lambda: page.entry_form.error_text("amount") != "")
     assert page.entry_form.widgets["amount"].text() == "五百块"
     assert page.entry_form.widgets["note"].text() == "重阳节"
     assert ledger_count(db) == before
 
     # save as PDF
     target = tmp_path / "file.pdf"
-    page.save_pdf(str(target))
+    assert page.save_pdf(str(target)).wait()
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1000
 
@@ -165,7 +166,7 @@ def test_filters(qtbot, db, ctx, people):
                                                              "level": "深度困难",
                                                              "household_size": 3})
         hardship.add_entry(s, zhang_case.id, {"kind": "入户走访"})
-    ctx.notify("ledger_entries", "hardship_cases")
+    ctx.publish({"ledger_entries", "hardship_cases"})  # (as a write's operation does)
     qtbot.waitUntil(lambda: not page.loading and len(page.list_model.rows) == 2)
 
     def shown(key: str) -> list[str]:
@@ -183,7 +184,7 @@ def test_filters(qtbot, db, ctx, people):
     # exit 李四's file (station admin), it moves to the exited list
     page.open_record(people["li_case"])
     qtbot.waitUntil(lambda: page.file is not None and page.file.id == people["li_case"])
-    assert page.exit_case(date.today().isoformat(), "已再就业")
+    assert page.exit_case(date.today().isoformat(), "已再就业").wait()
     qtbot.waitUntil(lambda: not page.loading and page.file.status == "exited")
     assert not page.add_entry_button.isEnabled()
     assert shown("exited") == ["李四"]
@@ -198,7 +199,7 @@ def test_household_and_review(qtbot, qtmodeltester, db, ctx, people):
     form = page.household_form
     form.widgets["name"].setText("李小四")
     page.add_household_button.click()
-    assert form.error_text("relation")          # relation is required: in place
+    qtbot.waitUntil(lambda: form.error_text("relation") != "")  # required: in place
     assert form.widgets["name"].text() == "李小四"
     from station_app.ui.forms import set_combo_code
 

@@ -90,6 +90,20 @@ def fill(qtbot, page, **values) -> None:
             type_into(qtbot, w, value)
 
 
+def settled(qtbot, page) -> bool:
+    """Wait until the page's work (its save, the reads that follow it) is done; True when
+    the last save saved."""
+    qtbot.waitUntil(lambda: page.form.saving is not None and page.form.saving.done
+                    and not page.loading and not page.model.loading, timeout=10_000)
+    return bool(page.form.saving.ok)
+
+
+def opened(qtbot, page, member_id: str) -> None:
+    page.open_record(member_id)
+    qtbot.waitUntil(lambda: page.current_id == member_id and page.selected_id() == member_id,
+                    timeout=10_000)
+
+
 def search(qtbot, page, text: str) -> None:
     type_into(qtbot, page.search, text)
     qtbot.waitUntil(lambda: page.model.query == text and not page.searching, timeout=5000)
@@ -107,15 +121,15 @@ def test_model_passes_the_model_tester(qtmodeltester, qtbot, page, three, db, ad
     qtmodeltester.check(page.model)
 
 
-def test_model_tester_after_fetch_more(qtmodeltester, page, db, admin):
+def test_model_tester_after_fetch_more(qtmodeltester, qtbot, page, db, admin):
     ids = seed(db, admin, [{"name": cn("会员", i), "id_number": make_id(100 + i)}
                            for i in range(PAGE + 50)])
     page.reload()
-    # opening a member beyond the loaded page loads the list up to it (one keyset read)
-    deep = next(i for i in ids if page.model.row_of(i, load=False) < 0)
-    page.open_record(deep)
-    assert page.selected_id() == deep
-    assert page.model.row_of(deep, load=False) >= PAGE
+    # opening a member beyond the loaded page loads the list up to it (one keyset read,
+    # off the GUI thread)
+    deep = next(i for i in ids if page.model.row_of(i) < 0)
+    opened(qtbot, page, deep)
+    assert page.model.row_of(deep) >= PAGE
     page.new_member()
     page.reload()
     assert page.model.rowCount() == PAGE
@@ -233,6 +247,8 @@ def test_register_through_the_form_then_find_by_initials(qtbot, page, ctx):
     fill(qtbot, page, name="张三", id_number=make_id(7), phone="13912345678",
          employer_name="葵涌五金厂", join_date="2023-05-03")
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert settled(qtbot, page)
+    qtbot.waitUntil(lambda: page.selected_id() is not None, timeout=10_000)
     assert page.form.general.isHidden()
     assert count_members(ctx.db) == 1
     assert names(page.model) == ["张三"]
@@ -250,6 +266,7 @@ def test_invalid_id_shows_error_in_place_and_saves_nothing(qtbot, page, ctx, thr
     fill(qtbot, page, name="赵六", id_number=bad, phone="13812345678")
     qtbot.waitUntil(lambda: page.form.error_text("id_number") != "", timeout=3000)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not settled(qtbot, page)
     assert count_members(ctx.db) == before
     assert page.form.error_text("id_number")
     # everything typed is kept
@@ -270,7 +287,9 @@ def test_duplicate_id_opens_the_existing_member(qtbot, page, ctx, three):
     page.reload()
     page.new_member()
     fill(qtbot, page, name="张叁", id_number=make_id(1))
-    page.save()
+    assert not page.save().wait()
+    qtbot.waitUntil(lambda: page.current_id == three[0] and page.selected_id() == three[0],
+                    timeout=10_000)
     assert count_members(ctx.db) == 3
     assert page.current_id == three[0]
     assert page.selected_id() == three[0]
@@ -280,10 +299,10 @@ def test_duplicate_id_opens_the_existing_member(qtbot, page, ctx, three):
 
 def test_update_keeps_member_selected(qtbot, page, ctx, three):
     page.reload()
-    page.open_record(three[2])
-    assert page.selected_id() == three[2]
+    opened(qtbot, page, three[2])
     fill(qtbot, page, phone="13600000009")
-    assert page.save()
+    assert page.save().wait()
+    assert settled(qtbot, page)
     assert page.selected_id() == three[2]
     row = page.model.row_of(three[2])
     assert page.model.index(row, COL_PHONE).data() == "13600000009"
@@ -292,17 +311,20 @@ def test_update_keeps_member_selected(qtbot, page, ctx, three):
 def test_save_during_a_search(qtbot, page, ctx, three):
     search(qtbot, page, "ww")
     page.table.selectRow(0)
-    assert page.current_id == three[2]
+    qtbot.waitUntil(lambda: page.current_id == three[2], timeout=10_000)
     fill(qtbot, page, employer_name="大鹏船厂")
-    assert page.save()
-    assert page.model.index(0, 4).data() == "大鹏船厂"
+    assert page.save().wait()
+    qtbot.waitUntil(lambda: page.model.index(0, 4).data() == "大鹏船厂", timeout=10_000)
     ctx.tasks.wait()
     qtbot.waitUntil(lambda: page.selected_id() == three[2], timeout=3000)
     assert page.model.query == "ww"
     # a new member the search does not show: back to the full list, selected
     page.new_member()
     fill(qtbot, page, name="赵六", id_number=make_id(21))
-    assert page.save()
+    assert page.save().wait()
+    qtbot.waitUntil(lambda: page.model.query is None and page.selected_id() is not None
+                    and page.model.index(page.table.currentIndex().row(), COL_NAME).data()
+                    == "赵六", timeout=10_000)
     assert page.model.query is None and page.search.text() == ""
     assert page.model.index(page.table.currentIndex().row(), COL_NAME).data() == "赵六"
 
@@ -310,7 +332,7 @@ def test_save_during_a_search(qtbot, page, ctx, three):
 def test_save_errors_for_other_fields_in_place(qtbot, page, ctx):
     page.new_member()
     fill(qtbot, page, name="", id_number=make_id(11), join_date="2999-01-01")
-    assert not page.save()
+    assert not page.save().wait()
     assert page.form.error_text("name")
     assert page.form.error_text("join_date")
     assert count_members(ctx.db) == 0
@@ -321,23 +343,26 @@ def test_save_errors_for_other_fields_in_place(qtbot, page, ctx):
 
 def test_status_change_with_a_date(qtbot, page, ctx, three):
     page.reload()
-    page.open_record(three[0])
+    opened(qtbot, page, three[0])
     dialog = page.change_status()
     combo = dialog.status
     combo.setCurrentIndex(combo.findData("left"))
     dialog.date.setText("2999-01-01")  # in the future: refused, in place
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: dialog.form.saving.done, timeout=10_000)
     assert dialog.isVisible()
     assert dialog.form.error_text("status_date")
     dialog.date.setText("2024-06-30")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    assert not dialog.isVisible()
+    from station_app.ui.qt import is_alive
+
+    qtbot.waitUntil(lambda: not is_alive(dialog) or not dialog.isVisible(), timeout=10_000)
     with ctx.db.reader() as s:
         m = s.get(Member, three[0])
         assert (m.status, m.status_date) == ("left", date(2024, 6, 30))
     row = page.model.row_of(three[0])
+    qtbot.waitUntil(lambda: "退会" in page.status_label.text(), timeout=10_000)
     assert page.model.index(row, 6).data() == "退会"
-    assert "退会" in page.status_label.text()
 
 
 # -- shortcuts through the window --------------------------------------------------------

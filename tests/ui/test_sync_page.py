@@ -17,6 +17,7 @@ def test_sync_page_says_what_to_do_and_reports_an_unreachable_district(qtbot, ct
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert "Not enrolled" in page.status.text()
     assert str(ctx.db.pending_count()) in page.status.text()
     with socket.socket() as s:
@@ -93,6 +94,7 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
             qtbot.addWidget(page)
             page.show()
             page.activate()
+            qtbot.waitUntil(lambda p=page: not p.loading, timeout=10_000)
         sync(ky_page, url, ky_code)
         assert "Last round: sent" in ky_page.status.text()
         assert "0 changes not yet sent" in ky_page.status.text()
@@ -118,6 +120,7 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         client.pull(SyncReport())
         client.close()
         ky_page.reload()
+        qtbot.waitUntil(lambda: not ky_page.loading, timeout=10_000)
         panel = ky_page.conflicts
         qtbot.waitUntil(lambda: panel.count() == 1, timeout=10_000)
         assert panel.isVisibleTo(ky_page)
@@ -130,7 +133,7 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         assert {r[0]: (r[1], r[2]) for r in panel.sides.rows} == {
             "备注": ("", "站点修改"), "电话": ("13900000000", "")}
         assert view.loser_source == "local"  # the district's version stands
-        assert panel.resolve("loser")
+        assert panel.resolve("loser").wait()
         qtbot.waitUntil(lambda: panel.count() == 0, timeout=10_000)
         assert "0 conflicts to review" in ky_page.status.text()
         sync(ky_page)  # the brought-back version goes to the district
@@ -176,6 +179,7 @@ def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, ad
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     up, down = tmp_path / "ky01-up.bundle", tmp_path / "ky01-down.bundle"
     page.export_file(up)  # no key yet: said under the field, nothing written
     assert page.file_form.error_text("bundle_key") and not up.exists()
@@ -197,6 +201,7 @@ def test_a_station_without_a_network_syncs_by_file_from_both_apps(qtbot, ctx, ad
     qtbot.addWidget(view)
     view.show()
     view.activate()
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
     for _ in range(2):  # the second time applies nothing
         view.import_file(up)
         qtbot.waitUntil(lambda: view.import_button.isEnabled(), timeout=15_000)
@@ -235,6 +240,7 @@ def test_a_damaged_file_is_refused_with_a_message_and_nothing_read(qtbot, ctx, t
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     junk = tmp_path / "junk.bundle"
     junk.write_bytes(b"not a sync file")
     before = ctx.db.state().get("pull_cursor")
@@ -260,6 +266,7 @@ def test_held_rows_are_listed_as_a_person_knows_them_with_the_reason(qtbot, ctx,
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert "1 changes the district refused are held" in page.status.text()
     assert "Member 张三: 测试用的拒绝原因" in page.status.text()
 
@@ -275,10 +282,12 @@ def test_the_sync_page_warns_of_plain_http(qtbot, ctx):
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert page.plain_warning.isVisibleTo(page)
     assert page.form.values()["plain_http"] is True
     ctx.db.set_state("district_server", "https://district:8765")
     page.reload()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert not page.plain_warning.isVisibleTo(page)
 
 
@@ -295,6 +304,7 @@ def test_the_districts_ca_and_fingerprint_are_kept_with_the_next_round(qtbot, ct
     qtbot.addWidget(page)
     page.show()
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("hello")
     page.choose_ca(not_pem)
@@ -326,7 +336,9 @@ def test_the_page_says_when_changes_went_to_the_district_for_review(qtbot, ctx):
     page = SyncPage(ctx)
     qtbot.addWidget(page)
     page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     page.last_report = SyncReport(pushed=3, review=2)
     page.reload()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert "2 changes to enterprises of other stations went to the district for review" \
         in page.status.text()

@@ -3,9 +3,17 @@
 ``PAGES`` lists them in navigation order as (key, title source string, factory path);
 the main window imports a page's module only when it is first shown, so start-up stays
 fast.
+
+A page reads and writes only through ``ui.operations`` (``self.query``, ``self.write``):
+named service calls off the GUI thread. It declares the tables it shows (``watches``);
+after any write the tables that write changed are published, and a page that shows one of
+them reloads (at once when visible, else when next shown).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from station_app.ui.context import AppContext
 from station_app.ui.qt import QT_TRANSLATE_NOOP, QLabel, Qt, QVBoxLayout, QWidget
@@ -39,8 +47,55 @@ class Page(QWidget):
     def reload(self) -> None:
         """Load the page's data (off the UI thread when it can take long)."""
 
+    def refresh_now(self) -> None:
+        """After the page's own write: reload now when the write made it stale, even
+        while hidden (a visible page reloaded when the change was published)."""
+        if self._stale:
+            self._stale = False
+            self.reload()
+
     def open_record(self, record_id: str) -> None:
         """Show one record (used by other pages and the dashboard)."""
+
+    # -- the operations (ui.operations) -------------------------------------------------
+
+    def query(self, read: Callable[[Any], Any], *, key: str = "",
+              success: Callable[[Any], None] | None = None,
+              failure: Callable[[BaseException], None] | None = None):
+        """Run ``read(session)`` (a named service query) off the GUI thread; a newer
+        query of the same ``key`` makes an older one's result be dropped."""
+        from station_app.ui.operations import QueryOp
+
+        op = QueryOp(self.ctx, self, read, key=key)
+        if success is not None:
+            op.success(success)
+        if failure is not None:
+            op.failure(failure)
+        return op.run()
+
+    def write(self, write: Callable[[Any], Any], *,
+              success: Callable[[Any], None] | None = None,
+              failure: Callable[[BaseException], None] | None = None,
+              label: str | None = None, busy: tuple[QWidget, ...] = ()):
+        """Run ``write(session)`` (a service call) off the GUI thread as one unit of
+        work; the changed tables are published, then ``success(result)``."""
+        from station_app.ui.operations import WriteOp
+
+        op = WriteOp(self.ctx, self, write).busy(*busy)
+        if success is not None:
+            op.success(success)
+        if failure is not None:
+            op.failure(failure)
+        if label:
+            op.with_progress(label, self)
+        return op.run()
+
+    @property
+    def loading(self) -> bool:
+        """True while an operation of this page is under way (tests wait on this)."""
+        from station_app.ui.operations import running
+
+        return running(self) > 0
 
 
 class BrokenPage(Page):

@@ -3,9 +3,7 @@ recent activity. Everything is loaded off the UI thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import fill_table_widget, small_table
@@ -28,17 +26,6 @@ REVIEW_SHOWN = 5
 ACTIVITY_SHOWN = 10
 
 
-@dataclass
-class DashboardData:
-    iso_year: int
-    iso_week: int
-    compliance: Any
-    due_count: int
-    due_first: list[tuple[str, str]]  # (case id, member name)
-    targets: list  # figures.TargetProgress
-    activity: list[tuple[str, str, str, str]] = field(default_factory=list)
-
-
 def local_time(text: str | None) -> str:
     """A stored UTC time stamp ("…Z") shown in local time."""
     if not text:
@@ -52,44 +39,14 @@ def local_time(text: str | None) -> str:
     return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _load(station_id: str | None, scope_station: str | None):
-    def work(task) -> DashboardData:
-        from sqlalchemy import select
-
-        from station_app.domain.models import AuditRecord, Member
-        from station_app.domain.services import hardship, metrics, visits
-
-        iso_year, iso_week = visits.this_week()
-        with task.db.reader() as s:
-            compliance = (visits.weekly_compliance(s, station_id, iso_year, iso_week)
-                          if station_id else None)
-            due = hardship.due_for_review(s, station_id=scope_station)
-            first = due[:REVIEW_SHOWN]
-            names = dict(s.execute(select(Member.id, Member.name).where(
-                Member.id.in_([c.member_id for c in first]))).all()) if first else {}
-            due_first = [(c.id, names.get(c.member_id, "")) for c in first]
-            task.check()
-            summary = metrics.compute_summary(s, date.today(), scope_station)
-            task.check()
-            activity = [
-                (local_time(a.at), a.actor, a.action, a.table_name or "")
-                for a in s.execute(select(AuditRecord).order_by(AuditRecord.id.desc())
-                                   .limit(ACTIVITY_SHOWN)).scalars()
-            ]
-        return DashboardData(iso_year, iso_week, compliance, len(due), due_first,
-                             list(summary.targets), activity)
-    return work
-
-
 class DashboardPage(Page):
     key = "dashboard"
     watches = frozenset()  # every change can move a figure
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self.data: DashboardData | None = None
+        self.data = None  # services.reads.Dashboard
         self.loaded = False
-        self._generation = 0
         self.bars: list[QProgressBar] = []
 
         outer = QVBoxLayout(self)
@@ -149,22 +106,21 @@ class DashboardPage(Page):
         self.due_list.itemActivated.connect(self._open_case)
 
     def reload(self) -> None:
-        self._generation += 1
-        gen = self._generation
+        from station_app.domain.services.reads import dashboard
+
         self.loaded = False
         db = self.ctx.db
         station_id = None if db.is_district else db.station_id
         self.status.setText(self.tr("Loading…"))
-        self.ctx.tasks.run(_load(station_id, station_id),
-                           on_done=lambda data: self._loaded(gen, data),
-                           on_error=self._failed, parent=self, owner=self)
+        self.query(lambda s: dashboard(s, station_id, due_shown=REVIEW_SHOWN,
+                                       activity_shown=ACTIVITY_SHOWN),
+                   key="dashboard", success=self._loaded, failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(self.tr("Could not load the dashboard: %1").replace("%1", str(exc)))
+        self.status.setText(self.tr("Could not load the dashboard: %1").replace(
+            "%1", self.ctx.explain(exc)))
 
-    def _loaded(self, gen: int, data: DashboardData) -> None:
-        if gen != self._generation:
-            return
+    def _loaded(self, data) -> None:
         from station_app.domain.services.metrics import METRICS, METRICS_EXTRA
 
         self.data = data
@@ -249,7 +205,8 @@ class DashboardPage(Page):
             self.bars.append(bar)
         # -- activity
         fill_table_widget(self.activity, [self.tr("Time"), self.tr("User"), self.tr("Action"),
-                                          self.tr("Table")], data.activity)
+                                          self.tr("Table")],
+                          [(local_time(at), *rest) for at, *rest in data.activity])
         self.loaded = True
 
     def _open_case(self, item: QListWidgetItem) -> None:

@@ -6,21 +6,23 @@ a network); the district's visits to the stations (站点调研, in ``district_v
 consolidated figures as of a date, with each station's share; members active at two
 stations (settled by marking the row at the station they left 转出); the sync conflicts
 with both versions side by side; early-warning enterprises; the targets of a year,
-editable here and pulled by the stations. Every read runs off the UI thread; every write
-is one unit of work through the services (which check the district-admin role again).
+editable here and pulled by the stations. Every read and every write runs off the UI
+thread (``ui.operations``): named reads, and each write one unit of work through the
+services (which check the district-admin role again).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from station_app.domain.validation import ValidationError
+from station_app.domain.services.reads import DuplicateRow  # noqa: F401  (this page's rows)
 from station_app.ui.forms import Form
+from station_app.ui.operations import Op, WriteOp
 from station_app.ui.pages import Page
 from station_app.ui.pages.dashboard import local_time
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -55,7 +57,7 @@ def _selected(view: QTableView, model: RowsModel) -> Any:
 
 class StationsPage(Page):
     key = "stations"
-    watches = frozenset({"stations", "sync_conflicts"})
+    watches = frozenset({"stations", "station_credentials", "sync_conflicts", "sync_batches"})
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -149,6 +151,7 @@ class StationsPage(Page):
         self.station_message.setWordWrap(True)
         buttons.addWidget(self.station_message)
         self._station_mode()
+        offer(self.new_station_button, self.ctx, "station.create")
         return self.station_box
 
     def _station_mode(self) -> None:
@@ -157,6 +160,8 @@ class StationsPage(Page):
         self.station_box.setTitle(
             self.tr("New station") if self.editing_code is None
             else self.tr("Change station %1").replace("%1", self.editing_code))
+        offer(self.save_station_button, self.ctx,
+              "station.create" if self.editing_code is None else "station.edit")
 
     def new_station(self) -> None:
         """An empty form for a new station."""
@@ -183,52 +188,41 @@ class StationsPage(Page):
         self._station_mode()
         return True
 
-    def save_station(self) -> None:
+    def save_station(self) -> Op:
         """Create the station, or save the changes; refusals under their fields, nothing
         typed lost. Written off the GUI thread; the stations pull it at their next sync."""
         from station_app.domain.services import stations
 
-        values, actor, editing = self.station_form.values(), self.ctx.actor, self.editing_code
-        self.station_form.clear_errors()
-        self.save_station_button.setEnabled(False)
+        values, editing = self.station_form.values(), self.editing_code
 
-        def work(task):
-            try:
-                with task.db.session(actor) as s:
-                    if editing is None:
-                        st = stations.create_station(
-                            s, values["station_code"], values["station_name"],
-                            street=values["street"], is_key=values["is_key"])
-                    else:
-                        st = stations.set_station(s, editing, name=values["station_name"],
-                                                  street=values["street"],
-                                                  is_key=values["is_key"])
-                    return st.id, st.code
-            except ValidationError as exc:  # rolled back; shown in the form
-                return exc
+        def work(s):
+            if editing is None:
+                st = stations.create_station(
+                    s, values["station_code"], values["station_name"],
+                    street=values["street"], is_key=values["is_key"])
+            else:
+                st = stations.set_station(s, editing, name=values["station_name"],
+                                          street=values["street"], is_key=values["is_key"])
+            return st.id, st.code
 
         created = self.tr("Station %1 created.")
         changed = self.tr("Station %1 changed: the stations pull it at their next sync.")
 
         def done(result) -> None:
-            self.save_station_button.setEnabled(True)
-            if isinstance(result, ValidationError):
-                self.station_form.show_errors(result)
-                return
             station_id, code = result
             self.station_message.setText((created if editing is None else changed)
                                          .replace("%1", code))
             self.editing_code = code
             self._station_mode()
             self._wanted = station_id
-            self.ctx.notify("stations")
-            self.reload()
+            self.refresh_now()
 
         def failed(exc: BaseException) -> None:
-            self.save_station_button.setEnabled(True)
-            self.station_message.setText(self.ctx.explain(exc))
+            if not isinstance(exc, stations.ValidationError):  # (those: under the fields)
+                self.station_message.setText(self.ctx.explain(exc))
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed, owner=self)
+        return self.station_form.submit(self.ctx, work, saved=done, failed=failed,
+                                        busy=(self.save_station_button,))
 
     def _select(self, station_id: str | None) -> None:
         """Select the station's row (a reload keeps the selected station selected)."""
@@ -236,7 +230,7 @@ class StationsPage(Page):
         if row is not None:
             self.table.selectRow(row)
 
-    def issue_code(self, *, show: bool = True) -> bool:
+    def issue_code(self, *, show: bool = True) -> Op:
         """A new one-time enrollment code (and the station's file sync key) for the
         selected station, shown once to pass on (``last_issued`` holds it); it replaces
         earlier codes and lifts a revocation. Written off the GUI thread (a busy district
@@ -246,7 +240,7 @@ class StationsPage(Page):
         row = _selected(self.table, self.model)
         if row is None:
             self.file_status.setText(self.tr("Select a station first."))
-            return False
+            return Op.refused()
         actor = self.ctx.actor
         text = self.tr(
             "Enrollment code for %1 (once; it replaces earlier codes):\n\n%2\n\n"
@@ -257,8 +251,7 @@ class StationsPage(Page):
         def done(issued) -> None:
             self.last_issued = issued
             self.file_status.setText(issued_text)
-            self.ctx.notify("stations")
-            self.reload()
+            self.refresh_now()
             if show:
                 box = QMessageBox(QMessageBox.Icon.Information, self.tr("Enrollment code"),
                                   text.replace("%1", row.code).replace("%2", issued.code)
@@ -267,12 +260,11 @@ class StationsPage(Page):
                 box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 box.exec()
 
-        self.ctx.tasks.run(lambda task: enroll(task.db, row.code, actor), on_done=done,
-                           on_error=lambda exc: self.file_status.setText(self.ctx.explain(exc)),
-                           owner=self)
-        return True
+        return WriteOp.work(self.ctx, self, lambda task: enroll(task.db, row.code, actor)) \
+            .success(done) \
+            .failure(lambda exc: self.file_status.setText(self.ctx.explain(exc))).run()
 
-    def revoke_selected(self, *, confirm: bool = True) -> bool:
+    def revoke_selected(self, *, confirm: bool = True) -> Op:
         """The selected station's access stops at once (a lost laptop): its token, its
         pending code and its files are refused until it is given a new code (and a new
         file sync key). Written off the GUI thread. False when nothing was asked for."""
@@ -281,40 +273,32 @@ class StationsPage(Page):
         row = _selected(self.table, self.model)
         if row is None:
             self.file_status.setText(self.tr("Select a station first."))
-            return False
+            return Op.refused()
         if confirm and QMessageBox.question(self, self.tr("Revoke"), self.tr(
                 "Revoke %1's access? Its syncs and files are refused until it is given a "
                 "new enrollment code.").replace("%1", row.code)) \
                 != QMessageBox.StandardButton.Yes:
-            return False
+            return Op.refused()
         actor = self.ctx.actor
         revoked = self.tr("%1's access is revoked.").replace("%1", row.code)
         never = self.tr("%1 was never enrolled: nothing to revoke.").replace("%1", row.code)
 
         def done(was_enrolled: bool) -> None:
             self.file_status.setText(revoked if was_enrolled else never)
-            self.ctx.notify("stations")
-            self.reload()
+            self.refresh_now()
 
-        self.ctx.tasks.run(lambda task: revoke(task.db, row.code, actor), on_done=done,
-                           on_error=lambda exc: self.file_status.setText(self.ctx.explain(exc)),
-                           owner=self)
-        return True
+        return WriteOp.work(self.ctx, self, lambda task: revoke(task.db, row.code, actor)) \
+            .success(done) \
+            .failure(lambda exc: self.file_status.setText(self.ctx.explain(exc))).run()
 
-    def _file_task(self, work, on_done, label: str) -> None:
+    def _file_task(self, work, on_done, label: str) -> Op:
         def done(result) -> None:
-            self._busy(False)
             on_done(result)
-            self.ctx.notify("stations", "sync_conflicts", "members", "enterprises")
-            self.reload()
+            self.refresh_now()
 
-        def failed(exc: BaseException) -> None:
-            self._busy(False)
-            self.file_status.setText(self.ctx.explain(exc))
-
-        self._busy(True)
-        self.ctx.tasks.run(work, on_done=done, on_error=failed, label=label, parent=self,
-                           owner=self)
+        return WriteOp.work(self.ctx, self, work).success(done) \
+            .failure(lambda exc: self.file_status.setText(self.ctx.explain(exc))) \
+            .busy(self.import_button, self.export_button).with_progress(label, self).run()
 
     def _busy(self, busy: bool) -> None:
         self.import_button.setEnabled(not busy)
@@ -389,11 +373,7 @@ class StationsPage(Page):
             self.tr("Writing the station's file…"))
 
     def reload(self) -> None:
-        def work(task):
-            from sync.district import station_status
-
-            with task.db.reader() as s:
-                return station_status(s)
+        from sync.district import station_status
 
         def done(rows: list[StationStatus]) -> None:
             # the station just saved, else the one selected when the rows arrive
@@ -408,7 +388,7 @@ class StationsPage(Page):
                                  .replace("%1", str(len(rows))).replace("%2", str(synced))
                                  .replace("%3", str(sum(r.conflicts for r in rows))))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        self.query(station_status, key="stations", success=done)
 
 
 # --------------------------------------------------------------------------- overview
@@ -451,46 +431,24 @@ class OverviewPage(Page):
         return self.as_of.date().toPython()
 
     def reload(self) -> None:
-        as_of = self.on_as_of()
-        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
+        from station_app.domain.services.reads import district_overview
 
-        def work(task):
-            from station_app.domain.services.metrics import Scope, compute_summary, metric_value
-            from station_app.domain.services.stations import stations
-
-            with task.db.reader() as s:
-                summary = compute_summary(s, as_of, None)
-                shares = []
-                for st in stations(s, district=False):
-                    scope = Scope(as_of, st.id)
-                    shares.append((f"{st.code} {st.name}", [
-                        metric_value(s, c, scope) for c in self.SHARE_COLUMNS]))
-            return summary, shares
+        as_of, columns = self.on_as_of(), self.SHARE_COLUMNS
 
         def done(result) -> None:
             from station_app.domain.services.reports import figure_label, figure_text
 
-            if seq != self._seq:
-                return
             summary, shares = result
             self.figures.set_rows([(figure_label(code, self.ctx.lang), figure_text(code, v))
                                    for code, v in summary.values.items()])
             self.shares.set_rows(shares)
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        # (only the newest date's answer is shown)
+        self.query(lambda s: district_overview(s, as_of, columns), key="overview",
+                   success=done)
 
 
 # --------------------------------------------------------------------------- duplicates
-
-
-@dataclass(frozen=True)
-class DuplicateRow:
-    id: str
-    id_number: str
-    name: str
-    station: str
-    station_id: str
-    join_date: date | None
 
 
 class DuplicatesPage(Page):
@@ -529,16 +487,7 @@ class DuplicatesPage(Page):
         layout.addWidget(self.message)
 
     def reload(self) -> None:
-        def work(task):
-            from station_app.domain.services.members import cross_station_duplicates
-            from station_app.domain.services.stations import station_names
-
-            with task.db.reader() as s:
-                names = station_names(s)
-                return [DuplicateRow(m.id, m.id_number, m.name,
-                                     names.get(m.station_id, ("", m.station_id))[1],
-                                     m.station_id, m.join_date)
-                        for _idn, rows in cross_station_duplicates(s) for m in rows]
+        from station_app.domain.services.reads import duplicate_members
 
         def done(rows: list[DuplicateRow]) -> None:
             self.model.set_rows(rows)
@@ -547,35 +496,37 @@ class DuplicatesPage(Page):
                 "%1 people are active members at more than one station. Select the row of "
                 "the station a member left and mark it 转出; the other station keeps them.")
                 .replace("%1", str(people)))
-            self.retire_button.setEnabled(bool(rows))
+            offer(self.retire_button, self.ctx, "member.retire_duplicate", also=bool(rows))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        self.query(duplicate_members, key="duplicates", success=done)
 
-    def retire_selected(self, *, confirm: bool = True) -> bool:
+    def retire_selected(self, *, confirm: bool = True) -> Op:
         from station_app.domain.services.members import retire_duplicate
 
         row = _selected(self.table, self.model)
         if row is None:
             self.message.setText(self.tr("Select the row of the station the member left."))
-            return False
+            return Op.refused()
         keep = next((r for r in self.model.rows
                      if r.id_number == row.id_number and r.id != row.id), None)
         if keep is None:
-            return False
+            return Op.refused()
         if confirm and QMessageBox.question(self, self.tr("Duplicate members"), self.tr(
                 "Mark %1 as transferred out of %2? %3 keeps the member.")
                 .replace("%1", row.name).replace("%2", row.station)
                 .replace("%3", keep.station)) != QMessageBox.StandardButton.Yes:
-            return False
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                retire_duplicate(s, row.id, keep.id, date.today())
-        except ValidationError as exc:  # it names what to fix; nothing was written
-            self.message.setText("; ".join(exc.messages(self.ctx.lang)))
-            return False
-        self.message.setText(self.tr("Done: the station pulls the change at its next sync."))
-        self.ctx.notify("members")
-        return True
+            return Op.refused()
+
+        def done(_member) -> None:
+            self.message.setText(self.tr("Done: the station pulls the change at its next "
+                                         "sync."))
+            self.refresh_now()
+
+        # a refusal names what to fix; nothing was written
+        return self.write(lambda s: retire_duplicate(s, row.id, keep.id, date.today()),
+                          success=done,
+                          failure=lambda exc: self.message.setText(self.ctx.explain(exc)),
+                          busy=(self.retire_button,))
 
 
 # --------------------------------------------------------------------------- conflicts
@@ -593,8 +544,7 @@ class ConflictsPage(Page):
 
         layout = QVBoxLayout(self)
         self.panel = ConflictsPanel(ctx, self, district=True)
-        self.panel.settled.connect(lambda table: self.ctx.notify("sync_conflicts", table))
-        layout.addWidget(self.panel)
+        layout.addWidget(self.panel)  # (a settled conflict's tables are published)
 
     def reload(self) -> None:
         self.panel.reload()
@@ -626,17 +576,13 @@ class WarningsPage(Page):
         layout.addWidget(self.table, 1)
 
     def reload(self) -> None:
-        def work(task):
-            from station_app.domain.services.visits import early_warnings
-
-            with task.db.reader() as s:
-                return early_warnings(s)
+        from station_app.domain.services.visits import early_warnings
 
         def done(rows) -> None:
             self.model.set_rows(rows)
             self.summary.setText(self.tr("%1 early warnings").replace("%1", str(len(rows))))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        self.query(early_warnings, key="warnings", success=done)
 
 
 # --------------------------------------------------------------------------- targets
@@ -686,6 +632,7 @@ class TargetsPage(Page):
         self.value = self.form.line("value", self.tr("Target"))
         save = QPushButton(self.tr("Save target"), box)
         save.clicked.connect(self.save)
+        offer(save, ctx, "target.set")
         inner = QVBoxLayout(box)
         inner.addWidget(self.form)
         inner.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
@@ -694,23 +641,12 @@ class TargetsPage(Page):
         layout.addWidget(self.message)
 
     def reload(self) -> None:
+        from station_app.domain.services.reads import targets_of_year
+
         year = self.year.value()
         as_of = date(year, 12, 31) if year < date.today().year else date.today()
-        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
-
-        def work(task):
-            from station_app.domain.services.metrics import compute_summary
-            from station_app.domain.services.stations import station_names, stations
-
-            with task.db.reader() as s:
-                summary = compute_summary(s, as_of, None)
-                codes = [(st.code, st.name) for st in stations(s, district=False)]
-                return station_names(s), codes, [t for t in summary.targets
-                                                  if as_of.year == year]
 
         def done(result) -> None:
-            if seq != self._seq:
-                return
             self.names, codes, targets = result
             current = self.scope.currentData()
             self.scope.clear()
@@ -721,16 +657,18 @@ class TargetsPage(Page):
             self.scope.setCurrentIndex(max(index, 0))
             self.model.set_rows(targets)
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        # (only the newest year's answer is shown)
+        self.query(lambda s: targets_of_year(s, year, as_of), key="targets", success=done)
 
-    def save(self) -> bool:
+    def save(self) -> Op:
         from station_app.domain.services.stations import set_target
 
         year, metric = self.year.value(), self.metric.currentData()
         code, value = self.scope.currentData() or None, self.value.text()
-        ok, _ = self.form.submit(self.ctx, lambda s: set_target(s, year, metric, value, code))
-        if ok:
+
+        def saved(_target) -> None:
             self.message.setText(self.tr("Saved: the stations pull it at their next sync."))
-            self.ctx.notify("targets")
-            self.reload()
-        return ok
+            self.refresh_now()
+
+        return self.form.submit(self.ctx, lambda s: set_target(s, year, metric, value, code).id,
+                                saved=saved)

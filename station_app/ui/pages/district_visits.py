@@ -13,8 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from station_app.ui.forms import Form, rename_fields
+from station_app.ui.forms import Form
+from station_app.ui.operations import Op
 from station_app.ui.pages import Page
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QComboBox,
     QGroupBox,
@@ -59,7 +61,6 @@ class StationVisitsPage(Page):
         self.editing: StationVisitRow | None = None  # the visit the form corrects
         self.stations: list[tuple[str, str, str, bool]] = []  # (id, code, name, key)
         self.counts: tuple[int, int] | None = None  # key stations (visited, total)
-        self._seq = 0
         self._select_after: str | None = None  # a visit just saved, selected once listed
 
         outer = QVBoxLayout(self)
@@ -118,8 +119,11 @@ class StationVisitsPage(Page):
         self.delete_button = QPushButton(self.tr("Delete…"), left)
         self.delete_button.setObjectName("delete-visit")
         self.delete_button.clicked.connect(lambda: self.delete_selected())
-        for b in (self.new_button, self.edit_button, self.delete_button):
+        for b, action in ((self.new_button, "station_visit.record"),
+                          (self.edit_button, "station_visit.edit"),
+                          (self.delete_button, "station_visit.delete")):
             buttons.addWidget(b)
+            offer(b, ctx, action)
         buttons.addStretch(1)
         lv.addLayout(buttons)
         self.message = QLabel(left)
@@ -146,6 +150,7 @@ class StationVisitsPage(Page):
         self.save_button = QPushButton(self.tr("Save visit"), self.box)
         self.save_button.setObjectName("save-visit")
         self.save_button.clicked.connect(lambda: self.save())
+        offer(self.save_button, ctx, "station_visit.record")
         self.cancel_button = QPushButton(self.tr("Cancel the correction"), self.box)
         self.cancel_button.setObjectName("cancel-edit")
         self.cancel_button.clicked.connect(lambda: self.new_visit())
@@ -165,32 +170,16 @@ class StationVisitsPage(Page):
     # -- loading ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        from station_app.domain.services.reads import station_visit_year
+
         year = self.year.value()
         station_id = self.station_filter.currentData()
-        self._seq = seq = self._seq + 1  # only the newest answer is shown
+        # (only the newest year's and station's answer is shown)
+        self.query(lambda s: station_visit_year(s, year, station_id, _as_of(year)),
+                   key="visits", success=lambda result: self._loaded(year, result),
+                   failure=lambda exc: self.message.setText(self.ctx.explain(exc)))
 
-        def work(task) -> dict[str, Any]:
-            from station_app.domain.services.metrics import Scope, metric_value
-            from station_app.domain.services.stations import stations
-            from station_app.domain.services.visits import station_visits
-
-            scope = Scope(_as_of(year), None)
-            with task.db.reader() as s:
-                return {
-                    "stations": [(st.id, st.code, st.name, st.is_key)
-                                 for st in stations(s, district=False)],
-                    "visits": station_visits(s, year=year, station_id=station_id),
-                    "counts": (metric_value(s, "key_stations_visited", scope),
-                               metric_value(s, "key_stations_total", scope)),
-                }
-
-        self.ctx.tasks.run(work, on_done=lambda result: self._loaded(seq, year, result),
-                           on_error=lambda exc: self.message.setText(self.ctx.explain(exc)),
-                           owner=self)
-
-    def _loaded(self, seq: int, year: int, result: dict[str, Any]) -> None:
-        if seq != self._seq:
-            return
+    def _loaded(self, year: int, result: dict[str, Any]) -> None:
         chosen = self._selected()
         wanted = self._select_after or (chosen.id if chosen is not None else None)
         self._select_after = None
@@ -281,55 +270,40 @@ class StationVisitsPage(Page):
                 "findings": v["findings"], "actions": v["actions"],
                 "follow_up_due": v["follow_up_due"]}
 
-    def save(self) -> None:
-        """Record the visit, or save the correction; a refusal is shown under its fields
-        and nothing typed is lost."""
-        from station_app.domain.validation import ValidationError
+    def save(self) -> Op:
+        """Record the visit, or save the correction (off the GUI thread); a refusal is
+        shown under its fields and nothing typed is lost. Returns the ``Op``."""
+        from station_app.domain.services import visits
 
-        data, actor = self._data(), self.ctx.actor
+        data = self._data()
         editing = self.editing.id if self.editing is not None else None
-        self.form.clear_errors()
-        self.save_button.setEnabled(False)
 
-        def work(task) -> tuple[str, Any]:
-            from station_app.domain.services import visits
+        def work(s) -> str:
+            if editing is not None:
+                return visits.update_visit(s, editing, data).visit.id
+            return visits.record_visit(s, data).visit.id
 
-            try:
-                with task.db.session(actor) as s:
-                    if editing is not None:
-                        return "saved", visits.update_visit(s, editing, data).visit.id
-                    return "saved", visits.record_visit(s, data).visit.id
-            except ValidationError as exc:  # rolled back; shown in the form
-                return "invalid", exc
-
-        def done(result: tuple[str, Any]) -> None:
-            self.save_button.setEnabled(True)
-            outcome, value = result
-            if outcome == "invalid":
-                self.form.show_errors(rename_fields(value, RENAME))
-                return
+        def done(visit_id: str) -> None:
             self.message.setText(self.tr("Correction saved.") if editing
                                  else self.tr("Visit recorded."))
             self.new_visit()
-            self._select_after = value
-            self.ctx.notify("visits")
-            self.reload()
+            self._select_after = visit_id
+            self.refresh_now()
 
         def failed(exc: BaseException) -> None:
-            self.save_button.setEnabled(True)
-            self.message.setText(self.ctx.explain(exc))
+            if not isinstance(exc, visits.ValidationError):  # (those: under the fields)
+                self.message.setText(self.ctx.explain(exc))
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed, owner=self)
+        return self.form.submit(self.ctx, work, rename=RENAME, saved=done, failed=failed,
+                                busy=(self.save_button,))
 
-    def delete_selected(self, *, confirm: bool = True) -> bool:
+    def delete_selected(self, *, confirm: bool = True) -> Op:
         """Delete the selected visit (a tombstone: it counts for nothing any more), once
-        asked. False when nothing was asked for."""
-        from station_app.domain.validation import ValidationError
-
+        asked. Returns the ``Op`` (refused when nothing was asked for)."""
         visit = self._selected()
         if visit is None:
             self.message.setText(self.tr("Select a visit first."))
-            return False
+            return Op.refused()
         named = self.tr("the visit of %1 to %2 (%3)").replace(
             "%1", visit.visit_date.isoformat()).replace(
             "%2", f"{visit.station_code} {visit.station_name}").replace("%3", visit.visitors)
@@ -337,30 +311,18 @@ class StationVisitsPage(Page):
                 self, self.tr("Delete a visit"),
                 self.tr("Delete %1? It no longer counts in any figure.").replace("%1", named)
         ) != QMessageBox.StandardButton.Yes:
-            return False
-        actor = self.ctx.actor
+            return Op.refused()
 
-        def work(task):
+        def work(s) -> None:
             from station_app.domain.services import visits
 
-            try:
-                with task.db.session(actor) as s:
-                    visits.delete_visit(s, visit.id)
-            except ValidationError as exc:
-                return exc
-            return None
+            visits.delete_visit(s, visit.id)
 
-        def done(refused) -> None:
-            if refused is not None:
-                self.message.setText(self.ctx.explain(refused))
-                return
+        def done(_none) -> None:
             self.message.setText(self.tr("Deleted %1.").replace("%1", named))
             if self.editing is not None and self.editing.id == visit.id:
                 self.new_visit()
-            self.ctx.notify("visits")
-            self.reload()
+            self.refresh_now()
 
-        self.ctx.tasks.run(work, on_done=done,
-                           on_error=lambda exc: self.message.setText(self.ctx.explain(exc)),
-                           owner=self)
-        return True
+        return self.write(work, success=done,
+                          failure=lambda exc: self.message.setText(self.ctx.explain(exc)))

@@ -13,6 +13,7 @@ from typing import Any
 from station_app.domain.choices import OPERATING_STATUS, VISIT_KIND, WATCH_ACTION, label
 from station_app.ui.forms import Form
 from station_app.ui.pages import Page
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -158,22 +159,6 @@ FIELD_TO_DATA = {
 }
 
 
-def _load_enterprises(task) -> list[tuple]:
-    from sqlalchemy import false, select
-
-    from station_app.domain.models import Enterprise
-    from station_app.domain.services.enterprises import watch_listed_ids
-
-    with task.db.reader() as s:
-        listed = set(s.execute(watch_listed_ids()).scalars())
-        rows = s.execute(
-            select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.industry,
-                   Enterprise.headcount, Enterprise.union_established)
-            .where(Enterprise.deleted == false()).order_by(Enterprise.name)
-        ).all()
-    return [(i, n, c, ind, h, bool(u), i in listed) for i, n, c, ind, h, u in rows]
-
-
 class EnterprisesPage(Page):
     key = "enterprises"
     watches = frozenset({"enterprises", "watch_list_entries", "visits"})
@@ -183,7 +168,6 @@ class EnterprisesPage(Page):
         self.current_id: str | None = None
         self._pending_select: str | None = None
         self.loaded = False
-        self._generation = 0
 
         outer = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -283,14 +267,11 @@ class EnterprisesPage(Page):
     # -- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._generation += 1
-        gen = self._generation
-        self.ctx.tasks.run(_load_enterprises, on_done=lambda rows: self._loaded(gen, rows),
-                           on_error=self._failed, parent=self, owner=self)
+        from station_app.domain.services.reads import enterprise_list
 
-    def _loaded(self, gen: int, rows: list[tuple]) -> None:
-        if gen != self._generation:
-            return  # a newer load is on its way
+        self.query(enterprise_list, key="list", success=self._loaded, failure=self._failed)
+
+    def _loaded(self, rows: list[tuple]) -> None:
         yes, no = self.tr("Yes"), self.tr("No")
         shown = [(n, c or "", ind or "", h if h is not None else "", yes if u else no,
                   yes if w else no) for _i, n, c, ind, h, u, w in rows]
@@ -304,7 +285,7 @@ class EnterprisesPage(Page):
             self._show(want)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(str(exc))
+        self.message.setText(self.ctx.explain(exc))
 
     def _update_count(self) -> None:
         self.count_label.setText(self.tr("%1 of %2 enterprises")
@@ -354,6 +335,8 @@ class EnterprisesPage(Page):
         self.form.set_values({f: None for f in FIELD_TO_DATA})
         self.title_label.setText(self.tr("New enterprise"))
         self.save_button.setText(self.tr("Register"))
+        offer(self.save_button, self.ctx, "enterprise.create")
+        offer(self.new_button, self.ctx, "enterprise.create")
         self.message.clear()
         self.watch_box.setEnabled(False)
         self.watch_status.clear()
@@ -362,42 +345,38 @@ class EnterprisesPage(Page):
         self.form.widgets["enterprise_name"].setFocus()
 
     def _show(self, enterprise_id: str) -> None:
-        from sqlalchemy import false, select
+        """Load one enterprise into the form, with its history and visits."""
+        from station_app.domain.services.reads import enterprise_detail
 
-        from station_app.domain.models import Enterprise, Visit
-        from station_app.domain.services import enterprises as svc
+        self.query(lambda s: enterprise_detail(s, enterprise_id), key="detail",
+                   success=self._shown, failure=self._failed)
 
+    def _shown(self, detail) -> None:
+        if detail is None:
+            return
         lang = self.ctx.lang
-        with self.ctx.db.reader() as s:
-            ent = s.get(Enterprise, enterprise_id)
-            if ent is None or ent.deleted:
-                return
-            values = {f: getattr(ent, d) for f, d in FIELD_TO_DATA.items()}
-            name = ent.name
-            listed = svc.is_watch_listed(s, enterprise_id)
-            history = [(h.entry_date.isoformat(), label(WATCH_ACTION, h.action, lang), h.reason,
-                        h.recorded_by or "") for h in svc.watch_history(s, enterprise_id)]
-            visits = [
-                (v.visit_date.isoformat(), label(VISIT_KIND, v.kind, lang), v.visitors,
-                 label(OPERATING_STATUS, v.operating_status, lang), v.findings or "")
-                for v in s.execute(
-                    select(Visit).where(Visit.enterprise_id == enterprise_id,
-                                        Visit.deleted == false())
-                    .order_by(Visit.visit_date.desc())).scalars()
-            ]
-        self.current_id = enterprise_id
+        self.current_id = detail.id
         self.form.clear_errors()
-        self.form.set_values(values)
-        self.title_label.setText(name)
+        self.form.set_values({f: detail.values[d] for f, d in FIELD_TO_DATA.items()})
+        self.title_label.setText(detail.name)
         self.save_button.setText(self.tr("Save changes"))
         self.message.clear()
         self.watch_box.setEnabled(True)
-        self.watch_listed = listed
+        listed = self.watch_listed = detail.listed
         self.watch_status.setText(self.tr("On the watch list") if listed
                                   else self.tr("Not on the watch list"))
-        self.list_button.setEnabled(not listed)
-        self.unlist_button.setEnabled(listed)
+        offer(self.list_button, self.ctx, "watch.list", also=not listed)
+        offer(self.unlist_button, self.ctx, "watch.unlist", also=listed,
+              why_not=self.tr("Only the district office (区总工会) can remove an enterprise "
+                              "from the watch list. Ask the district office if the risk is "
+                              "resolved."))
+        offer(self.save_button, self.ctx, "enterprise.edit")
         self.watch_form.clear_errors()
+        history = [(d.isoformat(), label(WATCH_ACTION, a, lang), reason, by)
+                   for d, a, reason, by in detail.history]
+        visits = [(d.isoformat(), label(VISIT_KIND, k, lang), who,
+                   label(OPERATING_STATUS, status, lang), findings)
+                  for d, k, who, status, findings in detail.visits]
         fill_table_widget(self.history, [self.tr("Date"), self.tr("Action"), self.tr("Reason"),
                                          self.tr("By")], history)
         fill_table_widget(self.visits, [self.tr("Date"), self.tr("Kind"), self.tr("Visitors"),
@@ -408,65 +387,63 @@ class EnterprisesPage(Page):
         values = self.form.values()
         return {FIELD_TO_DATA[f]: v for f, v in values.items() if f in FIELD_TO_DATA}
 
-    def save(self) -> bool:
+    def save(self):
+        """Register the enterprise in the form, or save its changes (off the GUI thread;
+        errors in place); returns the ``Op``."""
         from station_app.domain.services import enterprises as svc
 
         data = self.form_data()
         current = self.current_id
+        self.message.clear()
 
         def work(s):
             if current:
                 return svc.update_enterprise(s, current, data).id
             return svc.register_enterprise(s, data).id
 
-        ok, new_id = self.form.submit(self.ctx, work)
-        if not ok:
-            self.message.clear()
-            return False
-        self.current_id = new_id
-        self._pending_select = new_id
-        self.message.setText(self.tr("Saved."))
-        self.ctx.notify("enterprises")
-        if not self.isVisible():  # reload anyway so the list is right when shown
-            self._stale = False
-            self.reload()
-        return True
+        def saved(new_id: str) -> None:
+            self.current_id = new_id
+            self._pending_select = new_id
+            self.message.setText(self.tr("Saved."))
+            self.refresh_now()  # (a visible page reloaded already)
+
+        return self.form.submit(self.ctx, work, saved=saved, busy=(self.save_button,))
 
     # -- watch list ----------------------------------------------------------------------
 
-    def put_on_watch(self) -> bool:
+    def put_on_watch(self):
         from station_app.domain.services import enterprises as svc
 
         return self._watch_change(svc.list_on_watch)
 
-    def remove_from_watch(self) -> bool:
+    def remove_from_watch(self):
         from station_app.domain.services import enterprises as svc
+        from station_app.ui.operations import Op
 
-        if self.current_id and not self.ctx.actor.at_least("district_admin"):
+        if self.current_id and not self.ctx.may("watch.unlist"):
             QMessageBox.information(self, self.tr("Remove from watch list"), self.tr(
                 "Only the district office (区总工会) can remove an enterprise from the watch "
                 "list. Ask the district office if the risk is resolved."))
-            return False
+            return Op.refused()
         return self._watch_change(svc.unlist_from_watch)
 
-    def _watch_change(self, service) -> bool:
-        """List or unlist the current enterprise with the reason typed; errors in place."""
-        if not self.current_id:
-            return False
-        reason = self.watch_form.values()["reason"]
-        ok, _ = self.watch_form.submit(self.ctx, lambda s: service(s, self.current_id, reason))
-        if not ok:
-            return False
-        self.watch_form.set_values({"reason": ""})
-        self.watch_form.clear_errors()
-        self._after_watch_change()
-        return True
+    def _watch_change(self, service):
+        """List or unlist the current enterprise with the reason typed; errors in place.
+        Returns the ``Op``."""
+        from station_app.ui.operations import Op
 
-    def _after_watch_change(self) -> None:
-        self._pending_select = self.current_id
-        self.ctx.notify("watch_list_entries")
-        if not self.isVisible():
-            self._stale = False
-            self.reload()
-        else:
-            self._show(self.current_id)
+        if not self.current_id:
+            return Op.refused()
+        reason, current = self.watch_form.values()["reason"], self.current_id
+
+        def saved(_result) -> None:
+            self.watch_form.set_values({"reason": ""})
+            self.watch_form.clear_errors()
+            self._pending_select = current
+            if self.isVisible():
+                self._show(current)
+            self.refresh_now()
+
+        return self.watch_form.submit(self.ctx, lambda s: service(s, current, reason),
+                                      saved=saved,
+                                      busy=(self.list_button, self.unlist_button))

@@ -10,6 +10,7 @@ from station_app.domain.choices import EVENT_KIND, label
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import RowsModel
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QGroupBox,
     QHBoxLayout,
@@ -36,24 +37,6 @@ FIELD_TO_DATA = {
 }
 
 
-def _load_year(station_id: str | None, year: int):
-    def work(task) -> list[tuple]:
-        from sqlalchemy import false, select
-
-        from station_app.domain.models import Event
-
-        with task.db.reader() as s:
-            q = (select(Event.id, Event.event_date, Event.kind, Event.title, Event.place,
-                        Event.person_times, Event.migrant_person_times)
-                 .where(Event.deleted == false(), Event.event_date >= date(year, 1, 1),
-                        Event.event_date <= date(year, 12, 31))
-                 .order_by(Event.event_date.desc(), Event.title))
-            if station_id:
-                q = q.where(Event.station_id == station_id)
-            return [tuple(r) for r in s.execute(q).all()]
-    return work
-
-
 class EventsPage(Page):
     key = "events"
     watches = frozenset({"events"})
@@ -61,7 +44,6 @@ class EventsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.loaded = False
-        self._generation = 0
 
         outer = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -107,21 +89,21 @@ class EventsPage(Page):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.form.set_values({"event_date": date.today()})
+        offer(self.save_button, ctx, "event.create")
 
         self.year_box.valueChanged.connect(lambda _v: self.reload())
         self.save_button.clicked.connect(self.save)
 
     def reload(self) -> None:
-        self._generation += 1
-        gen = self._generation
-        self.loaded = False
-        self.ctx.tasks.run(_load_year(self.ctx.db.station_id, self.year_box.value()),
-                           on_done=lambda rows: self._loaded(gen, rows),
-                           on_error=lambda exc: self.message.setText(str(exc)), parent=self, owner=self)
+        from station_app.domain.services.reads import events_of_year
 
-    def _loaded(self, gen: int, rows: list[tuple]) -> None:
-        if gen != self._generation:
-            return
+        self.loaded = False
+        station_id, year = self.ctx.db.station_id, self.year_box.value()
+        self.query(lambda s: events_of_year(s, year, station_id), key="year",
+                   success=self._loaded,
+                   failure=lambda exc: self.message.setText(self.ctx.explain(exc)))
+
+    def _loaded(self, rows: list[tuple]) -> None:
         lang = self.ctx.lang
         self.model.set_rows(
             [(d.isoformat(), label(EVENT_KIND, k, lang), t, p or "", pt, mpt)
@@ -137,23 +119,23 @@ class EventsPage(Page):
         values = self.form.values()
         return {d: values.get(f) for f, d in FIELD_TO_DATA.items()}
 
-    def save(self) -> bool:
+    def save(self):
+        """Record the event in the form (off the GUI thread); returns the ``Op``."""
         from station_app.domain.services import events as svc
 
         data = self.form_data()
-        ok, year = self.form.submit(self.ctx, lambda s: svc.record_event(s, data).event_date.year)
-        if not ok:
-            self.message.clear()
-            return False
-        self.message.setText(self.tr("Event saved."))
-        self.form.set_values({"title": "", "location": "", "person_times": "",
-                              "migrant_person_times": "", "notes": ""})
-        if self.year_box.value() != year:
-            self.year_box.blockSignals(True)
-            self.year_box.setValue(year)
-            self.year_box.blockSignals(False)
-        self.ctx.notify("events")
-        if not self.isVisible():
-            self._stale = False
-            self.reload()
-        return True
+        self.message.clear()
+
+        def saved(year: int) -> None:
+            self.message.setText(self.tr("Event saved."))
+            self.form.set_values({"title": "", "location": "", "person_times": "",
+                                  "migrant_person_times": "", "notes": ""})
+            if self.year_box.value() != year:
+                self.year_box.blockSignals(True)
+                self.year_box.setValue(year)
+                self.year_box.blockSignals(False)
+                self._stale = True  # the list shows another year now
+            self.refresh_now()
+
+        return self.form.submit(self.ctx, lambda s: svc.record_event(s, data).event_date.year,
+                                saved=saved, busy=(self.save_button,))

@@ -7,14 +7,14 @@ kind and overall, and the actions: add an entry, reverse an entry (冲正, stati
 record the annual review, close the file as 脱困 (exited) or 注销 (cancelled) with a date
 and a reason, re-open a file closed in error (station admins), print or save as PDF.
 
-Reads run off the UI thread (``ctx.tasks``); writes are small units of work through the
-services, with field errors shown in place and nothing typed cleared on failure. The
-ledger is append-only: there is no edit and no delete, only reversal.
+Reads and writes run off the UI thread through ``ui.operations`` (named service reads;
+each write one unit of work through the services), with field errors shown in place and
+nothing typed cleared on failure. The ledger is append-only: there is no edit and no
+delete, only reversal.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from station_app.domain.choices import (
@@ -26,8 +26,9 @@ from station_app.domain.choices import (
     MEMBER_STATUS,
     label,
 )
-from station_app.domain.models import HardshipCase
 from station_app.domain.services import hardship, members
+from station_app.domain.services.reads import HARDSHIP_LISTS as FILTERS
+from station_app.domain.services.reads import CaseRow
 from station_app.domain.validation import ValidationError, format_fen
 from station_app.exchange.casefile import (
     CaseFile,
@@ -37,8 +38,10 @@ from station_app.exchange.casefile import (
     render_case_file,
 )
 from station_app.ui.context import AppContext
-from station_app.ui.forms import ERROR_STYLE, Form, choice_combo, rename_fields
+from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.operations import Op, QueryOp, WriteOp
 from station_app.ui.pages import Page
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QBrush,
     QColor,
@@ -68,25 +71,7 @@ from station_app.ui.qt import (
 )
 from station_app.ui.tables import RowsModel, read_only_table
 
-FILTERS = ("open", "due", "never_helped", "not_updated", "exited", "cancelled")
-
-
 # --------------------------------------------------------------------------- models
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    id: str
-    name: str
-    category: str
-    level: str
-    household_size: int
-    registered_date: date
-    last_review_date: date | None
-    status: str
-    total_fen: int
-    closed_on: date | None = None  # 脱困 or 注销: the date and the reason
-    closed_because: str | None = None
 
 
 def _d(value: date | None) -> str:
@@ -201,12 +186,16 @@ class OpenCaseDialog(QDialog):
         layout.addWidget(buttons)
         self.buttons = buttons
 
-    def run_search(self, text: str) -> None:
+    def run_search(self, text: str) -> Op | None:
+        """Search the members off the GUI thread (the newest search's hits shown)."""
         self.hits.clear()
         if not text.strip():
-            return
-        with self.ctx.db.reader() as s:
-            found = members.search_members(s, text, limit=30)
+            return None
+        return QueryOp(self.ctx, self, lambda s: members.search_members(s, text, limit=30),
+                       key="search").success(self._show_hits).run()
+
+    def _show_hits(self, found) -> None:
+        self.hits.clear()
         for hit in found:
             extra = "" if hit.status == "active" else \
                 f" ({label(MEMBER_STATUS, hit.status, self.ctx.lang)})"
@@ -220,21 +209,24 @@ class OpenCaseDialog(QDialog):
         item = self.hits.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
-    def save(self) -> None:
+    def save(self) -> Op:
         member_id = self.member_id()
         if member_id is None:
             self.form.clear_errors()
             self.form.errors["member"].setText(self.tr("Search for the member and select them."))
             self.form.errors["member"].show()
-            return
+            return Op.refused()
         data = self.form.values()
         data.pop("member", None)
-        ok, case_id = self.form.submit(
-            self.ctx, lambda s: hardship.open_case(s, member_id, data).id,
-            rename={"entry_date": "registered_date"})
-        if ok:
+
+        def opened(case_id: str) -> None:
             self.case_id = case_id
             self.accept()
+
+        return self.form.submit(
+            self.ctx, lambda s: hardship.open_case(s, member_id, data).id,
+            rename={"entry_date": "registered_date"}, saved=opened,
+            busy=(self.buttons,))
 
 
 class CloseDialog(QDialog):
@@ -273,10 +265,10 @@ class CloseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def save(self) -> None:
+    def save(self) -> Op:
         v = self.form.values()
-        if self.page.close_case(self.status, v[self.date_field], v["reason"], form=self.form):
-            self.accept()
+        return self.page.close_case(self.status, v[self.date_field], v["reason"],
+                                    form=self.form, then=self.accept)
 
 
 # --------------------------------------------------------------------------- page
@@ -290,9 +282,6 @@ class HardshipPage(Page):
         super().__init__(ctx, parent)
         self.case_id: str | None = None
         self.file: CaseFile | None = None
-        self._pending = 0
-        self._list_gen = 0
-        self._detail_gen = 0
         self.last_message = ""
         self._dialog: QDialog | None = None
         self._build()
@@ -453,44 +442,35 @@ class HardshipPage(Page):
     # -- state -------------------------------------------------------------------------
 
     @property
-    def loading(self) -> bool:
-        """True while a background load is running (tests wait on this)."""
-        return self._pending > 0
-
-    @property
     def can_reverse(self) -> bool:
-        return self.ctx.actor.at_least("station_admin")
+        return self.ctx.may("ledger.reverse").ok
 
     def selected_entry(self) -> EntryRow | None:
         index = self.ledger_view.selectionModel().currentIndex()
         return self.ledger_model.row_at(index.row()) if index.isValid() else None
 
     def _update_actions(self) -> None:
+        """The actions the file's state allows, offered to those the permission table
+        lets do them (the others see the button disabled, and who may on hovering)."""
         has = self.file is not None
-        is_open = has and self.file.status == "open"
-        admin = self.can_reverse
+        is_open = bool(has and self.file.status == "open")
         for b in (self.print_button, self.pdf_button):
             b.setEnabled(has)
-        self.review_button.setEnabled(bool(is_open))
-        self.exit_button.setEnabled(bool(is_open) and admin)
-        self.exit_button.setToolTip("" if admin else self.tr("Only a station admin can exit a file."))
-        self.cancel_button.setEnabled(bool(is_open) and admin)
-        self.cancel_button.setToolTip(
-            self.tr("For a file opened in error or withdrawn.") if admin
-            else self.tr("Only a station admin can cancel a file."))
+        offer(self.open_button, self.ctx, "case.open")
+        offer(self.review_button, self.ctx, "case.review", also=is_open)
+        offer(self.exit_button, self.ctx, "case.exit", also=is_open)
+        offer(self.cancel_button, self.ctx, "case.cancel", also=is_open,
+              tip=self.tr("For a file opened in error or withdrawn."))
         self.reopen_button.setVisible(has and not is_open)
-        self.reopen_button.setEnabled(has and not is_open and admin)
-        self.reopen_button.setToolTip(
-            self.tr("Undo an exit or a cancellation recorded in error.") if admin
-            else self.tr("Only a station admin can re-open a file."))
-        self.add_entry_button.setEnabled(bool(is_open))
-        self.add_household_button.setEnabled(has)
+        offer(self.reopen_button, self.ctx, "case.reopen", also=has and not is_open,
+              tip=self.tr("Undo an exit or a cancellation recorded in error."))
+        offer(self.add_entry_button, self.ctx, "ledger.add", also=is_open)
+        offer(self.add_household_button, self.ctx, "household.add", also=has)
         entry = self.selected_entry()
-        self.reverse_button.setEnabled(
-            admin and entry is not None and not entry.is_reversal and not entry.is_reversed)
-        self.reverse_button.setToolTip(
-            self.tr("Entries are never edited: a mistake is corrected by a reversal (冲正).")
-            if admin else self.tr("Only a station admin can reverse an entry."))
+        offer(self.reverse_button, self.ctx, "ledger.reverse",
+              also=entry is not None and not entry.is_reversal and not entry.is_reversed,
+              tip=self.tr("Entries are never edited: a mistake is corrected by a reversal "
+                          "(冲正)."))
 
     def show_message(self, text: str) -> None:
         """A message above the detail (refusals, errors that belong to no field)."""
@@ -505,56 +485,20 @@ class HardshipPage(Page):
         if self.case_id:
             self.load_detail()
 
-    def _run(self, fn, on_done, gen_attr: str) -> None:
-        setattr(self, gen_attr, getattr(self, gen_attr) + 1)
-        gen = getattr(self, gen_attr)
-        self._pending += 1
-
-        def done(result) -> None:
-            self._pending -= 1
-            if gen == getattr(self, gen_attr):
-                on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            self._pending -= 1
-            if gen == getattr(self, gen_attr):
-                if isinstance(exc, ValidationError):
-                    self.show_message("\n".join(exc.messages(self.ctx.lang)))
-                else:
-                    self.show_message(self.tr("Could not load: %1").replace("%1", str(exc)))
-
-        self.ctx.tasks.run(fn, on_done=done, on_error=failed, parent=self, owner=self)
+    def _failed(self, exc: BaseException) -> None:
+        self.show_message(self.ctx.explain(exc) if isinstance(exc, ValidationError)
+                          else self.tr("Could not load: %1").replace("%1",
+                                                                     self.ctx.explain(exc)))
 
     def current_filter(self) -> str:
         return self.filter.currentData()
 
     def load_list(self) -> None:
+        from station_app.domain.services.reads import hardship_case_list
+
         which = self.current_filter()
-
-        def work(task) -> list[CaseRow]:
-            with task.db.reader() as s:
-                if which == "due":
-                    cases = hardship.due_for_review(s)
-                elif which == "never_helped":
-                    cases = hardship.never_helped(s)
-                elif which == "not_updated":
-                    cases = hardship.not_updated_for_year(s)
-                elif which == "exited":
-                    cases = hardship.exited_cases(s)
-                elif which == "cancelled":
-                    cases = hardship.cancelled_cases(s)
-                else:
-                    cases = list(s.execute(
-                        hardship._open_cases(None).order_by(HardshipCase.registered_date.desc())
-                    ).scalars())
-                task.check()
-                totals = hardship.ledger_totals(s, group_by=("case",)).by_key
-                return [CaseRow(c.id, c.member.name, c.category, c.level, c.household_size,
-                                c.registered_date, c.last_review_date, c.status,
-                                totals.get((c.id,), 0), c.exit_date, c.exit_reason)
-                        for c in cases]
-
-        self._run(work, self._list_loaded, "_list_gen")
+        self.query(lambda s: hardship_case_list(s, which), key="list",
+                   success=self._list_loaded, failure=self._failed)
 
     def _list_loaded(self, rows: list[CaseRow]) -> None:
         keep = self.case_id
@@ -584,12 +528,8 @@ class HardshipPage(Page):
 
     def load_detail(self) -> None:
         case_id = self.case_id
-
-        def work(task) -> CaseFile:
-            with task.db.reader() as s:
-                return load_case_file(s, case_id)
-
-        self._run(work, self._detail_loaded, "_detail_gen")
+        self.query(lambda s: load_case_file(s, case_id), key="detail",
+                   success=self._detail_loaded, failure=self._failed)
 
     def _detail_loaded(self, cf: CaseFile) -> None:
         keep = self.selected_entry()
@@ -636,27 +576,32 @@ class HardshipPage(Page):
 
     # -- writes ------------------------------------------------------------------------
 
-    def _written(self) -> None:
-        """After a write: tell the other pages, refresh the list and the detail."""
-        self.ctx.notify("ledger_entries", "hardship_cases")
-        self.activate()  # reloads unless the notification already did
+    def _write(self, fn, form: Form | None = None, rename: dict[str, str] | None = None,
+               then=None) -> Op:
+        """Run ``fn(session)`` in one unit of work off the GUI thread; refusals in place
+        (under the form's fields, or above the detail). ``then(result)`` after it is
+        saved and the list and the detail are read again. Returns the ``Op``."""
+        def saved(result) -> None:
+            self.show_message("")
+            self.refresh_now()  # (the pages that show what changed reload)
+            if then is not None:
+                then(result)
 
-    def _write(self, fn, form: Form | None = None, rename: dict[str, str] | None = None):
-        """Run ``fn(session)`` in one unit of work; errors in place (or above the detail)."""
-        if form is not None:
-            form.clear_errors()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                result = fn(s)
-        except ValidationError as exc:
-            if form is not None:  # errors of fields the form lacks go to its top label
-                form.show_errors(rename_fields(exc, rename or {}))
-                self.show_message("")
+        def refused(exc: BaseException) -> None:
+            if form is not None:
+                self.show_message("")  # (the form shows it, the rest at its top)
             else:
-                self.show_message("\n".join(exc.messages(self.ctx.lang)))
-            return None
-        self.show_message("")
-        return result if result is not None else True
+                self.show_message(self.ctx.explain(exc))
+
+        if form is not None and form.saving is not None and not form.saving.done:
+            return Op.refused()  # (that form's save is still under way)
+        op = WriteOp(self.ctx, self, fn).success(saved).failure(refused)
+        if form is not None:
+            op.form(form, rename)
+        run = op.run()
+        if form is not None:
+            form.saving = run
+        return run
 
     def new_case(self) -> OpenCaseDialog:
         """Show the "open a file" dialog (non-blocking); the new file is shown after."""
@@ -666,19 +611,18 @@ class HardshipPage(Page):
         def opened() -> None:
             if dialog.case_id:
                 self.case_id = dialog.case_id
-                self.ctx.notify("hardship_cases")
                 if self.current_filter() not in ("open", "never_helped"):
                     self.filter.setCurrentIndex(FILTERS.index("open"))
-                self.activate()
+                self.refresh_now()
                 self.load_detail()
 
         dialog.accepted.connect(opened)
         dialog.open()
         return dialog
 
-    def add_entry(self) -> bool:
+    def add_entry(self) -> Op:
         if not self.case_id:
-            return False
+            return Op.refused()
         data = self.entry_form.values()
         kind = data.get("kind")
         if kind != "medical_mutual_aid":
@@ -686,22 +630,21 @@ class HardshipPage(Page):
         if kind != "education_aid":
             data["beneficiary"] = None
         case_id = self.case_id
-        done = self._write(lambda s: hardship.add_entry(s, case_id, data), self.entry_form,
-                           {"handler": "handled_by"})
-        if not done:
-            return False
-        # a saved entry clears the per-entry inputs; kind, date, source and handler stay
-        for field in ("amount", "cover_year", "beneficiary", "note"):
-            self.entry_form.widgets[field].clear()
-        self._written()
-        return True
 
-    def reverse_selected(self, reason: str | None = None) -> bool:
+        def added(_entry) -> None:
+            # a saved entry clears the per-entry inputs; kind, date, source and handler stay
+            for field in ("amount", "cover_year", "beneficiary", "note"):
+                self.entry_form.widgets[field].clear()
+
+        return self._write(lambda s: hardship.add_entry(s, case_id, data), self.entry_form,
+                           {"handler": "handled_by"}, then=added)
+
+    def reverse_selected(self, reason: str | None = None) -> Op:
         """冲正 the selected entry after asking the reason; clerks are refused plainly."""
         entry = self.selected_entry()
         if entry is None:
             self.show_message(self.tr("Select the entry to reverse first."))
-            return False
+            return Op.refused()
         # a clerk's button is disabled; if it is reached anyway, the service refuses
         # with a message that names the role needed, and nothing is written
         if reason is None:
@@ -710,21 +653,15 @@ class HardshipPage(Page):
                 self.tr("Reverse entry no. %1 (%2 yuan). Reason:")
                 .replace("%1", str(entry.no)).replace("%2", format_fen(entry.amount_fen)))
             if not ok:
-                return False
+                return Op.refused()
             reason = text
-        done = self._write(lambda s: hardship.reverse_entry(s, entry.id, reason))
-        if done:
-            self._written()
-        return bool(done)
+        return self._write(lambda s: hardship.reverse_entry(s, entry.id, reason))
 
-    def record_review(self, on: str | None = None) -> bool:
+    def record_review(self, on: str | None = None) -> Op:
         if not self.case_id:
-            return False
+            return Op.refused()
         case_id = self.case_id
-        done = self._write(lambda s: hardship.record_review(s, case_id, on))
-        if done:
-            self._written()
-        return bool(done)
+        return self._write(lambda s: hardship.record_review(s, case_id, on))
 
     def ask_exit(self) -> CloseDialog | None:
         return self.ask_close("exited")
@@ -741,26 +678,25 @@ class HardshipPage(Page):
         dialog.open()
         return dialog
 
-    def close_case(self, status: str, on: str, reason: str, form: Form | None = None) -> bool:
+    def close_case(self, status: str, on: str, reason: str, form: Form | None = None,
+                   then=None) -> Op:
         """脱困 or 注销 the selected file; the service checks the role and the input."""
         if not self.case_id:
-            return False
+            return Op.refused()
         case_id = self.case_id
-        done = self._write(lambda s: hardship.close_case(s, case_id, status, on, reason), form)
-        if done:
-            self._written()
-        return bool(done)
+        return self._write(lambda s: hardship.close_case(s, case_id, status, on, reason), form,
+                           then=(lambda _r: then()) if then is not None else None)
 
-    def exit_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+    def exit_case(self, on: str, reason: str, form: Form | None = None) -> Op:
         return self.close_case("exited", on, reason, form)
 
-    def cancel_case(self, on: str, reason: str, form: Form | None = None) -> bool:
+    def cancel_case(self, on: str, reason: str, form: Form | None = None) -> Op:
         return self.close_case("cancelled", on, reason, form)
 
-    def reopen(self, confirmed: bool | None = None) -> bool:
+    def reopen(self, confirmed: bool | None = None) -> Op:
         """Undo the selected file's exit or cancellation, after asking."""
         if not self.case_id or self.file is None:
-            return False
+            return Op.refused()
         if confirmed is None:
             answer = QMessageBox.question(
                 self, self.tr("Re-open the file"),
@@ -770,49 +706,54 @@ class HardshipPage(Page):
                         "undone.").replace("%1", self.file.name))
             confirmed = answer == QMessageBox.StandardButton.Yes
         if not confirmed:
-            return False
+            return Op.refused()
         case_id = self.case_id
-        done = self._write(lambda s: hardship.reopen_case(s, case_id))
-        if done:
+
+        def reopened(_result) -> None:
             if self.current_filter() in ("exited", "cancelled"):
                 self.filter.setCurrentIndex(FILTERS.index("open"))
-            self._written()
-        return bool(done)
 
-    def add_household_member(self) -> bool:
+        return self._write(lambda s: hardship.reopen_case(s, case_id), then=reopened)
+
+    def add_household_member(self) -> Op:
         if not self.case_id:
-            return False
+            return Op.refused()
         data = self.household_form.values()
         case_id = self.case_id
-        done = self._write(lambda s: hardship.add_household_member(s, case_id, data),
-                           self.household_form)
-        if not done:
-            return False
-        for w in self.household_form.widgets.values():
-            if isinstance(w, QLineEdit):
-                w.clear()
-        self.ctx.notify("household_members", "hardship_cases")
-        self.activate()
-        return True
+
+        def added(_member) -> None:
+            for w in self.household_form.widgets.values():
+                if isinstance(w, QLineEdit):
+                    w.clear()
+
+        return self._write(lambda s: hardship.add_household_member(s, case_id, data),
+                           self.household_form, then=added)
 
     # -- print / PDF -------------------------------------------------------------------
 
-    def file_html(self) -> str:
-        with self.ctx.db.reader() as s:
-            return render_case_file(load_case_file(s, self.case_id), self.ctx.lang)
+    def with_document(self, then) -> Op:
+        """Read the selected file off the GUI thread, then ``then(document)`` on it (Qt
+        paints on the GUI thread)."""
+        case_id, lang = self.case_id, self.ctx.lang
 
-    def document(self) -> QTextDocument:
-        doc = QTextDocument(self)
-        doc.setHtml(self.file_html())
-        return doc
+        def paint(cf: CaseFile) -> None:
+            doc = QTextDocument(self)
+            doc.setHtml(render_case_file(cf, lang))
+            then(doc)
 
-    def save_pdf(self, path: str) -> None:
-        """Write the selected file as a PDF (no dialogs)."""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(path))
-        printer.setDocName(self.tr("Hardship file"))
-        self.document().print_(printer)
+        return self.query(lambda s: load_case_file(s, case_id), key="print", success=paint,
+                          failure=lambda exc: self.show_message(self.ctx.explain(exc)))
+
+    def save_pdf(self, path: str) -> Op:
+        """Write the selected file as a PDF (no dialogs); returns the ``Op``."""
+        def write(doc: QTextDocument) -> None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(path))
+            printer.setDocName(self.tr("Hardship file"))
+            doc.print_(printer)
+
+        return self.with_document(write)
 
     def ask_pdf(self) -> None:
         if not self.case_id:
@@ -828,11 +769,14 @@ class HardshipPage(Page):
     def print_file(self) -> None:
         if not self.case_id:
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(self.tr("Print the hardship file"))
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.document().print_(printer)
+        def show(doc: QTextDocument) -> None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle(self.tr("Print the hardship file"))
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                doc.print_(printer)
+
+        self.with_document(show)
 
 
 __all__ = ["HardshipPage", "CaseListModel", "LedgerModel", "HouseholdModel", "OpenCaseDialog",

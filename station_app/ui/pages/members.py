@@ -2,8 +2,9 @@
 
 Left: the search box, the status filter and the table (``MembersTableModel``). Right: the
 member's form with live checking of the ID number (derived birth date and gender, or the
-error under the field), Save, New and Change status. Every write goes through the member
-services in one ``ctx.db.session(ctx.actor)``.
+error under the field), Save, New and Change status. Searches, the member's form and every
+write run off the GUI thread (``ui.operations``), each write one unit of work through the
+member services.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from datetime import date
 from typing import Any
 
 from station_app.domain.choices import GENDER, MEMBER_STATUS, label
-from station_app.domain.models import Member
 from station_app.domain.services.members import (
-    EDITABLE,
     DuplicateMember,
     change_status,
     has_scan_tier,
@@ -25,6 +24,7 @@ from station_app.domain.services.members import (
 from station_app.domain.validation import ValidationError, parse_id_number
 from station_app.ui.context import AppContext
 from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.operations import Op, QueryOp, WriteOp, supersede
 from station_app.ui.pages import Page
 from station_app.ui.pages.members_model import (
     SEARCH_PAGE,
@@ -32,6 +32,7 @@ from station_app.ui.pages.members_model import (
     IdRole,
     MembersTableModel,
 )
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QAbstractItemView,
     QCheckBox,
@@ -81,22 +82,20 @@ class StatusDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def apply(self) -> None:
-        ok, _ = self.form.submit(self.ctx, lambda s: change_status(
-            s, self.member_id, self.status.currentData(), self.date.text()))
-        if ok:
-            self.accept()
+    def apply(self) -> Op:
+        member_id, status, on = self.member_id, self.status.currentData(), self.date.text()
+        return self.form.submit(self.ctx, lambda s: change_status(s, member_id, status, on),
+                                saved=lambda _m: self.accept(), busy=(self.buttons,))
 
 
 class MembersPage(Page):
     key = "members"
-    watches = frozenset({"members"})
+    watches = frozenset({"members", "enterprises"})  # (the employer's name)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.current_id: str | None = None
         self.current_status: str | None = None
-        self._search_seq = 0
         self.searching = False  # a search pass is under way
         self._loading_form = False
         self.status_dialog: StatusDialog | None = None
@@ -263,34 +262,29 @@ class MembersPage(Page):
         self.search.selectAll()
 
     def _run_search(self, select: str | None = None) -> None:
-        """Search off the UI thread; only the latest query's results are shown."""
+        """Search off the UI thread; only the latest query's results are shown (an older
+        search's answer is dropped by the operations layer)."""
         self._search_timer.stop()
-        self._search_seq += 1
-        seq = self._search_seq
         query = self.search.text().strip()
         if not query:
+            supersede(self, "search")  # (an answer on its way is for a query no longer typed)
             if self.model.query is not None or not self.model.rowCount():
                 self.model.reload()
                 if select or self.current_id:
                     self._select(select or self.current_id)
+            self.searching = False
             return
-        station_id = self.model.station_id
         status = self.model.status
         # Two passes when the query has a substring tier: the index-only hits show at
         # once, the full answer replaces them a moment later (if it differs).
         two_pass = has_scan_tier(query)
         self.searching = True
 
-        def work_for(index_only: bool):
-            def work(task):
-                with task.db.reader() as s:
-                    return search_members(s, query, limit=SEARCH_PAGE, station_id=station_id,
-                                          status=status, index_only=index_only)
-            return work
+        def pass_(index_only: bool):
+            return lambda s: search_members(s, query, limit=SEARCH_PAGE, status=status,
+                                            index_only=index_only)
 
         def show(hits) -> None:
-            if seq != self._search_seq:
-                return  # a newer query was typed meanwhile
             if self.model.query == query and [h.id for h in hits] == self.model.ids():
                 return  # the full pass found nothing more
             self.model.show_hits(query, hits)
@@ -300,28 +294,32 @@ class MembersPage(Page):
 
         def last(hits) -> None:
             show(hits)
-            if seq == self._search_seq:
-                self.searching = False
+            self.searching = False
 
         def first(hits) -> None:
-            if two_pass and len(hits) < SEARCH_PAGE and seq == self._search_seq:
+            if two_pass and len(hits) < SEARCH_PAGE:
                 show(hits)
-                self.ctx.tasks.run(work_for(False), on_done=last, on_error=failed, owner=self)
+                QueryOp(self.ctx, self, pass_(False), key="search").success(last) \
+                    .failure(failed).run()
             else:
                 last(hits)
 
         def failed(exc: BaseException) -> None:
-            if seq == self._search_seq:
-                self.searching = False
-                self._notice(str(exc))
+            self.searching = False
+            self._notice(self.ctx.explain(exc))
 
-        self.ctx.tasks.run(work_for(two_pass), on_done=first, on_error=failed, owner=self)
+        QueryOp(self.ctx, self, pass_(two_pass), key="search").success(first) \
+            .failure(failed).run()
 
     # -- selection ---------------------------------------------------------------------
 
     def _select(self, member_id: str, *, load: bool = True) -> bool:
-        row = self.model.row_of(member_id, load=load)
+        """Select a member's row; with ``load``, a member further down the list than the
+        rows loaded is selected once the list is loaded up to it (off the GUI thread)."""
+        row = self.model.row_of(member_id)
         if row < 0:
+            if load:
+                self.model.locate(member_id, lambda _row: self._select(member_id, load=False))
             return False
         index = self.model.index(row, 0)
         self._loading_form = True  # the form is already (or about to be) this member
@@ -344,16 +342,19 @@ class MembersPage(Page):
         index = self.table.currentIndex()
         return index.data(IdRole) if index.isValid() else None
 
-    def _load_member(self, member_id: str) -> bool:
-        with self.ctx.db.reader() as s:
-            member = s.get(Member, member_id)
-            if member is None or member.deleted:
-                return False
-            values = {k: getattr(member, k) for k in EDITABLE}
-            values["status"] = member.status
-            values["status_date"] = member.status_date
-        self._show_member(member_id, values)
-        return True
+    def _load_member(self, member_id: str, then=None) -> Op:
+        """Read a member into the form (off the GUI thread); ``then()`` once shown."""
+        from station_app.domain.services.reads import member_form
+
+        def show(values) -> None:
+            if values is None:  # (deleted meanwhile)
+                return
+            self._show_member(member_id, values)
+            if then is not None:
+                then()
+
+        return QueryOp(self.ctx, self, lambda s: member_form(s, member_id), key="member") \
+            .success(show).failure(lambda exc: self._notice(self.ctx.explain(exc))).run()
 
     def _show_member(self, member_id: str | None, values: dict[str, Any] | None = None) -> None:
         self.current_id = member_id
@@ -375,25 +376,31 @@ class MembersPage(Page):
             if when:
                 text += f" ({when.isoformat()})"
             self.status_label.setText(self.tr("Status: %1").replace("%1", text))
-        self.status_button.setEnabled(member_id is not None)
+        offer(self.status_button, self.ctx, "member.status", also=member_id is not None)
+        offer(self.save_button, self.ctx,
+              "member.create" if member_id is None else "member.edit")
+        offer(self.new_button, self.ctx, "member.create")
 
-    def open_record(self, record_id: str) -> None:
+    def open_record(self, record_id: str) -> Op:
         """Show one member: in the table (leaving a search that hides it) and the form."""
-        if not self._load_member(record_id):
-            return
-        if self._select(record_id):
-            return
-        if self.model.query is not None or self.model.status:
-            self.search.blockSignals(True)
-            self.search.clear()
-            self.search.blockSignals(False)
-            self._search_seq += 1
-            self.status_filter.blockSignals(True)
-            self.status_filter.setCurrentIndex(0)
-            self.status_filter.blockSignals(False)
-            self.model.set_status(None)
-            self.model.reload()
-            self._select(record_id)
+        def shown() -> None:
+            if self._select(record_id, load=self.model.query is None
+                            and not self.model.status):
+                return
+            if self.model.query is not None or self.model.status:
+                self.search.blockSignals(True)
+                self.search.clear()
+                self.search.blockSignals(False)
+                supersede(self, "search")  # (an answer on its way: no longer asked)
+                self.searching = False
+                self.status_filter.blockSignals(True)
+                self.status_filter.setCurrentIndex(0)
+                self.status_filter.blockSignals(False)
+                self.model.set_status(None)
+                self.model.reload()
+                self._select(record_id)
+
+        return self._load_member(record_id, then=shown)
 
     # -- the form ----------------------------------------------------------------------
 
@@ -437,44 +444,50 @@ class MembersPage(Page):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
-    def save(self) -> bool:
-        """Register or update the member in the form; errors stay next to their fields."""
+    def save(self) -> Op:
+        """Register or update the member in the form (off the GUI thread); errors stay
+        next to their fields. Returns the ``Op``."""
         self._notice("")
         values = self.form.values()
+        current = self.current_id
         self.form.clear_errors()
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                if self.current_id is None:
-                    member = register_member(s, values)
-                else:
-                    member = update_member(s, self.current_id, values)
-                saved_id = member.id
-        except DuplicateMember as exc:
-            name = exc.errors[0].params.get("name", "") if exc.errors else ""
-            self.open_record(exc.existing_id)
-            self._notice(self.tr(
-                "This ID number is already registered to the active member %1, shown here.")
-                .replace("%1", name))
-            return False
-        except ValidationError as exc:
-            self.form.show_errors(exc)
-            return False
-        in_view = self.model.row_of(saved_id, load=False) >= 0
-        self.current_id = saved_id
-        self.ctx.notify("members")  # reloads this page while it is visible
-        if self._stale or not self.isVisible():
-            self._stale = False
-            self.reload()
-        self._load_member(saved_id)
-        if self.model.query is None:
-            self._select(saved_id)
-        elif in_view:  # the re-run search re-selects it; show the new values meanwhile
-            self.model.refresh_rows()
-            self._select(saved_id, load=False)
-        else:  # a new member the search does not show: back to the list, selected
-            self.open_record(saved_id)
-        self._update_count()
-        return True
+
+        def work(s):
+            member = register_member(s, values) if current is None \
+                else update_member(s, current, values)
+            return member.id
+
+        def saved(saved_id: str) -> None:
+            in_view = self.model.row_of(saved_id) >= 0
+            self.current_id = saved_id
+            self.refresh_now()  # (a visible page reloaded when the change was published)
+            self._load_member(saved_id)
+            if self.model.query is None:
+                self._select(saved_id)
+            elif in_view:  # the re-run search re-selects it; show the new values meanwhile
+                self.model.refresh_rows()
+                self._select(saved_id, load=False)
+            else:  # a new member the search does not show: back to the list, selected
+                self.open_record(saved_id)
+            self._update_count()
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, DuplicateMember):
+                name = exc.errors[0].params.get("name", "") if exc.errors else ""
+                self.open_record(exc.existing_id)
+                self._notice(self.tr(
+                    "This ID number is already registered to the active member %1, shown "
+                    "here.").replace("%1", name))
+            elif isinstance(exc, ValidationError):
+                self.form.show_errors(exc)
+            else:
+                self.form.show_failure(self.ctx, exc)
+
+        if self.form.saving is not None and not self.form.saving.done:
+            return Op.refused()
+        self.form.saving = WriteOp(self.ctx, self, work).success(saved).failure(refused) \
+            .busy(self.save_button).run()
+        return self.form.saving
 
     # -- status ------------------------------------------------------------------------
 
@@ -486,10 +499,7 @@ class MembersPage(Page):
         member_id = self.current_id
 
         def accepted() -> None:
-            self.ctx.notify("members")
-            if self._stale or not self.isVisible():
-                self._stale = False
-                self.reload()
+            self.refresh_now()
             self._load_member(member_id)
             self.model.refresh_rows()
 

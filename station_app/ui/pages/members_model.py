@@ -5,57 +5,47 @@ from the covering indexes and grows the visible row count through ``fetchMore``.
 (name, gender, employer …) is read by id in chunks of ``CHUNK`` only when a row is asked
 for (painted). The search mode shows the ids of ``search_members`` hits (paged with the
 hits' cursor) and reads their rows the same way.
+
+This model is the one exception to "no reads on the GUI thread": a bounded keyset page
+(at most ``MAX_PAGE`` ids, ``CHUNK`` rows or ``SEARCH_PAGE`` hits) is read where Qt asks
+for it — ``fetchMore``, a painted row — through the named service reads
+(``services.reads.member_id_page`` …), each well under a frame (16 ms) at 100,000
+members (``bench/members_page.py`` measures it). Anything unbounded — loading the list up
+to a member far down it — runs off the GUI thread (``locate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
-
 from station_app.domain.choices import GENDER, MEMBER_STATUS, label
-from station_app.domain.models import Enterprise, Member
+from station_app.domain.services import reads
 from station_app.domain.services.members import MemberHit, search_members
 from station_app.domain.validation import mask_id_number
 from station_app.ui.context import AppContext
 from station_app.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-PAGE = 500  # ids per fetchMore
+PAGE = 500  # ids per fetchMore, at first
+MAX_PAGE = 5_000  # ids per fetchMore at most (pages grow with the list up to this)
 CHUNK = 200  # rows of data per read
 SEARCH_PAGE = 50  # hits per search page (more come with fetchMore)
 CACHE_LIMIT = 20_000  # row data kept before the cache is emptied
 
-# column index → (header source string, sort column or None)
+# column index → the sort order of the list (``services.reads.MEMBER_ORDERS``)
 COL_NAME, COL_GENDER, COL_ID, COL_PHONE, COL_EMPLOYER, COL_JOIN, COL_STATUS = range(7)
 SORT_COLUMNS = {
-    COL_NAME: Member.name,
-    COL_ID: Member.id_number,
-    COL_PHONE: Member.phone,
-    COL_JOIN: Member.join_date,
-    COL_STATUS: Member.status,
+    COL_NAME: "name",
+    COL_ID: "id_number",
+    COL_PHONE: "phone",
+    COL_JOIN: "join_date",
+    COL_STATUS: "status",
 }
-
-# the employer: the registered enterprise's name, else what was typed
-ROW_FIELDS = (Member.id, Member.name, Member.gender, Member.id_number, Member.phone,
-              func.coalesce(Enterprise.name, Member.employer_name).label("employer"),
-              Member.join_date, Member.status)
 
 # the record's id, on every cell
 IdRole = Qt.ItemDataRole.UserRole + 1
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
-
-
-def _after(col, key: Any, last_id: str, descending: bool):
-    """Rows after (key, last_id) in the order ``col`` (NULL smallest), ``id``."""
-    if not descending:
-        if key is None:
-            return or_(and_(col.is_(None), Member.id > last_id), col.is_not(None))
-        return or_(col > key, and_(col == key, Member.id > last_id))
-    if key is None:
-        return and_(col.is_(None), Member.id < last_id)
-    return or_(col < key, and_(col == key, Member.id < last_id), col.is_(None))
 
 
 class MembersTableModel(QAbstractTableModel):
@@ -77,8 +67,16 @@ class MembersTableModel(QAbstractTableModel):
         # search mode
         self.query: str | None = None
         self._hit_cursor: tuple[int, str, str] | None = None
+        self._resets = 0  # a located page belongs to the list it was asked for
 
     # -- reading -----------------------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        """True while the list is being loaded up to a member (``locate``)."""
+        from station_app.ui.operations import running
+
+        return running(self) > 0
 
     @property
     def station_id(self) -> str | None:
@@ -86,37 +84,17 @@ class MembersTableModel(QAbstractTableModel):
         a new row at the destination), and the filter would cost a table read per row."""
         return None
 
-    def _filters(self) -> list:
-        out = [Member.deleted == false()]
-        if self.station_id:
-            out.append(Member.station_id == self.station_id)
-        if self.status:
-            out.append(Member.status == self.status)
-        return out
+    @property
+    def _descending(self) -> bool:
+        return self.sort_order == Qt.SortOrder.DescendingOrder
 
-    def _order(self):
-        col = SORT_COLUMNS[self.sort_column]
-        if self.sort_order == Qt.SortOrder.DescendingOrder:
-            return col, [col.desc().nulls_last(), Member.id.desc()]
-        return col, [col.asc().nulls_first(), Member.id.asc()]
-
-    def _read_ids(self, limit: int | None, *, until: tuple[Any, str] | None = None
-                  ) -> list[tuple[Any, str]]:
-        """The next (sort key, id) pairs after the cursor: ``limit`` of them, or up to and
-        including ``until``."""
-        col, order = self._order()
-        descending = self.sort_order == Qt.SortOrder.DescendingOrder
-        q = select(col, Member.id).where(*self._filters())
-        if self._cursor is not None:
-            q = q.where(_after(col, self._cursor[0], self._cursor[1], descending))
-        if until is not None:
-            # not after ``until`` = until itself or before it
-            q = q.where(~_after(col, until[0], until[1], descending))
-        q = q.order_by(*order)
-        if limit is not None:
-            q = q.limit(limit)
+    def _read_ids(self, limit: int) -> list[tuple[Any, str]]:
+        """The next ``limit`` (sort key, id) pairs after the cursor (a bounded keyset
+        page, read here on the GUI thread)."""
         with self.ctx.db.reader() as s:
-            return [(k, i) for k, i in s.execute(q)]
+            return reads.member_id_page(s, order=SORT_COLUMNS[self.sort_column],
+                                        descending=self._descending, status=self.status,
+                                        after=self._cursor, limit=limit)
 
     def _append_ids(self, pairs: Sequence[tuple[Any, str]], more: bool) -> None:
         if pairs:
@@ -132,6 +110,7 @@ class MembersTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Back to the list (or the current search re-read is the page's job): first page."""
         self.beginResetModel()
+        self._resets += 1
         self.query = None
         self._hit_cursor = None
         self._ids = []
@@ -146,8 +125,7 @@ class MembersTableModel(QAbstractTableModel):
         self._cursor = pairs[-1] if pairs else None
         self._more = more
         with self.ctx.db.reader() as s:
-            self.total = s.execute(
-                select(func.count()).select_from(Member).where(*self._filters())).scalar_one()
+            self.total = reads.member_count(s, self.status)
         self.endResetModel()
 
     def set_status(self, status: str | None) -> None:
@@ -156,6 +134,7 @@ class MembersTableModel(QAbstractTableModel):
     def show_hits(self, query: str, hits: list[MemberHit]) -> None:
         """Switch to search results (the first page of hits)."""
         self.beginResetModel()
+        self._resets += 1
         self.query = query
         self._ids = [h.id for h in hits]
         self._rows = {}
@@ -187,9 +166,8 @@ class MembersTableModel(QAbstractTableModel):
         if not wanted:
             return
         with self.ctx.db.reader() as s:
-            rows = select(*ROW_FIELDS).outerjoin(Enterprise, Enterprise.id == Member.employer_id)
-            for r in s.execute(rows.where(Member.id.in_(wanted))):
-                self._rows[r.id] = tuple(r)
+            for row in reads.member_rows(s, wanted):
+                self._rows[row[0]] = row
         for i in wanted:  # deleted meanwhile: show an empty row rather than ask again
             self._rows.setdefault(i, (i, "", None, "", None, None, None, None))
 
@@ -208,27 +186,50 @@ class MembersTableModel(QAbstractTableModel):
     def member_id(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
-    def row_of(self, member_id: str, *, load: bool = True) -> int:
-        """The row of a member, loading the list up to it when needed; -1 if not shown."""
+    def row_of(self, member_id: str) -> int:
+        """The row of a member among those loaded; -1 if not (yet) shown."""
         try:
             return self._ids.index(member_id)
         except ValueError:
-            pass
-        if not load or self.query is not None or not self._more:
             return -1
-        col, _order = self._order()
-        with self.ctx.db.reader() as s:
-            found = s.execute(select(col).where(Member.id == member_id, *self._filters())
-                              ).first()
-        if found is None:
-            return -1
-        pairs = self._read_ids(None, until=(found[0], member_id))
-        if not pairs or pairs[-1][1] != member_id:
-            return -1
-        # one more page after it so the list keeps growing normally
-        self._append_ids(pairs, True)
-        self._append_ids(pairs2 := self._read_ids(PAGE + 1)[:PAGE], len(pairs2) == PAGE)
-        return self._ids.index(member_id)
+
+    def locate(self, member_id: str, then: Callable[[int], None]):
+        """Load the list up to a member further down than the rows loaded, off the GUI
+        thread (it may be tens of thousands of ids), then ``then(row)`` (-1: the list
+        does not hold it). Returns the ``Op``, or None when there is nothing to load."""
+        from station_app.ui.operations import QueryOp
+
+        if self.query is not None or not self._more:
+            return None
+        order, descending, status = SORT_COLUMNS[self.sort_column], self._descending, \
+            self.status
+        cursor, resets = self._cursor, self._resets
+
+        def read(s):
+            found, key = reads.member_sort_key(s, member_id, order=order, status=status)
+            if not found:
+                return [], []
+            upto = reads.member_id_page(s, order=order, descending=descending,
+                                        status=status, after=cursor, limit=None,
+                                        until=(key, member_id))
+            if not upto or upto[-1][1] != member_id:
+                return [], []
+            # one more page after it, so the list keeps growing normally
+            return upto, reads.member_id_page(s, order=order, descending=descending,
+                                              status=status, after=upto[-1],
+                                              limit=PAGE + 1)
+
+        def located(answer) -> None:
+            upto, after = answer
+            if resets != self._resets or cursor != self._cursor:
+                then(self.row_of(member_id))  # the list changed meanwhile
+                return
+            if upto:
+                self._append_ids(upto, True)
+                self._append_ids(after[:PAGE], len(after) > PAGE)
+            then(self.row_of(member_id))
+
+        return QueryOp(self.ctx, self, read, key="locate").success(located).run()
 
     # -- Qt model API ------------------------------------------------------------------
 
@@ -298,9 +299,9 @@ class MembersTableModel(QAbstractTableModel):
                 self.total = len(self._ids)
                 self.endInsertRows()
             return
-        # Pages grow with the list (500, 500, 1,000, 2,000 …): scrolling to the end of
-        # 100,000 members takes a handful of keyset reads, not two hundred.
-        size = max(PAGE, len(self._ids))
+        # Pages grow with the list (500, 500, 1,000, 2,000 … 5,000): scrolling to the end
+        # of 100,000 members takes a few dozen keyset reads, each well under a frame.
+        size = min(MAX_PAGE, max(PAGE, len(self._ids)))
         pairs = self._read_ids(size + 1)
         self._append_ids(pairs[:size], len(pairs) > size)
 

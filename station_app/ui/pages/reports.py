@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from station_app.ui.operations import QueryOp
 from station_app.ui.pages import Page
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QColor,
     QDialog,
@@ -53,12 +55,10 @@ class ReportsPage(Page):
         self.sign_button = QPushButton(self.tr("Sign…"), self)
         self.sign_button.setObjectName("report-sign")
         self.sign_button.clicked.connect(self.sign_dialog)
-        if not self.may_sign:
-            self.sign_button.setEnabled(False)
-            self.sign_button.setToolTip(
-                self.tr("A district administrator signs the district's report.")
-                if ctx.district else
-                self.tr("A station administrator signs the station's report."))
+        offer(self.sign_button, ctx, self.sign_action,
+              why_not=self.tr("A district administrator signs the district's report.")
+              if ctx.district else
+              self.tr("A station administrator signs the station's report."))
         bar.addWidget(self.sign_button)
         self.signed_button = QPushButton(self.tr("Signed reports…"), self)
         self.signed_button.clicked.connect(self.open_signed)
@@ -142,28 +142,30 @@ class ReportsPage(Page):
         return None if self.ctx.district else self.ctx.db.station_id
 
     @property
+    def sign_action(self) -> str:
+        return "report.sign_district" if self.ctx.district else "report.sign_station"
+
+    @property
     def may_sign(self) -> bool:
-        """The district's report: a district administrator; a station's: its admin."""
-        return self.ctx.actor.at_least("district_admin" if self.ctx.district
-                                       else "station_admin")
+        """The district's report: a district administrator; a station's: its admin
+        (the permission table)."""
+        return self.ctx.may(self.sign_action).ok
 
     def reload(self) -> None:
         as_of, scope, lang = self.as_of.date().toPython(), self.scope, self.ctx.lang
         district = self.ctx.district
-        self._seq = seq = getattr(self, "_seq", 0) + 1  # only the newest answer is shown
 
-        def work(task):
+        def read(s):
             from station_app.domain import signoff
             from station_app.domain.services.reports import build_report
             from station_app.domain.services.signoffs import session_run
 
-            with task.db.reader() as s:
-                report = build_report(s, as_of, scope, with_lists=False, lang=lang)
-                run = session_run(s)
-                note = signoff.report_sync(run, as_of, scope, at_district=district)
-                now = signoff.report_content(report, note)
-                signed = [(v, signoff.differences(v.content, now))
-                          for v in signoff.signed_for(run, as_of, scope)]
+            report = build_report(s, as_of, scope, with_lists=False, lang=lang)
+            run = session_run(s)
+            note = signoff.report_sync(run, as_of, scope, at_district=district)
+            now = signoff.report_content(report, note)
+            signed = [(v, signoff.differences(v.content, now))
+                      for v in signoff.signed_for(run, as_of, scope)]
             return report, note, signed
 
         def done(result) -> None:
@@ -172,8 +174,6 @@ class ReportsPage(Page):
                 figure_text,
             )
 
-            if seq != self._seq:
-                return  # the date changed meanwhile: a newer report is on its way
             report, self.sync, self.signed = result
             self.report = report
             differs = ({d.metric: d for d in self.signed[0][1] if d.what == "figure"}
@@ -195,7 +195,8 @@ class ReportsPage(Page):
             self.records_title.setText(self.tr(
                 "Select a figure to see the records behind it."))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        # (the date changed meanwhile: only the newest report is shown)
+        self.query(read, key="report", success=done)
 
     def _target_rows(self, report) -> list[tuple[str, str, str, str, str]]:
         """(figure, scope, target, progress, done) of each target. A district target in a
@@ -309,12 +310,11 @@ class ReportsPage(Page):
         self.records.set_rows([])
         self.records_title.setText(self.tr("%1: reading the records…").replace("%1", text))
 
-        def work(task):
+        def read(s):
             from station_app.domain.services.reports import Scope, record_list
 
-            scope = Scope(report.summary.as_of, report.summary.station_id)
-            with task.db.reader() as s:
-                return record_list(s, code, scope, lang)
+            return record_list(s, code, Scope(report.summary.as_of, report.summary.station_id),
+                               lang)
 
         def done(listed) -> None:
             report.lists[code] = listed
@@ -323,7 +323,7 @@ class ReportsPage(Page):
             if report is self.report and now is not None and now[0] == code:
                 self._show_list(text, shown, about, listed)
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        self.query(read, key="records", success=done)
 
     def _show_list(self, text: str, shown: str, about: str, listed) -> None:
         zh = self.ctx.zh
@@ -348,16 +348,15 @@ class ReportsPage(Page):
     def export_to(self, path: Path) -> None:
         report, lang, sync = self.report, self.ctx.lang, self.sync
 
-        def work(task):
+        def read(s):
             from station_app.domain.services.metrics import METRICS
             from station_app.domain.services.reports import Scope, record_list
             from station_app.exchange.xlsx_export import export_report
 
             scope = Scope(report.summary.as_of, report.summary.station_id)
             known = dict(report.lists)  # the lists already read, in the catalogue's order
-            with task.db.reader() as s:
-                lists = {code: known.get(code) or record_list(s, code, scope, lang)
-                         for code in METRICS}
+            lists = {code: known.get(code) or record_list(s, code, scope, lang)
+                     for code in METRICS}
             # with the stations' last syncs, as the command line writes it
             export_report(replace(report, lists=lists), path, lang=lang, sync=sync)
             return path
@@ -369,8 +368,8 @@ class ReportsPage(Page):
             self.message.setText(self.tr("Could not write the workbook: %1")
                                  .replace("%1", str(exc)))
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed,
-                           label=self.tr("Writing the workbook…"), parent=self, owner=self)
+        self.exporting = QueryOp(self.ctx, self, read, key="export").success(done) \
+            .failure(failed).with_progress(self.tr("Writing the workbook…"), self).run()
 
     # -- print / PDF ---------------------------------------------------------------------
 
@@ -382,7 +381,7 @@ class ReportsPage(Page):
         report, note, lang = self.report, self.sync, self.ctx.lang
         view, diffs = self.signed[0] if self.signed else (None, None)
 
-        def work(_task):
+        def build(_db):
             from station_app.exchange.report_print import report_html
 
             return report_html(report, note, lang=lang, signed=view, differences=diffs)
@@ -391,7 +390,8 @@ class ReportsPage(Page):
             self.message.setText(self.tr("Could not make the document: %1")
                                  .replace("%1", self.ctx.explain(exc)))
 
-        self.ctx.tasks.run(work, on_done=then, on_error=failed, owner=self)
+        self.printing = QueryOp.on_db(self.ctx, self, build, key="print").success(then) \
+            .failure(failed).run()
 
     def ask_pdf(self) -> None:
         if self.report is None:
@@ -445,27 +445,26 @@ class ReportsPage(Page):
         refuses when the figures changed since they were shown."""
         if self.report is None:
             return
-        as_of, actor = self.report.summary.as_of, self.ctx.actor
+        as_of = self.report.summary.as_of
         shown = dict(self.report.summary.values)
 
-        def work(task):
+        def work(s):
             from station_app.domain.services.signoffs import sign_report
 
-            with task.db.session(actor) as s:
-                return sign_report(s, as_of, note, expected=shown)
+            return sign_report(s, as_of, note, expected=shown)
 
         def done(view) -> None:
             self.message.setText(self.tr("Signed: %1").replace(
                 "%1", view.who(self.ctx.lang)))
-            self.reload()
+            self.refresh_now()  # (shown at once while visible: the change was published)
 
         def failed(exc: BaseException) -> None:
             self.message.setText(self.tr("Not signed: %1").replace(
                 "%1", self.ctx.explain(exc)))
             self.reload()
 
-        self.ctx.tasks.run(work, on_done=done, on_error=failed,
-                           label=self.tr("Signing the report…"), parent=self, owner=self)
+        self.signing = self.write(work, success=done, failure=failed,
+                                  label=self.tr("Signing the report…"))
 
     def open_signed(self) -> QDialog:
         dialog = SignedReportsDialog(self.ctx, self)
@@ -593,12 +592,11 @@ class SignedReportsDialog(QDialog):
     def load(self) -> None:
         own = None if self.ctx.district else self.ctx.db.station_id
 
-        def work(task):
+        def read(s):
             from station_app.domain import signoff
             from station_app.domain.services.signoffs import session_run
 
-            with task.db.reader() as s:
-                views = signoff.signed_list(session_run(s))
+            views = signoff.signed_list(session_run(s))
             return [v for v in views if own is None or v.owner_id == own]
 
         def done(views) -> None:
@@ -607,7 +605,7 @@ class SignedReportsDialog(QDialog):
             if not views:
                 self.title.setText(self.tr("No report has been signed yet."))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        QueryOp(self.ctx, self, read, key="list").success(done).run()
 
     def open_selected(self) -> None:
         index = self.list_view.currentIndex()
@@ -619,12 +617,11 @@ class SignedReportsDialog(QDialog):
         self.pdf_button.setEnabled(False)
         self.title.setText(self.tr("Counting the same report now…"))
 
-        def work(task):
+        def read(s):
             from station_app.domain import signoff
             from station_app.domain.services.signoffs import session_run
 
-            with task.db.reader() as s:
-                return signoff.compare(session_run(s), view, at_district=district)
+            return signoff.compare(session_run(s), view, at_district=district)
 
         def done(comparison) -> None:
             current = self.list_view.currentIndex()
@@ -632,7 +629,7 @@ class SignedReportsDialog(QDialog):
                 return  # another one was selected meanwhile
             self.show_comparison(comparison)
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        QueryOp(self.ctx, self, read, key="compare").success(done).run()
 
     def show_comparison(self, comparison) -> None:
         from station_app.domain.figures import figure_text
@@ -684,7 +681,7 @@ class SignedReportsDialog(QDialog):
         if comparison is None:
             return
 
-        def work(_task):
+        def build(_db):
             from station_app.exchange.report_print import report_html
 
             view = comparison.signed
@@ -700,7 +697,7 @@ class SignedReportsDialog(QDialog):
                 return
             self.message.setText(self.tr("Written: %1").replace("%1", str(path)))
 
-        self.ctx.tasks.run(work, on_done=done, owner=self)
+        self.printing = QueryOp.on_db(self.ctx, self, build, key="print").success(done).run()
 
 
 def _local(text: str | None) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from station_app.domain.choices import ROLE, label
-from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import fill_table_widget, small_table
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QComboBox,
     QDialog,
@@ -48,15 +48,14 @@ class UserDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def save(self) -> bool:
+    def save(self):
+        """Add the user (off the GUI thread); errors in place. Returns the ``Op``."""
         from station_app.domain.services import users
 
         v = self.form.values()
-        ok, _ = self.form.submit(self.ctx, lambda s: users.create_user(
-            s, v["username"], v["password"], v["role"], v["display_name"]))
-        if ok:
-            self.accept()
-        return ok
+        return self.form.submit(self.ctx, lambda s: users.create_user(
+            s, v["username"], v["password"], v["role"], v["display_name"]).id,
+            saved=lambda _id: self.accept(), busy=(self.buttons,))
 
 
 class PasswordDialog(QDialog):
@@ -80,8 +79,10 @@ class PasswordDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def save(self) -> bool:
+    def save(self):
+        """Set the new password (off the GUI thread); returns the ``Op``."""
         from station_app.domain.services import users
+        from station_app.ui.operations import Op
 
         v = self.form.values()
         self.form.clear_errors()
@@ -89,12 +90,11 @@ class PasswordDialog(QDialog):
             label_ = self.form.errors["password_again"]
             label_.setText(self.tr("The two passwords differ."))
             label_.show()
-            return False
-        ok, _ = self.form.submit(
-            self.ctx, lambda s: users.reset_password(s, self.username, v["password"]))
-        if ok:
-            self.accept()
-        return ok
+            return Op.refused()
+        username = self.username
+        return self.form.submit(
+            self.ctx, lambda s: users.reset_password(s, username, v["password"]).id,
+            saved=lambda _id: self.accept(), busy=(self.buttons,))
 
 
 class SettingsPage(Page):
@@ -141,8 +141,10 @@ class SettingsPage(Page):
         buttons.addStretch(1)
         uv.addLayout(buttons)
         outer.addWidget(self.users_box, 1)
-        self.users_box.setVisible(ctx.actor.at_least("station_admin"))
+        self.users_box.setVisible(ctx.may("user.manage").ok)
+        offer(self.reset_button, ctx, "user.reset_password")
         self.usernames: list[str] = []
+        self.users_found: list[tuple[str, str, str, bool]] = []
 
         self.lang_combo.currentIndexChanged.connect(self._language_chosen)
         self.add_user_button.clicked.connect(self.add_user)
@@ -164,20 +166,27 @@ class SettingsPage(Page):
                 rows = []
         fill_table_widget(self.backups, [self.tr("Taken"), self.tr("Reason"), self.tr("Size")],
                           rows)
-        if self.ctx.actor.at_least("station_admin"):
+        if self.ctx.may("user.manage").ok:
             self._load_users()
 
     def _load_users(self) -> None:
         from station_app.domain.services import users
 
-        lang = self.ctx.lang
-        with self.ctx.db.reader() as s:
-            rows = [(u.username, u.display_name, label(ROLE, u.role, lang),
-                     self.tr("Yes") if u.active else self.tr("No"))
+        def read(s) -> list[tuple[str, str, str, bool]]:
+            return [(u.username, u.display_name, u.role, u.active)
                     for u in users.list_users(s)]
-        self.usernames = [r[0] for r in rows]
-        fill_table_widget(self.users, [self.tr("User name"), self.tr("Display name"),
-                                       self.tr("Role"), self.tr("Active")], rows)
+
+        def show(found) -> None:
+            lang = self.ctx.lang
+            self.users_found = found
+            rows = [(name, shown, label(ROLE, role, lang),
+                     self.tr("Yes") if active else self.tr("No"))
+                    for name, shown, role, active in found]
+            self.usernames = [r[0] for r in rows]
+            fill_table_widget(self.users, [self.tr("User name"), self.tr("Display name"),
+                                           self.tr("Role"), self.tr("Active")], rows)
+
+        self.query(read, key="users", success=show)
 
     def _selected_username(self) -> str | None:
         row = self.users.currentRow()
@@ -218,27 +227,29 @@ class SettingsPage(Page):
         dialog.open()
         return dialog
 
-    def toggle_active(self) -> None:
+    def toggle_active(self):
+        """Deactivate the selected user, or activate them again (off the GUI thread);
+        returns the ``Op`` (None when nothing was asked)."""
         from station_app.domain.services import users
 
         username = self._selected_username()
         if username is None:
             QMessageBox.information(self, self.tr("Users"),
                                     self.tr("Choose a user in the table first."))
-            return
+            return None
         if username == self.ctx.actor.username:
             QMessageBox.information(self, self.tr("Users"),
                                     self.tr("You cannot deactivate yourself."))
-            return
-        try:
-            with self.ctx.db.session(self.ctx.actor) as s:
-                user = next(u for u in users.list_users(s) if u.username == username)
-                users.set_active(s, username, not user.active)
-        except ValidationError as exc:
-            QMessageBox.warning(self, self.tr("Users"), "\n".join(exc.messages(self.ctx.lang)))
-            return
-        self._users_changed()
+            return None
+
+        def flip(s) -> bool:
+            user = next(u for u in users.list_users(s) if u.username == username)
+            return users.set_active(s, username, not user.active).active
+
+        return self.write(flip, success=lambda _active: self._users_changed(),
+                          failure=lambda exc: QMessageBox.warning(
+                              self, self.tr("Users"), self.ctx.explain(exc)),
+                          busy=(self.active_button,))
 
     def _users_changed(self) -> None:
-        self.ctx.notify("users")
-        self._load_users()
+        self.refresh_now()

@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from station_app.ui.forms import ERROR_STYLE, Form
+from station_app.ui.operations import QueryOp, WriteOp
 from station_app.ui.pages import Page
 from station_app.ui.qt import (
     QCheckBox,
@@ -35,9 +34,11 @@ class SyncPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self.running = None
+        self.running = None  # the Op of a round or a file under way (until it is shown)
         self.last_report = None
         self.last_error: str | None = None
+        self.state: dict[str, str] = {}  # the station's sync state, as last read
+        self.last_changed: frozenset[str] = frozenset()  # the tables the last round changed
         layout = QVBoxLayout(self)
         self.form = Form(ctx.lang, self)
         self.form.line("server", self.tr("District address"), "https://district:8765")
@@ -133,11 +134,36 @@ class SyncPage(Page):
 
     # -- data --------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        from station_app.domain.models import SyncConflict
+    def reload(self, then=None) -> None:
+        """Read the station's sync state off the GUI thread and show it; ``then()``
+        after it is shown."""
+        from station_app.domain.services.reads import sync_overview
+        from sync.outbound import held_records
+
+        lang = self.ctx.lang
+
+        def read(db):
+            return sync_overview(db), held_records(db, lang)
+
+        def show(answer) -> None:
+            self._show_state(*answer)
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException) -> None:
+            self.error.setText(self.ctx.explain(exc))
+            self.error.show()
+            if then is not None:
+                then()
+
+        QueryOp.on_db(self.ctx, self, read, key="state").success(show).failure(failed).run()
+        self.conflicts.reload()
+
+    def _show_state(self, overview, held) -> None:
         from station_app.ui.pages.dashboard import local_time
 
-        state = self.ctx.db.state()
+        state = self.state = overview.state
+        self._ca_kept()
         self.form.set_values({"server": state.get("district_server", ""),
                               "fingerprint": state.get("district_fingerprint", ""),
                               "plain_http": bool(state.get("sync_plain_http"))})
@@ -156,15 +182,11 @@ class SyncPage(Page):
         self.file_form.widgets["bundle_key"].setPlaceholderText(
             self.tr("already given; type it only to replace it") if keyed
             else self.tr("the 64-character key the district printed"))
-        with self.ctx.db.reader() as s:
-            open_conflicts = s.execute(select(func.count()).select_from(SyncConflict).where(
-                SyncConflict.resolved_at.is_(None))).scalar_one()
-        self.conflicts.reload()
         lines = [
             self.tr("Last sync: %1").replace("%1", local_time(state["last_sync"]))
             if state.get("last_sync") else self.tr("Never synced yet."),
-            self.tr("%1 changes not yet sent").replace("%1", str(self.ctx.db.pending_count())),
-            self.tr("%1 conflicts to review").replace("%1", str(open_conflicts)),
+            self.tr("%1 changes not yet sent").replace("%1", str(overview.pending)),
+            self.tr("%1 conflicts to review").replace("%1", str(overview.open_conflicts)),
         ]
         if not enrolled and keyed:
             lines.append(self.tr("This station syncs by file (below). To sync over the "
@@ -182,7 +204,7 @@ class SyncPage(Page):
                     "%1 changes to enterprises of other stations went to the district for "
                     "review; until it accepts them, the district's version stands.")
                     .replace("%1", str(rep.review)))
-        lines += self._held_lines()
+        lines += self._held_lines(*held)
         self.status.setText("\n".join(lines))
         self.error.setText(self.last_error or "")
         self.error.setVisible(bool(self.last_error))
@@ -206,7 +228,7 @@ class SyncPage(Page):
     def _ca_kept(self) -> None:
         """The CA file chosen is no longer pending once the station keeps it (the round
         keeps it first, whether or not the district then answers)."""
-        if self._ca_pem and self.ctx.db.state().get("district_ca") == self._ca_pem:
+        if self._ca_pem and self.state.get("district_ca") == self._ca_pem:
             self._ca_pem = None
 
     def choose_ca(self, path: Path | None = None) -> None:
@@ -228,35 +250,25 @@ class SyncPage(Page):
             return
         self.form.clear_errors()
         self._ca_pem = pem
-        self.reload()
+        self.ca_label.setText(self.tr("a CA file chosen; kept at the next sync"))
 
     def _show_conflicts(self, count: int) -> None:
         """The conflicts panel takes room only when there is something to review."""
         self.conflicts_title.setVisible(count > 0)
         self.conflicts.setVisible(count > 0)
 
-    def _held_lines(self) -> list[str]:
+    def _held_lines(self, total: int, shown: list[tuple[str, str, str]]) -> list[str]:
         """The rows the district refused, each as a person knows it, with the reason in
-        the clerk's language (a few indexed reads: the held rows' outbox entries)."""
-        from station_app.domain.services.conflicts import record_labels
+        the clerk's language (``sync.outbound.held_records``)."""
         from station_app.ui.conflicts import table_label
-        from sync.merge import reason_text
-        from sync.outbound import held
 
-        waiting = list(held(self.ctx.db, tidy=False).items())
-        if not waiting:
+        if not total:
             return []
-        shown = waiting[:10]
-        keys = [key.split(":", 1) for key, _value in shown]
-        with self.ctx.db.reader() as s:
-            labels = record_labels(s, [(t, r, None) for t, r in keys], self.ctx.lang)
         lines = [self.tr("%1 changes the district refused are held (Sync now tries them "
-                         "again):").replace("%1", str(len(waiting)))]
-        lines += [f"  {table_label(t)} {label}: "
-                  f"{reason_text(value.split(' ', 1)[1], self.ctx.lang)}"
-                  for (t, _r), label, (_k, value) in zip(keys, labels, shown, strict=True)]
-        if len(waiting) > len(shown):
-            lines.append(f"  … +{len(waiting) - len(shown)}")
+                         "again):").replace("%1", str(total))]
+        lines += [f"  {table_label(t)} {label}: {reason}" for t, label, reason in shown]
+        if total > len(shown):
+            lines.append(f"  … +{total - len(shown)}")
         return lines
 
     # -- actions -----------------------------------------------------------------------
@@ -288,6 +300,7 @@ class SyncPage(Page):
         def work(task) -> Any:
             from sync.client import SyncClient, set_transport
 
+
             if transport is not None:  # (checked before it replaces what is kept)
                 set_transport(task.db, **transport)
             client = SyncClient(task.db, server,
@@ -304,29 +317,28 @@ class SyncPage(Page):
                 client.close()
 
         def done(report) -> None:
-            self.running = None
-            self._set_busy(False)
+            # (the pages showing the tables the round changed refresh: published)
             self.last_report, self.last_error = report, None
-            self._ca_kept()
+            self.last_changed = self.running.changed if self.running is not None else set()
             if code:  # used: cleared (a code typed meanwhile by hand stays)
                 self.form.set_values({"enrollment_code": ""})
-            self.ctx.notify("members", "enterprises", "targets", "stations",
-                            "watch_list_entries", "hardship_cases", "ledger_entries")
-            self.reload()
+            self.reload(then=self._idle)
 
         def failed(exc: BaseException) -> None:
-            self.running = None
-            self._set_busy(False)
-            self._ca_kept()
             self.last_error = self.ctx.explain(exc)
             self.last_report = None  # (the round before is no news any more)
-            self.reload()
+            self.reload(then=self._idle)
 
         self._set_busy(True)
-        self.running = self.ctx.tasks.run(
-            work, on_done=done, on_error=failed,
-            label=None if quiet else self.tr("Syncing with the district…"), parent=self,
-            owner=self)
+        op = WriteOp.work(self.ctx, self, work).success(done).failure(failed)
+        if not quiet:
+            op.with_progress(self.tr("Syncing with the district…"), self)
+        self.running = op.run()
+
+    def _idle(self) -> None:
+        """A round or a file is over and its outcome shown."""
+        self.running = None
+        self._set_busy(False)
 
     def _typed_key(self) -> str | None:
         """The key typed, checked for its form ("" when none is typed and one is kept);
@@ -338,13 +350,13 @@ class SyncPage(Page):
         if typed:
             try:
                 key = clean_bundle_key(typed, (self.ctx.db.station_id,
-                                               self.ctx.db.state().get("station_code", "")))
+                                               self.state.get("station_code", "")))
             except BundleError as exc:
                 self.file_form.show_error("bundle_key", exc.message(self.ctx.lang))
                 return None
             self.file_form.clear_errors()
             return key
-        if not self.ctx.db.state().get("bundle_secret"):
+        if not self.state.get("bundle_secret"):
             self.file_form.show_error("bundle_key", self.tr(
                 "Enter the file sync key the district gave this station first."))
             return None
@@ -353,20 +365,16 @@ class SyncPage(Page):
 
     def _file_task(self, work, on_done, label: str) -> None:
         def finished(result) -> None:
-            self.running = None
-            self._set_busy(False)
             on_done(result)
-            self.reload()
+            self.reload(then=self._idle)
 
         def failed(exc: BaseException) -> None:
-            self.running = None
-            self._set_busy(False)
             self._say_file(self.ctx.explain(exc))
-            self.reload()
+            self.reload(then=self._idle)
 
         self._set_busy(True)
-        self.running = self.ctx.tasks.run(work, on_done=finished, on_error=failed,
-                                          label=label, parent=self, owner=self)
+        self.running = WriteOp.work(self.ctx, self, work).success(finished).failure(failed) \
+            .with_progress(label, self).run()
 
     def _say_file(self, text: str) -> None:
         self.file_status.setText(text)
@@ -387,7 +395,7 @@ class SyncPage(Page):
         if key is None or path is not None:
             return None if key is None else (key, path)
         if save:
-            code = self.ctx.db.state().get("station_code", "station")
+            code = self.state.get("station_code", "station")
             chosen, _f = QFileDialog.getSaveFileName(
                 self, self.tr("Write a file for the district"),
                 f"{code}-to-district-{date.today().isoformat()}.bundle",
@@ -405,16 +413,15 @@ class SyncPage(Page):
         key, path = ready
         if key:  # typed: it is this station's key from now on (the district's file proves
             # it; a mistyped one is replaced by typing it again — the field stays open)
-            from sync.bundle import set_station_key
-
-            set_station_key(self.ctx.db, key)
             self.file_form.set_values({"bundle_key": ""})
         written = self.tr("%1 changes written to %2. Take the file to the district; they "
                           "stay pending until the district's file is read here.")
 
         def work(task) -> int:
-            from sync.bundle import export_station_bundle
+            from sync.bundle import export_station_bundle, set_station_key
 
+            if key:
+                set_station_key(task.db, key)
             return export_station_bundle(task.db, path)
 
         self._file_task(work, lambda n: self._say_file(
@@ -439,16 +446,13 @@ class SyncPage(Page):
             self.file_form.set_values({"bundle_key": ""})  # kept: the file proved it
             self._say_file(read.replace("%1", str(result.inserted + result.updated))
                                      .replace("%2", str(result.conflicts)))
-            self.ctx.notify("members", "enterprises", "targets", "stations",
-                            "watch_list_entries", "hardship_cases", "ledger_entries")
 
         self._file_task(work, done, self.tr("Reading the district's file…"))
 
-    def _settled(self, table: str) -> None:
-        self.ctx.notify("sync_conflicts", table)
-        self.reload()
+    def _settled(self, _table: str) -> None:
+        self.reload()  # (the pages showing what changed refresh: published)
 
     def _auto(self) -> None:
-        state = self.ctx.db.state()
-        if state.get("sync_token") and state.get("district_server"):
+        """The automatic try: when the state last read says the station is enrolled."""
+        if self.state.get("sync_token") and self.state.get("district_server"):
             self.sync_now(quiet=True, auto=True)

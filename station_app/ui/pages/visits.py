@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND, label
-from station_app.domain.validation import ValidationError
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import RowsModel
+from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -80,26 +80,6 @@ class FlagBoxes(QWidget):
             b.setChecked(False)
 
 
-def _load_week(station_id: str, iso_year: int, iso_week: int):
-    def work(task) -> dict[str, Any]:
-        from sqlalchemy import false, select
-
-        from station_app.domain.models import Enterprise
-        from station_app.domain.services import visits as svc
-
-        with task.db.reader() as s:
-            compliance = svc.weekly_compliance(s, station_id, iso_year, iso_week)
-            visits = svc.visits_in_week(s, station_id, iso_year, iso_week)
-            enterprises = s.execute(
-                select(Enterprise.id, Enterprise.name, Enterprise.credit_code)
-                .where(Enterprise.deleted == false()).order_by(Enterprise.name)).all()
-            rows = [(v.id, v.visit_date, v.enterprise_id, v.kind, v.visitors, v.workers_served,
-                     v.operating_status, v.flags, v.follow_up_due) for v in visits]
-        return {"compliance": compliance, "visits": rows,
-                "enterprises": [tuple(e) for e in enterprises]}
-    return work
-
-
 class VisitsPage(Page):
     key = "visits"
     watches = frozenset({"visits", "enterprises", "watch_list_entries"})
@@ -111,7 +91,7 @@ class VisitsPage(Page):
         self.iso_year, self.iso_week = this_week()
         self.compliance = None
         self.loaded = False
-        self._generation = 0
+        self.listing = None  # the Op putting an enterprise on the watch list, when asked
         self.enterprise_names: dict[str, str] = {}
 
         outer = QVBoxLayout(self)
@@ -204,6 +184,7 @@ class VisitsPage(Page):
         self.form.set_values({"visit_date": date.today(), "visitors":
                               ctx.actor.display_name or ctx.actor.username})
         self._update_flags_enabled()
+        offer(self.save_button, ctx, "visit.create")
 
         self.prev_button.clicked.connect(lambda: self.shift_week(-1))
         self.next_button.clicked.connect(lambda: self.shift_week(1))
@@ -237,36 +218,33 @@ class VisitsPage(Page):
     # -- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._generation += 1
-        gen = self._generation
+        from station_app.domain.services.reads import visit_week
+
         self.loaded = False
-        station_id = self.ctx.db.station_id
-        self.ctx.tasks.run(_load_week(station_id, self.iso_year, self.iso_week),
-                           on_done=lambda result: self._loaded(gen, result),
-                           on_error=self._failed, parent=self, owner=self)
+        station_id, year, week = self.ctx.db.station_id, self.iso_year, self.iso_week
+        self.query(lambda s: visit_week(s, station_id, year, week), key="week",
+                   success=self._loaded, failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(str(exc))
+        self.message.setText(self.ctx.explain(exc))
 
-    def _loaded(self, gen: int, result: dict[str, Any]) -> None:
-        if gen != self._generation:
-            return  # a newer load is on its way
+    def _loaded(self, result) -> None:
         lang = self.ctx.lang
-        self.enterprise_names = {i: n for i, n, _c in result["enterprises"]}
+        self.enterprise_names = {i: n for i, n, _c in result.enterprises}
         # the enterprise picker keeps its choice across reloads
         combo = self.enterprise_combo
         chosen = self._chosen_enterprise()
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("", None)
-        for i, n, c in result["enterprises"]:
+        for i, n, c in result.enterprises:
             combo.addItem(f"{n}（{c}）" if c else n, i)
         index = combo.findData(chosen) if chosen else 0
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
 
         rows, keys = [], []
-        for vid, d, eid, kind, visitors, served, status, flags, due in result["visits"]:
+        for vid, d, eid, kind, visitors, served, status, flags, due in result.visits:
             keys.append(vid)
             rows.append((
                 d.isoformat(), self.enterprise_names.get(eid, ""), label(VISIT_KIND, kind, lang),
@@ -277,7 +255,7 @@ class VisitsPage(Page):
                 due.isoformat() if due else "",
             ))
         self.model.set_rows(rows, keys)
-        self.show_compliance(result["compliance"])
+        self.show_compliance(result.compliance)
         self.loaded = True
 
     def show_compliance(self, c) -> None:
@@ -345,46 +323,52 @@ class VisitsPage(Page):
         data["flags"] = self.flags.codes()
         return data
 
-    def save(self) -> bool:
-        from station_app.domain.services import enterprises as ent_svc
+    def save(self):
+        """Record the visit in the form (off the GUI thread); an abnormal finding then
+        offers the watch list. Returns the ``Op`` of the visit's save."""
         from station_app.domain.services import visits as svc
 
         data = self.form_data()
+        self.message.clear()
+
         def work(s):
             result = svc.record_visit(s, data)
             return result.visit.enterprise_id, result.propose_listing
 
-        ok, answer = self.form.submit(self.ctx, work)
-        if not ok:
-            self.message.clear()
-            return False
-        enterprise_id, proposal = answer
-        changed = {"visits"}
+        def saved(answer) -> None:
+            enterprise_id, proposal = answer
+            self.message.setText(self.tr("Visit saved."))
+            # keep date, kind and visitors for the next entry; clear the rest
+            self.form.set_values({"workers_served": "", "workers_involved": "",
+                                  "findings": "", "actions": "", "follow_up_due": "",
+                                  "operating_status": "normal"})
+            self.flags.clear()
+            self.refresh_now()
+            if proposal and enterprise_id:
+                self._propose_listing(enterprise_id, proposal)
+
+        return self.form.submit(self.ctx, work, saved=saved, busy=(self.save_button,))
+
+    def _propose_listing(self, enterprise_id: str, proposal: str) -> None:
+        """Ask whether to put the enterprise on the watch list; list it when yes."""
+        from station_app.domain.services import enterprises as ent_svc
+
         name = self.enterprise_names.get(enterprise_id, "")
-        self.message.setText(self.tr("Visit saved."))
-        if proposal and enterprise_id:
-            answer = QMessageBox.question(
-                self, self.tr("Watch list"),
-                self.tr("The visit to %1 found abnormal operations (%2). Put the enterprise "
-                        "on the labour-risk watch list?").replace("%1", name)
-                .replace("%2", proposal))
-            if answer == QMessageBox.StandardButton.Yes:
-                try:
-                    with self.ctx.db.session(self.ctx.actor) as s:
-                        ent_svc.list_on_watch(s, enterprise_id, proposal)
-                except ValidationError as exc:
-                    QMessageBox.warning(self, self.tr("Watch list"),
-                                        "\n".join(exc.messages(self.ctx.lang)))
-                else:
-                    changed.add("watch_list_entries")
-                    self.message.setText(self.tr("Visit saved; the enterprise is now on the "
-                                                 "watch list."))
-        # keep date, kind and visitors for the next entry; clear the rest
-        self.form.set_values({"workers_served": "", "workers_involved": "", "findings": "",
-                              "actions": "", "follow_up_due": "", "operating_status": "normal"})
-        self.flags.clear()
-        self.ctx.notify(*changed)
-        if not self.isVisible():
-            self._stale = False
-            self.reload()
-        return True
+        answer = QMessageBox.question(
+            self, self.tr("Watch list"),
+            self.tr("The visit to %1 found abnormal operations (%2). Put the enterprise "
+                    "on the labour-risk watch list?").replace("%1", name)
+            .replace("%2", proposal))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def listed(_entry) -> None:
+            self.message.setText(self.tr("Visit saved; the enterprise is now on the "
+                                         "watch list."))
+            self.refresh_now()
+
+        def refused(exc: BaseException) -> None:
+            QMessageBox.warning(self, self.tr("Watch list"), self.ctx.explain(exc))
+
+        self.listing = self.write(lambda s: ent_svc.list_on_watch(s, enterprise_id, proposal),
+                                  success=listed, failure=refused)
