@@ -227,7 +227,9 @@ def hardship_case_list(session: Session, which: str = "open") -> list[CaseRow]:
 # --------------------------------------------------------------------------- members
 
 # the columns the members list sorts by (NULLs first)
-MEMBER_ORDERS = {"name": Member.name, "id_number": Member.id_number, "phone": Member.phone,
+# "name" is pinyin order (安 before 丁): the stored sort key, which holds the name's own
+# code points too, so one key is one name (ix_members_name_sort)
+MEMBER_ORDERS = {"name": Member.name_sort, "id_number": Member.id_number, "phone": Member.phone,
                  "join_date": Member.join_date, "status": Member.status}
 
 
@@ -412,3 +414,118 @@ def station_visit_year(session: Session, year: int, station_id: str | None, as_o
         "counts": (metric_value(session, "key_stations_visited", scope),
                    metric_value(session, "key_stations_total", scope)),
     }
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def record_facts(session: Session, table: str, row_id: str) -> Any:
+    """What the permission table needs about one row of ``table`` (who entered it and
+    when, what refers to it, the sign-off in force, its owner: a ``permissions.Record``),
+    so a page offers its Edit and Delete buttons as the service will judge them; None
+    when the row is gone."""
+    from station_app.domain.models import MODEL_BY_TABLE
+    from station_app.domain.services.corrections import facts_of
+
+    row = session.get(MODEL_BY_TABLE[table], row_id)
+    if row is None or row.deleted:
+        return None
+    return facts_of(session, table, row)
+
+
+def event_form(session: Session, event_id: str) -> dict[str, Any] | None:
+    """An event as the data of its form (``events.event_values``); None when it is gone."""
+    from station_app.domain.services.events import event_values
+
+    event = session.get(Event, event_id)
+    if event is None or event.deleted:
+        return None
+    return event_values(event)
+
+
+# --------------------------------------------------------------------------- the district's files
+
+
+@dataclass(frozen=True)
+class DistrictFileRow:
+    """A station's hardship file as the district's list shows it: the file with the
+    newest sign-off of each block (``hardship.SignoffRow``) and its last annual review."""
+
+    file: Any  # hardship.SignoffRow
+    last_review_date: date | None
+
+    @property
+    def id(self) -> str:
+        return self.file.case_id
+
+
+def district_hardship_files(session: Session, station_id: str | None = None,
+                            status: str | None = "open") -> dict[str, Any]:
+    """The district's hardship-files page: the stations to choose from ((id, code,
+    name)) and the files of one station or all, of one status or all (``status`` None),
+    by station and the head's name."""
+    from station_app.domain.services.hardship import signoff_rows
+    from station_app.domain.services.stations import stations
+
+    rows = signoff_rows(session, station_id=station_id, status=status)
+    reviews: dict[str, date | None] = {}
+    ids = [r.case_id for r in rows]
+    for i in range(0, len(ids), 500):
+        reviews.update(session.execute(
+            select(HardshipCase.id, HardshipCase.last_review_date)
+            .where(HardshipCase.id.in_(ids[i:i + 500]))).all())
+    return {"stations": [(st.id, st.code, st.name)
+                         for st in stations(session, district=False)],
+            "files": [DistrictFileRow(r, reviews.get(r.case_id)) for r in rows]}
+
+
+@dataclass(frozen=True)
+class DistrictFileDetail:
+    """One file as the district's detail pane shows it: the head, its fields (label,
+    value: each a ``Localized``), the household (ID numbers masked) and every sign-off of
+    both blocks, newest first (``corrections.CaseSignoffs``)."""
+
+    id: str
+    station: str  # "CODE name"
+    head_name: str
+    head_id_number: str  # masked
+    category: str
+    level: str
+    status: str
+    registered_date: date
+    last_review_date: date | None
+    closed_on: date | None
+    closed_because: str | None
+    fields: list[tuple[Any, Any]]
+    # (name, relation code, masked ID number, age, health, school or work)
+    household: list[tuple]
+    signoffs: Any
+
+
+def district_file_detail(session: Session, case_id: str) -> DistrictFileDetail | None:
+    """One station's file for the district's detail pane; None when it is gone."""
+    from station_app.domain.services import corrections
+    from station_app.domain.services.hardship import household
+    from station_app.domain.services.stations import station_names
+    from station_app.domain.validation import Localized, mask_id_number
+
+    case = session.get(HardshipCase, case_id)
+    if case is None or case.deleted:
+        return None
+    code, name = station_names(session).get(case.station_id, ("", ""))
+    fields = []
+    for key in corrections.CASE_CONTENT:
+        if key in ("category", "level", "registered_date"):
+            continue
+        value = getattr(case, key)
+        fields.append((corrections._label(key),
+                       Localized(corrections._shown(key, value, 0),
+                                 corrections._shown(key, value, 1))))
+    return DistrictFileDetail(
+        case.id, f"{code} {name}".strip(), case.member.name,
+        mask_id_number(case.member.id_number or ""), case.category, case.level,
+        case.status, case.registered_date, case.last_review_date, case.exit_date,
+        case.exit_reason, fields,
+        [(h.name, h.relation, mask_id_number(h.id_number) if h.id_number else "", h.age,
+          h.health or "", h.school_or_work or "") for h in household(session, case.id)],
+        corrections.case_signoffs(session, case))
