@@ -15,6 +15,157 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
+    <name>CaseEditDialog</name>
+    <message>
+        <source>Edit the hardship file of %1</source>
+        <translation>修改 %1 的困难职工档案</translation>
+    </message>
+    <message>
+        <source>This file is signed off: saving a change voids the sign-off, and the station head signs the file again.</source>
+        <translation>本档案已签署：保存修改将使签署作废，需由站点负责人重新签署。</translation>
+    </message>
+    <message>
+        <source>Political status</source>
+        <translation>政治面貌</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>Disability category</source>
+        <translation>残疾类别</translation>
+    </message>
+    <message>
+        <source>Model-worker type</source>
+        <translation>劳模类型</translation>
+    </message>
+    <message>
+        <source>Employer</source>
+        <translation>工作单位</translation>
+    </message>
+    <message>
+        <source>Employer type</source>
+        <translation>单位性质</translation>
+    </message>
+    <message>
+        <source>Enterprise status</source>
+        <translation>企业状况</translation>
+    </message>
+    <message>
+        <source>Hukou area</source>
+        <translation>户口所在地区划</translation>
+    </message>
+    <message>
+        <source>Medical insurance</source>
+        <translation>医保状况</translation>
+    </message>
+    <message>
+        <source>Household size</source>
+        <translation>家庭人口</translation>
+    </message>
+    <message>
+        <source>Housing</source>
+        <translation>住房类型</translation>
+    </message>
+    <message>
+        <source>Single parent</source>
+        <translation>是否单亲</translation>
+    </message>
+    <message>
+        <source>Zero-employment household</source>
+        <translation>是否零就业家庭</translation>
+    </message>
+    <message>
+        <source>Own monthly income (yuan)</source>
+        <translation>本人月收入（元）</translation>
+    </message>
+    <message>
+        <source>Household annual income (yuan)</source>
+        <translation>家庭年总收入（元）</translation>
+    </message>
+    <message>
+        <source>Per-capita monthly income (yuan)</source>
+        <translation>人均月收入（元）</translation>
+    </message>
+    <message>
+        <source>Main cause</source>
+        <translation>主要致困原因</translation>
+    </message>
+    <message>
+        <source>Secondary cause</source>
+        <translation>次要致困原因</translation>
+    </message>
+    <message>
+        <source>Bank</source>
+        <translation>开户银行</translation>
+    </message>
+    <message>
+        <source>Account no.</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Registered on</source>
+        <translation>建档日期</translation>
+    </message>
+    <message>
+        <source>Last annual review</source>
+        <translation>最近年审日期</translation>
+    </message>
+    <message>
+        <source>Filed by</source>
+        <translation>建档人</translation>
+    </message>
+    <message>
+        <source>Reviewed by</source>
+        <translation>审核人</translation>
+    </message>
+    <message>
+        <source>Entered by</source>
+        <translation>录入人</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>困难类别</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>困难程度</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Basic facts</source>
+        <translation>基本情况</translation>
+    </message>
+    <message>
+        <source>Bank account</source>
+        <translation>银行账户</translation>
+    </message>
+    <message>
+        <source>Household and income</source>
+        <translation>家庭与收入</translation>
+    </message>
+    <message>
+        <source>Causes of hardship</source>
+        <translation>致困原因</translation>
+    </message>
+    <message>
+        <source>Handling</source>
+        <translation>经办</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Save the file</source>
+        <translation>保存档案</translation>
+    </message>
+</context>
+<context>
     <name>CaseListModel</name>
     <message>
         <source>Name</source>
@@ -98,6 +249,29 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Back</source>
         <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>CloseFollowUpDialog</name>
+    <message>
+        <source>Close the follow-up</source>
+        <translation>关闭跟进</translation>
+    </message>
+    <message>
+        <source>Close the follow-up of %1: its early warning goes.</source>
+        <translation>关闭%1的跟进：其预警随之解除。</translation>
+    </message>
+    <message>
+        <source>Closed on *</source>
+        <translation>关闭日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -190,6 +364,18 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>刷新</translation>
     </message>
     <message>
+        <source>To do</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This week&apos;s visits</source>
         <translation>本周走访</translation>
     </message>
@@ -266,16 +452,223 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>时间</translation>
     </message>
     <message>
-        <source>User</source>
-        <translation>用户</translation>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Action</source>
-        <translation>操作</translation>
+        <source>What</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Table</source>
-        <translation>数据表</translation>
+        <source>Nothing to do: no follow-up, review, watch-list visit or refused record is waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 items to do, %2 of them overdue (in red).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 items to do.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The record is no longer there: settle the item instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DistrictHardshipPage</name>
+    <message>
+        <source>Station</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>All stations</source>
+        <translation>全部站点</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>困难类别</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>困难程度</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>建档日期</translation>
+    </message>
+    <message>
+        <source>Last review</source>
+        <translation>最近年审</translation>
+    </message>
+    <message>
+        <source>Grassroots sign-off</source>
+        <translation>基层工会意见</translation>
+    </message>
+    <message>
+        <source>Upper union&apos;s sign-off</source>
+        <translation>上级工会意见</translation>
+    </message>
+    <message>
+        <source>Choose a file in the list.</source>
+        <translation>请在列表中选择一份档案。</translation>
+    </message>
+    <message>
+        <source>Household members</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Sign-offs</source>
+        <translation>审核签署</translation>
+    </message>
+    <message>
+        <source>The upper union&apos;s opinion</source>
+        <translation>上级工会审核意见</translation>
+    </message>
+    <message>
+        <source>Date *</source>
+        <translation>日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Opinion</source>
+        <translation>意见</translation>
+    </message>
+    <message>
+        <source>Withdraw the sign-off…</source>
+        <translation>撤回签署…</translation>
+    </message>
+    <message>
+        <source>Sign off</source>
+        <translation>签署</translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation>未签署</translation>
+    </message>
+    <message>
+        <source>(withdrawn)</source>
+        <translation>（已撤回）</translation>
+    </message>
+    <message>
+        <source>(voided)</source>
+        <translation>（已作废）</translation>
+    </message>
+    <message>
+        <source>(changed after sign-off)</source>
+        <translation>（签字后有修改）</translation>
+    </message>
+    <message>
+        <source>%1 files</source>
+        <translation>共 %1 份档案</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>脱困/注销</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>School or work</source>
+        <translation>就学/就业情况</translation>
+    </message>
+    <message>
+        <source>Grassroots union: %1</source>
+        <translation>基层工会意见：%1</translation>
+    </message>
+    <message>
+        <source>Upper union: %1</source>
+        <translation>上级工会意见：%1</translation>
+    </message>
+    <message>
+        <source>Changed after sign-off: %1</source>
+        <translation>签字后有修改：%1</translation>
+    </message>
+    <message>
+        <source>Grassroots union</source>
+        <translation>基层工会</translation>
+    </message>
+    <message>
+        <source>Upper union</source>
+        <translation>上级工会</translation>
+    </message>
+    <message>
+        <source>voided: %1</source>
+        <translation>已作废：%1</translation>
+    </message>
+    <message>
+        <source>changed after sign-off</source>
+        <translation>签字后有修改</translation>
+    </message>
+    <message>
+        <source>in force</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>栏目</translation>
+    </message>
+    <message>
+        <source>Signed by</source>
+        <translation>签署人</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Choose a file in the list first.</source>
+        <translation>请先在列表中选择一份档案。</translation>
+    </message>
+    <message>
+        <source>The upper union signed this file off and nothing changed since.</source>
+        <translation>上级工会已签署本档案，签署后未修改，无需再次签署。</translation>
+    </message>
+    <message>
+        <source>Signed off.</source>
+        <translation>已签署。</translation>
+    </message>
+    <message>
+        <source>The file has no upper union&apos;s sign-off to withdraw.</source>
+        <translation>本档案没有可撤回的上级工会签署。</translation>
+    </message>
+    <message>
+        <source>The sign-off was withdrawn.</source>
+        <translation>签署已撤回。</translation>
     </message>
 </context>
 <context>
@@ -384,6 +777,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>登记</translation>
     </message>
     <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
         <source>Labour-risk watch list</source>
         <translation>劳资隐患重点监管名单</translation>
     </message>
@@ -422,6 +819,10 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>%1 of %2 enterprises</source>
         <translation>显示 %1 家，共 %2 家企业</translation>
+    </message>
+    <message>
+        <source>Choose an enterprise in the list first.</source>
+        <translation>请先在列表中选择一家企业。</translation>
     </message>
     <message>
         <source>Save changes</source>
@@ -472,6 +873,18 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已保存。</translation>
     </message>
     <message>
+        <source>Delete an enterprise</source>
+        <translation>删除企业</translation>
+    </message>
+    <message>
+        <source>Delete the enterprise %1? Do this only for an enterprise registered in error.</source>
+        <translation>删除企业“%1”？仅用于误登记的企业。</translation>
+    </message>
+    <message>
+        <source>Deleted %1.</source>
+        <translation>已删除 %1。</translation>
+    </message>
+    <message>
         <source>Only the district office (区总工会) can remove an enterprise from the watch list. Ask the district office if the risk is resolved.</source>
         <translation>只有区总工会才能将企业移出重点监管名单。如隐患已消除，请联系区总工会。</translation>
     </message>
@@ -507,6 +920,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>外来务工人员人次</translation>
     </message>
     <message>
+        <source>Edit…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
         <source>Add event</source>
         <translation>新增活动</translation>
     </message>
@@ -539,12 +960,86 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>保存活动</translation>
     </message>
     <message>
+        <source>Cancel the correction</source>
+        <translation>取消修改</translation>
+    </message>
+    <message>
         <source>%1 events, %2 person-times, %3 of them migrant workers</source>
         <translation>共 %1 场活动，服务 %2 人次，其中外来务工人员 %3 人次</translation>
     </message>
     <message>
+        <source>Select an event first.</source>
+        <translation>请先选择一条活动记录。</translation>
+    </message>
+    <message>
+        <source>Correct the event of %1: %2</source>
+        <translation>修改 %1 的活动：%2</translation>
+    </message>
+    <message>
+        <source>Save the correction</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <source>That event is no longer there.</source>
+        <translation>这条活动记录已不存在。</translation>
+    </message>
+    <message>
+        <source>the event of %1: %2</source>
+        <translation>%1 的活动“%2”</translation>
+    </message>
+    <message>
+        <source>Delete an event</source>
+        <translation>删除活动</translation>
+    </message>
+    <message>
+        <source>Delete %1? It no longer counts in any figure.</source>
+        <translation>删除%1？删除后不再计入任何统计。</translation>
+    </message>
+    <message>
+        <source>Deleted %1.</source>
+        <translation>已删除%1。</translation>
+    </message>
+    <message>
+        <source>Correction saved.</source>
+        <translation>修改已保存。</translation>
+    </message>
+    <message>
         <source>Event saved.</source>
         <translation>活动已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>Form</name>
+    <message>
+        <source>Unsaved changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What you typed here has not been saved yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save it before going on, discard it, or stay here?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished">保存</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stay here</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HardshipForms</name>
+    <message>
+        <source>Discard the changes typed here?</source>
+        <translation>放弃此处已填写的修改吗？</translation>
     </message>
 </context>
 <context>
@@ -606,8 +1101,28 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>另存为 PDF…</translation>
     </message>
     <message>
+        <source>Edit the file…</source>
+        <translation>修改档案…</translation>
+    </message>
+    <message>
+        <source>Sign off (grassroots union)…</source>
+        <translation>签署（基层工会意见）…</translation>
+    </message>
+    <message>
+        <source>Sign-offs</source>
+        <translation>审核签署</translation>
+    </message>
+    <message>
         <source>File</source>
         <translation>档案信息</translation>
+    </message>
+    <message>
+        <source>Edit household member…</source>
+        <translation>修改家庭成员…</translation>
+    </message>
+    <message>
+        <source>Delete household member…</source>
+        <translation>删除家庭成员…</translation>
     </message>
     <message>
         <source>Name</source>
@@ -694,6 +1209,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>撤销误办的脱困或注销。</translation>
     </message>
     <message>
+        <source>The station head signs the file as it is now.</source>
+        <translation>由站点负责人按档案当前内容签署基层工会意见。</translation>
+    </message>
+    <message>
+        <source>Signed off, and unchanged since.</source>
+        <translation>已签署，签署后未修改。</translation>
+    </message>
+    <message>
         <source>Entries are never edited: a mistake is corrected by a reversal (冲正).</source>
         <translation>台账记录不能修改，登记有误请冲正。</translation>
     </message>
@@ -706,6 +1229,46 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>
             <numerusform>共 %n 份档案</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Grassroots union (基层工会意见): </source>
+        <translation>基层工会意见：</translation>
+    </message>
+    <message>
+        <source>not signed off yet</source>
+        <translation>尚未签署</translation>
+    </message>
+    <message>
+        <source>Upper union (上级工会意见, the district&apos;s): </source>
+        <translation>上级工会意见（区总工会）：</translation>
+    </message>
+    <message>
+        <source>not signed off by the district yet</source>
+        <translation>区总工会尚未签署</translation>
+    </message>
+    <message>
+        <source>signed off by %1 on %2</source>
+        <translation>%1 于 %2 签署</translation>
+    </message>
+    <message>
+        <source> — opinion: %1</source>
+        <translation>，意见：%1</translation>
+    </message>
+    <message>
+        <source>Changed after signing (签字后有修改) — the sign-off is void: %1 (%2, %3)</source>
+        <translation>签字后有修改，签署已作废：%1（%2，%3）</translation>
+    </message>
+    <message>
+        <source>Withdrawn by the district: %1</source>
+        <translation>区总工会已撤回：%1</translation>
+    </message>
+    <message>
+        <source>Changed after signing (签字后有修改): %1</source>
+        <translation>签字后有修改：%1</translation>
+    </message>
+    <message>
+        <source> — unchanged since</source>
+        <translation>，签署后未修改</translation>
     </message>
     <message>
         <source>Exited (脱困) on %1</source>
@@ -752,6 +1315,22 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>撤销 %1 档案的关闭？仅在脱困或注销办理有误时使用：档案将恢复在档，自建档日起计入，如同从未关闭。审计日志会保留被撤销的记录。</translation>
     </message>
     <message>
+        <source>Select the household member first.</source>
+        <translation>请先选择家庭成员。</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the household? The row is kept as deleted in the audit log, and the deletion reaches the district at the next sync.</source>
+        <translation>从家庭成员中删除 %1？该记录将标记为已删除并保留在审计日志中，下次同步时删除会同步到区总工会。</translation>
+    </message>
+    <message>
+        <source>The file is signed off: this voids the sign-off.</source>
+        <translation>本档案已签署：删除将使签署作废。</translation>
+    </message>
+    <message>
+        <source>Delete household member</source>
+        <translation>删除家庭成员</translation>
+    </message>
+    <message>
         <source>Hardship file</source>
         <translation>困难职工档案</translation>
     </message>
@@ -766,6 +1345,45 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Print the hardship file</source>
         <translation>打印困难职工档案</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdDialog</name>
+    <message>
+        <source>Edit household member %1</source>
+        <translation>修改家庭成员 %1</translation>
+    </message>
+    <message>
+        <source>This file is signed off: saving a change voids the sign-off.</source>
+        <translation>本档案已签署：保存修改将使签署作废。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状况</translation>
+    </message>
+    <message>
+        <source>School / work</source>
+        <translation>就学/就业情况</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
     </message>
 </context>
 <context>
@@ -1179,8 +1797,16 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>还没有备份。</translation>
     </message>
     <message>
-        <source>The backup will be restored when the app starts again. The app closes now.</source>
-        <translation>下次启动时将恢复该备份。程序现在关闭。</translation>
+        <source>Restoring the backup…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restored: log in again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restored from the backup %1</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Station app — district view</source>
@@ -1237,6 +1863,10 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Station visits</source>
         <translation>站点调研</translation>
+    </message>
+    <message>
+        <source>Hardship files</source>
+        <translation>困难职工档案</translation>
     </message>
     <message>
         <source>Duplicate members</source>
@@ -1318,6 +1948,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>变更状态…</translation>
     </message>
     <message>
+        <source>Delete…</source>
+        <translation type="unfinished">删除…</translation>
+    </message>
+    <message>
         <source>%1 found</source>
         <translation>找到 %1 名会员</translation>
     </message>
@@ -1340,6 +1974,26 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>This ID number is already registered to the active member %1, shown here.</source>
         <translation>该身份证号已登记为在会会员 %1，已为您显示该会员。</translation>
+    </message>
+    <message>
+        <source>Delete member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete %1? Only a member registered in error is deleted; a member who left is recorded with Change status.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>%1 was deleted.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1658,6 +2312,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>%1 = %2：共 %3 条记录</translation>
     </message>
     <message>
+        <source>work-summary</source>
+        <translation>工作报表</translation>
+    </message>
+    <message>
         <source>Export the report</source>
         <translation>导出报表</translation>
     </message>
@@ -1720,9 +2378,61 @@ This is a fault of the app, not of your data. Please report it with the log file
         <source>Choose the backup to return to. The current file is kept as a backup too.</source>
         <translation>请选择要恢复的备份。当前数据文件也会另存一份备份。</translation>
     </message>
+    <message>
+        <source>daily</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>made by hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before an upgrade</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before a restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation type="unfinished">恢复</translation>
+    </message>
+    <message>
+        <source>Counting the changes not yet synced…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 changes made since this backup have never been synced to the district: restoring it loses them. To keep them, cancel and sync first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every change made since this backup has been synced: the district&apos;s copy brings them back at the next sync.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The changes not yet synced could not be counted (%1): changes made since this backup may be lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>
+    <message>
+        <source>Daily</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By hand (File menu)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before an upgrade</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before a restore</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Language</source>
         <translation>语言</translation>
@@ -1730,6 +2440,26 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Language of the app</source>
         <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current password *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New password *</source>
+        <translation type="unfinished">新密码 *</translation>
+    </message>
+    <message>
+        <source>New password again *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change my password</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Database</source>
@@ -1796,6 +2526,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已启用</translation>
     </message>
     <message>
+        <source>Your password is changed: use the new one at your next login.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
@@ -1810,6 +2544,10 @@ This is a fault of the app, not of your data. Please report it with the log file
 </context>
 <context>
     <name>SetupWizard</name>
+    <message>
+        <source>Password strength: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Set up this station</source>
         <translation>站点初始设置</translation>
@@ -1830,8 +2568,51 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>备注（可选）：</translation>
     </message>
     <message>
+        <source>Sign the file off (grassroots union)</source>
+        <translation>签署档案（基层工会审核意见）</translation>
+    </message>
+    <message>
+        <source>%1 signs the grassroots union&apos;s block (基层工会意见) of %2&apos;s file as it is now. A later change to the file or its household voids this sign-off, and shows what changed.</source>
+        <translation>%1 以档案当前的内容签署 %2 档案的基层工会意见。此后对档案或家庭成员的任何修改都会使本次签署作废，并显示改动了什么。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Opinion (optional), e.g. 情况属实，同意建档</source>
+        <translation>审核意见（可不填），例如：情况属实，同意建档</translation>
+    </message>
+    <message>
+        <source>Opinion</source>
+        <translation>审核意见</translation>
+    </message>
+    <message>
         <source>Sign</source>
         <translation>签署</translation>
+    </message>
+</context>
+<context>
+    <name>SignWeekDialog</name>
+    <message>
+        <source>Sign off the week&apos;s visits</source>
+        <translation>签字确认本周走访</translation>
+    </message>
+    <message>
+        <source>Sign off the %1 enterprise visits of %2 as the station head. A later change to them voids the sign-off.</source>
+        <translation>以站长（站点管理员）身份签字确认%2的 %1 条企业走访记录。签字后如有修改，签字即作废。</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>审核意见</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Sign off</source>
+        <translation>签字</translation>
     </message>
 </context>
 <context>
@@ -1907,6 +2688,14 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>When signed: %1</source>
         <translation>签署时：%1</translation>
+    </message>
+    <message>
+        <source>work-summary</source>
+        <translation>工作报表</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>已签署</translation>
     </message>
     <message>
         <source>Save as PDF</source>
@@ -2429,6 +3218,14 @@ Give them to the station in person or by a safe channel.</source>
         <translation>正在接收区总工会的更改：已收到 %1 条</translation>
     </message>
     <message>
+        <source>Enter the district&apos;s address first (District address, above: as the district office gave it, like https://district:8765), then press Sync now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the enrollment code the district gave this station (only the first time), then press Sync now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Syncing with the district…</source>
         <translation>正在与区总工会同步…</translation>
     </message>
@@ -2504,8 +3301,111 @@ Give them to the station in person or by a safe channel.</source>
         <translation>保存目标</translation>
     </message>
     <message>
+        <source>in yuan, like 1,000 or 1,000.50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target (yuan)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Saved: the stations pull it at their next sync.</source>
         <translation>已保存：各站点下次同步时取回。</translation>
+    </message>
+</context>
+<context>
+    <name>TodoDialog</name>
+    <message>
+        <source>Settle a to-do item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation type="unfinished">年-月-日</translation>
+    </message>
+    <message>
+        <source>What came of it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visitors *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Operating status</source>
+        <translation type="unfinished">经营状况</translation>
+    </message>
+    <message>
+        <source>Abnormal findings</source>
+        <translation type="unfinished">异常情况</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation type="unfinished">跟进期限</translation>
+    </message>
+    <message>
+        <source>What came of it *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why the household no longer needs help *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reviewed on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed on</source>
+        <translation type="unfinished">关闭日期</translation>
+    </message>
+    <message>
+        <source>The return visit goes into the visit diary and closes the follow-up on its date.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The visit goes into the visit diary and counts for this week&apos;s quota.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The record is sent again at the next sync (the district fixed what refused it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The district never accepted this record: it is deleted here and never sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is closed: the household no longer needs help.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2532,6 +3432,84 @@ Give them to the station in person or by a safe channel.</source>
     </message>
 </context>
 <context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Correct a visit</source>
+        <translation>修改走访记录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Save the correction</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <source>The correction is not saved. Save it?</source>
+        <translation>修改尚未保存，是否保存？</translation>
+    </message>
+</context>
+<context>
+    <name>VisitForm</name>
+    <message>
+        <source>Enterprise *</source>
+        <translation>企业 *</translation>
+    </message>
+    <message>
+        <source>Visit date *</source>
+        <translation>走访日期 *</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>走访类型</translation>
+    </message>
+    <message>
+        <source>Visitors *</source>
+        <translation>走访人员 *</translation>
+    </message>
+    <message>
+        <source>Workers served</source>
+        <translation>服务职工人数</translation>
+    </message>
+    <message>
+        <source>Operating status</source>
+        <translation>经营状况</translation>
+    </message>
+    <message>
+        <source>Abnormal findings</source>
+        <translation>异常情况</translation>
+    </message>
+    <message>
+        <source>Workers involved</source>
+        <translation>涉及职工人数</translation>
+    </message>
+    <message>
+        <source>A labour-dispute visit: the workers involved are the workers served. Leave “Workers served” empty and the workers involved are counted as served.</source>
+        <translation>劳资纠纷处置走访：涉及职工人数即服务职工人数。“服务职工人数”不填时，按涉及职工人数计入服务职工。</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>走访情况</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>处理措施</translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation>跟进期限</translation>
+    </message>
+    <message>
+        <source>= workers involved, when left empty</source>
+        <translation>不填则等于涉及职工人数</translation>
+    </message>
+</context>
+<context>
     <name>VisitsPage</name>
     <message>
         <source>◀ Previous week</source>
@@ -2544,6 +3522,10 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>This week</source>
         <translation>本周</translation>
+    </message>
+    <message>
+        <source>Sign off the week…</source>
+        <translation>签字确认本周走访…</translation>
     </message>
     <message>
         <source>Weekly visit quota</source>
@@ -2582,48 +3564,44 @@ Give them to the station in person or by a safe channel.</source>
         <translation>异常情况</translation>
     </message>
     <message>
-        <source>Follow-up due</source>
-        <translation>回访期限</translation>
+        <source>Follow-up</source>
+        <translation>跟进</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Close follow-up…</source>
+        <translation>关闭跟进…</translation>
     </message>
     <message>
         <source>Add visit</source>
         <translation>新增走访</translation>
     </message>
     <message>
-        <source>Enterprise *</source>
-        <translation>企业 *</translation>
-    </message>
-    <message>
-        <source>Visit date *</source>
-        <translation>走访日期 *</translation>
-    </message>
-    <message>
-        <source>YYYY-MM-DD</source>
-        <translation>年-月-日</translation>
-    </message>
-    <message>
-        <source>Visitors *</source>
-        <translation>走访人员 *</translation>
-    </message>
-    <message>
-        <source>Abnormal findings</source>
-        <translation>异常情况</translation>
-    </message>
-    <message>
-        <source>Workers involved</source>
-        <translation>涉及职工数</translation>
-    </message>
-    <message>
-        <source>Findings</source>
-        <translation>发现问题</translation>
-    </message>
-    <message>
-        <source>Actions</source>
-        <translation>处理措施</translation>
-    </message>
-    <message>
         <source>Save visit</source>
         <translation>保存走访记录</translation>
+    </message>
+    <message>
+        <source>closed %1</source>
+        <translation>已于 %1 关闭</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>待跟进</translation>
+    </message>
+    <message>
+        <source>%1, overdue</source>
+        <translation>%1，已逾期</translation>
+    </message>
+    <message>
+        <source>%1, open</source>
+        <translation>%1，待跟进</translation>
     </message>
     <message>
         <source>Enterprise visits: %1 of %2 required</source>
@@ -2644,6 +3622,78 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>(none)</source>
         <translation>（无）</translation>
+    </message>
+    <message>
+        <source>the visit of %1 to %2</source>
+        <translation>%1 对“%2”的走访</translation>
+    </message>
+    <message>
+        <source>Select a visit first.</source>
+        <translation>请先选择一条走访记录。</translation>
+    </message>
+    <message>
+        <source>The follow-up was closed on %1.</source>
+        <translation>跟进已于 %1 关闭。</translation>
+    </message>
+    <message>
+        <source>This visit has no follow-up to close.</source>
+        <translation>这条走访没有需要关闭的跟进。</translation>
+    </message>
+    <message>
+        <source>%1 signed this week off on %2: saving this change voids the sign-off.</source>
+        <translation>本周走访已由%1于 %2 签字：保存这项修改会使签字作废。</translation>
+    </message>
+    <message>
+        <source>The visit is corrected.</source>
+        <translation>走访记录已修改。</translation>
+    </message>
+    <message>
+        <source>Delete %1? It no longer counts in the quota or in any figure.</source>
+        <translation>删除%1？删除后不再计入走访任务和任何统计数字。</translation>
+    </message>
+    <message>
+        <source>Delete a visit</source>
+        <translation>删除走访记录</translation>
+    </message>
+    <message>
+        <source>Deleted %1.</source>
+        <translation>已删除%1。</translation>
+    </message>
+    <message>
+        <source>The follow-up is closed (%1).</source>
+        <translation>跟进已关闭（%1）。</translation>
+    </message>
+    <message>
+        <source>This week&apos;s visits are not signed off.</source>
+        <translation>本周走访尚未签字。</translation>
+    </message>
+    <message>
+        <source>Changed after sign-off: %1 signed off on %2; the sign-off was voided on %3 by %4 (%5).</source>
+        <translation>签字后有修改：%1 于 %2 签字，该签字已于 %3 由%4作废（%5）。</translation>
+    </message>
+    <message>
+        <source>Changed after sign-off: %1 signed off on %2; since then: %3</source>
+        <translation>签字后有修改：%1 于 %2 签字，此后：%3</translation>
+    </message>
+    <message>
+        <source>Signed off: %1, %2</source>
+        <translation>已签字 %1 %2</translation>
+    </message>
+    <message>
+        <source>Sign off again…</source>
+        <translation>重新签字…</translation>
+    </message>
+    <message>
+        <source>Signed off, and nothing changed since.</source>
+        <translation>已签字，签字后没有修改。</translation>
+    </message>
+    <message>
+        <source>This week has not begun.</source>
+        <translation>本周还没有开始。</translation>
+    </message>
+    <message>
+        <source>The week&apos;s visits are signed off.</source>
+        <translation>本周走访已签字。</translation>
     </message>
     <message>
         <source>Visit saved.</source>
@@ -2698,6 +3748,25 @@ Give them to the station in person or by a safe channel.</source>
     </message>
 </context>
 <context>
+    <name>WithdrawDialog</name>
+    <message>
+        <source>Withdraw the upper union&apos;s sign-off</source>
+        <translation>撤回上级工会签署</translation>
+    </message>
+    <message>
+        <source>Withdraw the sign-off %1? It stays on the file, marked withdrawn with your name, the time and the reason.</source>
+        <translation>撤回签署（%1）？签署记录仍保留在档案中，并注明撤回人、时间和原因。</translation>
+    </message>
+    <message>
+        <source>Reason *</source>
+        <translation>原因 *</translation>
+    </message>
+    <message>
+        <source>Withdraw</source>
+        <translation>撤回</translation>
+    </message>
+</context>
+<context>
     <name>_AdminPage</name>
     <message>
         <source>The first administrator</source>
@@ -2722,6 +3791,10 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Password again</source>
         <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>At least 8 characters; not the user name, not one character repeated, not a run like 12345678, not a common password. Letters, digits and signs mixed make it strong.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2764,6 +3837,25 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Street office</source>
         <translation>所属街道</translation>
+    </message>
+</context>
+<context>
+    <name>page</name>
+    <message>
+        <source>Due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To do</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -339,7 +339,8 @@ class ReportsPage(Page):
     def export_dialog(self) -> None:
         if self.report is None:
             return
-        suggested = f"work-summary-{self.report.summary.as_of.isoformat()}.xlsx"
+        name = self.tr("work-summary")
+        suggested = f"{name}-{self.report.summary.as_of.isoformat()}.xlsx"
         path, _filter = QFileDialog.getSaveFileName(
             self, self.tr("Export the report"), suggested, self.tr("Excel workbook (*.xlsx)"))
         if path:
@@ -396,7 +397,8 @@ class ReportsPage(Page):
     def ask_pdf(self) -> None:
         if self.report is None:
             return
-        suggested = f"work-summary-{self.report.summary.as_of.isoformat()}.pdf"
+        name = self.tr("work-summary")
+        suggested = f"{name}-{self.report.summary.as_of.isoformat()}.pdf"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
                                               self.tr("PDF files (*.pdf)"))
         if path:
@@ -667,7 +669,8 @@ class SignedReportsDialog(QDialog):
         if self.comparison is None:
             return
         view = self.comparison.signed
-        suggested = f"work-summary-{view.as_of.isoformat()}-signed.pdf"
+        name, signed = self.tr("work-summary"), self.tr("signed")
+        suggested = f"{name}-{view.as_of.isoformat()}-{signed}.pdf"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
                                               self.tr("PDF files (*.pdf)"))
         if path:
