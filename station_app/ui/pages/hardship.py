@@ -7,6 +7,13 @@ kind and overall, and the actions: add an entry, reverse an entry (冲正, stati
 record the annual review, close the file as 脱困 (exited) or 注销 (cancelled) with a date
 and a reason, re-open a file closed in error (station admins), print or save as PDF.
 
+The file tab shows the 困难职工档案表 as printed, its sign-offs (the grassroots union's,
+signed here by the station head; the upper union's, the district's, read-only here) with
+who and when and what changed after signing, and the actions 修改档案 (every field, in
+``hardship_forms.CaseEditDialog``) and 签署. The household tab lists the members (ID
+numbers masked) with add, edit and delete (after asking). Every button is offered by the
+permission table for the file as it is (a clerk cannot change a signed file).
+
 Reads and writes run off the UI thread through ``ui.operations`` (named service reads;
 each write one unit of work through the services), with field errors shown in place and
 nothing typed cleared on failure. The ledger is append-only: there is no edit and no
@@ -29,7 +36,7 @@ from station_app.domain.choices import (
 from station_app.domain.services import hardship, members
 from station_app.domain.services.reads import HARDSHIP_LISTS as FILTERS
 from station_app.domain.services.reads import CaseRow
-from station_app.domain.validation import ValidationError, format_fen
+from station_app.domain.validation import ValidationError, format_fen, mask_id_number
 from station_app.exchange.casefile import (
     CaseFile,
     EntryRow,
@@ -41,6 +48,12 @@ from station_app.ui.context import AppContext
 from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
 from station_app.ui.operations import Op, QueryOp, WriteOp
 from station_app.ui.pages import Page
+from station_app.ui.pages.hardship_forms import (
+    CaseEditDialog,
+    HouseholdDialog,
+    SignDialog,
+    case_detail,
+)
 from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QBrush,
@@ -49,6 +62,7 @@ from station_app.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -140,7 +154,7 @@ class HouseholdModel(RowsModel):
         self.columns = [
             (self.tr("Name"), lambda h: h.name),
             (self.tr("Relation"), lambda h: label(HOUSEHOLD_RELATION, h.relation, lang)),
-            (self.tr("ID number"), lambda h: h.id_number or ""),
+            (self.tr("ID number"), lambda h: mask_id_number(h.id_number or "")),
             (self.tr("Age"), lambda h: "" if h.age is None else str(h.age)),
             (self.tr("Health"), lambda h: h.health or ""),
             (self.tr("School / work"), lambda h: h.school_or_work or ""),
@@ -276,12 +290,15 @@ class CloseDialog(QDialog):
 
 class HardshipPage(Page):
     key = "hardship"
-    watches = frozenset({"hardship_cases", "ledger_entries", "household_members", "members"})
+    watches = frozenset({"hardship_cases", "ledger_entries", "household_members", "members",
+                         "signoffs", "case_upper_signoffs"})
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.case_id: str | None = None
         self.file: CaseFile | None = None
+        self.facts = None  # the file's facts for the permission table (sign-off, owner)
+        self._reveal = False  # open_record: select the file in the list once loaded
         self.last_message = ""
         self._dialog: QDialog | None = None
         self._build()
@@ -365,16 +382,50 @@ class HardshipPage(Page):
         self.tabs = QTabWidget(right)
         rv.addWidget(self.tabs, 1)
 
-        # tab: the file
-        self.fields_view = QTextBrowser(self.tabs)
-        self.tabs.addTab(self.fields_view, self.tr("File"))
+        # tab: the file — its actions, its sign-offs, and the file as printed
+        ft = QWidget(self.tabs)
+        fv = QVBoxLayout(ft)
+        file_actions = QHBoxLayout()
+        self.edit_button = QPushButton(self.tr("Edit the file…"), ft)
+        self.edit_button.clicked.connect(lambda: self.edit_case())
+        self.sign_button = QPushButton(self.tr("Sign off (grassroots union)…"), ft)
+        self.sign_button.clicked.connect(lambda: self.sign_case())
+        file_actions.addWidget(self.edit_button)
+        file_actions.addWidget(self.sign_button)
+        file_actions.addStretch(1)
+        fv.addLayout(file_actions)
+        signoffs = QGroupBox(self.tr("Sign-offs"), ft)
+        sv = QVBoxLayout(signoffs)
+        self.grassroots_label = QLabel(signoffs)
+        self.upper_label = QLabel(signoffs)
+        for lab in (self.grassroots_label, self.upper_label):
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            sv.addWidget(lab)
+        fv.addWidget(signoffs)
+        self.fields_view = QTextBrowser(ft)
+        fv.addWidget(self.fields_view, 1)
+        self.file_tab = ft
+        self.tabs.addTab(ft, self.tr("File"))
 
         # tab: household
         hh = QWidget(self.tabs)
         hv = QVBoxLayout(hh)
         self.household_model = HouseholdModel(lang, self)
         self.household_view = read_only_table(hh, self.household_model)
+        self.household_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_actions())
+        self.household_view.doubleClicked.connect(lambda _i: self.edit_household())
         hv.addWidget(self.household_view, 1)
+        hh_actions = QHBoxLayout()
+        self.edit_household_button = QPushButton(self.tr("Edit household member…"), hh)
+        self.edit_household_button.clicked.connect(lambda: self.edit_household())
+        self.delete_household_button = QPushButton(self.tr("Delete household member…"), hh)
+        self.delete_household_button.clicked.connect(lambda: self.delete_household())
+        hh_actions.addWidget(self.edit_household_button)
+        hh_actions.addWidget(self.delete_household_button)
+        hh_actions.addStretch(1)
+        hv.addLayout(hh_actions)
         self.household_form = Form(lang, hh)
         self.household_form.line("name", self.tr("Name"))
         self.household_form.add("relation", self.tr("Relation"),
@@ -449,6 +500,15 @@ class HardshipPage(Page):
         index = self.ledger_view.selectionModel().currentIndex()
         return self.ledger_model.row_at(index.row()) if index.isValid() else None
 
+    def selected_household(self) -> HouseholdRow | None:
+        index = self.household_view.selectionModel().currentIndex()
+        return self.household_model.row_at(index.row()) if index.isValid() else None
+
+    def grassroots_signed(self) -> bool:
+        """Whether the file's grassroots sign-off is in force (signed, unchanged since)."""
+        view = self.file.signoffs.get("grassroots") if self.file is not None else None
+        return view is not None and view.in_force
+
     def _update_actions(self) -> None:
         """The actions the file's state allows, offered to those the permission table
         lets do them (the others see the button disabled, and who may on hovering)."""
@@ -465,7 +525,20 @@ class HardshipPage(Page):
         offer(self.reopen_button, self.ctx, "case.reopen", also=has and not is_open,
               tip=self.tr("Undo an exit or a cancellation recorded in error."))
         offer(self.add_entry_button, self.ctx, "ledger.add", also=is_open)
-        offer(self.add_household_button, self.ctx, "household.add", also=has)
+        facts = self.facts if has else None
+        offer(self.edit_button, self.ctx, "case.edit", facts, also=has)
+        signed = self.grassroots_signed()
+        may_sign = offer(self.sign_button, self.ctx, "case.sign", facts,
+                         also=has and not signed,
+                         tip=self.tr("The station head signs the file as it is now."))
+        if may_sign.ok and signed:
+            self.sign_button.setToolTip(self.tr("Signed off, and unchanged since."))
+        offer(self.add_household_button, self.ctx, "household.add", facts, also=has)
+        member = self.selected_household() if has else None
+        offer(self.edit_household_button, self.ctx, "household.edit", facts,
+              also=member is not None)
+        offer(self.delete_household_button, self.ctx, "household.delete", facts,
+              also=member is not None)
         entry = self.selected_entry()
         offer(self.reverse_button, self.ctx, "ledger.reverse",
               also=entry is not None and not entry.is_reversal and not entry.is_reversed,
@@ -524,16 +597,41 @@ class HardshipPage(Page):
         self.load_detail()
 
     def open_record(self, record_id: str) -> None:
+        """Show one file (the dashboard's to-do list, another page): selected in the list
+        — the list of its status when the one shown does not hold it — and its file tab,
+        where its annual review, edit and sign-off are."""
+        self._reveal = True
+        self.tabs.setCurrentWidget(self.file_tab)
         self.show_case(record_id)
 
     def load_detail(self) -> None:
         case_id = self.case_id
-        self.query(lambda s: load_case_file(s, case_id), key="detail",
+        self.query(lambda s: case_detail(s, case_id), key="detail",
                    success=self._detail_loaded, failure=self._failed)
 
-    def _detail_loaded(self, cf: CaseFile) -> None:
+    def _reveal_in_list(self, cf: CaseFile) -> None:
+        """Select the file in the list, switching to the list of its status when the one
+        shown does not hold it (the list then selects it when loaded)."""
+        for i, r in enumerate(self.list_model.rows):
+            if r.id == cf.id:
+                if self.list_view.selectionModel().currentIndex().row() != i:
+                    self.list_view.selectRow(i)
+                return
+        wanted = {"open": "open", "exited": "exited", "cancelled": "cancelled"}.get(
+            cf.status, "open")
+        if self.current_filter() != wanted:
+            self.filter.setCurrentIndex(FILTERS.index(wanted))  # (reloads the list)
+        else:
+            self.load_list()
+
+    def _detail_loaded(self, answer: tuple[CaseFile, object]) -> None:
+        cf, self.facts = answer
         keep = self.selected_entry()
+        keep_member = self.selected_household()
         self.file = cf
+        if self._reveal:
+            self._reveal = False
+            self._reveal_in_list(cf)
         lang = self.ctx.lang
         status = label(CASE_STATUS, cf.status, lang)
         self.title.setText(f"{cf.name} — {label(HARDSHIP_CATEGORY, cf.values['category'], lang)}"
@@ -544,6 +642,15 @@ class HardshipPage(Page):
         html = render_case_file(cf, lang)
         self.fields_view.setHtml(html)
         self.household_model.set_rows(cf.household)
+        if keep_member is not None:
+            for i, h in enumerate(cf.household):
+                if h.id == keep_member.id:
+                    self.household_view.selectRow(i)
+        for level, lab in (("grassroots", self.grassroots_label), ("upper", self.upper_label)):
+            lab.setText(self.signoff_text(level, cf))
+            view = cf.signoffs.get(level)  # (a change after signing stands out)
+            lab.setStyleSheet("color: #8a4b00;" if view is not None and not view.in_force
+                              else "")
         self.ledger_model.set_rows(cf.entries)
         if keep is not None:
             for i, e in enumerate(cf.entries):
@@ -551,6 +658,42 @@ class HardshipPage(Page):
                     self.ledger_view.selectRow(i)
         self.totals_label.setText(self.totals_text(cf))
         self._update_actions()
+
+    def signoff_text(self, level: str, cf: CaseFile) -> str:
+        """One block's sign-off as the file tab shows it: who signed and when, and what
+        changed after signing (the grassroots sign-off is then void; the upper union's
+        shows the change, the district's record left as it signed it)."""
+        view = cf.signoffs.get(level)
+        lang = self.ctx.lang
+        zh = lang.startswith("zh")
+        if level == "grassroots":
+            head = self.tr("Grassroots union (基层工会意见): ")
+            if view is None:
+                return head + self.tr("not signed off yet")
+        else:
+            head = self.tr("Upper union (上级工会意见, the district's): ")
+            if view is None:
+                return head + self.tr("not signed off by the district yet")
+        text = head + self.tr("signed off by %1 on %2").replace(
+            "%1", view.signed_by_name).replace("%2", view.signed_date.isoformat())
+        if view.note:
+            text += self.tr(" — opinion: %1").replace("%1", view.note)
+        if view.void and level == "grassroots":
+            # (a station's sign-off is voided by a change made after it)
+            text += "\n" + self.tr("Changed after signing (签字后有修改) — the sign-off is "
+                                   "void: %1 (%2, %3)").replace(
+                "%1", view.why_void(lang)).replace(
+                "%2", view.void_by_name or view.void_by or "").replace(
+                "%3", (view.void_at or "")[:10])
+        elif view.void:
+            text += "\n" + self.tr("Withdrawn by the district: %1").replace(
+                "%1", view.why_void(lang))
+        elif view.changes:
+            text += "\n" + self.tr("Changed after signing (签字后有修改): %1").replace(
+                "%1", ("；" if zh else "; ").join(c.zh if zh else c.en for c in view.changes))
+        else:
+            text += self.tr(" — unchanged since")
+        return text
 
     def closed_text(self, cf: CaseFile) -> str:
         """How, when and why a closed file was closed ("" for an open file)."""
@@ -729,6 +872,60 @@ class HardshipPage(Page):
         return self._write(lambda s: hardship.add_household_member(s, case_id, data),
                            self.household_form, then=added)
 
+    def edit_case(self) -> CaseEditDialog | None:
+        """修改档案: every field of the file in one dialog (non-blocking)."""
+        if self.file is None:
+            return None
+        voids = bool(self.facts is not None and self.ctx.may("case.edit", self.facts).voids)
+        dialog = CaseEditDialog(self, self.file, voids)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def edit_household(self) -> HouseholdDialog | None:
+        """Correct the selected household member (non-blocking dialog)."""
+        row = self.selected_household()
+        if row is None or self.file is None \
+                or not self.ctx.may("household.edit", self.facts).ok:
+            return None
+        voids = bool(self.facts is not None
+                     and self.ctx.may("household.edit", self.facts).voids)
+        dialog = HouseholdDialog(self, row, voids)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def delete_household(self, confirmed: bool | None = None) -> Op:
+        """Remove the selected household member (entered in error), after asking."""
+        row = self.selected_household()
+        if row is None:
+            self.show_message(self.tr("Select the household member first."))
+            return Op.refused()
+        if confirmed is None:
+            text = self.tr("Remove %1 from the household? The row is kept as deleted in "
+                           "the audit log, and the deletion reaches the district at the "
+                           "next sync.").replace("%1", row.name)
+            if self.facts is not None and self.ctx.may("household.delete", self.facts).voids:
+                text += "\n\n" + self.tr("The file is signed off: this voids the sign-off.")
+            answer = QMessageBox.question(
+                self, self.tr("Delete household member"), text,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            confirmed = answer == QMessageBox.StandardButton.Yes
+        if not confirmed:
+            return Op.refused()
+        member_id = row.id
+        return self._write(lambda s: hardship.delete_household_member(s, member_id))
+
+    def sign_case(self) -> SignDialog | None:
+        """签署 the grassroots union's block (the station head; non-blocking dialog)."""
+        if self.file is None:
+            return None
+        dialog = SignDialog(self, self.file)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
     # -- print / PDF -------------------------------------------------------------------
 
     def with_document(self, then) -> Op:
@@ -780,4 +977,4 @@ class HardshipPage(Page):
 
 
 __all__ = ["HardshipPage", "CaseListModel", "LedgerModel", "HouseholdModel", "OpenCaseDialog",
-           "CloseDialog", "HouseholdRow"]
+           "CloseDialog", "HouseholdRow", "CaseEditDialog", "HouseholdDialog", "SignDialog"]
