@@ -142,7 +142,18 @@ def cmd_user_reset(args) -> int:
     db = _open(args, writes=True)
     with db.session(_cli_actor()) as s:
         users.reset_password(s, args.username, password)
-    print(f"password of '{args.username}' reset")
+    print(f"password of '{args.username}' reset; the user chooses a new one at the next "
+          "login")
+    return 0
+
+
+def cmd_user_unlock(args) -> int:
+    from station_app.domain.services import users
+
+    db = _open(args, writes=True)
+    with db.session(_cli_actor()) as s:
+        users.unlock_user(s, args.username)
+    print(f"user '{args.username}' unlocked")
     return 0
 
 
@@ -150,10 +161,15 @@ def cmd_user_list(args) -> int:
     from station_app.domain.services import users
 
     db = _open(args)
-    with db.reader() as s:
-        for u in users.list_users(s):
+    with db.reader(_cli_actor()) as s:
+        for u in users.accounts(s):
+            notes = []
+            if u.locked_until:
+                notes.append(f"locked until {u.locked_until}")
+            if u.must_change_password:
+                notes.append("must change password")
             print(f"{u.username:20} {u.role:15} {'active' if u.active else 'disabled':9} "
-                  f"{u.display_name}")
+                  f"{u.display_name}" + (f"  ({'; '.join(notes)})" if notes else ""))
     return 0
 
 
@@ -1317,11 +1333,16 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--display-name")
     ua.add_argument("--password-stdin", action="store_true")
     ua.set_defaults(func=cmd_user_add)
-    ur = usub.add_parser("reset-password", help="set a new password for a user")
+    ur = usub.add_parser("reset-password", help="set a new password for a user (who must "
+                         "change it at the next login)")
     _db_arg(ur)
     ur.add_argument("username")
     ur.add_argument("--password-stdin", action="store_true")
     ur.set_defaults(func=cmd_user_reset)
+    uu = usub.add_parser("unlock", help="lift the lock after repeated wrong passwords")
+    _db_arg(uu)
+    uu.add_argument("username")
+    uu.set_defaults(func=cmd_user_unlock)
     ul = usub.add_parser("list", help="list users")
     _db_arg(ul)
     ul.set_defaults(func=cmd_user_list)

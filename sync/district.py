@@ -41,7 +41,7 @@ PULL_ROWS = 1_000
 # to a station that says it reads them (``reads``) — an older release refuses a whole
 # changeset with a table it does not know. A station that starts reading one catches up
 # on it from the start (``only``): ``sync.client``, ``sync.bundle``.
-LATER_TABLES = ("case_upper_signoffs",)
+LATER_TABLES = ("case_upper_signoffs", "export_records")
 # a station's local_state: the later tables it has pulled from the start
 PULL_READS = "pull_reads"
 

@@ -18,6 +18,8 @@ A station sends its own rows; the district writes everything else. Per table:
   admin signed — its own, ``scope`` "station", never deleted; the same id with other
   content is refused by the merge (409). The district's own signed reports (``scope``
   "district") are the district's alone and never leave it.
+- **export records** (``export_records``, history): a station sends the records of its
+  own exports and prints, never deleted; the district's own stay at the district.
 - **sign-offs** (``signoffs``): a station's own, of its own files (``OWN_PARENTS``);
   voided when the record changes, never deleted.
 - **district-only columns** (``DISTRICT_COLUMNS``): a member's ``transferred_from_id``
@@ -126,6 +128,8 @@ def check(s: Session, table: str, rows: Sequence[Mapping[str, Any]],
             raise OwnershipError(table, row_id, "a signed report is never deleted")
         if table == "signoffs" and row["deleted"]:
             raise OwnershipError(table, row_id, "a sign-off is voided, never deleted")
+        if table == "export_records" and row["deleted"]:
+            raise OwnershipError(table, row_id, "the record of an export is never deleted")
         if table == "enterprises":
             _check_enterprise(row, current, station)
         elif row["station_id"] != station:

@@ -32,6 +32,7 @@ from station_app.domain.models import MODEL_BY_TABLE
 from station_app.domain.services.corrections import clean_signoff_row
 from station_app.domain.services.enterprises import clean_enterprise, clean_watch_entry
 from station_app.domain.services.events import clean_event
+from station_app.domain.services.exposure import clean_export_record
 from station_app.domain.services.hardship import (
     CASE_MONEY_FIELDS,
     check_closing,
@@ -92,6 +93,7 @@ ROW_WORDS: dict[str, tuple[str, str]] = {
     "signed_reports": ("签署的工作报告", "the signed report"),
     "signoffs": ("审核签署", "the sign-off"),
     "case_upper_signoffs": ("上级工会审核签署", "the upper union's sign-off"),
+    "export_records": ("导出或打印记录", "the record of an export or print"),
 }
 
 
@@ -202,6 +204,10 @@ def _signoffs(row: dict[str, Any], c: ErrorCollector) -> None:
     _run(c, clean_signoff_row, row)
 
 
+def _export_records(row: dict[str, Any], c: ErrorCollector) -> None:
+    _run(c, clean_export_record, row)
+
+
 def _nothing(_row: dict[str, Any], _c: ErrorCollector) -> None:
     """Rows with nothing of their own to check (an event participant: two references)."""
 
@@ -225,6 +231,8 @@ CHECKS: dict[str, Callable[[dict[str, Any], ErrorCollector], None]] = {
     "signoffs": _signoffs,
     # the upper union's sign-offs: the district's alone (sync.rules); never a station's
     "case_upper_signoffs": _nothing,
+    # the record of an export or print of personal data (revision 0014)
+    "export_records": _export_records,
 }
 # (a syncable table must have its entry here: tests/sync/test_trust.py checks that every
 # one has; ``refusals`` checks a table without one for control characters only)

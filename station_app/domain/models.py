@@ -418,6 +418,30 @@ class SignedReport(Syncable, Base):
 # --------------------------------------------------------------------------- sign-offs
 
 
+class ExportRecord(Syncable, Base):
+    """An export or a print of personal data (个人信息): who, what, how many rows, the
+    file's name without its folder, and whether ID numbers went out in full. The
+    station's own rows go to the district (revision 0014); append-only, never deleted."""
+
+    __tablename__ = "export_records"
+    __append_only__ = True
+
+    at: Mapped[str] = mapped_column(String(32))  # UTC
+    actor: Mapped[str] = mapped_column(String(50))  # user name
+    actor_name: Mapped[str] = mapped_column(String(100))  # display name
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(10))  # export / print
+    what: Mapped[str] = mapped_column(String(20))  # exposure.WHAT
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    full_ids: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        CheckConstraint("action IN ('export', 'print')", name="action"),
+        Index("ix_export_records_station_at", "station_id", "at"),
+    )
+
+
 class SignOff(Syncable, Base):
     """A station head's sign-off (审核签署) of a record: the grassroots union's block of a
     hardship file (``kind`` "case", ``case_id``), or a week's visit diary (``kind``
@@ -492,6 +516,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[str] = mapped_column(String(32))
+    # a password someone else set (a new user, a reset): changed at the next login
+    # (revision 0014)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
 
     __table_args__ = (
         CheckConstraint("role IN ('clerk', 'station_admin', 'district_admin')", name="role"),
@@ -641,6 +669,7 @@ SYNCABLE_MODELS: tuple[type[Syncable], ...] = (
     SignedReport,
     SignOff,
     CaseUpperSignOff,
+    ExportRecord,
 )
 
 MODEL_BY_TABLE: dict[str, type[Syncable]] = {m.__tablename__: m for m in SYNCABLE_MODELS}
@@ -663,4 +692,4 @@ event.listen(Base.metadata, "before_create",
 
 # Tables whose rows are never updated or deleted, enforced by triggers (see migrations).
 APPEND_ONLY_TABLES = ("ledger_entries", "watch_list_entries", "audit_log",
-                      "signed_reports")
+                      "signed_reports", "export_records")

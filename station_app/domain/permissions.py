@@ -187,6 +187,11 @@ RULES: dict[str, Rule] = {
     # users
     "user.manage": _r(STATION_ADMIN, "管理用户", "manage users"),
     "user.reset_password": _r(STATION_ADMIN, "重置密码", "reset passwords"),
+    "user.unlock": _r(STATION_ADMIN, "解锁账号", "unlock accounts"),
+    # personal information (个人信息): exports, prints and their record
+    "export.full_ids": _r(STATION_ADMIN, "导出或打印完整的身份证号码",
+                          "export or print full ID numbers"),
+    "audit.view": _r(STATION_ADMIN, "查看审计日志", "view the audit log"),
     # the district's reference data
     "station.create": _r(DISTRICT_ADMIN, "新建站点", "create stations"),
     "station.edit": _r(DISTRICT_ADMIN, "修改站点信息", "change stations"),

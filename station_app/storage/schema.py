@@ -7,7 +7,7 @@ from pathlib import Path
 
 # Every revision this app knows, oldest first. A test checks it against the scripts.
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008",
-                   "0009", "0010", "0011", "0012", "0013")
+                   "0009", "0010", "0011", "0012", "0013", "0014")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 

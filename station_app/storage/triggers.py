@@ -37,6 +37,13 @@ PROTECTED_0011: dict[str, tuple[str, ...] | None] = {
         "content", "digest", "signed_by", "signed_by_name", "signed_at", "note",
     ),
 }
+# Revision 0014: the records of exports and prints, the same rule.
+PROTECTED_0014: dict[str, tuple[str, ...] | None] = {
+    "export_records": (
+        "id", "station_id", "deleted", "at", "actor", "actor_name", "actor_role", "action",
+        "what", "row_count", "file_name", "full_ids",
+    ),
+}
 
 
 def trigger_names(table: str) -> tuple[str, str]:

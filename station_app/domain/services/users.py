@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +37,14 @@ from station_app.domain.validation import (
 from station_app.storage.capture import AUDIT_ON_ROLLBACK, utc_now_text
 
 MIN_PASSWORD = 8
+# Lockout: LOCK_AFTER wrong passwords within LOCK_WINDOW lock the account for LOCK_FOR
+# (or until a station admin unlocks it). The state is read from the audit log, where the
+# failed logins, the locks and the unlocks are recorded anyway (they survive the rollback
+# of the login's unit of work: ``AUDIT_ON_ROLLBACK``).
+LOCK_AFTER = 5
+LOCK_WINDOW = timedelta(minutes=15)
+LOCK_FOR = timedelta(minutes=15)
+STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 # scrypt cost: ~50 ms on these laptops; stored with the hash so it can be raised later.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
@@ -89,6 +99,15 @@ register_messages({
         "只有登录的用户可以修改自己的密码", "Only a user who logged in can change their password",
     ),
     "password.mismatch": ("两次输入的密码不一致", "The two passwords differ"),
+    "user.locked": (
+        "密码连续输错 {count} 次，账号已锁定至 {until}。请到时再试，或请站点管理员解锁",
+        "After {count} wrong passwords in a row this account is locked until {until}. Try "
+        "again then, or ask a station admin to unlock it",
+    ),
+    "user.must_change": (
+        "您的密码由管理员设置，请先设置一个只有您自己知道的新密码",
+        "An administrator set your password: first choose a new one only you know",
+    ),
 })
 FIELD_LABELS.setdefault("old_password", ("当前密码", "Current password"))
 FIELD_LABELS.setdefault("password_again", ("再次输入密码", "Password again"))
@@ -100,6 +119,16 @@ COMMON_PASSWORDS = frozenset({
     "a1234567", "a12345678", "a123456789", "admin123", "admin888", "administrator",
     "woaini1314", "5201314520", "88888888", "66666666", "147258369", "12341234",
     "11223344", "00000000", "1234qwer", "qwer1234", "asdfghjk", "zxcvbnm1",
+    # more of the most common in published lists (Chinese sites' leaks among them)
+    "aa123456", "qq123456", "123456aa", "123456qq", "a123456a", "1234abcd", "abc123456",
+    "123456abc", "123456789a", "a1b2c3d4", "q1w2e3r4", "qazwsxedc", "1qazxsw2",
+    "zxcvbnm123", "asd123456", "woaini520", "woaini123", "iloveyou1", "iloveyou520",
+    "5201314a", "52013140", "1314520a", "123123123", "123321123", "12344321", "147852369",
+    "159357456", "123654789", "987654321a", "password12", "p@ssw0rd", "p@ssword",
+    "admin1234", "admin12345", "root1234", "test1234", "guest123", "welcome1",
+    "letmein1", "football", "baseball", "sunshine", "superman", "princess", "trustno1",
+    "dragon123", "monkey123", "shadow123", "master123", "qwerty123", "qwerty12",
+    "1q2w3e4r5t6y", "1qaz2wsx3edc", "zhang123", "wang1234", "li123456", "gonghui123",
 })
 
 
@@ -211,8 +240,11 @@ def create_user(session: Session, username: str, password: str, role: str,
     if name and session.execute(select(User.id).where(User.username == name)).first():
         c.add("username", "user.exists", username=name)
     c.raise_if_any()
+    # a password someone else chose is changed at the first login (not the first
+    # administrator's, which they typed themselves at set-up)
     user = User(username=name, display_name=shown, role=code,
-                password_hash=hash_password(password), active=True, created_at=utc_now_text())
+                password_hash=hash_password(password), active=True, created_at=utc_now_text(),
+                must_change_password=not bootstrap)
     session.add(user)
     session.flush()
     _audit(session, "user-add", str(user.id), {"username": name, "role": code})
@@ -228,8 +260,12 @@ def reset_password(session: Session, username: str, password: str, *,
     _check_password(c, password, user.username)
     c.raise_if_any()
     user.password_hash = hash_password(password)
+    # set by someone else: the user chooses their own at the next login (a reset also
+    # lifts a lock, as the audit record below marks)
+    user.must_change_password = not bootstrap
     session.flush()
-    _audit(session, "password", str(user.id), {"username": user.username})
+    _audit(session, "password", str(user.id), {"username": user.username,
+                                              "must_change": not bootstrap})
     return user
 
 
@@ -261,6 +297,7 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str,
         c.add("password", "user.password_same")
     c.raise_if_any()
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     session.flush()
     _audit(session, "password-change", str(user.id), {"username": user.username})
     return user
@@ -275,23 +312,148 @@ def set_active(session: Session, username: str, active: bool) -> User:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor:
-    """The actor for a correct user name and password; a ValidationError otherwise."""
+def authenticate(session: Session, username: str, password: str, *,
+                 now: datetime | None = None) -> Actor:
+    """The actor for a correct user name and password; a ValidationError otherwise.
+
+    A locked account (``LOCK_AFTER`` wrong passwords within ``LOCK_WINDOW``) is refused
+    until the lock ends or a station admin unlocks it, even with the right password, with
+    the time it ends; the wrong password that locks it says so at once. Failed attempts,
+    the lock and the refusals while locked are audited, and the records survive the
+    rollback of the login's unit of work. ``now``: the time (UTC) to judge by (tests)."""
+    now = now or datetime.now(UTC)
     name = normalize_text(username).lower()
     user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+    if user is not None:
+        state = lock_state(session, user, now=now)
+        if state.locked:
+            _audit_kept(session, "login-locked", str(user.id), {"username": name},
+                        at=now)
+            raise ValidationError([_locked_error(state)])
     if user is None or not verify_password(password, user.password_hash):
-        record = _audit(session, "login-failed", None, {"username": name})
-        # The error below usually ends the unit of work with a rollback; the failed
-        # attempt is recorded anyway (Database.session writes these after rolling back).
-        session.info.setdefault(AUDIT_ON_ROLLBACK, []).append(
-            {k: getattr(record, k) for k in ("at", "actor", "action", "table_name", "row_id",
-                                             "detail")}
-        )
+        row_id = str(user.id) if user is not None else None
+        _audit_kept(session, "login-failed", row_id, {"username": name}, at=now)
+        if user is not None:
+            state = lock_state(session, user, now=now)
+            if state.failures >= LOCK_AFTER:
+                until = now + LOCK_FOR
+                _audit_kept(session, "user-locked", row_id,
+                            {"username": name, "failures": state.failures,
+                             "until": until.strftime(STAMP)}, at=now)
+                raise ValidationError([_locked_error(
+                    LockState(True, until, state.failures))])
         raise ValidationError([FieldError("password", "user.login_failed")])
     if not user.active:
         raise ValidationError([FieldError("username", "user.inactive")])
     _audit(session, "login", str(user.id), {"username": name})
     return Actor(user.username, user.role, user.id, user.display_name)
+
+
+@dataclass(frozen=True)
+class LockState:
+    """An account's lock: whether locked, until when (UTC), and the wrong passwords
+    counted towards a lock (since the window began, the last login, unlock or lock)."""
+
+    locked: bool
+    until: datetime | None
+    failures: int
+
+    def until_text(self) -> str:
+        """The end of the lock in local time: "15:42" today, else "2026-03-01 15:42"."""
+        if self.until is None:
+            return ""
+        local = self.until.astimezone()
+        if local.date() == datetime.now().astimezone().date():
+            return local.strftime("%H:%M")
+        return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _locked_error(state: LockState) -> FieldError:
+    return FieldError("username", "user.locked",
+                      {"count": max(state.failures, LOCK_AFTER), "until": state.until_text()})
+
+
+# the records that end a run of wrong passwords
+_RESETS = ("login", "user-unlocked", "password", "password-change")
+
+
+def lock_state(session: Session, user: User | str, *, now: datetime | None = None
+               ) -> LockState:
+    """The lock of one account (a ``User`` or a user name), read from the audit log: the
+    newest lock still running and not lifted (an unlock, a password reset), and the wrong
+    passwords since the window began or the last login, unlock or lock (this unit of
+    work's included)."""
+    now = now or datetime.now(UTC)
+    if isinstance(user, str):
+        user = _get(session, user)
+    since = (now - max(LOCK_WINDOW, LOCK_FOR)).strftime(STAMP)
+    window = (now - LOCK_WINDOW).strftime(STAMP)
+    session.flush()
+    rows = session.execute(
+        select(AuditRecord.at, AuditRecord.action, AuditRecord.detail)
+        .where(AuditRecord.table_name == "users", AuditRecord.row_id == str(user.id),
+               AuditRecord.at >= since,
+               AuditRecord.action.in_((*_RESETS, "login-failed", "user-locked")))
+        .order_by(AuditRecord.id)).all()
+    failures, until = 0, None
+    for at, action, detail in rows:
+        if action in _RESETS:
+            failures, until = 0, None
+        elif action == "user-locked":
+            failures = 0
+            try:
+                until = datetime.strptime(json.loads(detail)["until"], STAMP
+                                          ).replace(tzinfo=UTC)
+            except (ValueError, KeyError, TypeError):
+                until = None
+        elif at >= window:
+            failures += 1
+    locked = until is not None and until > now
+    return LockState(locked, until if locked else None, failures)
+
+
+def unlock_user(session: Session, username: str) -> User:
+    """A station admin lifts the lock of an account (and the count of wrong passwords),
+    audited as ``user-unlocked``."""
+    permit(session, "user.unlock")
+    user = _get(session, username)
+    actor = actor_of(session)
+    _audit(session, "user-unlocked", str(user.id),
+           {"username": user.username, "by": actor.username})
+    session.flush()
+    return user
+
+
+def needs_new_password(session: Session, actor: Actor) -> bool:
+    """Whether the user who just logged in must choose a new password first (someone
+    else set theirs: a new user, a reset)."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    return bool(user is not None and user.must_change_password)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the settings page lists them, with the lock and the pending change."""
+
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    must_change_password: bool
+    locked_until: str  # local time, "" when not locked
+
+
+def accounts(session: Session, *, now: datetime | None = None) -> list[Account]:
+    """Every user with their lock and whether their password is still one someone else
+    set (a station admin's view: ``user.manage``)."""
+    permit(session, "user.manage")
+    out = []
+    for u in list_users(session):
+        state = lock_state(session, u, now=now)
+        out.append(Account(u.username, u.display_name, u.role, u.active,
+                           u.must_change_password, state.until_text() if state.locked
+                           else ""))
+    return out
 
 
 def list_users(session: Session) -> list[User]:
@@ -307,12 +469,23 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
-def _audit(session: Session, action: str, row_id: str | None, detail: dict) -> AuditRecord:
-    import json
-
+def _audit(session: Session, action: str, row_id: str | None, detail: dict, *,
+           at: datetime | None = None) -> AuditRecord:
     actor = session.info.get("actor")
-    record = AuditRecord(at=utc_now_text(), actor=actor.username if actor else "system",
+    record = AuditRecord(at=at.strftime(STAMP) if at else utc_now_text(),
+                         actor=actor.username if actor else "system",
                          action=action, table_name="users", row_id=row_id,
                          detail=json.dumps(detail, ensure_ascii=False))
     session.add(record)
     return record
+
+
+def _audit_kept(session: Session, action: str, row_id: str | None, detail: dict, *,
+                at: datetime | None = None) -> None:
+    """An audit record that stays when the unit of work rolls back (a refused login): in
+    the unit of work, and kept aside for ``Database.session`` to write after a rollback
+    (one or the other is written)."""
+    record = _audit(session, action, row_id, detail, at=at)
+    session.info.setdefault(AUDIT_ON_ROLLBACK, []).append(
+        {k: getattr(record, k) for k in ("at", "actor", "action", "table_name", "row_id",
+                                         "detail")})

@@ -1,0 +1,366 @@
+"""Least exposure of personal information (个人信息保护法): who sees full ID numbers in what
+leaves the app, the record of every export and print, and the audit log in words.
+
+- **Full ID numbers** go out in exports (Excel) and printed or PDF case files only to
+  those the permission table lets (``export.full_ids``: a station admin, and the district's
+  roles at the district; the command lines act as the console's administrator). Anyone
+  else (a clerk) gets them masked as ``mask_for_export`` does: the first 6 characters (the
+  area) and the last 4, the rest ``*``. Error workbooks are excepted: they carry the
+  clerk's own input back to be corrected (``exchange.xlsx_import``).
+- **Every export and print** writes an ``ExportRecord`` (``record``): who (user name,
+  display name, role), what (``WHAT``), how many rows, the file's name without its folder,
+  whether ID numbers went out in full. A station's records are its own syncable rows, so
+  they reach the district with the next sync (append-only, never deleted; the district
+  checks them with ``clean_export_record``). The district's own stay at the district.
+- **The audit log in words** (``audit_lines``): for a station admin the station's own
+  records (logins and failed logins, locks and unlocks, password changes, users added,
+  changes to records, exports and prints); at the district every station's exports and
+  prints (a station filter) and the district's own records — newest first, read-only.
+
+No Qt here, no sync.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath, PureWindowsPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station_app.domain.choices import ROLE
+from station_app.domain.models import AuditRecord, ExportRecord, Station
+from station_app.domain.services.common import actor_of
+from station_app.domain.services.corrections import at_district, may, permit
+from station_app.domain.validation import (
+    FIELD_LABELS,
+    ErrorCollector,
+    FieldError,
+    ValidationError,
+    normalize_text,
+    register_messages,
+)
+from station_app.storage.capture import utc_now_text
+
+# what was exported or printed: code -> (zh, en)
+WHAT: dict[str, tuple[str, str]] = {
+    "roster": ("会员名册", "member roster"),
+    "ledger": ("帮扶台账", "hardship ledger"),
+    "casefiles": ("困难职工档案表", "hardship files"),
+    "case_file": ("困难职工档案表", "a hardship file"),
+    "visits": ("走访日志", "visit diary"),
+    "events": ("活动", "events"),
+    "report": ("工作报表", "work report"),
+    "errors": ("导入错误清单", "import error workbook"),
+}
+ACTIONS: dict[str, tuple[str, str]] = {"export": ("导出", "exported"),
+                                       "print": ("打印", "printed")}
+
+register_messages({
+    "export.what_unknown": ("不是本软件的导出内容：{value}", "is not something the app exports: "
+                                                     "{value}"),
+    "export.file_has_folder": ("只记录文件名，不含文件夹", "holds the file's name only, no folder"),
+    "export.rows_negative": ("行数不能为负数", "cannot be negative"),
+    "export.at_malformed": ("不是本软件记录的时间（UTC）：{value}",
+                            "is not a time as the app records it (UTC): {value}"),
+})
+FIELD_LABELS.setdefault("what", ("导出内容", "What"))
+FIELD_LABELS.setdefault("row_count", ("行数", "Rows"))
+FIELD_LABELS.setdefault("file_name", ("文件名", "File name"))
+FIELD_LABELS.setdefault("at", ("时间", "Time"))
+FIELD_LABELS.setdefault("actor", ("用户", "User"))
+FIELD_LABELS.setdefault("action", ("操作", "Action"))
+
+
+# --------------------------------------------------------------------------- ID numbers
+
+
+def mask_for_export(number: str | None) -> str | None:
+    """An ID number as a clerk's export or print shows it: the first 6 characters (the
+    area) and the last 4, the rest ``*`` (``440305********1234``); a short or odd value
+    (10 characters or fewer) wholly masked; empty stays empty."""
+    if number is None:
+        return None
+    s = normalize_text(number).replace(" ", "")
+    if not s:
+        return number
+    if len(s) <= 10:
+        return "*" * len(s)
+    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def full_ids_allowed(session: Session) -> bool:
+    """Whether the acting user gets full ID numbers in exports and prints (the permission
+    table's ``export.full_ids``)."""
+    return may(session, "export.full_ids").ok
+
+
+def id_shown(session_or_full: Session | bool):
+    """A function turning an ID number into what this export shows: itself when full
+    numbers are allowed (a bool, or the session's actor decides), else masked."""
+    full = (session_or_full if isinstance(session_or_full, bool)
+            else full_ids_allowed(session_or_full))
+    return (lambda v: v) if full else mask_for_export
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def file_name_of(path) -> str | None:
+    """The file's own name, without any folder (either kind of separator)."""
+    if path is None:
+        return None
+    text = str(path)
+    return PureWindowsPath(PurePosixPath(text).name).name or None
+
+
+def record(session: Session, action: str, what: str, rows: int, path=None, *,
+           full_ids: bool | None = None) -> ExportRecord:
+    """Record one export or print by the acting user, in this unit of work: ``action``
+    ``export`` or ``print``, ``what`` a key of ``WHAT``, ``rows`` how many rows (members,
+    entries, files …) it carried, ``path`` the file (only its name is kept; None for a
+    printer). ``full_ids``: whether ID numbers went out in full (default: whether the
+    user may have them)."""
+    actor = actor_of(session)
+    name = file_name_of(path)
+    if full_ids is None:
+        full_ids = full_ids_allowed(session)
+    row = ExportRecord(at=utc_now_text(), actor=actor.username,
+                       actor_name=(actor.display_name or actor.username)[:100],
+                       actor_role=actor.role, action=action, what=what,
+                       row_count=max(0, int(rows or 0)),
+                       file_name=name[:255] if name else None,
+                       full_ids=bool(full_ids))
+    clean_export_record(_as_row(row))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _as_row(r: ExportRecord) -> dict:
+    return {k: getattr(r, k) for k in ("at", "actor", "actor_name", "actor_role", "action",
+                                       "what", "row_count", "file_name", "full_ids")}
+
+
+def clean_export_record(row: dict) -> None:
+    """The hard rules of an export record, as the app writes one (and the district checks
+    a station's): a known action and content, a user, rows not negative, a file's name
+    without a folder, the time as the app writes it (UTC)."""
+    c = ErrorCollector()
+    if row.get("action") not in ACTIONS:
+        c.add("action", "export.what_unknown", value=row.get("action"))
+    if row.get("what") not in WHAT:
+        c.add("what", "export.what_unknown", value=row.get("what"))
+    if not normalize_text(row.get("actor")):
+        c.add("actor", "text.required")
+    if row.get("row_count") is None or row["row_count"] < 0:
+        c.add("row_count", "export.rows_negative")
+    name = row.get("file_name")
+    if name is not None and ("/" in name or "\\" in name):
+        c.add("file_name", "export.file_has_folder")
+    at = row.get("at") or ""
+    try:
+        datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        c.add("at", "export.at_malformed", value=at)
+    c.raise_if_any()
+
+
+# --------------------------------------------------------------------------- the audit log
+
+
+KINDS = ("all", "exports", "accounts", "changes")
+ACCOUNT_ACTIONS = ("login", "login-failed", "login-locked", "user-locked", "user-unlocked", "password",
+                   "password-change", "password-change-failed", "user-add", "user-active")
+# local records the viewer leaves out: rows applied by sync, and the local copy of an
+# export (the export's own record says it, in words)
+_NOT_SHOWN = ("sync", "export")
+LIMIT = 1_000
+
+TABLE_WORDS: dict[str, tuple[str, str]] = {
+    "members": ("会员", "member"),
+    "enterprises": ("企业", "enterprise"),
+    "watch_list_entries": ("重点监管名单", "watch list"),
+    "hardship_cases": ("困难职工档案", "hardship file"),
+    "household_members": ("家庭成员", "household member"),
+    "ledger_entries": ("帮扶台账", "ledger entry"),
+    "visits": ("走访记录", "visit"),
+    "events": ("活动", "event"),
+    "event_members": ("活动参与人", "event participant"),
+    "stations": ("站点", "station"),
+    "targets": ("年度目标", "target"),
+    "signed_reports": ("签署的工作报告", "signed report"),
+    "signoffs": ("审核签署", "sign-off"),
+    "case_upper_signoffs": ("上级工会审核签署", "upper union's sign-off"),
+    "users": ("用户", "user"),
+    "local_state": ("本机设置", "local settings"),
+}
+_CHANGE_WORDS = {"insert": ("新增", "added"), "update": ("修改", "changed"),
+                 "delete": ("删除", "deleted")}
+_ACCOUNT_WORDS = {
+    "login": ("登录", "logged in"),
+    "login-failed": ("登录失败（密码错误）", "failed to log in (wrong password)"),
+    "login-locked": ("登录被拒绝（账号已锁定）", "login refused (account locked)"),
+    "user-locked": ("账号被锁定", "account locked"),
+    "user-unlocked": ("账号解锁", "account unlocked"),
+    "password": ("密码被重置（须在下次登录时修改）",
+                 "password reset (to be changed at the next login)"),
+    "password-change": ("修改了自己的密码", "changed their own password"),
+    "password-change-failed": ("修改密码失败（当前密码错误）",
+                               "failed to change their password (wrong current password)"),
+    "user-add": ("新增用户", "user added"),
+    "user-active": ("启用或停用用户", "user enabled or disabled"),
+}
+_SYSTEM_NAMES = {"sync": ("同步", "sync"), "setup": ("初始设置", "set-up"),
+                 "login": ("登录", "login"), "demo": ("演示数据", "demo data"),
+                 "system": ("系统", "the system")}
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One line of the audit viewer, in words."""
+
+    at: str  # UTC, as stored (for sorting)
+    when: str  # local time, to the second
+    who: str  # the person's display name (and user name), or a system's name
+    station: str  # "CODE name" (at the district), "" at a station
+    kind: str  # exports / accounts / changes
+    what: str  # the sentence
+    detail: str  # more: the file, the fields
+
+
+def _local(at: str) -> str:
+    try:
+        stamp = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return at
+    return stamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _t(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang.startswith("zh") else pair[1]
+
+
+def _export_line(r: ExportRecord, stations: dict[str, str], lang: str) -> AuditLine:
+    zh = lang.startswith("zh")
+    what = _t(WHAT.get(r.what, (r.what, r.what)), lang)
+    verb = _t(ACTIONS.get(r.action, (r.action, r.action)), lang)
+    role = _t(ROLE[r.actor_role], lang) if r.actor_role in ROLE else ""
+    who = f"{r.actor_name}（{r.actor}）" if zh else f"{r.actor_name} ({r.actor})"
+    if role:
+        who += f" · {role}"
+    if zh:
+        sentence = f"{verb}{what}，{r.row_count:,} 条"
+        ids = "身份证号码完整" if r.full_ids else "身份证号码已遮蔽"
+        detail = f"文件：{r.file_name}；{ids}" if r.file_name else f"打印机；{ids}"
+    else:
+        sentence = f"{verb} the {what}, {r.row_count:,} row(s)"
+        ids = "full ID numbers" if r.full_ids else "ID numbers masked"
+        detail = f"file: {r.file_name}; {ids}" if r.file_name else f"printer; {ids}"
+    return AuditLine(r.at, _local(r.at), who, stations.get(r.station_id, ""), "exports",
+                     sentence, detail)
+
+
+def _fields(detail: dict | None, lang: str) -> str:
+    if not detail:
+        return ""
+    names = [_t(FIELD_LABELS.get(k, (k, k)), lang) for k in detail
+             if k not in ("hlc", "bulk", "rows", "origin", "batch")]
+    return ("、" if lang.startswith("zh") else ", ").join(names)
+
+
+def _log_line(a: AuditRecord, people: dict[str, str], station: str, lang: str
+              ) -> AuditLine:
+    zh = lang.startswith("zh")
+    try:
+        detail = json.loads(a.detail) if a.detail else None
+    except ValueError:
+        detail = None
+    if not isinstance(detail, dict):
+        detail = None
+    actor = a.actor or ""
+    if actor in people:
+        who = people[actor]
+    elif actor.startswith("cli:"):
+        who = ("命令行 " if zh else "command line ") + actor[4:]
+    else:
+        who = _t(_SYSTEM_NAMES.get(actor, (actor, actor)), lang)
+    if a.action in _ACCOUNT_WORDS:
+        sentence = _t(_ACCOUNT_WORDS[a.action], lang)
+        extra = ""
+        if detail:
+            name = detail.get("username")
+            if name:
+                sentence += f"：{name}" if zh else f": {name}"
+            if a.action == "user-locked" and detail.get("until"):
+                until = _local(detail["until"])
+                extra = f"锁定至 {until}" if zh else f"locked until {until}"
+            if a.action == "user-unlocked" and detail.get("by"):
+                extra = f"解锁人：{detail['by']}" if zh else f"unlocked by {detail['by']}"
+            if a.action == "user-add" and detail.get("role") in ROLE:
+                extra = _t(ROLE[detail["role"]], lang)
+            if a.action == "user-active" and "active" in detail:
+                sentence = _t(("启用用户", "user enabled") if detail["active"]
+                              else ("停用用户", "user disabled"), lang)
+        return AuditLine(a.at, _local(a.at), who, station, "accounts", sentence, extra)
+    table = _t(TABLE_WORDS.get(a.table_name or "", (a.table_name or "", a.table_name or "")),
+               lang)
+    verb = _t(_CHANGE_WORDS.get(a.action, (a.action, a.action)), lang)
+    sentence = f"{verb}{table}" if zh else f"{verb} a {table}"
+    fields = _fields(detail, lang) if a.action == "update" else ""
+    extra = (f"字段：{fields}" if zh else f"fields: {fields}") if fields else ""
+    if detail and detail.get("bulk"):
+        extra = "批量导入" if zh else "bulk import"
+    return AuditLine(a.at, _local(a.at), who, station, "changes", sentence, extra)
+
+
+def audit_lines(session: Session, *, kind: str = "all", station_id: str | None = None,
+                lang: str = "zh", limit: int = LIMIT) -> list[AuditLine]:
+    """The audit log in words, newest first, at most ``limit`` lines; for a station admin
+    (``audit.view``). At a station: its own records. At the district: every station's
+    exports and prints and the district's own records; ``station_id`` one station's
+    exports only (the district's own id: its own records only). ``kind``: all, exports,
+    accounts or changes."""
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.domain.models import User
+
+    permit(session, "audit.view")
+    if kind not in KINDS:
+        raise ValidationError([FieldError("kind", "export.what_unknown", {"value": kind})])
+    district = at_district(session)
+    stations: dict[str, str] = {}
+    if district:
+        stations = {i: f"{code} {name}" for i, code, name in session.execute(
+            select(Station.id, Station.code, Station.name))}
+        stations[DISTRICT_OWNER_ID] = _t(("区总工会", "District"), lang)
+    people = {u: (f"{n}（{u}）" if lang.startswith("zh") else f"{n} ({u})")
+              for u, n in session.execute(select(User.username, User.display_name))}
+    lines: list[AuditLine] = []
+    if kind in ("all", "exports"):
+        q = select(ExportRecord).order_by(ExportRecord.at.desc()).limit(limit)
+        if station_id is not None:
+            q = q.where(ExportRecord.station_id == station_id)
+        lines += [_export_line(r, stations, lang) for r in session.execute(q).scalars()]
+    own_records = not district or station_id in (None, DISTRICT_OWNER_ID)
+    if kind != "exports" and own_records:
+        q = (select(AuditRecord).where(AuditRecord.action.not_in(_NOT_SHOWN))
+             .where((AuditRecord.table_name.is_(None))
+                    | (AuditRecord.table_name != ExportRecord.__tablename__))
+             .order_by(AuditRecord.id.desc()).limit(limit))
+        if kind == "accounts":
+            q = q.where(AuditRecord.action.in_(ACCOUNT_ACTIONS))
+        elif kind == "changes":
+            q = q.where(AuditRecord.action.not_in(ACCOUNT_ACTIONS))
+        here = stations.get(DISTRICT_OWNER_ID, "") if district else ""
+        lines += [_log_line(a, people, here, lang) for a in session.execute(q).scalars()]
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines[:limit]
+
+
+def audit_stations(session: Session) -> list[tuple[str, str]]:
+    """(id, "CODE name") of the stations for the district viewer's filter, by code."""
+    from station_app.domain.services.stations import stations
+
+    return [(s.id, f"{s.code} {s.name}") for s in stations(session, district=False)]
