@@ -112,18 +112,31 @@ class VisitWeek:
     # follow-up due)
     visits: list[tuple]
     enterprises: list[tuple[str, str, str | None]]  # enterprise_choices
+    # visit id → the day its follow-up was closed (closed ones only)
+    closed: dict[str, date] = field(default_factory=dict)
+    # visit id → what the permission table needs to offer its edit/delete
+    # (``permissions.Record``: who entered it and when, the sign-off in force)
+    facts: dict[str, Any] = field(default_factory=dict)
+    # the week's sign-offs, newest first (``corrections.SignoffView``)
+    signoffs: tuple = ()
 
 
 def visit_week(session: Session, station_id: str, iso_year: int, iso_week: int) -> VisitWeek:
-    """One ISO week of a station's visit diary: the quota, the visits, and the
-    enterprises the form may pick."""
+    """One ISO week of a station's visit diary: the quota, the visits (with their
+    follow-ups' closing and the facts their edit and delete are offered by), the week's
+    sign-offs, and the enterprises the form may pick."""
+    from station_app.domain.services import corrections
     from station_app.domain.services import visits as svc
 
     compliance = svc.weekly_compliance(session, station_id, iso_year, iso_week)
+    visits = svc.visits_in_week(session, station_id, iso_year, iso_week)
     rows = [(v.id, v.visit_date, v.enterprise_id, v.kind, v.visitors, v.workers_served,
-             v.operating_status, v.flags, v.follow_up_due)
-            for v in svc.visits_in_week(session, station_id, iso_year, iso_week)]
-    return VisitWeek(compliance, rows, enterprise_choices(session))
+             v.operating_status, v.flags, v.follow_up_due) for v in visits]
+    return VisitWeek(compliance, rows, enterprise_choices(session),
+                     closed={v.id: v.closed_date for v in visits if v.closed_date},
+                     facts={v.id: corrections.facts_of(session, "visits", v) for v in visits},
+                     signoffs=corrections.week_signoffs(session, station_id, iso_year,
+                                                        iso_week))
 
 
 # --------------------------------------------------------------------------- dashboard
