@@ -164,6 +164,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <source>Save the file</source>
         <translation>保存档案</translation>
     </message>
+    <message>
+        <source>Give the date the file was registered (建档日期).</source>
+        <translation>请填写建档日期。</translation>
+    </message>
 </context>
 <context>
     <name>CaseListModel</name>

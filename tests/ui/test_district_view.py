@@ -113,7 +113,8 @@ def test_the_district_pages_show_what_the_stations_sent(qtbot, qtmodeltester,
                                                         district_window, world):
     win = district_window
     titles = [win.nav.item(i).text() for i in range(win.nav.count())]
-    assert titles == ["Overview", "Reports", "Stations", "Station visits", "Duplicate members",
+    assert titles == ["Overview", "Reports", "Stations", "Station visits", "Hardship files",
+                      "Duplicate members",
                       "Sync conflicts", "Early warnings", "Targets", "Settings"]
     assert "district view" in win.windowTitle()
     win.open_page("stations")
@@ -204,7 +205,7 @@ def test_a_target_set_here_is_pulled_by_the_station(qtbot, district_window, worl
     settle(qtbot, win)
     page = win.page("targets")
     page.scope.setCurrentIndex(page.scope.findData("KY01"))
-    page.metric.setCurrentIndex(page.metric.findData("enterprise_visits"))
+    page.figure.setCurrentIndex(page.figure.findData("enterprise_visits"))
     page.value.setText("abc")
     assert not page.save().wait()  # the error shows at the field, nothing saved
     assert page.form.error_text("value")

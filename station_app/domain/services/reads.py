@@ -531,9 +531,9 @@ def district_file_detail(session: Session, case_id: str) -> DistrictFileDetail |
         if key in ("category", "level", "registered_date"):
             continue
         value = getattr(case, key)
-        fields.append((corrections._label(key),
-                       Localized(corrections._shown(key, value, 0),
-                                 corrections._shown(key, value, 1))))
+        fields.append((corrections._label(key), Localized("", "") if value in (None, "")
+                       else Localized(corrections._shown(key, value, 0),
+                                      corrections._shown(key, value, 1))))
     return DistrictFileDetail(
         case.id, f"{code} {name}".strip(), case.member.name,
         mask_id_number(case.member.id_number or ""), case.category, case.level,

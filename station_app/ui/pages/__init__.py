@@ -152,6 +152,8 @@ DISTRICT_PAGES: list[tuple[str, str, str]] = [
      "station_app.ui.pages.district:StationsPage"),
     ("station_visits", QT_TRANSLATE_NOOP("MainWindow", "Station visits"),
      "station_app.ui.pages.district_visits:StationVisitsPage"),
+    ("hardship", QT_TRANSLATE_NOOP("MainWindow", "Hardship files"),
+     "station_app.ui.pages.district_hardship:DistrictHardshipPage"),
     ("duplicates", QT_TRANSLATE_NOOP("MainWindow", "Duplicate members"),
      "station_app.ui.pages.district:DuplicatesPage"),
     ("conflicts", QT_TRANSLATE_NOOP("MainWindow", "Sync conflicts"),

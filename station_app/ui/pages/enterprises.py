@@ -1,5 +1,9 @@
-"""Enterprises (企业): the list with a name/code filter, the detail form, the watch list
-(劳资隐患重点监管) with its history, and the visits of the selected enterprise.
+"""Enterprises (企业): the list with a name/code filter, the detail form (register, or
+correct the chosen one), deleting one registered in error (a tombstone, only while no
+visit, member or watch-list entry refers to it — the permission table's rule, the
+service's sentence otherwise), the watch list (劳资隐患重点监管) with its history, and the
+visits of the selected enterprise. Names are never elided: the list's columns fit their
+content, and every cell has its full text as a tooltip.
 
 ``RowsModel`` (a plain read-only table of tuples, one key per row) is shared with the
 other work pages.
@@ -68,7 +72,7 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
         value = self.rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "" if value is None else str(value)
         if role == KEY_ROLE:
             return self.keys[index.row()]
@@ -103,6 +107,7 @@ def fill_table_widget(table: QTableWidget, headers: Sequence[str], rows: Sequenc
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             item = QTableWidgetItem("" if value is None else str(value))
+            item.setToolTip(item.text())
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
@@ -143,6 +148,17 @@ class NameCodeFilter(QSortFilterProxyModel):
             if self._text in value.lower():
                 return True
         return False
+
+
+def refusal(ctx, exc: BaseException) -> str:
+    """Why a correction was not done, as a sentence: a refusal's own messages (the
+    permission table's "不能删除企业：还有记录引用它（1 条走访记录）"), else
+    ``AppContext.explain``."""
+    from station_app.domain.validation import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return ("；" if ctx.zh else "; ").join(e.message(ctx.lang) for e in exc.errors)
+    return ctx.explain(exc)
 
 
 # form field (named like the service's error field) → service data key
@@ -192,7 +208,11 @@ class EnterprisesPage(Page):
         self.proxy = NameCodeFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = read_only_table(left, fit_contents=False)
+        self.table.setObjectName("enterprises-table")
         self.table.setModel(self.proxy)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.horizontalHeader().setResizeContentsPrecision(-1)  # (every row measured)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         lv.addWidget(self.table, 1)
@@ -224,8 +244,16 @@ class EnterprisesPage(Page):
         f.add("notes", self.tr("Notes"), notes)
         dv.addWidget(f)
         self.save_button = QPushButton(self.tr("Register"), detail)
+        self.save_button.setObjectName("save-enterprise")
         self.save_button.setDefault(True)
-        dv.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.delete_button = QPushButton(self.tr("Delete…"), detail)
+        self.delete_button.setObjectName("delete-enterprise")
+        self.delete_button.clicked.connect(lambda: self.delete_current())
+        form_buttons = QHBoxLayout()
+        form_buttons.addWidget(self.delete_button)
+        form_buttons.addStretch(1)
+        form_buttons.addWidget(self.save_button)
+        dv.addLayout(form_buttons)
         self.message = QLabel(detail)
         self.message.setWordWrap(True)
         dv.addWidget(self.message)
@@ -276,6 +304,7 @@ class EnterprisesPage(Page):
         shown = [(n, c or "", ind or "", h if h is not None else "", yes if u else no,
                   yes if w else no) for _i, n, c, ind, h, u, w in rows]
         self.model.set_rows(shown, [r[0] for r in rows])
+        self.fit_columns()
         self._update_count()
         self.loaded = True
         want = self._pending_select or self.current_id
@@ -286,6 +315,17 @@ class EnterprisesPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(self.ctx.explain(exc))
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its content and header (names never elided; the list
+        scrolls sideways when the page is narrow), the last one stretching."""
+        header = self.table.horizontalHeader()
+        self.table.resizeColumnsToContents()
+        for col in range(self.model.columnCount()):
+            text = self.model.headers[col]
+            wanted = header.fontMetrics().horizontalAdvance(text) + 24
+            if header.sectionSize(col) < wanted:
+                header.resizeSection(col, wanted)
 
     def _update_count(self) -> None:
         self.count_label.setText(self.tr("%1 of %2 enterprises")
@@ -337,6 +377,8 @@ class EnterprisesPage(Page):
         self.save_button.setText(self.tr("Register"))
         offer(self.save_button, self.ctx, "enterprise.create")
         offer(self.new_button, self.ctx, "enterprise.create")
+        offer(self.delete_button, self.ctx, "enterprise.delete", also=False,
+              tip=self.tr("Choose an enterprise in the list first."))
         self.message.clear()
         self.watch_box.setEnabled(False)
         self.watch_status.clear()
@@ -371,6 +413,7 @@ class EnterprisesPage(Page):
                               "from the watch list. Ask the district office if the risk is "
                               "resolved."))
         offer(self.save_button, self.ctx, "enterprise.edit")
+        self._offer_delete(detail.id)
         self.watch_form.clear_errors()
         history = [(d.isoformat(), label(WATCH_ACTION, a, lang), reason, by)
                    for d, a, reason, by in detail.history]
@@ -408,6 +451,52 @@ class EnterprisesPage(Page):
             self.refresh_now()  # (a visible page reloaded already)
 
         return self.form.submit(self.ctx, work, saved=saved, busy=(self.save_button,))
+
+    # -- deleting --------------------------------------------------------------------------
+
+    def _offer_delete(self, enterprise_id: str) -> None:
+        """Delete offered as the permission table judges this enterprise (who registered
+        it and when, what refers to it — read off the GUI thread): disabled, with the
+        table's sentence, while visits or members refer to it."""
+        from station_app.domain.services.reads import record_facts
+
+        offer(self.delete_button, self.ctx, "enterprise.delete")
+
+        def facts(record) -> None:
+            if record is not None and self.current_id == enterprise_id:
+                offer(self.delete_button, self.ctx, "enterprise.delete", record)
+
+        self.query(lambda s: record_facts(s, "enterprises", enterprise_id), key="facts",
+                   success=facts)
+
+    def delete_current(self, *, confirm: bool = True):
+        """Delete the enterprise shown (registered in error): asked first, then a
+        tombstone (kept, audited, carried by sync). Refused, with the service's sentence
+        (what refers to it), while visits, members or its watch-list history do. Returns
+        the ``Op``."""
+        from station_app.domain.services import enterprises as svc
+        from station_app.ui.operations import Op
+
+        current = self.current_id
+        if not current:
+            self.message.setText(self.tr("Choose an enterprise in the list first."))
+            return Op.refused()
+        name = self.title_label.text()
+        if confirm and QMessageBox.question(
+                self, self.tr("Delete an enterprise"),
+                self.tr("Delete the enterprise %1? Do this only for an enterprise registered "
+                        "in error.").replace("%1", name)
+        ) != QMessageBox.StandardButton.Yes:
+            return Op.refused()
+
+        def done(_id) -> None:
+            self.new_enterprise()
+            self.message.setText(self.tr("Deleted %1.").replace("%1", name))
+            self.refresh_now()
+
+        return self.write(lambda s: svc.delete_enterprise(s, current).id, success=done,
+                          failure=lambda exc: self.message.setText(refusal(self.ctx, exc)),
+                          busy=(self.delete_button,))
 
     # -- watch list ----------------------------------------------------------------------
 
