@@ -91,6 +91,12 @@ def stored_event(db, event_id) -> Event:
 def test_an_event_is_corrected_in_its_form(qtbot, db, admin, make_ctx, an_event):
     page = events_page(qtbot, make_ctx, admin)
     assert [r[2] for r in page.model.rows] == ["法律咨询进社区"]
+    header = page.table.horizontalHeader()  # no header cut, no title elided
+    for col in range(page.model.columnCount()):
+        assert header.sectionSize(col) >= header.fontMetrics().horizontalAdvance(
+            page.model.headers[col])
+    assert page.model.data(page.model.index(0, 2), Qt.ItemDataRole.ToolTipRole) \
+        == "法律咨询进社区"
     f = page.form.widgets
     double_click(qtbot, page.table, 0)
     qtbot.waitUntil(lambda: page.editing is not None, timeout=10_000)

@@ -113,6 +113,17 @@ def fill_table_widget(table: QTableWidget, headers: Sequence[str], rows: Sequenc
     table.resizeColumnsToContents()
 
 
+def fit_columns(table, headers: Sequence[str]) -> None:
+    """Each column of a list as wide as its content and its header (a name never elided,
+    a header never cut; the list scrolls sideways when the page is narrow)."""
+    header = table.horizontalHeader()
+    table.resizeColumnsToContents()
+    for col, text in enumerate(headers):
+        wanted = header.fontMetrics().horizontalAdvance(text) + 24  # (the sort arrow)
+        if header.sectionSize(col) < wanted:
+            header.resizeSection(col, wanted)
+
+
 def small_table(parent: QWidget | None = None) -> QTableWidget:
     table = QTableWidget(parent)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -317,15 +328,7 @@ class EnterprisesPage(Page):
         self.message.setText(self.ctx.explain(exc))
 
     def fit_columns(self) -> None:
-        """Each column as wide as its content and header (names never elided; the list
-        scrolls sideways when the page is narrow), the last one stretching."""
-        header = self.table.horizontalHeader()
-        self.table.resizeColumnsToContents()
-        for col in range(self.model.columnCount()):
-            text = self.model.headers[col]
-            wanted = header.fontMetrics().horizontalAdvance(text) + 24
-            if header.sectionSize(col) < wanted:
-                header.resizeSection(col, wanted)
+        fit_columns(self.table, self.model.headers)
 
     def _update_count(self) -> None:
         self.count_label.setText(self.tr("%1 of %2 enterprises")
