@@ -369,15 +369,27 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>To do</source>
-        <translation type="unfinished"></translation>
+        <translation>待办事项</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>说明</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>打开</translation>
     </message>
     <message>
         <source>Settle…</source>
-        <translation type="unfinished"></translation>
+        <translation>处理…</translation>
     </message>
     <message>
         <source>This week&apos;s visits</source>
@@ -457,27 +469,27 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>操作人</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>内容</translation>
     </message>
     <message>
         <source>Nothing to do: no follow-up, review, watch-list visit or refused record is waiting.</source>
-        <translation type="unfinished"></translation>
+        <translation>暂无待办：没有待跟进的走访、待年审的档案、待走访的重点监管企业或被区总工会拒收的记录。</translation>
     </message>
     <message>
         <source>%1 items to do, %2 of them overdue (in red).</source>
-        <translation type="unfinished"></translation>
+        <translation>共 %1 项待办，其中 %2 项已逾期（红色）。</translation>
     </message>
     <message>
         <source>%1 items to do.</source>
-        <translation type="unfinished"></translation>
+        <translation>共 %1 项待办。</translation>
     </message>
     <message>
         <source>The record is no longer there: settle the item instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>该记录已不存在：请直接处理这一项。</translation>
     </message>
 </context>
 <context>
@@ -2423,19 +2435,19 @@ This is a fault of the app, not of your data. Please report it with the log file
     <name>SettingsPage</name>
     <message>
         <source>Daily</source>
-        <translation type="unfinished"></translation>
+        <translation>每日自动</translation>
     </message>
     <message>
         <source>By hand (File menu)</source>
-        <translation type="unfinished"></translation>
+        <translation>手动（文件菜单）</translation>
     </message>
     <message>
         <source>Before an upgrade</source>
-        <translation type="unfinished"></translation>
+        <translation>升级前</translation>
     </message>
     <message>
         <source>Before a restore</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复前</translation>
     </message>
     <message>
         <source>Language</source>
@@ -2447,23 +2459,23 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Your password</source>
-        <translation type="unfinished"></translation>
+        <translation>我的密码</translation>
     </message>
     <message>
         <source>Current password *</source>
-        <translation type="unfinished"></translation>
+        <translation>当前密码 *</translation>
     </message>
     <message>
         <source>New password *</source>
-        <translation type="unfinished">新密码 *</translation>
+        <translation>新密码 *</translation>
     </message>
     <message>
         <source>New password again *</source>
-        <translation type="unfinished"></translation>
+        <translation>再次输入新密码 *</translation>
     </message>
     <message>
         <source>Change my password</source>
-        <translation type="unfinished"></translation>
+        <translation>修改我的密码</translation>
     </message>
     <message>
         <source>Database</source>
@@ -2531,7 +2543,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Your password is changed: use the new one at your next login.</source>
-        <translation type="unfinished"></translation>
+        <translation>密码已修改：下次登录请使用新密码。</translation>
     </message>
     <message>
         <source>Reset password</source>
@@ -2550,7 +2562,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     <name>SetupWizard</name>
     <message>
         <source>Password strength: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>密码强度：%1</translation>
     </message>
     <message>
         <source>Set up this station</source>
@@ -3223,11 +3235,11 @@ Give them to the station in person or by a safe channel.</source>
     </message>
     <message>
         <source>Enter the district&apos;s address first (District address, above: as the district office gave it, like https://district:8765), then press Sync now.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先填写区总工会服务器地址（上方“区总工会服务器地址”，按区总工会提供的填写，形如 https://district:8765），再点“立即同步”。</translation>
     </message>
     <message>
         <source>Enter the enrollment code the district gave this station (only the first time), then press Sync now.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写区总工会给本站点的注册码（只需第一次），再点“立即同步”。</translation>
     </message>
     <message>
         <source>Syncing with the district…</source>
@@ -3306,15 +3318,15 @@ Give them to the station in person or by a safe channel.</source>
     </message>
     <message>
         <source>in yuan, like 1,000 or 1,000.50</source>
-        <translation type="unfinished"></translation>
+        <translation>以元为单位，如 1,000 或 1,000.50</translation>
     </message>
     <message>
         <source>a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>整数</translation>
     </message>
     <message>
         <source>Target (yuan)</source>
-        <translation type="unfinished"></translation>
+        <translation>目标（元）</translation>
     </message>
     <message>
         <source>Saved: the stations pull it at their next sync.</source>
@@ -3325,91 +3337,91 @@ Give them to the station in person or by a safe channel.</source>
     <name>TodoDialog</name>
     <message>
         <source>Settle a to-do item</source>
-        <translation type="unfinished"></translation>
+        <translation>处理待办事项</translation>
     </message>
     <message>
         <source>Outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>处理方式</translation>
     </message>
     <message>
         <source>Date</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>YYYY-MM-DD</source>
-        <translation type="unfinished">年-月-日</translation>
+        <translation>年-月-日</translation>
     </message>
     <message>
         <source>What came of it</source>
-        <translation type="unfinished"></translation>
+        <translation>处理结果</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Visit date *</source>
-        <translation type="unfinished"></translation>
+        <translation>走访日期 *</translation>
     </message>
     <message>
         <source>Visitors *</source>
-        <translation type="unfinished"></translation>
+        <translation>走访人员 *</translation>
     </message>
     <message>
         <source>Operating status</source>
-        <translation type="unfinished">经营状况</translation>
+        <translation>经营状况</translation>
     </message>
     <message>
         <source>Abnormal findings</source>
-        <translation type="unfinished">异常情况</translation>
+        <translation>异常情况</translation>
     </message>
     <message>
         <source>Findings</source>
-        <translation type="unfinished"></translation>
+        <translation>走访发现</translation>
     </message>
     <message>
         <source>Follow-up due</source>
-        <translation type="unfinished">跟进期限</translation>
+        <translation>跟进期限</translation>
     </message>
     <message>
         <source>What came of it *</source>
-        <translation type="unfinished"></translation>
+        <translation>处理结果 *</translation>
     </message>
     <message>
         <source>Why the household no longer needs help *</source>
-        <translation type="unfinished"></translation>
+        <translation>脱困原因 *</translation>
     </message>
     <message>
         <source>Settled on</source>
-        <translation type="unfinished"></translation>
+        <translation>处理日期</translation>
     </message>
     <message>
         <source>Reviewed on</source>
-        <translation type="unfinished"></translation>
+        <translation>年审日期</translation>
     </message>
     <message>
         <source>Closed on</source>
-        <translation type="unfinished">关闭日期</translation>
+        <translation>脱困日期</translation>
     </message>
     <message>
         <source>The return visit goes into the visit diary and closes the follow-up on its date.</source>
-        <translation type="unfinished"></translation>
+        <translation>回访记入走访日志，并在回访当天关闭这项跟进。</translation>
     </message>
     <message>
         <source>The visit goes into the visit diary and counts for this week&apos;s quota.</source>
-        <translation type="unfinished"></translation>
+        <translation>走访记入走访日志，计入本周走访任务。</translation>
     </message>
     <message>
         <source>The record is sent again at the next sync (the district fixed what refused it).</source>
-        <translation type="unfinished"></translation>
+        <translation>下次同步时重新发送这条记录（区总工会已处理了拒收的原因）。</translation>
     </message>
     <message>
         <source>The district never accepted this record: it is deleted here and never sent.</source>
-        <translation type="unfinished"></translation>
+        <translation>区总工会从未接收这条记录：将在本站删除，不再发送。</translation>
     </message>
     <message>
         <source>The file is closed: the household no longer needs help.</source>
-        <translation type="unfinished"></translation>
+        <translation>档案将办理脱困：该家庭已不再需要帮扶。</translation>
     </message>
 </context>
 <context>
@@ -3798,7 +3810,7 @@ Give them to the station in person or by a safe channel.</source>
     </message>
     <message>
         <source>At least 8 characters; not the user name, not one character repeated, not a run like 12345678, not a common password. Letters, digits and signs mixed make it strong.</source>
-        <translation type="unfinished"></translation>
+        <translation>至少 8 个字符；不能与用户名相同，不能是同一个字符重复，不能是 12345678 这样的连续字符，也不能是常见密码。字母、数字和符号混合使用更安全。</translation>
     </message>
 </context>
 <context>
@@ -3841,25 +3853,6 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Street office</source>
         <translation>所属街道</translation>
-    </message>
-</context>
-<context>
-    <name>page</name>
-    <message>
-        <source>Due</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>To do</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Detail</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

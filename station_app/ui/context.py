@@ -53,8 +53,16 @@ class AppContext:
         busy = busy_error(exc)  # "database is locked": a sentence, not SQLAlchemy's text
         if busy is not None:
             return busy.message(self.lang)
+        # the network: what could not be reached and what to check, never "[Errno 111]"
+        unreachable = _unreachable(exc, self.zh)
+        if unreachable is not None:
+            return unreachable
         message = getattr(exc, "message", None)
-        return message(self.lang) if callable(message) else str(exc)
+        if callable(message):
+            return message(self.lang)
+        if isinstance(exc, OSError):  # a file: what happened to which, in words
+            return _file_error(exc, self.zh)
+        return str(exc)
 
     def publish(self, changed: Iterable[str]) -> None:
         """Tell the pages which tables a unit of work changed (the operations layer does
@@ -70,3 +78,68 @@ class AppContext:
         from station_app.domain.permissions import allowed
 
         return allowed(self.actor, action, record, at_district=self.district)
+
+
+
+def _unreachable(exc: BaseException, zh: bool) -> str | None:
+    """A sentence for a server that could not be reached (refused, no route, a name not
+    found, no answer in time) — what to check, in the user's language; None when the
+    error is something else (a certificate that did not match says so itself)."""
+    import socket
+
+    try:
+        import httpx
+    except ImportError:  # (a build without the sync client)
+        httpx = None
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    address = ""
+    found = False
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if httpx is not None and isinstance(cause, httpx.TransportError):
+            from sync.tls import certificate_problem
+
+            if certificate_problem(cause) is not None:
+                return None
+            try:
+                url = cause.request.url
+                address = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"
+            except (RuntimeError, AttributeError):
+                pass
+            found = True
+        elif isinstance(cause, ConnectionError | socket.gaierror | TimeoutError):
+            found = True
+        cause = cause.__cause__ or cause.__context__
+    if not found:
+        return None
+    if zh:
+        return (f"无法连接区总工会服务器{f'（{address}）' if address else ''}。请检查：本机是否已"
+                "连上网络；“同步”页上的区总工会地址是否正确；区总工会的服务器是否已开启（可询问"
+                "区总工会）。没有网络时，可以在“同步”页用文件同步。")
+    return (f"The district's server{f' ({address})' if address else ''} could not be "
+            "reached. Check that this computer is connected to the network, that the "
+            "district address on the Sync page is right, and that the district's server is "
+            "running (ask the district office). Without a network, sync by file on the Sync "
+            "page.")
+
+
+def _file_error(exc: OSError, zh: bool) -> str:
+    """A file that could not be read or written, in words (not "[Errno 13] …")."""
+    import errno
+
+    name = str(exc.filename or "")
+    if isinstance(exc, FileNotFoundError):
+        return (f"找不到文件 {name}：它可能已被移动或删除。" if zh else
+                f"The file {name} was not found: it may have been moved or deleted.")
+    if isinstance(exc, PermissionError):
+        return (f"本程序无权读写 {name}：请换一个文件夹，或关闭正在使用该文件的程序。" if zh else
+                f"This program may not read or write {name}: choose another folder, or "
+                "close the program that has the file open.")
+    if exc.errno == errno.ENOSPC:
+        return (f"磁盘已满，无法写入 {name}：请清理磁盘空间，或换一个磁盘。" if zh else
+                f"The disk is full: {name} could not be written. Free some space, or choose "
+                "another disk.")
+    reason = exc.strerror or type(exc).__name__
+    return (f"无法读写文件 {name}（{reason}）。" if zh else
+            f"The file {name} could not be read or written ({reason}).")

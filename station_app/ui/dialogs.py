@@ -14,6 +14,7 @@ from station_app.ui.forms import Form
 if TYPE_CHECKING:
     from station_app.storage.database import Database
 from station_app.ui.qt import (
+    QCoreApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -40,9 +41,37 @@ class _StationPage(QWizardPage):
         layout.addWidget(self.form)
 
 
+def show_password_check(form: Form, check, lang: str, *, typed: set[str],
+                        strength: QLabel | None = None) -> None:
+    """A password's problems as it is typed (``users.check_password_strength``), each
+    under its field (``password``, ``password_again``) once something was typed there
+    (``typed``), without moving the focus; the strength beside, when a label is given."""
+    problems: dict[str, list[str]] = {}
+    for problem in check.problems:
+        problems.setdefault(problem.field, []).append(problem.message(lang))
+    sep = "；" if lang.startswith("zh") else "; "
+    for field in ("password", "password_again"):
+        label = form.errors.get(field)
+        if label is None:
+            continue
+        text = sep.join(problems.get(field, [])) if field in typed else ""
+        label.setText(text)
+        label.setVisible(bool(text))
+        Form._mark(form.widgets[field], bool(text))
+    if strength is not None:
+        if "password" in typed:
+            strength.setText(QCoreApplication.translate("SetupWizard", "Password strength: %1")
+                             .replace("%1", check.label(lang)))
+            strength.setStyleSheet("color: #b00020;" if not check.ok else
+                                   "color: #1b5e20;" if check.strength >= 2 else "")
+        else:
+            strength.clear()
+
+
 class _AdminPage(QWizardPage):
     def __init__(self, lang: str):
         super().__init__()
+        self.lang = lang
         self.setTitle(self.tr("The first administrator"))
         self.setSubTitle(self.tr("This person can add the other users later."))
         layout = QVBoxLayout(self)
@@ -54,6 +83,34 @@ class _AdminPage(QWizardPage):
         again = self.form.line("password_again", self.tr("Password again"))
         again.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
+        self.rules = QLabel(self.tr(
+            "At least 8 characters; not the user name, not one character repeated, not a "
+            "run like 12345678, not a common password. Letters, digits and signs mixed make "
+            "it strong."), self)
+        self.rules.setWordWrap(True)
+        layout.addWidget(self.rules)
+        self.strength = QLabel(self)
+        self.strength.setObjectName("password-strength")
+        layout.addWidget(self.strength)
+        self.typed: set[str] = set()
+        pw.textEdited.connect(lambda _t: self.check("password"))
+        again.textEdited.connect(lambda _t: self.check("password_again"))
+        self.form.widgets["username"].textEdited.connect(lambda _t: self.check())
+
+    def check(self, field: str | None = None):
+        """The password as typed so far: its problems under the fields, its strength
+        (``users.check_password_strength``). Returns the check."""
+        from station_app.domain.services.users import check_password_strength
+
+        if field is not None:
+            self.typed.add(field)
+        v = self.form.values()
+        check = check_password_strength(
+            v["password"], username=v["username"] or None,
+            again=v["password_again"] if "password_again" in self.typed else None)
+        show_password_check(self.form, check, self.lang, typed=self.typed,
+                            strength=self.strength)
+        return check
 
 
 class _DistrictPage(QWizardPage):
@@ -88,12 +145,9 @@ class SetupWizard(QWizard):
     def validateCurrentPage(self) -> bool:  # noqa: N802 (Qt name)
         page = self.currentPage()
         if page is self.admin:
-            v = self.admin.form.values()
-            if v["password"] != v["password_again"]:
-                from station_app.domain.validation import FieldError
-
-                self.admin.form.show_errors(ValidationError(
-                    [FieldError("password_again", "password.mismatch")]))
+            # every rule, the repeated entry too, said under its field before going on
+            self.admin.typed |= {"password", "password_again"}
+            if not self.admin.check().ok:
                 return False
         if page is self.district:
             return self._create()

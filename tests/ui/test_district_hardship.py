@@ -182,9 +182,15 @@ def test_the_upper_union_signs_a_file_and_sees_a_later_change(qtbot, win, files,
     assert page.changed_label.isHidden()
     assert page.sign_button.isEnabled() and not page.withdraw_button.isEnabled()
 
+    # a date before the file was opened is refused under it, the opinion kept
+    type_into(qtbot, page.form.widgets["signed_date"], "2001-02-03")
+    type_into(qtbot, page.form.widgets["note"], "同意纳入帮扶")
+    qtbot.mouseClick(page.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.form.error_text("signed_date")), timeout=10_000)
+    assert "registered" in page.form.error_text("signed_date")
+    assert page.form.widgets["note"].toPlainText() == "同意纳入帮扶"
     # sign the upper block with a date and the opinion
     type_into(qtbot, page.form.widgets["signed_date"], TODAY.isoformat())
-    type_into(qtbot, page.form.widgets["note"], "同意纳入帮扶")
     qtbot.mouseClick(page.sign_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text() == "Signed off.", timeout=10_000)
     qtbot.waitUntil(lambda: "李主席" in page.upper_label.text(), timeout=10_000)

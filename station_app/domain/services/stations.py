@@ -118,7 +118,9 @@ def set_target(session: Session, year: Any, metric: str, value: Any,
     permit(session, "target.set")
     c = ErrorCollector()
     y = c.check("year", parse_int, year, field="year", min_value=2000, max_value=2100)
-    v = c.check("value", parse_int, value, field="value", min_value=0, max_value=10_000_000)
+    # (a money figure counts fen: its target may reach as many yuan as a count may units)
+    most = 10_000_000 * (100 if str(metric).endswith("_fen") else 1)
+    v = c.check("value", parse_int, value, field="value", min_value=0, max_value=most)
     if metric not in METRICS:
         c.add("metric", "target.metric_unknown", metric=metric, choices=", ".join(METRICS))
     scope = None

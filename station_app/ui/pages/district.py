@@ -596,6 +596,7 @@ class TargetsPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
+        from station_app.domain.figures import figure_text
         from station_app.domain.services.metrics import METRICS
 
         self._metric = {code: (m.zh if ctx.zh else m.en) for code, m in METRICS.items()}
@@ -615,8 +616,9 @@ class TargetsPage(Page):
             (self.tr("Scope"), lambda t: self.names.get(t[1], ("", self.tr("District")))[1]
              if t[1] else self.tr("District")),
             (self.tr("Figure"), lambda t: self._metric.get(t[0], t[0])),
-            (self.tr("Target"), lambda t: f"{t[2]:,}"),
-            (self.tr("Progress"), lambda t: f"{t[3]:,}"),
+            # money in yuan (the figures count fen), as the reports show it
+            (self.tr("Target"), lambda t: figure_text(t[0], t[2])),
+            (self.tr("Progress"), lambda t: figure_text(t[0], t[3])),
             (self.tr("Done"), lambda t: f"{min(100, t[3] * 100 // t[2])}%" if t[2] else ""),
         ]
         self.model.numeric = {2, 3, 4}
@@ -626,10 +628,13 @@ class TargetsPage(Page):
         box = QGroupBox(self.tr("Set a target"), self)
         self.form = Form(ctx.lang, box)
         self.scope = self.form.add("station_code", self.tr("Scope"), QComboBox(box))
-        self.metric = self.form.add("metric", self.tr("Figure"), QComboBox(box))
+        # (not "metric": that would shadow QWidget.metric(), which Qt calls while painting)
+        self.figure = self.form.add("metric", self.tr("Figure"), QComboBox(box))
         for code, text in self._metric.items():
-            self.metric.addItem(text, code)
+            self.figure.addItem(text, code)
         self.value = self.form.line("value", self.tr("Target"))
+        self.figure.currentIndexChanged.connect(self._metric_chosen)
+        self._metric_chosen()
         save = QPushButton(self.tr("Save target"), box)
         save.clicked.connect(self.save)
         offer(save, ctx, "target.set")
@@ -660,15 +665,29 @@ class TargetsPage(Page):
         # (only the newest year's answer is shown)
         self.query(lambda s: targets_of_year(s, year, as_of), key="targets", success=done)
 
+    def _metric_chosen(self, *_args) -> None:
+        """A money figure's target is typed in yuan (stored in fen, as the figure)."""
+        money = str(self.figure.currentData() or "").endswith("_fen")
+        self.value.setPlaceholderText(self.tr("in yuan, like 1,000 or 1,000.50") if money
+                                      else self.tr("a whole number"))
+        self.form.layout_.labelForField(self.value.parentWidget()).setText(
+            self.tr("Target (yuan)") if money else self.tr("Target"))
+
     def save(self) -> Op:
         from station_app.domain.services.stations import set_target
+        from station_app.domain.validation import parse_amount_fen
 
-        year, metric = self.year.value(), self.metric.currentData()
+        year, metric = self.year.value(), self.figure.currentData()
         code, value = self.scope.currentData() or None, self.value.text()
+
+        def write(s):
+            amount = value
+            if str(metric).endswith("_fen"):  # typed in yuan: the figure counts fen
+                amount = parse_amount_fen(value, field="value", allow_zero=True)
+            return set_target(s, year, metric, amount, code).id
 
         def saved(_target) -> None:
             self.message.setText(self.tr("Saved: the stations pull it at their next sync."))
             self.refresh_now()
 
-        return self.form.submit(self.ctx, lambda s: set_target(s, year, metric, value, code).id,
-                                saved=saved)
+        return self.form.submit(self.ctx, write, saved=saved)

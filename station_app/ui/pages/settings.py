@@ -1,4 +1,5 @@
-"""Settings: the language, the database file and its backups, and (station admins) users."""
+"""Settings: the language, the user's own password, the database file and its backups,
+and (station admins) users."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import fill_table_widget, small_table
 from station_app.ui.permissions import offer
 from station_app.ui.qt import (
+    QT_TRANSLATE_NOOP,
     QComboBox,
+    QCoreApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,6 +27,21 @@ from station_app.ui.qt import (
 )
 
 LANGUAGES = (("zh", "中文"), ("en", "English"))
+
+# why a backup was taken (``storage.backup``: the reason in its file name), as people say it
+BACKUP_REASONS = {
+    "daily": QT_TRANSLATE_NOOP("SettingsPage", "Daily"),
+    "manual": QT_TRANSLATE_NOOP("SettingsPage", "By hand (File menu)"),
+    "migration": QT_TRANSLATE_NOOP("SettingsPage", "Before an upgrade"),
+    "restore": QT_TRANSLATE_NOOP("SettingsPage", "Before a restore"),
+}
+
+
+def backup_reason(reason: str) -> str:
+    """Why a backup was taken, in the app's language (a reason this list does not know
+    is shown as it is: it is a word someone chose on the command line)."""
+    source = BACKUP_REASONS.get(reason)
+    return QCoreApplication.translate("SettingsPage", source) if source else reason
 
 
 class UserDialog(QDialog):
@@ -116,6 +134,37 @@ class SettingsPage(Page):
         lf.addRow(self.tr("Language of the app"), self.lang_combo)
         outer.addWidget(lang_box)
 
+        # -- the user's own password (a person who logged in; not a tool's session)
+        self.password_box = QGroupBox(self.tr("Your password"), self)
+        pv = QVBoxLayout(self.password_box)
+        self.password_form = Form(ctx.lang, self.password_box)
+        pf = self.password_form
+        for field, text in (("old_password", self.tr("Current password *")),
+                            ("password", self.tr("New password *")),
+                            ("password_again", self.tr("New password again *"))):
+            pf.line(field, text).setEchoMode(QLineEdit.EchoMode.Password)
+        pv.addWidget(pf)
+        self.password_strength = QLabel(self.password_box)
+        self.password_strength.setObjectName("password-strength")
+        pv.addWidget(self.password_strength)
+        prow = QHBoxLayout()
+        self.password_button = QPushButton(self.tr("Change my password"), self.password_box)
+        self.password_button.setObjectName("change-password")
+        prow.addWidget(self.password_button)
+        prow.addStretch(1)
+        pv.addLayout(prow)
+        self.password_message = QLabel(self.password_box)
+        self.password_message.setObjectName("password-message")
+        self.password_message.setWordWrap(True)
+        pv.addWidget(self.password_message)
+        outer.addWidget(self.password_box)
+        self.password_box.setVisible(ctx.actor.is_person)
+        self._typed: set[str] = set()
+        pf.widgets["password"].textEdited.connect(lambda _t: self.check_password("password"))
+        pf.widgets["password_again"].textEdited.connect(
+            lambda _t: self.check_password("password_again"))
+        self.password_button.clicked.connect(lambda: self.change_password())
+
         db_box = QGroupBox(self.tr("Database"), self)
         dv = QVBoxLayout(db_box)
         path = ctx.db.path
@@ -160,7 +209,7 @@ class SettingsPage(Page):
         rows = []
         if path is not None:
             try:
-                rows = [(b.taken_at.strftime("%Y-%m-%d %H:%M:%S"), b.reason,
+                rows = [(b.taken_at.strftime("%Y-%m-%d %H:%M:%S"), backup_reason(b.reason),
                          f"{b.size / 1024 / 1024:.1f} MB") for b in list_backups(path)]
             except OSError:
                 rows = []
@@ -205,6 +254,48 @@ class SettingsPage(Page):
         else:
             self.ctx.lang = lang
             self.ctx.settings.setValue("ui/lang", lang)
+
+    # -- the user's own password ---------------------------------------------------------
+
+    def check_password(self, field: str | None = None):
+        """The new password as typed so far: each rule it breaks under its field, and its
+        strength (``users.check_password_strength``). Returns the check."""
+        from station_app.domain.services.users import check_password_strength
+        from station_app.ui.dialogs import show_password_check
+
+        if field is not None:
+            self._typed.add(field)
+        v = self.password_form.values()
+        check = check_password_strength(
+            v["password"], username=self.ctx.actor.username,
+            again=v["password_again"] if "password_again" in self._typed else None)
+        self.password_message.clear()
+        show_password_check(self.password_form, check, self.ctx.lang, typed=self._typed,
+                            strength=self.password_strength)
+        return check
+
+    def change_password(self):
+        """Change the user's own password (off the GUI thread): the current one, the new
+        one twice (``users.change_own_password``); a refusal under its field, everything
+        typed kept. Returns the ``Op``."""
+        from station_app.domain.services import users
+
+        actor = self.ctx.actor
+        v = self.password_form.values()
+        self.password_message.clear()
+
+        def changed(_user) -> None:
+            self.password_form.set_values({"old_password": "", "password": "",
+                                           "password_again": ""})
+            self._typed.clear()
+            self.password_strength.clear()
+            self.password_message.setText(self.tr(
+                "Your password is changed: use the new one at your next login."))
+
+        return self.password_form.submit(
+            self.ctx, lambda s: users.change_own_password(
+                s, actor, v["old_password"], v["password"], v["password_again"]),
+            saved=changed, busy=(self.password_button,))
 
     # -- users ---------------------------------------------------------------------------
 

@@ -28,6 +28,18 @@ from station_app.ui.qt import (
 AUTO_SYNC_MS = 5 * 60 * 1000
 
 
+class Unanswered(Exception):
+    """A round the page does not start, with what to do (worded on the GUI thread) and
+    the field it concerns."""
+
+    def __init__(self, text: str, field: str | None = None):
+        super().__init__(text)
+        self.text, self.field = text, field
+
+    def message(self, _lang: str = "zh") -> str:
+        return self.text
+
+
 class SyncPage(Page):
     key = "sync"
     watches = frozenset()  # reloads on every change: pending counts move with any write
@@ -289,6 +301,11 @@ class SyncPage(Page):
         # what the progress dialog says, per stage (made here, on the GUI thread)
         sending = self.tr("Sending this station's changes: %1 of %2")
         receiving = self.tr("Receiving the district's changes: %1")
+        no_address = self.tr("Enter the district's address first (District address, above: "
+                             "as the district office gave it, like https://district:8765), "
+                             "then press Sync now.")
+        no_code = self.tr("Enter the enrollment code the district gave this station (only "
+                          "the first time), then press Sync now.")
 
         def progress(task, stage: str, done: int, total: int) -> None:
             if stage == "push":
@@ -303,11 +320,15 @@ class SyncPage(Page):
 
             if transport is not None:  # (checked before it replaces what is kept)
                 set_transport(task.db, **transport)
+            if server is None and not task.db.state().get("district_server"):
+                raise Unanswered(no_address, "server")  # (the client's text is the CLI's)
             client = SyncClient(task.db, server,
                                 progress=lambda stage, done, total: progress(
                                     task, stage, done, total),
                                 cancelled=lambda: task.cancelled)
             try:
+                if not code and not client.token:  # (the address is kept meanwhile)
+                    raise Unanswered(no_code, "enrollment_code")
                 if task.db.state().get("needs_reseed") and client.token:
                     # restored from a backup: the district's copy comes back first
                     return client.reseed()
@@ -327,6 +348,8 @@ class SyncPage(Page):
         def failed(exc: BaseException) -> None:
             self.last_error = self.ctx.explain(exc)
             self.last_report = None  # (the round before is no news any more)
+            if isinstance(exc, Unanswered) and exc.field:
+                self.form.show_error(exc.field, exc.text)
             self.reload(then=self._idle)
 
         self._set_busy(True)
