@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from station_app.ui.qt import QDialog, QMessageBox, Qt
+from station_app.ui.qt import QApplication, QDialog, QMessageBox, Qt
 
 TODAY = date.today()
 THIS_WEEK = TODAY.isocalendar()[:2]
@@ -170,6 +170,14 @@ def test_the_edit_button_and_the_context_menu_open_the_same_dialog(qtbot, ctx, d
     actions["edit"].trigger()
     second = dialog_open(qtbot, page, VisitDialog)
     assert second is not dialog and second.visit_id == vid
+    second.reject()
+    # and so does F2 on the list
+    page.activateWindow()  # (the dialog was the active window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=5_000)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_F2)
+    third = dialog_open(qtbot, page, VisitDialog)
+    assert third is not second and third.visit_id == vid
 
 
 def test_a_visit_is_deleted_only_once_confirmed(qtbot, ctx, db, admin, monkeypatch):
@@ -190,6 +198,9 @@ def test_a_visit_is_deleted_only_once_confirmed(qtbot, ctx, db, admin, monkeypat
     monkeypatch.setattr(QMessageBox, "question", no)
     click(qtbot, page.delete_button)
     assert "甲公司" in asked[0] and TODAY.isoformat() in asked[0]
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)  # the Delete key asks the same
+    assert len(asked) == 2
     assert page.deleting is None and not stored(db, vid).deleted
     assert page.model.rowCount() == 2
 

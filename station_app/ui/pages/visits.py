@@ -31,6 +31,7 @@ from station_app.ui.qt import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeySequence,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -39,6 +40,7 @@ from station_app.ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QShortcut,
     QSplitter,
     Qt,
     QVBoxLayout,
@@ -502,6 +504,13 @@ class VisitsPage(Page):
             lambda index: self.edit_visit(self.model.key_at(index.row())))
         self.table.selectionModel().currentRowChanged.connect(
             lambda *_a: self._update_buttons())
+        # the keys of a list: Enter or F2 corrects the visit chosen, Delete deletes it
+        for keys, act in ((Qt.Key.Key_Return, lambda: self.edit_visit(self.selected_id())),
+                          (Qt.Key.Key_F2, lambda: self.edit_visit(self.selected_id())),
+                          (QKeySequence.StandardKey.Delete, lambda: self.delete_selected())):
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(act)
         lv.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
