@@ -188,6 +188,7 @@ class TodoDialog(QDialog):
             "exit": self.tr("The file is closed: the household no longer needs help."),
         }.get(action, ""))
         self.explain.setVisible(bool(self.explain.text()))
+        self.ok_button.setText(self.action.currentText())  # what pressing it does
         self._offer()
 
     def _status_chosen(self, *_args) -> None:
