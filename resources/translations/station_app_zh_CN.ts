@@ -2,6 +2,77 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AuditPage</name>
+    <message>
+        <source>Audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every station&apos;s exports and prints, and the district&apos;s own records: newest first, read-only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This station&apos;s records — logins, locks, passwords, changes, every export and print: newest first, read-only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Everything</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exports and prints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logins and accounts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes to records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All stations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished">操作人</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished">内容</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished">详细信息</translation>
+    </message>
+    <message>
+        <source>District (its own records)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 records, newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The newest %1 records</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>BrokenPage</name>
     <message>
         <source>The page “%1” could not be opened: %2
@@ -1865,6 +1936,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>同步</translation>
     </message>
     <message>
+        <source>Audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -2044,6 +2119,25 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
+    <name>NewPasswordDialog</name>
+    <message>
+        <source>Choose your own password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An administrator set your password. Before you go on, choose a new one that only you know.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>OpenCaseDialog</name>
     <message>
         <source>Open a hardship file</source>
@@ -2118,10 +2212,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Repeat it *</source>
         <translation>确认新密码 *</translation>
-    </message>
-    <message>
-        <source>The two passwords differ.</source>
-        <translation>两次输入的密码不一致。</translation>
     </message>
 </context>
 <context>

@@ -302,3 +302,22 @@ def test_the_wizard_checks_the_password_as_it_is_typed(qtbot, qapp, tmp_path):
     finally:
         db.close()
 
+
+
+def test_a_reset_password_is_checked_as_it_is_typed(qtbot, make_ctx, admin):
+    from station_app.ui.pages.settings import SettingsPage
+
+    page = shown(qtbot, SettingsPage(make_ctx(admin, "en")))
+    qtbot.waitUntil(lambda: "clerk" in page.usernames, timeout=10_000)
+    page.users.selectRow(page.usernames.index("clerk"))
+    dialog = page.reset_password()
+    f = dialog.form.widgets
+    qtbot.keyClicks(f["password"], "clerk")
+    assert "8" in dialog.form.error_text("password")
+    qtbot.keyClicks(f["password"], "-garden-9")
+    assert dialog.form.error_text("password") == ""
+    qtbot.keyClicks(f["password_again"], "clerk-")
+    assert dialog.form.error_text("password_again") == "The two passwords differ"
+    assert not dialog.save().wait()
+    assert dialog.isVisible()
+    dialog.reject()

@@ -120,6 +120,11 @@ def test_a_follow_up_is_listed_opens_its_visit_and_closes_with_its_outcome(
     page.todo_table.doubleClicked.emit(page.todo_model.index(0, 2))
     assert opened == [("visits", visit.id)]
     assert window.current_key() == "visits"
+    visits_page = window.page("visits")  # the visit opens in its correction form
+    qtbot.waitUntil(lambda: getattr(visits_page, "dialog", None) is not None
+                    and visits_page.dialog.isVisible()
+                    and visits_page.dialog.visit_id == visit.id, timeout=10_000)
+    visits_page.dialog.reject()
 
     page = dashboard(qtbot, window)
     dialog = settle(qtbot, page, "follow_up", "close")

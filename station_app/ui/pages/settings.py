@@ -44,6 +44,20 @@ def backup_reason(reason: str) -> str:
     return QCoreApplication.translate("SettingsPage", source) if source else reason
 
 
+def live_password_check(form: Form, lang: str, typed: set[str], username: str | None):
+    """A new password's problems as it is typed (``users.check_password_strength``; the
+    repeated entry checked once something was typed there), each under its field."""
+    from station_app.domain.services.users import check_password_strength
+    from station_app.ui.dialogs import show_password_check
+
+    v = form.values()
+    check = check_password_strength(
+        v["password"], username=username or None,
+        again=v.get("password_again") if "password_again" in typed else None)
+    show_password_check(form, check, lang, typed=typed)
+    return check
+
+
 class UserDialog(QDialog):
     """Add a user: user name, display name, role, password (errors shown in place)."""
 
@@ -65,6 +79,9 @@ class UserDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        # the password's rules as it is typed, under the field
+        password.textEdited.connect(lambda _t: live_password_check(
+            self.form, ctx.lang, {"password"}, self.form.values()["username"]))
 
     def save(self):
         """Add the user (off the GUI thread); errors in place. Returns the ``Op``."""
@@ -96,6 +113,16 @@ class PasswordDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        # the rules as it is typed, under each field
+        self.typed: set[str] = set()
+        for field in ("password", "password_again"):
+            self.form.widgets[field].textEdited.connect(
+                lambda _t, f=field: self._check(f))
+
+    def _check(self, field: str | None = None):
+        if field is not None:
+            self.typed.add(field)
+        return live_password_check(self.form, self.ctx.lang, self.typed, self.username)
 
     def save(self):
         """Set the new password (off the GUI thread); returns the ``Op``."""
@@ -103,11 +130,8 @@ class PasswordDialog(QDialog):
         from station_app.ui.operations import Op
 
         v = self.form.values()
-        self.form.clear_errors()
-        if v["password"] != v["password_again"]:
-            label_ = self.form.errors["password_again"]
-            label_.setText(self.tr("The two passwords differ."))
-            label_.show()
+        self.typed |= {"password", "password_again"}
+        if not self._check().ok:  # (the two entries differ, a rule broken: said in place)
             return Op.refused()
         username = self.username
         return self.form.submit(
