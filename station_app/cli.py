@@ -752,9 +752,12 @@ def cmd_report(args) -> int:
         signed = [(v, signoff.differences(v.content, now))
                   for v in signoff.signed_for(rd.run, as_of, scope)]
     if args.xlsx:
-        from station_app.exchange.xlsx_export import export_report
+        from station_app.exchange.xlsx_export import export_recorded, export_report
 
-        export_report(report, args.xlsx, lang=lang, sync=note)
+        # (the report is read already; the workbook is written and recorded as an export)
+        export_recorded(_open_target(args), _cli_actor(), "report", args.xlsx,
+                        lambda _s, full: export_report(report, args.xlsx, lang=lang,
+                                                       sync=note, full_ids=full))
     if args.json:
         s = report.summary
         print(json.dumps({"as_of": as_of.isoformat(), "station": report.station_code,
@@ -952,13 +955,18 @@ def cmd_export(args) -> int:
     db = _open_target(args)
     with db.reader() as s:
         scope = _scope(session_run(s), db.is_district, db.station_id, args.station)
-        period = xe.Period(start, end)
+    period = xe.Period(start, end)
+    as_of = _date_arg(args.as_of, "--as-of") if args.kind == "roster" else None
+
+    def write(s, full: bool) -> int:
+        # ID numbers in full for the console's administrator (the command line's actor);
+        # every export is recorded (exposure.record) and reaches the district
         if args.kind == "roster":
-            n = xe.export_roster(s, args.file, scope, lang=lang,
-                                 as_of=_date_arg(args.as_of, "--as-of"))
-        elif args.kind == "ledger":
-            n = xe.export_ledger(s, args.file, scope, period, lang=lang)
-        elif args.kind == "casefiles":
+            return xe.export_roster(s, args.file, scope, lang=lang, as_of=as_of,
+                                    full_ids=full)
+        if args.kind == "ledger":
+            return xe.export_ledger(s, args.file, scope, period, lang=lang, full_ids=full)
+        if args.kind == "casefiles":
             from sqlalchemy import false, select
 
             from station_app.domain.models import HardshipCase
@@ -967,12 +975,13 @@ def cmd_export(args) -> int:
                                               HardshipCase.status != "cancelled")
             if scope:
                 q = q.where(HardshipCase.station_id == scope)
-            n = xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
-                                     lang=lang)
-        elif args.kind == "visits":
-            n = xe.export_visits(s, args.file, scope, start, end, lang=lang)
-        else:
-            n = xe.export_events(s, args.file, scope, period, lang=lang)
+            return xe.export_case_files(s, args.file, list(s.execute(q).scalars()),
+                                        lang=lang, full_ids=full)
+        if args.kind == "visits":
+            return xe.export_visits(s, args.file, scope, start, end, lang=lang)
+        return xe.export_events(s, args.file, scope, period, lang=lang)
+
+    n = xe.export_recorded(db, _cli_actor(), args.kind, args.file, write)
     print(f"{n} row(s) written to {args.file}")
     return 0
 

@@ -5,71 +5,71 @@
     <name>AuditPage</name>
     <message>
         <source>Audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>审计日志</translation>
     </message>
     <message>
         <source>Every station&apos;s exports and prints, and the district&apos;s own records: newest first, read-only.</source>
-        <translation type="unfinished"></translation>
+        <translation>各站点的导出和打印记录，以及区总工会本身的记录：最新的在前，只读。</translation>
     </message>
     <message>
         <source>This station&apos;s records — logins, locks, passwords, changes, every export and print: newest first, read-only.</source>
-        <translation type="unfinished"></translation>
+        <translation>本站的记录——登录、锁定、密码、修改，以及每一次导出和打印：最新的在前，只读。</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>显示</translation>
     </message>
     <message>
         <source>Everything</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <source>Exports and prints</source>
-        <translation type="unfinished"></translation>
+        <translation>导出和打印</translation>
     </message>
     <message>
         <source>Logins and accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>登录和账号</translation>
     </message>
     <message>
         <source>Changes to records</source>
-        <translation type="unfinished"></translation>
+        <translation>数据修改</translation>
     </message>
     <message>
         <source>All stations</source>
-        <translation type="unfinished"></translation>
+        <translation>全部站点</translation>
     </message>
     <message>
         <source>Station</source>
-        <translation type="unfinished"></translation>
+        <translation>站点</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Who</source>
-        <translation type="unfinished">操作人</translation>
+        <translation>用户</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished">内容</translation>
+        <translation>操作</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished">详细信息</translation>
+        <translation>详情</translation>
     </message>
     <message>
         <source>District (its own records)</source>
-        <translation type="unfinished"></translation>
+        <translation>区总工会（本身的记录）</translation>
     </message>
     <message>
         <source>%1 records, newest first</source>
-        <translation type="unfinished"></translation>
+        <translation>共 %1 条记录，最新的在前</translation>
     </message>
     <message>
         <source>The newest %1 records</source>
-        <translation type="unfinished"></translation>
+        <translation>最新的 %1 条记录</translation>
     </message>
 </context>
 <context>
@@ -1937,7 +1937,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>审计日志</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -2122,19 +2122,19 @@ This is a fault of the app, not of your data. Please report it with the log file
     <name>NewPasswordDialog</name>
     <message>
         <source>Choose your own password</source>
-        <translation type="unfinished"></translation>
+        <translation>设置您自己的密码</translation>
     </message>
     <message>
         <source>An administrator set your password. Before you go on, choose a new one that only you know.</source>
-        <translation type="unfinished"></translation>
+        <translation>您的密码是管理员设置的。继续之前，请设置一个只有您自己知道的新密码。</translation>
     </message>
     <message>
         <source>New password</source>
-        <translation type="unfinished"></translation>
+        <translation>新密码</translation>
     </message>
     <message>
         <source>New password again</source>
-        <translation type="unfinished"></translation>
+        <translation>再次输入新密码</translation>
     </message>
 </context>
 <context>

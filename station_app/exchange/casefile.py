@@ -114,6 +114,29 @@ CASE_COLUMNS = (
 )
 
 
+def masked_case_file(cf: CaseFile) -> CaseFile:
+    """The same file with the member's and the household's ID numbers masked
+    (``exposure.mask_for_export``), and the bank account but its last 4 digits, as a
+    clerk's print or export shows them."""
+    from dataclasses import replace
+
+    from station_app.domain.services.exposure import mask_account, mask_for_export
+
+    member = dict(cf.member, id_number=mask_for_export(cf.member.get("id_number")))
+    household = [replace(h, id_number=mask_for_export(h.id_number)) for h in cf.household]
+    values = dict(cf.values, bank_account=mask_account(cf.values.get("bank_account")))
+    return replace(cf, member=member, household=household, values=values)
+
+
+def case_file_for_print(session: Session, case_id: str) -> CaseFile:
+    """The file as the acting user may print it: ID numbers in full for those the
+    permission table lets (``export.full_ids``), masked for anyone else."""
+    from station_app.domain.services.exposure import full_ids_allowed
+
+    cf = load_case_file(session, case_id)
+    return cf if full_ids_allowed(session) else masked_case_file(cf)
+
+
 def load_case_file(session: Session, case_id: str) -> CaseFile:
     """Read one file with its household and ledger (raises ``NotFound``)."""
     case: HardshipCase = get_or_404(session, HardshipCase, case_id, "case")

@@ -13,6 +13,13 @@ roster) use openpyxl's write-only mode and stream rows from one SQL query.
 - ``export_visits`` / ``export_events``: the visit diary, the events of a year or period;
 - ``export_report``: the work summary as of a date with the records behind each figure.
 
+**Least exposure.** Each writer takes ``full_ids``: False masks the ID numbers
+(``exposure.mask_for_export``: the first 6 and the last 4). The app and the command lines
+call them through ``export_recorded``, which decides from the permission table
+(``export.full_ids``: a station admin, the district's roles) and records the export
+(who, what, how many rows, the file's name) as an ``ExportRecord`` that syncs to the
+district.
+
 Money is written in yuan as numbers (exact decimals of the integer fen) with the number
 format ``0.00``, so Excel sums it; sheet names are short names made for their sheet
 (unique, at most Excel's 31 characters), never cut.
@@ -53,6 +60,7 @@ from station_app.domain.models import (
     Station,
     Visit,
 )
+from station_app.domain.services.exposure import id_shown, mask_for_export
 from station_app.domain.validation import FIELD_LABELS
 
 TITLE_FONT = Font(bold=True, size=14)
@@ -233,7 +241,7 @@ ROSTER_HEADERS = (("序号", "No."), ("姓名", "Name"), ("性别", "Gender"), (
 
 
 def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
-                as_of: date | None = None) -> Iterator[tuple]:
+                as_of: date | None = None, *, full_ids: bool = True) -> Iterator[tuple]:
     """The roster's rows, numbered, in pinyin order of the names, streamed (dates as
     dates, codes as text): with ``as_of``, the members on the roll that day (joined on or
     before it — an unknown join date counts — with no leaving status dated on or before
@@ -253,10 +261,11 @@ def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
     if as_of is not None:
         q = q.where(or_(Member.join_date.is_(None), Member.join_date <= as_of),
                     or_(Member.status == "active", Member.status_date > as_of))
+    shown = id_shown(full_ids)
     for n, (name, gender, eth, idn, birth, phone, employer, join, card, migrant,
             notes) in enumerate(_plain_rows(session, q), 1):
-        yield (n, name, genders.get(gender, gender), eth, idn, birth, phone, employer, join,
-               card, yes if migrant else no, notes)
+        yield (n, name, genders.get(gender, gender), eth, shown(idn), birth, phone, employer,
+               join, card, yes if migrant else no, notes)
 
 
 def _plain_rows(session: Session, q) -> Iterator[tuple]:
@@ -284,10 +293,11 @@ def _plain_rows(session: Session, q) -> Iterator[tuple]:
 
 
 def export_roster(session: Session, path: str | Path, station_id: str | None, *,
-                  lang: str = "zh", as_of: date | None = None) -> int:
+                  lang: str = "zh", as_of: date | None = None, full_ids: bool = True) -> int:
     """The member roster of a station as of a date (the members on the roll that day, in
     the office's 会员花名册 layout); with ``station_id=None`` (the district) one sheet per
-    station and a summary sheet. Returns the number of members written."""
+    station and a summary sheet. Returns the number of members written. ``full_ids``
+    False: ID numbers masked (``exposure.mask_for_export``; see ``export_recorded``)."""
     as_of = as_of or date.today()
     headers = [_t(h, lang) for h in ROSTER_HEADERS]
     what = "会员名册" if lang.startswith("zh") else "Member roster"
@@ -297,7 +307,7 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
     total = 0
     if station_id:
         sheet = SheetWriter(wb, what, _title(session, station_id, what, period), headers)
-        sheet.extend(roster_rows(session, station_id, lang, as_of))
+        sheet.extend(roster_rows(session, station_id, lang, as_of, full_ids=full_ids))
         sheet.close()
         total = sheet.rows
     else:
@@ -313,7 +323,7 @@ def export_roster(session: Session, path: str | Path, station_id: str | None, *,
         for st in stations:
             sheet = SheetWriter(wb, sheet_name_for((f"{st.code} {st.name}", st.code), used),
                                 " ".join((st.name, what, period)), headers)
-            sheet.extend(roster_rows(session, st.id, lang, as_of))
+            sheet.extend(roster_rows(session, st.id, lang, as_of, full_ids=full_ids))
             sheet.close()
             counts.append((st.code, st.name, sheet.rows))
             total += sheet.rows
@@ -347,7 +357,7 @@ def _ledger_totals(session: Session, key, station_id: str | None, period: Period
 
 
 def export_ledger(session: Session, path: str | Path, station_id: str | None,
-                  period: Period | int, *, lang: str = "zh") -> int:
+                  period: Period | int, *, lang: str = "zh", full_ids: bool = True) -> int:
     """台账 of a year (an int) or any period: every entry (reversals shown and marked),
     then per-case and per-kind totals of the entries that count. Amounts are yuan as
     numbers. Returns the number of entries written."""
@@ -373,13 +383,14 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None,
                               ("保障年度", "Cover year"), ("受益人", "Beneficiary"),
                               ("资金来源", "Funding"), ("经办人", "Handled by"),
                               ("冲正", "Reversal"), ("备注", "Note"))], money={4})
+    shown = id_shown(full_ids)
     for e, name, idn in rows:
         mark = ""
         if e.reverses_id:
             mark = "冲正" if zh else "reversal"
         elif e.id in reversed_ids:
             mark = "已冲正" if zh else "reversed"
-        entries.append((e.entry_date, name, idn, kinds.get(e.kind, e.kind),
+        entries.append((e.entry_date, name, shown(idn), kinds.get(e.kind, e.kind),
                         yuan(e.amount_fen), e.cover_year, e.beneficiary,
                         e.funding_source, e.handled_by, mark, e.note))
     by_kind = _ledger_totals(session, LedgerEntry.kind, station_id, period)
@@ -417,9 +428,10 @@ def export_ledger(session: Session, path: str | Path, station_id: str | None,
 
 
 def export_case_files(session: Session, path: str | Path, case_ids: Sequence[str], *,
-                      lang: str = "zh") -> int:
-    """困难职工档案表: one printable sheet per household (A4, fitted to one page wide)."""
-    from station_app.exchange.casefile import load_case_file
+                      lang: str = "zh", full_ids: bool = True) -> int:
+    """困难职工档案表: one printable sheet per household (A4, fitted to one page wide).
+    ``full_ids`` False: the member's and the household's ID numbers masked."""
+    from station_app.exchange.casefile import load_case_file, masked_case_file
 
     zh = lang.startswith("zh")
     wb = Workbook()
@@ -427,6 +439,8 @@ def export_case_files(session: Session, path: str | Path, case_ids: Sequence[str
     used: set[str] = set()
     for case_id in case_ids:
         cf = load_case_file(session, case_id)
+        if not full_ids:
+            cf = masked_case_file(cf)
         number = f"{len(wb.sheetnames) + 1:02d}"
         ws = wb.create_sheet(title=sheet_name_for(
             (f"{number} {cf.name}", number), used))
@@ -568,7 +582,8 @@ def _sync_lines(sync, lang: str) -> list[str]:
     return []
 
 
-def export_report(report, path: str | Path, *, lang: str = "zh", sync=None) -> None:
+def export_report(report, path: str | Path, *, lang: str = "zh", sync=None,
+                  full_ids: bool = True) -> int:
     """The work summary as of a date: a sheet of figures, a sheet of the targets (when
     there are any), then one sheet per figure with the records behind it, each named by
     the figure's short sheet name. Money in yuan, as numbers. ``sync``
@@ -632,10 +647,39 @@ def export_report(report, path: str | Path, *, lang: str = "zh", sync=None) -> N
                           _t(("否：数字可能不完整", "no: figures may be incomplete"), lang)
                           if st.station_id in late else _t(("是", "yes"), lang)))
         sheet.close()
+    listed_rows = 0
     for code, listed in report.lists.items():
         name = sheet_name_for((sheet_name(code, lang), code), used)
         sheet = SheetWriter(wb, name, " ".join((where, figure_label(code, lang), period)),
                             [_t(c, lang) for c in listed.columns], money=listed.money)
-        sheet.extend(listed.rows)
+        ids = [i for i, c in enumerate(listed.columns) if c[1] == "ID number"]
+        if ids and not full_ids:
+            sheet.extend(tuple(mask_for_export(v) if i in ids and isinstance(v, str) else v
+                               for i, v in enumerate(row)) for row in listed.rows)
+        else:
+            sheet.extend(listed.rows)
         sheet.close()
+        listed_rows += sheet.rows
     wb.save(path)
+    return listed_rows
+
+
+# --------------------------------------------------------------------------- recorded
+
+
+def export_recorded(db, actor, what: str, path: str | Path, write, *,
+                    action: str = "export") -> int:
+    """Write one export as ``actor`` and record it: ``write(session, full_ids)`` writes
+    the file in a read-only unit of work (so a long export never holds the write lock)
+    and returns the rows written; ``full_ids`` is whether ``actor`` may have full ID
+    numbers (the permission table's ``export.full_ids``). Then one short unit of work
+    records it (``exposure.record``: who, ``what``, how many rows, the file's name, whether
+    ID numbers went out in full), which syncs to the district. Returns the rows."""
+    from station_app.domain.services import exposure
+
+    with db.reader(actor) as s:
+        full = exposure.full_ids_allowed(s)
+        rows = write(s, full)
+    with db.session(actor) as s:
+        exposure.record(s, action, what, rows, path, full_ids=full)
+    return rows

@@ -1043,6 +1043,11 @@ def _record_export(session, result: SheetImport | WorkbookImport, path: Path,
         detail=json.dumps({"what": "import-errors", "kind": result.kind.code,
                            "source": result.path.name, "file": str(path), "rows": rows},
                           ensure_ascii=False)))
+    # and as every export is (the record that goes to the district): in full, since it
+    # carries the clerk's own input back
+    from station_app.domain.services.exposure import record
+
+    record(session, "export", "errors", rows, path, full_ids=True)
 
 
 def _error_rows(result: SheetImport | WorkbookImport) -> int:

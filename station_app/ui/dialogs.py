@@ -189,6 +189,8 @@ class LoginDialog(QDialog):
         station = station_code if station_code is not None else \
             self.database.state().get("station_code", "")
         self.setWindowTitle(self.tr("Log in — station %1").replace("%1", station))
+        self.lang = lang
+        self.new_password: NewPasswordDialog | None = None
         layout = QVBoxLayout(self)
         self.form = Form(lang, self)
         self.form.line("username", self.tr("User name"))
@@ -200,19 +202,35 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # wide enough that a long refusal (a locked account: until when, who unlocks)
+        # wraps onto a few lines, never clipped
+        self.setMinimumWidth(380)
 
     def try_login(self) -> None:
         from station_app.domain.actor import SYSTEM_LOGIN
-        from station_app.domain.services.users import authenticate
+        from station_app.domain.services.users import authenticate, needs_new_password
 
         v = self.form.values()
         try:
             with self.database.session(SYSTEM_LOGIN) as s:
-                self.actor = authenticate(s, v["username"], v["password"])
+                actor = authenticate(s, v["username"], v["password"])
+                must_change = needs_new_password(s, actor)
         except ValidationError as exc:
             self.form.show_errors(exc)
             self.form.widgets["password"].selectAll()
+            self.adjustSize()  # (the wrapped message gets its lines)
             return
+        if must_change:
+            # a password someone else set: the user chooses their own before the window
+            self.new_password = NewPasswordDialog(self.database, actor, v["password"],
+                                                  self.lang, self)
+            self.new_password.accepted.connect(lambda: self._logged_in(actor))
+            self.new_password.open()
+            return
+        self._logged_in(actor)
+
+    def _logged_in(self, actor: Actor) -> None:
+        self.actor = actor
         self.accept()
 
     @property
@@ -220,6 +238,64 @@ class LoginDialog(QDialog):
         if callable(self._db):
             self._db = self._db()
         return self._db
+
+
+class NewPasswordDialog(QDialog):
+    """At the first login after someone else set the password (a new user, a reset): the
+    user chooses a new one (twice), checked as typed by the rules every password follows
+    (``users.check_password_strength``), saved with ``users.change_own_password`` in the
+    user's own unit of work; the login goes on only once it is saved."""
+
+    def __init__(self, db: Database, actor: Actor, current: str, lang: str, parent=None):
+        super().__init__(parent)
+        self.db, self.actor, self._current, self.lang = db, actor, current, lang
+        self.setWindowTitle(self.tr("Choose your own password"))
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        why = QLabel(self.tr("An administrator set your password. Before you go on, choose "
+                             "a new one that only you know."), self)
+        why.setObjectName("must-change")
+        why.setWordWrap(True)
+        layout.addWidget(why)
+        self.form = Form(lang, self)
+        for field, text in (("password", self.tr("New password")),
+                            ("password_again", self.tr("New password again"))):
+            edit = self.form.line(field, text)
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.textChanged.connect(self._check)
+        layout.addWidget(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def _check(self) -> None:
+        """The rules' problems under their fields as the password is typed."""
+        from station_app.domain.services.users import check_password_strength
+
+        v = self.form.values()
+        again = v.get("password_again") or None
+        check = check_password_strength(v.get("password"), username=self.actor.username,
+                                        again=again)
+        self.form.clear_errors()
+        if v.get("password") and check.problems:
+            self.form.show_errors(ValidationError(list(check.problems)))
+            self.form.widgets[self.sender().objectName()].setFocus()
+
+    def save(self) -> None:
+        from station_app.domain.services.users import change_own_password
+
+        v = self.form.values()
+        try:
+            with self.db.session(self.actor) as s:
+                change_own_password(s, self.actor, self._current, v.get("password") or "",
+                                    v.get("password_again") or "")
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            self.adjustSize()
+            return
+        self.accept()
 
 
 class RestoreDialog(QDialog):

@@ -300,27 +300,34 @@ class MainWindow(QMainWindow):
                 return
             path = Path(chosen)
         scope = None if self.district else self.ctx.db.station_id
-        lang = self.ctx.lang
+        lang, actor = self.ctx.lang, self.ctx.actor
 
-        def read(s):
+        def read(s, full: bool):
             from station_app.exchange import xlsx_export as xe
 
             if kind == "roster":
-                return xe.export_roster(s, path, scope, lang=lang)
+                return xe.export_roster(s, path, scope, lang=lang, full_ids=full)
             start, end = period
             if kind == "ledger":
-                return xe.export_ledger(s, path, scope, xe.Period(start, end), lang=lang)
+                return xe.export_ledger(s, path, scope, xe.Period(start, end), lang=lang,
+                                        full_ids=full)
             if kind == "visits":
                 return xe.export_visits(s, path, scope, start, end, lang=lang)
             return xe.export_events(s, path, scope, xe.Period(start, end), lang=lang)
+
+        def work(task):
+            # ID numbers masked unless the user may have them; recorded as an export
+            from station_app.exchange.xlsx_export import export_recorded
+
+            return export_recorded(task.db, actor, kind, path, read)
 
         def done(n) -> None:
             self.statusBar().showMessage(self.tr("%1 rows written to %2")
                                          .replace("%1", str(n)).replace("%2", str(path)), 10000)
 
-        from station_app.ui.operations import QueryOp
+        from station_app.ui.operations import WriteOp
 
-        self.exporting = QueryOp(self.ctx, self, read, key="export").success(done) \
+        self.exporting = WriteOp.work(self.ctx, self, work).success(done) \
             .failure(self._error).with_progress(self.tr("Writing the workbook…"), self).run()
 
     def restore_from_backup(self) -> None:

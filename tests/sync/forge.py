@@ -57,6 +57,10 @@ VALID: dict[str, dict[str, Any]] = {
     "case_upper_signoffs": {"signed_by": "qu", "signed_by_name": "李主席",
                             "signed_date": "2026-02-01",
                             "signed_at": "2026-02-01T02:00:00.000000Z"},
+    "export_records": {"at": "2026-02-01T02:00:00.000000Z", "actor": "clerk",
+                       "actor_name": "小李", "actor_role": "clerk", "action": "export",
+                       "what": "roster", "row_count": 3, "file_name": "roster.xlsx",
+                       "full_ids": False},
 }
 
 

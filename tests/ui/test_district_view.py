@@ -115,7 +115,7 @@ def test_the_district_pages_show_what_the_stations_sent(qtbot, qtmodeltester,
     titles = [win.nav.item(i).text() for i in range(win.nav.count())]
     assert titles == ["Overview", "Reports", "Stations", "Station visits", "Hardship files",
                       "Duplicate members",
-                      "Sync conflicts", "Early warnings", "Targets", "Settings"]
+                      "Sync conflicts", "Early warnings", "Targets", "Audit log", "Settings"]
     assert "district view" in win.windowTitle()
     win.open_page("stations")
     settle(qtbot, win)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from station_app.domain.choices import ROLE
 from station_app.domain.models import AuditRecord, ExportRecord, Station
 from station_app.domain.services.common import actor_of
-from station_app.domain.services.corrections import at_district, may, permit
+from station_app.domain.services.corrections import at_district, may, own_station, permit
 from station_app.domain.validation import (
     FIELD_LABELS,
     ErrorCollector,
@@ -89,6 +89,14 @@ def mask_for_export(number: str | None) -> str | None:
     if len(s) <= 10:
         return "*" * len(s)
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def mask_account(number: str | None) -> str | None:
+    """A bank account as a clerk's print shows it: its last 4 digits only."""
+    if not number:
+        return number
+    s = normalize_text(number).replace(" ", "")
+    return "*" * max(len(s) - 4, 0) + s[-4:] if len(s) > 4 else "*" * len(s)
 
 
 def full_ids_allowed(session: Session) -> bool:
@@ -249,7 +257,7 @@ def _export_line(r: ExportRecord, stations: dict[str, str], lang: str) -> AuditL
     verb = _t(ACTIONS.get(r.action, (r.action, r.action)), lang)
     role = _t(ROLE[r.actor_role], lang) if r.actor_role in ROLE else ""
     who = f"{r.actor_name}（{r.actor}）" if zh else f"{r.actor_name} ({r.actor})"
-    if role:
+    if role and role != r.actor_name:
         who += f" · {role}"
     if zh:
         sentence = f"{verb}{what}，{r.row_count:,} 条"
@@ -288,6 +296,10 @@ def _log_line(a: AuditRecord, people: dict[str, str], station: str, lang: str
     else:
         who = _t(_SYSTEM_NAMES.get(actor, (actor, actor)), lang)
     if a.action in _ACCOUNT_WORDS:
+        if actor == "login" and detail and detail.get("username"):
+            # (the login's own records: the person is the one who tried)
+            name = detail["username"]
+            who = people.get(name, name)
         sentence = _t(_ACCOUNT_WORDS[a.action], lang)
         extra = ""
         if detail:
@@ -329,7 +341,7 @@ def audit_lines(session: Session, *, kind: str = "all", station_id: str | None =
     permit(session, "audit.view")
     if kind not in KINDS:
         raise ValidationError([FieldError("kind", "export.what_unknown", {"value": kind})])
-    district = at_district(session)
+    district = at_district(session) or own_station(session) == DISTRICT_OWNER_ID
     stations: dict[str, str] = {}
     if district:
         stations = {i: f"{code} {name}" for i, code, name in session.execute(

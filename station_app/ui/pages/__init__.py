@@ -138,6 +138,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports"),
      "station_app.ui.pages.reports:ReportsPage"),
     ("sync", QT_TRANSLATE_NOOP("MainWindow", "Sync"), "station_app.ui.pages.sync:SyncPage"),
+    ("audit", QT_TRANSLATE_NOOP("MainWindow", "Audit log"), "station_app.ui.pages.audit:AuditPage"),
     ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
      "station_app.ui.pages.settings:SettingsPage"),
 ]
@@ -162,6 +163,7 @@ DISTRICT_PAGES: list[tuple[str, str, str]] = [
      "station_app.ui.pages.district:WarningsPage"),
     ("targets", QT_TRANSLATE_NOOP("MainWindow", "Targets"),
      "station_app.ui.pages.district:TargetsPage"),
+    ("audit", QT_TRANSLATE_NOOP("MainWindow", "Audit log"), "station_app.ui.pages.audit:AuditPage"),
     ("settings", QT_TRANSLATE_NOOP("MainWindow", "Settings"),
      "station_app.ui.pages.settings:SettingsPage"),
 ]

@@ -41,7 +41,7 @@ from station_app.exchange.casefile import (
     CaseFile,
     EntryRow,
     HouseholdRow,
-    load_case_file,
+    case_file_for_print,
     render_case_file,
 )
 from station_app.ui.context import AppContext
@@ -938,8 +938,16 @@ class HardshipPage(Page):
             doc.setHtml(render_case_file(cf, lang))
             then(doc)
 
-        return self.query(lambda s: load_case_file(s, case_id), key="print", success=paint,
+        # ID numbers masked unless the user may have them in full (exposure)
+        return self.query(lambda s: case_file_for_print(s, case_id), key="print",
+                          success=paint,
                           failure=lambda exc: self.show_message(self.ctx.explain(exc)))
+
+    def _record_print(self, path: str | None) -> None:
+        """Every print (and PDF) of a file is recorded, as every export is."""
+        from station_app.domain.services.exposure import record
+
+        self.write(lambda s: record(s, "print", "case_file", 1, path))
 
     def save_pdf(self, path: str) -> Op:
         """Write the selected file as a PDF (no dialogs); returns the ``Op``."""
@@ -949,6 +957,7 @@ class HardshipPage(Page):
             printer.setOutputFileName(str(path))
             printer.setDocName(self.tr("Hardship file"))
             doc.print_(printer)
+            self._record_print(path)
 
         return self.with_document(write)
 
@@ -972,6 +981,7 @@ class HardshipPage(Page):
             dialog.setWindowTitle(self.tr("Print the hardship file"))
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 doc.print_(printer)
+                self._record_print(None)
 
         self.with_document(show)
 

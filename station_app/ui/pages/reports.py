@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from station_app.ui.operations import QueryOp
+from station_app.ui.operations import QueryOp, WriteOp
 from station_app.ui.pages import Page
 from station_app.ui.permissions import offer
 from station_app.ui.qt import (
@@ -347,9 +347,9 @@ class ReportsPage(Page):
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:
-        report, lang, sync = self.report, self.ctx.lang, self.sync
+        report, lang, sync, actor = self.report, self.ctx.lang, self.sync, self.ctx.actor
 
-        def read(s):
+        def read(s, full: bool):
             from station_app.domain.services.metrics import METRICS
             from station_app.domain.services.reports import Scope, record_list
             from station_app.exchange.xlsx_export import export_report
@@ -358,8 +358,15 @@ class ReportsPage(Page):
             known = dict(report.lists)  # the lists already read, in the catalogue's order
             lists = {code: known.get(code) or record_list(s, code, scope, lang)
                      for code in METRICS}
-            # with the stations' last syncs, as the command line writes it
-            export_report(replace(report, lists=lists), path, lang=lang, sync=sync)
+            # with the stations' last syncs, as the command line writes it; ID numbers
+            # masked unless the user may have them
+            return export_report(replace(report, lists=lists), path, lang=lang, sync=sync,
+                                 full_ids=full)
+
+        def work(task):
+            from station_app.exchange.xlsx_export import export_recorded
+
+            export_recorded(task.db, actor, "report", path, read)  # (recorded as an export)
             return path
 
         def done(written) -> None:
@@ -369,7 +376,7 @@ class ReportsPage(Page):
             self.message.setText(self.tr("Could not write the workbook: %1")
                                  .replace("%1", str(exc)))
 
-        self.exporting = QueryOp(self.ctx, self, read, key="export").success(done) \
+        self.exporting = WriteOp.work(self.ctx, self, work).success(done) \
             .failure(failed).with_progress(self.tr("Writing the workbook…"), self).run()
 
     # -- print / PDF ---------------------------------------------------------------------
@@ -417,6 +424,14 @@ class ReportsPage(Page):
             self.message.setText(self.tr("Could not write the PDF: %1").replace("%1", str(exc)))
             return
         self.message.setText(self.tr("Written: %1").replace("%1", str(path)))
+        self._record_print(path)
+
+    def _record_print(self, path: Path | None) -> None:
+        """Every print (and PDF) is recorded, as every export is (exposure.record)."""
+        from station_app.domain.services.exposure import record
+
+        figures = len(list(self.report.figures(self.ctx.lang))) if self.report else 0
+        self.write(lambda s: record(s, "print", "report", figures, path))
 
     def print_report(self) -> None:
         def paint(text: str) -> None:
@@ -427,6 +442,7 @@ class ReportsPage(Page):
                 doc = QTextDocument(self)
                 doc.setHtml(text)
                 doc.print_(printer)
+                self._record_print(None)
 
         self._html_task(paint)
 
