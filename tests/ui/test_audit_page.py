@@ -16,7 +16,6 @@ from datetime import date
 
 import openpyxl
 import pytest
-CLERK_PASSWORD = "clerk-pass-1"  # (tests/conftest.py)
 from sqlalchemy import select
 
 from station_app.domain.actor import SYSTEM_LOGIN
@@ -24,6 +23,8 @@ from station_app.domain.models import ExportRecord, User
 from station_app.domain.services import hardship, members, users
 from station_app.domain.validation import id_check_char
 from station_app.ui.qt import QDialogButtonBox
+
+CLERK_PASSWORD = "clerk-pass-1"  # (tests/conftest.py)
 
 
 def idn(n: int) -> str:
