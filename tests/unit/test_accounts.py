@@ -9,12 +9,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ADMIN_PASSWORD, CLERK_PASSWORD
 
 from station_app.domain.actor import SYSTEM_LOGIN
 from station_app.domain.models import AuditRecord, User
 from station_app.domain.services import users
 from station_app.domain.validation import ValidationError
+
+ADMIN_PASSWORD, CLERK_PASSWORD = "admin-pass-1", "clerk-pass-1"  # (tests/conftest.py)
 
 
 def login(db, username, password, now=None):
