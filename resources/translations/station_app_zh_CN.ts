@@ -1099,27 +1099,27 @@ This is a fault of the app, not of your data. Please report it with the log file
     <name>Form</name>
     <message>
         <source>Unsaved changes</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未保存的修改</translation>
     </message>
     <message>
         <source>What you typed here has not been saved yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>这里录入的内容还没有保存。</translation>
     </message>
     <message>
         <source>Save it before going on, discard it, or stay here?</source>
-        <translation type="unfinished"></translation>
+        <translation>先保存再继续，放弃这些修改，还是留在此处？</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished">保存</translation>
+        <translation>保存</translation>
     </message>
     <message>
         <source>Discard</source>
-        <translation type="unfinished"></translation>
+        <translation>放弃</translation>
     </message>
     <message>
         <source>Stay here</source>
-        <translation type="unfinished"></translation>
+        <translation>留在此处</translation>
     </message>
 </context>
 <context>
@@ -1885,15 +1885,15 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Restoring the backup…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在恢复备份…</translation>
     </message>
     <message>
         <source>Restored: log in again</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复：请重新登录</translation>
     </message>
     <message>
         <source>Restored from the backup %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已从备份 %1 恢复</translation>
     </message>
     <message>
         <source>Station app — district view</source>
@@ -2040,7 +2040,7 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished">删除…</translation>
+        <translation>删除…</translation>
     </message>
     <message>
         <source>%1 found</source>
@@ -2068,23 +2068,23 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Delete member</source>
-        <translation type="unfinished"></translation>
+        <translation>删除会员</translation>
     </message>
     <message>
         <source>Delete %1? Only a member registered in error is deleted; a member who left is recorded with Change status.</source>
-        <translation type="unfinished"></translation>
+        <translation>删除 %1？只删除误登记的会员；退会、转出等请用“变更状态”登记。</translation>
     </message>
     <message>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>%1 was deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>已删除 %1。</translation>
     </message>
 </context>
 <context>
@@ -2486,39 +2486,39 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>daily</source>
-        <translation type="unfinished"></translation>
+        <translation>每日备份</translation>
     </message>
     <message>
         <source>made by hand</source>
-        <translation type="unfinished"></translation>
+        <translation>手动备份</translation>
     </message>
     <message>
         <source>before an upgrade</source>
-        <translation type="unfinished"></translation>
+        <translation>升级前备份</translation>
     </message>
     <message>
         <source>before a restore</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复前备份</translation>
     </message>
     <message>
         <source>Restore</source>
-        <translation type="unfinished">恢复</translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <source>Counting the changes not yet synced…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在统计尚未同步的修改…</translation>
     </message>
     <message>
         <source>%1 changes made since this backup have never been synced to the district: restoring it loses them. To keep them, cancel and sync first.</source>
-        <translation type="unfinished"></translation>
+        <translation>此备份之后有 %1 项修改尚未同步到区总工会：恢复此备份将丢失这些修改。如要保留，请取消并先同步。</translation>
     </message>
     <message>
         <source>Every change made since this backup has been synced: the district&apos;s copy brings them back at the next sync.</source>
-        <translation type="unfinished"></translation>
+        <translation>此备份之后的修改均已同步：下次同步时将从区总工会取回。</translation>
     </message>
     <message>
         <source>The changes not yet synced could not be counted (%1): changes made since this backup may be lost.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法统计尚未同步的修改（%1）：此备份之后的修改可能会丢失。</translation>
     </message>
 </context>
 <context>

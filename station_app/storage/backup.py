@@ -192,6 +192,28 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
     return saved
 
 
+def unsynced_since(db_path: Path, backup: Path) -> int:
+    """How many records hold changes that a restore of ``backup`` would lose: rows with
+    an outbox entry (a change the district has not acknowledged) that the backup's own
+    outbox does not hold — changes made since the backup and never synced. (Changes
+    since the backup that were synced come back from the district after the restore.)
+    Counted as the status bar counts changes not yet sent: one per record."""
+    con = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    try:
+        con.execute("ATTACH DATABASE ? AS b", (f"file:{Path(backup)}?mode=ro",))
+        try:
+            return int(con.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT o.table_name, o.row_id "
+                "FROM main.outbox o WHERE NOT EXISTS (SELECT 1 FROM b.outbox x "
+                "WHERE x.table_name = o.table_name AND x.row_id = o.row_id "
+                "AND x.hlc = o.hlc))").fetchone()[0])
+        except sqlite3.OperationalError:  # a backup from before the outbox: all of it
+            return int(con.execute("SELECT count(*) FROM (SELECT DISTINCT table_name, "
+                                   "row_id FROM main.outbox)").fetchone()[0])
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 

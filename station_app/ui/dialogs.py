@@ -299,31 +299,99 @@ class NewPasswordDialog(QDialog):
 
 
 class RestoreDialog(QDialog):
-    """Pick a backup; the restore itself happens at the next start, before opening."""
+    """Pick a backup to return to. Before anything is replaced it says how many changes
+    made since that backup were never synced (``backup.unsynced_since``: they are lost
+    unless synced first), counted off the GUI thread for the backup chosen; Cancel leaves
+    everything as it is. On OK ``chosen`` is the backup (the main window restores it and
+    restarts on it)."""
 
-    def __init__(self, db_path: Path, parent=None):
+    def __init__(self, ctx, db_path: Path, parent=None):
         super().__init__(parent)
+        self.ctx = ctx
+        self.db_path = Path(db_path)
         self.chosen: Path | None = None
+        self.unsynced: int | None = None  # for the backup selected, once counted
         self.setWindowTitle(self.tr("Restore from a backup"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr(
-            "Choose the backup to return to. The current file is kept as a backup too."), self))
+        intro = QLabel(self.tr(
+            "Choose the backup to return to. The current file is kept as a backup too."), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        reasons = {"daily": self.tr("daily"), "manual": self.tr("made by hand"),
+                   "migration": self.tr("before an upgrade"),
+                   "restore": self.tr("before a restore")}
         self.list = QListWidget(self)
         for b in list_backups(db_path):
-            item = QListWidgetItem(f"{b.taken_at:%Y-%m-%d %H:%M}  ({b.reason}, "
-                                   f"{b.size / 1_048_576:.1f} MB)")
+            item = QListWidgetItem(f"{b.taken_at:%Y-%m-%d %H:%M}  ({reasons.get(b.reason, b.reason)}"
+                                   f", {b.size / 1_048_576:.1f} MB)")
             item.setData(Qt.ItemDataRole.UserRole, str(b.path))
             self.list.addItem(item)
-        self.list.setCurrentRow(0)
         layout.addWidget(self.list)
-        buttons = QDialogButtonBox(
+        self.warning = QLabel(self)
+        self.warning.setObjectName("unsynced")
+        self.warning.setWordWrap(True)
+        layout.addWidget(self.warning)
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Restore"))
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.list.currentRowChanged.connect(lambda _row: self._count())
+        self.list.setCurrentRow(0)
+
+    def selected(self) -> Path | None:
+        item = self.list.currentItem()
+        return Path(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    @property
+    def counting(self) -> bool:
+        from station_app.ui.operations import running
+
+        return running(self) > 0
+
+    def _count(self) -> None:
+        """Count the changes the chosen backup would lose (off the GUI thread); Restore
+        is offered once the count is shown."""
+        from station_app.storage.backup import unsynced_since
+        from station_app.ui.operations import QueryOp
+
+        backup, db_path = self.selected(), self.db_path
+        self.unsynced = None
+        self.ok.setEnabled(False)
+        if backup is None:
+            self.warning.setText("")
+            return
+        self.warning.setStyleSheet("")
+        self.warning.setText(self.tr("Counting the changes not yet synced…"))
+        QueryOp.on_db(self.ctx, self, lambda _db: unsynced_since(db_path, backup),
+                      key="unsynced").success(self._counted) \
+            .failure(self._not_counted).run()
+
+    def _counted(self, n: int) -> None:
+        self.unsynced = n
+        self.ok.setEnabled(True)
+        if n:
+            self.warning.setStyleSheet("color: #b00020;")
+            self.warning.setText(self.tr(
+                "%1 changes made since this backup have never been synced to the district: "
+                "restoring it loses them. To keep them, cancel and sync first.")
+                .replace("%1", str(n)))
+        else:
+            self.warning.setStyleSheet("")
+            self.warning.setText(self.tr(
+                "Every change made since this backup has been synced: the district's copy "
+                "brings them back at the next sync."))
+
+    def _not_counted(self, exc: BaseException) -> None:
+        self.ok.setEnabled(True)
+        self.warning.setStyleSheet("color: #b00020;")
+        self.warning.setText(self.tr(
+            "The changes not yet synced could not be counted (%1): changes made since this "
+            "backup may be lost.").replace("%1", self.ctx.explain(exc)))
 
     def _ok(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self.chosen = Path(item.data(Qt.ItemDataRole.UserRole))
+        self.chosen = self.selected()
+        if self.chosen is not None:
             self.accept()

@@ -6,6 +6,14 @@ the user's language) and marks the widget; errors for fields the form does not s
 a general label at the top. Nothing the clerk typed is ever cleared by a failed save.
 Dates are typed as text ("2023-05-03", "2023/5/3", "2023年5月3日" …): the services parse
 them with the same rules as imports.
+
+A form knows whether it was changed since it was loaded or saved (``dirty``: its values
+against those of the last ``set_values``/``mark_clean``/successful ``submit``), and
+``ask_to_leave(save)`` asks before what was typed is discarded: 保存 / 放弃 / 留在此处 (save
+runs the save and goes on only when it succeeded; discard puts the loaded values back;
+stay goes nowhere). A page guards its form with ``Page.guard(form, save)`` (one line),
+and the main window asks the page before another page, the language switch, a restore or
+closing the window.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from station_app.ui.qt import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -60,6 +69,8 @@ class Form(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.saving = None  # the Op of the save under way (``submit``)
+        self._clean: dict[str, Any] = {}  # the values as loaded or saved (``dirty``)
+        self.asking: QMessageBox | None = None  # the save / discard / stay box, while open
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.general = QLabel(self)
@@ -86,6 +97,7 @@ class Form(QWidget):
         widget.setObjectName(field)
         self.widgets[field] = widget
         self.errors[field] = error
+        self._clean[field] = _value(widget)  # (a field added is as loaded until typed in)
         return widget
 
     def line(self, field: str, label: str, placeholder: str = "") -> QLineEdit:
@@ -98,19 +110,14 @@ class Form(QWidget):
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for field, w in self.widgets.items():
-            if isinstance(w, QLineEdit):
-                out[field] = w.text()
-            elif isinstance(w, QPlainTextEdit):
-                out[field] = w.toPlainText()
-            elif isinstance(w, QComboBox):
-                out[field] = w.currentData()
-            elif isinstance(w, QCheckBox):
-                out[field] = w.isChecked()
-            elif isinstance(w, QSpinBox):
-                out[field] = w.value()
+            value = _value(w)
+            if value is not _NONE:
+                out[field] = value
         return out
 
-    def set_values(self, values: dict[str, Any]) -> None:
+    def set_values(self, values: dict[str, Any], *, clean: bool = True) -> None:
+        """Show values (a record loaded, a blank form); with ``clean`` (the default)
+        they are what the form holds unchanged (``dirty`` is False until typed in)."""
         for field, value in values.items():
             w = self.widgets.get(field)
             if w is None:
@@ -126,6 +133,68 @@ class Form(QWidget):
                 w.setChecked(bool(value))
             elif isinstance(w, QSpinBox):
                 w.setValue(int(value or 0))
+        if clean:
+            self.mark_clean()
+
+    # -- unsaved changes ---------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Changed since loaded or saved: something typed that a save has not kept."""
+        return any(self._clean.get(field, _NONE) != value
+                   for field, value in self.values().items())
+
+    def mark_clean(self) -> None:
+        """The values shown are loaded or saved (nothing typed would be lost)."""
+        self._clean = {field: _value(w) for field, w in self.widgets.items()}
+
+    def revert(self) -> None:
+        """Discard what was typed: the values as loaded or saved come back."""
+        self.set_values({k: v for k, v in self._clean.items() if v is not _NONE})
+        self.clear_errors()
+
+    def ask_to_leave(self, save: Callable[[], Any] | None = None, *,
+                     may_save: bool = True) -> bool:
+        """Whether what the form shows may be left now. Unchanged: yes. Changed: a box
+        asks 保存 / 放弃 / 留在此处 — save runs ``save()`` (an ``Op``, or None when it did
+        not start) and says yes only once it succeeded (a refusal shows under the fields
+        and the clerk stays); discard puts the loaded values back and says yes; stay says
+        no. Without ``save`` (or ``may_save`` False: the user may not save it) only
+        discard and stay are offered."""
+        if not self.dirty:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Unsaved changes"),
+                          self.tr("What you typed here has not been saved yet."),
+                          QMessageBox.StandardButton.NoButton, self.window())
+        box.setObjectName("unsaved-changes")
+        box.setInformativeText(self.tr("Save it before going on, discard it, or stay here?"))
+        save_button = None
+        if save is not None and may_save:
+            save_button = box.addButton(self.tr("Save"), QMessageBox.ButtonRole.AcceptRole)
+            save_button.setObjectName("save")
+        discard = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discard")
+        stay = box.addButton(self.tr("Stay here"), QMessageBox.ButtonRole.RejectRole)
+        stay.setObjectName("stay")
+        box.setDefaultButton(save_button or stay)
+        box.setEscapeButton(stay)
+        self.asking = box
+        try:
+            box.exec()
+            clicked = box.clickedButton()
+        finally:
+            self.asking = None
+            box.deleteLater()
+        if save_button is not None and clicked is save_button:
+            op = save()
+            if op is None:
+                return False
+            op.wait()  # (the event loop turns meanwhile)
+            return bool(op.ok)
+        if clicked is discard:
+            self.revert()
+            return True
+        return False
 
     # -- errors ------------------------------------------------------------------------
 
@@ -184,8 +253,13 @@ class Form(QWidget):
         if self.saving is not None and not self.saving.done:
             return Op.refused()
         op = WriteOp(ctx, self, work).form(self, rename).busy(*busy)
-        if saved is not None:
-            op.success(saved)
+
+        def succeeded(result: Any) -> None:
+            if saved is not None:
+                saved(result)
+            self.mark_clean()  # (what the saved page shows now is what was kept)
+
+        op.success(succeeded)
         if failed is not None:
             op.failure(failed)
         self.saving = op.run()
@@ -211,6 +285,23 @@ class Form(QWidget):
         widget.setProperty(INVALID_PROPERTY, "true" if invalid else "false")
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+
+
+_NONE = object()  # a widget without a value of its own
+
+
+def _value(w: QWidget) -> Any:
+    if isinstance(w, QLineEdit):
+        return w.text()
+    if isinstance(w, QPlainTextEdit):
+        return w.toPlainText()
+    if isinstance(w, QComboBox):
+        return w.currentData()
+    if isinstance(w, QCheckBox):
+        return w.isChecked()
+    if isinstance(w, QSpinBox):
+        return w.value()
+    return _NONE
 
 
 def rename_fields(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:

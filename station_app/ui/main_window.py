@@ -1,4 +1,11 @@
-"""The main window: navigation, pages, status bar, menus, shortcuts, remembered state."""
+"""The main window: navigation, pages, status bar, menus, shortcuts, remembered state.
+
+Leaving a page (another page, the language switch, a restore, closing the window or
+Ctrl+Q) asks the page first (``Page.may_leave``): a form with unsaved typing asks 保存 /
+放弃 / 留在此处, and staying cancels the move. A restore from a backup says how many
+changes made since that backup were never synced, then replaces the file and restarts
+the window on it (the login again, the pages built anew), without closing the app.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +56,8 @@ class MainWindow(QMainWindow):
         self.page_list = DISTRICT_PAGES if self.district else PAGES
         self.home = self.page_list[0][0]
         self.pages: dict[str, QWidget] = {}
+        self._row = -1  # the navigation row shown (a refused move goes back to it)
+        self._asking = False  # a page is asked whether it may be left
         self.page_errors: dict[str, BaseException] = {}  # pages that failed to load
         self.setObjectName("MainWindow")
         self.nav = QListWidget(self)
@@ -120,7 +129,9 @@ class MainWindow(QMainWindow):
             export.addAction(act)
         file_menu.addSeparator()
         quit_ = QAction(self.tr("Quit"), self)
-        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        # Ctrl+Q where the platform names no key of its own for Quit (Windows, offscreen)
+        quit_.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                           or [QKeySequence("Ctrl+Q")])
         quit_.triggered.connect(self.close)
         file_menu.addAction(quit_)
         view = bar.addMenu(self.tr("&View"))
@@ -160,21 +171,54 @@ class MainWindow(QMainWindow):
         if row < 0 or self.ctx.db is None:
             return  # (the navigation got focus before the database is attached)
         key = self.page_list[row][0]
+        leaving = self.stack.currentWidget()
+        if row != self._row and isinstance(leaving, Page) and leaving is not \
+                self.pages.get(key):
+            self._asking = True
+            try:
+                stay = not leaving.may_leave()
+            finally:
+                self._asking = False
+            if stay:
+                self._back_to(self._row)
+                QTimer.singleShot(0, self._back_to)  # (after a click's own selection)
+                return
+        self._row = row
         page = self.page(key)
         self.stack.setCurrentWidget(page)
         if isinstance(page, Page):
             page.activate()
         self.ctx.settings.setValue(self._page_setting, key)
 
-    def open_page(self, key: str, record_id: object = None) -> None:
+    def _back_to(self, row: int | None = None) -> None:
+        """The navigation shows the page shown again (a move the page refused)."""
+        if self._asking:
+            return  # (another move is being asked about: its answer decides)
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(self._row if row is None else row)
+        self.nav.blockSignals(False)
+
+    def may_leave(self) -> bool:
+        """Whether every page may be left (asked before closing, a restore, the language
+        switch): the page shown first, then any other with unsaved typing."""
+        shown = self.stack.currentWidget()
+        pages = [shown] + [p for p in self.pages.values() if p is not shown]
+        return all(p.may_leave() for p in pages if isinstance(p, Page))
+
+    def open_page(self, key: str, record_id: object = None) -> bool:
+        """Show a page (and a record on it); False when the page shown may not be left
+        (the clerk chose to stay with unsaved typing)."""
         row = next(i for i, (k, _t, _f) in enumerate(self.page_list) if k == key)
         if self.nav.currentRow() == row:
             self._show_row(row)  # already current (e.g. before the deferred start): show it
         else:
             self.nav.setCurrentRow(row)
+        if self._row != row:
+            return False
         page = self.page(key)
         if record_id is not None and isinstance(page, Page):
             page.open_record(str(record_id))
+        return True
 
     @property
     def _page_setting(self) -> str:
@@ -237,9 +281,8 @@ class MainWindow(QMainWindow):
             fn()
 
     def _new_member(self) -> None:
-        if self.district:
+        if self.district or not self.open_page("members"):
             return
-        self.open_page("members")
         self._call_page("members", "new_member")
 
     def _focus_search(self) -> None:
@@ -330,37 +373,116 @@ class MainWindow(QMainWindow):
         self.exporting = WriteOp.work(self.ctx, self, work).success(done) \
             .failure(self._error).with_progress(self.tr("Writing the workbook…"), self).run()
 
-    def restore_from_backup(self) -> None:
+    def restore_from_backup(self):
+        """Choose a backup (the dialog says how many changes made since it were never
+        synced, and may be cancelled); then ``restore(chosen)``. Returns the dialog."""
         from station_app.ui.dialogs import RestoreDialog
 
         if self.ctx.db.path is None:
-            return
+            return None
         if not list_backups(self.ctx.db.path):
             QMessageBox.information(self, self.tr("Restore"), self.tr("There is no backup yet."))
-            return
-        dialog = RestoreDialog(self.ctx.db.path, self)
-        if dialog.exec():
-            QMessageBox.information(self, self.tr("Restore"), self.tr(
-                "The backup will be restored when the app starts again. The app closes now."))
-            self.ctx.settings.setValue("restore/pending", str(dialog.chosen))
-            self.close()
+            return None
+        if not self.may_leave():
+            return None
+        dialog = RestoreDialog(self.ctx, self.ctx.db.path, self)
+        dialog.accepted.connect(lambda: self.restore(dialog.chosen))
+        dialog.finished.connect(dialog.deleteLater)
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
 
-    def set_language(self, lang: str) -> None:
-        if lang == self.ctx.lang:
+    def restore(self, backup) -> None:
+        """Replace the database with ``backup`` and restart on it: the pages and the
+        database are closed, the file restored (off the GUI thread; the current file
+        kept as a backup), then the login asks again and the window opens on the
+        restored file. A restore that fails leaves the current file and says why."""
+        from pathlib import Path
+
+        from station_app.storage.backup import restore_backup
+        from station_app.ui.operations import QueryOp
+
+        path = self.ctx.db.path
+        self._status_timer.stop()
+        self.ctx.tasks.wait(30_000)
+        self._drop_pages()
+        old = self.ctx.db
+        old.close()
+        self.restoring = QueryOp.on_db(
+            self.ctx, self, lambda _db: restore_backup(path, Path(backup)), key="restore") \
+            .success(lambda _saved: self._reopen(path, restored=Path(backup))) \
+            .failure(lambda exc: (self._error(exc), self._reopen(path))) \
+            .with_progress(self.tr("Restoring the backup…"), self).run()
+
+    def _reopen(self, path, restored=None) -> None:
+        """Open the (restored) file, log in on it and show the window on it; the app
+        closes when the login is cancelled."""
+        from station_app.storage.database import StorageError, open_database
+        from station_app.ui.dialogs import LoginDialog
+        from station_app.ui.qt import QDialog
+
+        try:
+            db = open_database(path, check=False)
+        except StorageError as exc:
+            QMessageBox.critical(self, self.tr("Station app"), exc.message(self.ctx.lang))
+            self.close()
             return
-        install_language(QApplication.instance(), lang)
-        self.ctx.lang = lang
-        self.ctx.settings.setValue("ui/lang", lang)
-        key = self.current_key()
+        self._status_user.setText(self.tr("Restored: log in again"))
+        login = LoginDialog(db, self.ctx.lang, self)
+        login.setWindowModality(Qt.WindowModality.WindowModal)
+        self.login_dialog = login
+
+        def done(result: int) -> None:
+            self.login_dialog = None
+            login.deleteLater()
+            if result != QDialog.DialogCode.Accepted or login.actor is None:
+                self.ctx.db = db  # (closed with the app)
+                self.close()
+                return
+            self.ctx.actor = login.actor
+            self._attach(db)
+            if restored is not None:
+                self.statusBar().showMessage(self.tr("Restored from the backup %1")
+                                             .replace("%1", restored.name), 15000)
+
+        login.finished.connect(done)
+        login.open()
+
+    def _attach(self, db) -> None:
+        from station_app.ui.tasks import TaskRunner
+
+        old = self.ctx.tasks
+        self.ctx.db = db
+        self.ctx.tasks = TaskRunner(db, self)
+        if old is not None:
+            old.deleteLater()
+        self._row = -1
+        self._build_menus()
+        self._restore_page()
+        self.refresh_status()
+        self._status_timer.start()
+
+    def _drop_pages(self) -> None:
         for page in list(self.pages.values()):
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
         self.page_errors.clear()
+
+    def set_language(self, lang: str) -> None:
+        if lang == self.ctx.lang or not self.may_leave():
+            self._build_menus()  # (the language ticked is the one shown)
+            return
+        install_language(QApplication.instance(), lang)
+        self.ctx.lang = lang
+        self.ctx.settings.setValue("ui/lang", lang)
+        key = self.current_key()
+        self._drop_pages()
         self._build_menus()
         self.nav.blockSignals(True)
         self._build_nav()
         self.nav.blockSignals(False)
+        self._row = -1
         self.setWindowTitle(self._title())
         self.refresh_status()
         self.open_page(key)
@@ -393,6 +515,9 @@ class MainWindow(QMainWindow):
         self.open_page(key if key in keys else self.home)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if not self.may_leave():  # unsaved typing, and the clerk chose to stay
+            event.ignore()
+            return
         s = self.ctx.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())

@@ -1,4 +1,10 @@
-"""Small read-only table models shared by the pages."""
+"""Small read-only table models shared by the pages, and how their lists are laid out.
+
+``read_only_table`` is the one list view; it shows a cell's full text on hover where the
+cell is too narrow for it (``ElidedTips``), and nowhere else. ``fit_columns`` sizes a
+list's columns to their header (sort indicator included) and content, never cutting a
+header ("Gende"); one column may take the room left.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,17 @@ from station_app.ui.qt import (
     QAbstractTableModel,
     QDate,
     QDateEdit,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QModelIndex,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     Qt,
     QTableView,
+    QToolTip,
     QWidget,
 )
 
@@ -72,12 +83,89 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
+def elided(view: QAbstractItemView, index: QModelIndex) -> bool:
+    """Whether a cell's text is cut (shown with "…") at the cell's present width."""
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    if text is None or text == "":
+        return False
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    option.rect = view.visualRect(index)
+    delegate = view.itemDelegateForIndex(index)
+    if isinstance(delegate, QStyledItemDelegate):
+        delegate.initStyleOption(option, index)
+    style = view.style()
+    room = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view).width()
+    # (the style keeps a text margin inside that rectangle on each side)
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    return option.fontMetrics.horizontalAdvance(str(text)) > room - 2 * margin
+
+
+def cell_tip(view: QAbstractItemView, index: QModelIndex) -> str:
+    """The tooltip a cell shows: its own (``ToolTipRole``) when it says more than the
+    text, else the full text where the cell cuts it, else none."""
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    if tip not in (None, "") and str(tip) != str(text):
+        return str(tip)
+    return str(text) if elided(view, index) else ""
+
+
+class ElidedTips(QStyledItemDelegate):
+    """A cell's full text on hover where the cell cuts it; no tooltip where it fits."""
+
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 (Qt name)
+        if event is None or event.type() != QEvent.Type.ToolTip or not index.isValid():
+            return super().helpEvent(event, view, option, index)
+        tip = cell_tip(view, index)
+        if tip:
+            QToolTip.showText(event.globalPos(), tip, view)
+        else:
+            QToolTip.hideText()
+        return True
+
+
+def fit_columns(view: QTableView, *, stretch: int | None = None,
+                samples: dict[int, str] | None = None, contents: bool = True,
+                most: int = 420) -> dict[int, int]:
+    """Size every column to its header (the sort indicator's room included: a header is
+    never cut) and to its content — the rows on screen (``contents``) and a ``samples``
+    text per column (the widest value it holds: a masked ID number, a date …), at most
+    ``most`` pixels for content (longer text is cut, its full text on hover). Columns stay
+    resizable by hand. ``stretch``: the column that takes the room left (an enterprise's
+    name); the view then never gets narrower than the columns' widths, so a narrow pane
+    scrolls instead of cutting headers. Returns the widths given."""
+    header = view.horizontalHeader()
+    model = view.model()
+    metrics = view.fontMetrics()
+    pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                        view) + 1) + 8
+    widths: dict[int, int] = {}
+    for column in range(model.columnCount() if model is not None else 0):
+        need = header.sectionSizeHint(column)
+        if contents:
+            need = max(need, min(most, view.sizeHintForColumn(column)))
+        if samples and column in samples:
+            need = max(need, min(most, metrics.horizontalAdvance(samples[column]) + pad))
+        widths[column] = need
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, need)
+    if stretch is not None and stretch in widths:
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        view.setMinimumWidth(sum(widths.values()) + 2 * view.frameWidth()
+                             + view.verticalScrollBar().sizeHint().width())
+    return widths
+
+
 def read_only_table(parent: QWidget | None, model: QAbstractItemModel | None = None, *,
                     fit_contents: bool = True) -> QTableView:
     """The pages' list view: whole rows selected one at a time, no editing, no row
-    numbers, alternating row colours. ``fit_contents``: columns sized to their contents
-    (off for long lists, where Qt would measure every row)."""
+    numbers, alternating row colours, a cut cell's full text on hover (``ElidedTips``).
+    ``fit_contents``: columns sized to their contents (off for long lists, where Qt would
+    measure every row: call ``fit_columns`` once the first rows are in)."""
     view = QTableView(parent)
+    view.setItemDelegate(ElidedTips(view))
     if model is not None:
         view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

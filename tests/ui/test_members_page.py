@@ -374,6 +374,7 @@ def test_ctrl_n_and_ctrl_f(qtbot, window):
     window.open_page("members")
     page = window.pages["members"]
     page.name_edit.setText("something")
+    page.form.mark_clean()  # (typing not saved asks first: tests/ui/test_nothing_lost.py)
     qtbot.keySequence(window, QKeySequence(QKeySequence.StandardKey.New))
     qtbot.waitUntil(lambda: page.name_edit.hasFocus(), timeout=3000)
     assert page.name_edit.text() == ""

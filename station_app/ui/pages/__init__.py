@@ -57,6 +57,18 @@ class Page(QWidget):
     def open_record(self, record_id: str) -> None:
         """Show one record (used by other pages and the dashboard)."""
 
+    def guard(self, form, save: Callable[[], Any] | None = None,
+              may_save: Callable[[], bool] = lambda: True) -> None:
+        """Ask before leaving the page with ``form`` changed (``Form.ask_to_leave``:
+        save with ``save()`` / discard / stay)."""
+        self.__dict__.setdefault("_guarded", []).append((form, save, may_save))
+
+    def may_leave(self) -> bool:
+        """Whether the page may be left (another page, closing the window): each guarded
+        form unchanged, saved or discarded after asking."""
+        return all(form.ask_to_leave(save, may_save=may_save())
+                   for form, save, may_save in self.__dict__.get("_guarded", ()))
+
     # -- the operations (ui.operations) -------------------------------------------------
 
     def query(self, read: Callable[[Any], Any], *, key: str = "",

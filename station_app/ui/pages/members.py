@@ -2,9 +2,13 @@
 
 Left: the search box, the status filter and the table (``MembersTableModel``). Right: the
 member's form with live checking of the ID number (derived birth date and gender, or the
-error under the field), Save, New and Change status. Searches, the member's form and every
-write run off the GUI thread (``ui.operations``), each write one unit of work through the
-member services.
+error under the field, wrapped in the form's width), Save, New, Change status and Delete (a
+member registered in error, while nothing refers to them: the permission table's
+``member.delete``). Searches, the member's form and every write run off the GUI thread
+(``ui.operations``), each write one unit of work through the member services.
+
+Nothing typed is lost: New member, another row, another page or closing the window with
+the form changed asks 保存 / 放弃 / 留在此处 first (``Page.guard``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from station_app.domain.choices import GENDER, MEMBER_STATUS, label
 from station_app.domain.services.members import (
     DuplicateMember,
     change_status,
+    delete_member,
     has_scan_tier,
     register_member,
     search_members,
@@ -27,6 +32,13 @@ from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
 from station_app.ui.operations import Op, QueryOp, WriteOp, supersede
 from station_app.ui.pages import Page
 from station_app.ui.pages.members_model import (
+    COL_EMPLOYER,
+    COL_GENDER,
+    COL_ID,
+    COL_JOIN,
+    COL_NAME,
+    COL_PHONE,
+    COL_STATUS,
     SEARCH_PAGE,
     SORT_COLUMNS,
     IdRole,
@@ -34,7 +46,6 @@ from station_app.ui.pages.members_model import (
 )
 from station_app.ui.permissions import offer
 from station_app.ui.qt import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -42,15 +53,17 @@ from station_app.ui.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QModelIndex,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.tables import fit_columns, read_only_table
 
 SEARCH_DELAY_MS = 150
 ID_CHECK_DELAY_MS = 120
@@ -99,6 +112,7 @@ class MembersPage(Page):
         self.searching = False  # a search pass is under way
         self._loading_form = False
         self.status_dialog: StatusDialog | None = None
+        self.delete_decision = None  # the permission table's answer for the member shown
 
         # -- left: search, filter, table ----------------------------------------------
         left = QWidget(self)
@@ -118,27 +132,23 @@ class MembersPage(Page):
         bar.addWidget(self.new_button)
         lv.addLayout(bar)
         self.model = MembersTableModel(ctx, self)
-        self.table = QTableView(left)
+        self.table = read_only_table(left, self.model, fit_contents=False)
         self.table.setObjectName("member-table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
-        # widths that fit a masked ID number, a phone, a date; the employer takes the rest
-        for column, width in ((0, 80), (1, 44), (2, 150), (3, 110), (5, 96), (6, 60)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        # each column fits its header and the widest value it holds (a masked ID number,
+        # a phone, a date, the longest status); the employer takes the rest, its full
+        # name on hover where cut (the rows are read lazily: measured by samples)
+        lang = ctx.lang
+        widest = lambda choices: max((label(choices, c, lang) for c in choices), key=len)  # noqa: E731
+        fit_columns(self.table, stretch=COL_EMPLOYER, contents=False, samples={
+            COL_NAME: "欧阳某某某", COL_GENDER: widest(GENDER), COL_ID: "4403**********123X",
+            COL_PHONE: "13800000000", COL_JOIN: "2024-01-31", COL_STATUS: widest(MEMBER_STATUS)})
         header.sortIndicatorChanged.connect(self._sort_changed)
-        header.setStretchLastSection(True)
         lv.addWidget(self.table, 1)
         self.count_label = QLabel(left)
         lv.addWidget(self.count_label)
@@ -163,6 +173,7 @@ class MembersPage(Page):
         self.id_edit = f.line("id_number", self.tr("ID number"), self.tr("18 characters"))
         self.derived = QLabel(right)
         self.derived.setObjectName("derived")
+        self.derived.setWordWrap(True)  # (a long warning wraps; the form keeps its width)
         f.layout_.addRow("", self.derived)
         f.line("phone", self.tr("Phone"))
         f.line("ethnicity", self.tr("Ethnicity"))
@@ -180,9 +191,12 @@ class MembersPage(Page):
         self.save_button = QPushButton(self.tr("Save"), right)
         self.save_button.setDefault(True)
         self.status_button = QPushButton(self.tr("Change status…"), right)
+        self.delete_button = QPushButton(self.tr("Delete…"), right)
+        self.delete_button.setObjectName("delete-member")
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.status_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
         rv.addLayout(buttons)
         rv.addStretch(1)
 
@@ -212,7 +226,10 @@ class MembersPage(Page):
         self.new_button.clicked.connect(self.new_member)
         self.save_button.clicked.connect(self.save)
         self.status_button.clicked.connect(self.change_status)
+        self.delete_button.clicked.connect(self.delete)
         self._show_member(None)
+        # typing kept: leaving the form changed asks save / discard / stay
+        self.guard(self.form, save=self.save, may_save=self.save_button.isEnabled)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -220,7 +237,7 @@ class MembersPage(Page):
         """Re-read the list (or the current search), keeping the selected member."""
         keep = self.current_id
         if self.model.query is not None:
-            self._run_search(select=keep)
+            self._run_search()  # (re-selects the member shown when the answer comes)
             return
         self.model.reload()
         if keep:
@@ -336,7 +353,33 @@ class MembersPage(Page):
             return
         member_id = current.data(IdRole)
         if member_id and member_id != self.current_id:
+            if self.form.dirty:
+                # asked once the click is done (its own selection would follow the answer)
+                QTimer.singleShot(0, lambda: self._leave_for(member_id))
+            else:
+                self._load_member(member_id)
+
+    def _leave_for(self, member_id: str) -> None:
+        """Another row was chosen with the form changed: ask, then show that member, or
+        go back to the row of the member being typed (none for a new one)."""
+        if member_id == self.current_id:
+            return
+        if self.may_leave():
+            self._select(member_id, load=False)
             self._load_member(member_id)
+            return
+        self._back_to_current()
+
+    def _back_to_current(self) -> None:
+        """The table shows the member in the form again (no row for a new member)."""
+        if self.current_id is not None and self._select(self.current_id, load=False):
+            return
+        self._loading_form = True
+        try:
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
+        finally:
+            self._loading_form = False
 
     def selected_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -344,19 +387,25 @@ class MembersPage(Page):
 
     def _load_member(self, member_id: str, then=None) -> Op:
         """Read a member into the form (off the GUI thread); ``then()`` once shown."""
+        from station_app.domain.services.corrections import decide
         from station_app.domain.services.reads import member_form
 
-        def show(values) -> None:
+        def read(s):
+            return member_form(s, member_id), decide(s, "member.delete", "members", member_id)
+
+        def show(answer) -> None:
+            values, may_delete = answer
             if values is None:  # (deleted meanwhile)
                 return
-            self._show_member(member_id, values)
+            self._show_member(member_id, values, may_delete)
             if then is not None:
                 then()
 
-        return QueryOp(self.ctx, self, lambda s: member_form(s, member_id), key="member") \
+        return QueryOp(self.ctx, self, read, key="member") \
             .success(show).failure(lambda exc: self._notice(self.ctx.explain(exc))).run()
 
-    def _show_member(self, member_id: str | None, values: dict[str, Any] | None = None) -> None:
+    def _show_member(self, member_id: str | None, values: dict[str, Any] | None = None,
+                     may_delete=None) -> None:
         self.current_id = member_id
         self.current_status = (values or {}).get("status")
         self.form.clear_errors()
@@ -380,9 +429,23 @@ class MembersPage(Page):
         offer(self.save_button, self.ctx,
               "member.create" if member_id is None else "member.edit")
         offer(self.new_button, self.ctx, "member.create")
+        # delete: the table's answer for this member (who registered them, when, what
+        # refers to them), its reason as the tooltip when not
+        self.delete_decision = may_delete
+        decision = offer(self.delete_button, self.ctx, "member.delete",
+                         also=member_id is not None and may_delete is not None)
+        if decision.ok and may_delete is not None and not may_delete.ok:
+            self.delete_button.setEnabled(False)
+            self.delete_button.setToolTip(may_delete.text(self.ctx.lang))
 
     def open_record(self, record_id: str) -> Op:
-        """Show one member: in the table (leaving a search that hides it) and the form."""
+        """Show one member: in the table (leaving a search that hides it) and the form
+        (asked first when the form holds unsaved typing)."""
+        if record_id != self.current_id and not self.may_leave():
+            return Op.refused()
+        return self._open(record_id)
+
+    def _open(self, record_id: str) -> Op:
         def shown() -> None:
             if self._select(record_id, load=self.model.query is None
                             and not self.model.status):
@@ -405,6 +468,11 @@ class MembersPage(Page):
     # -- the form ----------------------------------------------------------------------
 
     def new_member(self) -> None:
+        """A blank form for a new member (asked first when the form holds unsaved
+        typing; staying keeps it)."""
+        if not self.may_leave():
+            return
+        supersede(self, "member")  # (a member's form on its way, after a save: not asked)
         self._notice("")
         self.table.clearSelection()
         self._loading_form = True
@@ -458,6 +526,7 @@ class MembersPage(Page):
             return member.id
 
         def saved(saved_id: str) -> None:
+            self.form.mark_clean()  # (kept: nothing typed is unsaved now)
             in_view = self.model.row_of(saved_id) >= 0
             self.current_id = saved_id
             self.refresh_now()  # (a visible page reloaded when the change was published)
@@ -468,13 +537,13 @@ class MembersPage(Page):
                 self.model.refresh_rows()
                 self._select(saved_id, load=False)
             else:  # a new member the search does not show: back to the list, selected
-                self.open_record(saved_id)
+                self._open(saved_id)
             self._update_count()
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, DuplicateMember):
                 name = exc.errors[0].params.get("name", "") if exc.errors else ""
-                self.open_record(exc.existing_id)
+                self._open(exc.existing_id)
                 self._notice(self.tr(
                     "This ID number is already registered to the active member %1, shown "
                     "here.").replace("%1", name))
@@ -488,6 +557,43 @@ class MembersPage(Page):
         self.form.saving = WriteOp(self.ctx, self, work).success(saved).failure(refused) \
             .busy(self.save_button).run()
         return self.form.saving
+
+    # -- delete ------------------------------------------------------------------------
+
+    def delete(self) -> Op:
+        """Delete the member shown, registered in error, after asking: a tombstone that
+        sync carries, refused (the sentence shown) while anything refers to them."""
+        member_id, name = self.current_id, self.name_edit.text()
+        if member_id is None:
+            return Op.refused()
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete member"), self.tr(
+            "Delete %1? Only a member registered in error is deleted; a member who left is "
+            "recorded with Change status.").replace("%1", name),
+            QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirm-delete")
+        yes = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        yes.setObjectName("delete")
+        box.setDefaultButton(box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole))
+        box.defaultButton().setObjectName("cancel")
+        self.asking = box
+        try:
+            box.exec()
+            clicked = box.clickedButton()
+        finally:
+            self.asking = None
+            box.deleteLater()
+        if clicked is not yes:
+            return Op.refused()
+        self._notice("")
+
+        def deleted(_member) -> None:
+            self._show_member(None)  # (a blank form: a new member)
+            self.refresh_now()
+            self._notice(self.tr("%1 was deleted.").replace("%1", name))
+
+        return self.write(lambda s: delete_member(s, member_id), success=deleted,
+                          failure=lambda exc: self._notice(self.ctx.explain(exc)),
+                          busy=(self.delete_button,))
 
     # -- status ------------------------------------------------------------------------
 
