@@ -200,6 +200,8 @@ def unsynced_since(db_path: Path, backup: Path) -> int:
     Counted as the status bar counts changes not yet sent: one per record."""
     con = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
     try:
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone() is None:
+            return 0  # (a district's file: it sends no changes to anyone)
         con.execute("ATTACH DATABASE ? AS b", (f"file:{Path(backup)}?mode=ro",))
         try:
             return int(con.execute(

@@ -412,3 +412,17 @@ def test_a_clerk_deletes_only_what_they_entered_this_week(qtbot, make_ctx, clerk
     assert page.delete_button.toolTip()
     opened(qtbot, page, own)
     assert page.delete_button.isEnabled()
+
+
+def test_restore_asks_a_page_with_unsaved_typing_first(qtbot, window, page, db):
+    db.backup("manual")
+    page.new_member()
+    type_member(page)
+    stay = Answer("stay")
+    assert window.restore_from_backup() is None
+    assert stay.asked and page.name_edit.text() == "赵六"
+    discard = Answer("discard")
+    dialog = window.restore_from_backup()
+    assert discard.asked and dialog is not None
+    qtbot.waitUntil(lambda: dialog.unsynced is not None, timeout=10_000)
+    dialog.reject()
