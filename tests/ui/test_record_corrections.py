@@ -331,3 +331,88 @@ def test_a_clerk_deletes_only_an_enterprise_they_registered(qtbot, db, clerk, ma
     assert not page.delete_button.isEnabled()
     choose(qtbot, page, own)
     qtbot.waitUntil(lambda: page.delete_button.isEnabled(), timeout=10_000)
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+class Answer:
+    """Click a button (by object name) of the next message box that opens: the box runs
+    its own event loop, so the click is polled from a timer."""
+
+    def __init__(self, button: str) -> None:
+        from station_app.ui.qt import QTimer
+
+        self.button = button
+        self.text: str | None = None
+        self._tries = 0
+        QTimer.singleShot(0, self._poll)
+
+    def _poll(self) -> None:
+        from station_app.ui.qt import QApplication, QPushButton, QTimer
+
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            self.text = box.text()
+            names = {b.objectName(): b for b in box.findChildren(QPushButton)}
+            names[self.button].click()
+            return
+        self._tries += 1
+        if self._tries < 1000:
+            QTimer.singleShot(10, self._poll)
+
+
+def test_another_event_asks_before_a_correction_is_lost(qtbot, db, admin, make_ctx,
+                                                        an_event):
+    with db.session(admin) as s:
+        other = events.record_event(s, {"kind": "training", "event_date": TODAY,
+                                        "title": "技能培训"}).id
+    page = events_page(qtbot, make_ctx, admin)
+    rows = {page.model.key_at(i): i for i in range(page.model.rowCount())}
+    double_click(qtbot, page.table, rows[an_event])
+    qtbot.waitUntil(lambda: page.editing is not None, timeout=10_000)
+    title = page.form.widgets["title"]
+    type_into(qtbot, title, "法律咨询（改）")
+    stay = Answer("stay")
+    double_click(qtbot, page.table, rows[other])
+    settle(qtbot, page)
+    assert stay.text and page.editing[0] == an_event and title.text() == "法律咨询（改）"
+    discard = Answer("discard")
+    double_click(qtbot, page.table, rows[other])
+    qtbot.waitUntil(lambda: page.editing is not None and page.editing[0] == other,
+                    timeout=10_000)
+    assert discard.text and title.text() == "技能培训"
+    assert stored_event(db, an_event).title == "法律咨询进社区"
+    # "Cancel the correction" with changes asks too; saving from the box keeps them
+    type_into(qtbot, title, "技能培训（第二期）")
+    save = Answer("save")
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: stored_event(db, other).title == "技能培训（第二期）",
+                    timeout=10_000)
+    settle(qtbot, page)
+    assert save.text and page.editing is None and title.text() == ""
+
+
+def test_another_enterprise_asks_before_typing_is_lost(qtbot, db, admin, make_ctx, firms):
+    long_id, visited = firms
+    page = enterprises_page(qtbot, make_ctx, admin, "en")
+    choose(qtbot, page, long_id)
+    name = page.form.widgets["enterprise_name"]
+    type_into(qtbot, name, "改过的名字")
+    stay = Answer("stay")
+    index = page.proxy.mapFromSource(page.model.index(page.model.keys.index(visited), 0))
+    page.table.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: stay.text is not None, timeout=10_000)
+    settle(qtbot, page)
+    assert page.current_id == long_id and name.text() == "改过的名字"
+    assert page.proxy.data(page.table.currentIndex(), KEY) == long_id
+    discard = Answer("discard")
+    page.table.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: page.current_id == visited
+                    and page.title_label.text() == "葵涌五金厂", timeout=10_000)
+    settle(qtbot, page)
+    assert discard.text and name.text() == "葵涌五金厂"
+    assert stored(db, long_id).name == LONG
+
+
+KEY = Qt.ItemDataRole.UserRole

@@ -42,6 +42,7 @@ from station_app.ui.qt import (
     QSplitter,
     Qt,
     QTextBrowser,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -231,6 +232,8 @@ class DistrictHardshipPage(Page):
         split.setStretchFactor(1, 2)
         self.form.set_values({"signed_date": date.today()})
         self._offer()
+        # leaving with an opinion typed asks sign / discard / stay (``Form.ask_to_leave``)
+        self.guard(self.form, save=self.sign, may_save=self.sign_button.isEnabled)
 
     # -- texts ------------------------------------------------------------------------------
 
@@ -315,8 +318,21 @@ class DistrictHardshipPage(Page):
 
     def _row_changed(self, row: int) -> None:
         file = self.model.row_at(row)
-        if file is not None:
+        if file is None or (self.detail is not None and file.id == self.detail.id):
+            return
+        if self.form.dirty:  # (asked once the selection change is over)
+            QTimer.singleShot(0, lambda: self._leave_for(file.id))
+        else:
             self._show(file.id)
+
+    def _leave_for(self, case_id: str) -> None:
+        """Another file was chosen with an opinion typed: ask, then show that file, or go
+        back to the one being signed."""
+        if self.may_leave():
+            self.select(case_id)
+            self._show(case_id)
+        elif self.detail is not None:
+            self.select(self.detail.id)
 
     # -- the detail pane --------------------------------------------------------------------
 

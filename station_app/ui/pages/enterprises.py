@@ -37,6 +37,7 @@ from station_app.ui.qt import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -301,7 +302,9 @@ class EnterprisesPage(Page):
         self.list_button.clicked.connect(self.put_on_watch)
         self.unlist_button.clicked.connect(self.remove_from_watch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.new_enterprise()
+        self.new_enterprise(ask=False)
+        # leaving with the form changed asks save / discard / stay (``Form.ask_to_leave``)
+        self.guard(self.form, save=self.save, may_save=self.save_button.isEnabled)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -355,10 +358,30 @@ class EnterprisesPage(Page):
         if not current.isValid():
             return
         key = self.proxy.data(current, KEY_ROLE)
-        if key:
+        if not key or key == self.current_id:
+            return
+        if self.form.dirty:  # (asked once the selection change is over)
+            QTimer.singleShot(0, lambda: self._leave_for(key))
+        else:
             self._show(key)
 
+    def _leave_for(self, enterprise_id: str) -> None:
+        """Another row was chosen with the form changed: ask, then show that enterprise,
+        or go back to the row of the one being typed (none for a new one)."""
+        if self.may_leave():
+            self._select(enterprise_id)
+            self._show(enterprise_id)
+        elif self.current_id:
+            self._select(self.current_id)
+        else:
+            self.table.selectionModel().blockSignals(True)
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
+            self.table.selectionModel().blockSignals(False)
+
     def open_record(self, record_id: str) -> None:
+        if record_id != self.current_id and not self.may_leave():
+            return
         if self.loaded and record_id in self.model.keys:
             self._select(record_id)
             self._show(record_id)
@@ -371,7 +394,11 @@ class EnterprisesPage(Page):
 
     # -- detail --------------------------------------------------------------------------
 
-    def new_enterprise(self) -> None:
+    def new_enterprise(self, *, ask: bool = True) -> None:
+        """A blank form for a new enterprise (the form changed asks first: save /
+        discard / stay)."""
+        if ask and not self.may_leave():
+            return
         self.current_id = None
         self.table.clearSelection()
         self.form.clear_errors()
@@ -493,7 +520,7 @@ class EnterprisesPage(Page):
             return Op.refused()
 
         def done(_id) -> None:
-            self.new_enterprise()
+            self.new_enterprise(ask=False)
             self.message.setText(self.tr("Deleted %1.").replace("%1", name))
             self.refresh_now()
 

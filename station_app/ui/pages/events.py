@@ -132,6 +132,8 @@ class EventsPage(Page):
         self.form.set_values({"event_date": date.today()})
         self._show_mode()
         self._offer_row_actions()
+        # leaving with the form changed asks save / discard / stay (``Form.ask_to_leave``)
+        self.guard(self.form, save=self.save, may_save=self.save_button.isEnabled)
 
         self.year_box.valueChanged.connect(lambda _v: self.reload())
         self.save_button.clicked.connect(self.save)
@@ -234,8 +236,11 @@ class EventsPage(Page):
             self.cancel_button.show()
             offer(self.save_button, self.ctx, "event.edit")
 
-    def new_event(self) -> None:
-        """An empty form for a new event (leaving a correction unsaved)."""
+    def new_event(self, *, ask: bool = True) -> None:
+        """An empty form for a new event (a correction with changes asks first: save /
+        discard / stay)."""
+        if ask and not self.may_leave():
+            return
         self.editing = None
         self.form.clear_errors()
         self.form.set_values({"kind": next(iter(EVENT_KIND)), "event_date": date.today(),
@@ -260,7 +265,13 @@ class EventsPage(Page):
         return self.edit_event(event_id)
 
     def edit_event(self, event_id: str) -> Op:
+        """Open an event in the form (the form changed asks first: save / discard /
+        stay). Returns the ``Op`` of the read."""
         from station_app.domain.services.reads import event_form
+
+        if not (self.editing is not None and self.editing[0] == event_id) \
+                and not self.may_leave():
+            return Op.refused()
 
         def filled(values: dict[str, Any] | None) -> None:
             if values is None:
@@ -308,7 +319,7 @@ class EventsPage(Page):
         def done(_event) -> None:
             self.message.setText(self.tr("Deleted %1.").replace("%1", named))
             if self.editing is not None and self.editing[0] == event_id:
-                self.new_event()
+                self.new_event(ask=False)
             self.refresh_now()
 
         return self.write(lambda s: svc.delete_event(s, event_id).id, success=done,
@@ -337,7 +348,7 @@ class EventsPage(Page):
             event_id, year = result
             if editing:
                 self.message.setText(self.tr("Correction saved."))
-                self.new_event()
+                self.new_event(ask=False)
             else:
                 self.message.setText(self.tr("Event saved."))
                 self.form.set_values({"title": "", "location": "", "person_times": "",
