@@ -175,6 +175,13 @@ def test_a_refusal_names_the_field_and_keeps_the_typing(qtbot, db, ctx, li_case,
     dialog.reject()
     assert asked and dialog.isVisible() and w["bank_account"].text() == "6228480000000000001"
 
+    # a registration date left blank is asked for (it would silently become today)
+    w["registered_date"].clear()
+    assert ok(dialog).isEnabled()
+    ok(dialog).click()
+    assert "建档日期" in dialog.form.error_text("registered_date")
+    assert dialog.isVisible()
+
     # corrected, it saves
     w["own_monthly_income_fen"].setText("1800")
     w["registered_date"].setText((date.today() - timedelta(days=800)).isoformat())
@@ -246,6 +253,13 @@ def test_household_members_added_corrected_and_removed(qtbot, db, ctx, li_case,
 def test_the_station_head_signs_off_and_a_change_after_shows(qtbot, db, ctx, make_ctx,
                                                             admin, clerk, li_case):
     from station_app.domain.ids import DISTRICT_OWNER_ID
+
+    # a clerk edits an unsigned file, and is not offered the signing (who may, on hover)
+    clerk_page = make_page(qtbot, make_ctx(clerk), li_case)
+    assert clerk_page.edit_button.isEnabled() and clerk_page.add_household_button.isEnabled()
+    assert not clerk_page.sign_button.isEnabled()
+    assert "站点管理员" in clerk_page.sign_button.toolTip()
+    clerk_page.close()
 
     page = make_page(qtbot, ctx, li_case)
     assert "not signed off yet" in page.grassroots_label.text()

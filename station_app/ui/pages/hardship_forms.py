@@ -254,6 +254,11 @@ class CaseEditDialog(_AsksBeforeDiscarding):
 
     def save(self) -> Op:
         data = self.form.values()
+        if not str(data.get("registered_date") or "").strip():
+            # (the service reads a blank as today, right when a file is opened, not here)
+            self.form.show_error("registered_date", self.tr(
+                "Give the date the file was registered (建档日期)."))
+            return Op.refused()
         case_id = self.case_id
 
         def done(_case) -> None:
