@@ -1123,13 +1123,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
 </context>
 <context>
-    <name>HardshipForms</name>
-    <message>
-        <source>Discard the changes typed here?</source>
-        <translation>放弃此处已填写的修改吗？</translation>
-    </message>
-</context>
-<context>
     <name>HardshipPage</name>
     <message>
         <source>Open files</source>

@@ -34,9 +34,10 @@ from station_app.domain.choices import (
     label,
 )
 from station_app.domain.services import hardship, members
+from station_app.domain.services.exposure import mask_for_export
 from station_app.domain.services.reads import HARDSHIP_LISTS as FILTERS
 from station_app.domain.services.reads import CaseRow
-from station_app.domain.validation import ValidationError, format_fen, mask_id_number
+from station_app.domain.validation import ValidationError, format_fen
 from station_app.exchange.casefile import (
     CaseFile,
     EntryRow,
@@ -80,6 +81,7 @@ from station_app.ui.qt import (
     QTabWidget,
     QTextBrowser,
     QTextDocument,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -154,7 +156,8 @@ class HouseholdModel(RowsModel):
         self.columns = [
             (self.tr("Name"), lambda h: h.name),
             (self.tr("Relation"), lambda h: label(HOUSEHOLD_RELATION, h.relation, lang)),
-            (self.tr("ID number"), lambda h: mask_id_number(h.id_number or "")),
+            # (masked as a clerk's printed file shows it: the first 6 and the last 4)
+            (self.tr("ID number"), lambda h: mask_for_export(h.id_number) or ""),
             (self.tr("Age"), lambda h: "" if h.age is None else str(h.age)),
             (self.tr("Health"), lambda h: h.health or ""),
             (self.tr("School / work"), lambda h: h.school_or_work or ""),
@@ -476,6 +479,11 @@ class HardshipPage(Page):
         self.tabs.addTab(lg, self.tr("Ledger"))
         self.tabs.setCurrentWidget(lg)
         self._kind_changed()
+        # typing in the inline forms is asked about before another file or page
+        self.guard(self.entry_form, lambda: self.add_entry(),
+                   may_save=lambda: self.add_entry_button.isEnabled())
+        self.guard(self.household_form, lambda: self.add_household_member(),
+                   may_save=lambda: self.add_household_button.isEnabled())
 
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -588,7 +596,16 @@ class HardshipPage(Page):
     def _list_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.list_model.row_at(current.row()) if current.isValid() else None
         if row is not None and row.id != self.case_id:
+            if not self.may_leave():  # (stay: the file shown is selected again)
+                QTimer.singleShot(0, self._select_shown)
+                return
             self.show_case(row.id)
+
+    def _select_shown(self) -> None:
+        for i, r in enumerate(self.list_model.rows):
+            if r.id == self.case_id:
+                self.list_view.selectRow(i)
+                return
 
     def show_case(self, case_id: str) -> None:
         if case_id != self.case_id:
@@ -778,6 +795,7 @@ class HardshipPage(Page):
             # a saved entry clears the per-entry inputs; kind, date, source and handler stay
             for field in ("amount", "cover_year", "beneficiary", "note"):
                 self.entry_form.widgets[field].clear()
+            self.entry_form.mark_clean()  # (what stays for the next entry is no typing lost)
 
         return self._write(lambda s: hardship.add_entry(s, case_id, data), self.entry_form,
                            {"handler": "handled_by"}, then=added)
@@ -868,6 +886,7 @@ class HardshipPage(Page):
             for w in self.household_form.widgets.values():
                 if isinstance(w, QLineEdit):
                     w.clear()
+            self.household_form.mark_clean()
 
         return self._write(lambda s: hardship.add_household_member(s, case_id, data),
                            self.household_form, then=added)

@@ -28,14 +28,12 @@ from station_app.ui.operations import Op
 from station_app.ui.qt import (
     QCheckBox,
     QComboBox,
-    QCoreApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
     QVBoxLayout,
@@ -117,27 +115,23 @@ def _combo_with(box: QComboBox, value: Any) -> None:
 
 
 class _AsksBeforeDiscarding(QDialog):
-    """A dialog whose form asks before what was typed is dropped (Cancel, Esc, close)."""
+    """A dialog whose form asks before what was typed is dropped (Cancel, Esc, close):
+    保存 / 放弃 / 留在此处, as every form does (``Form.ask_to_leave``)."""
 
     form: Form
     initial: dict[str, Any]
+    saved = False
 
     def changed(self) -> bool:
-        now = self.form.values()
-        return any((now.get(k) or None) != (v or None) for k, v in self.initial.items())
-
-    def confirm_discard(self) -> bool:
-        answer = QMessageBox.question(
-            self, self.windowTitle(),
-            QCoreApplication.translate("HardshipForms", "Discard the changes typed here?"),
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
+        return self.form.dirty
 
     def reject(self) -> None:
-        if self.changed() and not self.confirm_discard():
+        if self.saved:
             return
-        super().reject()
+        if not self.form.ask_to_leave(self.save):
+            return  # (stay, or a save refused: the typing is kept)
+        if not self.saved:  # (a save from the box closed the dialog already)
+            super().reject()
 
     def _buttons(self, layout: QVBoxLayout, ok_text: str) -> QDialogButtonBox:
         buttons = QDialogButtonBox(
@@ -243,6 +237,7 @@ class CaseEditDialog(_AsksBeforeDiscarding):
         form.grid.setColumnStretch(0, 1)
         form.grid.setColumnStretch(1, 1)
         form.set_values(values)
+        form.mark_clean()  # (as loaded: nothing typed yet)
         self.initial = form.values()
 
         scroll = QScrollArea(self)
@@ -301,6 +296,7 @@ class HouseholdDialog(_AsksBeforeDiscarding):
         form.set_values({"name": row.name, "relation": row.relation,
                          "id_number": row.id_number, "age": row.age, "health": row.health,
                          "school_or_work": row.school_or_work})
+        form.mark_clean()  # (as loaded: nothing typed yet)
         self.initial = form.values()
         layout.addWidget(form)
         self.buttons = self._buttons(layout, self.tr("Save"))
@@ -346,6 +342,7 @@ class SignDialog(_AsksBeforeDiscarding):
         note.setPlaceholderText(self.tr("Opinion (optional), e.g. 情况属实，同意建档"))
         note.setMaximumHeight(100)
         form.add("note", self.tr("Opinion"), note)
+        form.mark_clean()  # (as loaded: nothing typed yet)
         self.initial = form.values()
         layout.addWidget(form)
         self.buttons = self._buttons(layout, self.tr("Sign"))
