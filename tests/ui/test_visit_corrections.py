@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from station_app.ui.qt import QApplication, QDialog, QMessageBox, Qt
+from station_app.ui.qt import QApplication, QDialog, QMessageBox, QPushButton, Qt, QTimer
 
 TODAY = date.today()
 THIS_WEEK = TODAY.isocalendar()[:2]
@@ -441,6 +441,40 @@ def test_open_record_opens_a_visit_in_its_week(qtbot, window, ctx, db, admin):
     assert dialog.visit_id == vid and page.selected_id() == vid
     assert dialog.form.widgets["findings"].toPlainText() == "三周前的走访"
     dialog.reject()
-    # an enterprise's id still chooses it in the add-visit form
+    # an enterprise's id still chooses it in the add-visit form (nothing typed yet)
     page.open_record(a)
     qtbot.waitUntil(lambda: page.fields.chosen_enterprise() == a, timeout=10_000)
+    assert not page.form.dirty
+
+
+def answer_next_box(button: str) -> list[str]:
+    """Click a button (by object name) of the next message box that opens (it runs its
+    own event loop: polled from a timer); the box's text is put in the list returned."""
+    seen: list[str] = []
+
+    def poll(tries: int = 0) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            {b.objectName(): b for b in box.findChildren(QPushButton)}[button].click()
+        elif tries < 500:
+            QTimer.singleShot(10, lambda: poll(tries + 1))
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def test_leaving_a_half_typed_visit_asks_first(qtbot, window, ctx, db, admin):
+    add_enterprise(db, admin, "甲公司", 13)
+    window.open_page("visits")
+    page = window.page("visits")
+    reloaded(qtbot, page)
+    page.form.widgets["findings"].setPlainText("工资按时发放")
+    stay = answer_next_box("stay")
+    assert window.open_page("dashboard") is False
+    assert stay and window.current_key() == "visits"
+    assert page.form.widgets["findings"].toPlainText() == "工资按时发放"
+    discard = answer_next_box("discard")
+    window.open_page("dashboard")
+    assert discard and window.current_key() == "dashboard"
+    assert page.form.widgets["findings"].toPlainText() == ""

@@ -248,6 +248,7 @@ class VisitDialog(QDialog):
         self.fields.set_enterprises(page.enterprise_choices,
                                     (eid, names.get(eid, "")) if eid else None)
         self.fields.set_data(values)
+        self.form.mark_clean()  # (the visit as loaded)
         layout.addWidget(self.fields)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -555,6 +556,8 @@ class VisitsPage(Page):
         self.form.set_values({"visit_date": date.today(), "visitors":
                               ctx.actor.display_name or ctx.actor.username})
         offer(self.save_button, ctx, "visit.create")
+        # leaving the page with a visit half typed asks first (save / discard / stay)
+        self.guard(self.form, save=self.save, may_save=self.save_button.isEnabled)
 
         self.prev_button.clicked.connect(lambda: self.shift_week(-1))
         self.next_button.clicked.connect(lambda: self.shift_week(1))
@@ -618,7 +621,7 @@ class VisitsPage(Page):
         # the enterprise picker keeps its choice across reloads
         self.fields.set_enterprises(result.enterprises)
         if self._pending_enterprise:
-            self.fields.choose_enterprise(self._pending_enterprise)
+            self._suggest_enterprise(self._pending_enterprise)
             self._pending_enterprise = None
 
         self.closed = dict(result.closed)
@@ -713,7 +716,7 @@ class VisitsPage(Page):
         def found(day: date | None) -> None:
             if day is None:  # not a visit: an enterprise to visit
                 if self.enterprise_combo.findData(record_id) >= 0:
-                    self.fields.choose_enterprise(record_id)
+                    self._suggest_enterprise(record_id)
                 else:
                     self._pending_enterprise = record_id
                 return
@@ -727,6 +730,14 @@ class VisitsPage(Page):
                 return None
 
         self.query(read, key="open", success=found, failure=self._failed)
+
+    def _suggest_enterprise(self, enterprise_id: str) -> None:
+        """Choose an enterprise in the add-visit form for the clerk (another page asked):
+        nothing typed yet stays so (leaving the page does not ask about it)."""
+        untouched = not self.form.dirty
+        self.fields.choose_enterprise(enterprise_id)
+        if untouched:
+            self.form.mark_clean()
 
     # -- the visits listed: select, offer, correct, delete, close ------------------------
 
