@@ -194,6 +194,7 @@ class EnterprisesPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.current_id: str | None = None
+        self._shown_id: str | None = None  # the enterprise the form was last filled with
         self._pending_select: str | None = None
         self.loaded = False
 
@@ -400,6 +401,7 @@ class EnterprisesPage(Page):
         if ask and not self.may_leave():
             return
         self.current_id = None
+        self._shown_id = None
         self.table.clearSelection()
         self.form.clear_errors()
         self.form.set_values({f: None for f in FIELD_TO_DATA})
@@ -428,11 +430,15 @@ class EnterprisesPage(Page):
             return
         lang = self.ctx.lang
         self.current_id = detail.id
-        self.form.clear_errors()
-        self.form.set_values({f: detail.values[d] for f, d in FIELD_TO_DATA.items()})
+        same = self._shown_id == detail.id  # (reloaded: after a save, a sync …)
+        self._shown_id = detail.id
+        if not (same and self.form.dirty):  # (typing under way is kept)
+            self.form.clear_errors()
+            self.form.set_values({f: detail.values[d] for f, d in FIELD_TO_DATA.items()})
         self.title_label.setText(detail.name)
         self.save_button.setText(self.tr("Save changes"))
-        self.message.clear()
+        if not same:  # ("Saved." stays once the list shows what was saved)
+            self.message.clear()
         self.watch_box.setEnabled(True)
         listed = self.watch_listed = detail.listed
         self.watch_status.setText(self.tr("On the watch list") if listed
