@@ -41,7 +41,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import read_only_table
+from station_app.ui.tables import fit_columns, read_only_table
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -112,17 +112,6 @@ def fill_table_widget(table: QTableWidget, headers: Sequence[str], rows: Sequenc
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
-
-
-def fit_columns(table, headers: Sequence[str]) -> None:
-    """Each column of a list as wide as its content and its header (a name never elided,
-    a header never cut; the list scrolls sideways when the page is narrow)."""
-    header = table.horizontalHeader()
-    table.resizeColumnsToContents()
-    for col, text in enumerate(headers):
-        wanted = header.fontMetrics().horizontalAdvance(text) + 24  # (the sort arrow)
-        if header.sectionSize(col) < wanted:
-            header.resizeSection(col, wanted)
 
 
 def small_table(parent: QWidget | None = None) -> QTableWidget:
@@ -332,7 +321,7 @@ class EnterprisesPage(Page):
         self.message.setText(self.ctx.explain(exc))
 
     def fit_columns(self) -> None:
-        fit_columns(self.table, self.model.headers)
+        fit_columns(self.table, most=1000)  # a name is never cut
 
     def _update_count(self) -> None:
         self.count_label.setText(self.tr("%1 of %2 enterprises")

@@ -14,7 +14,7 @@ from station_app.domain.choices import EVENT_KIND, label
 from station_app.ui.forms import Form, choice_combo
 from station_app.ui.operations import Op
 from station_app.ui.pages import Page
-from station_app.ui.pages.enterprises import RowsModel, fit_columns, refusal
+from station_app.ui.pages.enterprises import RowsModel, refusal
 from station_app.ui.permissions import offer
 from station_app.ui.qt import (
     QGroupBox,
@@ -30,7 +30,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import read_only_table
+from station_app.ui.tables import fit_columns, read_only_table
 
 # form field (named like the service's error field) → service data key
 FIELD_TO_DATA = {
@@ -156,7 +156,7 @@ class EventsPage(Page):
             [(d.isoformat(), label(EVENT_KIND, k, lang), t, p or "", pt, mpt)
              for _i, d, k, t, p, pt, mpt in rows],
             [r[0] for r in rows])
-        fit_columns(self.table, self.model.headers)
+        fit_columns(self.table, most=1000)  # a name is never cut
         self.totals_label.setText(
             self.tr("%1 events, %2 person-times, %3 of them migrant workers")
             .replace("%1", str(len(rows))).replace("%2", str(sum(r[5] for r in rows)))
