@@ -38,7 +38,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from station_app.ui.tables import RowsModel, as_of_bar, read_only_table
+from station_app.ui.tables import RowsModel, as_of_bar, fit_columns, read_only_table
 
 
 class ReportsPage(Page):
@@ -332,6 +332,7 @@ class ReportsPage(Page):
             for i, c in enumerate(listed.columns)]
         self.records.numeric = set(listed.money)
         self.records.set_rows(listed.rows)
+        fit_columns(self.records_view)  # headers never cut; the rows on screen measured
         title = (self.tr("%1 = %2: %3 records").replace("%1", text)
                  .replace("%2", shown).replace("%3", f"{len(listed.rows):,}"))
         self.records_title.setText(f"{title}\n{about}" if about else title)
