@@ -939,11 +939,13 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: date | None 
 
 
 def mask_id_number(number: str) -> str:
-    """Show the first 4 and last 4 characters only; short values are masked entirely."""
+    """An ID number as lists, prints and a clerk's exports show it: the first 6 characters
+    (the area) and the last 4, the birth date and sequence hidden (``440305********1234``);
+    a short or odd value (10 characters or fewer) wholly masked."""
     s = normalize_text(number).replace(" ", "")
-    if len(s) <= 8:
+    if len(s) <= 10:
         return "*" * len(s)
-    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+    return s[:6] + "*" * (len(s) - 10) + s[-4:]
 
 
 # --------------------------------------------------------------------------------------

@@ -170,12 +170,12 @@ def test_the_upper_union_signs_a_file_and_sees_a_later_change(qtbot, win, files,
     page = open_files(qtbot, win)
     choose_file(qtbot, win, page, signed)
     # the detail pane: the file, its household (ID masked), the station's sign-off
-    assert page.title.text() == f"王秀英 ({idn(1)[:4]}{'*' * 10}{idn(1)[-4:]}) — KY01 葵涌社区工联会"
+    assert page.title.text() == f"王秀英 ({idn(1)[:6]}{'*' * 8}{idn(1)[-4:]}) — KY01 葵涌社区工联会"
     text = page.file_view.toPlainText()
     assert "Political status\n群众" in text and "Household annual income\n36000.00" in text
     assert "(empty)" not in text
     assert page.household.item(0, 0).text() == "李小明"
-    assert page.household.item(0, 2).text() == idn(2)[:4] + "*" * 10 + idn(2)[-4:]
+    assert page.household.item(0, 2).text() == idn(2)[:6] + "*" * 8 + idn(2)[-4:]
     assert page.grassroots_label.text() == (
         f"Grassroots union: signed off by 站长 on {TODAY.isoformat()}")
     assert page.upper_label.text() == "Upper union: not signed"

@@ -90,7 +90,7 @@ def test_member_find_prints_ids_and_masked_id_numbers(station, db_path, capsys):
         assert code == 0, err
         lines = out.splitlines()
         assert lines[-1] == "1 member(s)", (query, out)
-        assert lines[0].split() == [station["zhang"], f"{ZHANG[:4]}**********{ZHANG[-4:]}",
+        assert lines[0].split() == [station["zhang"], f"{ZHANG[:6]}********{ZHANG[-4:]}",
                                     "张三", "KY01", "Active"]
         assert ZHANG not in out
     code, out, _ = run(capsys, station_admin, "member", "find", "4403", "--db", str(db_path),

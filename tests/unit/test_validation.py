@@ -402,8 +402,8 @@ def test_custom_field_name():
 
 
 def test_mask_id_number():
-    assert mask_id_number("440305199001011234") == "4403**********1234"
-    assert mask_id_number("440305900101123") == "4403*******1123"
+    assert mask_id_number("440305199001011234") == "440305********1234"
+    assert mask_id_number("440305900101123") == "440305*****1123"
     assert mask_id_number("12345678") == "********"
     assert mask_id_number("") == ""
 

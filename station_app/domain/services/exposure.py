@@ -39,6 +39,7 @@ from station_app.domain.validation import (
     ErrorCollector,
     FieldError,
     ValidationError,
+    mask_id_number,
     normalize_text,
     register_messages,
 )
@@ -78,17 +79,11 @@ FIELD_LABELS.setdefault("action", ("操作", "Action"))
 
 
 def mask_for_export(number: str | None) -> str | None:
-    """An ID number as a clerk's export or print shows it: the first 6 characters (the
-    area) and the last 4, the rest ``*`` (``440305********1234``); a short or odd value
-    (10 characters or fewer) wholly masked; empty stays empty."""
-    if number is None:
-        return None
-    s = normalize_text(number).replace(" ", "")
-    if not s:
+    """An ID number as a clerk's export or print shows it: as the lists show it
+    (``validation.mask_id_number``: ``440305********1234``); empty stays empty."""
+    if number is None or not normalize_text(number).strip():
         return number
-    if len(s) <= 10:
-        return "*" * len(s)
-    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+    return mask_id_number(number)
 
 
 def mask_account(number: str | None) -> str | None:

@@ -146,7 +146,7 @@ class MembersPage(Page):
         lang = ctx.lang
         widest = lambda choices: max((label(choices, c, lang) for c in choices), key=len)  # noqa: E731
         fit_columns(self.table, stretch=COL_EMPLOYER, contents=False, samples={
-            COL_NAME: "欧阳某某某", COL_GENDER: widest(GENDER), COL_ID: "4403**********123X",
+            COL_NAME: "欧阳某某某", COL_GENDER: widest(GENDER), COL_ID: "440305********123X",
             COL_PHONE: "13800000000", COL_JOIN: "2024-01-31", COL_STATUS: widest(MEMBER_STATUS)})
         header.sortIndicatorChanged.connect(self._sort_changed)
         lv.addWidget(self.table, 1)
