@@ -250,6 +250,22 @@ def register_messages(messages: Mapping[str, tuple[str, str]]) -> None:
 
 
 #: field name -> (zh label, en label), used by ValidationError.messages().
+# a record of each table as people name it (zh, en): the dashboard's recent activity, the
+# to-do list, the audit log page
+TABLE_NOUNS: dict[str, tuple[str, str]] = {
+    "members": ("会员", "member"), "enterprises": ("企业", "enterprise"),
+    "watch_list_entries": ("重点监管记录", "watch-list entry"),
+    "hardship_cases": ("困难职工档案", "hardship file"),
+    "household_members": ("家庭成员", "household member"),
+    "ledger_entries": ("帮扶记录", "ledger entry"), "visits": ("走访记录", "visit"),
+    "events": ("活动", "event"), "event_members": ("活动参加人", "event attendance"),
+    "signoffs": ("审核签署", "sign-off"), "signed_reports": ("签署的工作报告", "signed report"),
+    "case_upper_signoffs": ("上级工会审核意见", "upper union's sign-off"),
+    "stations": ("站点", "station"), "targets": ("年度目标", "target"),
+    "users": ("用户", "user"), "local_state": ("本机设置", "local settings"),
+    "export_records": ("导出记录", "export record"),
+}
+
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "name": ("姓名", "Name"),
     "id_number": ("身份证号码", "ID card number"),

@@ -28,24 +28,12 @@ from station_app.domain.models import (
     Station,
     User,
 )
-from station_app.domain.validation import Localized, format_fen
+from station_app.domain.validation import TABLE_NOUNS, Localized, format_fen
 
 # how many audit entries at most are read to find the lines shown (runs grouped)
 WINDOW = 2_000
 
-# a record of each table as people name it
-NOUNS: dict[str, tuple[str, str]] = {
-    "members": ("会员", "member"), "enterprises": ("企业", "enterprise"),
-    "watch_list_entries": ("重点监管记录", "watch-list entry"),
-    "hardship_cases": ("困难职工档案", "hardship file"),
-    "household_members": ("家庭成员", "household member"),
-    "ledger_entries": ("帮扶记录", "ledger entry"), "visits": ("走访记录", "visit"),
-    "events": ("活动", "event"), "event_members": ("活动参加人", "event attendance"),
-    "signoffs": ("审核签署", "sign-off"), "signed_reports": ("工作报告签署", "signed report"),
-    "case_upper_signoffs": ("上级工会审核意见", "upper union's sign-off"),
-    "stations": ("站点", "station"), "targets": ("年度目标", "target"),
-    "users": ("用户", "user"),
-}
+NOUNS = TABLE_NOUNS  # a record of each table as people name it
 # the verb of an insert, where "登记" is not the word
 _INSERT_VERBS: dict[str, tuple[str, str]] = {
     "hardship_cases": ("建立", "Opened"), "stations": ("新建", "Created"),

@@ -36,6 +36,7 @@ from station_app.domain.services.common import actor_of
 from station_app.domain.services.corrections import at_district, may, own_station, permit
 from station_app.domain.validation import (
     FIELD_LABELS,
+    TABLE_NOUNS,
     ErrorCollector,
     FieldError,
     ValidationError,
@@ -182,24 +183,7 @@ ACCOUNT_ACTIONS = ("login", "login-failed", "login-locked", "user-locked", "user
 _NOT_SHOWN = ("sync", "export")
 LIMIT = 1_000
 
-TABLE_WORDS: dict[str, tuple[str, str]] = {
-    "members": ("会员", "member"),
-    "enterprises": ("企业", "enterprise"),
-    "watch_list_entries": ("重点监管名单", "watch list"),
-    "hardship_cases": ("困难职工档案", "hardship file"),
-    "household_members": ("家庭成员", "household member"),
-    "ledger_entries": ("帮扶台账", "ledger entry"),
-    "visits": ("走访记录", "visit"),
-    "events": ("活动", "event"),
-    "event_members": ("活动参与人", "event participant"),
-    "stations": ("站点", "station"),
-    "targets": ("年度目标", "target"),
-    "signed_reports": ("签署的工作报告", "signed report"),
-    "signoffs": ("审核签署", "sign-off"),
-    "case_upper_signoffs": ("上级工会审核签署", "upper union's sign-off"),
-    "users": ("用户", "user"),
-    "local_state": ("本机设置", "local settings"),
-}
+TABLE_WORDS = TABLE_NOUNS
 _CHANGE_WORDS = {"insert": ("新增", "added"), "update": ("修改", "changed"),
                  "delete": ("删除", "deleted")}
 _ACCOUNT_WORDS = {

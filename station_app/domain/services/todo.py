@@ -61,6 +61,7 @@ from station_app.domain.services import hardship, visits
 from station_app.domain.services.common import NotFound, get_or_404
 from station_app.domain.validation import (
     FIELD_LABELS,
+    TABLE_NOUNS,
     ErrorCollector,
     FieldError,
     Localized,
@@ -147,15 +148,7 @@ DISCARD_WITH = {"members": ("members", "delete_member"),
                 "enterprises": ("enterprises", "delete_enterprise"),
                 "visits": ("visits", "delete_visit"), "events": ("events", "delete_event"),
                 "household_members": ("hardship", "delete_household_member")}
-TABLE_WORDS = {
-    "members": ("会员", "member"), "enterprises": ("企业", "enterprise"),
-    "watch_list_entries": ("重点监管记录", "watch-list entry"),
-    "hardship_cases": ("困难职工档案", "hardship file"),
-    "household_members": ("家庭成员", "household member"),
-    "ledger_entries": ("帮扶记录", "ledger entry"), "visits": ("走访记录", "visit"),
-    "events": ("活动", "event"), "event_members": ("活动参加人", "event attendance"),
-    "signoffs": ("签署", "sign-off"), "signed_reports": ("签署的报告", "signed report"),
-}
+TABLE_WORDS = TABLE_NOUNS
 
 
 @dataclass(frozen=True)
