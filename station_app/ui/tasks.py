@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -40,6 +41,14 @@ from station_app.ui.qt import (
 log = logging.getLogger(__name__)
 
 PROGRESS_DELAY_MS = 600
+
+# How long a thread may keep the interpreter lock while another waits for it (Python's
+# default is 5 ms). Every call Qt makes into Python on the GUI thread — a model's data(),
+# a delegate, a slot — waits for the lock while a worker runs Python-bound work (an
+# import's checks), and one repaint makes dozens of such calls: at 5 ms a wait, the
+# progress dialog's first layout during a 100,000-row import took about 100 ms; at 0.5 ms
+# about 50 (bench/gui_stall.py, docs/BENCHMARKS.md), the import no slower.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class Cancelled(Exception):
@@ -147,6 +156,8 @@ class TaskRunner(QObject):
     def __init__(self, db: Database, parent: QObject | None = None, threads: int = 2):
         super().__init__(parent)
         self.db = db
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._running: set[Task] = set()
