@@ -98,6 +98,8 @@ class Form(QWidget):
         self.widgets[field] = widget
         self.errors[field] = error
         self._clean[field] = _value(widget)  # (a field added is as loaded until typed in)
+        for changed in _change_signals(widget):
+            changed.connect(lambda *_, field=field: self.clear_error(field))
         return widget
 
     def line(self, field: str, label: str, placeholder: str = "") -> QLineEdit:
@@ -203,7 +205,22 @@ class Form(QWidget):
         for field, label in self.errors.items():
             label.hide()
             label.clear()
+            label.setMinimumHeight(0)
             self._mark(self.widgets[field], False)
+
+    def clear_error(self, field: str) -> None:
+        """The field was edited: its message goes at once (it may no longer be true),
+        the mark on the input too. The label keeps its height, empty, until the next
+        save or load (``clear_errors``): the fields below stay where they are while the
+        clerk corrects one after another, so a click aimed at the next field lands in
+        it — an error showing up moves them only when the clerk pressed save, and the
+        space goes at the next save, never under the pointer while typing."""
+        label = self.errors.get(field)
+        if label is None or label.isHidden() or not label.text():
+            return
+        label.setMinimumHeight(label.height())
+        label.clear()
+        self._mark(self.widgets[field], False)
 
     def show_errors(self, exc: ValidationError) -> None:
         """Each message under its field; the rest at the top. Keeps every input."""
@@ -288,6 +305,27 @@ class Form(QWidget):
 
 
 _NONE = object()  # a widget without a value of its own
+
+
+def _change_signals(w: QWidget) -> list:
+    """The signals saying an input changed (the widget's own, or those of the inputs
+    inside a composite such as a row of check boxes)."""
+    if isinstance(w, QLineEdit):
+        return [w.textChanged]
+    if isinstance(w, QPlainTextEdit):
+        return [w.textChanged]
+    if isinstance(w, QComboBox):
+        return [w.currentIndexChanged] + ([w.editTextChanged] if w.isEditable() else [])
+    if isinstance(w, QCheckBox):
+        return [w.toggled]
+    if isinstance(w, QSpinBox):
+        return [w.valueChanged]
+    out: list = []
+    for child in w.findChildren(QWidget):
+        if isinstance(child, QLineEdit | QPlainTextEdit | QComboBox | QCheckBox | QSpinBox) \
+                and child.parent() is w:
+            out.extend(_change_signals(child))
+    return out
 
 
 def _value(w: QWidget) -> Any:
