@@ -74,6 +74,32 @@ FIELD_LABELS.setdefault("file_name", ("文件名", "File name"))
 FIELD_LABELS.setdefault("at", ("时间", "Time"))
 FIELD_LABELS.setdefault("actor", ("用户", "User"))
 FIELD_LABELS.setdefault("action", ("操作", "Action"))
+# the columns no form names but a change can touch: the audit log names them in words
+for _key, _labels in {
+    "actor_name": ("用户姓名", "User's name"), "actor_role": ("角色", "Role"),
+    "full_ids": ("完整身份证号码", "Full ID numbers"),
+    "scope_code": ("范围代码", "Scope code"), "scope_name": ("范围", "Scope"),
+    "code": ("代码", "Code"), "scope_station_id": ("站点", "Station"),
+    "display_name": ("显示名称", "Display name"), "password_hash": ("密码", "Password"),
+    "active": ("启用", "Enabled"), "created_at": ("创建时间", "Created at"),
+    "must_change_password": ("须在下次登录时修改密码", "Must change the password"),
+    "employer_id": ("工作单位", "Employer"),
+    "transferred_from_id": ("转入前的会员记录", "Member record transferred from"),
+    "name_sort": ("姓名排序", "Name order"), "phone_tail": ("电话尾号", "Phone's last digits"),
+    "enterprise_id": ("企业", "Enterprise"), "target_station_id": ("走访站点", "Station visited"),
+    "recorded_by": ("记录人", "Recorded by"), "event_id": ("活动", "Event"),
+    "member_id": ("会员", "Member"), "case_id": ("困难职工档案", "Hardship file"),
+    "grassroots_signed_by": ("基层工会审核人", "Grassroots union signed by"),
+    "grassroots_signed_date": ("基层工会审核日期", "Grassroots union signed on"),
+    "upper_signed_by": ("上级工会审核人", "Upper union signed by"),
+    "upper_signed_date": ("上级工会审核日期", "Upper union signed on"),
+    "void_at": ("作废时间", "Voided at"), "void_reason": ("作废原因", "Reason voided"),
+    "void_by": ("作废人账号", "Voided by (user name)"), "void_by_name": ("作废人", "Voided by"),
+    "amount_fen": ("金额", "Amount"), "reverses_id": ("被冲正的记录", "Entry reversed"),
+    "closed_date": ("关闭日期", "Closed on"), "is_key": ("是否重点推进", "Key station"),
+    "key": ("设置项", "Setting"), "station_id": ("所属站点", "Station"),
+}.items():
+    FIELD_LABELS.setdefault(_key, _labels)
 
 
 # --------------------------------------------------------------------------- ID numbers
@@ -200,6 +226,16 @@ _ACCOUNT_WORDS = {
     "user-add": ("新增用户", "user added"),
     "user-active": ("启用或停用用户", "user enabled or disabled"),
 }
+# the service's own records beside the changes (todo, imports, the clock): in words
+_OTHER_WORDS = {
+    "follow-up-closed": ("完成了走访的后续跟进", "closed a visit's follow-up"),
+    "review-note": ("记录了困难职工档案的复核", "noted a hardship file's review"),
+    "sync-retry": ("重新发送被区总工会退回的{table}", "sent a {table} the district refused again"),
+    "sync-discard": ("放弃了被区总工会退回的{table}", "discarded a {table} the district refused"),
+    "import": ("从 Excel 导入", "imported from Excel"),
+    "import-undo": ("撤销了上次导入", "undid the last import"),
+    "clock": ("校正了本机时钟", "corrected this computer's clock"),
+}
 _SYSTEM_NAMES = {"sync": ("同步", "sync"), "setup": ("初始设置", "set-up"),
                  "login": ("登录", "login"), "demo": ("演示数据", "demo data"),
                  "system": ("系统", "the system")}
@@ -250,12 +286,67 @@ def _export_line(r: ExportRecord, stations: dict[str, str], lang: str) -> AuditL
                      sentence, detail)
 
 
+_NOT_FIELDS = ("id", "hlc", "deleted", "bulk", "rows", "origin", "batch")
+
+
 def _fields(detail: dict | None, lang: str) -> str:
     if not detail:
         return ""
-    names = [_t(FIELD_LABELS.get(k, (k, k)), lang) for k in detail
-             if k not in ("hlc", "bulk", "rows", "origin", "batch")]
+    names: list[str] = []
+    for k in detail:
+        if k in _NOT_FIELDS:
+            continue
+        name = _t(FIELD_LABELS.get(k, (k, k)), lang)
+        if name not in names:
+            names.append(name)
     return ("、" if lang.startswith("zh") else ", ").join(names)
+
+
+def _counts(counts: dict, lang: str) -> str:
+    """{table: n or [ids]} as "会员 12 条、企业 3 条"."""
+    zh = lang.startswith("zh")
+    parts = []
+    for table, n in counts.items():
+        n = len(n) if isinstance(n, list | tuple) else int(n or 0)
+        noun = _t(TABLE_WORDS.get(table, (table, table)), lang)
+        parts.append(f"{noun} {n:,} 条" if zh else f"{n:,} {noun}(s)")
+    return ("、" if zh else ", ").join(parts)
+
+
+def _other_line(a: AuditRecord, detail: dict | None, who: str, station: str, lang: str
+                ) -> AuditLine:
+    """A service's own record (not a change of a row, not an account's): in words."""
+    zh = lang.startswith("zh")
+    d = detail or {}
+    table = _t(TABLE_WORDS.get(a.table_name or "", ("记录", "record")), lang)
+    sentence = _t(_OTHER_WORDS[a.action], lang).format(table=table)
+    extra = ""
+    if a.action in ("follow-up-closed", "review-note"):
+        if d.get("revisit"):
+            extra = "已另记一次回访" if zh else "a follow-up visit recorded"
+        elif d.get("outcome"):
+            extra = f"结果：{d['outcome']}" if zh else f"outcome: {d['outcome']}"
+    elif a.action == "sync-retry" and d.get("reason"):
+        extra = f"退回原因：{d['reason']}" if zh else f"refused because: {d['reason']}"
+    elif a.action == "import":
+        parts = [f"文件：{d['source']}" if zh else f"file: {d['source']}"] if d.get("source") \
+            else []
+        if d.get("added"):
+            parts.append(("新增 " if zh else "added ") + _counts(d["added"], lang))
+        if d.get("updated"):
+            parts.append(("修改 " if zh else "changed ") + _counts(d["updated"], lang))
+        extra = ("；" if zh else "; ").join(parts)
+    elif a.action == "import-undo":
+        parts = [f"文件：{d['source']}" if zh else f"file: {d['source']}"] if d.get("source") \
+            else []
+        if isinstance(d.get("rows"), int):
+            parts.append(f"移除 {d['rows']:,} 条" if zh else f"{d['rows']:,} row(s) removed")
+        extra = ("；" if zh else "; ").join(parts)
+    elif a.action == "clock" and "restamped" in d:
+        n = int(d["restamped"] or 0)
+        extra = (f"重新标记 {n:,} 条待同步的更改" if zh
+                 else f"{n:,} change(s) waiting to be sent stamped again")
+    return AuditLine(a.at, _local(a.at), who, station, "changes", sentence, extra)
 
 
 def _log_line(a: AuditRecord, people: dict[str, str], station: str, lang: str
@@ -296,15 +387,29 @@ def _log_line(a: AuditRecord, people: dict[str, str], station: str, lang: str
                 sentence = _t(("启用用户", "user enabled") if detail["active"]
                               else ("停用用户", "user disabled"), lang)
         return AuditLine(a.at, _local(a.at), who, station, "accounts", sentence, extra)
-    table = _t(TABLE_WORDS.get(a.table_name or "", (a.table_name or "", a.table_name or "")),
-               lang)
-    verb = _t(_CHANGE_WORDS.get(a.action, (a.action, a.action)), lang)
-    sentence = f"{verb}{table}" if zh else f"{verb} a {table}"
+    if a.action in _OTHER_WORDS:
+        return _other_line(a, detail, who, station, lang)
+    table = _t(TABLE_WORDS.get(a.table_name or "", ("记录", "record")), lang)
+    verb = _t(_CHANGE_WORDS.get(a.action, ("更改", "changed")), lang)
+    article = "an" if table[:1].lower() in "aeiou" else "a"
+    sentence = f"{verb}{table}" if zh else f"{verb} {article} {table}"
     fields = _fields(detail, lang) if a.action == "update" else ""
     extra = (f"字段：{fields}" if zh else f"fields: {fields}") if fields else ""
     if detail and detail.get("bulk"):
         extra = "批量导入" if zh else "bulk import"
     return AuditLine(a.at, _local(a.at), who, station, "changes", sentence, extra)
+
+
+def _all_labels() -> None:
+    """Every service registers the labels of its fields when imported: import them all,
+    so the audit log names every field in words whichever pages were opened before."""
+    import importlib
+    import pkgutil
+
+    from station_app.domain import services
+
+    for m in pkgutil.iter_modules(services.__path__):
+        importlib.import_module(f"{services.__name__}.{m.name}")
 
 
 def audit_lines(session: Session, *, kind: str = "all", station_id: str | None = None,
@@ -318,6 +423,7 @@ def audit_lines(session: Session, *, kind: str = "all", station_id: str | None =
     from station_app.domain.models import User
 
     permit(session, "audit.view")
+    _all_labels()
     if kind not in KINDS:
         raise ValidationError([FieldError("kind", "export.what_unknown", {"value": kind})])
     district = at_district(session) or own_station(session) == DISTRICT_OWNER_ID
