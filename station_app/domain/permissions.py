@@ -217,8 +217,9 @@ class Record:
     # None: not known here (the row came by sync, or predates the log)
     entered_by: str | None = None
     entered_on: date | None = None
-    # the display name of the one who entered it, for messages
-    entered_by_name: str | None = None
+    # the name people know the one who entered it by (a display name, 演示数据 for the
+    # demo data; never the internal user name), for messages
+    entered_by_name: str | Localized | None = None
     # a sign-off in force over it: who (display name) and on which day
     signed_by: str | None = None
     signed_on: date | None = None

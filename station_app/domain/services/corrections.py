@@ -59,6 +59,7 @@ from station_app.domain.models import (
     WatchListEntry,
 )
 from station_app.domain.permissions import Decision, Record, allowed
+from station_app.domain.services.activity import who as named
 from station_app.domain.services.common import PermissionDenied, actor_of, today
 from station_app.domain.validation import (
     FIELD_LABELS,
@@ -183,10 +184,11 @@ def _local_day(utc_text: str) -> date:
 
 
 def entered(session: Session, table: str, row_id: str
-            ) -> tuple[str | None, str | None, date | None]:
-    """Who entered a row (user name, display name) and on which local day, from this
-    database's audit log; (None, None, None) when it was not entered here (it came by
-    sync) or before the log."""
+            ) -> tuple[str | None, Localized | None, date | None]:
+    """Who entered a row (user name, the name people know them by) and on which local
+    day, from this database's audit log; (None, None, None) when it was not entered here
+    (it came by sync) or before the log. The name is the user's display name (李文员), or
+    a tool's as recent activity names it (演示数据), never the internal user name."""
     row = session.execute(
         select(AuditRecord.actor, AuditRecord.at)
         .where(AuditRecord.table_name == table, AuditRecord.row_id == row_id,
@@ -197,7 +199,7 @@ def entered(session: Session, table: str, row_id: str
     who, at = row
     shown = session.execute(select(User.display_name).where(User.username == who)
                             ).scalar_one_or_none()
-    return who, shown or who, _local_day(at)
+    return who, named(who, {who: shown} if shown else {}), _local_day(at)
 
 
 def _owner(session: Session, station_id: str) -> str | None:

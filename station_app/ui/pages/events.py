@@ -3,7 +3,10 @@ a list for one year and a form to add one or correct one: double-click a row, *E
 the row's context menu opens it in the form filled in (``events.update_event``);
 *Delete…* asks, then deletes it (``events.delete_event``, a tombstone sync carries). Both
 are offered by the permission table for the row chosen (a clerk: what they entered this
-week; a station admin: any time)."""
+week; a station admin: any time); a double-click on an event the user may not correct
+says why (the table's sentence) instead of opening it in the form, and an event shown
+from elsewhere (``open_record``) that the user may not correct is shown with its save
+disabled, the reason in the tooltip."""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ from station_app.ui.qt import (
 )
 from station_app.ui.tables import fit_columns, read_only_table
 
+RED = "#b00020"  # a refusal said on the page
+
 # form field (named like the service's error field) → service data key
 FIELD_TO_DATA = {
     "kind": "kind",
@@ -55,6 +60,7 @@ class EventsPage(Page):
         self.editing: tuple[str, date, str] | None = None
         self._select_after: str | None = None  # an event just saved, selected once listed
         self.menu: QMenu | None = None  # the list's context menu, while shown
+        self.editing_facts = None  # the permission facts of the event the form corrects
 
         outer = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -234,7 +240,7 @@ class EventsPage(Page):
                               .replace("%1", day.isoformat()).replace("%2", title))
             self.save_button.setText(self.tr("Save the correction"))
             self.cancel_button.show()
-            offer(self.save_button, self.ctx, "event.edit")
+            offer(self.save_button, self.ctx, "event.edit", self.editing_facts)
 
     def new_event(self, *, ask: bool = True) -> None:
         """An empty form for a new event (a correction with changes asks first: save /
@@ -242,6 +248,7 @@ class EventsPage(Page):
         if ask and not self.may_leave():
             return
         self.editing = None
+        self.editing_facts = None
         self.form.clear_errors()
         self.form.set_values({"kind": next(iter(EVENT_KIND)), "event_date": date.today(),
                               "title": "", "location": "", "person_times": "",
@@ -255,29 +262,39 @@ class EventsPage(Page):
         if event_id is None:
             return Op.refused()
         self.table.selectRow(row)
-        return self.edit_event(event_id)
+        return self.edit_event(event_id, refuse=True)
 
     def edit_selected(self) -> Op:
         event_id = self.selected_id()
         if event_id is None:
             self.message.setText(self.tr("Select an event first."))
             return Op.refused()
-        return self.edit_event(event_id)
+        return self.edit_event(event_id, refuse=True)
 
-    def edit_event(self, event_id: str) -> Op:
+    def edit_event(self, event_id: str, *, refuse: bool = False) -> Op:
         """Open an event in the form (the form changed asks first: save / discard /
-        stay). Returns the ``Op`` of the read."""
-        from station_app.domain.services.reads import event_form
+        stay). ``refuse``: an event the user may not correct is not opened, the reason
+        is said instead (a double-click, *Edit…*); otherwise it is shown with its save
+        disabled. Returns the ``Op`` of the read."""
+        from station_app.domain.services.reads import event_form, record_facts
 
-        if not (self.editing is not None and self.editing[0] == event_id) \
-                and not self.may_leave():
-            return Op.refused()
-
-        def filled(values: dict[str, Any] | None) -> None:
+        def filled(read: tuple[Any, dict[str, Any] | None]) -> None:
+            facts, values = read
             if values is None:
+                self.message.setStyleSheet("")
                 self.message.setText(self.tr("That event is no longer there."))
                 return
+            decision = self.ctx.may("event.edit", facts)
+            if refuse and not decision.ok:
+                self.message.setStyleSheet(f"color: {RED};")
+                self.message.setText(decision.text(self.ctx.lang))
+                return
+            if not (self.editing is not None and self.editing[0] == event_id) \
+                    and not self.may_leave():
+                return
+            self.message.setStyleSheet("")
             self.editing = (event_id, values["event_date"], values["title"])
+            self.editing_facts = facts
             self.form.clear_errors()
             self.form.set_values({f: values[d] for f, d in FIELD_TO_DATA.items()})
             self._show_mode()
@@ -287,7 +304,9 @@ class EventsPage(Page):
                 self._select_after = event_id
                 self.year_box.setValue(values["event_date"].year)  # (lists that year)
 
-        return self.query(lambda s: event_form(s, event_id), key="form", success=filled,
+        return self.query(lambda s: (record_facts(s, "events", event_id),
+                                     event_form(s, event_id)),
+                          key="form", success=filled,
                           failure=lambda exc: self.message.setText(self.ctx.explain(exc)))
 
     def open_record(self, record_id: str) -> None:
@@ -338,6 +357,7 @@ class EventsPage(Page):
         data = self.form_data()
         editing = self.editing[0] if self.editing is not None else None
         self.message.clear()
+        self.message.setStyleSheet("")
 
         def work(s) -> tuple[str, int]:
             event = (svc.update_event(s, editing, data) if editing
