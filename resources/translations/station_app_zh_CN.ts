@@ -310,8 +310,8 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>注销日期</translation>
     </message>
     <message>
-        <source>Reason</source>
-        <translation>原因</translation>
+        <source>Reason *</source>
+        <translation>原因 *</translation>
     </message>
     <message>
         <source>Exit the file</source>
@@ -1285,6 +1285,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>用于误建或撤回的档案。</translation>
     </message>
     <message>
+        <source>Undo the cancellation…</source>
+        <translation>撤销注销…</translation>
+    </message>
+    <message>
+        <source>Undo the exit…</source>
+        <translation>撤销脱困…</translation>
+    </message>
+    <message>
         <source>Undo an exit or a cancellation recorded in error.</source>
         <translation>撤销误办的脱困或注销。</translation>
     </message>
@@ -1377,14 +1385,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Select the entry to reverse first.</source>
         <translation>请先选择要冲正的记录。</translation>
-    </message>
-    <message>
-        <source>Reverse entry</source>
-        <translation>冲正记录</translation>
-    </message>
-    <message>
-        <source>Reverse entry no. %1 (%2 yuan). Reason:</source>
-        <translation>冲正第 %1 笔（%2 元）。原因：</translation>
     </message>
     <message>
         <source>Re-open the file</source>
@@ -2153,16 +2153,28 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>困难程度</translation>
     </message>
     <message>
-        <source>Household size</source>
-        <translation>家庭人口</translation>
+        <source>Household size *</source>
+        <translation>家庭人口 *</translation>
+    </message>
+    <message>
+        <source>number of people, 1 to 30</source>
+        <translation>填写人数，1 至 30</translation>
     </message>
     <message>
         <source>Per-capita monthly income (yuan)</source>
         <translation>人均月收入（元）</translation>
     </message>
     <message>
+        <source>e.g. 850.00</source>
+        <translation>例如 850.00</translation>
+    </message>
+    <message>
         <source>Registered on</source>
         <translation>建档日期</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>年-月-日</translation>
     </message>
     <message>
         <source>Open file</source>
@@ -2512,6 +2524,29 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>The changes not yet synced could not be counted (%1): changes made since this backup may be lost.</source>
         <translation>无法统计尚未同步的修改（%1）：此备份之后的修改可能会丢失。</translation>
+    </message>
+</context>
+<context>
+    <name>ReverseDialog</name>
+    <message>
+        <source>Reverse entry</source>
+        <translation>冲正</translation>
+    </message>
+    <message>
+        <source>Reverse entry no. %1 (%2 yuan): a reversal (冲正) of the opposite amount is added; the entry itself stays on record.</source>
+        <translation>冲正第 %1 号帮扶记录（%2 元）：将新增一条金额相反的冲正记录，原记录保留不变。</translation>
+    </message>
+    <message>
+        <source>Reason *</source>
+        <translation>原因 *</translation>
+    </message>
+    <message>
+        <source>Reverse</source>
+        <translation>冲正</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
     </message>
 </context>
 <context>
@@ -3797,6 +3832,18 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Visit saved.</source>
         <translation>走访记录已保存。</translation>
+    </message>
+    <message>
+        <source>Another visit that day?</source>
+        <translation>当天再次走访？</translation>
+    </message>
+    <message>
+        <source>Record another visit</source>
+        <translation>再记一次走访</translation>
+    </message>
+    <message>
+        <source>Do not record it</source>
+        <translation>不记录</translation>
     </message>
     <message>
         <source>Watch list</source>

@@ -118,14 +118,12 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     qtbot.waitUntil(lambda: not hardship_page.loading
                     and len(hardship_page.ledger_model.rows) == 2)
     assert hardship_page.file.total_fen == 50000
-    from station_app.ui.pages import hardship as hardship_module
-
-    monkeypatch.setattr(hardship_module.QInputDialog, "getText",
-                        staticmethod(lambda *a, **k: ("金额录错", True)))
     row = next(i for i, e in enumerate(hardship_page.ledger_model.rows)
                if e.kind == "condolence")
     hardship_page.ledger_view.selectRow(row)
     hardship_page.reverse_button.click()
+    hardship_page._dialog.form.widgets["reason"].setPlainText("金额录错")
+    hardship_page._dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: not hardship_page.loading
                     and len(hardship_page.ledger_model.rows) == 3)
     assert hardship_page.file.total_fen == 0

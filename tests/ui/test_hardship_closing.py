@@ -216,7 +216,7 @@ def test_closed_file_in_chinese(qtbot, make_ctx, admin, db, files, qapp):
     show(qtbot, page, files["李四"])
     assert page.closed_label.text() == f"已注销（{TODAY.isoformat()}）— 原因：重复建档"
     assert page.cancel_button.text() == "注销…"
-    assert page.reopen_button.text() == "撤销关闭…"
+    assert page.reopen_button.text() == "撤销注销…"
     from station_app.ui.pages.hardship import FILTERS
 
     assert page.filter.itemText(FILTERS.index("cancelled")) == "已注销"

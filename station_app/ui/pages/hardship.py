@@ -65,7 +65,6 @@ from station_app.ui.qt import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -190,10 +189,13 @@ class OpenCaseDialog(QDialog):
         self.form.add("category", self.tr("Category"),
                       choice_combo(HARDSHIP_CATEGORY, lang, empty=""))
         self.form.add("level", self.tr("Level"), choice_combo(HARDSHIP_LEVEL, lang, empty=""))
-        self.form.line("household_size", self.tr("Household size"), "3")
+        # (a hint reads as a hint, never as a value: the date that is filled in is the date)
+        self.form.line("household_size", self.tr("Household size *"),
+                       self.tr("number of people, 1 to 30"))
         self.form.line("monthly_income_per_capita_fen",
-                       self.tr("Per-capita monthly income (yuan)"))
-        self.form.line("registered_date", self.tr("Registered on"), date.today().isoformat())
+                       self.tr("Per-capita monthly income (yuan)"), self.tr("e.g. 850.00"))
+        self.form.line("registered_date", self.tr("Registered on"), self.tr("YYYY-MM-DD"))
+        self.form.widgets["registered_date"].setText(date.today().isoformat())
         layout.addWidget(self.form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -271,7 +273,7 @@ class CloseDialog(QDialog):
         self.form.line(self.date_field, self.tr("Exit date") if exiting
                        else self.tr("Cancellation date"), date.today().isoformat())
         self.form.widgets[self.date_field].setText(date.today().isoformat())
-        self.form.add("reason", self.tr("Reason"), QPlainTextEdit(self))
+        self.form.add("reason", self.tr("Reason *"), QPlainTextEdit(self))
         layout.addWidget(self.form)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -286,6 +288,37 @@ class CloseDialog(QDialog):
         v = self.form.values()
         return self.page.close_case(self.status, v[self.date_field], v["reason"],
                                     form=self.form, then=self.accept)
+
+
+class ReverseDialog(QDialog):
+    """冲正 one ledger entry: the reason (required) in a form; a refusal shows under its
+    field (or at the form's top) and the dialog stays open with the typing kept."""
+
+    def __init__(self, page: HardshipPage, entry: EntryRow):
+        super().__init__(page)
+        self.page, self.entry = page, entry
+        self.setWindowTitle(self.tr("Reverse entry"))
+        layout = QVBoxLayout(self)
+        self.explain = QLabel(
+            self.tr("Reverse entry no. %1 (%2 yuan): a reversal (冲正) of the opposite "
+                    "amount is added; the entry itself stays on record.")
+            .replace("%1", str(entry.no)).replace("%2", format_fen(entry.amount_fen)), self)
+        self.explain.setWordWrap(True)
+        layout.addWidget(self.explain)
+        self.form = Form(page.ctx.lang, self)
+        self.form.add("reason", self.tr("Reason *"), QPlainTextEdit(self))
+        layout.addWidget(self.form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Reverse"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Back"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> Op:
+        return self.page.reverse_selected(self.form.values()["reason"], form=self.form,
+                                          then=self.accept, entry=self.entry)
 
 
 # --------------------------------------------------------------------------- page
@@ -457,7 +490,7 @@ class HardshipPage(Page):
         gv.addWidget(self.totals_label)
         row = QHBoxLayout()
         self.reverse_button = QPushButton(self.tr("Reverse…"), lg)
-        self.reverse_button.clicked.connect(lambda: self.reverse_selected())
+        self.reverse_button.clicked.connect(lambda: self.ask_reverse())
         row.addWidget(self.reverse_button)
         row.addStretch(1)
         gv.addLayout(row)
@@ -487,8 +520,10 @@ class HardshipPage(Page):
 
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        self.splitter = splitter
+        self._balanced = False  # (the list given its room once, then the user's to drag)
 
     def _set_row_visible(self, form: Form, field: str, visible: bool) -> None:
         form.layout_.setRowVisible(form.widgets[field].parentWidget(), visible)
@@ -530,6 +565,10 @@ class HardshipPage(Page):
         offer(self.cancel_button, self.ctx, "case.cancel", also=is_open,
               tip=self.tr("For a file opened in error or withdrawn."))
         self.reopen_button.setVisible(has and not is_open)
+        if has and self.file.status == "cancelled":
+            self.reopen_button.setText(self.tr("Undo the cancellation…"))
+        elif has and not is_open:
+            self.reopen_button.setText(self.tr("Undo the exit…"))
         offer(self.reopen_button, self.ctx, "case.reopen", also=has and not is_open,
               tip=self.tr("Undo an exit or a cancellation recorded in error."))
         offer(self.add_entry_button, self.ctx, "ledger.add", also=is_open)
@@ -588,10 +627,38 @@ class HardshipPage(Page):
         for column in CaseListModel.CLOSED_COLUMNS:  # the date and reason of a closing
             self.list_view.setColumnHidden(column, not closed)
         self.list_status.setText(self.tr("%n file(s)", "", len(rows)))
+        self.balance()
         for i, r in enumerate(rows):
             if r.id == keep:
                 self.list_view.selectRow(i)
                 break
+
+    # the list's columns up to the registration date are seen whole (the walk saw a
+    # 245 px list with 建档日期 cut to "2026"): as much room as they need, at most 55 %
+    LIST_SEEN = 5
+
+    def list_width_needed(self) -> int:
+        view = self.list_view
+        header = view.horizontalHeader()
+        width = sum(max(header.sectionSizeHint(c), view.sizeHintForColumn(c))
+                    for c in range(self.LIST_SEEN))
+        return (width + 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
+                + 4)
+
+    def balance(self) -> None:
+        """Give the list the room of its first columns, once the page has its width."""
+        total = sum(self.splitter.sizes())
+        if self._balanced or not self.isVisible() or total <= 0 or \
+                not self.list_model.rows:
+            return
+        self._balanced = True
+        left = min(self.list_width_needed(), int(total * 0.55))
+        left = max(left, self.splitter.sizes()[0])
+        self.splitter.setSizes([left, total - left])
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self.balance)
 
     def _list_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.list_model.row_at(current.row()) if current.isValid() else None
@@ -800,23 +867,29 @@ class HardshipPage(Page):
         return self._write(lambda s: hardship.add_entry(s, case_id, data), self.entry_form,
                            {"handler": "handled_by"}, then=added)
 
-    def reverse_selected(self, reason: str | None = None) -> Op:
-        """冲正 the selected entry after asking the reason; clerks are refused plainly."""
+    def ask_reverse(self) -> ReverseDialog | None:
+        """冲正 the selected entry: show the dialog that asks the reason (non-blocking)."""
         entry = self.selected_entry()
+        if entry is None:
+            self.show_message(self.tr("Select the entry to reverse first."))
+            return None
+        dialog = ReverseDialog(self, entry)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reverse_selected(self, reason: str, form: Form | None = None, then=None,
+                         entry: EntryRow | None = None) -> Op:
+        """冲正 the selected entry (or ``entry``) with ``reason``; clerks are refused
+        plainly. With ``form`` the refusal shows in it; ``then()`` after it is saved."""
+        entry = entry or self.selected_entry()
         if entry is None:
             self.show_message(self.tr("Select the entry to reverse first."))
             return Op.refused()
         # a clerk's button is disabled; if it is reached anyway, the service refuses
         # with a message that names the role needed, and nothing is written
-        if reason is None:
-            text, ok = QInputDialog.getText(
-                self, self.tr("Reverse entry"),
-                self.tr("Reverse entry no. %1 (%2 yuan). Reason:")
-                .replace("%1", str(entry.no)).replace("%2", format_fen(entry.amount_fen)))
-            if not ok:
-                return Op.refused()
-            reason = text
-        return self._write(lambda s: hardship.reverse_entry(s, entry.id, reason))
+        return self._write(lambda s: hardship.reverse_entry(s, entry.id, reason), form,
+                           then=(lambda _r: then()) if then is not None else None)
 
     def record_review(self, on: str | None = None) -> Op:
         if not self.case_id:

@@ -1,0 +1,137 @@
+"""Findings of a tester's walk through the real window, fixed and checked through the
+widgets: the 冲正 dialog keeps its reason's refusal in place, the 脱困 dialog marks its
+required reason, the closed file's undo says what it undoes, the 建档 dialog shows no
+value that is not one, the hardship list has the room of its columns."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from station_app.domain.services import hardship, members
+from station_app.domain.validation import id_check_char
+from station_app.ui.qt import Qt
+
+TODAY = date.today()
+
+
+def make_id(n: int) -> str:
+    first17 = f"11010119800101{n:03d}"
+    return first17 + id_check_char(first17)
+
+
+@pytest.fixture
+def files(db, admin):
+    """李四 (open, one 500-yuan entry) and 王五 (exited)."""
+    with db.session(admin) as s:
+        out = {}
+        for n, name in ((1, "李四"), (2, "王五")):
+            m = members.register_member(s, {"name": name, "id_number": make_id(n)})
+            out[name] = hardship.open_case(s, m.id, {
+                "category": "失业", "level": "相对困难", "household_size": 2,
+                "registered_date": (TODAY - timedelta(days=30)).isoformat()}).id
+        hardship.add_entry(s, out["李四"], {"kind": "condolence", "amount": "500",
+                                            "entry_date": TODAY.isoformat()})
+        hardship.close_case(s, out["王五"], "exited", TODAY.isoformat(), "再就业")
+        return out
+
+
+def make_page(qtbot, ctx, width: int = 1200):
+    from station_app.ui.pages.hardship import HardshipPage
+
+    page = HardshipPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(width, 800)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: not page.loading)
+    return page
+
+
+def show(qtbot, page, case_id: str) -> None:
+    page.open_record(case_id)
+    qtbot.waitUntil(lambda: not page.loading and page.file is not None
+                    and page.file.id == case_id)
+
+
+def ledger_rows(db, case_id: str) -> int:
+    with db.reader() as s:
+        return len(hardship.case_entries(s, case_id))
+
+
+def test_a_reversal_without_a_reason_stays_in_its_dialog(qtbot, db, admin, make_ctx,
+                                                           files, qapp):
+    from station_app.ui.i18n import install_language
+
+    install_language(qapp, "zh")
+    page = make_page(qtbot, make_ctx(admin, "zh"))
+    show(qtbot, page, files["李四"])
+    page.ledger_view.selectRow(0)
+    assert page.reverse_button.isEnabled()
+    page.reverse_button.click()
+    dialog = page._dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.form.layout_.labelForField(
+        dialog.form.widgets["reason"].parentWidget()).text() == "原因 *"
+    # 确定 with the reason empty: the refusal under the field, the dialog still open
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: dialog.form.error_text("reason") != "")
+    assert "必填" in dialog.form.error_text("reason")
+    assert dialog.isVisible() and not page.message.isVisible()
+    assert ledger_rows(db, files["李四"]) == 1
+    # typed, refused for another reason (none here), then saved: the dialog closes
+    dialog.form.widgets["reason"].setPlainText("金额录错")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not page.loading and len(page.ledger_model.rows) == 2)
+    assert ledger_rows(db, files["李四"]) == 2
+    assert page.file.total_fen == 0
+
+
+def test_the_exit_dialog_marks_the_reason_and_the_undo_says_what(qtbot, admin, make_ctx,
+                                                                 files, qapp):
+    from station_app.ui.i18n import install_language
+
+    install_language(qapp, "zh")
+    page = make_page(qtbot, make_ctx(admin, "zh"))
+    show(qtbot, page, files["李四"])
+    dialog = page.ask_exit()
+    label = dialog.form.layout_.labelForField(dialog.form.widgets["reason"].parentWidget())
+    assert label.text() == "原因 *"
+    dialog.reject()
+    show(qtbot, page, files["王五"])
+    assert page.reopen_button.isVisible() and page.reopen_button.text() == "撤销脱困…"
+
+
+def test_the_open_file_dialog_shows_no_false_value(qtbot, admin, make_ctx, files, qapp):
+    from station_app.ui.i18n import install_language
+
+    install_language(qapp, "zh")
+    page = make_page(qtbot, make_ctx(admin, "zh"))
+    dialog = page.new_case()
+    size = dialog.form.widgets["household_size"]
+    assert size.text() == "" and not size.placeholderText().strip().isdigit()
+    assert "人" in size.placeholderText()  # a hint that reads as one
+    label = dialog.form.layout_.labelForField(size.parentWidget())
+    assert label.text().endswith("*")
+    # the registration date filled in is the date saved (not a grey look-alike)
+    assert dialog.form.widgets["registered_date"].text() == TODAY.isoformat()
+    dialog.reject()
+
+
+def test_the_hardship_list_shows_its_dates_whole(qtbot, admin, make_ctx, files, qapp):
+    from station_app.ui.i18n import install_language
+
+    install_language(qapp, "zh")
+    # the walk's window: 1,170 px, the navigation taking 150
+    page = make_page(qtbot, make_ctx(admin, "zh"), width=1020)
+    qtbot.waitUntil(lambda: len(page.list_model.rows) >= 1)
+    view = page.list_view
+    qtbot.waitUntil(lambda: page._balanced)
+    registered = 4
+    assert page.list_model.headerData(registered, Qt.Orientation.Horizontal) == "建档日期"
+    right = view.columnViewportPosition(registered) + view.columnWidth(registered)
+    assert right <= view.viewport().width(), (right, view.viewport().width())
+    text = view.model().index(0, registered).data()
+    assert view.columnWidth(registered) >= view.fontMetrics().horizontalAdvance(text)
