@@ -113,3 +113,70 @@ def test_the_clerk_corrects_an_event_of_their_own_by_double_click(qtbot, make_ct
     qtbot.waitUntil(lambda: page.editing is not None, timeout=10_000)
     assert page.form.widgets["title"].text() == "我的培训"
     assert page.save_button.isEnabled()
+
+
+# ---------------------------------------------- 3. one more click is not a second visit
+
+
+def test_after_a_save_the_visit_form_is_ready_for_the_next_visit(qtbot, ctx, db, admin):
+    from station_app.domain.models import Visit
+
+    a = add_enterprise(db, admin, "甲公司", 42)
+    page = visits_page(qtbot, ctx)
+    fill_visit(qtbot, page, a)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert settled(qtbot, page.form)
+    qtbot.waitUntil(lambda: page.compliance.visits == 1, timeout=10_000)
+    assert page.fields.chosen_enterprise() is None  # the enterprise is cleared
+    assert page.form.widgets["visit_date"].text() == date.today().isoformat()  # kept
+    assert not page.form.dirty
+    # one more click records nothing: the enterprise is asked for
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not settled(qtbot, page.form)
+    assert page.form.error_text("enterprise")
+    assert count(db, Visit) == 1
+
+
+def test_a_second_visit_the_same_day_is_asked_and_may_be_recorded(qtbot, ctx, db, admin):
+    from station_app.domain.models import Visit
+    from tests.ui.test_nothing_lost import Answer
+
+    a = add_enterprise(db, admin, "甲公司", 43)
+    page = visits_page(qtbot, ctx)
+    fill_visit(qtbot, page, a)
+    assert page.save().wait()
+    # the same enterprise on the same day: asked; "do not record it" keeps the typing
+    fill_visit(qtbot, page, a)
+    page.form.widgets["findings"].setPlainText("回访")
+    answer = Answer("do-not-record")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: answer.asked, timeout=10_000)
+    assert "甲公司" in answer.text and date.today().isoformat() in answer.text
+    assert count(db, Visit) == 1
+    assert page.form.error_text("enterprise")
+    assert page.form.widgets["findings"].toPlainText() == "回访"
+    # asked again, "record another visit": a deliberate second visit is saved
+    answer = Answer("record-again")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: answer.asked and count(db, Visit) == 2, timeout=10_000)
+    # SPEC: the weekly quota counts enterprise visits (not distinct enterprises)
+    qtbot.waitUntil(lambda: page.compliance.visits == 2, timeout=10_000)
+
+
+def test_the_service_refuses_a_same_day_visit_only_when_asked_to_check(db, admin):
+    import pytest
+
+    from station_app.domain.services.visits import record_visit
+    from station_app.domain.validation import ValidationError
+
+    a = add_enterprise(db, admin, "甲公司", 44)
+    data = {"enterprise_id": a, "visit_date": date.today(), "kind": "routine",
+            "visitors": "李四", "operating_status": "normal"}
+    with db.session(admin) as s:
+        record_visit(s, data, check_same_day=True)
+    with pytest.raises(ValidationError) as refused, db.session(admin) as s:
+        record_visit(s, data, check_same_day=True)
+    assert refused.value.errors[0].field == "enterprise"
+    assert "甲公司" in refused.value.errors[0].message("zh")
+    with db.session(admin) as s:
+        record_visit(s, data)  # a deliberate second visit (and imports) are not checked

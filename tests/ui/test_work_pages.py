@@ -254,6 +254,7 @@ def test_two_visits_this_week_meet_the_quota(qtbot, ctx, db, admin):
 def test_watch_listed_enterprise_is_overdue_until_visited(qtbot, ctx, db, admin):
     a = add_enterprise(db, admin, "甲公司", 12)
     b = add_enterprise(db, admin, "乙公司", 13)
+    c = add_enterprise(db, admin, "丙公司", 17)
     epage = enterprises_page(qtbot, ctx)
     vpage = visits_page(qtbot, ctx)
     assert vpage.overdue_names() == []
@@ -265,7 +266,7 @@ def test_watch_listed_enterprise_is_overdue_until_visited(qtbot, ctx, db, admin)
     # two visits elsewhere meet the count but not the watch-list rule
     fill_visit(qtbot, vpage, b)
     assert vpage.save().wait()
-    fill_visit(qtbot, vpage, b)
+    fill_visit(qtbot, vpage, c)
     assert vpage.save().wait()
     qtbot.waitUntil(lambda: vpage.compliance.visits == 2, timeout=10_000)
     assert not vpage.compliance.met and vpage.overdue_names() == ["甲公司"]

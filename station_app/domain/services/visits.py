@@ -49,6 +49,12 @@ from station_app.domain.validation import (
 )
 
 register_messages({
+    "visit.same_day": (
+        "{enterprise}在 {date} 已有 {count} 条走访记录：是同一次走访就不必再记；确实又走访了"
+        "一次，请确认后再保存",
+        "{enterprise} already has {count} visit(s) recorded on {date}: the same visit "
+        "needs no second record; if it was visited again, confirm and save",
+    ),
     "visit.station_at_district": (
         "站点调研是区总工会的工作，只能在区总工会数据库中登记（区级视图的“站点调研”页面，或 "
         "district-server visit add）；社区工联会的数据库不能登记",
@@ -180,14 +186,37 @@ def _proposal(session: Session, visit: Visit) -> str | None:
     return None
 
 
-def record_visit(session: Session, data: Mapping[str, Any]) -> VisitResult:
-    """Record a visit. Station visits (站点调研) are district work, at the district."""
+def same_day_visits(session: Session, enterprise_id: str, day: date) -> int:
+    """How many visits (not deleted) this station has recorded to the enterprise on
+    that day."""
+    return int(session.execute(
+        select(func.count()).select_from(Visit).where(
+            Visit.enterprise_id == enterprise_id, Visit.visit_date == day,
+            Visit.station_id == session.info["ctx"].station_id,
+            Visit.deleted == false())).scalar_one() or 0)
+
+
+def record_visit(session: Session, data: Mapping[str, Any], *,
+                 check_same_day: bool = False) -> VisitResult:
+    """Record a visit. Station visits (站点调研) are district work, at the district.
+
+    ``check_same_day`` (the diary's form): a visit to an enterprise that already has one
+    recorded that day is refused with ``visit.same_day`` on the enterprise — most often
+    the same visit saved twice, and every visit counts for the weekly quota (SPEC: at
+    least 2 enterprise visits per ISO week, visits not distinct enterprises). The form
+    asks, and a deliberate second visit is saved again without the check."""
     v = clean_visit(data)
     if v["kind"] == "station":
         _require_district(session, "station_visit.record")
     else:
         permit(session, "visit.create")
     _check_target(session, v)
+    if check_same_day and v["kind"] != "station" and v.get("enterprise_id"):
+        n = same_day_visits(session, v["enterprise_id"], v["visit_date"])
+        if n:
+            name = session.get(Enterprise, v["enterprise_id"]).name
+            raise ValidationError(FieldError("enterprise", "visit.same_day", {
+                "enterprise": name, "date": v["visit_date"].isoformat(), "count": n}))
     signed = [] if v["kind"] == "station" or at_district(session) else _signed_weeks(
         session, session.info["ctx"].station_id, [v["visit_date"]])
     visit = Visit(**v)

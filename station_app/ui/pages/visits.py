@@ -539,6 +539,7 @@ class VisitsPage(Page):
         box = QGroupBox(self.tr("Add visit"))
         bv = QVBoxLayout(box)
         self.fields = VisitForm(ctx, box)
+        self.asking: QMessageBox | None = None  # the same-day question, while open
         self.form = self.fields.form
         self.flags = self.fields.flags
         self.enterprise_combo = self.fields.enterprise_combo
@@ -988,34 +989,66 @@ class VisitsPage(Page):
     def form_data(self) -> dict[str, Any]:
         return self.fields.data()
 
-    def save(self):
+    def save(self, *, same_day_ok: bool = False):
         """Record the visit in the form (off the GUI thread); the list then shows the
-        week of the visit saved, and an abnormal finding offers the watch list. Returns
-        the ``Op`` of the visit's save."""
+        week of the visit saved, and an abnormal finding offers the watch list. A visit
+        to an enterprise that already has one that day asks first (most often the same
+        visit saved twice; every visit counts for the weekly quota): yes saves it again
+        with ``same_day_ok``. Returns the ``Op`` of the visit's save."""
         from station_app.domain.services import visits as svc
 
         data = self.form_data()
         self.message.clear()
 
         def work(s):
-            result = svc.record_visit(s, data)
+            result = svc.record_visit(s, data, check_same_day=not same_day_ok)
             v = result.visit
             return v.id, v.visit_date, v.enterprise_id, result.propose_listing
 
         def saved(answer) -> None:
             visit_id, day, enterprise_id, proposal = answer
             self.message.setText(self.tr("Visit saved."))
-            # keep date, kind and visitors for the next entry; clear the rest
+            # ready for the next visit: keep date, kind and visitors (often several
+            # visits of one day by the same people); clear the enterprise and the rest,
+            # so one more click on save cannot record the same visit twice
             self.form.set_values({"workers_served": "", "workers_involved": "",
                                   "findings": "", "actions": "", "follow_up_due": "",
                                   "operating_status": "normal"})
+            self.fields.choose_enterprise(None)
             self.flags.clear()
             # the list shows the week of the visit saved (a back-dated one too)
             self.go_to_date(day, select=visit_id)
             if proposal and enterprise_id:
                 self._propose_listing(enterprise_id, proposal)
 
-        return self.form.submit(self.ctx, work, saved=saved, busy=(self.save_button,))
+        def failed(exc: BaseException) -> None:
+            codes = {e.code for e in getattr(exc, "errors", ())}
+            if codes != {"visit.same_day"}:
+                return
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Another visit that day?"),
+                              exc.errors[0].message(self.ctx.lang),
+                              QMessageBox.StandardButton.NoButton, self)
+            box.setObjectName("same-day-visit")
+            again = box.addButton(self.tr("Record another visit"),
+                                  QMessageBox.ButtonRole.AcceptRole)
+            again.setObjectName("record-again")
+            keep = box.addButton(self.tr("Do not record it"),
+                                 QMessageBox.ButtonRole.RejectRole)
+            keep.setObjectName("do-not-record")
+            box.setDefaultButton(keep)
+            box.setEscapeButton(keep)
+            self.asking = box
+            try:
+                box.exec()
+                clicked = box.clickedButton()
+            finally:
+                self.asking = None
+                box.deleteLater()
+            if clicked is again:
+                self.save(same_day_ok=True)
+
+        return self.form.submit(self.ctx, work, saved=saved, failed=failed,
+                                busy=(self.save_button,))
 
     def _propose_listing(self, enterprise_id: str, proposal: str) -> None:
         """Ask whether to put the enterprise on the watch list; list it when yes."""
