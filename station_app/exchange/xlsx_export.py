@@ -251,8 +251,12 @@ def roster_rows(session: Session, station_id: str | None, lang: str = "zh",
     yes, no = ("是", "否") if lang.startswith("zh") else ("yes", "no")
     genders = {k: _t(v, lang) for k, v in GENDER.items()}
     q = (select(Member.name, Member.gender, Member.ethnicity, Member.id_number,
-                Member.birth_date, Member.phone, Member.employer_name, Member.join_date,
+                Member.birth_date, Member.phone,
+                # 工作单位: the registered enterprise's name, else what was typed (the
+                # list's rule; the import links an enterprise's exact name back)
+                func.coalesce(Enterprise.name, Member.employer_name), Member.join_date,
                 Member.card_no, Member.migrant_worker, Member.notes)
+         .outerjoin(Enterprise, Enterprise.id == Member.employer_id)
          .where(Member.deleted == false())
          .order_by(Member.name_sort, Member.name, Member.id)
          .execution_options(yield_per=5_000))

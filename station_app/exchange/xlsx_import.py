@@ -855,6 +855,7 @@ def _differences(session, sheet: SheetImport, handler: Handler) -> None:
         return
     kind = sheet.kind.code
     found: dict[Any, Any] = {}
+    linked: dict[str, str] = {}  # a linked employer's id: its name
     if kind == "members":
         station = session.info["ctx"].station_id if "ctx" in session.info else None
         ids = sorted({r.cleaned["id_number"] for r in rows})
@@ -864,6 +865,11 @@ def _differences(session, sheet: SheetImport, handler: Handler) -> None:
             if station:
                 q = q.where(Member.station_id == station)
             found.update((m.id_number, m) for m in session.execute(q).scalars())
+        # 工作单位 of a member linked to a registered enterprise: its name (as exported)
+        eids = sorted({m.employer_id for m in found.values() if m.employer_id})
+        for i in range(0, len(eids), 900):
+            linked.update(session.execute(select(Enterprise.id, Enterprise.name).where(
+                Enterprise.id.in_(eids[i:i + 900]))).all())
     else:
         codes = sorted({r.cleaned["credit_code"] for r in rows if r.cleaned["credit_code"]})
         names = sorted({r.cleaned["name"] for r in rows})
@@ -884,9 +890,12 @@ def _differences(session, sheet: SheetImport, handler: Handler) -> None:
         if record is None:
             continue
         r.record_id = record.id
-        r.changes = [(f, getattr(record, f), r.cleaned[f]) for f in compared
+        now = {f: getattr(record, f) for f in compared}
+        if kind == "members" and getattr(record, "employer_id", None) in linked:
+            now["employer_name"] = linked[record.employer_id]
+        r.changes = [(f, now[f], r.cleaned[f]) for f in compared
                      if f in r.values and r.cleaned.get(f) is not None
-                     and r.cleaned[f] != getattr(record, f)]
+                     and r.cleaned[f] != now[f]]
 
 
 def apply_changes(db, actor: Actor, result: SheetImport | WorkbookImport,

@@ -328,7 +328,35 @@ def member_form(session: Session, member_id: str) -> dict[str, Any] | None:
     values = {k: getattr(member, k) for k in EDITABLE}
     values["status"] = member.status
     values["status_date"] = member.status_date
+    # 工作单位 as the list shows it: the registered enterprise's name, else what was typed
+    # (``employer_id`` and the typed text kept: ``member_employer`` keeps the link when the
+    # name shown is saved unchanged)
+    values["employer_text"] = member.employer_name
+    if member.employer_id:
+        name = session.execute(select(Enterprise.name).where(
+            Enterprise.id == member.employer_id)).scalar_one_or_none()
+        values["employer_name"] = name or member.employer_name
     return values
+
+
+def member_employer(session: Session, typed: str | None, loaded: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """``employer_id`` and ``employer_name`` for what was typed as 工作单位 in the members
+    form (``loaded``: the member's ``member_form``, None for a new member): the name
+    shown saved unchanged keeps the link (and the typed text); the exact name of a
+    registered enterprise links it; anything else is kept as typed, unlinked."""
+    text = (typed or "").strip()
+    if not text:
+        return {"employer_id": None, "employer_name": None}
+    if loaded and loaded.get("employer_id") and text == (loaded.get("employer_name") or ""):
+        return {"employer_id": loaded["employer_id"],
+                "employer_name": loaded.get("employer_text")}
+    found = session.execute(select(Enterprise.id).where(
+        Enterprise.name == text, Enterprise.deleted == false())
+        .order_by(Enterprise.id).limit(1)).scalar_one_or_none()
+    if found is not None:
+        return {"employer_id": found, "employer_name": None}
+    return {"employer_id": None, "employer_name": text}
 
 
 # --------------------------------------------------------------------------- sync

@@ -49,14 +49,18 @@ from station_app.ui.qt import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QEvent,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QModelIndex,
+    QObject,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     Qt,
     QTimer,
@@ -101,6 +105,22 @@ class StatusDialog(QDialog):
                                 saved=lambda _m: self.accept(), busy=(self.buttons,))
 
 
+class _FitHeight(QObject):
+    """Keeps a word-wrapped label as tall as its text needs at its width (its minimum
+    height follows its width and text), so the layout around it makes room."""
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit(watched)
+        return False
+
+    @staticmethod
+    def fit(label: QLabel) -> None:
+        need = label.heightForWidth(label.width()) if label.text() else 0
+        if need != label.minimumHeight():
+            label.setMinimumHeight(max(need, 0))
+
+
 class MembersPage(Page):
     key = "members"
     watches = frozenset({"members", "enterprises"})  # (the employer's name)
@@ -109,6 +129,7 @@ class MembersPage(Page):
         super().__init__(ctx, parent)
         self.current_id: str | None = None
         self.current_status: str | None = None
+        self.loaded: dict[str, Any] | None = None  # the member as read (member_form)
         self.searching = False  # a search pass is under way
         self._loading_form = False
         self.status_dialog: StatusDialog | None = None
@@ -175,6 +196,12 @@ class MembersPage(Page):
         self.derived.setObjectName("derived")
         self.derived.setWordWrap(True)  # (a long warning wraps; the form keeps its width)
         f.layout_.addRow("", self.derived)
+        # the ID number's warning and what it reads, wrapped, shown whole: each asks the
+        # height its width needs (a form layout places a field at its size hint, a
+        # wrapped label's guess of a few lines, and cut a long warning top and bottom)
+        self._fit_height = _FitHeight(self)
+        for wrapped in (self.form.errors["id_number"], self.derived):
+            wrapped.installEventFilter(self._fit_height)
         f.line("phone", self.tr("Phone"))
         f.line("ethnicity", self.tr("Ethnicity"))
         f.line("employer_name", self.tr("Employer"))
@@ -202,7 +229,18 @@ class MembersPage(Page):
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        # the form scrolls when the window is too short for it: a long warning under a
+        # field wraps and shows whole (the form grows downwards) instead of being cut
+        scroll = QScrollArea(self)
+        scroll.setObjectName("member-form-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(right)
+        self.form_scroll = scroll
+        scroll.setMinimumWidth(right.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         outer = QVBoxLayout(self)
@@ -353,6 +391,7 @@ class MembersPage(Page):
             return
         member_id = current.data(IdRole)
         if member_id and member_id != self.current_id:
+            self._notice("")  # (what the last action said is done with)
             if self.form.dirty:
                 # asked once the click is done (its own selection would follow the answer)
                 QTimer.singleShot(0, lambda: self._leave_for(member_id))
@@ -408,6 +447,7 @@ class MembersPage(Page):
                      may_delete=None) -> None:
         self.current_id = member_id
         self.current_status = (values or {}).get("status")
+        self.loaded = values  # (its employer link: kept when 工作单位 is saved unchanged)
         self.form.clear_errors()
         self._id_timer.stop()
         blank = {k: ("" if k != "migrant_worker" else False) for k in FORM_FIELDS}
@@ -482,7 +522,13 @@ class MembersPage(Page):
         self.name_edit.setFocus()
 
     def check_id_number(self) -> None:
-        """Show the birth date and gender read from the ID number, or its error in place."""
+        """Show the birth date and gender read from the ID number, or its error in place
+        (wrapped, whole)."""
+        self._check_id_number()
+        for wrapped in (self.form.errors["id_number"], self.derived):
+            _FitHeight.fit(wrapped)
+
+    def _check_id_number(self) -> None:
         text = self.id_edit.text().strip()
         error = self.form.errors["id_number"]
         if not text:
@@ -508,19 +554,29 @@ class MembersPage(Page):
             text += " — " + "; ".join(w.message(self.ctx.lang) for w in parsed.warnings)
         self.derived.setText(text)
 
-    def _notice(self, text: str) -> None:
+    def _notice(self, text: str, *, error: bool = True) -> None:
+        """A sentence above the form: a refusal in red, a success (``error`` False) in
+        the ordinary colour; cleared by the next action (another member, new, save …)."""
         self.notice.setText(text)
+        self.notice.setStyleSheet(ERROR_STYLE if error else "")
+        self.notice.setProperty("success", not error)
         self.notice.setVisible(bool(text))
 
     def save(self) -> Op:
         """Register or update the member in the form (off the GUI thread); errors stay
         next to their fields. Returns the ``Op``."""
         self._notice("")
+        from station_app.domain.services.reads import member_employer
+
         values = self.form.values()
         current = self.current_id
+        loaded = self.loaded if current is not None else None
         self.form.clear_errors()
 
         def work(s):
+            # 工作单位: the link kept when unchanged, a registered enterprise's exact name
+            # linked, else the text as typed
+            values.update(member_employer(s, values.get("employer_name"), loaded))
             member = register_member(s, values) if current is None \
                 else update_member(s, current, values)
             return member.id
@@ -589,7 +645,7 @@ class MembersPage(Page):
         def deleted(_member) -> None:
             self._show_member(None)  # (a blank form: a new member)
             self.refresh_now()
-            self._notice(self.tr("%1 was deleted.").replace("%1", name))
+            self._notice(self.tr("%1 was deleted.").replace("%1", name), error=False)
 
         return self.write(lambda s: delete_member(s, member_id), success=deleted,
                           failure=lambda exc: self._notice(self.ctx.explain(exc)),
