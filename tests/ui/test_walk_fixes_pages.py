@@ -135,3 +135,32 @@ def test_the_hardship_list_shows_its_dates_whole(qtbot, admin, make_ctx, files, 
     assert right <= view.viewport().width(), (right, view.viewport().width())
     text = view.model().index(0, registered).data()
     assert view.columnWidth(registered) >= view.fontMetrics().horizontalAdvance(text)
+
+
+def test_the_enterprises_list_is_in_pinyin_order(qtbot, db, admin, make_ctx):
+    from station_app.domain.services import enterprises
+    from station_app.ui.pages.enterprises import EnterprisesPage
+
+    with db.session(admin) as s:
+        for name in ("信达电子", "南山物流", "华南制衣", "同创科技"):
+            enterprises.register_enterprise(s, {"name": name})
+    page = EnterprisesPage(make_ctx(admin, "zh"))
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: page.proxy.rowCount() == 4)
+
+    def names() -> list[str]:
+        return [page.proxy.index(r, 0).data() for r in range(page.proxy.rowCount())]
+
+    assert names() == ["华南制衣", "南山物流", "同创科技", "信达电子"]
+    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # (the header clicked)
+    assert names() == ["信达电子", "同创科技", "南山物流", "华南制衣"]
+    # a new one joins in its place
+    with db.session(admin) as s:
+        enterprises.register_enterprise(s, {"name": "安居建筑"})
+    page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    page.reload()
+    qtbot.waitUntil(lambda: page.proxy.rowCount() == 5)
+    assert names()[0] == "安居建筑"

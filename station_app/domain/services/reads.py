@@ -54,21 +54,23 @@ ENTERPRISE_FIELDS = ("name", "credit_code", "address", "industry", "headcount",
 def enterprise_list(session: Session) -> list[tuple]:
     """Every enterprise by name: (id, name, credit code, industry, headcount, union
     established, on the watch list now)."""
-    from station_app.domain.services.enterprises import watch_listed_ids
+    from station_app.domain.services.enterprises import by_name, watch_listed_ids
 
     listed = set(session.execute(watch_listed_ids()).scalars())
     rows = session.execute(
         select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.industry,
                Enterprise.headcount, Enterprise.union_established)
-        .where(Enterprise.deleted == false()).order_by(Enterprise.name)).all()
-    return [(i, n, c, ind, h, bool(u), i in listed) for i, n, c, ind, h, u in rows]
+        .where(Enterprise.deleted == false())).all()
+    return by_name((i, n, c, ind, h, bool(u), i in listed) for i, n, c, ind, h, u in rows)
 
 
 def enterprise_choices(session: Session) -> list[tuple[str, str, str | None]]:
     """(id, name, credit code) of every enterprise by name: the visit form's picker."""
-    return [tuple(r) for r in session.execute(
+    from station_app.domain.services.enterprises import by_name
+
+    return by_name(tuple(r) for r in session.execute(
         select(Enterprise.id, Enterprise.name, Enterprise.credit_code)
-        .where(Enterprise.deleted == false()).order_by(Enterprise.name)).all()]
+        .where(Enterprise.deleted == false())).all())
 
 
 @dataclass

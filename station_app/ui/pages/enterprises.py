@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_KIND, WATCH_ACTION, label
+from station_app.domain.pinyin import sort_key
 from station_app.ui.forms import Form
 from station_app.ui.pages import Page
 from station_app.ui.permissions import offer
@@ -44,15 +45,17 @@ from station_app.ui.qt import (
 from station_app.ui.tables import fit_columns, read_only_table
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # (the names column: its pinyin sort key)
 
 
 class RowsModel(QAbstractTableModel):
-    """Read-only rows of display values; ``keys[i]`` is the record id of row i."""
+    """Read-only rows of display values; ``keys[i]`` is the record id of row i.
+    ``names``: the column of names, sorted in pinyin order (``pinyin.sort_key``)."""
 
-    def __init__(self, headers: Sequence[str], parent=None):
+    def __init__(self, headers: Sequence[str], parent=None, *, names: int | None = None):
         super().__init__(parent)
         self.headers = list(headers)
+        self.names = names
         self.rows: list[tuple] = []
         self.keys: list[Any] = []
 
@@ -77,7 +80,9 @@ class RowsModel(QAbstractTableModel):
             return "" if value is None else str(value)
         if role == KEY_ROLE:
             return self.keys[index.row()]
-        if role == SORT_ROLE:
+        if role == SORT_ROLE:  # (a name in pinyin order, as the members list)
+            if index.column() == self.names:
+                return sort_key(None if value is None else str(value))
             return value if isinstance(value, int | float) else ("" if value is None
                                                                  else str(value))
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int) \
@@ -206,7 +211,7 @@ class EnterprisesPage(Page):
         self.model = RowsModel([
             self.tr("Name"), self.tr("Credit code"), self.tr("Industry"), self.tr("Headcount"),
             self.tr("Union established"), self.tr("On watch list"),
-        ], self)
+        ], self, names=0)
         self.proxy = NameCodeFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = read_only_table(left, fit_contents=False)
