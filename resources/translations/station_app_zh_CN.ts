@@ -345,6 +345,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>年-月-日</translation>
     </message>
     <message>
+        <source>Optional, for instance: the wages were paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What came of it</source>
+        <translation type="unfinished">处理结果</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -3332,6 +3340,10 @@ Give them to the station in person or by a safe channel.</source>
         <translation>对其他站点企业的 %1 处修改已提交区总工会审核；审核通过前，以区总工会的版本为准。</translation>
     </message>
     <message>
+        <source>Warning: with plain HTTP the station&apos;s data and its access token travel unencrypted on the local network, where anyone on it can read them. Allow it only on a network you trust, and only until the district gives an https:// address.</source>
+        <translation>警告：使用明文 HTTP 时，本站的数据和访问令牌在局域网内以未加密方式传输，局域网内任何人都能读取。请只在可信任的网络中允许，并只用到区总工会提供 https:// 地址为止。</translation>
+    </message>
+    <message>
         <source>The district&apos;s CA file</source>
         <translation>区总工会证书（CA）文件</translation>
     </message>
@@ -3500,10 +3512,6 @@ Give them to the station in person or by a safe channel.</source>
     <message>
         <source>Follow-up due</source>
         <translation>跟进期限</translation>
-    </message>
-    <message>
-        <source>What came of it *</source>
-        <translation>处理结果 *</translation>
     </message>
     <message>
         <source>Why the household no longer needs help *</source>

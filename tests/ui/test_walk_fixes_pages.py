@@ -164,3 +164,25 @@ def test_the_enterprises_list_is_in_pinyin_order(qtbot, db, admin, make_ctx):
     page.reload()
     qtbot.waitUntil(lambda: page.proxy.rowCount() == 5)
     assert names()[0] == "安居建筑"
+
+
+def test_ticking_plain_http_warns_in_red(qtbot, ctx):
+    """The walk ticked 允许在局域网内以明文 HTTP 连接区总工会 and saw no warning."""
+    from station_app.ui.pages.sync import SyncPage
+
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
+    assert not page.plain_warning.isVisibleTo(page)
+    box = page.form.widgets["plain_http"]
+    box.setChecked(True)
+    assert page.plain_warning.isVisibleTo(page)
+    assert "unencrypted" in page.plain_warning.text()
+    page.form.widgets["server"].setText("https://district:8765")  # (never plain)
+    assert not page.plain_warning.isVisibleTo(page)
+    page.form.widgets["server"].setText("http://192.168.1.20:8765")
+    assert page.plain_warning.isVisibleTo(page)
+    box.setChecked(False)
+    assert not page.plain_warning.isVisibleTo(page)

@@ -82,6 +82,9 @@ class SyncPage(Page):
         self.plain_warning.setStyleSheet(ERROR_STYLE)
         self.plain_warning.hide()
         layout.addWidget(self.plain_warning)
+        # ticked (not yet in use): the same red warning, said before the first round
+        self.form.widgets["plain_http"].toggled.connect(lambda _on: self._warn_plain())
+        self.form.widgets["server"].textChanged.connect(lambda _t: self._warn_plain())
         self._ca_pem: str | None = None  # a CA file chosen, kept at the next round
         row = QHBoxLayout()
         self.sync_button = QPushButton(self.tr("Sync now"), self)
@@ -183,7 +186,7 @@ class SyncPage(Page):
             self.tr("a CA file chosen; kept at the next sync") if self._ca_pem
             else self.tr("the district's CA is kept") if state.get("district_ca")
             else self.tr("none (the system's certificate authorities)"))
-        self.plain_warning.setVisible(self._in_clear(state))
+        self._warn_plain()
         enrolled = bool(state.get("sync_token"))
         # open even once enrolled: a station the district revoked (or whose laptop was
         # replaced) is given a new code, and it goes here
@@ -220,6 +223,26 @@ class SyncPage(Page):
         self.status.setText("\n".join(lines))
         self.error.setText(self.last_error or "")
         self.error.setVisible(bool(self.last_error))
+
+    def _warn_plain(self) -> None:
+        """The red warning under the plain HTTP setting: in use (the address kept is
+        plain HTTP beyond this computer), or ticked and about to be."""
+        in_use = self._in_clear(self.state)
+        typed = self.form.widgets["server"].text().strip().lower()
+        ticked = self.form.widgets["plain_http"].isChecked() and \
+            not typed.startswith("https://")  # (an https address never uses it)
+        if in_use:
+            self.plain_warning.setText(self.tr(
+                "Warning: this station syncs without encryption (plain HTTP). Anyone on the "
+                "local network can read its members' data and its access token. Ask the "
+                "district for an https:// address, and untick the plain HTTP setting."))
+        elif ticked:
+            self.plain_warning.setText(self.tr(
+                "Warning: with plain HTTP the station's data and its access token travel "
+                "unencrypted on the local network, where anyone on it can read them. Allow "
+                "it only on a network you trust, and only until the district gives an "
+                "https:// address."))
+        self.plain_warning.setVisible(in_use or ticked)
 
     @staticmethod
     def _in_clear(state: dict[str, str]) -> bool:
