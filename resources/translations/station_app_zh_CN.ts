@@ -346,11 +346,11 @@ This is a fault of the app, not of your data. Please report it with the log file
     </message>
     <message>
         <source>Optional, for instance: the wages were paid</source>
-        <translation type="unfinished"></translation>
+        <translation>可不填，如：已协调补发工资</translation>
     </message>
     <message>
         <source>What came of it</source>
-        <translation type="unfinished">处理结果</translation>
+        <translation>跟进结果</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -1825,6 +1825,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>%1 条更改尚未同步</translation>
     </message>
     <message>
+        <source>Backed up (%1, %2)</source>
+        <translation>已备份（%1，%2）</translation>
+    </message>
+    <message>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
@@ -1857,12 +1861,48 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>%1 条未处理的同步冲突</translation>
     </message>
     <message>
-        <source>Backup written: %1</source>
-        <translation>备份已保存：%1</translation>
-    </message>
-    <message>
         <source>Backing up…</source>
         <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>manual</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>每日</translation>
+    </message>
+    <message>
+        <source>pre-upgrade</source>
+        <translation>升级前</translation>
+    </message>
+    <message>
+        <source>pre-restore</source>
+        <translation>恢复前</translation>
+    </message>
+    <message>
+        <source>Backups are kept in %1</source>
+        <translation>备份保存在 %1</translation>
+    </message>
+    <message>
+        <source>Member roster</source>
+        <comment>file name</comment>
+        <translation>会员花名册</translation>
+    </message>
+    <message>
+        <source>Hardship ledger</source>
+        <comment>file name</comment>
+        <translation>帮扶台账</translation>
+    </message>
+    <message>
+        <source>Visit diary</source>
+        <comment>file name</comment>
+        <translation>走访日志</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <comment>file name</comment>
+        <translation>活动</translation>
     </message>
     <message>
         <source>Excel workbook (*.xlsx)</source>
@@ -1893,8 +1933,8 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已恢复：请重新登录</translation>
     </message>
     <message>
-        <source>Restored from the backup %1</source>
-        <translation>已从备份 %1 恢复</translation>
+        <source>Restored from the %2 backup of %1</source>
+        <translation>已从 %1 的%2备份恢复</translation>
     </message>
     <message>
         <source>Station app — district view</source>
@@ -2248,6 +2288,36 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>The first day is after the last: choose a first day on or before %1.</source>
         <translation>开始日期晚于结束日期：请选择 %1 或之前的开始日期。</translation>
+    </message>
+</context>
+<context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Drive</source>
+        <translation>驱动器</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
 <context>
@@ -2642,6 +2712,10 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Size</source>
         <translation>大小</translation>
+    </message>
+    <message>
+        <source>Backups are kept in %1</source>
+        <translation>备份保存在 %1</translation>
     </message>
     <message>
         <source>Yes</source>

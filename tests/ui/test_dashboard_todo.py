@@ -128,12 +128,15 @@ def test_a_follow_up_is_listed_opens_its_visit_and_closes_with_its_outcome(
 
     page = dashboard(qtbot, window)
     dialog = settle(qtbot, page, "follow_up", "close")
-    # the note is asked for: refused under its field, the date typed is kept
-    dialog.form.widgets["on"].setText(TODAY.isoformat())
-    assert not dialog.save().wait()
-    assert dialog.form.error_text("note")
-    assert dialog.isVisible()
+    # a day before the visit: refused under its field, the note typed is kept (the note
+    # is optional, as in the visit diary)
+    dialog.form.widgets["on"].setText((TODAY - timedelta(days=10)).isoformat())
     dialog.form.widgets["note"].setPlainText("企业已补发 3 月工资")
+    assert not dialog.save().wait()
+    assert dialog.form.error_text("on")
+    assert dialog.isVisible()
+    assert dialog.form.widgets["note"].toPlainText() == "企业已补发 3 月工资"
+    dialog.form.widgets["on"].setText(TODAY.isoformat())
     assert dialog.save().wait()
     assert not dialog.isVisible()
     reloaded(qtbot, page, lambda: kinds(page) == [])
@@ -256,6 +259,8 @@ def test_the_list_is_in_chinese_by_default(qtbot, make_ctx, clerk, db):
     page.todo_table.selectRow(0)
     dialog = page.settle_item()
     assert dialog.action.itemText(0) == "关闭跟进"
+    dialog.form.widgets["on"].setText((TODAY - timedelta(days=10)).isoformat())
     assert not dialog.save().wait()
-    assert dialog.form.error_text("note") == "请写明跟进的结果（如：已协调补发工资）"
+    assert dialog.form.error_text("on") == (
+        f"关闭日期不能早于走访日期 {(TODAY - timedelta(days=3)).isoformat()}")
     dialog.reject()

@@ -180,3 +180,71 @@ def test_the_service_refuses_a_same_day_visit_only_when_asked_to_check(db, admin
     assert "甲公司" in refused.value.errors[0].message("zh")
     with db.session(admin) as s:
         record_visit(s, data)  # a deliberate second visit (and imports) are not checked
+
+
+# ------------------------------------- 4. closing a follow-up: one line, the same way
+
+
+def abnormal_visit(db, actor, enterprise_id):
+    from station_app.domain.services.visits import record_visit
+
+    with db.session(actor) as s:
+        return record_visit(s, {
+            "visit_date": date.today() - timedelta(days=2), "enterprise_id": enterprise_id,
+            "visitors": "王五", "operating_status": "abnormal", "flags": "欠薪",
+            "follow_up_due": date.today()}).visit.id
+
+
+def closing_lines(db) -> list[str]:
+    from station_app.domain.services.activity import recent_activity
+
+    with db.reader() as s:
+        return [a.text("zh")[1] for a in recent_activity(s) if "关闭跟进" in a.text("zh")[1]]
+
+
+def test_closing_a_follow_up_from_the_to_do_list_is_one_line_of_activity(
+        qtbot, make_ctx, db, clerk):
+    from station_app.ui.main_window import MainWindow
+    from tests.ui.test_dashboard_todo import dashboard, settle
+
+    a = add_enterprise(db, clerk, "甲公司", 45)
+    abnormal_visit(db, clerk, a)
+    window = MainWindow(make_ctx(clerk))
+    qtbot.addWidget(window)
+    window.show()
+    page = dashboard(qtbot, window)
+    dialog = settle(qtbot, page, "follow_up", "close")
+    # the outcome is optional, as in the visit diary
+    assert dialog.form.layout_.labelForField(
+        dialog.form.widgets["note"].parentWidget()).text() == dialog.tr("What came of it")
+    assert dialog.save().wait()
+    assert len(closing_lines(db)) == 1
+    qtbot.waitUntil(lambda: page.loaded and not page.loading and not page.todo,
+                    timeout=10_000)
+    window.ctx.tasks.wait()
+
+
+def test_the_visit_diary_closes_a_follow_up_as_the_to_do_list_does(qtbot, ctx, db, admin,
+                                                                   db_path):
+    import json
+    import sqlite3
+
+    a = add_enterprise(db, admin, "甲公司", 46)
+    visit_id = abnormal_visit(db, admin, a)
+    page = visits_page(qtbot, ctx)
+    page.go_to_date(date.today() - timedelta(days=2), select=visit_id)
+    qtbot.waitUntil(lambda: page.loaded and page.selected_id() == visit_id, timeout=10_000)
+    dialog = page.close_follow_up(visit_id)
+    # a day before the visit is refused, as in the to-do list; the outcome typed is kept
+    dialog.form.widgets["closed_date"].setText(
+        (date.today() - timedelta(days=5)).isoformat())
+    dialog.form.widgets["outcome"].setPlainText("企业已补发工资")
+    assert not dialog.save().wait()
+    assert dialog.form.error_text("closed_date")
+    dialog.form.widgets["closed_date"].setText(date.today().isoformat())
+    assert dialog.save().wait()
+    assert len(closing_lines(db)) == 1
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("select detail from audit_log where action = "
+                            "'follow-up-closed' and row_id = ?", (visit_id,)).fetchall()
+    assert [json.loads(r[0]) for r in rows] == [{"outcome": "企业已补发工资"}]

@@ -70,6 +70,10 @@ def recent_activity(session: Session, shown: int = 10) -> list[Activity]:
     runs: list[list[AuditRecord]] = []
     for e in entries:
         last = runs[-1][0] if runs else None
+        if (last is not None and last.action == "follow-up-closed" and e.action == "update"
+                and (e.actor, e.table_name, e.row_id)
+                == (last.actor, last.table_name, last.row_id)):
+            continue  # the row's change of closing a follow-up: one action, one line
         if (last is not None and (e.actor, e.action, e.table_name)
                 == (last.actor, last.action, last.table_name)
                 and e.table_name is not None and e.action in ("insert", "sync", "delete")

@@ -66,7 +66,6 @@ from station_app.domain.validation import (
     FieldError,
     Localized,
     ValidationError,
-    parse_date,
     parse_text,
     register_messages,
 )
@@ -108,14 +107,6 @@ register_messages({
     "todo.gone": (
         "这一项已经处理过了（或记录已不存在），请刷新待办事项",
         "This item was settled already (or its record is gone): refresh the to-do list",
-    ),
-    "todo.outcome_required": (
-        "请写明跟进的结果（如：已协调补发工资）",
-        "Say what came of the follow-up (for instance: the wages were paid)",
-    ),
-    "todo.closed_before_visit": (
-        "关闭日期不能早于走访日期 {visit_date}",
-        "The follow-up cannot be closed before the visit ({visit_date})",
     ),
     "todo.discard_accepted": (
         "区总工会已经接收过这条记录，不能在本站放弃：请改正后重新发送，或按常规删除",
@@ -347,8 +338,8 @@ def close_item(session: Session, actor: Actor, item: TodoItem, outcome: Mapping[
     """Close one item with an outcome — ``outcome["action"]``, one of the item's
     ``actions``, and its data:
 
-    - ``close`` (follow-up): ``note`` (what came of it, required), ``on`` (the day it was
-      settled; today when left out) → the visit;
+    - ``close`` (follow-up): ``note`` (what came of it, optional as in the visit
+      diary), ``on`` (the day it was settled; today when left out) → the visit;
     - ``revisit`` (follow-up): ``visit``, the return visit's form (the enterprise is the
       item's) → the ``VisitResult`` of the return visit; the follow-up closes on its date;
     - ``review``: ``on`` (today when left out), ``note`` (optional) → the file;
@@ -416,23 +407,13 @@ def _close_follow_up(session: Session, item: TodoItem, action: str,
         data = dict(outcome.get("visit") or {})
         data["enterprise_id"] = visit.enterprise_id
         result = visits.record_visit(session, data)
-        visits.close_follow_up(session, visit.id, result.visit.visit_date)
-        _audit_outcome(session, "follow-up-closed", "visits", visit.id,
-                       {"revisit": result.visit.id})
+        visits.close_follow_up(session, visit.id, result.visit.visit_date,
+                               revisit_id=result.visit.id)
         return result
-    c = ErrorCollector()
-    on = c.check("closed_date", parse_date, outcome.get("on") or date.today(),
-                 field="closed_date", not_future=True)
-    note = c.check("outcome", parse_text, outcome.get("note"), field="outcome",
-                   max_len=NOTE_MAX)
-    if not note and not c.errors:
-        c.add("outcome", "todo.outcome_required")
-    if on is not None and on < visit.visit_date:
-        c.add("closed_date", "todo.closed_before_visit", visit_date=visit.visit_date.isoformat())
-    c.raise_if_any()
-    closed = visits.close_follow_up(session, visit.id, on)
-    _audit_outcome(session, "follow-up-closed", "visits", visit.id, {"outcome": note})
-    return closed
+    # the same as the visit diary's 关闭跟进: the day (today unless told), the outcome
+    # optional; one audit entry with the outcome (``visits.close_follow_up``)
+    return visits.close_follow_up(session, visit.id, outcome.get("on") or None,
+                                  note=outcome.get("note"))
 
 
 def _close_review(session: Session, item: TodoItem, action: str,

@@ -18,6 +18,7 @@ at the district. Both are audited by the capture hook like every write.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND
 from station_app.domain.figures import WEEKLY_QUOTA
-from station_app.domain.models import Enterprise, SignOff, Station, Visit
+from station_app.domain.models import AuditRecord, Enterprise, SignOff, Station, Visit
 from station_app.domain.services import corrections
 from station_app.domain.services.common import get_or_404, today
 from station_app.domain.services.corrections import SignoffView, facts_of, permit
@@ -47,8 +48,15 @@ from station_app.domain.validation import (
     parse_text,
     register_messages,
 )
+from station_app.storage.capture import utc_now_text
+
+FOLLOW_UP_NOTE_MAX = 500  # what came of a follow-up, as the to-do list's outcome
 
 register_messages({
+    "visit.closed_before_visit": (
+        "关闭日期不能早于走访日期 {visit_date}",
+        "The follow-up cannot be closed before the visit ({visit_date})",
+    ),
     "visit.same_day": (
         "{enterprise}在 {date} 已有 {count} 条走访记录：是同一次走访就不必再记；确实又走访了"
         "一次，请确认后再保存",
@@ -417,15 +425,33 @@ def get_visit(session: Session, visit_id: str) -> Visit:
     return get_or_404(session, Visit, visit_id, "visit")
 
 
-def close_follow_up(session: Session, visit_id: str, on: Any = None) -> Visit:
+def close_follow_up(session: Session, visit_id: str, on: Any = None, *,
+                    note: Any = None, revisit_id: str | None = None) -> Visit:
+    """Close a visit's follow-up on the day it was settled (``on``; today when left
+    out; not before the visit, not in the future), with what came of it (``note``,
+    optional) or the return visit that settled it (``revisit_id``). The one way both the
+    visit diary and the to-do list close one: the outcome is optional in both (SPEC asks
+    a follow-up's due date and closure, not a report), and the audit log has one entry
+    for it, ``follow-up-closed`` with the outcome, beside the row's change."""
     permit(session, "visit.close_follow_up")
     visit = get_or_404(session, Visit, visit_id, "visit")
     c = ErrorCollector()
     when = c.check("closed_date", parse_date, today() if on is None else on,
                    field="closed_date", not_future=True)
+    text = c.check("outcome", parse_text, note, field="outcome",
+                   max_len=FOLLOW_UP_NOTE_MAX)
+    if when is not None and visit.visit_date is not None and when < visit.visit_date:
+        c.add("closed_date", "visit.closed_before_visit",
+              visit_date=visit.visit_date.isoformat())
     c.raise_if_any()
     visit.closed_date = when
     session.flush()
+    actor = session.info.get("actor")
+    session.add(AuditRecord(
+        at=utc_now_text(), actor=actor.username if actor else "",
+        action="follow-up-closed", table_name="visits", row_id=visit.id,
+        detail=json.dumps({"revisit": revisit_id} if revisit_id else {"outcome": text},
+                          ensure_ascii=False)))
     return visit
 
 

@@ -168,9 +168,9 @@ class TodoDialog(QDialog):
             if field != "action":
                 self.form.layout_.setRowVisible(widget.parentWidget(), field in shown)
         self.form.clear_errors()
-        # the note is asked for when a follow-up is closed, optional with a review
+        # the note is optional (closing a follow-up as in the visit diary, a review)
         self.form.layout_.labelForField(self.form.widgets["note"].parentWidget()).setText(
-            self.tr("What came of it *") if action == "close" else self.tr("What came of it"))
+            self.tr("What came of it"))
         self.form.layout_.labelForField(self.form.widgets["reason"].parentWidget()).setText(
             self.tr("Why the household no longer needs help *"))
         self.form.layout_.labelForField(self.form.widgets["on"].parentWidget()).setText(

@@ -301,7 +301,8 @@ class VisitDialog(QDialog):
 
 
 class CloseFollowUpDialog(QDialog):
-    """Close a visit's follow-up: the day it was settled (today unless told)."""
+    """Close a visit's follow-up: the day it was settled (today unless told) and what
+    came of it (optional) — the same as the to-do list's 处理… (``visits.close_follow_up``)."""
 
     def __init__(self, page: VisitsPage, visit_id: str, what: str):
         super().__init__(page)
@@ -317,6 +318,10 @@ class CloseFollowUpDialog(QDialog):
         layout.addWidget(intro)
         self.form = Form(self.ctx.lang, self)
         self.form.line("closed_date", self.tr("Closed on *"), self.tr("YYYY-MM-DD"))
+        outcome = QPlainTextEdit(self)
+        outcome.setMaximumHeight(60)
+        outcome.setPlaceholderText(self.tr("Optional, for instance: the wages were paid"))
+        self.form.add("outcome", self.tr("What came of it"), outcome)
         self.form.set_values({"closed_date": date.today()})
         layout.addWidget(self.form)
         row = QHBoxLayout()
@@ -334,11 +339,12 @@ class CloseFollowUpDialog(QDialog):
     def save(self) -> Op:
         from station_app.domain.services import visits as svc
 
-        on = self.form.values()["closed_date"]
+        values = self.form.values()
+        on, note = values["closed_date"], values["outcome"]
         visit_id = self.visit_id
 
         def work(s):
-            return svc.close_follow_up(s, visit_id, on=on).closed_date
+            return svc.close_follow_up(s, visit_id, on=on, note=note).closed_date
 
         def saved(day) -> None:
             self.done(QDialog.DialogCode.Accepted)
