@@ -186,3 +186,25 @@ def test_ticking_plain_http_warns_in_red(qtbot, ctx):
     assert page.plain_warning.isVisibleTo(page)
     box.setChecked(False)
     assert not page.plain_warning.isVisibleTo(page)
+
+
+def test_the_reports_page_gives_its_figures_and_targets_room(qtbot, window, db,
+                                                             district_admin):
+    """The walk saw the figures and the targets squeezed into the left third (the targets
+    scrolling sideways) beside an empty right panel."""
+    from station_app.domain.services import stations
+
+    with db.session(district_admin) as s:
+        stations.set_target(s, TODAY.year, "training_events", 40)
+        stations.set_target(s, TODAY.year, "training_events", 4, "KY01")
+    window.resize(1170, 770)
+    window.open_page("reports")
+    page = window.page("reports")
+    qtbot.waitUntil(lambda: page.report is not None and bool(page.targets.rows),
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: page._balanced)
+    qtbot.wait(50)
+    for view in (page.figures_view, page.targets_view):
+        assert view.horizontalScrollBar().maximum() == 0, view.objectName()
+    left, right = page.split.sizes()
+    assert left >= 0.4 * (left + right) and right >= 0.4 * (left + right)

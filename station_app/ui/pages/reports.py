@@ -35,6 +35,7 @@ from station_app.ui.qt import (
     QSplitter,
     Qt,
     QTextDocument,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -129,7 +130,9 @@ class ReportsPage(Page):
         inner.addWidget(self.records_view, 1)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([420, 700])
+        split.setSizes([560, 560])
+        self.split = split
+        self._balanced = False  # (the tables given their room once, then the user's)
         layout.addWidget(split, 1)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -194,6 +197,7 @@ class ReportsPage(Page):
             self.records.set_rows([])
             self.records_title.setText(self.tr(
                 "Select a figure to see the records behind it."))
+            QTimer.singleShot(0, self.balance)  # (once the tables have laid out their rows)
 
         # (the date changed meanwhile: only the newest report is shown)
         self.query(read, key="report", success=done)
@@ -227,6 +231,27 @@ class ReportsPage(Page):
 
         return self.tr("signed %1").replace(
             "%1", "—" if diff.signed is None else figure_text(diff.metric, diff.signed))
+
+    @staticmethod
+    def _table_width(view) -> int:
+        """The width the view needs to show its columns without scrolling sideways."""
+        return view.width() + view.horizontalScrollBar().maximum()
+
+    def balance(self) -> None:
+        """The figures and the targets whole (the walk saw them squeezed into the left
+        third beside an empty right panel): the room their columns need, at most 60 %
+        of the page, the rest for the records behind a figure."""
+        total = sum(self.split.sizes())
+        if self._balanced or not self.isVisible() or total <= 0 or not self.figures.rows:
+            return
+        self._balanced = True
+        need = max(self._table_width(self.figures_view), self._table_width(self.targets_view))
+        left = max(min(need, int(total * 0.6)), int(total * 0.4))
+        self.split.setSizes([left, total - left])
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self.balance)
 
     def _show_sync(self) -> None:
         """The stations not synced since the date (red), or a station's own last sync."""
