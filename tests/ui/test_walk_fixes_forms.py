@@ -248,3 +248,25 @@ def test_the_visit_diary_closes_a_follow_up_as_the_to_do_list_does(qtbot, ctx, d
         rows = conn.execute("select detail from audit_log where action = "
                             "'follow-up-closed' and row_id = ?", (visit_id,)).fetchall()
     assert [json.loads(r[0]) for r in rows] == [{"outcome": "企业已补发工资"}]
+
+
+# ----------------------------------------- 5. the event form's error uses its words
+
+
+def test_the_migrant_error_names_the_field_as_its_label_does(qtbot, make_ctx, db, admin):
+    from station_app.ui.i18n import install_language
+    from station_app.ui.qt import QApplication
+
+    install_language(QApplication.instance(), "zh")
+    page = events_page(qtbot, make_ctx(admin, "zh"))
+    f = page.form.widgets
+    f["title"].setText("提素培训")
+    f["person_times"].setText("10")
+    f["migrant_person_times"].setText("20")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not settled(qtbot, page.form)
+    label = page.form.layout_.labelForField(f["migrant_person_times"].parentWidget()).text()
+    total = page.form.layout_.labelForField(f["person_times"].parentWidget()).text()
+    assert label == "其中外来务工人员人次" and total == "服务人次"
+    assert page.form.error_text("migrant_person_times") == (
+        "其中外来务工人员人次（20）不能多于服务人次（10）")

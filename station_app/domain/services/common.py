@@ -89,8 +89,9 @@ register_messages(
             "A station visit must target a station, not an enterprise",
         ),
         "event.migrants_exceed": (
-            "农民工人次（{migrants}）不能多于总人次（{total}）",
-            "Migrant-worker person-times ({migrants}) cannot exceed the total ({total})",
+            # the words of the event form's fields (其中外来务工人员人次, 服务人次)
+            "其中外来务工人员人次（{migrants}）不能多于服务人次（{total}）",
+            "Of whom migrant workers ({migrants}) cannot exceed the person-times ({total})",
         ),
         "user.exists": ("用户名“{username}”已存在", "The user name “{username}” is taken"),
         "user.password_short": (
