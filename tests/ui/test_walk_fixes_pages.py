@@ -208,3 +208,33 @@ def test_the_reports_page_gives_its_figures_and_targets_room(qtbot, window, db,
         assert view.horizontalScrollBar().maximum() == 0, view.objectName()
     left, right = page.split.sizes()
     assert left >= 0.4 * (left + right) and right >= 0.4 * (left + right)
+
+
+def test_the_dashboards_to_do_list_takes_the_room(qtbot, make_ctx, db, clerk):
+    """The walk saw about 3 of 20 to-do items in a 1,170 × 770 window."""
+    from station_app.domain.services import enterprises, visits
+    from station_app.domain.validation import credit_code_check_char
+    from station_app.ui.main_window import MainWindow
+
+    with db.session(clerk) as s:
+        for n in range(20):
+            body = f"914403000{n + 1:08d}"
+            ent = enterprises.register_enterprise(
+                s, {"name": f"企业{n:02d}", "credit_code": body + credit_code_check_char(body)})
+            visits.record_visit(s, {
+                "visit_date": TODAY - timedelta(days=3), "enterprise_id": ent.id,
+                "visitors": "王五", "operating_status": "abnormal", "flags": "欠薪",
+                "workers_involved": 12, "follow_up_due": TODAY - timedelta(days=1)})
+    ctx = make_ctx(clerk)
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(1170, 770)
+    win.show()
+    qtbot.waitExposed(win)
+    page = win.page("dashboard")
+    win.open_page("dashboard")
+    qtbot.waitUntil(lambda: page.loaded and len(page.todo) >= 20, timeout=10_000)
+    view = page.todo_table
+    seen = view.viewport().height() // view.verticalHeader().defaultSectionSize()
+    assert seen >= 8, seen
+    ctx.tasks.wait()

@@ -311,9 +311,17 @@ class DashboardPage(Page):
         self.activity.setObjectName("recent-activity")
         av.addWidget(self.activity)
         grid.addWidget(activity, 2, 1)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
-        grid.setRowStretch(2, 2)
+        # the to-do list takes the room (the walk saw 3 of 20 items): at least 8 rows seen,
+        # and most of the height left; the panels below keep what they need
+        rows = self.todo_table.verticalHeader().defaultSectionSize()
+        self.todo_table.setMinimumHeight(
+            self.todo_table.horizontalHeader().sizeHint().height() + 8 * rows
+            + 2 * self.todo_table.frameWidth())
+        self.due_list.setMaximumHeight(6 * rows)
+        self.activity.setMaximumHeight(8 * rows)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 1)
+        grid.setRowStretch(2, 1)
 
         self.status = QLabel(self)
         self.status.setWordWrap(True)
