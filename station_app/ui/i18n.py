@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from station_app.ui.qt import (
+    QT_TRANSLATE_NOOP,
     QApplication,
     QFont,
     QFontDatabase,
@@ -18,6 +19,18 @@ from station_app.ui.qt import (
     QLibraryInfo,
     QLocale,
     QTranslator,
+)
+
+# Qt's own words that PySide6's qtbase_zh_CN.qm lacks (its catalogue is older than the
+# dialogs: "&Look in:" and "Files of &type:" of the file dialog, the type column's
+# "Folder" …): kept in our catalogue under Qt's contexts, found there when Qt's has none
+QT_WORDS_MISSING = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+    QT_TRANSLATE_NOOP("QAbstractFileIconProvider", "Folder"),
+    QT_TRANSLATE_NOOP("QAbstractFileIconProvider", "File"),
+    QT_TRANSLATE_NOOP("QAbstractFileIconProvider", "Drive"),
+    QT_TRANSLATE_NOOP("QAbstractFileIconProvider", "Unknown"),
 )
 
 CJK_FONTS = ("Microsoft YaHei UI", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC",

@@ -295,13 +295,43 @@ class MainWindow(QMainWindow):
         from station_app.ui.operations import QueryOp
 
         def done(path) -> None:
-            self.statusBar().showMessage(self.tr("Backup written: %1").replace("%1", str(path)),
-                                         8000)
+            # in words (when, why); the folder on hover, the list in Settings refreshed
+            when, why = self.backup_words(path)
+            self.statusBar().showMessage(
+                self.tr("Backed up (%1, %2)").replace("%1", why).replace("%2", when), 10000)
+            self._backup_folder_tip(path)
+            settings = self.pages.get("settings")  # its list of backups, at once
+            if settings is not None:
+                settings.show_backups()
 
         # (a copy of the file: it changes no table)
         QueryOp.on_db(self.ctx, self, lambda db: db.backup("manual"), key="backup") \
             .success(done).failure(self._error) \
             .with_progress(self.tr("Backing up…"), self).run()
+
+    def backup_words(self, backup) -> tuple[str, str]:
+        """(when, why) of one of this database's backups, as people say them
+        ("2026-12-05 19:50", "manual"); the file's name when it is not one of them."""
+        from pathlib import Path
+
+        name = Path(backup).name
+        found = next((b for b in list_backups(self.ctx.db.path) if b.path.name == name),
+                     None) if self.ctx.db.path is not None else None
+        if found is None:
+            return name, ""
+        reasons = {"manual": self.tr("manual"), "daily": self.tr("daily"),
+                   "migration": self.tr("pre-upgrade"), "restore": self.tr("pre-restore")}
+        return found.taken_at.strftime("%Y-%m-%d %H:%M"), reasons.get(found.reason,
+                                                                      found.reason)
+
+    def _backup_folder_tip(self, backup) -> None:
+        """The backups' folder on hover over the status bar while its message shows."""
+        from pathlib import Path
+
+        bar = self.statusBar()
+        bar.setToolTip(self.tr("Backups are kept in %1").replace(
+            "%1", str(Path(backup).parent)))
+        QTimer.singleShot(15000, lambda: bar.setToolTip(""))
 
     def import_excel(self):
         from station_app.ui.import_dialog import ImportDialog
@@ -335,7 +365,11 @@ class MainWindow(QMainWindow):
                 when = str(period[0].year)
             else:
                 when = f"{period[0].isoformat()}_{period[1].isoformat()}"
-            suggested = f"{kind}-{when}.xlsx"
+            names = {"roster": self.tr("Member roster", "file name"),
+                     "ledger": self.tr("Hardship ledger", "file name"),
+                     "visits": self.tr("Visit diary", "file name"),
+                     "events": self.tr("Events", "file name")}
+            suggested = f"{names.get(kind, kind)}-{when}.xlsx"  # (in the user's language)
             chosen, _f = QFileDialog.getSaveFileName(
                 self, self.tr("Export to Excel"), suggested,
                 self.tr("Excel workbook (*.xlsx)"))
@@ -442,8 +476,11 @@ class MainWindow(QMainWindow):
             self.ctx.actor = login.actor
             self._attach(db)
             if restored is not None:
-                self.statusBar().showMessage(self.tr("Restored from the backup %1")
-                                             .replace("%1", restored.name), 15000)
+                when, why = self.backup_words(restored)
+                self.statusBar().showMessage(
+                    self.tr("Restored from the %2 backup of %1").replace("%1", when)
+                    .replace("%2", why).replace("  ", " "), 15000)
+                self._backup_folder_tip(restored)
 
         login.finished.connect(done)
         login.open()

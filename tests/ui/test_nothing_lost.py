@@ -344,7 +344,8 @@ def test_restore_counts_unsynced_changes_then_restarts_on_the_backup(
         sorted(["张三", "李四", "王五"])
     assert active_members(ctx.db) == sorted(["张三", "李四", "王五"])
     assert member_phone(ctx.db, three[0]) == "13800000001"
-    assert backup.name in window.statusBar().currentMessage()
+    said = window.statusBar().currentMessage()  # in words: when, why (not the file)
+    assert "manual" in said and backup.name not in said
     # the file as it was before is kept as a backup
     from station_app.storage.backup import list_backups
 

@@ -185,3 +185,63 @@ def test_a_deleted_member_is_said_plainly_and_the_notice_clears(qtbot, db, admin
     page.table.setCurrentIndex(page.model.index(row, 0))
     qtbot.waitUntil(lambda: page.current_id == other, timeout=10_000)
     assert not page.notice.isVisible()
+
+
+# --------------------------------------------------------------------------- the window
+
+
+@pytest.fixture
+def zh_window(qtbot, qapp, make_ctx, admin):
+    from station_app.ui.i18n import install_language
+    from station_app.ui.main_window import MainWindow
+
+    install_language(qapp, "zh")
+    ctx = make_ctx(admin, "zh")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    ctx.tasks.wait()
+
+
+def test_export_file_names_are_in_the_users_language(zh_window, monkeypatch):
+    from station_app.ui.qt import QFileDialog
+
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _p, _t, suggested, _f: (asked.append(suggested), ("", ""))[1])
+    zh_window.export_excel("roster")
+    zh_window.export_excel("ledger", period=(date(2026, 1, 1), date(2026, 12, 31)))
+    zh_window.export_excel("visits", period=(date(2026, 1, 1), date(2026, 12, 31)))
+    zh_window.export_excel("events", period=(date(2026, 3, 1), date(2026, 3, 31)))
+    assert asked == [f"会员花名册-{date.today().isoformat()}.xlsx", "帮扶台账-2026.xlsx",
+                     "走访日志-2026.xlsx", "活动-2026-03-01_2026-03-31.xlsx"]
+
+
+def test_qts_file_dialog_speaks_chinese(zh_window):
+    from station_app.ui.qt import QFileDialog, QLabel
+
+    dialog = QFileDialog(zh_window, "导出 Excel")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    texts = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)}
+    assert texts["lookInLabel"] == "查找范围(&L)："
+    assert texts["fileTypeLabel"] == "文件类型(&T)："
+    assert texts["fileNameLabel"].startswith("文件名称")
+    dialog.deleteLater()
+
+
+def test_a_backup_is_told_in_words_and_listed_at_once(qtbot, zh_window):
+    settings = zh_window.page("settings")
+    zh_window.open_page("settings")
+    qtbot.waitUntil(lambda: settings.isVisible(), timeout=5_000)
+    before = settings.backups.rowCount()
+    zh_window.backup_now()
+    bar = zh_window.statusBar()
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("已备份"), timeout=10_000)
+    said = bar.currentMessage()
+    assert said.startswith("已备份（手动，") and ".sqlite3" not in said and "/" not in said
+    assert "备份保存在" in bar.toolTip()  # the folder, on hover
+    qtbot.waitUntil(lambda: settings.backups.rowCount() == before + 1, timeout=5_000)
+    assert settings.backups.item(0, 1).text() != ""

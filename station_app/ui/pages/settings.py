@@ -227,6 +227,12 @@ class SettingsPage(Page):
     # -- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.show_backups()
+        if self.ctx.may("user.manage").ok:
+            self._load_users()
+
+    def show_backups(self) -> None:
+        """The backups of the database, newest first (File → Back up now calls this)."""
         from station_app.storage.backup import list_backups
 
         path = self.ctx.db.path
@@ -239,8 +245,11 @@ class SettingsPage(Page):
                 rows = []
         fill_table_widget(self.backups, [self.tr("Taken"), self.tr("Reason"), self.tr("Size")],
                           rows)
-        if self.ctx.may("user.manage").ok:
-            self._load_users()
+        if path is not None:  # where they are, on hover
+            from station_app.storage.backup import backup_dir
+
+            self.backups.setToolTip(self.tr("Backups are kept in %1").replace(
+                "%1", str(backup_dir(path))))
 
     def _load_users(self) -> None:
         from station_app.domain.services import users
