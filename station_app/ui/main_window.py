@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setToolTip(self.tr("Backups are kept in %1").replace(
             "%1", str(Path(backup).parent)))
-        QTimer.singleShot(15000, lambda: bar.setToolTip(""))
+        QTimer.singleShot(15000, bar, lambda: bar.setToolTip(""))  # (not after it is gone)
 
     def import_excel(self):
         from station_app.ui.import_dialog import ImportDialog
