@@ -238,3 +238,42 @@ def test_the_dashboards_to_do_list_takes_the_room(qtbot, make_ctx, db, clerk):
     seen = view.viewport().height() // view.verticalHeader().defaultSectionSize()
     assert seen >= 8, seen
     ctx.tasks.wait()
+
+
+def test_the_audit_page_shows_a_follow_up_closed_in_words(qtbot, make_ctx, db, admin,
+                                                          clerk, qapp):
+    """The walk saw 操作 "follow-up-closed走访记录" and 详情 "字段：closed_date"."""
+    import re
+
+    from station_app.domain.services import enterprises, todo, visits
+    from station_app.domain.validation import credit_code_check_char
+    from station_app.ui.i18n import install_language
+    from station_app.ui.pages.audit import AuditPage
+
+    body = "91440300000000099"
+    with db.session(clerk) as s:
+        ent = enterprises.register_enterprise(
+            s, {"name": "鹏城电子", "credit_code": body + credit_code_check_char(body)})
+        visits.record_visit(s, {
+            "visit_date": TODAY - timedelta(days=3), "enterprise_id": ent.id,
+            "visitors": "王五", "operating_status": "abnormal", "flags": "欠薪",
+            "workers_involved": 12, "follow_up_due": TODAY - timedelta(days=1)})
+    with db.reader() as s:
+        station = s.get(type(ent), ent.id).station_id
+        item = next(i for i in todo.todo_items(s, station, TODAY) if i.kind == "follow_up")
+    with db.session(clerk) as s:
+        todo.close_item(s, clerk, item, {"action": "close", "note": "工资已发放"})
+    install_language(qapp, "zh_CN")
+    page = AuditPage(make_ctx(admin, "zh"))
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: not page.loading and bool(page.model.rows), timeout=10_000)
+    shown = [(page.model.index(r, 2).data(), page.model.index(r, 3).data())
+             for r in range(page.model.rowCount())]
+    assert ("完成了走访的后续跟进", "结果：工资已发放") in shown
+    assert ("修改走访记录", "字段：关闭日期") in shown
+    for what, detail in shown:  # (user names aside, nothing in ASCII letters)
+        text = f"{what} {detail}".replace("clerk", "").replace("admin", "")
+        assert not re.search(r"[A-Za-z_]{2,}", text), text
