@@ -309,9 +309,12 @@ _NONE = object()  # a widget without a value of its own
 
 def _change_signals(w: QWidget) -> list:
     """The signals saying an input changed (the widget's own, or those of the inputs
-    inside a composite such as a row of check boxes)."""
+    inside a composite such as a row of check boxes). A line edit's is ``textEdited``
+    (the clerk's typing): it comes before ``textChanged``, and the form's connection is
+    the first, so a page's own check as it is typed (a password's rules, an ID number)
+    still shows its message after the stale one went."""
     if isinstance(w, QLineEdit):
-        return [w.textChanged]
+        return [w.textEdited]
     if isinstance(w, QPlainTextEdit):
         return [w.textChanged]
     if isinstance(w, QComboBox):
