@@ -2193,12 +2193,12 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>会员</translation>
     </message>
     <message>
-        <source>Category</source>
-        <translation>困难类别</translation>
+        <source>Category *</source>
+        <translation>困难类别 *</translation>
     </message>
     <message>
-        <source>Level</source>
-        <translation>困难程度</translation>
+        <source>Level *</source>
+        <translation>困难程度 *</translation>
     </message>
     <message>
         <source>Household size *</source>

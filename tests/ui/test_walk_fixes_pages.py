@@ -113,8 +113,10 @@ def test_the_open_file_dialog_shows_no_false_value(qtbot, admin, make_ctx, files
     size = dialog.form.widgets["household_size"]
     assert size.text() == "" and not size.placeholderText().strip().isdigit()
     assert "人" in size.placeholderText()  # a hint that reads as one
-    label = dialog.form.layout_.labelForField(size.parentWidget())
-    assert label.text().endswith("*")
+    for field, text in (("household_size", "家庭人口 *"), ("category", "困难类别 *"),
+                        ("level", "困难程度 *")):  # (the required ones marked)
+        label = dialog.form.layout_.labelForField(dialog.form.widgets[field].parentWidget())
+        assert label.text() == text
     # the registration date filled in is the date saved (not a grey look-alike)
     assert dialog.form.widgets["registered_date"].text() == TODAY.isoformat()
     dialog.reject()

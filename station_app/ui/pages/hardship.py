@@ -186,9 +186,9 @@ class OpenCaseDialog(QDialog):
         self.hits.setMinimumHeight(120)
         self.form.add("member", self.tr("Member"), self.hits)
         lang = self.ctx.lang
-        self.form.add("category", self.tr("Category"),
+        self.form.add("category", self.tr("Category *"),
                       choice_combo(HARDSHIP_CATEGORY, lang, empty=""))
-        self.form.add("level", self.tr("Level"), choice_combo(HARDSHIP_LEVEL, lang, empty=""))
+        self.form.add("level", self.tr("Level *"), choice_combo(HARDSHIP_LEVEL, lang, empty=""))
         # (a hint reads as a hint, never as a value: the date that is filled in is the date)
         self.form.line("household_size", self.tr("Household size *"),
                        self.tr("number of people, 1 to 30"))
