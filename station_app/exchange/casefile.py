@@ -29,7 +29,7 @@ from station_app.domain.choices import (
     LEDGER_KIND,
     label,
 )
-from station_app.domain.models import HardshipCase, HouseholdMember
+from station_app.domain.models import Enterprise, HardshipCase, HouseholdMember
 from station_app.domain.services import hardship
 from station_app.domain.services.common import get_or_404
 from station_app.domain.validation import format_fen
@@ -141,9 +141,12 @@ def load_case_file(session: Session, case_id: str) -> CaseFile:
     """Read one file with its household and ledger (raises ``NotFound``)."""
     case: HardshipCase = get_or_404(session, HardshipCase, case_id, "case")
     m = case.member
+    # 工作单位 as the members list and the roster show it: the linked enterprise's name
+    linked = session.get(Enterprise, m.employer_id) if m.employer_id else None
+    employer = linked.name if linked is not None and not linked.deleted else m.employer_name
     member = {
         "name": m.name, "gender": m.gender, "ethnicity": m.ethnicity,
-        "id_number": m.id_number, "employer_name": m.employer_name, "phone": m.phone,
+        "id_number": m.id_number, "employer_name": employer, "phone": m.phone,
         "birth_date": m.birth_date,
     }
     household = [

@@ -81,3 +81,22 @@ def test_english(db, case_id):
         doc = case_file_html(s, case_id, lang="en")
     assert "Hardship file" in doc and "Condolence payment" in doc and "Illness" in doc
     assert "reverses no. 2" in doc
+
+
+def test_the_employer_is_the_linked_enterprise_as_the_list_shows_it(db, admin):
+    """A member whose 工作单位 is a registered enterprise (linked, no typed text) prints
+    that enterprise's name, as the members list and the roster show it."""
+    from station_app.domain.services import enterprises
+
+    with db.session(admin) as s:
+        e = enterprises.register_enterprise(s, {"name": "葵涌精密五金有限公司"})
+        m = members.register_member(s, {"name": "赵六", "id_number": make_id(9),
+                                        "employer_id": e.id})
+        case = hardship.open_case(s, m.id, {"category": "因病", "level": "深度困难",
+                                            "household_size": 2,
+                                            "registered_date": "2024-03-01"})
+        case_id = case.id
+    with db.reader() as s:
+        cf = load_case_file(s, case_id)
+        assert cf.member["employer_name"] == "葵涌精密五金有限公司"
+        assert "葵涌精密五金有限公司" in case_file_html(s, case_id)
