@@ -283,8 +283,11 @@ def member_id_page(session: Session, *, order: str = "name", descending: bool = 
         q = q.where(_member_after(col, after[0], after[1], descending))
     if until is not None:
         q = q.where(~_member_after(col, until[0], until[1], descending))
-    q = q.order_by(col.desc().nulls_last(), Member.id.desc()) if descending \
-        else q.order_by(col.asc().nulls_first(), Member.id.asc())
+    # by name: the sort key decides the name, so (name_sort, name, id) is the same order as
+    # (name_sort, id) and reads ix_members_name_sort as it is, with no sort of ties
+    middle = [Member.name] if col is Member.name_sort else []
+    q = q.order_by(col.desc().nulls_last(), *(c.desc() for c in middle), Member.id.desc()) \
+        if descending else q.order_by(col.asc().nulls_first(), *middle, Member.id.asc())
     if limit is not None:
         q = q.limit(limit)
     return [(k, i) for k, i in session.execute(q)]
