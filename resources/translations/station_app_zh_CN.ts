@@ -1423,14 +1423,6 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>困难职工档案</translation>
     </message>
     <message>
-        <source>Save as PDF</source>
-        <translation>另存为 PDF</translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>PDF 文件 (*.pdf)</translation>
-    </message>
-    <message>
         <source>Print the hardship file</source>
         <translation>打印困难职工档案</translation>
     </message>
@@ -2529,14 +2521,6 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>无法生成文档：%1</translation>
     </message>
     <message>
-        <source>Save as PDF</source>
-        <translation>另存为 PDF</translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>PDF 文件 (*.pdf)</translation>
-    </message>
-    <message>
         <source>Work summary report</source>
         <translation>工作汇总报告</translation>
     </message>
@@ -2625,6 +2609,17 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Back</source>
         <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>SaveDialog</name>
+    <message>
+        <source>Save as PDF</source>
+        <translation>另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
     </message>
 </context>
 <context>
@@ -2912,14 +2907,6 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>signed</source>
         <translation>已签署</translation>
-    </message>
-    <message>
-        <source>Save as PDF</source>
-        <translation>另存为 PDF</translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
         <source>Signed report</source>

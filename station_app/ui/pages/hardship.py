@@ -62,7 +62,6 @@ from station_app.ui.qt import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -84,6 +83,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.save import ask_pdf_path
 from station_app.ui.tables import RowsModel, read_only_table
 
 # --------------------------------------------------------------------------- models
@@ -1056,13 +1056,11 @@ class HardshipPage(Page):
     def ask_pdf(self) -> None:
         if not self.case_id:
             return
-        name = f"{self.tr('Hardship file')} {self.file.name if self.file else ''}.pdf".strip()
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), name,
-                                              self.tr("PDF files (*.pdf)"))
-        if path:
-            if not path.lower().endswith(".pdf"):
-                path += ".pdf"
-            self.save_pdf(path)
+        title = self.tr("Hardship file")  # (outside the f-string: lupdate finds it there)
+        path = ask_pdf_path(self, f"{title} {self.file.name if self.file else ''}".strip()
+                            + ".pdf")
+        if path is not None:
+            self.save_pdf(str(path))
 
     def print_file(self) -> None:
         if not self.case_id:

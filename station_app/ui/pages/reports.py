@@ -39,6 +39,7 @@ from station_app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from station_app.ui.save import ask_pdf_path
 from station_app.ui.tables import RowsModel, as_of_bar, fit_columns, read_only_table
 
 
@@ -431,13 +432,9 @@ class ReportsPage(Page):
         if self.report is None:
             return
         name = self.tr("work-summary")
-        suggested = f"{name}-{self.report.summary.as_of.isoformat()}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
-                                              self.tr("PDF files (*.pdf)"))
-        if path:
-            if not path.lower().endswith(".pdf"):
-                path += ".pdf"
-            self.save_pdf(Path(path))
+        path = ask_pdf_path(self, f"{name}-{self.report.summary.as_of.isoformat()}.pdf")
+        if path is not None:
+            self.save_pdf(path)
 
     def save_pdf(self, path: Path) -> None:
         """Write the report shown as a PDF (no dialogs); the message says when done."""
@@ -712,13 +709,9 @@ class SignedReportsDialog(QDialog):
             return
         view = self.comparison.signed
         name, signed = self.tr("work-summary"), self.tr("signed")
-        suggested = f"{name}-{view.as_of.isoformat()}-{signed}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"), suggested,
-                                              self.tr("PDF files (*.pdf)"))
-        if path:
-            if not path.lower().endswith(".pdf"):
-                path += ".pdf"
-            self.save_pdf(Path(path))
+        path = ask_pdf_path(self, f"{name}-{view.as_of.isoformat()}-{signed}.pdf")
+        if path is not None:
+            self.save_pdf(path)
 
     def save_pdf(self, path: Path) -> None:
         """The signed report as it was signed (and what differs now) as a PDF."""
