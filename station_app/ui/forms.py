@@ -31,6 +31,7 @@ from station_app.ui.qt import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QObject,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -59,6 +60,19 @@ def set_combo_code(box: QComboBox, code: Any) -> None:
     index = box.findData(code)
     box.setCurrentIndex(max(index, 0))
 
+
+
+def ask(owner: QObject, box: QMessageBox) -> Any:
+    """Show ``box`` modally and return the button clicked. While it is open it is
+    ``owner.asking`` (a test answers it there, as a clerk would click), then it is
+    deleted."""
+    owner.asking = box
+    try:
+        box.exec()
+        return box.clickedButton()
+    finally:
+        owner.asking = None
+        box.deleteLater()
 
 class Form(QWidget):
     """Named inputs with in-place error labels."""
@@ -180,13 +194,7 @@ class Form(QWidget):
         stay.setObjectName("stay")
         box.setDefaultButton(save_button or stay)
         box.setEscapeButton(stay)
-        self.asking = box
-        try:
-            box.exec()
-            clicked = box.clickedButton()
-        finally:
-            self.asking = None
-            box.deleteLater()
+        clicked = ask(self, box)
         if save_button is not None and clicked is save_button:
             op = save()
             if op is None:

@@ -28,7 +28,7 @@ from station_app.domain.services.members import (
 )
 from station_app.domain.validation import ValidationError, parse_id_number
 from station_app.ui.context import AppContext
-from station_app.ui.forms import ERROR_STYLE, Form, choice_combo
+from station_app.ui.forms import ERROR_STYLE, Form, ask, choice_combo
 from station_app.ui.operations import Op, QueryOp, WriteOp, supersede
 from station_app.ui.pages import Page
 from station_app.ui.pages.members_model import (
@@ -631,13 +631,7 @@ class MembersPage(Page):
         yes.setObjectName("delete")
         box.setDefaultButton(box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole))
         box.defaultButton().setObjectName("cancel")
-        self.asking = box
-        try:
-            box.exec()
-            clicked = box.clickedButton()
-        finally:
-            self.asking = None
-            box.deleteLater()
+        clicked = ask(self, box)
         if clicked is not yes:
             return Op.refused()
         self._notice("")

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from station_app.domain.choices import OPERATING_STATUS, VISIT_FLAG, VISIT_KIND, label
-from station_app.ui.forms import Form, choice_combo
+from station_app.ui.forms import Form, ask, choice_combo
 from station_app.ui.operations import Op
 from station_app.ui.pages import Page
 from station_app.ui.pages.enterprises import RowsModel
@@ -1043,13 +1043,7 @@ class VisitsPage(Page):
             keep.setObjectName("do-not-record")
             box.setDefaultButton(keep)
             box.setEscapeButton(keep)
-            self.asking = box
-            try:
-                box.exec()
-                clicked = box.clickedButton()
-            finally:
-                self.asking = None
-                box.deleteLater()
+            clicked = ask(self, box)
             if clicked is again:
                 self.save(same_day_ok=True)
 
