@@ -488,6 +488,25 @@ def signoff_rows(session: Session, *, station_id: str | None = None,
     return out
 
 
+def _signing(session: Session, case: HardshipCase, on: Any, note: Any, block: str
+             ) -> tuple[str, str, date, str | None]:
+    """Who signs a block of ``case`` (``block``: ``grassroots_current`` or
+    ``upper_current`` of its sign-offs), on which day, with what note — refused when the
+    day is before the file was registered, or the block is signed and unchanged since."""
+    who, name = corrections.signer(session)
+    day = corrections.clean_sign_date(on)
+    text = corrections.clean_note(note)
+    if day < case.registered_date:
+        raise ValidationError([FieldError("signed_date", "signoff.before_registered", {
+            "registered": case.registered_date.isoformat()})])
+    current = getattr(corrections.case_signoffs(session, case), block)
+    if current is not None and current.in_force:
+        raise ValidationError([FieldError("signoff", "signoff.already", {
+            "signed_by": current.signed_by_name,
+            "signed_on": current.signed_date.isoformat()})])
+    return who, name, day, text
+
+
 def sign_case(session: Session, case_id: str, *, on: Any = None, note: Any = None
               ) -> SignoffView:
     """The station head signs the file off (the grassroots union's block, 基层工会审核意见):
@@ -498,17 +517,7 @@ def sign_case(session: Session, case_id: str, *, on: Any = None, note: Any = Non
     permit(session, "case.sign")
     case = get_or_404(session, HardshipCase, case_id, "case")
     permit(session, "case.sign", facts_of(session, "hardship_cases", case))
-    who, name = corrections.signer(session)
-    day = corrections.clean_sign_date(on)
-    text = corrections.clean_note(note)
-    if day < case.registered_date:
-        raise ValidationError([FieldError("signed_date", "signoff.before_registered", {
-            "registered": case.registered_date.isoformat()})])
-    current = corrections.case_signoffs(session, case).grassroots_current
-    if current is not None and current.in_force:
-        raise ValidationError([FieldError("signoff", "signoff.already", {
-            "signed_by": current.signed_by_name,
-            "signed_on": current.signed_date.isoformat()})])
+    who, name, day, text = _signing(session, case, on, note, "grassroots_current")
     session.add(SignOff(kind="case", case_id=case.id, signed_by=who, signed_by_name=name,
                         signed_date=day, signed_at=corrections.utc_now(), note=text,
                         content=corrections.canonical(
@@ -525,17 +534,7 @@ def sign_case_upper(session: Session, case_id: str, *, on: Any = None, note: Any
     overwrites it. By the acting district admin (logged in), dated ``on`` (default today)."""
     permit(session, "case.sign_upper")
     case = get_or_404(session, HardshipCase, case_id, "case")
-    who, name = corrections.signer(session)
-    day = corrections.clean_sign_date(on)
-    text = corrections.clean_note(note)
-    if day < case.registered_date:
-        raise ValidationError([FieldError("signed_date", "signoff.before_registered", {
-            "registered": case.registered_date.isoformat()})])
-    current = corrections.case_signoffs(session, case).upper_current
-    if current is not None and current.in_force:
-        raise ValidationError([FieldError("signoff", "signoff.already", {
-            "signed_by": current.signed_by_name,
-            "signed_on": current.signed_date.isoformat()})])
+    who, name, day, text = _signing(session, case, on, note, "upper_current")
     session.add(CaseUpperSignOff(
         station_id=DISTRICT_OWNER_ID, case_id=case.id, signed_by=who, signed_by_name=name,
         signed_date=day, signed_at=corrections.utc_now(), note=text,
