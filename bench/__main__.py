@@ -17,13 +17,14 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 CACHE = Path(__file__).with_name(".cache")
 

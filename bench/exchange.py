@@ -20,12 +20,13 @@ figures count persons over all of it.
 from __future__ import annotations
 
 import os
-import sqlite3
 import statistics
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 STATIONS = 25
 PER_STATION = 20_000

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 
 def _rss_mib() -> float:

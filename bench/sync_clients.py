@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 import traceback
@@ -42,6 +41,7 @@ from bench.sync_push import (
     sqlite_upsert_floor,
     station_rows,
 )
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 CACHE = Path(__file__).with_name(".cache")
 CACHE_LOG = CACHE / "sync-clients-server.log"

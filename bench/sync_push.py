@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 CLI = [sys.executable, "-m", "sync.server.cli"]
 ADMIN_PASSWORD = "district-pass-1\n"

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 CACHE = Path(__file__).with_name(".cache")
 HEADER = ["序号", "姓名", "性别", "民族", "公民身份号码", "出生日期", "联系电话", "工作单位",

@@ -222,7 +222,7 @@ def run_check(db) -> list[str]:
             if name not in present:
                 problems.append(f"trigger {name} is missing: {table} is not protected")
     if db.path is not None:
-        sdb = sqlite_utils.Database(db.path)
+        sdb = sqlite_utils.Database(_sqlfile_connect(db.path))
         try:
             for table in Base.metadata.sorted_tables:
                 if not sdb[table.name].exists():
@@ -241,6 +241,15 @@ def run_check(db) -> list[str]:
     return problems
 
 
+def _sqlfile_connect(path):
+    """A driver connection for sqlite-utils: SQLCipher's driver, keyed as the database
+    (two SQLite libraries in one process must never share a file: each would drop the
+    other's POSIX locks)."""
+    from station_app.storage import sqlfile
+
+    return sqlfile.connect(path)
+
+
 def cmd_check(args) -> int:
     db = _open(args, check=False)
     problems = run_check(db)
@@ -248,7 +257,7 @@ def cmd_check(args) -> int:
     import sqlite_utils
 
     if db.path is not None:
-        sdb = sqlite_utils.Database(db.path)
+        sdb = sqlite_utils.Database(_sqlfile_connect(db.path))
         for name in ("members", "enterprises", "hardship_cases", "ledger_entries", "visits",
                      "events", "outbox", "audit_log"):
             counts[name] = sdb[name].count

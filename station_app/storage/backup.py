@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from station_app.storage import sqlfile
 
 log = logging.getLogger(__name__)
 
@@ -90,24 +91,38 @@ def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = Non
         suffix = f"{n:02d}" if n else ""
         target = folder / f"{db_path.stem}.{now.strftime(STAMP)}{suffix}.{reason}.sqlite3"
     tmp = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    key = sqlfile.key_for(db_path)  # an encrypted file's backup is encrypted with its key
+    src = sqlfile.connect(db_path, read_only=True)
     try:
-        dst = sqlite3.connect(tmp)
+        dst = sqlfile.connect(tmp, key=key)
+        if hasattr(os, "chmod"):
+            os.chmod(tmp, 0o600)
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
-    except sqlite3.DatabaseError as exc:
+    except sqlfile.DatabaseError as exc:
         tmp.unlink(missing_ok=True)
         raise BackupError(f"could not back up {db_path}: {exc}") from exc
     finally:
         src.close()
     os.replace(tmp, target)
+    _copy_key_file(db_path, target.parent)
     if rotate:
         _rotate(db_path, reason, KEEP.get(reason, 10) if keep is None else keep)
     log.info("backup %s of %s written to %s", reason, db_path, target)
     return target
+
+
+def _copy_key_file(db_path: Path, folder: Path) -> None:
+    """The key file goes with the backups (it holds the data key only wrapped by the
+    users' passwords): a lost key file is replaced from the backups folder."""
+    from station_app.storage.keys import key_file_path, write_private
+
+    source = key_file_path(db_path)
+    if source.is_file():
+        write_private(folder / source.name, source.read_bytes())
 
 
 def _rotate(db_path: Path, reason: str, keep: int) -> None:
@@ -125,17 +140,18 @@ def daily_backup(db_path: Path) -> Path | None:
     return make_backup(db_path, "daily")
 
 
-def is_good(path: Path) -> bool:
-    """Whether a file is a readable SQLite database that passes ``quick_check``."""
+def is_good(path: Path, key: bytes | None = None) -> bool:
+    """Whether a file is a readable SQLite database that passes ``quick_check`` (an
+    encrypted one with ``key`` or the key registered for it)."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlfile.connect(path, read_only=True, key=key)
         try:
             row = con.execute("PRAGMA quick_check").fetchone()
             con.execute("SELECT count(*) FROM local_state").fetchone()
             return row is not None and row[0] == "ok"
         finally:
             con.close()
-    except sqlite3.DatabaseError:
+    except (sqlfile.DatabaseError, sqlfile.LockedDatabaseError):
         return False
 
 
@@ -153,7 +169,8 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
     ``restore`` backup first when it can still be read, so a restore can be undone.
     """
     db_path, backup = Path(db_path), Path(backup)
-    if not is_good(backup):
+    key = sqlfile.key_for(db_path)  # (a backup picked from elsewhere: the file's own key)
+    if not is_good(backup, sqlfile.key_for(backup) or key):
         raise BackupError(
             f"{backup} is not a usable Station app backup (it fails the integrity check)"
         )
@@ -169,9 +186,10 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         shutil.copy2(db_path, aside)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    src = sqlfile.connect(backup, read_only=True, key=sqlfile.key_for(backup) or key)
     try:
-        dst = sqlite3.connect(db_path)
+        dst = sqlfile.connect(db_path, key=key if sqlfile.is_plain(backup) is False
+                              else None)
         try:
             src.backup(dst)
         finally:
@@ -179,7 +197,7 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
     finally:
         src.close()
     # A restored station must not reuse its node id for new changes (see sync --reseed).
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         with con:
             con.execute(
@@ -198,7 +216,7 @@ def unsynced_since(db_path: Path, backup: Path) -> int:
     outbox does not hold — changes made since the backup and never synced. (Changes
     since the backup that were synced come back from the district after the restore.)
     Counted as the status bar counts changes not yet sent: one per record."""
-    con = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    con = sqlfile.connect(db_path, read_only=True)
     try:
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone() is None:
             return 0  # (a district's file: it sends no changes to anyone)
@@ -209,7 +227,7 @@ def unsynced_since(db_path: Path, backup: Path) -> int:
                 "FROM main.outbox o WHERE NOT EXISTS (SELECT 1 FROM b.outbox x "
                 "WHERE x.table_name = o.table_name AND x.row_id = o.row_id "
                 "AND x.hlc = o.hlc))").fetchone()[0])
-        except sqlite3.OperationalError:  # a backup from before the outbox: all of it
+        except sqlfile.OperationalError:  # a backup from before the outbox: all of it
             return int(con.execute("SELECT count(*) FROM (SELECT DISTINCT table_name, "
                                    "row_id FROM main.outbox)").fetchone()[0])
     finally:

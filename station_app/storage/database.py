@@ -16,6 +16,7 @@ which carries the ``WriteContext`` that the capture hook stamps and audits with.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -30,7 +31,8 @@ from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID
 from station_app.domain.models import MODEL_BY_TABLE, AuditRecord, LocalState, OutboxEntry
 from station_app.storage import backup as backups
-from station_app.storage import capture
+from station_app.storage import capture, sqlfile
+from station_app.storage import keys as keyfiles
 from station_app.storage.capture import WriteContext, utc_now_text
 from station_app.storage.clock import HybridClock
 from station_app.storage.engine import BEGIN_OPTION, DEFAULT_CACHE_MIB, make_engine
@@ -50,6 +52,10 @@ from station_app.storage.errors import (  # noqa: F401  (the errors are part of 
 from station_app.storage.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 log = logging.getLogger(__name__)
+
+# session.info key: ``(username, new_password_hash | None)`` → None, called by the users
+# service when a password is set or an account enabled or disabled (``_stage_key``)
+KEYS_STAGE = "keys.stage"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -105,6 +111,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def open_database(
     target: str | Path, *, create: bool = False, check: bool = True, upgrade: bool = True,
     cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False, create_with: str = STATION_INIT,
+    key: bytes | None = None, key_file: bool | None = None,
 ) -> Database:
     """Open (or with ``create`` make) a station or district database; see module doc.
     ``cache_mib``: SQLite's page cache per connection. ``durable``: every commit reaches
@@ -112,10 +119,23 @@ def open_database(
     acknowledgements let stations forget what they sent; a station keeps ``NORMAL``
     (a power cut may undo its last saves, never half of one). ``create_with``: the
     command a missing database is created with, named in the error (``DISTRICT_INIT``
-    when the district's command line asks)."""
+    when the district's command line asks). ``key``: the data key of an encrypted file
+    (registered for it and its backups: ``sqlfile.remember``); a new file is created
+    encrypted with it. ``key_file``: whether this file keeps its key wrapped per user in
+    ``<file>.keys`` (a station's: rewritten whenever a password changes); by default,
+    when the key is given and no district raw key file lies beside the file."""
     path = sqlite_path(target)
     if path is None:
         return _open_server(str(target), create=create)
+    if key is None and sqlfile.is_plain(path) is False and sqlfile.key_for(path) is None \
+            and keyfiles.district_key_path(path).exists():
+        # a district's file: its service opens it unattended, with the raw key file that
+        # ``district-server init`` wrote beside it
+        key, key_file = keyfiles.read_district_key(keyfiles.district_key_path(path)), False
+    if key is not None:
+        sqlfile.remember(path, key)
+        if key_file is None:
+            key_file = not keyfiles.district_key_path(path).exists()
     exists = path.exists() and path.stat().st_size > 0
     if not exists and not create:
         raise MissingDatabaseError(path, create_with)
@@ -123,7 +143,9 @@ def open_database(
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise newer_error(str(path), revision)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(path, cache_mib=cache_mib, durable=durable)
+    engine = make_engine(path, cache_mib=cache_mib, durable=durable, key=key)
+    if key is not None or sqlfile.key_for(path) is not None:
+        _owner_only(path)
     if revision != SCHEMA_HEAD:
         if not upgrade:
             raise StorageError(
@@ -135,7 +157,7 @@ def open_database(
             log.info("upgrading %s from %s to %s (backup %s)", path, revision, SCHEMA_HEAD, saved)
         migrate(engine)
     try:
-        db = Database(engine, path)
+        db = Database(engine, path, key=key, key_file=bool(key_file and key is not None))
     except OperationalError:  # locked, I/O trouble: not a damaged file
         engine.dispose()
         raise
@@ -145,6 +167,20 @@ def open_database(
     if check:
         db.check_integrity(raise_on_error=True)
     return db
+
+
+def _owner_only(path: Path) -> None:
+    """An encrypted file and its WAL readable by their owner only (0600); SQLite gives
+    the WAL and shared-memory files the main file's mode."""
+    if not hasattr(os, "chmod"):
+        return
+    if not path.exists():  # a new file: made now, empty, so its mode is set first
+        path.touch(mode=0o600)
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.chmod(f"{path}{suffix}", 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _open_server(url: str, *, create: bool) -> Database:
@@ -177,9 +213,14 @@ def _open_server(url: str, *, create: bool) -> Database:
 class Database:
     """An open station or district database: engine, node id, clock, sessions."""
 
-    def __init__(self, engine: Engine, path: Path | None):
+    def __init__(self, engine: Engine, path: Path | None, *, key: bytes | None = None,
+                 key_file: bool = False):
         self.engine = engine
         self.path = path
+        self.key = key  # the data key of an encrypted file (None: plain, or a server)
+        # where the key is kept wrapped per user (a station's file); None: not kept here
+        self.key_file = (keyfiles.key_file_path(path)
+                         if key_file and key is not None and path is not None else None)
         self._sessions = sessionmaker(bind=engine, class_=StationSession, expire_on_commit=False)
         state = self.state()
         node = state.get("node_id")
@@ -255,12 +296,18 @@ class Database:
         with self._sessions() as session:
             session.info["ctx"] = ctx
             session.info["actor"] = actor
+            staged: dict[str, list[str]] = {}
+            if self.key_file is not None:
+                session.info[KEYS_STAGE] = lambda username, new_hash: self._stage_key(
+                    staged, username, new_hash)
             try:
                 with session.begin():
                     if self.engine.dialect.name == "sqlite":
                         session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
                     yield session
             except Exception:
+                if staged:  # the passwords that would have opened the file: no longer
+                    self.write_key_file()
                 # The work is rolled back, but some audit rows must survive it.
                 kept = session.info.pop(capture.AUDIT_ON_ROLLBACK, None)
                 if kept:
@@ -268,7 +315,40 @@ class Database:
                         conn.execute(insert(AuditRecord), kept)
                     _publish({AuditRecord.__tablename__})
                 raise
+            if staged:  # one wrap per user again, from what the database now says
+                self.write_key_file()
             _publish(session.info.get(capture.CHANGED_TABLES, ()))
+
+    # -- the key file ------------------------------------------------------------------
+
+    def _stage_key(self, staged: dict[str, list[str]], username: str,
+                   new_hash: str | None) -> None:
+        """A password (or an account's state) changes in the unit of work under way:
+        before it commits, the key file opens with the old password and the new one
+        (``new_hash``), so a crash between the two writes locks nobody out."""
+        staged.setdefault(username, [])
+        if new_hash:
+            staged[username].append(new_hash)
+        self.write_key_file(extra={u: h for u, h in staged.items() if h})
+
+    def write_key_file(self, extra: dict[str, list[str]] | None = None) -> Path | None:
+        """Rewrite the key file from the users table: the data key wrapped once per
+        active user (and for the ``extra`` password hashes of a change under way)."""
+        if self.key_file is None or self.key is None:
+            return None
+        with self.engine.connect() as conn:
+            users = [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT username, password_hash, active FROM users").all()]
+            state = dict(conn.execute(select(LocalState.key, LocalState.value)).all())
+            name = conn.exec_driver_sql("SELECT name FROM stations WHERE id = ?", (
+                state.get("station_id", ""),)).scalar() or ""
+        current = keyfiles.KeyFile.load(self.key_file)
+        built = keyfiles.build_key_file(
+            self.key_file, self.key, [(u, h, bool(a)) for u, h, a in users],
+            station_code=state.get("station_code", ""), station_name=name, keep=current,
+            extra=extra)
+        built.save()
+        return self.key_file
 
     @contextmanager
     def collect_changes(self) -> Iterator[set[str]]:

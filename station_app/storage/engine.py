@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from station_app.storage import sqlfile
 from station_app.storage.errors import SERVER_EXTRA, MissingExtraError
 
 BUSY_TIMEOUT_MS = 10_000
 
-
 # Dates go to SQLite as ISO text (what SQLAlchemy's Date type stores), also when the bulk
-# paths hand rows straight to the driver. Registered here, once, for the process; the
-# adapter Python shipped for this is deprecated since 3.12.
-sqlite3.register_adapter(date, date.isoformat)
+# paths hand rows straight to the driver: the driver module registers that adapter
+# (``sqlfile``), once, for the process.
 
 DEFAULT_CACHE_MIB = 16  # per connection: a laptop keeps a few connections open
 
 
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record,
+def _sqlite_pragmas(dbapi_conn: sqlfile.Connection, _record,
                     cache_mib: int = DEFAULT_CACHE_MIB, durable: bool = False) -> None:
     # Let SQLAlchemy control transactions; pysqlite's implicit BEGIN is turned off below.
     cur = dbapi_conn.cursor()
@@ -56,14 +53,26 @@ def sqlite_url(path: str | Path) -> str:
 
 
 def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
-                durable: bool = False, **kwargs) -> Engine:
+                durable: bool = False, key: bytes | None = None, **kwargs) -> Engine:
     """An engine for a SQLAlchemy URL or a SQLite file path (``cache_mib``: SQLite's page
     cache per connection, the district service asks for more than a laptop; ``durable``:
-    SQLite syncs every commit to disk, for the district service)."""
+    SQLite syncs every commit to disk, for the district service; ``key``: the data key
+    of an encrypted file, by default the one registered for it, ``sqlfile.remember``).
+    SQLite files are opened through SQLCipher's driver (``sqlfile``), encrypted or not."""
     text = str(url_or_path)
     url = make_url(text) if "://" in text else make_url(sqlite_url(text))
     if url.get_backend_name() == "sqlite":
+        kwargs.setdefault("module", sqlfile.dbapi)
         engine = create_engine(url, **kwargs)
+        database = url.database
+
+        @event.listens_for(engine, "do_connect")
+        def _keyed_connect(dialect, record, cargs, cparams):
+            # the key must be the connection's first statement: SQLCipher's driver,
+            # keyed here before SQLAlchemy or the pragmas below run anything
+            if not database or database == ":memory:":
+                return sqlfile.dbapi.connect(*cargs, **cparams)
+            return sqlfile.connect(database, key=key, **cparams)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, record):

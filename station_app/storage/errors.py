@@ -4,10 +4,7 @@ standard library alone, so a command line can say what is wrong (or read a curre
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-
-from station_app.storage import backup as backups
 
 # What a missing database is created with, by who asks: the station's command line (the
 # default, also for the app) or the district's (``open_database(…, create_with=…)``).
@@ -58,6 +55,8 @@ class MissingExtraError(StorageError):
 class DamagedDatabaseError(StorageError):
     def __init__(self, path: Path, detail: str):
         self.path = path
+        from station_app.storage import backup as backups  # (backup imports this module)
+
         self.backup = backups.newest_good_backup(path)
         where = str(self.backup.path) if self.backup else None
         en = f"The database file {path} is damaged ({detail})."
@@ -81,7 +80,9 @@ def busy_error(exc: BaseException) -> DatabaseBusyError | None:
     sentence a person acts on; None for any other error."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).lower()
-    if isinstance(orig, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+    from station_app.storage.sqlfile import OperationalError
+
+    if isinstance(orig, OperationalError) and ("locked" in text or "busy" in text):
         return DatabaseBusyError(
             "The database is being written by another program (another window, an import "
             "or a sync) and was not free within 10 seconds. Nothing was written; try again "
@@ -112,9 +113,11 @@ def sqlite_path(target: str | Path) -> Path | None:
 
 def read_revision(path: Path) -> str | None:
     """The Alembic revision stamped in a SQLite file, or None for a file without one."""
+    from station_app.storage import sqlfile
+
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        con = sqlfile.connect(path, read_only=True)
+    except sqlfile.Error as exc:
         raise DamagedDatabaseError(path, str(exc)) from exc
     try:
         tables = {
@@ -129,7 +132,9 @@ def read_revision(path: Path) -> str | None:
             return None
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
-    except sqlite3.DatabaseError as exc:
+    except sqlfile.DatabaseError as exc:
+        if sqlfile.wrong_key(exc):
+            raise sqlfile.LockedDatabaseError(path) from exc
         raise DamagedDatabaseError(path, str(exc)) from exc
     finally:
         con.close()

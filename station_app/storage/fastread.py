@@ -17,13 +17,13 @@ No SQLAlchemy here: importing this module must stay cheap.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from station_app.domain.ids import DISTRICT_OWNER_ID
+from station_app.storage import sqlfile
 from station_app.storage.errors import (
     STATION_INIT,
     DamagedDatabaseError,
@@ -62,7 +62,7 @@ def _reader(kind: str | None) -> Callable[[Any], Any] | None:
 class Snapshot:
     """A read-only transaction on a current station or district file (sqlite3 alone)."""
 
-    def __init__(self, path: Path, con: sqlite3.Connection, state: dict[str, str]):
+    def __init__(self, path: Path, con: sqlfile.Connection, state: dict[str, str]):
         self.path = path
         self._con = con
         self.state = state
@@ -87,15 +87,15 @@ class Snapshot:
             raise newer_error(str(path), revision)
         if revision != SCHEMA_HEAD:
             return None
-        con = sqlite3.connect(path, isolation_level=None)
+        con = sqlfile.connect(path, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if check:
                 try:
                     rows = [r[0] for r in con.execute("PRAGMA quick_check")]
-                except sqlite3.OperationalError:  # locked or I/O trouble: no verdict
+                except sqlfile.OperationalError:  # locked or I/O trouble: no verdict
                     raise
-                except sqlite3.DatabaseError as exc:  # a torn file
+                except sqlfile.DatabaseError as exc:  # a torn file
                     rows = [str(exc)]
                 if rows != ["ok"]:
                     raise DamagedDatabaseError(path, "; ".join(rows[:3]))
@@ -103,9 +103,9 @@ class Snapshot:
             con.execute("BEGIN")
             try:
                 state = dict(con.execute("SELECT key, value FROM local_state").fetchall())
-            except sqlite3.OperationalError:
+            except sqlfile.OperationalError:
                 raise
-            except sqlite3.DatabaseError as exc:  # a torn page under local_state
+            except sqlfile.DatabaseError as exc:  # a torn page under local_state
                 raise DamagedDatabaseError(path, str(exc)) from exc
         except BaseException:
             con.close()
@@ -136,7 +136,7 @@ class Snapshot:
     def close(self) -> None:
         try:
             self._con.execute("ROLLBACK")  # nothing was written
-        except sqlite3.Error:
+        except sqlfile.Error:
             pass
         self._con.close()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 # Every revision this app knows, oldest first. A test checks it against the scripts.
@@ -17,8 +16,10 @@ def peek_station(path: Path) -> dict[str, str] | None:
     careful open then deals with it)."""
     if not Path(path).is_file():
         return None
+    from station_app.storage import sqlfile
+
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlfile.connect(path, read_only=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
             if not row or row[0] != SCHEMA_HEAD:
@@ -26,6 +27,6 @@ def peek_station(path: Path) -> dict[str, str] | None:
             state = dict(con.execute("SELECT key, value FROM local_state").fetchall())
         finally:
             con.close()
-    except sqlite3.Error:
+    except (sqlfile.Error, sqlfile.LockedDatabaseError):
         return None
     return state if state.get("station_id") else None

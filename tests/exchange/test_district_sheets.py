@@ -6,7 +6,6 @@ rows, header synonyms, Chinese text dates, totals rows, as offices write them), 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from station_app.domain.services.setup import init_district
 from station_app.domain.validation import ValidationError
 from station_app.exchange.xlsx_import import import_file, preview_file, read_file
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 DISTRICT = Actor("qu", "district_admin", None, "区总工会")
 LAST = date.today().year - 1  # dates of last year: never in the future

@@ -6,7 +6,6 @@ for a period given wrong."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -18,6 +17,7 @@ from xlsx_helpers import make_id, write_xlsx
 
 from station_app.cli import main
 from station_app.cliutil import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, import_status
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")

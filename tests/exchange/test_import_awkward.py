@@ -4,11 +4,10 @@ be read (kept in the notes), amounts from formulas, rosters that look like other
 
 from __future__ import annotations
 
-import sqlite3
-
 from xlsx_helpers import make_id, write_xlsx
 
 from station_app.exchange.xlsx_import import import_file, preview_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 

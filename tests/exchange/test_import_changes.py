@@ -4,11 +4,10 @@ silently; applied when the clerk asks, through the services (validated, audited)
 
 from __future__ import annotations
 
-import sqlite3
-
 from xlsx_helpers import make_credit, make_id, write_xlsx
 
 from station_app.exchange.xlsx_import import apply_changes, import_file, preview_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 IDS = [make_id(f"4403051990010{i}123") for i in range(1, 5)]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
 from xlsx_helpers import make_credit, make_id, write_xlsx
 
 from station_app.cli import main
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")

@@ -5,12 +5,11 @@ reports failure for work it committed (exit 0 / 2 / 1)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from openpyxl import Workbook
 from xlsx_helpers import make_id
 
 from station_app.cli import main
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 IDS = [make_id(f"4403051990010{i}123") for i in range(1, 8)]
 

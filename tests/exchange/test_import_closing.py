@@ -4,7 +4,6 @@ leaves the files on record from its closing date on."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -15,6 +14,7 @@ from station_app.domain import figures
 from station_app.domain.models import HardshipCase
 from station_app.domain.services import metrics
 from station_app.exchange.xlsx_import import import_file, preview_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 # the SPEC layout's first columns, then the file's dates and the closing columns
 HEAD = ["困难类别", "姓名", "民族", "性别", "身份证号", "家庭人口", "人均收入", "主要致困原因",

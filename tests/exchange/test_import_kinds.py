@@ -3,7 +3,6 @@ imported from the sheets offices exchange (SPEC: workbook layouts)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,6 +11,7 @@ from xlsx_helpers import make_credit, make_id, write_xlsx
 from station_app.domain.models import Enterprise, Event, HardshipCase, LedgerEntry, Visit
 from station_app.domain.services import enterprises, hardship, members
 from station_app.exchange.xlsx_import import import_file, preview_file, read_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")

@@ -6,7 +6,6 @@ station-visits sheet's name column."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from station_app.domain.services.setup import init_district
 from station_app.domain.validation import ValidationError, normalize_free_text
 from station_app.exchange.xlsx_import import import_file, preview_file
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")

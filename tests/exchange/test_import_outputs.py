@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 
 import pytest
 from xlsx_helpers import make_id, write_xlsx
 
 from station_app.domain.validation import ValidationError
 from station_app.exchange.xlsx_import import check_errors_path, import_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 

@@ -6,7 +6,6 @@ never as the digits of the float (which pass the check character one time in ele
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +17,7 @@ from station_app.domain.validation import ValidationError, id_check_char, parse_
 from station_app.exchange import import_cells
 from station_app.exchange.xlsx_import import import_file, preview_file
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 
 def _stored(db_path) -> set[str]:

@@ -3,14 +3,13 @@ nothing has been done with them since; refused, saying why, otherwise."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from xlsx_helpers import make_id, write_xlsx
 
 from station_app.domain.services import imports
 from station_app.domain.validation import ValidationError
 from station_app.exchange.xlsx_import import import_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 IDS = [make_id(f"4403051990010{i}123") for i in range(1, 6)]
 

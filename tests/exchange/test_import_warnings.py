@@ -4,12 +4,11 @@ on a sheet of the error workbook (written write-only), and in the wizard."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from openpyxl import load_workbook
 from xlsx_helpers import make_id, write_xlsx
 
 from station_app.exchange.xlsx_import import import_file, preview_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")  # male
 LI = make_id("44030519910202224")  # female

@@ -3,7 +3,6 @@ digits, every date form, serial dates, √/×, ID numbers Excel turned into numb
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from xlsx_helpers import make_id, write_xlsx
 from station_app.domain.validation import ValidationError, parse_date
 from station_app.exchange import import_cells
 from station_app.exchange.xlsx_import import import_file, preview_file, read_file
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")  # male (digit 17 odd)
 LI = make_id("44030519910202224")  # female

@@ -10,12 +10,12 @@ before it (Electrum keeps such files for every wallet version).
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
 from station_app.storage.database import migrate
 from station_app.storage.engine import make_engine
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 STATION = "28054108-f85b-522b-b69b-a59b4bd773f0"  # station_id_for("KY01")
 NODE = "0123456789abcdef"

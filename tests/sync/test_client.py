@@ -199,11 +199,11 @@ def test_a_busy_district_answers_503_and_the_client_tries_again(db, admin, tmp_p
     push is answered 503 with nothing applied, and the client sends it again after a
     pause until it goes in."""
     import logging
-    import sqlite3
     import threading
 
     from station_app.domain.ids import DISTRICT_OWNER_ID
     from station_app.storage import engine as engine_module
+    from station_app.storage.sqlfile import dbapi as sqlite3
     from sync.client import SyncClient
     from sync.district import enroll
     from sync.server.app import create_app

@@ -570,13 +570,13 @@ def test_admin_writes_and_pushes_take_the_locks_in_one_order(pg_url):
 def test_transient_database_errors_are_told_by_their_codes(pg_url, tmp_path):
     """A real deadlock on PostgreSQL is recognised by its SQLSTATE (40P01), a locked
     SQLite file by its result code — never by the words of the message."""
-    import sqlite3
     import threading
 
     import psycopg
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
+    from station_app.storage.sqlfile import dbapi as sqlite3
     from sync.transient import is_busy, is_transient
 
     engine = create_engine(pg_url)

@@ -115,9 +115,8 @@ def test_saving_the_rejected_rows_is_recorded_and_a_bad_place_is_told(qtbot, win
 
 def test_a_database_held_by_another_writer_is_told_in_a_sentence(qtbot, window, db, db_path,
                                                                   tmp_path, monkeypatch):
-    import sqlite3
-
     from station_app.storage import engine
+    from station_app.storage.sqlfile import dbapi as sqlite3
 
     path = tmp_path / "花名册.xlsx"
     roster(path)

@@ -6,7 +6,6 @@ lock leaves the event loop turning)."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from station_app.domain.validation import credit_code_check_char, id_check_char
+from station_app.storage.sqlfile import dbapi as sqlite3
 from station_app.ui.qt import QTimer
 
 UI = Path(__file__).resolve().parents[2] / "station_app" / "ui"

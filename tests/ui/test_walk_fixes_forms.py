@@ -227,7 +227,8 @@ def test_closing_a_follow_up_from_the_to_do_list_is_one_line_of_activity(
 def test_the_visit_diary_closes_a_follow_up_as_the_to_do_list_does(qtbot, ctx, db, admin,
                                                                    db_path):
     import json
-    import sqlite3
+
+    from station_app.storage.sqlfile import dbapi as sqlite3
 
     a = add_enterprise(db, admin, "甲公司", 46)
     visit_id = abnormal_visit(db, admin, a)

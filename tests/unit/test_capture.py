@@ -4,7 +4,6 @@ sessions, acknowledgement, read-only sessions, rollback and the bulk path."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from station_app.domain.validation import credit_code_check_char, id_check_char
 from station_app.storage import outbox
 from station_app.storage.capture import AppendOnlyError
 from station_app.storage.clock import Stamp, wall_ms
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 STATION_ID = station_id_for("KY01")
 OTHER_STATION = station_id_for("KY99")

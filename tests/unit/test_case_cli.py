@@ -4,7 +4,6 @@ head's 身份证号 or its id, one-line errors in the user's language, nothing h
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -14,6 +13,7 @@ import pytest
 from station_app.cli import main
 from station_app.domain.services import hardship, members
 from station_app.domain.validation import id_check_char
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 TODAY = date.today()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from station_app.cli import main
 from station_app.domain.actor import CLI_ADMIN, SYSTEM_LOGIN
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 
 def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:

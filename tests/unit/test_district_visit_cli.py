@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
 
 import pytest
 
+from station_app.storage.sqlfile import dbapi as sqlite3
 from sync.server.cli import main
 
 LAST = date.today().year - 1

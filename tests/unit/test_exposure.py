@@ -48,7 +48,7 @@ def test_a_record_keeps_the_file_name_only(db, clerk):
 
 
 def test_the_records_are_append_only(db, clerk):
-    import sqlite3
+    from station_app.storage.sqlfile import dbapi as sqlite3
 
     with db.session(clerk) as s:
         rid = exposure.record(s, "export", "roster", 3, "a.xlsx").id

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -21,6 +20,7 @@ from station_app.domain.actor import CLI_ADMIN
 from station_app.domain.ids import station_id_for
 from station_app.domain.services import metrics, metrics_sqlite, stations
 from station_app.storage.fastread import Snapshot
+from station_app.storage.sqlfile import dbapi as sqlite3
 from station_app.storage.sqlgen import render
 
 ROOT = Path(__file__).resolve().parents[2]

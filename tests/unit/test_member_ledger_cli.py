@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -24,6 +23,7 @@ from station_app.domain.validation import (
     id_check_char,
 )
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 from sync.server.cli import main as district_server
 
 LAST = date.today().year - 1

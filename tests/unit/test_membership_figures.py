@@ -8,7 +8,6 @@ departure), and the index the district's count reads."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from station_app.domain.services import members, metrics, metrics_sqlite, statio
 from station_app.domain.services.reports import record_list
 from station_app.storage.database import open_database
 from station_app.storage.fastread import Snapshot
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
 CODES = ("S1", "S2", "S3")

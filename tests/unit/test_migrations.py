@@ -4,7 +4,6 @@ chain goes down and up again."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from station_app.storage.database import (
     open_database,
 )
 from station_app.storage.engine import make_engine
+from station_app.storage.sqlfile import dbapi as sqlite3
 from station_app.storage.triggers import existing_triggers, trigger_names
 
 

@@ -4,7 +4,6 @@ it is typed, with the same rules as creation and in both languages."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from station_app.domain.actor import Actor
 from station_app.domain.models import User
 from station_app.domain.services import users
 from station_app.domain.validation import ValidationError
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ROOT = Path(__file__).resolve().parents[2]
 CLERK_PASSWORD = "clerk-pass-1"  # (tests/conftest.py)

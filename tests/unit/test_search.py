@@ -5,7 +5,6 @@ revision 0013, on a real station file."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -25,6 +24,7 @@ from station_app.domain.pinyin import (
 )
 from station_app.domain.services import members
 from station_app.domain.validation import id_check_char
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 
 def make_id(n: int, born: date = date(1980, 1, 1)) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from station_app.domain.services.members import DuplicateMember
 from station_app.domain.validation import ValidationError, credit_code_check_char, id_check_char
 from station_app.storage.clock import Stamp, wall_ms
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ROOT = Path(__file__).resolve().parents[2]
 KY01 = station_id_for("KY01")

@@ -6,7 +6,6 @@ the command lines' fast path counting the same as the services."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from station_app.domain.services.setup import init_district, init_station
 from station_app.domain.validation import ValidationError
 from station_app.storage.database import open_database
 from station_app.storage.fastread import Snapshot
+from station_app.storage.sqlfile import dbapi as sqlite3
 from station_app.storage.sqlgen import render
 
 ROOT = Path(__file__).resolve().parents[2]

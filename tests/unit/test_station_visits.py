@@ -8,7 +8,6 @@ tombstone. The figure is the metric catalogue's own (``key_stations_visited``).
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from station_app.domain.services.common import NotFound, PermissionDenied
 from station_app.domain.services.setup import init_district
 from station_app.domain.validation import ValidationError, credit_code_check_char
 from station_app.storage.database import open_database
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 TODAY = date.today()
 YEAR_START = date(TODAY.year, 1, 1)

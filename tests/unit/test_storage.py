@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from station_app.storage.database import (
     open_database,
 )
 from station_app.storage.engine import BUSY_TIMEOUT_MS, make_engine
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 ROOT = Path(__file__).resolve().parents[2]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -5,7 +5,6 @@ its record and each is closed with an outcome, on a real station file."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from station_app.domain.models import HardshipCase, OutboxEntry, Visit
 from station_app.domain.services import enterprises, hardship, members, todo, visits
 from station_app.domain.services.common import PermissionDenied
 from station_app.domain.validation import ValidationError, credit_code_check_char, id_check_char
+from station_app.storage.sqlfile import dbapi as sqlite3
 
 KY01 = station_id_for("KY01")
 TODAY = date.today()

@@ -245,6 +245,7 @@ def create_user(session: Session, username: str, password: str, role: str,
     user = User(username=name, display_name=shown, role=code,
                 password_hash=hash_password(password), active=True, created_at=utc_now_text(),
                 must_change_password=not bootstrap)
+    _key_change(session, name, user.password_hash)
     session.add(user)
     session.flush()
     _audit(session, "user-add", str(user.id), {"username": name, "role": code})
@@ -260,6 +261,7 @@ def reset_password(session: Session, username: str, password: str, *,
     _check_password(c, password, user.username)
     c.raise_if_any()
     user.password_hash = hash_password(password)
+    _key_change(session, user.username, user.password_hash)
     # set by someone else: the user chooses their own at the next login (a reset also
     # lifts a lock, as the audit record below marks)
     user.must_change_password = not bootstrap
@@ -297,16 +299,29 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str,
         c.add("password", "user.password_same")
     c.raise_if_any()
     user.password_hash = hash_password(new)
+    _key_change(session, user.username, user.password_hash)
     user.must_change_password = False
     session.flush()
     _audit(session, "password-change", str(user.id), {"username": user.username})
     return user
 
 
+def _key_change(session: Session, username: str, new_hash: str | None) -> None:
+    """Tell the database a password was set (or an account enabled or disabled) in this
+    unit of work: an encrypted station file keeps its key wrapped per user's password
+    (``Database.write_key_file``)."""
+    from station_app.storage.database import KEYS_STAGE
+
+    stage = session.info.get(KEYS_STAGE)
+    if stage is not None:
+        stage(username, new_hash)
+
+
 def set_active(session: Session, username: str, active: bool) -> User:
     permit(session, "user.manage")
     user = _get(session, username)
     user.active = active
+    _key_change(session, user.username, None)
     session.flush()
     _audit(session, "user-active", str(user.id), {"active": active})
     return user
