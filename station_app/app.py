@@ -248,35 +248,83 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - reported, then the app opens what there is
             log.exception("restore of %s failed", pending)
 
-    peek = peek_station(path)
+    from station_app.storage import sqlfile
+    from station_app.storage.keys import KeyFile, district_key_path, key_file_path
+
+    plain = sqlfile.is_plain(path)
+    if district_key_path(path).exists():  # an encrypted district file, opened unattended
+        return run_district(app, path, lang, settings)
+    peek = peek_station(path) if plain else None
     if peek is not None and peek.get("station_id") == DISTRICT_OWNER_ID:
         return run_district(app, path, lang, settings)
-    loader = DatabaseLoader(path, lang)
-    if peek is None:
-        # new, older, newer or damaged: the careful open (and the wizard) come first
-        from station_app.ui.dialogs import SetupWizard
-
-        db = open_station(path, lang)
-        if db is None:
-            return 1
-        if not db.station_id and SetupWizard(db, lang).exec() != QDialog.DialogCode.Accepted:
-            return 0
-        loader._db = db
-        peek = db.state()
-    from station_app.ui.context import AppContext
+    if plain is None or (plain and peek is None and not _set_up(path, lang)):
+        # no station here yet: the set-up wizard makes its encrypted file
+        return run_setup(app, path, lang, settings)
     from station_app.ui.dialogs import LoginDialog
-    from station_app.ui.main_window import MainWindow
 
-    login = LoginDialog(loader.get, lang, station_code=peek.get("station_code", ""))
+    code = name = ""
+    if plain:
+        code = peek.get("station_code", "") if peek else ""
+    else:
+        keys = KeyFile.load(key_file_path(path))
+        code, name = (keys.station_code, keys.station_name) if keys else ("", "")
+    login = LoginDialog(path, lang, station_code=f"{code} {name}".strip())
+    loader = DatabaseLoader(path, lang)
     QTimer.singleShot(0, loader.start)  # load the database layer while the clerk types
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        if login.login is not None:
+            login.login.db.close()
         return 0
+    return run_station(app, login.login, lang, settings)
+
+
+def _set_up(path: Path, lang: str) -> bool:
+    """Whether a plain file (an older version's) belongs to a station already; one that
+    is older or damaged gets the careful open first (a migration, a backup offered)."""
+    db = open_station(path, lang)
+    if db is None:
+        raise SystemExit(1)
+    try:
+        return bool(db.station_id)
+    finally:
+        db.close()
+
+
+def run_setup(app, path: Path, lang: str, settings) -> int:
+    """A new station: the wizard makes its encrypted file and first administrator, the
+    recovery key is shown once, and the administrator is logged in."""
+    from station_app.domain.services.login import remove_station_files
+    from station_app.ui.dialogs import SetupWizard
+    from station_app.ui.qt import QDialog
+
+    if path.exists() and path.stat().st_size == 0:
+        path.unlink()  # (an empty file left by an older version's cancelled set-up)
+    wizard = SetupWizard(path, lang)
+    if wizard.exec() != QDialog.DialogCode.Accepted or wizard.login is None:
+        if wizard.login is not None:
+            wizard.login.db.close()
+        else:
+            remove_station_files(path)
+        return 0
+    return run_station(app, wizard.login, lang, settings)
+
+
+def run_station(app, login, lang: str, settings) -> int:
+    """The station's main window for a login; the recovery key first when this login
+    made it (a new station, a plain file encrypted)."""
+    from station_app.ui.context import AppContext
+    from station_app.ui.dialogs import RecoveryKeyDialog
+    from station_app.ui.main_window import MainWindow
+    from station_app.ui.qt import QTimer
+
+    if login.recovery_key:
+        RecoveryKeyDialog(login.recovery_key, lang).exec()
     ctx = AppContext(db=None, actor=login.actor, lang=lang, tasks=None, settings=settings)
     window = MainWindow(ctx, deferred=True)
     window.show()
 
     def open_and_start() -> None:
-        window.start(loader.get())
+        window.start(login.db)
         after_first_paint(ctx, window)
 
     QTimer.singleShot(0, open_and_start)

@@ -1773,6 +1773,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <source>Password</source>
         <translation>密码</translation>
     </message>
+    <message>
+        <source>Forgot the password? Use the recovery key</source>
+        <translation>忘记密码？用恢复密钥</translation>
+    </message>
+    <message>
+        <source>Restore this backup now?</source>
+        <translation>现在恢复这个备份吗？</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -2364,6 +2372,52 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>Station</source>
         <translation>站点</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>Open with the recovery key</source>
+        <translation>用恢复密钥打开</translation>
+    </message>
+    <message>
+        <source>The recovery key was shown once when this station was set up (14 groups of 4 letters and digits). It opens the file and sets a new password for a station administrator.</source>
+        <translation>恢复密钥在设置本站点时显示过一次（共 14 组，每组 4 个字母或数字）。用它可以打开数据文件，并为站点管理员设置新密码。</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>恢复密钥</translation>
+    </message>
+    <message>
+        <source>Station administrator&apos;s user name</source>
+        <translation>站点管理员的用户名</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>再次输入新密码</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryKeyDialog</name>
+    <message>
+        <source>Recovery key: keep it on paper</source>
+        <translation>恢复密钥：请抄写在纸上妥善保管</translation>
+    </message>
+    <message>
+        <source>This station&apos;s data is now encrypted on this computer. If every administrator forgets their password, this recovery key is the only way to open it (or the district sends the data back, without what was never synced). Write it down or print it, keep it locked away from this laptop, and do not save it on it.</source>
+        <translation>本站点的数据已在这台电脑上加密保存。如果所有管理员都忘记了密码，只有这个恢复密钥能打开数据（否则只能由区总工会把数据发回，但从未同步过的内容会丢失）。请把它抄写或打印出来，与这台笔记本电脑分开锁好保管，不要保存在这台电脑上。</translation>
+    </message>
+    <message>
+        <source>I have written down or printed the recovery key</source>
+        <translation>我已抄写或打印了恢复密钥</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
     </message>
 </context>
 <context>

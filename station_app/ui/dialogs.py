@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,11 +11,15 @@ from station_app.storage.backup import list_backups
 from station_app.ui.forms import Form
 
 if TYPE_CHECKING:
+    from station_app.domain.services.login import Login
     from station_app.storage.database import Database
 from station_app.ui.qt import (
+    QApplication,
+    QCheckBox,
     QCoreApplication,
     QDialog,
     QDialogButtonBox,
+    QFont,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -128,11 +131,14 @@ class _DistrictPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    """Creates the station and its first admin in one transaction, or nothing."""
+    """Creates the station's encrypted file and its first admin (``login.create_station``),
+    or nothing; ``self.login`` is then the admin's login, with the recovery key to show
+    once (``RecoveryKeyDialog``)."""
 
-    def __init__(self, db: Database, lang: str, parent=None):
+    def __init__(self, path: Path, lang: str, parent=None):
         super().__init__(parent)
-        self.db = db
+        self.path = Path(path)
+        self.login: Login | None = None
         self.lang = lang
         self.setWindowTitle(self.tr("Set up this station"))
         self.station = _StationPage(lang)
@@ -153,15 +159,29 @@ class SetupWizard(QWizard):
             return self._create()
         return True
 
+    @property
+    def db(self) -> Database | None:
+        return self.login.db if self.login is not None else None
+
     def _create(self) -> bool:
-        from station_app.domain.services.setup import init_station
+        from station_app.domain.services.login import create_station
+        from station_app.storage.errors import StorageError
 
         s, a, d = (self.station.form.values(), self.admin.form.values(),
                    self.district.form.values())
+        if self.login is not None:  # (made already: Finish pressed twice)
+            return True
         try:
-            init_station(self.db, s["station_code"], s["station_name"], a["username"],
-                         a["password"], display_name=a["display_name"] or None,
-                         street=s["street"] or None)
+            self.login = create_station(
+                self.path, s["station_code"], s["station_name"], a["username"],
+                a["password"], display_name=a["display_name"] or None,
+                street=s["street"] or None)
+        except StorageError as exc:
+            from station_app.ui.qt import QMessageBox
+
+            QMessageBox.critical(self, self.tr("Set up this station"),
+                                 exc.message(self.lang))
+            return False
         except ValidationError as exc:
             station_fields = {"station_code", "station_name", "street"}
             target = self.station if set(exc.by_field()) & station_fields else self.admin
@@ -178,14 +198,17 @@ class SetupWizard(QWizard):
 
 
 class LoginDialog(QDialog):
-    """Asks for the user name and password. ``db`` may be a callable that opens the
-    database: the app starts loading the database layer while the clerk types."""
+    """Asks for the user name and password. ``db``: an open database (the district's, or
+    a station's after a restore), or the path of an encrypted station file, which the
+    login opens (``login.login``: the password unwraps its key); ``self.login`` is then
+    the result (the recovery key set when this login encrypted a plain file)."""
 
-    def __init__(self, db: Database | Callable[[], Database], lang: str, parent=None, *,
+    def __init__(self, db: Database | Path, lang: str, parent=None, *,
                  station_code: str | None = None):
         super().__init__(parent)
         self._db = db
         self.actor: Actor | None = None
+        self.login: Login | None = None
         station = station_code if station_code is not None else \
             self.database.state().get("station_code", "")
         self.setWindowTitle(self.tr("Log in — station %1").replace("%1", station))
@@ -201,7 +224,13 @@ class LoginDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
+        if isinstance(db, Path):
+            self.recover_button = buttons.addButton(
+                self.tr("Forgot the password? Use the recovery key"),
+                QDialogButtonBox.ButtonRole.ResetRole)
+            self.recover_button.clicked.connect(self.open_recovery)
         layout.addWidget(buttons)
+        self.recovery: RecoveryDialog | None = None
         # wide enough that a long refusal (a locked account: until when, who unlocks)
         # wraps onto a few lines, never clipped
         self.setMinimumWidth(380)
@@ -212,9 +241,16 @@ class LoginDialog(QDialog):
 
         v = self.form.values()
         try:
-            with self.database.session(SYSTEM_LOGIN) as s:
-                actor = authenticate(s, v["username"], v["password"])
-                must_change = needs_new_password(s, actor)
+            if isinstance(self._db, Path):
+                self.login = self._open(v["username"] or "", v["password"] or "")
+                if self.login is None:
+                    return
+                self._db = self.login.db
+                actor, must_change = self.login.actor, self.login.must_change
+            else:
+                with self.database.session(SYSTEM_LOGIN) as s:
+                    actor = authenticate(s, v["username"], v["password"])
+                    must_change = needs_new_password(s, actor)
         except ValidationError as exc:
             self.form.show_errors(exc)
             self.form.widgets["password"].selectAll()
@@ -229,14 +265,50 @@ class LoginDialog(QDialog):
             return
         self._logged_in(actor)
 
+    def _open(self, username: str, password: str) -> Login | None:
+        """``login.login`` on the file; a file problem (damaged: its newest good backup
+        offered; newer; a missing key file) is said in a message box."""
+        from station_app.domain.services.login import login
+        from station_app.storage.backup import restore_backup
+        from station_app.storage.errors import DamagedDatabaseError, StorageError
+        from station_app.ui.qt import QMessageBox
+
+        path = self._db
+        try:
+            return login(path, username, password)
+        except DamagedDatabaseError as exc:
+            if exc.backup is None:
+                QMessageBox.critical(self, self.windowTitle(), exc.message(self.lang))
+                return None
+            answer = QMessageBox.question(self, self.windowTitle(), exc.message(self.lang)
+                                          + "\n\n" + self.tr("Restore this backup now?"))
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+            restore_backup(path, exc.backup.path)
+            return login(path, username, password)
+        except StorageError as exc:
+            QMessageBox.critical(self, self.windowTitle(), exc.message(self.lang))
+            return None
+
+    def open_recovery(self) -> None:
+        """The station admin who forgot the password (or is locked out) opens the file
+        with the recovery key and chooses a new password."""
+        self.recovery = RecoveryDialog(self._db, self.lang, self)
+        self.recovery.accepted.connect(self._recovered)
+        self.recovery.open()
+
+    def _recovered(self) -> None:
+        assert self.recovery is not None and self.recovery.login is not None
+        self.login = self.recovery.login
+        self._db = self.login.db
+        self._logged_in(self.login.actor)
+
     def _logged_in(self, actor: Actor) -> None:
         self.actor = actor
         self.accept()
 
     @property
     def database(self) -> Database:
-        if callable(self._db):
-            self._db = self._db()
         return self._db
 
 
@@ -296,6 +368,106 @@ class NewPasswordDialog(QDialog):
             self.adjustSize()
             return
         self.accept()
+
+
+class RecoveryDialog(QDialog):
+    """A station admin who forgot the password, or is locked out, types the recovery key
+    (kept on paper since the set-up), their user name and a new password
+    (``login.recover``): the file opens, the account is unlocked, the new password holds
+    from now on. ``self.login``: the result."""
+
+    def __init__(self, path: Path, lang: str, parent=None):
+        super().__init__(parent)
+        self.path, self.lang = Path(path), lang
+        self.login: Login | None = None
+        self.setWindowTitle(self.tr("Open with the recovery key"))
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        why = QLabel(self.tr("The recovery key was shown once when this station was set up "
+                             "(14 groups of 4 letters and digits). It opens the file and "
+                             "sets a new password for a station administrator."), self)
+        why.setWordWrap(True)
+        layout.addWidget(why)
+        self.form = Form(lang, self)
+        self.form.line("recovery_key", self.tr("Recovery key"), "XXXX-XXXX-…")
+        self.form.line("username", self.tr("Station administrator's user name"))
+        for field, text in (("password", self.tr("New password")),
+                            ("password_again", self.tr("New password again"))):
+            self.form.line(field, text).setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        from station_app.domain.services.login import recover
+        from station_app.domain.services.users import password_problems
+        from station_app.domain.validation import FieldError, Localized
+        from station_app.storage.errors import StorageError
+
+        v = self.form.values()
+        self.form.clear_errors()
+        problems = password_problems(v.get("password"), username=v.get("username"),
+                                     again=v.get("password_again") or "")
+        if problems:
+            self.form.show_errors(ValidationError(problems))
+            return
+        try:
+            self.login = recover(self.path, v.get("recovery_key") or "",
+                                 v.get("username") or "", v.get("password") or "")
+        except ValidationError as exc:
+            self.form.show_errors(exc)
+            return
+        except StorageError as exc:  # not a recovery key, or not this file's
+            self.form.show_errors(ValidationError([FieldError(
+                "recovery_key", "storage.problem", {"text": Localized(exc.zh, exc.en)})]))
+            return
+        self.accept()
+
+
+class RecoveryKeyDialog(QDialog):
+    """The recovery key, shown once (at the set-up, or when a plain file from an older
+    version was encrypted): to write down or print and keep apart from the laptop. The
+    dialog closes only once the clerk confirms they kept it."""
+
+    def __init__(self, recovery_key: str, lang: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Recovery key: keep it on paper"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        why = QLabel(self.tr(
+            "This station's data is now encrypted on this computer. If every administrator "
+            "forgets their password, this recovery key is the only way to open it (or the "
+            "district sends the data back, without what was never synced). Write it down or "
+            "print it, keep it locked away from this laptop, and do not save it on it."),
+            self)
+        why.setWordWrap(True)
+        layout.addWidget(why)
+        self.key_label = QLabel(recovery_key, self)
+        self.key_label.setObjectName("recovery-key")
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSize(font.pointSize() + 3)
+        self.key_label.setFont(font)
+        self.key_label.setWordWrap(True)
+        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.key_label)
+        self.kept = QCheckBox(self.tr("I have written down or printed the recovery key"), self)
+        layout.addWidget(self.kept)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
+        copy = self.buttons.addButton(self.tr("Copy"), QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QApplication.clipboard().setText(recovery_key))
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setEnabled(False)
+        self.kept.toggled.connect(self.ok.setEnabled)
+        self.buttons.accepted.connect(self.accept)
+        layout.addWidget(self.buttons)
+
+    def reject(self) -> None:  # Esc or the close box: only once it is kept
+        if self.kept.isChecked():
+            super().reject()
 
 
 class RestoreDialog(QDialog):

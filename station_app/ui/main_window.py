@@ -451,30 +451,37 @@ class MainWindow(QMainWindow):
     def _reopen(self, path, restored=None) -> None:
         """Open the (restored) file, log in on it and show the window on it; the app
         closes when the login is cancelled."""
+        from pathlib import Path
+
+        from station_app.storage import sqlfile
         from station_app.storage.database import StorageError, open_database
+        from station_app.storage.keys import key_file_path
         from station_app.ui.dialogs import LoginDialog
         from station_app.ui.qt import QDialog
 
-        try:
-            db = open_database(path, check=False)
-        except StorageError as exc:
-            QMessageBox.critical(self, self.tr("Station app"), exc.message(self.ctx.lang))
-            self.close()
-            return
+        db = None
+        if not (sqlfile.is_plain(path) is False and key_file_path(path).exists()):
+            try:  # (an encrypted station file is opened by the login itself)
+                db = open_database(path, check=False)
+            except StorageError as exc:
+                QMessageBox.critical(self, self.tr("Station app"), exc.message(self.ctx.lang))
+                self.close()
+                return
         self._status_user.setText(self.tr("Restored: log in again"))
-        login = LoginDialog(db, self.ctx.lang, self)
+        login = LoginDialog(db if db is not None else Path(path), self.ctx.lang, self)
         login.setWindowModality(Qt.WindowModality.WindowModal)
         self.login_dialog = login
 
         def done(result: int) -> None:
             self.login_dialog = None
             login.deleteLater()
+            opened = login.login.db if login.login is not None else db
             if result != QDialog.DialogCode.Accepted or login.actor is None:
-                self.ctx.db = db  # (closed with the app)
+                self.ctx.db = opened  # (closed with the app)
                 self.close()
                 return
             self.ctx.actor = login.actor
-            self._attach(db)
+            self._attach(opened)
             if restored is not None:
                 when, why = self.backup_words(restored)
                 self.statusBar().showMessage(

@@ -94,7 +94,9 @@ def run(say: Callable[[str], None] = print) -> int:
 
 def _run(app, tmp: Path, errors: _Errors, say: Callable[[str], None]) -> None:
     from station_app.demo import build_demo
-    from station_app.domain.services.setup import init_district, init_station
+    from station_app.domain.services.login import create_station, login
+    from station_app.domain.services.setup import init_district
+    from station_app.storage import keys, sqlfile
     from station_app.storage.database import open_database
     from station_app.ui.i18n import app_icon, install_language, resources_dir, setup_fonts
     from station_app.ui.pages import DISTRICT_PAGES, PAGES
@@ -111,10 +113,21 @@ def _run(app, tmp: Path, errors: _Errors, say: Callable[[str], None]) -> None:
         raise SelfTestFailed("the Chinese catalogue loaded but translates nothing")
     say(f"font: {setup_fonts(app) or 'no CJK font found (Qt falls back)'}")
 
-    station = open_database(tmp / "station.sqlite3", create=True)
-    dist = open_database(tmp / "district.sqlite3", create=True)
+    # the station's file encrypted as the set-up wizard makes it, then opened by a login
+    # (the key unwrapped with the password); the district's with its raw key file
+    made = create_station(tmp / "station.sqlite3", "TEST", "自检社区工联会", "admin",
+                          PASSWORD)
+    made.db.close()
+    sqlfile.forget(tmp / "station.sqlite3")
+    station = login(tmp / "station.sqlite3", "admin", PASSWORD).db
+    if sqlfile.is_plain(station.path) is not False:
+        raise SelfTestFailed("the station's file is not encrypted")
+    say("station file: encrypted (SQLCipher), opened by the login")
+    dist_path = tmp / "district.sqlite3"
+    dist = open_database(dist_path, create=True, key_file=False,
+                         key=keys.create_district_key(keys.district_key_path(dist_path)))
     try:
-        sid = init_station(station, "TEST", "自检社区工联会", "admin", PASSWORD)
+        sid = station.station_id
         result = build_demo(station, members_count=300, seed=1)
         say(f"demo station: {result.members} members, {result.cases} hardship files, "
             f"{result.visits} visits, {result.events} events")

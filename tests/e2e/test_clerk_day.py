@@ -22,16 +22,15 @@ def type_into(qtbot, edit: QLineEdit, text: str) -> None:
 
 def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     from station_app.domain.services import enterprises
-    from station_app.storage.database import open_database
     from station_app.ui.context import AppContext
     from station_app.ui.dialogs import LoginDialog, SetupWizard
     from station_app.ui.main_window import MainWindow
     from station_app.ui.tasks import TaskRunner
 
-    db = open_database(tmp_path / "station.sqlite3", create=True)
+    path = tmp_path / "station.sqlite3"
 
     # -- the set-up wizard: a wrong password pair is refused in place, then all is fine
-    wizard = SetupWizard(db, "zh")
+    wizard = SetupWizard(path, "zh")
     qtbot.addWidget(wizard)
     wizard.show()
     station = wizard.station.form.widgets
@@ -50,11 +49,19 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     wizard.next()
     assert wizard.currentPage() is wizard.district
     wizard.button(QWizard.WizardButton.FinishButton).click()
+    db = wizard.db
     assert db.station_id is not None
     assert db.state()["station_code"] == "KY01"
+    # the file is encrypted; its key file names the station for the login screen
+    assert path.read_bytes()[:16] != b"SQLite format 3\x00"
+    assert wizard.login.recovery_key and len(wizard.login.recovery_key.split("-")) == 14
+    db.close()
+    from station_app.storage import sqlfile
+
+    sqlfile.forget(path)  # (as a new start of the app: the key is known to nobody)
 
     # -- login: a wrong password says so in the dialog; the right one lets her in
-    login = LoginDialog(db, "zh")
+    login = LoginDialog(path, "zh", station_code="KY01")
     qtbot.addWidget(login)
     type_into(qtbot, login.form.widgets["username"], "wangfang")
     type_into(qtbot, login.form.widgets["password"], "wrong-password")
@@ -63,6 +70,7 @@ def test_a_clerk_day(qtbot, tmp_path, settings, monkeypatch):
     type_into(qtbot, login.form.widgets["password"], "first-day-1")
     login.try_login()
     assert login.actor is not None and login.actor.role == "station_admin"
+    db = login.database
 
     ctx = AppContext(db=db, actor=login.actor, lang="zh", tasks=TaskRunner(db),
                      settings=settings)

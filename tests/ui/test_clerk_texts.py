@@ -263,13 +263,11 @@ def test_a_clerk_changes_their_own_password(qtbot, make_ctx, clerk, db):
 
 
 def test_the_wizard_checks_the_password_as_it_is_typed(qtbot, qapp, tmp_path):
-    from station_app.storage.database import open_database
     from station_app.ui.dialogs import SetupWizard
 
     chinese(qapp)
-    db = open_database(tmp_path / "new.sqlite3", create=True)
+    wizard = SetupWizard(tmp_path / "new.sqlite3", "zh")
     try:
-        wizard = SetupWizard(db, "zh")
         qtbot.addWidget(wizard)
         wizard.show()
         s = wizard.station.form.widgets
@@ -297,10 +295,11 @@ def test_the_wizard_checks_the_password_as_it_is_typed(qtbot, qapp, tmp_path):
         wizard.next()
         assert wizard.currentPage() is wizard.district
         assert wizard.validateCurrentPage()
-        with db.session(SYSTEM_LOGIN) as session:
+        with wizard.db.session(SYSTEM_LOGIN) as session:
             assert users.authenticate(session, "admin", "Station-Key-77").username == "admin"
     finally:
-        db.close()
+        if wizard.db is not None:
+            wizard.db.close()
 
 
 

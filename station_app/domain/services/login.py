@@ -26,6 +26,7 @@ from station_app.domain.actor import SYSTEM_LOGIN, Actor
 from station_app.domain.models import AuditRecord
 from station_app.domain.services import users
 from station_app.domain.validation import (
+    FIELD_LABELS,
     FieldError,
     ValidationError,
     normalize_text,
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 
 RECOVERY_ACTOR = Actor("recovery", "system", None, "恢复密钥")
 
+FIELD_LABELS.setdefault("recovery_key", ("恢复密钥", "Recovery key"))
 register_messages({
+    "storage.problem": ("{text}", "{text}"),  # a StorageError's own words, under a field
     "user.not_station_file": (
         "这是区总工会的数据库，请用区总工会视图打开",
         "This is the district's database: open it in the district view",
@@ -151,8 +154,19 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
     db = open_database(path, key=key, check=check)
     try:
         _audit_key_file_failures(db, kf, name)
-        with db.session(SYSTEM_LOGIN) as s:
-            actor = users.authenticate(s, name, password, now=now)
+        try:
+            with db.session(SYSTEM_LOGIN) as s:
+                actor = users.authenticate(s, name, password, now=now)
+        except ValidationError as exc:
+            if [e.code for e in exc.errors] != ["user.login_failed"]:
+                raise
+            # the key file knows this password, the file an older one (a backup restored
+            # from before a change): the password that opened the key holds
+            with db.session(SYSTEM_LOGIN) as s:
+                users.adopt_password(s, name, password)
+            with db.session(SYSTEM_LOGIN) as s:
+                actor = users.authenticate(s, name, password, now=now)
+        with db.reader() as s:
             must_change = users.needs_new_password(s, actor)
         db.write_key_file()  # one wrap per active user: a change a crash left half-done
     except BaseException:

@@ -306,6 +306,21 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str,
     return user
 
 
+def adopt_password(session: Session, username: str, password: str) -> User:
+    """The password that opened an encrypted file's key (``login.login``) becomes the
+    user's password in the file too, where the file held another: a backup restored from
+    before a password change, or a change a crash left half-done. Audited as
+    ``password`` (``kept_from``: the key file). Only the login calls this, after the key
+    file proved the password."""
+    user = _get(session, username)
+    user.password_hash = hash_password(password)
+    _key_change(session, user.username, user.password_hash)
+    session.flush()
+    _audit(session, "password", str(user.id), {"username": user.username,
+                                              "kept_from": "key file"})
+    return user
+
+
 def _key_change(session: Session, username: str, new_hash: str | None) -> None:
     """Tell the database a password was set (or an account enabled or disabled) in this
     unit of work: an encrypted station file keeps its key wrapped per user's password
