@@ -61,6 +61,9 @@ def make_engine(url_or_path: str | Path, *, cache_mib: int = DEFAULT_CACHE_MIB,
     SQLite files are opened through SQLCipher's driver (``sqlfile``), encrypted or not."""
     text = str(url_or_path)
     url = make_url(text) if "://" in text else make_url(sqlite_url(text))
+    # a database error's message leaves out the statement's values (names, ID numbers):
+    # such messages go to the log files (tests/unit/test_logs_no_personal_data.py)
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         kwargs.setdefault("module", sqlfile.dbapi)
         engine = create_engine(url, **kwargs)

@@ -181,7 +181,7 @@ class QueryOp:
             if self._failure is not None:
                 self._failure(exc)
             else:
-                log.error("a read failed: %s", exc)
+                log.error("a read failed: %s", getattr(exc, "codes", exc))
 
         def cancelled() -> None:
             _count(owner, -1)
@@ -279,7 +279,7 @@ class WriteOp:
             settle()
             op._finish(False, None, exc)
             if not _alive(owner):
-                log.warning("a write failed after its window closed: %s", exc)
+                log.warning("a write failed after its window closed: %s", getattr(exc, "codes", exc))
                 return
             if form is not None and is_alive(form):
                 form.show_failure(ctx, exc, self._rename)

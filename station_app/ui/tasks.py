@@ -141,7 +141,7 @@ class _Runnable(QRunnable):
         except Cancelled:
             task.failed.emit(Cancelled(), "")
         except ValidationError as exc:  # a refusal a person reads, not a fault
-            log.info("refused: %s", exc)
+            log.info("refused: %s", exc.codes)  # (its words may name a member)
             task.failed.emit(exc, "")
         except Exception as exc:  # reported on the UI thread
             log.exception("background task failed")
@@ -223,12 +223,12 @@ class TaskRunner(QObject):
                     on_cancel()
                 return
             if owner_gone():
-                log.warning("a task failed after its window closed: %s", exc)
+                log.warning("a task failed after its window closed: %s", getattr(exc, "codes", exc))
                 return
             if on_error is not None:
                 on_error(exc)
             else:
-                log.error("unhandled task error: %s", exc)
+                log.error("unhandled task error: %s", getattr(exc, "codes", exc))
 
         task.finished.connect(succeeded)
         task.failed.connect(failed)
