@@ -1,9 +1,26 @@
-"""Sync by file, for a station without a network: the same changesets, in a signed file.
+"""Sync by file, for a station without a network: the same changesets, in a sealed file.
 
-A bundle is gzip-compressed JSON ``{"format", "payload", "mac"}``; ``mac`` is an
-HMAC-SHA256 of the canonical payload keyed by the station's bundle secret (given at
-enrollment; ``district-server enroll`` prints it for stations that are never online).
-A file that was altered, truncated, or signed with another key is refused whole.
+A sync file (format ``station-app-bundle/2``) is, byte for byte::
+
+    station-app-bundle/2\n                       the format line
+    {"created_at":…,"direction":…,"format":…,"size":…,"station_id":…}\n
+    nonce (12 random bytes)
+    AES-256-GCM(zlib(payload JSON)) with its 16-byte tag  (``size`` bytes)
+
+The header line says nothing personal: only what a reader needs to find the key (the
+station's id) and to tell the file at a glance. The payload is compressed, then encrypted
+and authenticated with AES-256-GCM under a key derived (HKDF-SHA256) from the bundle
+secret the station and the district share (given at enrollment; ``district-server
+enroll`` prints it for stations that are never online), with an ``info`` naming the
+purpose and the direction — a station's file can never be read as the district's, nor the
+reverse. The two clear lines are the associated data: a changed header fails like a
+changed payload. A file that was altered, cut short, has bytes after its end, or was
+sealed with another key is refused whole; nothing of it is applied.
+
+Files of format ``station-app-bundle/1`` (gzip JSON ``{"format", "payload", "mac"}``,
+signed with HMAC-SHA256 but in clear), written by an older release, are still read in
+both directions, their signature checked; they are logged as such. Files are always
+written in format /2, readable by their owner only (0600).
 
 - station → district (``export_station_bundle`` / ``import_station_bundle``): every pending
   change in batches, and the station's pull cursor;
@@ -24,11 +41,18 @@ import gzip
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 
 from station_app.domain.actor import SYSTEM_SYNC
@@ -37,6 +61,7 @@ from station_app.domain.models import MODEL_BY_TABLE, ChangeLog, StationCredenti
 from station_app.storage import outbox
 from station_app.storage.capture import utc_now_text
 from station_app.storage.database import Database
+from station_app.storage.keys import write_private
 from sync.changeset import (
     APPLY_ORDER,
     Changeset,
@@ -47,7 +72,11 @@ from sync.changeset import (
 from sync.merge import ImmutableConflict, MergeResult, apply_changeset, apply_isolating
 from sync.outbound import hold, prune, wire_rows
 
-FORMAT = "station-app-bundle/1"
+log = logging.getLogger(__name__)
+
+FAMILY = b"station-app-bundle/"
+FORMAT = "station-app-bundle/2"  # what this release writes
+FORMAT_1 = "station-app-bundle/1"  # an older release's, still read
 BATCH = 1_000
 
 
@@ -129,36 +158,163 @@ def _mac(secret: str, payload: dict[str, Any]) -> str:
     return hmac.new(secret.encode(), _canonical(payload), hashlib.sha256).hexdigest()
 
 
+# the purpose and the direction of a file, bound into its key: a station's file never
+# opens as the district's, nor the district's as a station's
+_INFO = {"up": b"station-app sync file v2: station to district",
+         "down": b"station-app sync file v2: district to station"}
+NONCE = 12  # bytes: random for every file
+_MAX_HEADER = 1024  # bytes of the header line, at most
+MAX_INFLATED = 1 << 30  # bytes of a payload once unpacked, at most (no app file comes near)
+
+
+def file_key(secret: str, direction: str) -> bytes:
+    """The AES-256 key of a /2 file in one direction, derived from the bundle secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=_INFO[direction]).derive(secret.encode())
+
+
 def write_bundle(path: Path, payload: dict[str, Any], secret: str) -> None:
-    data = {"format": FORMAT, "payload": payload, "mac": _mac(secret, payload)}
-    tmp = Path(f"{path}.partial")
-    tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode()))
-    tmp.replace(path)
+    """``payload`` (its ``direction``, ``station_id`` and ``created_at`` go into the clear
+    header) sealed into ``path``: written whole or not at all, readable by its owner."""
+    header = {"format": FORMAT, "station_id": payload["station_id"],
+              "direction": payload["direction"], "created_at": payload["created_at"]}
+    packed = zlib.compress(json.dumps(payload, ensure_ascii=False,
+                                      separators=(",", ":")).encode(), 6)
+    header["size"] = len(packed) + 16  # (the GCM tag)
+    clear = (FORMAT.encode() + b"\n"
+             + json.dumps(header, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    nonce = os.urandom(NONCE)
+    sealed = AESGCM(file_key(secret, header["direction"])).encrypt(nonce, packed, clear)
+    write_private(Path(path), clear + nonce + sealed)
 
 
-def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None]
+def _damaged(path: Path, why: object) -> BundleError:
+    return BundleError(f"{path} is not a sync file (or it is damaged): {why}",
+                       f"{Path(path).name} 不是同步文件，或文件已损坏（可能没有复制完整）")
+
+
+def _foreign(path: Path) -> BundleError:
+    return BundleError(f"{path} fails its integrity check: it was changed, or it was "
+                       "made for another station; nothing was imported",
+                       f"{path} 未通过完整性校验：文件被改动过，或是为其他站点生成的；"
+                       "未导入任何内容")
+
+
+def _other_version(path: Path) -> BundleError:
+    return BundleError(f"{path} is not a sync file of this app version",
+                       f"{path} 不是本软件这一版本的同步文件")
+
+
+def _not_for(path: Path, direction: str) -> BundleError:
+    if direction == "down":  # (this station's own file, or another station's)
+        return BundleError(f"{path} is not a district file for this station",
+                           f"{path} 不是区总工会发给本站点的同步文件")
+    return BundleError(f"{path} is not a station's file", f"{path} 不是站点的同步文件")
+
+
+_NO_KEY = ("no bundle key for this station: enroll it (the key is printed by "
+           "`district-server enroll`)",
+           "没有该站点的文件同步密钥：请先注册站点（密钥在区总工会注册站点时打印）")
+
+
+def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None], *,
+                direction: str | None = None, station_id: str | None = None
                 ) -> dict[str, Any]:
+    """The payload of a sync file, opened and checked whole, or ``BundleError``.
+
+    ``secret_for`` is given the file's clear header (``station_id``, ``direction``) and
+    returns the bundle secret to open it with. ``direction`` (``up``/``down``) and
+    ``station_id``: what the reader expects; a file that says otherwise is refused before
+    any key is looked for. A file of an older release (format /1) is read too."""
+    path = Path(path)
     try:
-        data = json.loads(gzip.decompress(Path(path).read_bytes()))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _damaged(path, exc) from exc
+    if data[:2] == b"\x1f\x8b":  # gzip: an older release's file
+        payload = _read_v1(path, data, secret_for)
+    else:
+        payload = _read_v2(path, data, secret_for, direction, station_id)
+    if direction is not None and payload.get("direction") != direction:
+        raise _not_for(path, direction)
+    if station_id is not None and payload.get("station_id") != station_id:
+        raise _not_for(path, direction or "down")
+    return payload
+
+
+def _read_v2(path: Path, data: bytes, secret_for: Callable[[dict[str, Any]], str | None],
+             direction: str | None, station_id: str | None) -> dict[str, Any]:
+    first = data.find(b"\n", 0, 64)
+    if not data.startswith(FAMILY) or first < 0:
+        raise _damaged(path, "it does not begin as a sync file does")
+    if data[:first] != FORMAT.encode():  # a newer (or unknown) release's
+        raise _other_version(path)
+    second = data.find(b"\n", first + 1, first + 1 + _MAX_HEADER)
+    try:
+        if second < 0:
+            raise ValueError("its header is not whole")
+        header = json.loads(data[first + 1:second])
+        if not (isinstance(header, dict) and header.get("format") == FORMAT
+                and header.get("direction") in _INFO
+                and isinstance(header.get("station_id"), str)
+                and type(header.get("size")) is int):
+            raise ValueError("its header is not a sync file's")
+    except ValueError as exc:
+        raise _damaged(path, exc) from exc
+    body = data[second + 1:]
+    if len(body) != NONCE + header["size"]:  # cut short, or bytes after its end
+        raise _damaged(path, f"{len(body) - NONCE} bytes of sealed data where its header "
+                             f"says {header['size']}")
+    if direction is not None and header["direction"] != direction:
+        raise _not_for(path, direction)
+    if station_id is not None and header["station_id"] != station_id:
+        raise _not_for(path, direction or "down")
+    secret = secret_for(header)
+    if not secret:
+        raise BundleError(*_NO_KEY)
+    try:
+        packed = AESGCM(file_key(secret, header["direction"])).decrypt(
+            body[:NONCE], body[NONCE:], data[:second + 1])
+    except InvalidTag:
+        raise _foreign(path) from None
+    unpack = zlib.decompressobj()
+    try:
+        text = unpack.decompress(packed, MAX_INFLATED)
+        if unpack.unconsumed_tail:
+            raise ValueError(f"more than {MAX_INFLATED >> 20} MiB once unpacked")
+        if not unpack.eof or unpack.unused_data:
+            raise ValueError("its content is not whole")
+        payload = json.loads(text)
+    except (zlib.error, ValueError) as exc:
+        raise _damaged(path, exc) from exc
+    if not (isinstance(payload, dict)
+            and all(payload.get(k) == header.get(k)
+                    for k in ("direction", "station_id", "created_at"))):
+        raise _foreign(path)  # (sealed with the key, yet not what its header says)
+    return payload
+
+
+def _read_v1(path: Path, data: bytes, secret_for: Callable[[dict[str, Any]], str | None]
+             ) -> dict[str, Any]:
+    """An older release's file: gzip JSON, signed (HMAC-SHA256), in clear."""
+    try:
+        data = json.loads(gzip.decompress(data))
     except (OSError, EOFError, ValueError) as exc:
-        raise BundleError(f"{path} is not a sync file (or it is damaged): {exc}",
-                          f"{Path(path).name} 不是同步文件，或文件已损坏（可能没有复制完整）") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BundleError(f"{path} is not a sync file of this app version",
-                          f"{path} 不是本软件这一版本的同步文件")
+        raise _damaged(path, exc) from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT_1:
+        raise _other_version(path)
     payload = data.get("payload")
     if not isinstance(payload, dict):
         raise BundleError(f"{path} has no payload", f"{path} 中没有同步内容")
     secret = secret_for(payload)
     if not secret:
-        raise BundleError("no bundle key for this station: enroll it (the key is printed by "
-                          "`district-server enroll`)",
-                          "没有该站点的文件同步密钥：请先注册站点（密钥在区总工会注册站点时打印）")
+        raise BundleError(*_NO_KEY)
     if not hmac.compare_digest(str(data.get("mac")), _mac(secret, payload)):
-        raise BundleError(f"{path} fails its integrity check: it was changed, or it was "
-                          "made for another station; nothing was imported",
-                          f"{path} 未通过完整性校验：文件被改动过，或是为其他站点生成的；"
-                          "未导入任何内容")
+        raise _foreign(path)
+    log.info("%s: a sync file of format /1 (an older release's: signed, not encrypted), "
+             "%s, station %s: read", path.name,
+             "station to district" if payload.get("direction") == "up"
+             else "district to station", payload.get("station_id"))
     return payload
 
 
@@ -166,7 +322,7 @@ def read_bundle(path: Path, secret_for: Callable[[dict[str, Any]], str | None]
 
 
 def export_station_bundle(db: Database, path: Path) -> int:
-    """Every pending change into a signed file for the district. Returns the row count."""
+    """Every pending change into a sealed file for the district. Returns the row count."""
     secret = db.state().get("bundle_secret")
     if not secret:
         raise BundleError("this station has no bundle key yet: enter the key the district "
@@ -206,11 +362,9 @@ def import_district_bundle(db: Database, path: Path, key: str | None = None) -> 
     bundle key typed for this file (the first time); kept only once the file proves it
     right, so a mistyped key never replaces a good one."""
     secret = clean_bundle_key(key, _station(db)) if key else db.state().get("bundle_secret")
-    payload = read_bundle(path, lambda _p: secret)
-    if payload.get("direction") != "down" or payload.get("station_id") != db.station_id:
-        # (this station's own file, signed with the same key, or another station's)
-        raise BundleError(f"{path} is not a district file for this station",
-                          f"{path} 不是区总工会发给本站点的同步文件")
+    # (this station's own file, or another station's, is refused saying so)
+    payload = read_bundle(path, lambda _p: secret, direction="down",
+                          station_id=db.station_id)
     cursor = max(int(payload["cursor"]), int(db.state().get("pull_cursor") or 0))
     reads = payload.get("reads")
     # (an older file of the district's read again brings nothing newer than what is here:
@@ -265,9 +419,7 @@ def import_station_bundle(db: Database, path: Path) -> list[MergeResult]:
     rows, so the refusals of its latest file are all there are: they replace earlier
     ones, and a row the district accepts now (what was missing exists) is no longer
     refused."""
-    payload = read_bundle(path, lambda p: _station_secret(db, p))
-    if payload.get("direction") != "up":
-        raise BundleError(f"{path} is not a station's file", f"{path} 不是站点的同步文件")
+    payload = read_bundle(path, lambda p: _station_secret(db, p), direction="up")
     station = payload["station_id"]
     results = []
     for n, wire in enumerate(payload["changesets"], 1):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import pytest
@@ -76,10 +75,12 @@ def test_a_changed_or_foreign_file_is_refused(db, admin, district, tmp_path):
         members.register_member(s, {"name": "张三", "id_number": body + id_check_char(body)})
     up = tmp_path / "up.bundle"
     export_station_bundle(db, up)
-    data = json.loads(gzip.decompress(up.read_bytes()))
-    data["payload"]["changesets"][0]["rows"]["members"][0]["name"] = "李四"
-    forged = tmp_path / "forged.bundle"
-    forged.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode()))
+    from sync.bundle import new_bundle_key, read_bundle, write_bundle
+
+    payload = read_bundle(up, lambda _header: secret)
+    payload["changesets"][0]["rows"]["members"][0]["name"] = "李四"
+    forged = tmp_path / "forged.bundle"  # sealed again by someone without the key
+    write_bundle(forged, payload, new_bundle_key(db.station_id))
     with pytest.raises(BundleError, match="integrity"):
         import_station_bundle(district, forged)
     (tmp_path / "junk.bundle").write_bytes(b"not a bundle")
