@@ -215,6 +215,13 @@ class LoginDialog(QDialog):
         self.lang = lang
         self.new_password: NewPasswordDialog | None = None
         layout = QVBoxLayout(self)
+        if station:  # which station's file this is (from its key file), said in the dialog
+            self.station_label = QLabel(station, self)
+            self.station_label.setObjectName("login-station")
+            bold = self.station_label.font()
+            bold.setBold(True)
+            self.station_label.setFont(bold)
+            layout.addWidget(self.station_label)
         self.form = Form(lang, self)
         self.form.line("username", self.tr("User name"))
         pw = self.form.line("password", self.tr("Password"))
@@ -445,7 +452,8 @@ class RecoveryKeyDialog(QDialog):
             self)
         why.setWordWrap(True)
         layout.addWidget(why)
-        self.key_label = QLabel(recovery_key, self)
+        groups = recovery_key.split("-")  # two lines of seven groups, never broken inside one
+        self.key_label = QLabel("-".join(groups[:7]) + "-\n" + "-".join(groups[7:]), self)
         self.key_label.setObjectName("recovery-key")
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
