@@ -12,7 +12,7 @@ import pytest
 
 from station_app.cli import main
 from station_app.domain.actor import CLI_ADMIN, SYSTEM_LOGIN
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 
 def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
@@ -30,7 +30,11 @@ def station(tmp_path, capsys, monkeypatch) -> Path:
                          "--station-name", "葵涌社区工联会", "--admin", "boss",
                          "--password-stdin", stdin="boss-pass-1\n", monkeypatch=monkeypatch)
     assert code == 0, err
-    assert "KY01" in out
+    assert "KY01" in out and "recovery key" in out
+    # every other command logs in, as a script does: the user and the password in the
+    # environment
+    monkeypatch.setenv("STATION_USER", "boss")
+    monkeypatch.setenv("STATION_PASSWORD", "boss-pass-1")
     return path
 
 
@@ -76,11 +80,14 @@ def test_users(station, capsys, monkeypatch):
     db.close()
 
 
-def test_demo_check_summary(tmp_path, capsys):
+def test_demo_check_summary(tmp_path, capsys, monkeypatch):
     path = tmp_path / "demo.sqlite3"
-    code, out, err = run(capsys, "demo", "--db", str(path), "--members", "400", "--seed", "3")
+    code, out, err = run(capsys, "demo", "--db", str(path), "--members", "400", "--seed", "3",
+                         "--admin-password", "demo-pass-1")
     assert code == 0, err
-    assert "400 members" in out
+    assert "400 members" in out and "recovery key" in out
+    monkeypatch.setenv("STATION_USER", "admin")
+    monkeypatch.setenv("STATION_PASSWORD", "demo-pass-1")
     code, out, err = run(capsys, "check", "--db", str(path), "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"], report["problems"]
@@ -90,15 +97,16 @@ def test_demo_check_summary(tmp_path, capsys):
     assert code == 0 and figures["enterprise_visits"] > 0
     # the same seed gives the same data
     again = tmp_path / "again.sqlite3"
-    run(capsys, "demo", "--db", str(again), "--members", "400", "--seed", "3")
-    names = [sqlite3.connect(p).execute("SELECT group_concat(name) FROM "
+    run(capsys, "demo", "--db", str(again), "--members", "400", "--seed", "3",
+        "--admin-password", "demo-pass-1")
+    names = [sqlfile.connect(p).execute("SELECT group_concat(name) FROM "
                                         "(SELECT name FROM members ORDER BY card_no)").fetchone()
              for p in (path, again)]
     assert names[0] == names[1]
 
 
 def test_check_reports_a_dropped_trigger(station, capsys):
-    con = sqlite3.connect(station)
+    con = sqlfile.connect(station)
     con.execute("DROP TRIGGER ledger_entries_no_update")
     con.commit()
     con.close()
@@ -121,7 +129,7 @@ def test_backup_and_restore(station, capsys):
     db.close()
     code, out, err = run(capsys, "restore", "--db", str(station))
     assert code == 0, err
-    assert sqlite3.connect(station).execute("SELECT count(*) FROM members").fetchone()[0] == 0
+    assert sqlfile.connect(station).execute("SELECT count(*) FROM members").fetchone()[0] == 0
     code, out, _ = run(capsys, "backups", "--db", str(station))
     assert "manual" in out and "restore" in out
 
@@ -132,7 +140,7 @@ def test_restore_without_backup_is_an_error(station, capsys):
 
 
 def test_newer_database_is_refused(station, capsys):
-    con = sqlite3.connect(station)
+    con = sqlfile.connect(station)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()
@@ -158,7 +166,8 @@ def test_entry_point_runs_without_qt(tmp_path):
     script = (
         "import sys; sys.modules['PySide6'] = None\n"
         "from station_app.cli import main\n"
-        f"sys.exit(main(['demo', '--db', r'{tmp_path / 'x.sqlite3'}', '--members', '50']))\n"
+        f"sys.exit(main(['demo', '--db', r'{tmp_path / 'x.sqlite3'}', '--members', '50',"
+        " '--admin-password', 'demo-pass-1']))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120)
