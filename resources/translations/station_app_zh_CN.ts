@@ -2751,6 +2751,14 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>启用/停用</translation>
     </message>
     <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Lift the lock after repeated wrong passwords</source>
+        <translation>解除因多次输错密码而设的锁定</translation>
+    </message>
+    <message>
         <source>Taken</source>
         <translation>备份时间</translation>
     </message>
@@ -2791,6 +2799,10 @@ This is a fault of the app, not of your data. Please report it with the log file
         <translation>已启用</translation>
     </message>
     <message>
+        <source>Locked until</source>
+        <translation>锁定至</translation>
+    </message>
+    <message>
         <source>Your password is changed: use the new one at your next login.</source>
         <translation>密码已修改：下次登录请使用新密码。</translation>
     </message>
@@ -2805,6 +2817,10 @@ This is a fault of the app, not of your data. Please report it with the log file
     <message>
         <source>You cannot deactivate yourself.</source>
         <translation>不能停用自己的账号。</translation>
+    </message>
+    <message>
+        <source>%1 is not locked.</source>
+        <translation>%1 的账号没有被锁定。</translation>
     </message>
 </context>
 <context>

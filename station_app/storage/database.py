@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 # session.info key: ``(username, new_password_hash | None)`` → None, called by the users
 # service when a password is set or an account enabled or disabled (``_stage_key``)
 KEYS_STAGE = "keys.stage"
+# session.info key: a list the users service appends the accounts unlocked to; their
+# wrong passwords kept in the key file are dropped once the unlock commits
+KEYS_UNLOCKED = "keys.unlocked"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -297,9 +300,11 @@ class Database:
             session.info["ctx"] = ctx
             session.info["actor"] = actor
             staged: dict[str, list[str]] = {}
+            unlocked: list[str] = []
             if self.key_file is not None:
                 session.info[KEYS_STAGE] = lambda username, new_hash: self._stage_key(
                     staged, username, new_hash)
+                session.info[KEYS_UNLOCKED] = unlocked
             try:
                 with session.begin():
                     if self.engine.dialect.name == "sqlite":
@@ -317,6 +322,8 @@ class Database:
                 raise
             if staged:  # one wrap per user again, from what the database now says
                 self.write_key_file()
+            if unlocked:
+                self._clear_key_file_failures(unlocked)
             _publish(session.info.get(capture.CHANGED_TABLES, ()))
 
     # -- the key file ------------------------------------------------------------------
@@ -330,6 +337,12 @@ class Database:
         if new_hash:
             staged[username].append(new_hash)
         self.write_key_file(extra={u: h for u, h in staged.items() if h})
+
+    def _clear_key_file_failures(self, usernames: list[str]) -> None:
+        kf = keyfiles.KeyFile.load(self.key_file) if self.key_file is not None else None
+        if kf is not None:
+            for username in usernames:
+                kf.take_failures(username)
 
     def write_key_file(self, extra: dict[str, list[str]] | None = None) -> Path | None:
         """Rewrite the key file from the users table: the data key wrapped once per

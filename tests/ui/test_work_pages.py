@@ -540,3 +540,30 @@ def test_pages_in_the_main_window_and_language_switch(qtbot, window, ctx):
     assert window.current_key() == "settings"
     assert window.pages["settings"].lang_combo.currentData() == "en"
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=10_000)
+
+
+def test_settings_shows_a_locked_account_and_unlocks_it(qtbot, ctx, db):
+    from station_app.domain.services import users
+    from station_app.domain.validation import ValidationError
+    from station_app.ui.pages.settings import SettingsPage
+
+    for _ in range(users.LOCK_AFTER):  # the clerk types a wrong password five times
+        try:
+            with db.session(SYSTEM_LOGIN) as s:
+                users.authenticate(s, "clerk", "not-my-password")
+        except ValidationError:
+            pass
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: page.users.rowCount() == 2, timeout=10_000)
+    row = page.usernames.index("clerk")
+    assert page.users.item(row, 4).text()  # locked until …
+    assert page.unlock_button.isEnabled()
+    page.users.setCurrentCell(row, 0)
+    assert page.unlock().wait()
+    qtbot.waitUntil(lambda: not page.locked, timeout=10_000)
+    assert page.users.item(page.usernames.index("clerk"), 4).text() == ""
+    with db.session(SYSTEM_LOGIN) as s:
+        assert users.authenticate(s, "clerk", "clerk-pass-1").username == "clerk"

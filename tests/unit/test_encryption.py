@@ -274,3 +274,23 @@ def test_an_encrypted_file_needs_its_key_for_every_path(station):
         assert "王秀英".encode() not in wal
     finally:
         done.db.close()
+
+
+def test_a_clerk_locked_while_the_file_was_closed_is_seen_and_unlocked_by_the_admin(station):
+    path, _ = station
+    now = datetime.now(UTC)
+    for n in range(users.LOCK_AFTER):
+        with pytest.raises(ValidationError):
+            logins.login(path, "clerk", f"wrong-{n}", now=now)
+    done = logins.login(path, "admin", PASSWORD)  # the admin's login reads the key file
+    try:
+        with done.db.reader(done.actor) as s:
+            locked = {a.username: a.locked_until for a in users.accounts(s)}
+        assert locked["clerk"] and not locked["admin"]
+        with done.db.session(done.actor) as s:
+            users.unlock_user(s, "clerk")
+    finally:
+        done.db.close()
+    fresh(path)
+    assert keys.KeyFile.load(keys.key_file_path(path)).failures == {}
+    logins.login(path, "clerk", CLERK_PASSWORD).db.close()

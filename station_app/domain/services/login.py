@@ -153,7 +153,8 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
         raise _failed()
     db = open_database(path, key=key, check=check)
     try:
-        _audit_key_file_failures(db, kf, name)
+        for failed in sorted(kf.failures):  # everyone's: the admin sees who is locked
+            _audit_key_file_failures(db, kf, failed)
         try:
             with db.session(SYSTEM_LOGIN) as s:
                 actor = users.authenticate(s, name, password, now=now)

@@ -448,6 +448,9 @@ def unlock_user(session: Session, username: str) -> User:
     permit(session, "user.unlock")
     user = _get(session, username)
     actor = actor_of(session)
+    from station_app.storage.database import KEYS_UNLOCKED
+
+    session.info.get(KEYS_UNLOCKED, []).append(user.username)  # (its key file's count too)
     _audit(session, "user-unlocked", str(user.id),
            {"username": user.username, "by": actor.username})
     session.flush()

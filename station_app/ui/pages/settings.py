@@ -209,20 +209,26 @@ class SettingsPage(Page):
         self.add_user_button = QPushButton(self.tr("Add user…"), self.users_box)
         self.reset_button = QPushButton(self.tr("Reset password…"), self.users_box)
         self.active_button = QPushButton(self.tr("Activate / deactivate"), self.users_box)
-        for b in (self.add_user_button, self.reset_button, self.active_button):
+        self.unlock_button = QPushButton(self.tr("Unlock"), self.users_box)
+        self.unlock_button.setToolTip(self.tr("Lift the lock after repeated wrong passwords"))
+        for b in (self.add_user_button, self.reset_button, self.active_button,
+                  self.unlock_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         uv.addLayout(buttons)
         outer.addWidget(self.users_box, 1)
         self.users_box.setVisible(ctx.may("user.manage").ok)
         offer(self.reset_button, ctx, "user.reset_password")
+        offer(self.unlock_button, ctx, "user.unlock")
         self.usernames: list[str] = []
         self.users_found: list[tuple[str, str, str, bool]] = []
+        self.locked: set[str] = set()  # the users whose account is locked now
 
         self.lang_combo.currentIndexChanged.connect(self._language_chosen)
         self.add_user_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
         self.active_button.clicked.connect(self.toggle_active)
+        self.unlock_button.clicked.connect(self.unlock)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -254,19 +260,21 @@ class SettingsPage(Page):
     def _load_users(self) -> None:
         from station_app.domain.services import users
 
-        def read(s) -> list[tuple[str, str, str, bool]]:
-            return [(u.username, u.display_name, u.role, u.active)
-                    for u in users.list_users(s)]
+        def read(s) -> list[tuple[str, str, str, bool, str]]:
+            return [(u.username, u.display_name, u.role, u.active, u.locked_until)
+                    for u in users.accounts(s)]
 
         def show(found) -> None:
             lang = self.ctx.lang
-            self.users_found = found
+            self.users_found = [f[:4] for f in found]
+            self.locked = {f[0] for f in found if f[4]}
             rows = [(name, shown, label(ROLE, role, lang),
-                     self.tr("Yes") if active else self.tr("No"))
-                    for name, shown, role, active in found]
+                     self.tr("Yes") if active else self.tr("No"), locked_until)
+                    for name, shown, role, active, locked_until in found]
             self.usernames = [r[0] for r in rows]
             fill_table_widget(self.users, [self.tr("User name"), self.tr("Display name"),
-                                           self.tr("Role"), self.tr("Active")], rows)
+                                           self.tr("Role"), self.tr("Active"),
+                                           self.tr("Locked until")], rows)
 
         self.query(read, key="users", success=show)
 
@@ -374,6 +382,27 @@ class SettingsPage(Page):
                           failure=lambda exc: QMessageBox.warning(
                               self, self.tr("Users"), self.ctx.explain(exc)),
                           busy=(self.active_button,))
+
+    def unlock(self):
+        """Lift the lock of the selected user (off the GUI thread); returns the ``Op``
+        (None when nothing was asked)."""
+        from station_app.domain.services import users
+
+        username = self._selected_username()
+        if username is None:
+            QMessageBox.information(self, self.tr("Users"),
+                                    self.tr("Choose a user in the table first."))
+            return None
+        if username not in self.locked:
+            QMessageBox.information(self, self.tr("Users"),
+                                    self.tr("%1 is not locked.").replace("%1", username))
+            return None
+        # (an unlock writes the audit log only: the list is read again here)
+        return self.write(lambda s: users.unlock_user(s, username).id,
+                          success=lambda _id: self._load_users(),
+                          failure=lambda exc: QMessageBox.warning(
+                              self, self.tr("Users"), self.ctx.explain(exc)),
+                          busy=(self.unlock_button,))
 
     def _users_changed(self) -> None:
         self.refresh_now()
