@@ -1,7 +1,10 @@
 """``station-admin``: the Qt-free administration command line, thin over the services.
 
-Every command takes ``--db PATH`` (default: the platform data folder). Errors print one
-clear message and exit non-zero; every command that writes does so in one transaction.
+Every command takes ``--db PATH`` (default: the platform data folder). A station's file is
+encrypted: a command that opens it logs in first (``--user``, the password from
+``$STATION_PASSWORD`` or standard input, see "login" below) and acts as that user, with
+that user's rights. Errors print one clear message and exit non-zero (3: the login was
+refused); every command that writes does so in one transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from station_app import __version__
 from station_app.cliutil import (
     EXIT_ERROR,
+    EXIT_LOGIN,
     import_status,
     parse_args,
     skip_final_collection,
@@ -46,9 +50,25 @@ def _lang() -> str:
     return "zh" if value.lower().startswith("zh") else "en"
 
 
-def _db_arg(p: argparse.ArgumentParser) -> None:
+def _db_arg(p: argparse.ArgumentParser, *, login: bool = True) -> None:
     p.add_argument("--db", type=Path, default=None,
                    help="database file (default: station.sqlite3 in the platform data folder)")
+    if login:
+        _user_arg(p)
+
+
+TARGET_USER_HELP = (
+    "log in as this user (default: $STATION_USER; the password from $STATION_PASSWORD, "
+    "else standard input's first line, else asked): on a station's file any of its users; "
+    "on the district's database a district admin, needed where personal data is printed "
+    "(member find, ledger list, conflicts list, export, report --xlsx)")
+USER_HELP = ("log in as this user of the file (default: $STATION_USER); the password is "
+             "read from $STATION_PASSWORD, else the first line of standard input, else "
+             "asked — never given as an argument")
+
+
+def _user_arg(p: argparse.ArgumentParser, help: str = USER_HELP) -> None:
+    p.add_argument("--user", metavar="NAME", default=None, help=help)
 
 
 def _db_path(args) -> Path:
@@ -60,6 +80,7 @@ _OPENED: list = []
 
 
 def _close_opened() -> None:
+    _LOGIN.clear()
     while _OPENED:
         db = _OPENED.pop()
         try:
@@ -68,33 +89,213 @@ def _close_opened() -> None:
             log.debug("closing the database failed", exc_info=True)
 
 
-def _open(args, *, check: bool = True, writes: bool = False):
-    from station_app.storage.database import open_database
+# --------------------------------------------------------------------------- login
+#
+# Every command that opens a station's file logs in first, as the app does: --user NAME
+# (default: $STATION_USER) and the password from $STATION_PASSWORD, else the first line
+# of standard input when it is not a terminal, else a prompt — never an argument (it
+# would show in the process list and the shell's history). The file's data key is
+# unwrapped with that password (``services.login``) and the command acts as that user,
+# with that user's rights. A command that reads a second password (a new user's, a
+# signer's) reads it after the login's, from the next line of standard input.
 
-    db = open_database(_db_path(args), check=check)
-    _OPENED.append(db)
+USER_ENV = "STATION_USER"
+PASSWORD_ENV = "STATION_PASSWORD"
+
+
+class LoginRefused(CliError):
+    """A login refused (no user named, a wrong password, a locked account): one line in
+    the user's language, exit status ``EXIT_LOGIN``."""
+
+
+def _login_name(args) -> str:
+    """The user who logs in: --user, else --as where it is the same thing (the acting
+    user of the commands that took --as before logins), else $STATION_USER."""
+    name = getattr(args, "user", None)
+    alias = getattr(args, "as_user", None) if getattr(args, "as_is_login", False) else None
+    if name and alias and name.strip().lower() != alias.strip().lower():
+        raise LoginRefused(_say(f"--user {name} 与 --as {alias} 不一致：命令以登录的用户身份执行",
+                                f"--user {name} and --as {alias} differ: a command acts as "
+                                "the user who logs in"))
+    name = name or alias or os.environ.get(USER_ENV, "")
+    if not name.strip():
+        raise LoginRefused(_say(
+            f"请用 --user 用户名（或环境变量 {USER_ENV}）指定登录的用户；密码从 {PASSWORD_ENV} "
+            "环境变量或标准输入读取",
+            f"log in with --user NAME (or ${USER_ENV}); the password is read from "
+            f"${PASSWORD_ENV} or standard input"))
+    return name.strip()
+
+
+def _stdin_line(what_zh: str, what_en: str) -> str:
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise LoginRefused(_say(f"标准输入中没有{what_zh}", f"no {what_en} on standard input"))
+    return line.rstrip("\r\n")
+
+
+def _login_password(name: str) -> str:
+    """The login password: $STATION_PASSWORD, else standard input's next line when it is
+    not a terminal, else asked."""
+    env = os.environ.get(PASSWORD_ENV)
+    if env is not None:
+        return env
+    if sys.stdin is None or not sys.stdin.isatty():
+        return _stdin_line(f" {name} 的登录密码", f"login password for {name}")
+    return getpass.getpass(_say(f"{name} 的密码：", f"Password for {name}: "))
+
+
+def _refused(exc) -> LoginRefused:
+    return LoginRefused("; ".join(exc.messages(_lang())))
+
+
+def _print_recovery_key(key: str) -> None:
+    """The recovery key, shown this once (a new station, a file converted at its first
+    login), with what to do with it."""
+    print(_say(f"恢复密钥（只显示这一次）：{key}", f"recovery key (shown this once): {key}"))
+    print(_say("请把它抄在纸上，与电脑分开保管：忘记密码或密钥文件丢失时，用它打开数据库"
+               "（station-admin recover）。没有密码、也没有恢复密钥，就无法打开这个文件。",
+               "Write it on paper and keep the paper apart from the computer: it opens the "
+               "database when a password is forgotten or the key file is lost "
+               "(station-admin recover). Without a password or this key the file cannot "
+               "be opened."), flush=True)
+
+
+# the login of this command (a station file is logged in to once per command)
+_LOGIN: dict = {}
+
+
+def _login(args, *, check: bool = False, writes: bool = False, must_change_ok: bool = False):
+    """Log in to the station file of ``--db`` (see above): the database, opened with its
+    key, and the user acting. A refusal is a ``LoginRefused``."""
+    from station_app.domain.services import login as logins
+    from station_app.domain.validation import ValidationError
+
+    if "db" in _LOGIN:  # logged in already (the report's fast path, then its full one)
+        return _LOGIN["db"], _LOGIN["actor"]
+    path = _db_path(args)
+    if not (Path(path).exists() and Path(path).stat().st_size > 0):  # said before a login
+        from station_app.storage.errors import STATION_INIT, MissingDatabaseError
+
+        raise MissingDatabaseError(Path(path), STATION_INIT)
+    name = _login_name(args)
+    password = _login_password(name)
+    _LOGIN.update(name=name, password=password)
+    try:
+        done = logins.login(path, name, password, check=check)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    _OPENED.append(done.db)
+    _LOGIN.update(name=done.actor.username, actor=done.actor, db=done.db)
+    if done.recovery_key:  # a plain file from an older version, encrypted just now
+        print(_say(f"{path} 已加密（此前为旧版本的明文文件），明文副本已删除。",
+                   f"{path} is now encrypted (it was a plain file from an older version); "
+                   "its plain copies are removed."))
+        _print_recovery_key(done.recovery_key)
+    if done.must_change and not must_change_ok:
+        raise LoginRefused(_say(
+            f"用户 {done.actor.username} 须先设置新密码：station-admin user change-password "
+            f"--user {done.actor.username}（或在本软件中登录）",
+            f"user '{done.actor.username}' must choose a new password first: station-admin "
+            f"user change-password --user {done.actor.username} (or log in to the app)"))
     if writes:
-        db.daily_backup()  # the first write of the day keeps yesterday's state
-    return db
+        done.db.daily_backup()  # the first write of the day keeps yesterday's state
+    return done.db, done.actor
 
 
-def _cli_actor():
-    from station_app.domain.actor import cli_admin
+def _open(args, *, check: bool = True, writes: bool = False):
+    """The station file of ``--db``, logged in to (``_login``); the user is
+    ``_LOGIN["actor"]``."""
+    return _login(args, check=check, writes=writes)[0]
 
-    return cli_admin("station-admin")
+
+def _actor():
+    """The user this command logged in as."""
+    return _LOGIN["actor"]
+
+
+def _remember_district_key(path) -> None:
+    """A district's SQLite file is encrypted with the raw key file ``district-server
+    init`` wrote beside it: registered for this process (the fast read path opens the
+    file by its path)."""
+    from station_app.storage import keys as keyfiles
+    from station_app.storage import sqlfile
+
+    if sqlfile.key_for(path) is None and keyfiles.district_key_path(path).exists():
+        sqlfile.remember(path, keyfiles.read_district_key(keyfiles.district_key_path(path)))
+
+
+def _is_station_file(path: Path) -> bool:
+    """Whether a SQLite file is a station's (logged in to), not the district's: an
+    encrypted file without a district key file beside it, or a plain file whose state
+    names a station."""
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.storage import keys as keyfiles
+    from station_app.storage import sqlfile
+
+    plain = sqlfile.is_plain(path)
+    if plain is None:
+        return True  # no file: the login says so
+    if plain is False:
+        return not keyfiles.district_key_path(path).exists()
+    from station_app.storage.schema import peek_station
+
+    state = peek_station(path)
+    if state is None:  # an older plain file: whether it is the district's, opened to see
+        from station_app.storage.database import open_database
+
+        db = open_database(path, check=False)
+        try:
+            return not db.is_district
+        finally:
+            db.close()
+    return state.get("station_id") != DISTRICT_OWNER_ID
+
+
+def _district_login(db, args):
+    """The district admin a command that prints personal data needs on the district's
+    database: --user and the password as for a station's file, checked in the database."""
+    from station_app.domain.actor import SYSTEM_LOGIN
+    from station_app.domain.services import users
+    from station_app.domain.validation import ValidationError
+
+    name = _login_name(args)
+    password = _login_password(name)
+    try:
+        with db.session(SYSTEM_LOGIN) as s:
+            actor = users.authenticate(s, name, password)
+            must_change = users.needs_new_password(s, actor)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    if not actor.at_least("district_admin"):
+        raise LoginRefused(_say(f"{actor.username} 不是区总工会管理员：区总工会数据库上的个人信息只对"
+                                "区总工会管理员显示",
+                                f"{actor.username} is not a district admin: the personal "
+                                "data of the district's database is shown to district "
+                                "admins only"))
+    if must_change:
+        raise LoginRefused(_say(f"用户 {actor.username} 须先设置新密码（在区总工会视图中登录）",
+                                f"user '{actor.username}' must choose a new password first "
+                                "(log in to the district view)"))
+    _LOGIN.update(name=actor.username, password=password, actor=actor)
+    return actor
 
 
 def _read_password(args, prompt: str = "Password: ") -> str:
+    """A password to set (a new station's admin, a new user, a reset): with
+    --password-stdin the next line of standard input (after the login password, when it
+    is read there), else asked twice."""
     if getattr(args, "password_stdin", False):
-        line = sys.stdin.readline()
+        line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
-            raise CliError("no password on standard input")
+            raise CliError(_say("标准输入中没有要设置的密码", "no password on standard input"))
         return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise CliError("no terminal to ask for the password: use --password-stdin")
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise CliError(_say("没有终端可询问密码：请用 --password-stdin",
+                            "no terminal to ask for the password: use --password-stdin"))
     first = getpass.getpass(prompt)
-    if getpass.getpass("Repeat: ") != first:
-        raise CliError("the passwords do not match")
+    if getpass.getpass(_say("再输入一次：", "Repeat: ")) != first:
+        raise CliError(_say("两次输入的密码不一致", "the passwords do not match"))
     return first
 
 
@@ -102,34 +303,36 @@ def _read_password(args, prompt: str = "Password: ") -> str:
 
 
 def cmd_init(args) -> int:
-    from station_app.domain.services.setup import init_station
-    from station_app.storage.database import open_database
+    from station_app.domain.services import login as logins
+    from station_app.storage import keys as keyfiles
 
     path = _db_path(args)
-    password = _read_password(args, f"Password for {args.admin}: ")
-    existed = path.exists()
-    db = open_database(path, create=True)
-    try:
-        sid = init_station(db, args.station_code, args.station_name, args.admin, password,
-                           display_name=args.display_name, street=args.street)
-    except Exception:
-        db.close()
-        if not existed:  # leave no half-made file behind
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        raise
-    db.close()
-    print(f"station {args.station_code.upper()} ({args.station_name}) set up in {path}")
-    print(f"station id {sid}; admin user '{args.admin}'")
+    info = logins.key_file_info(path) if path.exists() and path.stat().st_size else None
+    if info is not None:  # (what the login screen shows: no password needed to say it)
+        who = f"{info.station_code} {info.station_name}".strip() or _say("另一个站点", "a station")
+        raise CliError(_say(f"{path} 已存在：它是 {who} 的数据库，不会被覆盖",
+                            f"{path} exists already: it is the database of {who}; it is "
+                            "not overwritten"))
+    password = _read_password(args, _say(f"{args.admin} 的密码：", f"Password for {args.admin}: "))
+    done = logins.create_station(path, args.station_code, args.station_name, args.admin,
+                                 password, display_name=args.display_name, street=args.street)
+    _OPENED.append(done.db)
+    print(f"station {args.station_code.upper()} ({args.station_name}) set up in {path}, "
+          "encrypted")
+    print(f"station id {done.db.station_id}; admin user '{done.actor.username}'")
+    print(_say(f"密钥文件：{keyfiles.key_file_path(path)}（与数据库放在一起，随备份一起保存）",
+               f"key file: {keyfiles.key_file_path(path)} (kept beside the database and "
+               "backed up with it)"))
+    _print_recovery_key(done.recovery_key)
     return 0
 
 
 def cmd_user_add(args) -> int:
     from station_app.domain.services import users
 
+    db, actor = _login(args, writes=True)
     password = _read_password(args, f"Password for {args.username}: ")
-    db = _open(args, writes=True)
-    with db.session(_cli_actor()) as s:
+    with db.session(actor) as s:
         users.create_user(s, args.username, password, args.role, args.display_name)
     print(f"user '{args.username}' ({args.role}) added")
     return 0
@@ -138,30 +341,48 @@ def cmd_user_add(args) -> int:
 def cmd_user_reset(args) -> int:
     from station_app.domain.services import users
 
+    db, actor = _login(args, writes=True)
     password = _read_password(args, f"New password for {args.username}: ")
-    db = _open(args, writes=True)
-    with db.session(_cli_actor()) as s:
+    with db.session(actor) as s:
         users.reset_password(s, args.username, password)
     print(f"password of '{args.username}' reset; the user chooses a new one at the next "
           "login")
     return 0
 
 
-def cmd_user_unlock(args) -> int:
+def cmd_user_change_password(args) -> int:
+    """The user who logs in sets a new password (a reset one must be changed first)."""
     from station_app.domain.services import users
 
-    db = _open(args, writes=True)
-    with db.session(_cli_actor()) as s:
-        users.unlock_user(s, args.username)
-    print(f"user '{args.username}' unlocked")
+    db, actor = _login(args, writes=True, must_change_ok=True)
+    new = _read_password(args, _say("新密码：", "New password: "))
+    with db.session(actor) as s:
+        users.change_own_password(s, actor, _LOGIN["password"], new)
+    print(_say(f"{actor.username} 的密码已更改", f"password of '{actor.username}' changed"))
+    return 0
+
+
+def cmd_user_unlock(args) -> int:
+    from station_app.domain.services import users
+    from station_app.storage import keys as keyfiles
+
+    db, actor = _login(args, writes=True)
+    with db.session(actor) as s:
+        user = users.unlock_user(s, args.username)
+        name = user.username
+    # the wrong passwords the key file kept (typed while the file could not be opened)
+    kf = keyfiles.KeyFile.load(keyfiles.key_file_path(db.path))
+    if kf is not None:
+        kf.take_failures(name)
+    print(f"user '{name}' unlocked")
     return 0
 
 
 def cmd_user_list(args) -> int:
     from station_app.domain.services import users
 
-    db = _open(args)
-    with db.reader(_cli_actor()) as s:
+    db, actor = _login(args)
+    with db.reader(actor) as s:
         for u in users.accounts(s):
             notes = []
             if u.locked_until:
@@ -170,6 +391,33 @@ def cmd_user_list(args) -> int:
                 notes.append("must change password")
             print(f"{u.username:20} {u.role:15} {'active' if u.active else 'disabled':9} "
                   f"{u.display_name}" + (f"  ({'; '.join(notes)})" if notes else ""))
+    return 0
+
+
+def cmd_recover(args) -> int:
+    """A forgotten password, a locked-out admin, a lost key file: the recovery key (first
+    line of standard input) opens the file and gives the admin a new password."""
+    from station_app.domain.services import login as logins
+    from station_app.domain.validation import ValidationError
+
+    path = _db_path(args)
+    if sys.stdin is not None and sys.stdin.isatty():
+        recovery = getpass.getpass(_say("恢复密钥：", "Recovery key: "))
+    else:
+        recovery = _stdin_line("恢复密钥", "recovery key")
+    args.password_stdin = sys.stdin is None or not sys.stdin.isatty()
+    password = _read_password(args, _say(f"{args.user} 的新密码：",
+                                         f"New password for {args.user}: "))
+    try:
+        done = logins.recover(path, recovery, args.user, password)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    _OPENED.append(done.db)
+    print(_say(f"已用恢复密钥为 {done.actor.username} 设置新密码，账号已解锁；密钥文件已重写",
+               f"new password set for '{done.actor.username}' with the recovery key; the "
+               "account is unlocked and the key file rewritten"))
+    print(_say("恢复密钥不变：仍请妥善保管那张纸。", "The recovery key stays the same: keep the "
+                                              "paper."))
     return 0
 
 
@@ -183,22 +431,24 @@ def _generated_password() -> str:
 
 def cmd_demo(args) -> int:
     from station_app.demo import build_demo
-    from station_app.domain.services.setup import init_station
-    from station_app.storage.database import open_database
+    from station_app.domain.services import login as logins
 
     path = _db_path(args)
-    db = open_database(path, create=True)
-    if not db.station_id:
+    if path.exists() and path.stat().st_size > 0:  # more demo data in a station's file
+        db = _open(args, writes=True)
+    else:  # a new station, encrypted, its admin's password generated unless given
         password = args.admin_password or _generated_password()
-        init_station(db, args.station_code, args.station_name, "admin", password,
-                     display_name="站长")
+        done = logins.create_station(path, args.station_code, args.station_name, "admin",
+                                     password, display_name="站长")
+        db = done.db
+        _OPENED.append(db)
         print(f"station {args.station_code} set up; admin user 'admin'")
         if not args.admin_password:
             print(f"admin password (generated, shown once): {password}")
+        _print_recovery_key(done.recovery_key)
     t0 = time.perf_counter()
     result = build_demo(db, members_count=args.members, seed=args.seed,
                         progress=lambda m: print(f"  … {m}", flush=True))
-    db.close()
     print(f"demo data written in {time.perf_counter() - t0:.1f} s: {result.members} members, "
           f"{result.enterprises} enterprises ({result.watch_listed} on the watch list), "
           f"{result.cases} hardship files with {result.ledger_entries} ledger entries, "
@@ -292,10 +542,39 @@ def cmd_backups(args) -> int:
     return 0
 
 
+def _unlock_for_restore(args, path: Path) -> None:
+    """A restore replaces the file: a station admin logs in (which registers the key of
+    the file and its backups), and the file is closed again. A file too damaged to log
+    in to is unlocked with the key file alone (the password of one of its users)."""
+    from station_app.storage import keys as keyfiles
+    from station_app.storage import sqlfile
+    from station_app.storage.errors import StorageError
+
+    if sqlfile.is_plain(path) is not False:
+        return  # a plain file (or none): nothing to unlock
+    try:
+        db, actor = _login(args, check=False)
+    except StorageError:
+        kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
+        if kf is None:
+            raise
+        key = kf.unwrap(_LOGIN["name"].lower(), _LOGIN["password"])
+        if key is None:
+            raise LoginRefused(_say("用户名或密码不正确", "wrong user name or password")) from None
+        sqlfile.remember(path, key)
+        return
+    if not actor.at_least("station_admin"):
+        raise LoginRefused(_say("只有站点管理员可以恢复备份", "only a station admin restores a "
+                                                          "backup"))
+    _OPENED.remove(db)
+    db.close()
+
+
 def cmd_restore(args) -> int:
     from station_app.storage.backup import BackupError, newest_good_backup, restore_backup
 
     path = _db_path(args)
+    _unlock_for_restore(args, path)
     source = args.source
     if source is None:
         newest = newest_good_backup(path)
@@ -321,7 +600,7 @@ def cmd_clock(args) -> int:
     print(f"{db.pending_count()} change(s) waiting to be sent")
     if args.correct:
         db.daily_backup()
-        n = db.correct_clock(_cli_actor())
+        n = db.correct_clock(_actor())
         print(f"clock corrected: {n} pending row(s) re-stamped; last stamp {db.clock.last()}")
     return 0
 
@@ -387,7 +666,7 @@ def cmd_conflicts(args) -> int:
         list_conflicts,
     )
 
-    db = _open(args, check=False)
+    db = _open_target(args, personal=True)
     with db.reader() as s:
         views = list_conflicts(s, open_only=not args.all)
         labels = describe(s, views, _lang())
@@ -402,8 +681,8 @@ def cmd_conflicts(args) -> int:
 def cmd_conflict_resolve(args) -> int:
     from station_app.domain.services.conflicts import resolve_conflict
 
-    db = _open(args, writes=True)
-    with db.session(_cli_actor()) as s:
+    db, actor = _login(args, writes=True)
+    with db.session(actor) as s:
         view = resolve_conflict(s, args.conflict_id, args.keep)
     print(f"conflict {view.id} settled: {view.resolution}"
           + ("; the next sync sends the version brought back" if args.keep == "loser" else ""))
@@ -425,8 +704,7 @@ def cmd_case_close(args) -> int:
     """脱困 (exit) or 注销 (cancel) a hardship file, found by id or the head's ID number."""
     from station_app.domain.services import hardship
 
-    db = _open(args, writes=True)
-    actor = _acting_user(db, args.as_user)
+    db, actor = _login(args, writes=True)
     status = "exited" if args.case_command == "exit" else "cancelled"
     on = args.date if args.date else date.today()
     with db.session(actor) as s:
@@ -441,8 +719,7 @@ def cmd_case_reopen(args) -> int:
     """Undo an exit or a cancellation recorded in error."""
     from station_app.domain.services import hardship
 
-    db = _open(args, writes=True)
-    actor = _acting_user(db, args.as_user)
+    db, actor = _login(args, writes=True)
     with db.session(actor) as s:
         case = hardship.find_case(s, args.case, closed=True)
         hardship.reopen_case(s, case.id)
@@ -504,19 +781,15 @@ def cmd_case_sign(args) -> int:
     station's file the grassroots union's block (a station admin), on the district's
     database the upper union's (a district admin), as ``report --sign`` signs the
     database's own report."""
-    from station_app.domain.services import hardship, users
+    from station_app.domain.services import hardship
 
     if not args.as_user:
         raise CliError(_say("case sign 需要 --as 用户名：签署人是本数据库的一个用户（会询问其密码）",
                             "case sign needs --as USER: the signer is a user of this "
                             "database (whose password is asked)"))
     lang = _lang()
-    db = _open(args, writes=True)
-    password = _read_one_password(args, args.as_user)
-    from station_app.domain.actor import SYSTEM_LOGIN
-
-    with db.session(SYSTEM_LOGIN) as s:
-        actor = users.authenticate(s, args.as_user.strip().lower(), password)
+    db = _open_signing(args)
+    actor = _signer(args, db)
     sign = hardship.sign_case_upper if db.is_district else hardship.sign_case
     with db.session(actor) as s:
         case = hardship.find_case(s, args.case)
@@ -565,13 +838,23 @@ def _snapshot(target, *, check: bool = False):
     return Snapshot.open(target, check=check)
 
 
-def _open_target(args):
-    """``--db PATH_OR_URL``: a station or district file, or a district's PostgreSQL URL."""
+def _open_target(args, *, personal: bool = False):
+    """``--db PATH_OR_URL``: a station's file (logged in to, ``_login``), or the district's
+    database — a file (opened with the key file beside it) or a PostgreSQL URL — where a
+    district admin logs in when the command prints personal data (``personal``)."""
     from station_app.storage.database import open_database
+    from station_app.storage.errors import sqlite_path
 
     target = args.db if args.db else str(default_db_path())
+    path = sqlite_path(target)
+    if path is not None and _is_station_file(path):
+        return _open(args, check=False)
+    if path is not None:
+        _remember_district_key(path)
     db = open_database(target, check=False)
     _OPENED.append(db)
+    if personal:
+        _district_login(db, args)
     return db
 
 
@@ -641,12 +924,19 @@ class _ReportReader:
 
     def __init__(self, args, *, full: bool):
         self.args, self.full = args, full
-        self.snap = self.session = None
+        self.snap = self.session = self.db = None
 
     def __enter__(self):
+        from station_app.storage.errors import sqlite_path
+
         args = self.args
-        self.snap = None if self.full else _snapshot(args.db if args.db else
-                                                     str(default_db_path()))
+        target = args.db if args.db else str(default_db_path())
+        path = sqlite_path(target)
+        if path is not None and _is_station_file(path):
+            _login(args)  # (the key of the file registered: the snapshot opens it)
+        elif path is not None:
+            _remember_district_key(path)
+        self.snap = None if self.full else _snapshot(target)
         if self.snap is not None:
             from station_app.domain.services import metrics_sqlite, signoffs_sqlite
 
@@ -655,7 +945,7 @@ class _ReportReader:
             return self
         from station_app.domain.services.signoffs import session_run
 
-        db = _open_target(args)
+        db = self.db = _open_target(args, personal=self.full)
         self._reader = db.reader()
         self.session = self._reader.__enter__()
         self.run = session_run(self.session)
@@ -764,7 +1054,7 @@ def cmd_report(args) -> int:
         from station_app.exchange.xlsx_export import export_recorded, export_report
 
         # (the report is read already; the workbook is written and recorded as an export)
-        export_recorded(_open_target(args), _cli_actor(), "report", args.xlsx,
+        export_recorded(rd.db, _actor(), "report", args.xlsx,
                         lambda _s, full: export_report(report, args.xlsx, lang=lang,
                                                        sync=note, full_ids=full))
     if args.json:
@@ -872,21 +1162,68 @@ def _report_signed(args, lang: str, rd, scope: str | None) -> int:
 
 
 def _read_one_password(args, username: str) -> str:
+    """A signer's password: with --password-stdin the next line of standard input (after
+    the login password, when that is read there too), else asked."""
     if args.password_stdin:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
-            raise CliError("no password on standard input")
+            raise LoginRefused(_say(f"标准输入中没有 {username} 的密码",
+                                    f"no password for {username} on standard input"))
         return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise CliError("no terminal to ask for the password: use --password-stdin")
-    return getpass.getpass(f"Password for {username}: ")
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise LoginRefused(_say("没有终端可询问签署人的密码：请用 --password-stdin",
+                                "no terminal to ask for the signer's password: use "
+                                "--password-stdin"))
+    return getpass.getpass(_say(f"{username} 的密码：", f"Password for {username}: "))
+
+
+def _open_signing(args):
+    """The database a signature goes in: a station's file, logged in to (``--user``), or
+    the district's, opened with its key file (its signer's password is the login)."""
+    from station_app.storage.database import open_database
+
+    path = _db_path(args)
+    if _is_station_file(path):
+        return _login(args, writes=True)[0]
+    _remember_district_key(path)
+    db = open_database(path, check=True)
+    _OPENED.append(db)
+    db.daily_backup()
+    return db
+
+
+def _signer(args, db):
+    """The user who signs (``--as USER``): a signature is a person's, so their password
+    is checked — the login's when ``--as`` is the user logged in. A user who must choose
+    a new password (a reset one) signs nothing before they have."""
+    from station_app.domain.actor import SYSTEM_LOGIN
+    from station_app.domain.services import users
+    from station_app.domain.validation import ValidationError
+
+    name = args.as_user.strip().lower()
+    logged = _LOGIN.get("actor")
+    if logged is not None and logged.username == name:
+        return logged  # (the login refused a user who must change their password)
+    password = _read_one_password(args, args.as_user)
+    try:
+        with db.session(SYSTEM_LOGIN) as s:
+            actor = users.authenticate(s, name, password)
+            must_change = users.needs_new_password(s, actor)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    if must_change:
+        raise LoginRefused(_say(
+            f"{actor.username} 须先设置新密码，才能签署（station-admin user change-password "
+            f"--user {actor.username}，或在本软件中登录）",
+            f"'{actor.username}' must choose a new password before signing (station-admin "
+            f"user change-password --user {actor.username}, or log in to the app)"))
+    return actor
 
 
 def _sign_report(args, lang: str) -> int:
     """``--sign``: the report of this database's own scope as of D, signed by the user
     named (``--as USER``, whose password is asked: a signature is a person's), kept as
     it is now."""
-    from station_app.domain.services import users
     from station_app.domain.services.signoffs import sign_report
 
     if not args.as_user:
@@ -900,12 +1237,8 @@ def _sign_report(args, lang: str) -> int:
             "database; a station's report is signed by its station admin on the station's "
             "file"))
     as_of = _date_arg(args.as_of, "--as-of")
-    db = _open(args, writes=True)
-    password = _read_one_password(args, args.as_user)
-    from station_app.domain.actor import SYSTEM_LOGIN
-
-    with db.session(SYSTEM_LOGIN) as s:
-        actor = users.authenticate(s, args.as_user.strip().lower(), password)
+    db = _open_signing(args)
+    actor = _signer(args, db)
     with db.session(actor) as s:
         view = sign_report(s, as_of, args.note)
     if args.json:
@@ -961,7 +1294,7 @@ def cmd_export(args) -> int:
 
     lang = _lang()
     start, end = _export_period(args)
-    db = _open_target(args)
+    db = _open_target(args, personal=True)
     with db.reader() as s:
         scope = _scope(session_run(s), db.is_district, db.station_id, args.station)
     period = xe.Period(start, end)
@@ -990,27 +1323,9 @@ def cmd_export(args) -> int:
             return xe.export_visits(s, args.file, scope, start, end, lang=lang)
         return xe.export_events(s, args.file, scope, period, lang=lang)
 
-    n = xe.export_recorded(db, _cli_actor(), args.kind, args.file, write)
+    n = xe.export_recorded(db, _actor(), args.kind, args.file, write)
     print(f"{n} row(s) written to {args.file}")
     return 0
-
-
-def _acting_user(db, username: str | None):
-    """The user a command acts as: ``--as USER`` (an active user of the file, with that
-    user's role), else the administrator at the console."""
-    if not username:
-        return _cli_actor()
-    from station_app.domain.actor import Actor
-    from station_app.domain.services import users
-
-    with db.reader() as s:
-        found = [u for u in users.list_users(s) if u.username == username.strip().lower()]
-    if not found:
-        raise CliError(f"no user '{username}' in this database")
-    user = found[0]
-    if not user.active:
-        raise CliError(f"user '{user.username}' is disabled")
-    return Actor(user.username, user.role, user.id, user.display_name)
 
 
 def cmd_import(args) -> int:
@@ -1021,8 +1336,7 @@ def cmd_import(args) -> int:
     from station_app.storage.errors import busy_error
 
     lang = _lang()
-    db = _open(args, writes=True)
-    actor = _acting_user(db, args.as_user)
+    db, actor = _login(args, writes=True)
     errors = args.errors
     if errors is None:
         errors = args.file.with_name(f"{args.file.stem}-errors.xlsx")
@@ -1160,7 +1474,7 @@ def cmd_member_find(args) -> int:
     from station_app.domain.services import members
 
     lang = _lang()
-    db = _open_target(args)
+    db = _open_target(args, personal=True)
     with db.reader() as s:
         scope = _find_scope(s, db, args.station)
         hits = members.search_members(s, args.query, limit=args.limit, station_id=scope)
@@ -1181,8 +1495,7 @@ def cmd_member_status(args) -> int:
     from station_app.domain.services import members
 
     lang = _lang()
-    db = _open(args, writes=True)
-    actor = _acting_user(db, args.as_user)
+    db, actor = _login(args, writes=True)
     with db.session(actor) as s:
         member = members.find_member(s, args.member, active=args.status != "active")
         members.change_status(s, member.id, args.status, args.date, args.reason)
@@ -1218,7 +1531,7 @@ def cmd_ledger_list(args) -> int:
     from station_app.domain.validation import format_fen
 
     lang = _lang()
-    db = _open_target(args)
+    db = _open_target(args, personal=True)
     out: list[str] = []
     with db.reader() as s:
         for case in hardship.files_of(s, args.case):
@@ -1255,8 +1568,7 @@ def cmd_ledger_reverse(args) -> int:
     from station_app.domain.validation import format_fen
 
     lang = _lang()
-    db = _open(args, writes=True)
-    actor = _acting_user(db, args.as_user)
+    db, actor = _login(args, writes=True)
     with db.session(actor) as s:
         original = hardship.find_entry(s, args.entry_id)
         reversal = hardship.reverse_entry(s, original.id, args.reason, args.date)
@@ -1285,6 +1597,7 @@ IMPORT_EPILOG = (
 def _report_arguments(rp: argparse.ArgumentParser) -> None:
     rp.add_argument("--db", default=None, help="a station or district database file, or a "
                                                "district's postgresql+psycopg:// URL")
+    _user_arg(rp, TARGET_USER_HELP)
     rp.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
     rp.add_argument("--station", metavar="CODE",
                     help="one station (default: the file's own; the whole district on a "
@@ -1330,8 +1643,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("init", help="set up a new station database and its first admin")
-    _db_arg(s)
+    s = sub.add_parser("init", help="set up a new station database (encrypted) and its first "
+                                    "admin; prints the recovery key once")
+    _db_arg(s, login=False)
     s.add_argument("--station-code", required=True, help="the station's code, e.g. KY01")
     s.add_argument("--station-name", required=True, help="e.g. 葵涌社区工联会")
     s.add_argument("--street", help="street office (办事处)")
@@ -1341,6 +1655,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from standard input instead of prompting")
     s.set_defaults(func=cmd_init)
 
+    rc = sub.add_parser(
+        "recover", help="a forgotten password, a locked-out admin, a lost key file: the "
+                        "recovery key sets a station admin's new password",
+        description="Reads the recovery key (shown once by init, demo or the first login "
+                    "of a file from an older version) and then the new password from "
+                    "standard input, one a line (at a terminal: asked, the password "
+                    "twice). The file is opened with the recovery key, the admin gets the "
+                    "new password and is unlocked, and the key file is rewritten (also "
+                    "when it was lost). Audited as a password reset by the recovery key.")
+    _db_arg(rc, login=False)
+    rc.add_argument("--user", metavar="NAME", required=True,
+                    help="the station admin who gets the new password")
+    rc.set_defaults(func=cmd_recover)
+
     u = sub.add_parser("user", help="manage users")
     usub = u.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     ua = usub.add_parser("add", help="add a user")
@@ -1349,15 +1677,28 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--role", choices=["clerk", "station_admin", "district_admin"],
                     default="clerk")
     ua.add_argument("--display-name")
-    ua.add_argument("--password-stdin", action="store_true")
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="read the new user's password from standard input (the line after "
+                         "the login password when that is read there too)")
     ua.set_defaults(func=cmd_user_add)
     ur = usub.add_parser("reset-password", help="set a new password for a user (who must "
                          "change it at the next login)")
     _db_arg(ur)
     ur.add_argument("username")
-    ur.add_argument("--password-stdin", action="store_true")
+    ur.add_argument("--password-stdin", action="store_true",
+                    help="read the new password from standard input (the line after the "
+                         "login password when that is read there too)")
     ur.set_defaults(func=cmd_user_reset)
-    uu = usub.add_parser("unlock", help="lift the lock after repeated wrong passwords")
+    uc = usub.add_parser("change-password",
+                         help="the user logged in (--user) sets a new password (one reset by "
+                              "an admin must be changed first)")
+    _db_arg(uc)
+    uc.add_argument("--password-stdin", action="store_true",
+                    help="read the new password from standard input (the line after the "
+                         "login password when that is read there too)")
+    uc.set_defaults(func=cmd_user_change_password)
+    uu = usub.add_parser("unlock", help="lift the lock after repeated wrong passwords "
+                                        "(those kept in the key file too)")
     _db_arg(uu)
     uu.add_argument("username")
     uu.set_defaults(func=cmd_user_unlock)
@@ -1386,7 +1727,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(b)
     b.set_defaults(func=cmd_backup)
     bl = sub.add_parser("backups", help="list the backups of the database, newest first")
-    _db_arg(bl)
+    _db_arg(bl, login=False)
     bl.set_defaults(func=cmd_backups)
     r = sub.add_parser("restore", help="replace the database with a backup")
     _db_arg(r)
@@ -1456,8 +1797,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "today); not before the file was registered")
         cc.add_argument("--reason", help="why (required)")
         cc.add_argument("--as", dest="as_user", metavar="USER",
-                        help="act as this user of the database (default: the administrator)")
-        cc.set_defaults(func=cmd_case_close)
+                        help="the same as --user (kept for scripts)")
+        cc.set_defaults(func=cmd_case_close, as_is_login=True)
     co = cssub.add_parser("reopen", help="undo an exit or a cancellation recorded in error",
                           description="The file is open again, as if never closed; the "
                                       "audit log keeps the closing undone. Refused when the "
@@ -1467,8 +1808,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the file's id, or the household head's 身份证号 (their most "
                          "recently closed file)")
     co.add_argument("--as", dest="as_user", metavar="USER",
-                    help="act as this user of the database (default: the administrator)")
-    co.set_defaults(func=cmd_case_reopen)
+                    help="the same as --user (kept for scripts)")
+    co.set_defaults(func=cmd_case_reopen, as_is_login=True)
     cw = cssub.add_parser("show", help="a file's fields, household and sign-offs",
                           description="The 困难职工档案表 as kept: every field filled in, the "
                                       "household members, and each sign-off block — who "
@@ -1516,6 +1857,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "the name, the station's code and the status.")
     mf.add_argument("--db", default=None, help="a station or district database file, or a "
                                                "district's postgresql+psycopg:// URL")
+    _user_arg(mf, TARGET_USER_HELP)
     mf.add_argument("query", help="e.g. 张三, zs, 1234 (ID digits), 138 (a phone prefix)")
     mf.add_argument("--station", metavar="CODE",
                     help="on a district database: one station's members")
@@ -1543,8 +1885,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="when it took effect, e.g. 2025-05-06 or 2025年5月6日")
     ms.add_argument("--reason", help="why (added to the member's notes)")
     ms.add_argument("--as", dest="as_user", metavar="USER",
-                    help="act as this user of the database (default: the administrator)")
-    ms.set_defaults(func=cmd_member_status)
+                    help="the same as --user (kept for scripts)")
+    ms.set_defaults(func=cmd_member_status, as_is_login=True)
 
     en = sub.add_parser("enterprise", help="enterprises: find (their ids)")
     ensub = en.add_subparsers(dest="enterprise_command", required=True, metavar="ACTION")
@@ -1556,6 +1898,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "area, and since when it is on the watch list.")
     ef.add_argument("--db", default=None, help="a station or district database file, or a "
                                                "district's postgresql+psycopg:// URL")
+    _user_arg(ef, TARGET_USER_HELP)
     ef.add_argument("query", help="part of the name or of the credit code")
     ef.add_argument("--limit", type=int, default=50, metavar="N",
                     help="at most N enterprises (default 50)")
@@ -1572,6 +1915,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "counts.")
     ll.add_argument("--db", default=None, help="a station or district database file, or a "
                                                "district's postgresql+psycopg:// URL")
+    _user_arg(ll, TARGET_USER_HELP)
     ll.add_argument("case", metavar="ID_OR_ID_NUMBER",
                     help="a file's id, or the household head's 身份证号 (all their files)")
     ll.add_argument("--year", type=int, help="only the entries dated in this year")
@@ -1589,8 +1933,8 @@ def build_parser() -> argparse.ArgumentParser:
     lr.add_argument("--date", help="the reversal's date (default: today); not before the "
                                    "entry's")
     lr.add_argument("--as", dest="as_user", metavar="USER",
-                    help="act as this user of the database (default: the administrator)")
-    lr.set_defaults(func=cmd_ledger_reverse)
+                    help="the same as --user (kept for scripts)")
+    lr.set_defaults(func=cmd_ledger_reverse, as_is_login=True)
 
     for name, func, text in (
         ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),
@@ -1619,7 +1963,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "warnings (default: FILE-errors.xlsx beside the file, only when "
                          "there are any); checked before anything is imported")
     im.add_argument("--as", dest="as_user", metavar="USER",
-                    help="act as this user of the database (default: the administrator)")
+                    help="the same as --user (kept for scripts)")
     im.add_argument("--update", action="store_true",
                     help="members and enterprises already there: write the sheet's values "
                          "where they differ (a phone, an employer, a join date …), through "
@@ -1627,7 +1971,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--show", type=int, default=20, metavar="N",
                     help="print the reasons of the first N rejected rows, and the first N "
                          "warnings (default 20)")
-    im.set_defaults(func=cmd_import)
+    im.set_defaults(func=cmd_import, as_is_login=True)
 
     rp = sub.add_parser("report", help="the work summary as of a date (figures, targets; "
                                        "--xlsx adds the records behind each figure)",
@@ -1640,6 +1984,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file", type=Path, help="the .xlsx to write")
     ex.add_argument("--db", default=None, help="a station or district database file, or a "
                                                "district's postgresql+psycopg:// URL")
+    _user_arg(ex, TARGET_USER_HELP)
     ex.add_argument("--station", metavar="CODE",
                     help="one station (default: the file's own; on a district database: "
                          "every station — the roster then has a sheet per station)")
@@ -1674,6 +2019,9 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return stdout_closed()
+    except LoginRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOGIN
     except StorageError as exc:
         print(f"error: {exc.message(lang)}", file=sys.stderr)
         return EXIT_ERROR

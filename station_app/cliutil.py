@@ -30,13 +30,20 @@ def stdout_closed() -> int:
 
 # Exit statuses of both command lines: 0 done; 1 an error (one line starting with
 # "error:", nothing half-written), a usage error included (argparse's own 2 would read as
-# EXIT_PARTIAL); 141 the reader went away (above). An import adds EXIT_PARTIAL.
+# EXIT_PARTIAL); 3 a login refused (EXIT_LOGIN); 141 the reader went away (above). An
+# import adds EXIT_PARTIAL.
 EXIT_OK = 0
 EXIT_ERROR = 1
 # Every import of the project (`station-admin import`, `district-server import`) ends
 # with ``import_status``: 0 every row imported (or already there); 2 some rows rejected,
 # the rest committed; 1 nothing committed — an error, or every row rejected.
 EXIT_PARTIAL = 2
+# A login refused (`station-admin` on a station's file, or where the district's personal
+# data is printed): no user named, a wrong password, a locked account, a user who must
+# choose a new password first, a signer's password wrong. One line says why; nothing was
+# done. Its own status, so that a script tells "the password is wrong" from a failure of
+# the command itself (1) and from an import's rejected rows (2).
+EXIT_LOGIN = 3
 
 
 def import_status(imported: int, rejected: int) -> int:

@@ -58,6 +58,43 @@ def db_path(template_db, tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def encrypted_template(template_db, tmp_path_factory) -> tuple[Path, bytes]:
+    """The template encrypted as the first login of a file from an older version does it
+    (its key file beside it): (path, data key)."""
+    from station_app.domain.services.login import login
+
+    path = tmp_path_factory.mktemp("encrypted") / "station.sqlite3"
+    shutil.copy(template_db, path)
+    done = login(path, "admin", ADMIN_PASSWORD)
+    key = done.db.key
+    done.db.close()
+    return path, key
+
+
+@pytest.fixture
+def station_login(monkeypatch):
+    """station-admin's credentials, as scripts pass them: the station admin of the
+    template in STATION_USER and STATION_PASSWORD."""
+    monkeypatch.setenv("STATION_USER", "admin")
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def encrypted_db_path(encrypted_template, tmp_path, station_login) -> Path:
+    """A copy of the encrypted template with its key file, its key known to this process
+    (as after a login), and station-admin's credentials set: a CLI test module's
+    ``db_path`` (a fixture ``db_path`` of the module returning it)."""
+    from station_app.storage import sqlfile
+
+    path, key = encrypted_template
+    target = tmp_path / "station.sqlite3"
+    shutil.copy(path, target)
+    shutil.copy(f"{path}.keys", f"{target}.keys")
+    sqlfile.remember(target, key)
+    return target
+
+
 @pytest.fixture
 def db(db_path):
     from station_app.storage.database import open_database
