@@ -168,6 +168,15 @@ def test_sign_from_the_page_then_a_back_dated_record_shows_in_red(qtbot, distric
     qtbot.waitUntil(lambda: "已写入" in signed_dialog.message.text(), timeout=10_000)
     text = read_pdf(as_signed).text
     assert "本报告为签署时的数字" in text and "电子签署" in text
+    # both PDFs are recorded as prints of the report, the signed one too
+    from station_app.domain.models import ExportRecord
+
+    def printed() -> list[str]:
+        with district_window.ctx.db.reader() as s:
+            return [r.file_name for r in s.query(ExportRecord).filter_by(what="report")]
+
+    qtbot.waitUntil(lambda: "signed.pdf" in printed(), timeout=10_000)
+    assert "report.pdf" in printed()
     signed_dialog.close()
 
 

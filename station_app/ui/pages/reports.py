@@ -734,8 +734,17 @@ class SignedReportsDialog(QDialog):
                                      .replace("%1", str(exc)))
                 return
             self.message.setText(self.tr("Written: %1").replace("%1", str(path)))
+            self._record_print(Path(path))
 
         self.printing = QueryOp.on_db(self.ctx, self, build, key="print").success(done).run()
+
+    def _record_print(self, path: Path) -> None:
+        """The signed report's PDF is recorded, as every export and print is."""
+        from station_app.domain.services.exposure import record
+
+        figures = len(list(self.comparison.signed.report.figures(self.ctx.lang)))
+        self.recording = WriteOp(self.ctx, self, lambda s: record(
+            s, "print", "report", figures, path)).run()
 
 
 def _local(text: str | None) -> str:
