@@ -19,8 +19,8 @@ from station_app.domain.services import metrics, stations
 from station_app.domain.services.setup import init_district
 from station_app.domain.validation import ValidationError
 from station_app.exchange.xlsx_import import import_file, preview_file, read_file
+from station_app.storage import sqlfile
 from station_app.storage.database import open_database
-from station_app.storage.sqlfile import dbapi as sqlite3
 
 DISTRICT = Actor("qu", "district_admin", None, "区总工会")
 LAST = date.today().year - 1  # dates of last year: never in the future
@@ -50,7 +50,7 @@ def district(district_path):
 
 
 def q(path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = sqlfile.connect(path)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -253,3 +253,10 @@ def test_station_admin_import_refuses_a_district_sheet_in_one_line(db_path, tmp_
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("error: ") and "“站点调研记录”是区总工会的表" in line
     assert q(db_path, "SELECT count(*) FROM visits") == [(0,)]
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

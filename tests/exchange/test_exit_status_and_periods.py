@@ -17,7 +17,7 @@ from xlsx_helpers import make_id, write_xlsx
 
 from station_app.cli import main
 from station_app.cliutil import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, import_status
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")
@@ -34,7 +34,7 @@ def station_admin(db_path: Path, tmp_path: Path, *argv: str) -> subprocess.Compl
 
 
 def members_in(db_path: Path) -> int:
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return con.execute("SELECT count(*) FROM members").fetchone()[0]
     finally:
@@ -161,3 +161,10 @@ def test_a_period_given_wrong_is_refused(diary, tmp_path, capsys, monkeypatch, a
     err = capsys.readouterr().err
     assert code == 1 and message in err and err.startswith("error:")
     assert not out.exists()
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -4,16 +4,17 @@ silently; applied when the clerk asks, through the services (validated, audited)
 
 from __future__ import annotations
 
+import pytest
 from xlsx_helpers import make_credit, make_id, write_xlsx
 
 from station_app.exchange.xlsx_import import apply_changes, import_file, preview_file
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 IDS = [make_id(f"4403051990010{i}123") for i in range(1, 5)]
 
 
 def _members(db_path):
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return con.execute("SELECT name, phone, employer_name, join_date FROM members "
                            "ORDER BY id_number").fetchall()
@@ -54,7 +55,7 @@ def test_differences_listed_then_applied(db, db_path, admin, tmp_path):
     assert apply_changes(db, admin, result, [(one, "phone"), (one, "employer_name")]) == 1
     assert _members(db_path)[:2] == [("张一", "13900139000", "坪山电子厂", "2020-01-01"),
                                      ("张二", "13800138001", None, None)]
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     (detail,), = con.execute("SELECT detail FROM audit_log WHERE action = 'update' AND "
                              "table_name = 'members'")
     con.close()
@@ -99,7 +100,7 @@ def test_the_command_line_applies_the_differences_with_update(db, db_path, admin
     out = capsys.readouterr().out
     assert "2 record(s) already there updated from the sheet (--update)" in out
     assert [r[3] for r in _members(db_path)] == ["2019-03-01", "2020-05-01"]
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         assert con.execute("SELECT migrant_worker FROM members ORDER BY id_number"
                            ).fetchall() == [(1,), (0,)]
@@ -107,3 +108,10 @@ def test_the_command_line_applies_the_differences_with_update(db, db_path, admin
                            "table_name = 'members'").fetchone()[0] >= 2
     finally:
         con.close()
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

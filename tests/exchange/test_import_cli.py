@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from xlsx_helpers import make_credit, make_id, write_xlsx
 
 from station_app.cli import main
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")
@@ -21,7 +22,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def _members(db_path) -> list[tuple[str, str]]:
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return con.execute("SELECT name, id_number FROM members ORDER BY name").fetchall()
     finally:
@@ -67,7 +68,7 @@ def test_import_in_chinese_as_a_clerk(db_path, tmp_path, capsys, monkeypatch):
     assert code == 2, err
     assert "企业名单 (enterprises)" in out
     assert "row 2: 统一社会信用代码：校验码" in out
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     actors = {a for (a,) in con.execute(
         "SELECT actor FROM audit_log WHERE table_name = 'enterprises'")}
     con.close()
@@ -95,3 +96,10 @@ def test_the_installed_command(db_path, tmp_path):
         timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "imported 1, rejected 0" in proc.stdout
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -5,11 +5,12 @@ reports failure for work it committed (exit 0 / 2 / 1)."""
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import Workbook
 from xlsx_helpers import make_id
 
 from station_app.cli import main
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 IDS = [make_id(f"4403051990010{i}123") for i in range(1, 8)]
 
@@ -21,7 +22,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def _names(db_path) -> list[str]:
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return [n for (n,) in con.execute("SELECT name FROM members ORDER BY id_number")]
     finally:
@@ -123,7 +124,7 @@ def test_a_database_held_by_another_program(db_path, tmp_path, capsys, monkeypat
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)
     path = two_rosters(tmp_path / "名册.xlsx")
-    other = sqlite3.connect(db_path, isolation_level=None)
+    other = sqlfile.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         code, out, err = run(capsys, "import", "--db", str(db_path), str(path))
@@ -162,3 +163,10 @@ def test_rows_already_there_that_differ_are_listed(db_path, tmp_path, capsys, mo
     assert "1 row(s) already there differ from the sheet" in out
     assert "row 2: 姓名: 张一 → 张壹; 联系电话: 13800138000 → 13900139000" in out
     assert _names(db_path) == ["张一"]  # nothing changed without the clerk
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -14,7 +14,7 @@ from station_app.domain import figures
 from station_app.domain.models import HardshipCase
 from station_app.domain.services import metrics
 from station_app.exchange.xlsx_import import import_file, preview_file
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 # the SPEC layout's first columns, then the file's dates and the closing columns
 HEAD = ["困难类别", "姓名", "民族", "性别", "身份证号", "家庭人口", "人均收入", "主要致困原因",
@@ -39,7 +39,7 @@ def statuses(db) -> dict[str, tuple]:
 
 
 def count_files(db_path) -> int:
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return con.execute("SELECT count(*) FROM hardship_cases").fetchone()[0]
     finally:
@@ -228,3 +228,10 @@ def test_exit_date_headers(tmp_path, header):
     path = write_xlsx(tmp_path / "h.xlsx", [["姓名", "身份证号", "家庭人口", header],
                                             ["甲", person(1), 3, "2023-05-06"]])
     assert preview_file(path).mapping[3] == "exit_date"
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

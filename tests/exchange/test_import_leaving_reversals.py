@@ -20,8 +20,8 @@ from station_app.domain.services import hardship, members, metrics, stations
 from station_app.domain.services.setup import init_district
 from station_app.domain.validation import ValidationError, normalize_free_text
 from station_app.exchange.xlsx_import import import_file, preview_file
+from station_app.storage import sqlfile
 from station_app.storage.database import open_database
-from station_app.storage.sqlfile import dbapi as sqlite3
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")
@@ -33,7 +33,7 @@ ROSTER = ["序号", "姓名", "身份证号", "入会时间", "会员状态", "�
 
 
 def q(path, sql: str, *params) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = sqlfile.connect(path)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -439,3 +439,10 @@ def test_a_reversal_row_reverses_one_matching_entry_or_none(db, admin, files, en
             raise _Rollback
     except _Rollback:
         pass
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

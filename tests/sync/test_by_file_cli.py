@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
 from sqlalchemy import func, select
 
 from station_app.domain.models import Member, OutboxEntry, Target
@@ -58,7 +59,8 @@ def test_files_both_ways_and_district_commands(db_path, admin, tmp_path, capsys,
         member_id = s.execute(select(Member.id).limit(1)).scalar_one()
     db.close()
     # the district's other commands on the same data
-    code, out, _ = run(district, capsys, monkeypatch, "duplicates", "--db", d)
+    code, out, _ = run(district, capsys, monkeypatch, "duplicates", "--db", d, "--user", "qu",
+                       stdin="district-pass-1\n")  # (names and ID numbers: a login)
     assert code == 0 and "no member is active in two stations" in out
     assert run(district, capsys, monkeypatch, "enroll", "DP02", "--db", d, "--name",
                "大鹏社区工联会")[0] == 0
@@ -113,3 +115,10 @@ def test_station_init_takes_a_user_name_with_digits(tmp_path, capsys, monkeypatc
                          "--station-name", "葵涌二社区工联会", "--admin", "ky2",
                          "--password-stdin", stdin="station-pass-1\n")
     assert code == 0, err
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

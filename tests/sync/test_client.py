@@ -366,3 +366,10 @@ def test_a_wrong_enrollment_code_is_named_as_such(db, district, server):
     client.close()
     assert "did not accept the enrollment code" in refused.value.message("en")
     assert "注册码" in refused.value.message("zh")
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -81,7 +81,10 @@ def test_only_a_district_admin_settles_district_conflicts(db, admin, district):
         assert s.execute(select(SyncConflict.resolved_at)).scalar_one() is None
 
 
-def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsys):
+def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsys,
+                                                      monkeypatch):
+    from station_app.domain.actor import SYSTEM_SETUP
+    from station_app.domain.services import users
     from sync.server.cli import main
 
     if district.engine.dialect.name != "sqlite":
@@ -89,6 +92,10 @@ def test_the_command_line_lists_and_settles_conflicts(db, admin, district, capsy
     else:
         target = str(district.path)
     make_conflict(db, admin, district)
+    with district.session(SYSTEM_SETUP) as s:  # `conflicts list` shows values: a login
+        users.create_user(s, "qu", "district-pass-1", "district_admin", bootstrap=True)
+    monkeypatch.setenv("DISTRICT_USER", "qu")
+    monkeypatch.setenv("DISTRICT_PASSWORD", "district-pass-1")
     assert main(["conflicts", "list", "--db", target]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0].split("\t")
@@ -191,3 +198,10 @@ def test_station_admin_lists_and_settles_the_stations_conflicts(db, db_path, adm
         assert s.execute(select(OutboxEntry.row_id)).scalars().all() == [m.id]
     assert main(["conflicts", "list", "--db", str(db_path)]) == 0
     assert "no open conflicts" in capsys.readouterr().out
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -187,3 +187,10 @@ def test_station_admin_sync_keeps_the_transport_settings(db_path, capsys, monkey
     assert (state["sync_plain_http"], state["district_fingerprint"]) == ("1", ":".join(
         ["AB"] * 32))
     assert state["district_server"] == "http://10.1.2.3:9"
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -179,3 +179,10 @@ def test_the_command_line_unlocks(db, db_path, capsys):
     assert main(["user", "unlock", "clerk", "--db", str(db_path)]) == 0
     assert "clerk" in capsys.readouterr().out
     assert login(db, "clerk", CLERK_PASSWORD).username == "clerk"
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -13,7 +13,7 @@ import pytest
 from station_app.cli import main
 from station_app.domain.services import hardship, members
 from station_app.domain.validation import id_check_char
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 
 TODAY = date.today()
 
@@ -49,7 +49,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def state(db_path) -> dict[str, tuple]:
-    con = sqlite3.connect(db_path)
+    con = sqlfile.connect(db_path)
     try:
         return {name: (status, exit_date, reason) for name, status, exit_date, reason in
                 con.execute("SELECT m.name, c.status, c.exit_date, c.exit_reason FROM "
@@ -154,3 +154,10 @@ def test_the_installed_command(files, db_path):
         env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STATION_APP_HOME": str(db_path.parent)})
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: ID card number: {LI} has no open hardship file"
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

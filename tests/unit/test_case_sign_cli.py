@@ -102,3 +102,10 @@ def test_the_upper_block_is_signed_on_the_districts_database(tmp_path, db, admin
     shown = cli("case", "show", case_id, "--db", str(tmp_path / "district.sqlite3"))
     assert "上级工会审核: 李主席 于" in shown.stdout
     assert "基层工会审核: 未签署" in shown.stdout
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -98,3 +98,10 @@ def test_a_clerks_report_workbook_masks_the_lists(db, admin, clerk, tmp_path):
     cells = {c.value for ws in openpyxl.load_workbook(out).worksheets
              for row in ws.iter_rows() for c in row}
     assert idn(1) not in cells and idn(1)[:6] + "*" * 8 + idn(1)[-4:] in cells
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

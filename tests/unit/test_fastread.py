@@ -19,8 +19,8 @@ from station_app.domain import figures
 from station_app.domain.actor import CLI_ADMIN
 from station_app.domain.ids import station_id_for
 from station_app.domain.services import metrics, metrics_sqlite, stations
+from station_app.storage import sqlfile
 from station_app.storage.fastread import Snapshot
-from station_app.storage.sqlfile import dbapi as sqlite3
 from station_app.storage.sqlgen import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_both_paths_give_the_same_station_status(tmp_path, district_admin):
         district.enroll(db, code, CLI_ADMIN)
     district.revoke(db, "PS04", CLI_ADMIN)
     db.close()
-    con = sqlite3.connect(path)
+    con = sqlfile.connect(path)
     ky01, dp02, lg03 = (station_id_for(c) for c in ("KY01", "DP02", "LG03"))
     # KY01 enrolled online, DP02 only ever sent files, LG03 enrolled and given a new code
     con.execute("UPDATE station_credentials SET token_hash = 't', enrollment_hash = NULL, "
@@ -181,12 +181,12 @@ def test_what_the_quick_path_refuses_it_refuses_like_the_full_path(db_path, tmp_
     assert Snapshot.open("postgresql+psycopg://u:p@localhost/x") is None
     newer = tmp_path / "newer.sqlite3"
     shutil.copy(db_path, newer)
-    con = sqlite3.connect(newer)
+    con = sqlfile.connect(newer)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()
     foreign = tmp_path / "foreign.sqlite3"
-    con = sqlite3.connect(foreign)
+    con = sqlfile.connect(foreign)
     con.execute("CREATE TABLE things (x)")
     con.commit()
     con.close()
@@ -197,3 +197,10 @@ def test_what_the_quick_path_refuses_it_refuses_like_the_full_path(db_path, tmp_
             open_database(path)
         assert type(quick.value) is type(full.value)
         assert quick.value.message("en") == full.value.message("en")
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -22,8 +22,8 @@ from station_app.domain.validation import (
     credit_code_check_char,
     id_check_char,
 )
+from station_app.storage import sqlfile
 from station_app.storage.database import open_database
-from station_app.storage.sqlfile import dbapi as sqlite3
 from sync.server.cli import main as district_server
 
 LAST = date.today().year - 1
@@ -45,7 +45,7 @@ def run(capsys, main, *argv: str) -> tuple[int, str, str]:
 
 
 def q(path, sql: str, *params) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = sqlfile.connect(path)  # (an encrypted district: the key its command registered)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -351,3 +351,10 @@ def test_the_lookups_on_postgres(pg_url, district_admin, capsys):
     code, out, err = run(capsys, station_admin, "ledger", "list", ZHANG, "--db", pg_url)
     assert code == 0, err
     assert "reversed by " in out and out.splitlines()[-1].endswith("300.00 yuan")
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path
