@@ -93,6 +93,18 @@ def derive(password: str, n: int, r: int, p: int, salt: bytes, length: int = 32)
 
 
 @dataclass(frozen=True)
+class Proof:
+    """A password's scrypt derivation with its parameters: a hash made with the same
+    salt and cost is checked by comparing, not derived again."""
+
+    n: int
+    r: int
+    p: int
+    salt: bytes
+    derived: bytes
+
+
+@dataclass(frozen=True)
 class Wrap:
     """The data key wrapped for one password: scrypt's parameters and salt (those of the
     user's password hash) and the wrapped key."""
@@ -112,11 +124,18 @@ class Wrap:
         return cls(n, r, p, salt, aes_key_wrap(_kek(derived), data_key))
 
     def unwrap(self, password: str) -> bytes | None:
+        return self.open(password)[0]
+
+    def open(self, password: str) -> tuple[bytes | None, Proof]:
+        """The data key (None: a wrong password) and the derivation made on the way,
+        which proves the password against the user's hash without a second scrypt run
+        (``users.verify_password(…, proof=…)``)."""
         derived = derive(password, self.n, self.r, self.p, self.salt, 32)
+        proof = Proof(self.n, self.r, self.p, self.salt, derived)
         try:
-            return aes_key_unwrap(_kek(derived), self.wrapped)
+            return aes_key_unwrap(_kek(derived), self.wrapped), proof
         except InvalidUnwrap:
-            return None
+            return None, proof
 
     def as_json(self) -> dict:
         b64 = base64.b64encode
@@ -181,11 +200,15 @@ class KeyFile:
     def unwrap(self, username: str, password: str) -> bytes | None:
         """The data key for this user and password, or None (unknown user, wrong
         password)."""
+        return self.open(username, password)[0]
+
+    def open(self, username: str, password: str) -> tuple[bytes | None, Proof | None]:
+        """``unwrap`` with the derivation that proved the password (``Wrap.open``)."""
         for wrap in self.wraps.get(username, ()):
-            key = wrap.unwrap(password)
+            key, proof = wrap.open(password)
             if key is not None:
-                return key
-        return None
+                return key, proof
+        return None, None
 
     def recent_failures(self, username: str, window: timedelta, now: datetime
                         ) -> list[datetime]:

@@ -294,3 +294,21 @@ def test_a_clerk_locked_while_the_file_was_closed_is_seen_and_unlocked_by_the_ad
     fresh(path)
     assert keys.KeyFile.load(keys.key_file_path(path)).failures == {}
     logins.login(path, "clerk", CLERK_PASSWORD).db.close()
+
+
+def test_a_read_only_look_unwraps_the_key_without_writing(station):
+    from station_app.storage.fastread import Snapshot
+
+    path, _ = station
+    before = path.stat().st_mtime_ns, Path(f"{path}-wal").exists()
+    with pytest.raises(ValidationError):
+        logins.unlock_to_read(path, "admin", "wrong-password")
+    assert sqlfile.key_for(path) is None
+    assert len(keys.KeyFile.load(keys.key_file_path(path)).failures["admin"]) == 1
+    logins.unlock_to_read(path, "admin", PASSWORD)
+    snap = Snapshot.open(path, check=False)
+    try:
+        assert snap.state["station_code"] == "KY07"
+    finally:
+        snap.close()
+    assert (path.stat().st_mtime_ns, Path(f"{path}-wal").exists()) == before

@@ -143,7 +143,7 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
     if until is not None and until > now:
         raise ValidationError([users._locked_error(users.LockState(True, until,
                                                                    users.LOCK_AFTER))])
-    key = kf.unwrap(name, password) if name else None
+    key, proof = kf.open(name, password) if name else (None, None)
     if key is None:
         kf.record_failure(name, now)
         until = _lock_until(kf.recent_failures(name, users.LOCK_WINDOW, now))
@@ -156,8 +156,8 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
         for failed in sorted(kf.failures):  # everyone's: the admin sees who is locked
             _audit_key_file_failures(db, kf, failed)
         try:
-            with db.session(SYSTEM_LOGIN) as s:
-                actor = users.authenticate(s, name, password, now=now)
+            with db.session(SYSTEM_LOGIN) as s:  # (the unwrap's derivation proves it)
+                actor = users.authenticate(s, name, password, now=now, proof=proof)
         except ValidationError as exc:
             if [e.code for e in exc.errors] != ["user.login_failed"]:
                 raise
@@ -174,6 +174,33 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
         db.close()
         raise
     return Login(db, actor, must_change)
+
+
+def unlock_to_read(path: Path, username: str, password: str, *,
+                   now: datetime | None = None) -> None:
+    """The light login of a read-only look that prints no personal data (a command
+    line's figures: ``report --json``, ``status``): the lock checked and the data key
+    unwrapped from the key file, and registered for the file, without opening the
+    database (no SQLAlchemy, no audit record: nothing is written). Only an active user's
+    password unwraps the key. Refusals as ``login``'s; a plain file needs nothing."""
+    path = Path(path)
+    if sqlfile.is_plain(path) is not False:
+        return
+    now = now or datetime.now(UTC)
+    name = normalize_text(username).lower()
+    kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
+    if kf is None:
+        raise MissingKeyFileError(path)
+    until = _lock_until(kf.recent_failures(name, max(users.LOCK_WINDOW, users.LOCK_FOR),
+                                           now))
+    if until is not None and until > now:
+        raise ValidationError([users._locked_error(users.LockState(True, until,
+                                                                   users.LOCK_AFTER))])
+    key = kf.unwrap(name, password) if name else None
+    if key is None:
+        kf.record_failure(name, now)
+        raise _failed()
+    sqlfile.remember(path, key)
 
 
 def _audit_key_file_failures(db: Database, kf: keyfiles.KeyFile, name: str) -> None:

@@ -57,12 +57,18 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(key).decode()}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+def verify_password(password: str, stored: str, proof=None) -> bool:
+    """Whether ``password`` is the one ``stored`` was made from. ``proof``: the same
+    derivation made already (``keys.Proof``, from unwrapping the file's key at the
+    login): compared when its salt and cost are the hash's, instead of a second run."""
     try:
         scheme, n, r, p, salt, key = stored.split("$")
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(key)
+        if proof is not None and (proof.n, proof.r, proof.p, proof.salt) == (
+                int(n), int(r), int(p), base64.b64decode(salt)):
+            return hmac.compare_digest(proof.derived[:len(expected)], expected)
         got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
                              r=int(r), p=int(p), dklen=len(expected))
     except (ValueError, TypeError):
@@ -343,7 +349,7 @@ def set_active(session: Session, username: str, active: bool) -> User:
 
 
 def authenticate(session: Session, username: str, password: str, *,
-                 now: datetime | None = None) -> Actor:
+                 now: datetime | None = None, proof=None) -> Actor:
     """The actor for a correct user name and password; a ValidationError otherwise.
 
     A locked account (``LOCK_AFTER`` wrong passwords within ``LOCK_WINDOW``) is refused
@@ -360,7 +366,7 @@ def authenticate(session: Session, username: str, password: str, *,
             _audit_kept(session, "login-locked", str(user.id), {"username": name},
                         at=now)
             raise ValidationError([_locked_error(state)])
-    if user is None or not verify_password(password, user.password_hash):
+    if user is None or not verify_password(password, user.password_hash, proof):
         row_id = str(user.id) if user is not None else None
         _audit_kept(session, "login-failed", row_id, {"username": name}, at=now)
         if user is not None:
