@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -66,6 +67,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024 * 1024  # bytes of changeset JSON, after decompression
 MAX_COMPRESSED = 16 * 1024 * 1024  # bytes of a gzip-compressed request body
 DB_ENV = "DISTRICT_SERVER_DB"  # the database of app_from_env (multi-worker serving)
+KEY_ENV = "DISTRICT_SERVER_KEY_FILE"  # its key file, when not beside it (``--key-file``)
 APPLY_TRIES = 4  # a push that met a deadlock (or a serialisation failure) is tried again
 # Failed attempts (a wrong token, a wrong enrollment code) from one address, or for one
 # station's code, within the window: beyond them every attempt is refused (429) until the
@@ -572,9 +574,13 @@ def app_from_env() -> FastAPI:
     if not target:
         raise RuntimeError(f"set {DB_ENV} to the district database")
     from station_app.logs import setup_logging
+    from station_app.storage.keys import read_district_key
     from sync.server.cli import SERVER_CACHE_MIB
 
     setup_logging("district-server")
     log.info("worker %d serving %s", os.getpid(), _SAFE_DB.sub("//…@", target))
-    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True),
+    key_file = os.environ.get(KEY_ENV)  # (else a SQLite file's key file beside it)
+    key = read_district_key(Path(key_file)) if key_file else None
+    return create_app(open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True,
+                                    key=key, key_file=False if key else None),
                       helper=True)

@@ -43,17 +43,76 @@ SERVER_CACHE_MIB = 64  # SQLite page cache per connection of the district servic
 
 
 def _open(args):
-    """The district database named by ``--db``; refuses a station's database."""
+    """The district database named by ``--db`` (a SQLite file opened with its key file);
+    refuses a station's database."""
     from station_app.storage.database import DISTRICT_INIT, open_database
 
     target = _target(args)
+    key = _district_key(args)
     db = open_database(target, cache_mib=SERVER_CACHE_MIB, durable=True,
-                       create_with=DISTRICT_INIT)
+                       create_with=DISTRICT_INIT, key=key,
+                       key_file=False if key is not None else None)
     if not db.is_district:
         db.close()
         raise CliError(f"{_target(args)} is not a district database "
                        "(create one with: district-server init --admin USER)")
     return db
+
+
+def _key_path(args, path: Path) -> Path:
+    """Where the key file of the SQLite district at ``path`` is: ``--key-file``, or
+    ``<database>.key`` beside it."""
+    from station_app.storage import keys
+
+    given = getattr(args, "key_file", None)
+    return Path(given).expanduser() if given else keys.district_key_path(path)
+
+
+def _district_key(args) -> bytes | None:
+    """The key of an encrypted SQLite district (``--key-file``, or the key file ``init``
+    wrote beside it), checked against the file and registered for it and its backups
+    (``sqlfile.remember``); None for PostgreSQL, a plain file (an older version's: see
+    ``encrypt``) or no file yet. A missing or wrong key file is a one-line error naming
+    ``--key-file``."""
+    from station_app.storage import keys, sqlfile
+    from station_app.storage.errors import sqlite_path
+
+    path = sqlite_path(_target(args))
+    if path is None:
+        if getattr(args, "key_file", None):
+            raise CliError("--key-file is for a SQLite district file; a PostgreSQL "
+                           "district is protected by its disk's encryption and TLS "
+                           "(docs/SYNC.md, Deployment)")
+        return None
+    if sqlfile.is_plain(path) is not False:  # no file yet, or a plain one
+        return None
+    key_path = _key_path(args, path)
+    if not key_path.is_file():
+        raise CliError(f"{path} is encrypted and its key file {key_path} is missing: give "
+                       "the district's key file with --key-file PATH")
+    try:
+        key = keys.read_district_key(key_path)
+    except keys.KeyFileError as exc:
+        raise CliError(f"{exc.message('en')}; give the district's key file with "
+                       "--key-file PATH") from None
+    try:
+        con = sqlfile.connect(path, key=key, read_only=True)
+        try:  # (SQLCipher would write its own lines about a wrong key to stderr)
+            level = con.execute("PRAGMA cipher_log_level").fetchone()[0]
+            con.execute("PRAGMA cipher_log_level = NONE")
+            try:
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                con.execute(f"PRAGMA cipher_log_level = {level}")
+        finally:
+            con.close()
+    except sqlfile.DatabaseError as exc:
+        if not sqlfile.wrong_key(exc):
+            raise
+        raise CliError(f"the key file {key_path} does not open {path}: give the "
+                       "district's own key file with --key-file PATH") from None
+    sqlfile.remember(path, key)
+    return key
 
 
 def _snapshot(args):
@@ -63,6 +122,7 @@ def _snapshot(args):
     from station_app.storage.errors import DISTRICT_INIT
     from station_app.storage.fastread import Snapshot
 
+    _district_key(args)  # (registered: the snapshot's connection takes it)
     snap = Snapshot.open(_target(args), check=True, create_with=DISTRICT_INIT)
     if snap is not None and not snap.is_district:
         snap.close()
@@ -94,14 +154,73 @@ def _read_password(args, user: str) -> str:
 # --------------------------------------------------------------------------- commands
 
 
+USER_ENV = "DISTRICT_USER"  # the district login of the commands that print personal data
+PASSWORD_ENV = "DISTRICT_PASSWORD"
+
+
+def _credentials(args, what: str) -> tuple[str, str]:
+    """The user name (``--user`` or ``DISTRICT_USER``) and the password (``DISTRICT_PASSWORD``,
+    else the first line of standard input, else asked at the terminal) of a district
+    login; never an argument."""
+    user = (args.user or os.environ.get(USER_ENV, "")).strip()
+    if not user:
+        raise CliError(f"{what} shows members' names and ID numbers: log in as a district "
+                       f"administrator with --user NAME (or {USER_ENV}) and the password in "
+                       f"{PASSWORD_ENV} or on standard input")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if sys.stdin is not None and sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {user}: ")
+        else:
+            password = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    if not password:
+        raise CliError(f"no password for {user}: set {PASSWORD_ENV} or give it as the first "
+                       "line of standard input")
+    return user, password
+
+
+def _district_login(db, user: str, password: str, what: str):
+    """The district administrator logged in with these credentials (``users.authenticate``:
+    a wrong password or a locked account is refused, counted and audited); anyone else is
+    refused."""
+    from station_app.domain.actor import SYSTEM_LOGIN
+    from station_app.domain.services import users
+
+    with db.session(SYSTEM_LOGIN) as s:
+        actor = users.authenticate(s, user, password)
+    if actor.role != "district_admin":
+        raise CliError(f"{actor.username} is not a district administrator: only a district "
+                       f"administrator may see {what}")
+    return actor
+
+
 def cmd_init(args) -> int:
     from station_app.domain.services.setup import init_district
+    from station_app.storage import keys
     from station_app.storage.database import open_database
+    from station_app.storage.errors import sqlite_path
 
     password = _read_password(args, args.admin)
     target = _target(args)
-    new_file = "://" not in target and not Path(target).expanduser().exists()
-    db = open_database(target, create=True)
+    path = sqlite_path(target)
+    if path is None and args.key_file:
+        raise CliError("--key-file is for a SQLite district file; a PostgreSQL district is "
+                       "protected by its disk's encryption and TLS (docs/SYNC.md, Deployment)")
+    new_file = path is not None and not (path.exists() and path.stat().st_size > 0)
+    key_path = key = None
+    if new_file:  # a new SQLite district is encrypted, its key in a file of its own
+        key_path = _key_path(args, path)
+        key = keys.create_district_key(key_path)
+        db = None
+        try:
+            db = open_database(target, create=True, key=key, key_file=False)
+        finally:
+            if db is None:  # leave no key without its file behind
+                key_path.unlink(missing_ok=True)
+    else:
+        key = _district_key(args)
+        db = open_database(target, create=True, key=key,
+                           key_file=False if key is not None else None)
     try:
         if db.station_id:
             raise CliError(f"{target} is already initialised "
@@ -111,10 +230,69 @@ def cmd_init(args) -> int:
         db.close()
         if new_file:  # leave no half-made file behind
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{Path(target).expanduser()}{suffix}").unlink(missing_ok=True)
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            key_path.unlink(missing_ok=True)
         raise
     db.close()
     print(f"district database ready at {_target(args)}; administrator '{args.admin}'")
+    if new_file:
+        shown = key_path.resolve()
+        print(f"encrypted with the key file {shown} (mode 0600), "
+              + (f"which serve and every command take with --key-file {shown}"
+                 if args.key_file else "which serve and every command find beside it")
+              + ": back it up apart from the database and its backups (without it neither "
+              "opens) and keep it readable by the service's user only")
+    return 0
+
+
+def cmd_encrypt(args) -> int:
+    """Encrypt a plain SQLite district (made by an older version) in place, once: a new
+    key file (``--key-file``, or beside the database), the file replaced by its encrypted
+    copy, every plain backup replaced by an encrypted one. A crash leaves the plain file
+    with its new key file (run it again: the key file is used) or the encrypted file."""
+    from station_app.domain.services.login import _encrypt_backup
+    from station_app.storage import keys, sqlfile
+    from station_app.storage.backup import list_backups
+    from station_app.storage.errors import StorageError, sqlite_path
+
+    path = sqlite_path(_target(args))
+    if path is None:
+        raise CliError("encrypt is for a SQLite district file; a PostgreSQL district is "
+                       "protected by its disk's encryption and TLS (docs/SYNC.md, Deployment)")
+    key_path = _key_path(args, path)
+    if sqlfile.is_plain(path) is False:
+        key = _district_key(args)  # (checks the key file)
+        done = "was encrypted already"
+    else:
+        db = _open(args)  # a district of the current schema, checked, its WAL checkpointed
+        db.close()
+        key = keys.read_district_key(key_path) if key_path.is_file() \
+            else keys.create_district_key(key_path)
+        tmp = Path(f"{path}.encrypting")
+        tmp.unlink(missing_ok=True)
+        sqlfile.encrypt_copy(path, tmp, key)
+        con = sqlfile.connect(tmp, key=key)
+        try:
+            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                tmp.unlink(missing_ok=True)
+                raise StorageError(f"the encrypted copy of {path} failed its check; the "
+                                   "file was left as it was",
+                                   f"{path} 的加密副本未通过检查，原文件未改动")
+        finally:
+            con.close()
+        if hasattr(os, "chmod"):
+            os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        sqlfile.remember(path, key)
+        done = "is encrypted now"
+    plain = [b.path for b in list_backups(path) if sqlfile.is_plain(b.path)]
+    for backup in plain:
+        _encrypt_backup(backup, key)
+    print(f"{path} {done}" + (f"; {len(plain)} plain backup(s) encrypted" if plain else ""))
+    print(f"its key file: {key_path.resolve()} (mode 0600): back it up apart from the "
+          "database and its backups")
     return 0
 
 
@@ -140,6 +318,9 @@ def cmd_serve(args) -> int:
     if "://" not in target:  # the workers may not share this working directory
         target = str(Path(target).expanduser().resolve())
     db = _open(args)  # refuses a missing or wrong database before anything starts
+    if db.path is not None and db.key is None:
+        print(f"warning: {db.path} is not encrypted (made by an older version): stop the "
+              f"service and run: district-server encrypt --db {db.path}", file=sys.stderr)
     tls = {}
     if args.tls_cert or args.tls_key:  # the service speaks https itself
         if not (args.tls_cert and args.tls_key):
@@ -150,8 +331,10 @@ def cmd_serve(args) -> int:
     if args.daily_backup:  # in this process only, whatever the number of workers
         upkeep.start(target)
     if args.workers > 1:  # each worker opens the database itself
-        from sync.server.app import DB_ENV
+        from sync.server.app import DB_ENV, KEY_ENV
 
+        if db.key is not None:  # each worker reads the key file itself
+            os.environ[KEY_ENV] = str(_key_path(args, db.path).resolve())
         db.close()
         os.environ[DB_ENV] = target
         uvicorn.run("sync.server.app:app_from_env", factory=True, host=args.host,
@@ -513,8 +696,10 @@ def cmd_conflicts(args) -> int:
         list_conflicts,
     )
 
+    user, password = _credentials(args, "conflicts list")
     db = _open(args)
     try:
+        _district_login(db, user, password, "the conflicts' values")
         with db.reader() as s:
             codes = dict(s.execute(select(Station.id, Station.code)).all())
             views = list_conflicts(s, open_only=not args.all,
@@ -560,8 +745,10 @@ def cmd_duplicates(args) -> int:
     from station_app.domain.models import Station
     from station_app.domain.services import members
 
+    user, password = _credentials(args, "duplicates")
     db = _open(args)
     try:
+        _district_login(db, user, password, "the members active in two stations")
         with db.reader() as s:
             codes = dict((sid, code) for sid, code in s.execute(
                 __import__("sqlalchemy").select(Station.id, Station.code)).all())
@@ -700,8 +887,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", default=None,
                        help="district database: a file path or a postgresql+psycopg:// URL "
                             "(default: district.sqlite3 in the platform data folder)")
+        p.add_argument("--key-file", type=Path, default=None, metavar="PATH",
+                       help="the key file of an encrypted SQLite district (default: "
+                            "DATABASE.key beside it, where init writes it)")
         p.set_defaults(func=func)
         return p
+
+    def login(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help=f"a district administrator's user name (default: "
+                                      f"${USER_ENV}); the password from ${PASSWORD_ENV} or "
+                                      "the first line of standard input")
 
     p = command("init", cmd_init, "create the district database and its administrator")
     p.add_argument("--admin", required=True, help="user name of the district administrator")
@@ -709,6 +904,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "user name)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of prompting")
+
+    command("encrypt", cmd_encrypt, "encrypt a SQLite district made by an older version "
+                                    "(and its backups) with a new key file")
 
     p = command("serve", cmd_serve, "run the HTTP sync service")
     p.add_argument("--host", default="127.0.0.1")
@@ -809,14 +1007,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, help="the destination station's code")
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
 
-    command("duplicates", cmd_duplicates, "ID numbers active in more than one station")
+    login(command("duplicates", cmd_duplicates, "ID numbers active in more than one "
+                                                  "station (a district login)"))
     command("search-keys", cmd_search_keys,
             "write the pinyin search keys of members received since the last time")
 
     conflicts = sub.add_parser(
         "conflicts", help="versions that lost a merge, kept for review").add_subparsers(
         dest="conflicts_command", required=True)
-    p = command("list", cmd_conflicts, "open conflicts with the differing values", conflicts)
+    p = command("list", cmd_conflicts, "open conflicts with the differing values (a "
+                                        "district login)", conflicts)
+    login(p)
     p.add_argument("--all", action="store_true", help="settled ones too")
     p.add_argument("--station", help="only this station's rows (code)")
     p = command("resolve", cmd_conflict_resolve,

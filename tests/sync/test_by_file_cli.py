@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from station_app.domain.models import Member, OutboxEntry, Target
 from station_app.domain.services import members
 from station_app.domain.validation import id_check_char
 from station_app.storage.database import open_database
+from station_app.storage.keys import read_district_key
 
 
 def run(main, capsys, monkeypatch, *argv, stdin=None):
@@ -72,7 +74,9 @@ def test_files_both_ways_and_district_commands(db_path, admin, tmp_path, capsys,
     copy = tmp_path / "copies" / "district-copy.sqlite3"  # --out: that file, a sound copy
     code, out, err = run(district, capsys, monkeypatch, "backup", "--db", d, "--out", str(copy))
     assert code == 0 and out.strip() == str(copy), err
-    copied = open_database(copy)
+    # encrypted with the district's key (its key file stays beside the database only)
+    assert not (copy.parent / "district.sqlite3.key").exists()
+    copied = open_database(copy, key=read_district_key(Path(f"{d}.key")), key_file=False)
     with copied.reader() as s:
         assert s.execute(select(func.count()).select_from(Member)).scalar_one() == 3
     copied.close()

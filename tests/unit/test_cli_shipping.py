@@ -174,7 +174,10 @@ def test_station_admin_stops_quietly_when_its_reader_goes(station, argv, buffere
 @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("argv", [["status"], ["conflicts", "list", "--all"],
                                   ["duplicates"]])
-def test_district_server_stops_quietly_when_its_reader_goes(district, argv, buffered):
+def test_district_server_stops_quietly_when_its_reader_goes(district, argv, buffered,
+                                                            monkeypatch):
+    monkeypatch.setenv("DISTRICT_USER", "qu")  # (duplicates, conflicts list: a login)
+    monkeypatch.setenv("DISTRICT_PASSWORD", "district-pass-1")
     result = closed_pipe_run([*DISTRICT_CLI, *argv, "--db", str(district)], buffered)
     assert (result.returncode, result.stderr) == (EXIT_PIPE, "")
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from station_app.storage.sqlfile import dbapi as sqlite3
+from station_app.storage import sqlfile
 from sync.server.cli import main
 
 LAST = date.today().year - 1
@@ -38,7 +38,7 @@ def district(tmp_path, capsys, monkeypatch) -> str:
 
 
 def q(path: str, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = sqlfile.connect(path)  # (encrypted: the key its command registered)
     try:
         return con.execute(sql).fetchall()
     finally:
