@@ -36,12 +36,12 @@ from pathlib import Path
 from bench.sync_push import (
     PUSHED_TABLES,
     bench_env,
+    district_connect,
     init_district,
     serve,
     sqlite_upsert_floor,
     station_rows,
 )
-from station_app.storage.sqlfile import dbapi as sqlite3
 
 CACHE = Path(__file__).with_name(".cache")
 CACHE_LOG = CACHE / "sync-clients-server.log"
@@ -250,7 +250,7 @@ def _district_counts(district_path: Path, codes: list[str]) -> dict[str, int]:
 
     ids = [station_id_for(c) for c in codes]
     marks = ", ".join("?" * len(ids))
-    con = sqlite3.connect(district_path)
+    con = district_connect(district_path)
     try:
         return {t: con.execute(f"SELECT count(*) FROM {t} WHERE station_id IN ({marks})",
                                ids).fetchone()[0] for t in PUSHED_TABLES}

@@ -53,6 +53,15 @@ def init_district(target: str, env: dict[str, str]) -> None:
         raise RuntimeError(f"district-server init failed: {done.stderr.strip()}")
 
 
+def district_connect(path: Path, **kwargs):
+    """A raw connection to a SQLite district made by ``district-server init``: encrypted
+    with the key file beside it."""
+    from station_app.storage import sqlfile
+    from station_app.storage.keys import district_key_path, read_district_key
+
+    return sqlfile.connect(path, key=read_district_key(district_key_path(path)), **kwargs)
+
+
 def copy_stations(target: str, demo: Path) -> None:
     """The district owns the stations; the demo station holds local copies of them."""
     from station_app.domain.actor import SYSTEM_SETUP
@@ -255,7 +264,7 @@ def sqlite_upsert_floor(floor_path: Path, data: dict[str, tuple[list[str], list[
     """One raw ``executemany`` upsert per table in one transaction; seconds."""
     from sync.server.cli import SERVER_CACHE_MIB
 
-    dst = sqlite3.connect(floor_path, isolation_level=None)
+    dst = district_connect(floor_path, isolation_level=None)  # (encrypted, as the district)
     dst.execute("PRAGMA journal_mode=WAL")
     dst.execute("PRAGMA synchronous=NORMAL")
     # the page cache the district service gives its connections: the same footing
