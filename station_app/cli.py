@@ -742,7 +742,7 @@ def cmd_case_show(args) -> int:
     from station_app.domain.validation import field_label
 
     lang = _lang()
-    db = _open(args)
+    db = _open_target(args, personal=True)  # (the district's: a district admin's login)
     choices = {"category": HARDSHIP_CATEGORY, "level": HARDSHIP_LEVEL, **CASE_CHOICES}
     with db.reader() as s:
         case = hardship.find_case(s, args.case, closed=args.closed)

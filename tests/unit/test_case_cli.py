@@ -14,6 +14,7 @@ from station_app.cli import main
 from station_app.domain.services import hardship, members
 from station_app.domain.validation import id_check_char
 from station_app.storage import sqlfile
+from tests.conftest import ADMIN_PASSWORD, CLERK_PASSWORD
 
 TODAY = date.today()
 
@@ -128,9 +129,11 @@ def test_closed_is_closed_and_a_clerk_is_refused(files, db, db_path, capsys, mon
                                                  clerk):
     # the fixture's db was closed; the clerk user exists in the template
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("STATION_PASSWORD", CLERK_PASSWORD)  # (--as clerk logs in as clerk)
     code, _out, err = run(capsys, "case", "exit", "--db", str(db_path), ZHANG, "--reason",
                           "再就业", "--as", "clerk")
     assert code == 1 and "无权办理脱困" in err and "站点管理员" in err
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN_PASSWORD)
     assert run(capsys, "case", "exit", "--db", str(db_path), ZHANG, "--reason", "再就业",
                "--as", "admin")[0] == 0
     code, _out, err = run(capsys, "case", "cancel", "--db", str(db_path), files["张三"],
@@ -145,13 +148,15 @@ def test_the_installed_command(files, db_path):
     result = subprocess.run(
         [sys.executable, "-m", "station_app.cli", "case", "cancel", "--db", str(db_path),
          LI, "--reason", "户主已去世"], capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STATION_APP_HOME": str(db_path.parent)})
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STATION_APP_HOME": str(db_path.parent),
+             "STATION_USER": "admin", "STATION_PASSWORD": ADMIN_PASSWORD})
     assert result.returncode == 0, result.stderr
     assert "李四" in result.stdout and "Cancelled on" in result.stdout
     result = subprocess.run(
         [sys.executable, "-m", "station_app.cli", "case", "cancel", "--db", str(db_path),
          LI, "--reason", "again"], capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STATION_APP_HOME": str(db_path.parent)})
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STATION_APP_HOME": str(db_path.parent),
+             "STATION_USER": "admin", "STATION_PASSWORD": ADMIN_PASSWORD})
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: ID card number: {LI} has no open hardship file"
 

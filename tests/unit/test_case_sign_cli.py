@@ -23,8 +23,17 @@ HEAD = "11010119800101005"
 HEAD += id_check_char(HEAD)
 
 
-def cli(*argv: str, stdin: str = "", lang: str = "zh_CN.UTF-8") -> subprocess.CompletedProcess:
+def cli(*argv: str, stdin: str = "", lang: str = "zh_CN.UTF-8",
+        **login: str) -> subprocess.CompletedProcess:
+    """station-admin in a process of its own; the login's credentials from the
+    environment (tests/conftest.py's ``station_login``), or as ``login`` names them
+    (``STATION_PASSWORD=None``: read from standard input)."""
     env = dict(os.environ, LANG=lang, LC_ALL=lang)
+    for name, value in login.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return subprocess.run([sys.executable, "-m", "station_app.cli", *argv], input=stdin,
                           capture_output=True, text=True, env=env, timeout=120)
 
@@ -44,9 +53,10 @@ def case_id(db, admin) -> str:
 
 def test_the_station_head_signs_off_by_name_and_password(db, db_path, admin, case_id):
     db.close()
+    # the signer is the user who logs in: a wrong password is a login refused (exit 3)
     wrong = cli("case", "sign", HEAD, "--db", str(db_path), "--as", "admin",
-                "--password-stdin", stdin="not-the-password\n")
-    assert wrong.returncode == 1 and wrong.stderr.startswith("error:")
+                "--password-stdin", stdin="not-the-password\n", STATION_PASSWORD=None)
+    assert wrong.returncode == 3 and wrong.stderr.startswith("error:")
     assert "用户名或密码错误" in wrong.stderr
     unnamed = cli("case", "sign", HEAD, "--db", str(db_path))
     assert unnamed.returncode == 1 and "--as" in unnamed.stderr
@@ -99,7 +109,9 @@ def test_the_upper_block_is_signed_on_the_districts_database(tmp_path, db, admin
                "qu", "--password-stdin", stdin="district-pass-1\n")
     assert done.returncode == 0, done.stderr
     assert f"李主席 于 {date.today().isoformat()} 签署" in done.stdout
-    shown = cli("case", "show", case_id, "--db", str(tmp_path / "district.sqlite3"))
+    # the file's personal data on the district's database: shown to a district admin
+    shown = cli("case", "show", case_id, "--db", str(tmp_path / "district.sqlite3"),
+                STATION_USER="qu", STATION_PASSWORD="district-pass-1")
     assert "上级工会审核: 李主席 于" in shown.stdout
     assert "基层工会审核: 未签署" in shown.stdout
 

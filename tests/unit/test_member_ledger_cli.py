@@ -16,7 +16,14 @@ import pytest
 from station_app.cli import main as station_admin
 from station_app.domain.actor import Actor
 from station_app.domain.ids import DISTRICT_OWNER_ID, station_id_for
-from station_app.domain.services import enterprises, hardship, members, metrics, stations
+from station_app.domain.services import (
+    enterprises,
+    hardship,
+    members,
+    metrics,
+    stations,
+    users,
+)
 from station_app.domain.validation import (
     ValidationError,
     credit_code_check_char,
@@ -25,6 +32,7 @@ from station_app.domain.validation import (
 from station_app.storage import sqlfile
 from station_app.storage.database import open_database
 from sync.server.cli import main as district_server
+from tests.conftest import CLERK_PASSWORD
 
 LAST = date.today().year - 1
 
@@ -210,7 +218,8 @@ def test_ledger_list_and_reverse(station, db_path, capsys):
     assert q(db_path, "SELECT count(*) FROM ledger_entries") == [(3,)]
 
 
-def test_a_reversal_takes_a_station_admin(station, db_path, capsys):
+def test_a_reversal_takes_a_station_admin(station, db_path, capsys, monkeypatch):
+    monkeypatch.setenv("STATION_PASSWORD", CLERK_PASSWORD)  # (--as clerk logs in as clerk)
     code, _, err = run(capsys, station_admin, "ledger", "reverse", station["paid"], "--reason",
                        "误录", "--as", "clerk", "--db", str(db_path))
     assert code == 1 and "may not reverse ledger entries" in err
@@ -253,8 +262,12 @@ def district(tmp_path, capsys, monkeypatch):
     return path
 
 
-def test_transfer_and_watch_list_by_id_number_and_credit_code(district, capsys):
+def test_transfer_and_watch_list_by_id_number_and_credit_code(district, capsys,
+                                                              monkeypatch):
     db = str(district)
+    # station-admin's member find on the district's database: a district admin logs in
+    monkeypatch.setenv("STATION_USER", "qu")
+    monkeypatch.setenv("STATION_PASSWORD", "district-pass-1")
     code, out, err = run(capsys, district_server, "transfer", LI, "--to", "DP03", "--date",
                          f"{LAST}-02-20", "--db", db)
     assert code == 0, err
@@ -305,7 +318,7 @@ def test_an_unknown_credit_code_is_said(district, capsys):
     assert code == 1 and f"no enterprise with the credit code {other}" in err
 
 
-def test_the_lookups_on_postgres(pg_url, district_admin, capsys):
+def test_the_lookups_on_postgres(pg_url, district_admin, capsys, monkeypatch):
     """find_member, the enterprise search, the reversal's candidates: the same answers on
     the district's PostgreSQL (strpos for instr, the NOT EXISTS of reversed entries)."""
     db = open_database(pg_url, create=True)
@@ -314,6 +327,8 @@ def test_the_lookups_on_postgres(pg_url, district_admin, capsys):
         with db.session(district_admin) as s:
             for code in ("KY01", "KY02"):
                 stations.upsert_station(s, code, f"{code}社区工联会")
+            # station-admin prints members of the district's database to a district admin
+            users.create_user(s, "qu", "district-pass-1", "district_admin", bootstrap=True)
         ids = {}
         for code in ("KY01", "KY02"):
             db._station_id = station_id_for(code)
@@ -344,6 +359,8 @@ def test_the_lookups_on_postgres(pg_url, district_admin, capsys):
             assert [e.id for e in found] == [first.id]  # the reversed one is not a candidate
     finally:
         db.close()
+    monkeypatch.setenv("STATION_USER", "qu")
+    monkeypatch.setenv("STATION_PASSWORD", "district-pass-1")
     code, out, err = run(capsys, station_admin, "member", "find", "zs", "--db", pg_url,
                          "--station", "KY02")
     assert code == 0, err
