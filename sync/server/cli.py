@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from station_app import __version__
-from station_app.cliutil import parse_args, skip_final_collection, stdout_closed
+from station_app.cliutil import EXIT_LOGIN, parse_args, skip_final_collection, stdout_closed
 
 log = logging.getLogger("sync.server.cli")
 
@@ -24,6 +24,11 @@ EXIT_ERROR = 1
 
 class CliError(Exception):
     """A failure reported as one line."""
+
+
+class LoginRefused(CliError):
+    """A district login refused (no user, a wrong password, a locked account, not a
+    district administrator): one line, exit status ``EXIT_LOGIN`` as station-admin's."""
 
 
 def _lang() -> str:
@@ -164,7 +169,7 @@ def _credentials(args, what: str) -> tuple[str, str]:
     login; never an argument."""
     user = (args.user or os.environ.get(USER_ENV, "")).strip()
     if not user:
-        raise CliError(f"{what} shows members' names and ID numbers: log in as a district "
+        raise LoginRefused(f"{what} shows members' names and ID numbers: log in as a district "
                        f"administrator with --user NAME (or {USER_ENV}) and the password in "
                        f"{PASSWORD_ENV} or on standard input")
     password = os.environ.get(PASSWORD_ENV)
@@ -174,23 +179,32 @@ def _credentials(args, what: str) -> tuple[str, str]:
         else:
             password = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
     if not password:
-        raise CliError(f"no password for {user}: set {PASSWORD_ENV} or give it as the first "
+        raise LoginRefused(f"no password for {user}: set {PASSWORD_ENV} or give it as the first "
                        "line of standard input")
     return user, password
 
 
 def _district_login(db, user: str, password: str, what: str):
     """The district administrator logged in with these credentials (``users.authenticate``:
-    a wrong password or a locked account is refused, counted and audited); anyone else is
-    refused."""
+    a wrong password or a locked account is refused, counted and audited); anyone else, or
+    one whose password was set by someone else and must be changed first, is refused."""
     from station_app.domain.actor import SYSTEM_LOGIN
     from station_app.domain.services import users
+    from station_app.domain.validation import ValidationError
 
-    with db.session(SYSTEM_LOGIN) as s:
-        actor = users.authenticate(s, user, password)
+    try:
+        with db.session(SYSTEM_LOGIN) as s:
+            actor = users.authenticate(s, user, password)
+            must_change = users.needs_new_password(s, actor)
+    except ValidationError as exc:
+        raise LoginRefused("; ".join(exc.messages(_lang()))) from None
     if actor.role != "district_admin":
-        raise CliError(f"{actor.username} is not a district administrator: only a district "
-                       f"administrator may see {what}")
+        raise LoginRefused(f"{actor.username} is not a district administrator: only a "
+                           f"district administrator may see {what}")
+    if must_change:
+        raise LoginRefused(f"user '{actor.username}' must choose a new password first: log "
+                           "in to the district view (station-app --db DATABASE), which asks "
+                           "for one")
     return actor
 
 
@@ -1073,7 +1087,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_LOGIN if isinstance(exc, LoginRefused) else EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

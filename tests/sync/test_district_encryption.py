@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from loopback import free_port
+from sqlalchemy import select
 from test_conflicts import make_conflict
 from test_push import DISTRICT
 
+from station_app.cliutil import EXIT_LOGIN
 from station_app.domain.actor import SYSTEM_SETUP
 from station_app.domain.ids import station_id_for
 from station_app.domain.models import Member
@@ -271,15 +273,16 @@ def test_personal_data_needs_a_district_admins_login(with_conflict, command, cap
     run = lambda *extra, **kw: district(capsys, monkeypatch, *command, "--db", target,  # noqa: E731
                                         *extra, **kw)
     code, out, err = run()  # no login at all
-    assert code == 1 and out == ""
+    assert code == EXIT_LOGIN and out == ""
     assert "log in as a district administrator with --user NAME (or DISTRICT_USER)" \
         in one_line(err)
     code, out, err = run("--user", "qu")  # a user, no password
-    assert code == 1 and out == "" and "DISTRICT_PASSWORD" in one_line(err)
+    assert code == EXIT_LOGIN and out == "" and "DISTRICT_PASSWORD" in one_line(err)
     code, out, err = run("--user", "qu", stdin="wrong-pass-1\n")
-    assert code == 1 and out == "" and "Wrong user name or password" in one_line(err)
+    assert code == EXIT_LOGIN and out == ""
+    assert "Wrong user name or password" in one_line(err)
     code, out, err = run(env={"DISTRICT_USER": "clerk", "DISTRICT_PASSWORD": CLERK_PASSWORD})
-    assert code == 1 and out == ""
+    assert code == EXIT_LOGIN and out == ""
     assert one_line(err) == ("error: clerk is not a district administrator: only a "
                              "district administrator may see "
                              + ("the members active in two stations"
@@ -300,10 +303,30 @@ def test_a_locked_district_admin_is_refused_even_with_the_right_password(
     for _ in range(users.LOCK_AFTER):
         code, _, err = district(capsys, monkeypatch, "duplicates", "--db", target, "--user",
                                 "qu", stdin="wrong-pass-1\n")
-        assert code == 1
+        assert code == EXIT_LOGIN
     code, out, err = district(capsys, monkeypatch, "duplicates", "--db", target,
                               env={"DISTRICT_USER": "qu", "DISTRICT_PASSWORD": PASSWORD})
-    assert code == 1 and out == "" and "locked" in one_line(err).lower()
+    assert code == EXIT_LOGIN and out == "" and "locked" in one_line(err).lower()
+
+
+def test_a_district_admin_whose_password_was_reset_changes_it_first(tmp_path, capsys,
+                                                                    monkeypatch):
+    from station_app.domain.models import User
+
+    target = str(tmp_path / "district.sqlite3")
+    init(capsys, monkeypatch, target)
+    d = open_database(target)
+    with d.session(SYSTEM_SETUP) as s:
+        users.create_user(s, "li", CLERK_PASSWORD, "district_admin", bootstrap=True)
+        s.execute(select(User).where(User.username == "li")).scalar_one() \
+            .must_change_password = True  # (as a reset by another administrator leaves it)
+    d.close()
+    code, out, err = district(capsys, monkeypatch, "conflicts", "list", "--db", target,
+                              "--user", "li", stdin=CLERK_PASSWORD + "\n")
+    assert code == EXIT_LOGIN and out == ""
+    assert one_line(err) == ("error: user 'li' must choose a new password first: log in to "
+                             "the district view (station-app --db DATABASE), which asks for "
+                             "one")
 
 
 def test_the_password_is_never_an_argument():
