@@ -267,7 +267,8 @@ def bench_bulk(table: Table, n: int) -> None:
 
 
 BENCHES = ("register", "search", "bulk", "startup", "members-page", "gui-stall", "sync-push",
-           "sync-pg", "sync-clients", "import", "export", "summary", "summary-pg", "cli")
+           "sync-pg", "sync-clients", "import", "export", "summary", "summary-pg", "cli",
+           "encryption")
 GROUPS = {"station": ("register", "search", "bulk"),
           "ui": ("startup", "members-page", "gui-stall"),
           "sync": ("sync-push", "sync-pg", "sync-clients"),
@@ -390,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import cli
 
         guarded("cli", cli.run, reps=3 if args.quick else 7)
+    if "encryption" in benches:  # encrypted vs plain station file (bench/encryption.py)
+        from bench import encryption
+
+        guarded("encryption", encryption.run, path, seed=args.seed, quick=args.quick)
     table.print()
     # PySide6 objects made by the UI benches can crash CPython's final garbage collection
     # (a known shutdown-order problem); the figures are printed, so leave at once.
