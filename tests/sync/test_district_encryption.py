@@ -335,3 +335,34 @@ def test_the_password_is_never_an_argument():
     parser = build_parser()
     with pytest.raises(SystemExit):
         parser.parse_args(["duplicates", "--password", PASSWORD])
+
+
+def test_the_migration_backup_of_an_encrypted_district_is_encrypted(tmp_path, capsys,
+                                                                     monkeypatch):
+    """A district at an older schema (revision 0012, encrypted with its key file) is
+    upgraded by the first command that opens it; the backup taken before is encrypted
+    with the same key."""
+    import shutil
+
+    from station_app.domain.ids import DISTRICT_OWNER_ID
+    from station_app.storage.keys import create_district_key
+
+    old = tmp_path / "old.sqlite3"
+    shutil.copy(Path(__file__).resolve().parents[1] / "golden" / "station-0012.sqlite3", old)
+    con = sqlfile.connect(old)
+    con.execute("UPDATE local_state SET value = ? WHERE key = 'station_id'",
+                (DISTRICT_OWNER_ID,))
+    con.commit()
+    con.close()
+    target = tmp_path / "district.sqlite3"
+    key = create_district_key(Path(f"{target}.key"))
+    sqlfile.encrypt_copy(old, target, key)
+    code, out, err = district(capsys, monkeypatch, "station", "list", "--db", str(target))
+    assert code == 0, err
+    [backup] = [b for b in list_backups(target) if b.reason == "migration"]
+    assert backup.path.read_bytes()[:16] != PLAIN
+    con = sqlfile.connect(backup.path, key=key, read_only=True)
+    try:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0012",)
+    finally:
+        con.close()
