@@ -171,16 +171,11 @@ def _login(args, *, check: bool = False, writes: bool = False, must_change_ok: b
     from station_app.domain.services import login as logins
     from station_app.domain.validation import ValidationError
 
-    if "db" in _LOGIN:  # logged in already (the report's fast path, then its full one)
+    if "db" in _LOGIN:  # logged in already
         return _LOGIN["db"], _LOGIN["actor"]
     path = _db_path(args)
-    if not (Path(path).exists() and Path(path).stat().st_size > 0):  # said before a login
-        from station_app.storage.errors import STATION_INIT, MissingDatabaseError
-
-        raise MissingDatabaseError(Path(path), STATION_INIT)
-    name = _login_name(args)
-    password = _login_password(name)
-    _LOGIN.update(name=name, password=password)
+    _must_exist(path)
+    name, password = _credentials(args)
     try:
         done = logins.login(path, name, password, check=check)
     except ValidationError as exc:
@@ -193,14 +188,87 @@ def _login(args, *, check: bool = False, writes: bool = False, must_change_ok: b
                    "its plain copies are removed."))
         _print_recovery_key(done.recovery_key)
     if done.must_change and not must_change_ok:
-        raise LoginRefused(_say(
-            f"用户 {done.actor.username} 须先设置新密码：station-admin user change-password "
-            f"--user {done.actor.username}（或在本软件中登录）",
-            f"user '{done.actor.username}' must choose a new password first: station-admin "
-            f"user change-password --user {done.actor.username} (or log in to the app)"))
+        raise _must_change_error(done.actor.username)
     if writes:
         done.db.daily_backup()  # the first write of the day keeps yesterday's state
     return done.db, done.actor
+
+
+def _must_exist(path) -> None:
+    """A missing or empty file is said before a password is asked."""
+    if not (Path(path).exists() and Path(path).stat().st_size > 0):
+        from station_app.storage.errors import STATION_INIT, MissingDatabaseError
+
+        raise MissingDatabaseError(Path(path), STATION_INIT)
+
+
+def _credentials(args) -> tuple[str, str]:
+    """The login's user and password, read once per command (the report's quick look,
+    then its full path, read the same line of standard input once)."""
+    if "password" not in _LOGIN:
+        name = _login_name(args)
+        _LOGIN.update(name=name, password=_login_password(name))
+    return _LOGIN["name"], _LOGIN["password"]
+
+
+def _unlock_to_read(args, path: Path) -> bool:
+    """The light login of a read-only look that prints figures only (``report`` without
+    ``--xlsx``, ``--signed``, ``--compare``), before the sqlite3-only snapshot
+    (``storage.fastread``): ``services.login.unlock_to_read`` — the lock checked, the
+    data key unwrapped from the key file with one scrypt run and registered; the
+    database neither opened by SQLAlchemy nor written. False when the file needs the
+    full login (``_login``): a plain file from an older version (encrypted at its first
+    login) or no file.
+
+    Its common case — no wrong password kept in the key file for this user, and the
+    right password — is taken here without importing the services (which load
+    SQLAlchemy, several times the cost of the figures' queries); anything else (a key
+    file missing, wrong passwords kept, a wrong password now) goes through
+    ``unlock_to_read`` itself, which decides and says why."""
+    from station_app.storage import keys as keyfiles
+    from station_app.storage import sqlfile
+
+    if sqlfile.is_plain(path) is not False:
+        return False
+    name, password = _credentials(args)
+    user = " ".join(name.split()).lower()
+    kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
+    key = (kf.unwrap(user, password)
+           if kf is not None and user and not kf.failures.get(user) else None)
+    if key is not None:
+        sqlfile.remember(path, key)
+        return True
+    from station_app.domain.services import login as logins
+    from station_app.domain.validation import ValidationError
+
+    try:
+        logins.unlock_to_read(path, name, password)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    return True
+
+
+# whether a user must choose a new password first (``users.needs_new_password``), for
+# the light login's snapshot
+_MUST_CHANGE = {("must_change", False): (
+    "SELECT must_change_password FROM users WHERE username = :name", {}, ("bool",))}
+
+
+def _must_change_refused(snap, name: str) -> None:
+    """A user whose password someone else set (a new user, a reset) reads nothing before
+    choosing their own, on the light login as on the full one (``_login``)."""
+    rows = snap.run(_MUST_CHANGE)("must_change", False, {"name": " ".join(name.split()).lower()})
+    if rows and rows[0][0]:
+        snap.close()
+        raise _must_change_error(name)
+
+
+def _must_change_error(name: str) -> LoginRefused:
+    return LoginRefused(_say(
+        f"用户 {name} 须先设置新密码：station-admin user change-password --user {name}"
+        "（或在本软件中登录）",
+        f"user '{name}' must choose a new password first: station-admin user "
+        f"change-password --user {name} (or log in to the app)"))
 
 
 def _open(args, *, check: bool = True, writes: bool = False):
@@ -932,11 +1000,18 @@ class _ReportReader:
         args = self.args
         target = args.db if args.db else str(default_db_path())
         path = sqlite_path(target)
+        quick = not self.full
         if path is not None and _is_station_file(path):
-            _login(args)  # (the key of the file registered: the snapshot opens it)
+            # figures only: the light login (the key registered: the snapshot opens it)
+            _must_exist(path)
+            quick = quick and _unlock_to_read(args, path)
+            if not quick:
+                _login(args)
         elif path is not None:
             _remember_district_key(path)
-        self.snap = None if self.full else _snapshot(target)
+        self.snap = _snapshot(target) if quick else None
+        if self.snap is not None and "password" in _LOGIN:  # (the light login's user)
+            _must_change_refused(self.snap, _LOGIN["name"])
         if self.snap is not None:
             from station_app.domain.services import metrics_sqlite, signoffs_sqlite
 

@@ -164,11 +164,19 @@ print("ok")
     assert result.stdout.strip() == "ok"
 
 
-def test_an_older_file_goes_the_full_way_and_is_upgraded(tmp_path, capsys):
+def test_an_older_file_goes_the_full_way_and_is_upgraded(tmp_path, capsys, station_login):
     from station_app.cli import main
+    from station_app.domain.services.users import hash_password
+    from tests.conftest import ADMIN_PASSWORD
 
     old = tmp_path / "old.sqlite3"
     shutil.copy(ROOT / "tests" / "golden" / "station-0001.sqlite3", old)
+    con = sqlfile.connect(old)  # (a plain file of revision 0001 with a station admin)
+    con.execute("INSERT INTO users (username, display_name, role, password_hash, "
+                "created_at) VALUES ('admin', '站长', 'station_admin', ?, "
+                "'2025-01-01T00:00:00.000000Z')", (hash_password(ADMIN_PASSWORD),))
+    con.commit()
+    con.close()
     assert Snapshot.open(old) is None
     assert main(["report", "--db", str(old), "--json"]) == 0
     assert '"values"' in capsys.readouterr().out
@@ -181,6 +189,7 @@ def test_what_the_quick_path_refuses_it_refuses_like_the_full_path(db_path, tmp_
     assert Snapshot.open("postgresql+psycopg://u:p@localhost/x") is None
     newer = tmp_path / "newer.sqlite3"
     shutil.copy(db_path, newer)
+    sqlfile.remember(newer, sqlfile.key_for(db_path))  # (its key, as after a login)
     con = sqlfile.connect(newer)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
@@ -204,3 +213,73 @@ def db_path(encrypted_db_path):
     """The station file of these tests: encrypted, with station-admin's credentials set
     (tests/conftest.py)."""
     return encrypted_db_path
+
+
+def test_the_quick_look_logs_in_lightly_and_refuses_like_a_login(db_path, capsys,
+                                                                  monkeypatch):
+    """``report`` (figures only) unlocks the key with the password and reads the file,
+    writing nothing to it; a wrong password, a locked account and a password someone
+    else set are refused as the full login refuses them (exit 3, one line)."""
+    import io
+    import json as jsonlib
+
+    from station_app.cli import main
+    from station_app.cliutil import EXIT_LOGIN
+    from station_app.storage import keys
+    from tests.conftest import ADMIN_PASSWORD, CLERK_PASSWORD
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+    def audit() -> int:
+        con = sqlfile.connect(db_path)
+        try:
+            return con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        finally:
+            con.close()
+
+    def report(*extra: str) -> tuple[int, str, str]:
+        code = main(["report", "--db", str(db_path), "--json", *extra])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    before = audit()
+    code, out, err = report()
+    assert code == 0, err
+    assert jsonlib.loads(out)["station"] == "KY01"
+    assert audit() == before  # a look, not a login: nothing recorded, nothing written
+    # the password from standard input, as for every command
+    monkeypatch.delenv("STATION_PASSWORD")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    assert report()[0] == 0
+    # wrong passwords: refused, kept in the key file, and five lock the account
+    monkeypatch.setenv("STATION_PASSWORD", "not-the-password")
+    for _ in range(5):
+        code, out, err = report()
+        assert (code, out) == (EXIT_LOGIN, "") and err.count("\n") == 1, err
+    assert "locked until" in err
+    kf = keys.KeyFile.load(keys.key_file_path(db_path))
+    assert len(kf.failures["admin"]) == 5
+    monkeypatch.setenv("STATION_PASSWORD", ADMIN_PASSWORD)
+    code, out, err = report()
+    assert (code, out) == (EXIT_LOGIN, "") and "locked until" in err
+    monkeypatch.setenv("STATION_PASSWORD", CLERK_PASSWORD)
+    code, out, err = report("--user", "clerk")  # another user is not locked
+    assert code == 0, err
+
+
+def test_a_password_someone_else_set_reads_nothing_quickly(db_path, capsys, monkeypatch):
+    import io
+
+    from station_app.cli import main
+    from station_app.cliutil import EXIT_LOGIN
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("reset-pass-7\n"))
+    assert main(["user", "reset-password", "--db", str(db_path), "--user", "admin", "clerk",
+                 "--password-stdin"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("STATION_PASSWORD", "reset-pass-7")
+    code = main(["report", "--db", str(db_path), "--user", "clerk"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (EXIT_LOGIN, "")
+    assert "must choose a new password first" in err and "change-password" in err

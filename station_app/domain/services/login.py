@@ -199,6 +199,10 @@ def unlock_to_read(path: Path, username: str, password: str, *,
     key = kf.unwrap(name, password) if name else None
     if key is None:
         kf.record_failure(name, now)
+        until = _lock_until(kf.recent_failures(name, users.LOCK_WINDOW, now))
+        if until is not None and until > now:  # the wrong password that locks says so
+            raise ValidationError([users._locked_error(users.LockState(
+                True, until, users.LOCK_AFTER))])
         raise _failed()
     sqlfile.remember(path, key)
 
