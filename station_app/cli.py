@@ -180,6 +180,13 @@ def _login(args, *, check: bool = False, writes: bool = False, must_change_ok: b
         done = logins.login(path, name, password, check=check)
     except ValidationError as exc:
         raise _refused(exc) from None
+    except Exception as exc:  # the login's audit record waits for another program
+        from station_app.storage.errors import busy_error
+
+        busy = busy_error(exc)
+        if busy is not None:
+            raise busy from exc
+        raise
     _OPENED.append(done.db)
     _LOGIN.update(name=done.actor.username, actor=done.actor, db=done.db)
     if done.recovery_key:  # a plain file from an older version, encrypted just now

@@ -9,7 +9,9 @@ import pytest
 from xlsx_helpers import make_credit, make_id, write_xlsx
 
 from station_app.cli import main
+from station_app.cliutil import EXIT_LOGIN
 from station_app.storage import sqlfile
+from tests.conftest import ADMIN_PASSWORD, CLERK_PASSWORD
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")
@@ -59,6 +61,7 @@ def test_import_members_twice_with_an_error_workbook(db_path, tmp_path, capsys, 
 
 def test_import_in_chinese_as_a_clerk(db_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("STATION_PASSWORD", CLERK_PASSWORD)  # (--as clerk logs in as clerk)
     code_a = make_credit("91440300MA5F00001")
     typo = code_a[:-1] + ("0" if code_a[-1] != "0" else "1")
     sheet = write_xlsx(tmp_path / "企业.xlsx", [["企业名称", "统一社会信用代码", "职工人数"],
@@ -75,10 +78,13 @@ def test_import_in_chinese_as_a_clerk(db_path, tmp_path, capsys, monkeypatch):
     assert actors == {"clerk"}
 
 
-def test_import_refuses_unknown_users_and_files(db_path, tmp_path, capsys):
+def test_import_refuses_unknown_users_and_files(db_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     sheet = write_xlsx(tmp_path / "m.xlsx", [["姓名", "身份证号"], ["张三", ZHANG]])
+    # --as names the user who logs in: an unknown one is a login refused (exit 3), in
+    # the words of a wrong password (a login says not which users exist)
     code, _, err = run(capsys, "import", "--db", str(db_path), str(sheet), "--as", "nobody")
-    assert code == 1 and "no user 'nobody'" in err
+    assert code == EXIT_LOGIN and "Wrong user name or password" in err
     code, _, err = run(capsys, "import", "--db", str(db_path), str(tmp_path / "none.xlsx"))
     assert code == 1 and "error:" in err
     nohead = write_xlsx(tmp_path / "x.xlsx", [["a", "b"], [1, 2]])
@@ -92,7 +98,9 @@ def test_the_installed_command(db_path, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "station_app.cli", "import", "--db", str(db_path), str(sheet)],
         capture_output=True, text=True, env={"LANG": "en_US.UTF-8", "PATH": "/usr/bin:/bin",
-                                             "STATION_APP_HOME": str(tmp_path / "home")},
+                                             "STATION_APP_HOME": str(tmp_path / "home"),
+                                             "STATION_USER": "admin",
+                                             "STATION_PASSWORD": ADMIN_PASSWORD},
         timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "imported 1, rejected 0" in proc.stdout

@@ -17,14 +17,19 @@ def run_python(code: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
-def test_a_station_import_loads_neither_postgresql_nor_the_phrase_dictionary(tmp_path, capsys):
+def test_a_station_import_loads_neither_postgresql_nor_the_phrase_dictionary(tmp_path, capsys,
+                                                                             monkeypatch):
     from openpyxl import Workbook
 
     from station_app.cli import main
     from station_app.domain.validation import id_check_char
 
+    # station-admin's credentials, as scripts pass them (the import's process inherits them)
+    monkeypatch.setenv("STATION_USER", "admin")
+    monkeypatch.setenv("STATION_PASSWORD", "demo-pass-1")
     station = tmp_path / "s.sqlite3"
-    assert main(["demo", "--db", str(station), "--members", "20"]) == 0
+    assert main(["demo", "--db", str(station), "--members", "20", "--admin-password",
+                 "demo-pass-1"]) == 0
     capsys.readouterr()
     roster = tmp_path / "roster.xlsx"
     wb = Workbook()
