@@ -1,8 +1,12 @@
 """``district-server``: set up, run and administer the district sync service (Qt-free).
 
 Every command takes ``--db PATH_OR_URL`` (default: ``district.sqlite3`` in the platform
-data folder; a ``postgresql+psycopg://…`` URL for PostgreSQL). Errors print one line
-``error: …`` and exit 1. See docs/SYNC.md.
+data folder; a ``postgresql+psycopg://…`` URL for PostgreSQL) and ``--key-file PATH``: a
+SQLite district is encrypted with the key file ``init`` writes beside it, found there by
+default. The commands that print personal data (``duplicates``, ``conflicts list``) need a
+district administrator's login (``--user``/``$DISTRICT_USER``, the password from
+``$DISTRICT_PASSWORD`` or standard input). Errors print one line ``error: …`` and exit 1
+(3: a login refused). See docs/SYNC.md.
 """
 
 from __future__ import annotations
