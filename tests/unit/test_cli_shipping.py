@@ -66,11 +66,16 @@ def district(tmp_path, capsys, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def station(tmp_path, capsys) -> Path:
+def station(tmp_path, capsys, monkeypatch) -> Path:
+    """A demo station, with station-admin's credentials in the environment (as scripts
+    pass them; the commands' processes inherit them)."""
     from station_app.cli import main
 
+    monkeypatch.setenv("STATION_USER", "admin")
+    monkeypatch.setenv("STATION_PASSWORD", "demo-pass-1")
     path = tmp_path / "station.sqlite3"
-    assert main(["demo", "--db", str(path), "--members", "30", "--seed", "2"]) == 0
+    assert main(["demo", "--db", str(path), "--members", "30", "--seed", "2",
+                 "--admin-password", "demo-pass-1"]) == 0
     capsys.readouterr()
     return path
 
