@@ -80,6 +80,19 @@ def station_login(monkeypatch):
     monkeypatch.setenv("STATION_PASSWORD", ADMIN_PASSWORD)
 
 
+def encrypt_station_file(path: Path, username: str = "admin",
+                         password: str = ADMIN_PASSWORD) -> bytes:
+    """A plain station file a test built with the services, encrypted as the first login
+    of a file from an older version does it (its key file beside it, its key known to
+    this process): what station-admin then logs in to. Returns the data key."""
+    from station_app.domain.services.login import login
+
+    done = login(path, username, password)
+    key = done.db.key
+    done.db.close()
+    return key
+
+
 @pytest.fixture
 def encrypted_db_path(encrypted_template, tmp_path, station_login) -> Path:
     """A copy of the encrypted template with its key file, its key known to this process

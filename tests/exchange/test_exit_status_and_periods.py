@@ -18,6 +18,7 @@ from xlsx_helpers import make_id, write_xlsx
 from station_app.cli import main
 from station_app.cliutil import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, import_status
 from station_app.storage import sqlfile
+from tests.conftest import ADMIN_PASSWORD
 
 ZHANG = make_id("44030519900101123")
 LI = make_id("44030519910202224")
@@ -28,7 +29,8 @@ BAD = WANG[:-1] + ("1" if WANG[-1] == "0" else "0")  # a wrong check character
 def station_admin(db_path: Path, tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
     """The installed program's way in, as a script runs it."""
     env = {"LANG": "en_US.UTF-8", "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "STATION_APP_HOME": str(tmp_path / "home")}
+           "STATION_APP_HOME": str(tmp_path / "home"),
+           "STATION_USER": "admin", "STATION_PASSWORD": ADMIN_PASSWORD}  # (its login)
     return subprocess.run([sys.executable, "-m", "station_app.cli", *argv, "--db", str(db_path)],
                           capture_output=True, text=True, env=env, timeout=120)
 
@@ -168,3 +170,4 @@ def db_path(encrypted_db_path):
     """The station file of these tests: encrypted, with station-admin's credentials set
     (tests/conftest.py)."""
     return encrypted_db_path
+

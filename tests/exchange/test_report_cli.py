@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "unit"))
@@ -47,3 +48,10 @@ def test_export_each_kind(db, admin, district_admin, tmp_path, capsys):
         assert main(["export", kind, str(out), "--db", str(db.path), *extra]) == 0, kind
         assert "written to" in capsys.readouterr().out
         assert CalamineWorkbook.from_path(str(out)).sheet_names
+
+
+@pytest.fixture
+def db_path(encrypted_db_path):
+    """The station file of these tests: encrypted, with station-admin's credentials set
+    (tests/conftest.py)."""
+    return encrypted_db_path

@@ -32,6 +32,7 @@ from station_app.domain.services import (  # noqa: E402
 )
 from station_app.domain.services.setup import init_district, init_station  # noqa: E402
 from station_app.storage.database import open_database  # noqa: E402
+from tests.conftest import encrypt_station_file  # noqa: E402
 
 DISTRICT = Actor("district", "district_admin", None, "区总工会")
 CLERK = Actor("clerk", "clerk", None, "专职工作者")
@@ -87,8 +88,9 @@ def district_file(tmp_path) -> Path:
 
 
 @pytest.fixture
-def station_file(tmp_path) -> Path:
-    """DP01's own file: its 1 training event, the targets pulled from the district."""
+def station_file(tmp_path, station_login) -> Path:
+    """DP01's own file: its 1 training event, the targets pulled from the district;
+    encrypted, station-admin's credentials (its admin's) in the environment."""
     path = tmp_path / "dp01.sqlite3"
     db = open_database(path, create=True)
     init_station(db, "DP01", "大鹏社区工联会", "admin", "admin-pass-1")
@@ -97,7 +99,14 @@ def station_file(tmp_path) -> Path:
     targets(db)
     training(db, None, 1)
     db.close()
+    encrypt_station_file(path)
     return path
+
+
+def district_login(monkeypatch) -> None:
+    """station-admin's credentials for the district's file: its district admin."""
+    monkeypatch.setenv("STATION_USER", "qu")
+    monkeypatch.setenv("STATION_PASSWORD", "district-pass-1")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -141,6 +150,7 @@ def test_summary_is_report(which, district_file, station_file, capsys, monkeypat
 def test_an_unknown_station_is_refused_with_the_codes_there_are(district_file, capsys,
                                                                  monkeypatch, tmp_path):
     monkeypatch.setenv("LANG", "en_US.UTF-8")
+    district_login(monkeypatch)  # (--xlsx, export: the district's personal data)
     for command in (["report"], ["summary"], ["report", "--xlsx", str(tmp_path / "r.xlsx")],
                     ["export", "roster", str(tmp_path / "x.xlsx")]):
         code, out, err = run(capsys, *command, "--db", str(district_file), "--station", "XX99")
@@ -205,6 +215,7 @@ def test_the_text_report_lists_the_targets(district_file, station_file, capsys, 
 def test_the_workbook_shows_the_targets_by_the_same_rule(district_file, tmp_path, capsys,
                                                          monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    district_login(monkeypatch)  # (the workbook's lists: the district's personal data)
     out = tmp_path / "dp01.xlsx"
     code, _o, err = run(capsys, "report", "--db", str(district_file), "--as-of", D,
                         "--station", "DP01", "--xlsx", str(out))
@@ -219,7 +230,7 @@ def test_the_workbook_shows_the_targets_by_the_same_rule(district_file, tmp_path
 
 
 @pytest.fixture
-def money_world(tmp_path) -> Path:
+def money_world(tmp_path, station_login) -> Path:
     path = tmp_path / "station.sqlite3"
     db = open_database(path, create=True)
     init_station(db, "KY01", "葵涌社区工联会", "admin", "admin-pass-1")
@@ -238,6 +249,7 @@ def money_world(tmp_path) -> Path:
                                          "amount": "500"}).id
         hardship.reverse_entry(s, bad, "金额录错", date(2025, 4, 2))
     db.close()
+    encrypt_station_file(path)
     return path
 
 
@@ -287,7 +299,7 @@ def test_the_ledger_workbook_has_money_as_numbers(money_world, tmp_path, capsys,
 # --------------------------------------------------------------------------- past dates
 
 
-def test_a_report_as_of_a_past_date_counts_that_dates_year(tmp_path, capsys):
+def test_a_report_as_of_a_past_date_counts_that_dates_year(tmp_path, capsys, station_login):
     """Records of 2022–2024; the report as of 2023-05-31 counts 2023 up to that day,
     2023's targets and 2023's quota weeks, whatever today is."""
     path = tmp_path / "station.sqlite3"
@@ -311,6 +323,7 @@ def test_a_report_as_of_a_past_date_counts_that_dates_year(tmp_path, capsys):
         for year, value in ((2022, 10), (2023, 20), (2024, 30)):
             stations.set_target(s, year, "training_events", value, "KY01")
     db.close()
+    encrypt_station_file(path)
     data = report_json(capsys, "--db", str(path), "--as-of", "2023-05-31")
     values = data["values"]
     assert values["enterprise_visits"] == 3

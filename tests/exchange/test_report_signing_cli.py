@@ -17,6 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from station_app.cli import main
+from station_app.cliutil import EXIT_LOGIN
 from station_app.domain.actor import SYSTEM_SETUP, Actor
 from station_app.domain.ids import station_id_for
 from station_app.domain.models import SignedReport, StationCredential
@@ -64,13 +65,24 @@ def district_file(tmp_path) -> Path:
 
 
 def station_admin(tmp_path: Path, *argv: str, password: str | None = None,
-                  lang: str = "en_US.UTF-8") -> subprocess.CompletedProcess:
-    """The installed program's way in, as a script runs it."""
+                  lang: str = "en_US.UTF-8", user: str | None = None
+                  ) -> subprocess.CompletedProcess:
+    """The installed program's way in, as a script runs it: on a station's file ``user``
+    logs in (STATION_USER) with ``password``, the first line of standard input (the
+    signature's too when the signer is the user logged in)."""
     env = {"LANG": lang, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "STATION_APP_HOME": str(tmp_path / "home")}
+    if user is not None:
+        env["STATION_USER"] = user
     return subprocess.run([sys.executable, "-m", "station_app.cli", *argv],
                           input=None if password is None else password + "\n",
                           capture_output=True, text=True, env=env, timeout=120)
+
+
+def district_login(monkeypatch) -> None:
+    """station-admin's credentials for the district's file: its district admin."""
+    monkeypatch.setenv("STATION_USER", "qu")
+    monkeypatch.setenv("STATION_PASSWORD", "district-pass-1")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -96,6 +108,7 @@ def test_the_report_names_the_stations_not_synced_since_d(district_file, tmp_pat
     assert [s["code"] for s in data["sync"]["stations"]] == ["DP01", "DP02"]
     assert data["values"]["training_events"] == 2  # (the figures as before: nothing renamed)
     # the workbook: the warning under the figures, and a sheet of every station's sync
+    district_login(monkeypatch)  # (its lists: the district's personal data)
     book = tmp_path / "r.xlsx"
     assert run(capsys, "report", "--db", db, "--as-of", D, "--xlsx", str(book))[0] == 0
     wb = CalamineWorkbook.from_path(str(book))
@@ -112,7 +125,7 @@ def test_sign_compare_and_show_as_signed(district_file, tmp_path, capsys, monkey
     # a wrong password signs nothing; the user's own does (a real process, read from stdin)
     proc = station_admin(tmp_path, "report", "--db", db, "--as-of", D, "--sign", "--as", "qu",
                          "--password-stdin", "--note", "上半年", password="wrong")
-    assert proc.returncode == 1 and "Wrong user name or password" in proc.stderr
+    assert proc.returncode == EXIT_LOGIN and "Wrong user name or password" in proc.stderr
     proc = station_admin(tmp_path, "report", "--db", db, "--as-of", D, "--sign", "--as", "qu",
                          "--password-stdin", "--note", "上半年", password="district-pass-1",
                          lang="zh_CN.UTF-8")
@@ -160,8 +173,10 @@ def test_sign_compare_and_show_as_signed(district_file, tmp_path, capsys, monkey
         assert s.query(SignedReport).count() == 1
 
 
-def test_the_fast_path_prints_what_the_full_path_prints(district_file, tmp_path, capsys):
+def test_the_fast_path_prints_what_the_full_path_prints(district_file, tmp_path, capsys,
+                                                        monkeypatch):
     db = str(district_file)
+    district_login(monkeypatch)  # (--xlsx: the district's personal data)
     proc = station_admin(tmp_path, "report", "--db", db, "--as-of", D, "--sign", "--as", "qu",
                          "--password-stdin", password="district-pass-1")
     assert proc.returncode == 0, proc.stderr
@@ -187,7 +202,8 @@ def test_what_does_not_go_together_is_refused_in_one_line(district_file, capsys,
     assert code == 1 and message in err and err.count("\n") == 1, err
 
 
-def test_a_stations_admin_signs_its_own_report_and_a_clerk_may_not(tmp_path, capsys):
+def test_a_stations_admin_signs_its_own_report_and_a_clerk_may_not(tmp_path, capsys,
+                                                                   monkeypatch):
     path = tmp_path / "ky01.sqlite3"
     db = open_database(path, create=True)
     init_station(db, "KY01", "葵涌社区工联会", "admin", "admin-pass-1", display_name="王站长")
@@ -195,15 +211,18 @@ def test_a_stations_admin_signs_its_own_report_and_a_clerk_may_not(tmp_path, cap
         users.create_user(s, "clerk", "clerk-pass-1", "clerk", "小李", bootstrap=True)
     db.close()
     proc = station_admin(tmp_path, "report", "--db", str(path), "--as-of", D, "--sign",
-                         "--as", "clerk", "--password-stdin", password="clerk-pass-1")
+                         "--as", "clerk", "--password-stdin", password="clerk-pass-1",
+                         user="clerk")
     assert proc.returncode == 1 and "may not sign the station's report" in proc.stderr
     proc = station_admin(tmp_path, "report", "--db", str(path), "--as-of", D, "--sign",
                          "--as", "admin", "--password-stdin", "--json",
-                         password="admin-pass-1")
+                         password="admin-pass-1", user="admin")
     assert proc.returncode == 0, proc.stderr
-    signed = json.loads(proc.stdout)
+    signed = json.loads(proc.stdout)  # (the file encrypted at the clerk's login before)
     assert (signed["scope"], signed["station"], signed["signed_by_name"]) == (
         "station", "KY01", "王站长")
     assert signed["content"]["sync"] == {"last_sync": None}
+    monkeypatch.setenv("STATION_USER", "admin")
+    monkeypatch.setenv("STATION_PASSWORD", "admin-pass-1")
     code, out, _ = run(capsys, "report", "--db", str(path), "--as-of", D)
     assert "Not yet synced with the district" in out or "本站尚未与区总工会同步" in out
