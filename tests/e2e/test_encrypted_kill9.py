@@ -2,10 +2,10 @@
 
 Everything is real: a station file made as the app makes one (``login.create_station``:
 SQLCipher, its key file beside it), opened in a separate OS process by a login with the
-password in ``STATION_PASSWORD`` (as ``station-admin --user`` takes it), and that process
-killed with SIGKILL:
+password in ``STATION_PASSWORD``, and that process killed with SIGKILL:
 
-* an import of a roster workbook, killed at random moments several times;
+* an import of a roster workbook, killed at random moments several times: the import
+  service after a login, and ``station-admin import --user admin`` as a whole;
 * a sync round to a district server on loopback (uvicorn, an encrypted SQLite district
   opened with its key file), killed between batches.
 

@@ -5,7 +5,8 @@ Real work that logs, with the app's own logging (``station_app.logs.setup_loggin
 its most talkative level) writing into this test's log folder: an encrypted station set
 up, members registered, a duplicate refused through the app's task runner (as a page's
 write is), a wrong password, an import with rejected rows and its error workbook, a
-backup, a sync file written, a login, a file from an older version converted at its
+backup, a sync file written, a login, ``station-admin import`` with a wrong password and
+with the right one (its own log file), a file from an older version converted at its
 first login, a database error as the command line and the task runner log them. Then
 every log file is read: no member's name, ID number (whole, its 17 digits, the check
 character in either case), phone, no password, no recovery key and no bundle key.
@@ -14,6 +15,7 @@ character in either case), phone, no password, no recovery key and no bundle key
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -153,6 +155,18 @@ def test_the_log_files_hold_no_names_id_numbers_phones_passwords_or_keys(
         login.login(path, "admin", WRONG_PASSWORD)
     login.login(path, "admin", ADMIN_PASSWORD).db.close()
 
+    # the command line, which logs to its own file: a wrong password, then an import of
+    # the same roster (its rows there already, the bad one rejected again: exit 1)
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "station_app.cli"]
+    for password, expected in ((WRONG_PASSWORD, 3), (ADMIN_PASSWORD, 1)):
+        done = subprocess.run([*cli, "import", "--db", str(path), "--user", "admin",
+                               str(roster)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "STATION_PASSWORD": password})
+        assert done.returncode == expected, (done.stdout, done.stderr)
+
     # a file from an older version: plain, converted at its first login
     old = tmp_path / "old" / "station.sqlite3"
     old.parent.mkdir()
@@ -180,6 +194,7 @@ def test_the_log_files_hold_no_names_id_numbers_phones_passwords_or_keys(
     # the work above was logged (else this test proves nothing)
     assert "encrypted" in text and "refused" in text and "backup manual" in text
     assert "station-admin add failed" in text and "IntegrityError" in text
+    assert any(p.name.startswith("station-admin") for p in files), files
 
     secrets = {"password": [ADMIN_PASSWORD, WRONG_PASSWORD, OLD_PASSWORD],
                "recovery key": recovery + [r.replace("-", "") for r in recovery],
