@@ -10,6 +10,8 @@ from python_calamine import CalamineWorkbook
 from test_push import push_all, register
 
 from station_app.cli import main
+from station_app.domain.actor import SYSTEM_SETUP
+from station_app.domain.services import users
 from station_app.domain.services.metrics import compute_summary
 
 
@@ -19,7 +21,8 @@ def target_of(district) -> str:
     return district.engine.url.render_as_string(hide_password=False)
 
 
-def test_the_district_report_counts_every_station(db, admin, district, tmp_path, capsys):
+def test_the_district_report_counts_every_station(db, admin, district, tmp_path, capsys,
+                                                  monkeypatch):
     for n in range(1, 6):
         register(db, admin, n, "会员" + "甲乙丙丁戊"[n - 1])
     push_all(db, district)
@@ -29,6 +32,11 @@ def test_the_district_report_counts_every_station(db, admin, district, tmp_path,
     with district.reader() as s:
         assert data["values"] == compute_summary(s, date.today(), None).values
     assert data["station"] is None
+    # the roster is personal data: a district admin logs in (as scripts do)
+    with district.session(SYSTEM_SETUP) as s:
+        users.create_user(s, "qu", "district-pass-1", "district_admin", bootstrap=True)
+    monkeypatch.setenv("STATION_USER", "qu")
+    monkeypatch.setenv("STATION_PASSWORD", "district-pass-1")
     out = tmp_path / "roster.xlsx"
     assert main(["export", "roster", str(out), "--db", target]) == 0
     wb = CalamineWorkbook.from_path(str(out))
