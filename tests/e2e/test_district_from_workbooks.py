@@ -89,16 +89,23 @@ class District:
     log: list[str] = field(default_factory=list)
 
     def run(self, cmd: list[str], *args: str, stdin: str | None = None,
-            ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+            ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
         done = subprocess.run([*cmd, *args], input=stdin, capture_output=True, text=True,
-                              env=self.env, cwd=self.root, timeout=300)
+                              env=env or self.env, cwd=self.root, timeout=300)
         self.log.append(f"$ {' '.join(args)}\n{done.stdout}{done.stderr}")
         assert done.returncode in ok, (
             f"{' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr}")
         return done
 
     def station(self, *args: str, **kw) -> subprocess.CompletedProcess:
-        return self.run(STATION_ADMIN, *args, **kw)
+        """station-admin, logged in as scripts do (STATION_USER, STATION_PASSWORD): a
+        station's admin on a station's file, the district admin on the district's."""
+        on_district = str(self.db) in args
+        login = ({"STATION_USER": EXPECTED["district_admin"],
+                  "STATION_PASSWORD": DISTRICT_PASSWORD} if on_district else
+                 {"STATION_USER": "admin", "STATION_PASSWORD": STATION_PASSWORD})
+        return self.run(STATION_ADMIN, *args, env={**self.env, **login}, **kw)
 
     def district(self, *args: str, **kw) -> subprocess.CompletedProcess:
         return self.run(DISTRICT_SERVER, *args, **kw)
@@ -144,7 +151,8 @@ def _import(d: District, cli: str, db: Path, rel: str, *extra: str) -> Imported:
     args = ["import", "--db", str(db), str(FIXTURE / rel), "--show", "1000",
             "--errors", str(d.root / "errors" / (rel.replace("/", "-") + "-errors.xlsx")),
             *extra]
-    done = d.run(STATION_ADMIN if cli == "station" else DISTRICT_SERVER, *args, ok=(0, 1, 2))
+    done = (d.station(*args, ok=(0, 1, 2)) if cli == "station"
+            else d.district(*args, ok=(0, 1, 2)))
     result = _parse_import(rel, done)
     d.imports.append(result)
     return result
@@ -176,7 +184,9 @@ def _sync_to_district(d: District, code: str, n: int) -> None:
 def district(tmp_path_factory) -> District:
     root = tmp_path_factory.mktemp("district")
     env = {**os.environ, "STATION_APP_HOME": str(root / "home"), "STATION_LANG": "en",
-           "LANG": "C.UTF-8", "PYTHONUTF8": "1"}
+           "LANG": "C.UTF-8", "PYTHONUTF8": "1",
+           # district-server's login, where a command of it needs one
+           "DISTRICT_USER": EXPECTED["district_admin"], "DISTRICT_PASSWORD": DISTRICT_PASSWORD}
     d = District(root, root / "district.sqlite3", env)
     (root / "errors").mkdir()
     d.district("init", "--db", str(d.db), "--admin", EXPECTED["district_admin"],
