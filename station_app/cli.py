@@ -875,7 +875,8 @@ def cmd_case_sign(args) -> int:
 
 
 def cmd_sync_export(args) -> int:
-    """Pending changes into a signed file for the district (no network needed)."""
+    """Pending changes into a sync file for the district (no network needed), encrypted
+    and signed with the bundle key (format /2, docs/SYNC.md)."""
     from sync.bundle import BundleError, export_station_bundle
 
     db = _open(args, writes=True)
@@ -2018,11 +2019,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the same as --user (kept for scripts)")
     lr.set_defaults(func=cmd_ledger_reverse, as_is_login=True)
 
-    for name, func, text in (
-        ("sync-export", cmd_sync_export, "write pending changes to a signed file for the district"),
-        ("sync-import", cmd_sync_import, "read the district's file (changes, acknowledgements)"),
+    for name, func, text, more in (
+        ("sync-export", cmd_sync_export,
+         "write pending changes to a sync file for the district, encrypted and signed",
+         "Writes the changes not yet acknowledged by the district to FILE, encrypted and "
+         "signed with the bundle key this station shares with the district (AES-256-GCM, "
+         "format station-app-bundle/2, docs/SYNC.md; mode 0600): a lost file gives away "
+         "nothing without that key. The changes stay pending until the district's file "
+         "acknowledges them."),
+        ("sync-import", cmd_sync_import,
+         "read the district's sync file (changes, acknowledgements)",
+         "Reads the district's file for this station: checks and decrypts it with the "
+         "bundle key (refusing a changed file, another station's, or this station's own), "
+         "then applies its changes and acknowledgements; reading it again applies nothing "
+         "twice. Files of older releases (format /1: signed, not encrypted) are still "
+         "read."),
     ):
-        b = sub.add_parser(name, help=text)
+        b = sub.add_parser(name, help=text, description=more)
         _db_arg(b)
         b.add_argument("file", type=Path)
         b.add_argument("--bundle-secret", help="the bundle key printed by `district-server "
