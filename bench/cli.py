@@ -21,9 +21,11 @@ the page cache; the bytecode written, as an installed package has it):
 The station file is encrypted (``demo`` makes it so) and every ``station-admin`` command
 logs in as scripts do: ``STATION_USER`` and ``STATION_PASSWORD`` in the environment. A
 login derives the key that unwraps the data key from the password (scrypt, the cost of
-the users' password hashes) and then checks the password against the database (the same
-derivation again); that derivation alone (``keys.Wrap.unwrap``, in this process) is
-shown apart, beside the figures it is part of.
+the users' password hashes), once: the same derivation proves the password against the
+user's hash. ``report`` (figures only) logs in lightly — that derivation, then the file
+read with SQLite alone — and ``import`` fully (SQLAlchemy, the audit record). That
+derivation alone (``keys.Wrap.unwrap``, in this process) is shown apart, beside the
+figures it is part of.
 
 Each figure is the median of ``reps`` rounds, from just before the process is started to
 its exit, with its ratio to the floor's median and the target (≤ 2×, ≤ 2×, ≤ 3×).
