@@ -411,7 +411,6 @@ class RecoveryDialog(QDialog):
     def save(self) -> None:
         from station_app.domain.services.login import recover
         from station_app.domain.services.users import password_problems
-        from station_app.domain.validation import FieldError, Localized
         from station_app.storage.errors import StorageError
 
         v = self.form.values()
@@ -427,9 +426,10 @@ class RecoveryDialog(QDialog):
         except ValidationError as exc:
             self.form.show_errors(exc)
             return
-        except StorageError as exc:  # not a recovery key, or not this file's
-            self.form.show_errors(ValidationError([FieldError(
-                "recovery_key", "storage.problem", {"text": Localized(exc.zh, exc.en)})]))
+        except StorageError as exc:  # the file itself (missing, damaged)
+            from station_app.ui.qt import QMessageBox
+
+            QMessageBox.critical(self, self.windowTitle(), exc.message(self.lang))
             return
         self.accept()
 

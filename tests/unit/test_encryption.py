@@ -154,9 +154,10 @@ def test_the_recovery_key_opens_the_file_without_its_key_file(station):
     keys.key_file_path(path).unlink()
     with pytest.raises(logins.MissingKeyFileError):
         logins.login(path, "admin", PASSWORD)
-    with pytest.raises(keys.RecoveryKeyError):
+    with pytest.raises(ValidationError) as refused:
         logins.recover(path, recovery[:-1] + ("A" if recovery[-1] != "A" else "B"),
                        "admin", "Found-Again-77")
+    assert codes(refused.value) == ["recovery.not_a_key"]
     with pytest.raises(ValidationError) as refused:  # only for a station admin
         logins.recover(path, recovery, "clerk", "Found-Again-77")
     assert codes(refused.value) == ["user.recover_admin_only"]
@@ -173,9 +174,10 @@ def test_another_stations_recovery_key_does_not_open_this_file(station, tmp_path
     other = logins.create_station(tmp_path / "other" / "s.sqlite3", "KY08", "别的站", "admin",
                                   PASSWORD)
     other.db.close()
-    with pytest.raises(logins.StorageError) as refused:
+    with pytest.raises(ValidationError) as refused:
         logins.recover(path, other.recovery_key, "admin", "Found-Again-77")
-    assert "恢复密钥" in refused.value.message("zh")
+    assert codes(refused.value) == ["recovery.wrong_file"]
+    assert "另一个站点" in refused.value.errors[0].message("zh")
 
 
 def test_a_restored_older_backup_opens_with_the_current_password(station):

@@ -44,7 +44,15 @@ RECOVERY_ACTOR = Actor("recovery", "system", None, "恢复密钥")
 
 FIELD_LABELS.setdefault("recovery_key", ("恢复密钥", "Recovery key"))
 register_messages({
-    "storage.problem": ("{text}", "{text}"),  # a StorageError's own words, under a field
+    "recovery.not_a_key": (
+        "这不是本软件的恢复密钥（有字符输错或遗漏）：恢复密钥共 14 组，每组 4 个字符（字母 A–Z 和数字 2–7）",
+        "This is not a recovery key of this app (a character is wrong or missing): it has "
+        "14 groups of 4 letters A–Z and digits 2–7",
+    ),
+    "recovery.wrong_file": (
+        "这个恢复密钥打不开这个文件（它属于另一个站点的文件）",
+        "This recovery key does not open this file (it belongs to another station's file)",
+    ),
     "user.not_station_file": (
         "这是区总工会的数据库，请用区总工会视图打开",
         "This is the district's database: open it in the district view",
@@ -322,16 +330,17 @@ def recover(path: Path, recovery_key: str, username: str, new_password: str) -> 
     new password, which unlocks the account; the key file is rebuilt (also when it was
     lost). Audited as a password reset by ``recovery``."""
     path = Path(path)
-    key = keyfiles.parse_recovery(recovery_key)
+    try:
+        key = keyfiles.parse_recovery(recovery_key)
+    except keyfiles.RecoveryKeyError as exc:
+        raise ValidationError([FieldError("recovery_key", "recovery.not_a_key")]) from exc
     if sqlfile.is_plain(path) is not False:
         raise MissingDatabaseError(path, "station-admin init --db {path} …")
     con = sqlfile.connect(path, key=key)
     try:
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlfile.DatabaseError as exc:
-        raise StorageError("This recovery key does not open this file (it belongs to "
-                           "another station's file)",
-                           "这个恢复密钥打不开这个文件（它属于另一个站点的文件）") from exc
+        raise ValidationError([FieldError("recovery_key", "recovery.wrong_file")]) from exc
     finally:
         con.close()
     db = open_database(path, key=key, key_file=True)
