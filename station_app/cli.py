@@ -149,16 +149,17 @@ def _refused(exc) -> LoginRefused:
     return LoginRefused("; ".join(exc.messages(_lang())))
 
 
-def _print_recovery_key(key: str) -> None:
+def _print_recovery_key(key: str, file=None) -> None:
     """The recovery key, shown this once (a new station, a file converted at its first
-    login), with what to do with it."""
-    print(_say(f"恢复密钥（只显示这一次）：{key}", f"recovery key (shown this once): {key}"))
+    login), with what to do with it. ``file``: where (standard output by default)."""
+    print(_say(f"恢复密钥（只显示这一次）：{key}", f"recovery key (shown this once): {key}"),
+          file=file)
     print(_say("请把它抄在纸上，与电脑分开保管：忘记密码或密钥文件丢失时，用它打开数据库"
                "（station-admin recover）。没有密码、也没有恢复密钥，就无法打开这个文件。",
                "Write it on paper and keep the paper apart from the computer: it opens the "
                "database when a password is forgotten or the key file is lost "
                "(station-admin recover). Without a password or this key the file cannot "
-               "be opened."), flush=True)
+               "be opened."), file=file, flush=True)
 
 
 # the login of this command (a station file is logged in to once per command)
@@ -189,11 +190,12 @@ def _login(args, *, check: bool = False, writes: bool = False, must_change_ok: b
         raise
     _OPENED.append(done.db)
     _LOGIN.update(name=done.actor.username, actor=done.actor, db=done.db)
-    if done.recovery_key:  # a plain file from an older version, encrypted just now
-        print(_say(f"{path} 已加密（此前为旧版本的明文文件），明文副本已删除。",
-                   f"{path} is now encrypted (it was a plain file from an older version); "
-                   "its plain copies are removed."))
-        _print_recovery_key(done.recovery_key)
+    if done.recovery_key:  # a plain file from an older version, encrypted: to an admin
+        # (on standard error: standard output stays the command's own, --json included)
+        print(_say(f"{path} 已加密（旧版本的明文文件在首次登录时加密，明文副本已删除）。",
+                   f"{path} is encrypted (a plain file from an older version is encrypted "
+                   "at its first login; its plain copies are removed)."), file=sys.stderr)
+        _print_recovery_key(done.recovery_key, sys.stderr)
     if done.must_change and not must_change_ok:
         raise _must_change_error(done.actor.username)
     if writes:

@@ -160,6 +160,9 @@ class KeyFile:
     station_name: str = ""
     wraps: dict[str, list[Wrap]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    # the recovery key has not been shown to a station admin yet (a plain file converted
+    # at a clerk's login: the key is shown at the next station admin's login instead)
+    recovery_pending: bool = False
 
     @classmethod
     def load(cls, path: Path) -> KeyFile | None:
@@ -186,13 +189,14 @@ class KeyFile:
                 f"密钥文件 {path} 已损坏（{exc}）：请用备份文件夹中的密钥文件替换，或用恢复密钥打开数据库",
             ) from exc
         return cls(Path(path), str(doc.get("station_code", "")),
-                   str(doc.get("station_name", "")), wraps, failures)
+                   str(doc.get("station_name", "")), wraps, failures,
+                   bool(doc.get("recovery_pending", False)))
 
     def save(self) -> None:
         doc = {"format": FORMAT, "station_code": self.station_code,
                "station_name": self.station_name,
                "users": {n: [w.as_json() for w in ws] for n, ws in sorted(self.wraps.items())},
-               "failures": self.failures}
+               "failures": self.failures, "recovery_pending": self.recovery_pending}
         write_private(self.path, json.dumps(doc, ensure_ascii=False, indent=1).encode())
 
     # -- unlocking --------------------------------------------------------------------
@@ -283,7 +287,8 @@ def build_key_file(path: Path, data_key: bytes, users: list[tuple[str, str, bool
                 if wrap is not None:
                     wraps.setdefault(username, []).append(wrap)
     return KeyFile(Path(path), station_code, station_name, wraps,
-                   dict(keep.failures) if keep is not None else {})
+                   dict(keep.failures) if keep is not None else {},
+                   keep.recovery_pending if keep is not None else False)
 
 
 # --------------------------------------------------------------------------- recovery

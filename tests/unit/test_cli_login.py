@@ -222,12 +222,14 @@ def test_a_plain_file_is_converted_once_at_the_first_login(template_db, tmp_path
     monkeypatch.setenv("STATION_PASSWORD", "admin-pass-1")
     code, out, err = run(capsys, monkeypatch, "report", "--db", str(path), "--json")
     assert code == 0, err
-    assert out.count("recovery key (shown this once)") == 1 and "paper" in out
+    # shown on standard error, once: standard output stays the JSON
+    assert err.count("recovery key (shown this once)") == 1 and "paper" in err
+    assert out.lstrip().startswith("{") and "recovery key" not in out
     assert path.read_bytes()[:16] != b"SQLite format 3\x00"
     backups = list((tmp_path / "backups").glob("*.sqlite3"))
     assert backups and all(sqlfile.is_plain(b) is False for b in backups)
     code, out, err = run(capsys, monkeypatch, "report", "--db", str(path), "--json")
-    assert code == 0 and "recovery key" not in out and out.lstrip().startswith("{")
+    assert code == 0 and "recovery key" not in out + err and out.lstrip().startswith("{")
 
 
 def test_a_signer_who_must_change_their_password_signs_nothing(station, capsys,

@@ -314,3 +314,28 @@ def test_a_read_only_look_unwraps_the_key_without_writing(station):
     finally:
         snap.close()
     assert (path.stat().st_mtime_ns, Path(f"{path}-wal").exists()) == before
+
+
+def test_a_clerks_first_login_encrypts_but_the_recovery_key_waits_for_an_admin(db_path):
+    done = logins.login(db_path, "clerk", CLERK_PASSWORD)
+    try:
+        assert done.recovery_key is None
+        assert db_path.read_bytes()[:16] != PLAIN
+        assert keys.KeyFile.load(keys.key_file_path(db_path)).recovery_pending
+    finally:
+        done.db.close()
+    fresh(db_path)
+    again = logins.login(db_path, "clerk", CLERK_PASSWORD)  # still not for a clerk
+    again.db.close()
+    assert again.recovery_key is None
+    fresh(db_path)
+    admin = logins.login(db_path, "admin", ADMIN_PASSWORD)
+    try:
+        assert admin.recovery_key is not None
+        assert keys.parse_recovery(admin.recovery_key) == admin.db.key
+    finally:
+        admin.db.close()
+    fresh(db_path)
+    later = logins.login(db_path, "admin", ADMIN_PASSWORD)  # shown once
+    later.db.close()
+    assert later.recovery_key is None

@@ -178,10 +178,23 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
         with db.reader() as s:
             must_change = users.needs_new_password(s, actor)
         db.write_key_file()  # one wrap per active user: a change a crash left half-done
+        recovery = _recovery_for(actor, path, key)
     except BaseException:
         db.close()
         raise
-    return Login(db, actor, must_change)
+    return Login(db, actor, must_change, recovery)
+
+
+def _recovery_for(actor: Actor, path: Path, key: bytes) -> str | None:
+    """The recovery key, when one is still to be shown and this is a station admin."""
+    if actor.role != "station_admin":
+        return None
+    kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
+    if kf is None or not kf.recovery_pending:
+        return None
+    kf.recovery_pending = False
+    kf.save()
+    return keyfiles.recovery_text(key)
 
 
 def unlock_to_read(path: Path, username: str, password: str, *,
@@ -263,6 +276,13 @@ def _login_plain(path: Path, name: str, password: str, *, now: datetime,
         db.close()
         raise ValidationError([FieldError("username", "user.not_station_file")])
     db, recovery = encrypt_plain_file(db)
+    if actor.role != "station_admin":
+        # the recovery key opens the file for good: it is a station admin's to keep, shown
+        # at their next login (a clerk sees only that the file is now encrypted)
+        kf = keyfiles.KeyFile.load(keyfiles.key_file_path(db.path))
+        kf.recovery_pending = True
+        kf.save()
+        recovery = None
     return Login(db, actor, must_change, recovery)
 
 
