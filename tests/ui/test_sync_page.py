@@ -135,7 +135,9 @@ def test_two_stations_sync_through_the_page_and_settle_a_conflict(qtbot, ctx, ad
         assert view.loser_source == "local"  # the district's version stands
         assert panel.resolve("loser").wait()
         qtbot.waitUntil(lambda: panel.count() == 0, timeout=10_000)
-        assert "0 conflicts to review" in ky_page.status.text()
+        # (the status line is read again by its own query, which may end a moment later)
+        qtbot.waitUntil(lambda: "0 conflicts to review" in ky_page.status.text(),
+                        timeout=10_000)
         sync(ky_page)  # the brought-back version goes to the district
     with district.reader() as s:  # the station's notes came back, over the correction
         row = s.get(Member, m.id)
