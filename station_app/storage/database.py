@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 # session.info key: ``(username, new_password_hash | None)`` → None, called by the users
 # service when a password is set or an account enabled or disabled (``_stage_key``)
 KEYS_STAGE = "keys.stage"
+ENCRYPTED_CACHE_MIB = 32  # per connection (a plain file's: DEFAULT_CACHE_MIB)
 # session.info key: a list the users service appends the accounts unlocked to; their
 # wrong passwords kept in the key file are dropped once the unlock commits
 KEYS_UNLOCKED = "keys.unlocked"
@@ -146,6 +147,11 @@ def open_database(
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise newer_error(str(path), revision)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if (key is not None or sqlfile.key_for(path) is not None) \
+            and cache_mib == DEFAULT_CACHE_MIB:
+        # a page read from the disk of an encrypted file is decrypted and checked first:
+        # a larger page cache keeps the pages a search walks decrypted once
+        cache_mib = ENCRYPTED_CACHE_MIB
     engine = make_engine(path, cache_mib=cache_mib, durable=durable, key=key)
     if key is not None or sqlfile.key_for(path) is not None:
         _owner_only(path)
