@@ -373,3 +373,39 @@ def db_path(encrypted_db_path):
     """The station file of these tests: encrypted, with station-admin's credentials set
     (tests/conftest.py)."""
     return encrypted_db_path
+
+
+def test_a_station_whose_file_is_lost_for_good_starts_again_from_the_district(
+        db_path, admin, district, server, tmp_path):
+    """No password, no key file, no recovery key: the file cannot be opened by anyone.
+    The station sets up a new encrypted file under its code, the district enrolls it
+    again, and a re-seed brings back everything that had reached the district."""
+    from station_app.domain.services.login import create_station, login
+    from station_app.storage import sqlfile
+    from sync.client import SyncClient
+    from sync.district import enroll
+
+    db = open_database(db_path)
+    with db.session(admin) as s:
+        for n, name in ((1, "张三"), (2, "李四"), (3, "王五")):
+            members.register_member(s, {"name": name, "id_number": idn(n)})
+    c = SyncClient(db, server)
+    c.sync(enroll(district, "KY01", CLI_ADMIN).code)
+    c.close()
+    db.close()
+    # the laptop is gone (or its only admin forgot the password and lost the paper)
+    fresh = tmp_path / "new-laptop" / "station.sqlite3"
+    made = create_station(fresh, "KY01", "葵涌社区工联会", "boss", "Fresh-Start-2026")
+    c = SyncClient(made.db, server)
+    c.sync(enroll(district, "KY01", CLI_ADMIN).code)  # enrolled again by the district
+    assert count(made.db, Member) == 0  # an ordinary pull sends a station's own rows only
+    c.reseed()
+    c.close()
+    assert count(made.db, Member) == 3
+    made.db.close()
+    sqlfile.forget(fresh)
+    again = login(fresh, "boss", "Fresh-Start-2026")  # the new file, under its own key
+    try:
+        assert count(again.db, Member) == 3
+    finally:
+        again.db.close()
