@@ -197,7 +197,13 @@ class KeyFile:
                "station_name": self.station_name,
                "users": {n: [w.as_json() for w in ws] for n, ws in sorted(self.wraps.items())},
                "failures": self.failures, "recovery_pending": self.recovery_pending}
-        write_private(self.path, json.dumps(doc, ensure_ascii=False, indent=1).encode())
+        data = json.dumps(doc, ensure_ascii=False, indent=1).encode()
+        try:
+            if Path(self.path).read_bytes() == data:
+                return  # (as it is: a login that changed nothing writes nothing)
+        except OSError:
+            pass
+        write_private(self.path, data)
 
     # -- unlocking --------------------------------------------------------------------
 
