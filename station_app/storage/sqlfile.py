@@ -16,7 +16,10 @@ without carrying the key through every call. Nothing is written to disk here.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +35,8 @@ KEY_BYTES = 32
 # SQLCipher's build turns recursive triggers on by default; SQLite's is off, and the
 # capture triggers were written for that
 DRIVER_PRAGMAS = ("PRAGMA recursive_triggers=OFF",)
+
+log = logging.getLogger(__name__)
 
 dbapi.register_adapter(date, date.isoformat)
 
@@ -153,3 +158,49 @@ def encrypt_copy(plain_path: Path, target: Path, key: bytes) -> None:
         con.execute("DETACH DATABASE enc")
     finally:
         con.close()
+
+
+def encrypt_in_place(path: Path, key: bytes,
+                     prepare: Callable[[dbapi.Connection], None] | None = None) -> None:
+    """Replace a plain SQLite file (closed, its WAL checkpointed) by its encrypted copy,
+    once: the copy is written beside it and checked (``quick_check``), ``prepare(con)``
+    runs on the keyed copy before it replaces the file (a station writes its key file
+    from the copy's users there: the key must be kept before the plain file goes), then
+    the copy replaces the file (0600), its WAL and journal files are removed and the key
+    registered. A crash leaves the plain file or the encrypted one, never half of one."""
+    path = Path(path)
+    tmp = Path(f"{path}.encrypting")
+    tmp.unlink(missing_ok=True)
+    encrypt_copy(path, tmp, key)
+    try:
+        con = connect(tmp, key=key)
+        try:
+            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise StorageError(f"the encrypted copy of {path} failed its check; the "
+                                   "file was left as it was",
+                                   f"{path} 的加密副本未通过检查，原文件未改动")
+            if prepare is not None:
+                prepare(con)
+        finally:
+            con.close()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if hasattr(os, "chmod"):
+        os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remember(path, key)
+
+
+def encrypt_backup(backup: Path, key: bytes) -> None:
+    """A plain backup replaced by its encrypted copy; one that cannot be read (damaged,
+    so of no use, and plain) is removed."""
+    try:
+        encrypt_in_place(backup, key)
+    except (DatabaseError, StorageError):
+        Path(backup).unlink(missing_ok=True)
+        log.warning("plain backup %s could not be encrypted; removed", backup)
+    finally:
+        forget(backup)  # (a backup's key comes from its database's)

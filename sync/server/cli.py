@@ -268,10 +268,9 @@ def cmd_encrypt(args) -> int:
     key file (``--key-file``, or beside the database), the file replaced by its encrypted
     copy, every plain backup replaced by an encrypted one. A crash leaves the plain file
     with its new key file (run it again: the key file is used) or the encrypted file."""
-    from station_app.domain.services.login import _encrypt_backup
     from station_app.storage import keys, sqlfile
     from station_app.storage.backup import list_backups
-    from station_app.storage.errors import StorageError, sqlite_path
+    from station_app.storage.errors import sqlite_path
 
     path = sqlite_path(_target(args))
     if path is None:
@@ -286,28 +285,11 @@ def cmd_encrypt(args) -> int:
         db.close()
         key = keys.read_district_key(key_path) if key_path.is_file() \
             else keys.create_district_key(key_path)
-        tmp = Path(f"{path}.encrypting")
-        tmp.unlink(missing_ok=True)
-        sqlfile.encrypt_copy(path, tmp, key)
-        con = sqlfile.connect(tmp, key=key)
-        try:
-            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                tmp.unlink(missing_ok=True)
-                raise StorageError(f"the encrypted copy of {path} failed its check; the "
-                                   "file was left as it was",
-                                   f"{path} 的加密副本未通过检查，原文件未改动")
-        finally:
-            con.close()
-        if hasattr(os, "chmod"):
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        sqlfile.remember(path, key)
+        sqlfile.encrypt_in_place(path, key)
         done = "is encrypted now"
     plain = [b.path for b in list_backups(path) if sqlfile.is_plain(b.path)]
     for backup in plain:
-        _encrypt_backup(backup, key)
+        sqlfile.encrypt_backup(backup, key)
     print(f"{path} {done}" + (f"; {len(plain)} plain backup(s) encrypted" if plain else ""))
     print(f"its key file: {key_path.resolve()} (mode 0600): back it up apart from the "
           "database and its backups")

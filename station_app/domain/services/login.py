@@ -15,7 +15,6 @@ they locked the account), where the lock and the audit viewer read them.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,52 +296,25 @@ def encrypt_plain_file(db: Database) -> tuple[Database, str]:
     assert path is not None
     key = keyfiles.new_data_key()
     db.close()  # (checkpoints the WAL into the file)
-    tmp = Path(f"{path}.encrypting")
-    tmp.unlink(missing_ok=True)
-    sqlfile.encrypt_copy(path, tmp, key)
-    con = sqlfile.connect(tmp, key=key)
-    try:
-        if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise StorageError(f"the encrypted copy of {path} failed its check; the file "
-                               "was left as it was", f"{path} 的加密副本未通过检查，原文件未改动")
+
+    def keep_the_key(con) -> None:  # the key file, from the copy's users, comes first
         state = dict(con.execute("SELECT key, value FROM local_state").fetchall())
         rows = con.execute("SELECT username, password_hash, active FROM users").fetchall()
         name = con.execute("SELECT name FROM stations WHERE id = ?",
                            (state.get("station_id", ""),)).fetchone()
-    finally:
-        con.close()
-    keyfiles.build_key_file(keyfiles.key_file_path(path), key,
-                            [(u, h, bool(a)) for u, h, a in rows],
-                            station_code=state.get("station_code", ""),
-                            station_name=name[0] if name else "").save()
-    if hasattr(os, "chmod"):
-        os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    sqlfile.remember(path, key)
+        keyfiles.build_key_file(keyfiles.key_file_path(path), key,
+                                [(u, h, bool(a)) for u, h, a in rows],
+                                station_code=state.get("station_code", ""),
+                                station_name=name[0] if name else "").save()
+
+    sqlfile.encrypt_in_place(path, key, keep_the_key)
     for backup in list_backups(path):
         if sqlfile.is_plain(backup.path):
-            _encrypt_backup(backup.path, key)
+            sqlfile.encrypt_backup(backup.path, key)
     db = open_database(path, key=key)
     saved = make_backup(path, "encrypt")
     log.info("station file %s encrypted; backup %s", path, saved)
     return db, keyfiles.recovery_text(key)
-
-
-def _encrypt_backup(backup: Path, key: bytes) -> None:
-    tmp = Path(f"{backup}.encrypting")
-    tmp.unlink(missing_ok=True)
-    try:
-        sqlfile.encrypt_copy(backup, tmp, key)
-    except sqlfile.DatabaseError:  # a damaged backup: no use kept, and plain: removed
-        tmp.unlink(missing_ok=True)
-        backup.unlink(missing_ok=True)
-        log.warning("plain backup %s could not be encrypted; removed", backup)
-        return
-    if hasattr(os, "chmod"):
-        os.chmod(tmp, 0o600)
-    os.replace(tmp, backup)
 
 
 def recover(path: Path, recovery_key: str, username: str, new_password: str) -> Login:
