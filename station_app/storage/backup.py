@@ -82,7 +82,7 @@ def make_backup(db_path: Path, reason: str = "manual", *, keep: int | None = Non
         target.parent.mkdir(parents=True, exist_ok=True)
     else:
         folder = backup_dir(db_path)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # (its owner's only)
         now = datetime.now().replace(microsecond=0)
         # Two backups in one second: number them after the newest of that second (any
         # reason), so names never repeat and sort in the order they were taken.
