@@ -58,7 +58,32 @@ def main() -> int:
     ctx.tasks.wait()
     district_screenshots(app, db, tmp)
     db.close()
+    login_screenshots(app, tmp)
     return 0
+
+
+def login_screenshots(app, tmp: Path) -> None:
+    """The login of an encrypted station (its station named from the key file) and the
+    recovery key as the set-up shows it once."""
+    from station_app.domain.services.login import create_station, key_file_info
+    from station_app.storage import sqlfile
+    from station_app.ui.dialogs import LoginDialog, RecoveryKeyDialog
+
+    path = tmp / "keyed" / "station.sqlite3"
+    made = create_station(path, "KY01", "葵涌社区工联会", "wangfang", "screens-ky01-pw")
+    made.db.close()
+    sqlfile.forget(path)
+    info = key_file_info(path)
+    login = LoginDialog(path, "zh", station_code=f"{info.station_code} {info.station_name}")
+    login.form.widgets["username"].setText("wangfang")
+    recovery = RecoveryKeyDialog(made.recovery_key, "zh")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, dialog in (("login", login), ("recovery-key", recovery)):
+        dialog.show()
+        app.processEvents()
+        dialog.grab().save(str(OUT / f"{name}.png"))
+        print(OUT / f"{name}.png")
+        dialog.close()
 
 
 def _wire(cs):
