@@ -339,3 +339,17 @@ def test_a_clerks_first_login_encrypts_but_the_recovery_key_waits_for_an_admin(d
     later = logins.login(db_path, "admin", ADMIN_PASSWORD)  # shown once
     later.db.close()
     assert later.recovery_key is None
+
+
+def test_any_user_name_typed_reaches_the_audit_log_as_valid_json(station):
+    path, _ = station
+    with pytest.raises(ValidationError):
+        logins.login(path, 'o"brien\\', "whatever-1")  # a name nobody has, oddly typed
+    done = logins.login(path, "admin", PASSWORD)
+    try:
+        with done.db.engine.connect() as conn:
+            details = [json.loads(r[0]) for r in conn.exec_driver_sql(
+                "SELECT detail FROM audit_log WHERE action = 'login-failed'")]
+    finally:
+        done.db.close()
+    assert {"username": 'o"brien\\', "key_file": True} in details

@@ -14,6 +14,7 @@ they locked the account), where the lock and the audit viewer read them.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,22 +143,7 @@ def login(path: Path, username: str, password: str, *, now: datetime | None = No
         raise MissingDatabaseError(path, "station-admin init --db {path} …")
     if plain:
         return _login_plain(path, name, password, now=now, check=check)
-    kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
-    if kf is None:
-        raise MissingKeyFileError(path)
-    window = max(users.LOCK_WINDOW, users.LOCK_FOR)
-    until = _lock_until(kf.recent_failures(name, window, now))
-    if until is not None and until > now:
-        raise ValidationError([users._locked_error(users.LockState(True, until,
-                                                                   users.LOCK_AFTER))])
-    key, proof = kf.open(name, password) if name else (None, None)
-    if key is None:
-        kf.record_failure(name, now)
-        until = _lock_until(kf.recent_failures(name, users.LOCK_WINDOW, now))
-        if until is not None and until > now:
-            raise ValidationError([users._locked_error(users.LockState(
-                True, until, users.LOCK_AFTER))])
-        raise _failed()
+    kf, key, proof = _unwrap(path, name, password, now)
     db = open_database(path, key=key, check=check)
     try:
         for failed in sorted(kf.failures):  # everyone's: the admin sees who is locked
@@ -206,25 +192,33 @@ def unlock_to_read(path: Path, username: str, password: str, *,
     path = Path(path)
     if sqlfile.is_plain(path) is not False:
         return
-    now = now or datetime.now(UTC)
-    name = normalize_text(username).lower()
+    _kf, key, _proof = _unwrap(path, normalize_text(username).lower(), password,
+                               now or datetime.now(UTC))
+    sqlfile.remember(path, key)
+
+
+def _unwrap(path: Path, name: str, password: str, now: datetime
+            ) -> tuple[keyfiles.KeyFile, bytes, keyfiles.Proof]:
+    """The key file, the data key and the derivation that proved the password; a
+    locked account or a wrong password refused (and kept in the key file, where the
+    wrong password that locks says so at once)."""
     kf = keyfiles.KeyFile.load(keyfiles.key_file_path(path))
     if kf is None:
         raise MissingKeyFileError(path)
-    until = _lock_until(kf.recent_failures(name, max(users.LOCK_WINDOW, users.LOCK_FOR),
-                                           now))
+    _refuse_if_locked(kf, name, max(users.LOCK_WINDOW, users.LOCK_FOR), now)
+    key, proof = kf.open(name, password) if name else (None, None)
+    if key is None:
+        kf.record_failure(name, now)
+        _refuse_if_locked(kf, name, users.LOCK_WINDOW, now)
+        raise _failed()
+    return kf, key, proof
+
+
+def _refuse_if_locked(kf: keyfiles.KeyFile, name: str, window, now: datetime) -> None:
+    until = _lock_until(kf.recent_failures(name, window, now))
     if until is not None and until > now:
         raise ValidationError([users._locked_error(users.LockState(True, until,
                                                                    users.LOCK_AFTER))])
-    key = kf.unwrap(name, password) if name else None
-    if key is None:
-        kf.record_failure(name, now)
-        until = _lock_until(kf.recent_failures(name, users.LOCK_WINDOW, now))
-        if until is not None and until > now:  # the wrong password that locks says so
-            raise ValidationError([users._locked_error(users.LockState(
-                True, until, users.LOCK_AFTER))])
-        raise _failed()
-    sqlfile.remember(path, key)
 
 
 def _audit_key_file_failures(db: Database, kf: keyfiles.KeyFile, name: str) -> None:
@@ -243,7 +237,7 @@ def _audit_key_file_failures(db: Database, kf: keyfiles.KeyFile, name: str) -> N
             at = datetime.strptime(stamp, keyfiles.STAMP).replace(tzinfo=UTC)
         except ValueError:
             continue
-        detail = f'{{"username": "{name}", "key_file": true}}'
+        detail = json.dumps({"username": name, "key_file": True}, ensure_ascii=False)
         records.append({"at": stamp, "actor": "login", "action": "login-failed",
                         "table_name": "users", "row_id": row_id, "detail": detail})
         recent = [t for t in recent if t > at - users.LOCK_WINDOW] + [at]
@@ -251,8 +245,9 @@ def _audit_key_file_failures(db: Database, kf: keyfiles.KeyFile, name: str) -> N
             until = (at + users.LOCK_FOR).strftime(users.STAMP)
             records.append({"at": stamp, "actor": "login", "action": "user-locked",
                             "table_name": "users", "row_id": row_id,
-                            "detail": f'{{"username": "{name}", "failures": '
-                                      f'{users.LOCK_AFTER}, "until": "{until}"}}'})
+                            "detail": json.dumps({"username": name,
+                                                  "failures": users.LOCK_AFTER,
+                                                  "until": until}, ensure_ascii=False)})
             recent = []
     with db.engine.begin() as conn:
         conn.execute(insert(AuditRecord), records)
