@@ -163,16 +163,15 @@ SEARCH_FLOORS = {
 RANGE_FLOORS = {"pinyin initials", "phone prefix", "given-name pinyin"}
 
 
-def bench_search(path: Path, table: Table, n: int) -> None:
-    from station_app.domain.pinyin import GIVEN, prefix_upper_bound, ranked_keys, search_keys
-    from station_app.domain.services.members import search_members
-    from station_app.storage.database import open_database
+def search_queries(con, n: int) -> dict[str, list[str]]:
+    """What clerks type into the search box, per kind, drawn from ``n`` members of the
+    file ``con`` is open on (the same draw for every bench that searches)."""
+    from station_app.domain.pinyin import GIVEN, ranked_keys, search_keys
 
-    con = sqlite3.connect(path)
     sample = con.execute("SELECT name, id_number, phone FROM members WHERE phone IS NOT NULL "
                          "ORDER BY random() LIMIT ?", (n,)).fetchall()
     rng = random.Random(5)
-    queries = {
+    return {
         "name substring": [name[rng.randrange(len(name))] if rng.random() < 0.5 else name[:2]
                            for name, _, _ in sample],
         "pinyin initials": [min(search_keys(name), key=len) for name, _, _ in sample],
@@ -184,6 +183,15 @@ def bench_search(path: Path, table: Table, n: int) -> None:
                                   default=min(search_keys(name), key=len))
                               for name, _, _ in sample],
     }
+
+
+def bench_search(path: Path, table: Table, n: int) -> None:
+    from station_app.domain.pinyin import prefix_upper_bound
+    from station_app.domain.services.members import search_members
+    from station_app.storage.database import open_database
+
+    con = sqlite3.connect(path)
+    queries = search_queries(con, n)
     db = open_database(path, check=False)
     for kind, qs in queries.items():
         with db.reader() as s:

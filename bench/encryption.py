@@ -154,27 +154,14 @@ def bench_register(table, pair: Pair, n: int, turns: int = 3) -> None:
 
 def _queries(path: Path, n: int) -> dict[str, list[str]]:
     """The queries ``bench.__main__.bench_search`` draws, from the plain file."""
-    from station_app.domain.pinyin import GIVEN, ranked_keys, search_keys
+    from bench.__main__ import search_queries
     from station_app.storage.sqlfile import dbapi
 
     con = dbapi.connect(str(path))
     try:
-        sample = con.execute("SELECT name, id_number, phone FROM members WHERE phone IS NOT "
-                             "NULL ORDER BY random() LIMIT ?", (n,)).fetchall()
+        return search_queries(con, n)
     finally:
         con.close()
-    rng = random.Random(5)
-    return {
-        "name substring": [name[rng.randrange(len(name))] if rng.random() < 0.5 else name[:2]
-                           for name, _, _ in sample],
-        "pinyin initials": [min(search_keys(name), key=len) for name, _, _ in sample],
-        "ID digits (4+)": [idn[-rng.choice([4, 6, 8]):] for _, idn, _ in sample],
-        "phone prefix": [phone[: rng.choice([4, 5, 7])] for _, _, phone in sample],
-        "phone tail": [phone[-rng.choice([4, 5, 6]):] for _, _, phone in sample],
-        "given-name pinyin": [max((k for k, r in ranked_keys(name) if r == GIVEN), key=len,
-                                  default=min(search_keys(name), key=len))
-                              for name, _, _ in sample],
-    }
 
 
 def bench_search(table, pair: Pair, n: int) -> None:

@@ -329,21 +329,27 @@ def _is_station_file(path: Path) -> bool:
     return state.get("station_id") != DISTRICT_OWNER_ID
 
 
-def _district_login(db, args):
-    """The district admin a command that prints personal data needs on the district's
-    database: --user and the password as for a station's file, checked in the database."""
+def _authenticate(db, name: str, password: str):
+    """(actor, must change the password) of a user's password checked in an open database
+    (audited as every login is); a refusal is a ``LoginRefused``."""
     from station_app.domain.actor import SYSTEM_LOGIN
     from station_app.domain.services import users
     from station_app.domain.validation import ValidationError
 
-    name = _login_name(args)
-    password = _login_password(name)
     try:
         with db.session(SYSTEM_LOGIN) as s:
             actor = users.authenticate(s, name, password)
-            must_change = users.needs_new_password(s, actor)
+            return actor, users.needs_new_password(s, actor)
     except ValidationError as exc:
         raise _refused(exc) from None
+
+
+def _district_login(db, args):
+    """The district admin a command that prints personal data needs on the district's
+    database: --user and the password as for a station's file, checked in the database."""
+    name = _login_name(args)
+    password = _login_password(name)
+    actor, must_change = _authenticate(db, name, password)
     if not actor.at_least("district_admin"):
         raise LoginRefused(_say(f"{actor.username} 不是区总工会管理员：区总工会数据库上的个人信息只对"
                                 "区总工会管理员显示",
@@ -1281,21 +1287,12 @@ def _signer(args, db):
     """The user who signs (``--as USER``): a signature is a person's, so their password
     is checked — the login's when ``--as`` is the user logged in. A user who must choose
     a new password (a reset one) signs nothing before they have."""
-    from station_app.domain.actor import SYSTEM_LOGIN
-    from station_app.domain.services import users
-    from station_app.domain.validation import ValidationError
-
     name = args.as_user.strip().lower()
     logged = _LOGIN.get("actor")
     if logged is not None and logged.username == name:
         return logged  # (the login refused a user who must change their password)
     password = _read_one_password(args, args.as_user)
-    try:
-        with db.session(SYSTEM_LOGIN) as s:
-            actor = users.authenticate(s, name, password)
-            must_change = users.needs_new_password(s, actor)
-    except ValidationError as exc:
-        raise _refused(exc) from None
+    actor, must_change = _authenticate(db, name, password)
     if must_change:
         raise LoginRefused(_say(
             f"{actor.username} 须先设置新密码，才能签署（station-admin user change-password "
